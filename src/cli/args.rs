@@ -1,0 +1,284 @@
+//! The command line of SPEC §5, as clap definitions. Parsing only; `cli::run` acts.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::domain::{AdjustAction, AdjustReason, Post, ReplacementSource, Situation, Stage, VisitKind};
+use crate::interchange::dates;
+
+fn date(s: &str) -> Result<NaiveDate, String> {
+    dates::parse(s).ok_or_else(|| format!("'{s}' is not a date (use YYYY-MM-DD, e.g. 2017-03-10)"))
+}
+
+fn code<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.parse::<T>().map_err(|e| format!("unknown code {e}"))
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhengdun",
+    version,
+    about = "整顿 — ledger of weak and lax village Party branches under rectification",
+    args_conflicts_with_subcommands = false
+)]
+pub struct Cli {
+    /// Database directory (default: the platform's data directory)
+    #[arg(long, global = true, env = "ZHENGDUN_DB", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Review the ledger as of this date instead of today
+    #[arg(long, global = true, env = "ZHENGDUN_TODAY", value_name = "DATE", value_parser = date)]
+    pub today: Option<NaiveDate>,
+    /// Your name: recorded in history, and "mine" in the TUI
+    #[arg(long = "as", global = true, env = "ZHENGDUN_AS", value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Interface language: zh or en
+    #[arg(long, global = true, env = "ZHENGDUN_LANG", value_name = "zh|en")]
+    pub lang: Option<String>,
+    /// Policy numbers to use instead of <db>/policy.toml
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A keymap file that overrides single default keys
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keymap: Option<PathBuf>,
+    /// Open a throw-away copy of the sample ledger, as of its date
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ListFormat {
+    #[default]
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Import ledgers (.json, .csv, .xlsx): all or nothing
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Check and report what would be imported, write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export the whole ledger
+    Export {
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Output file (default: standard output; required for xlsx)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// The filtered ledger, most overdue first
+    List(ListArgs),
+    /// One case with its history
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ShowFormat,
+    },
+    /// Checks the database and the history chain
+    Verify,
+    /// Opens a case at `identified`
+    New(NewArgs),
+    /// Records or updates the pairing (四个一); from `identified` also advances to `paired`
+    Pair(PairArgs),
+    /// Records a cadre adjustment, or (--none) why none was needed
+    Adjust(AdjustArgs),
+    /// Plan tasks (一村一策)
+    Task {
+        id: String,
+        #[command(subcommand)]
+        op: TaskOp,
+    },
+    /// Logs a field visit
+    Visit(VisitArgs),
+    /// Moves a case to the next stage if its guard holds
+    Advance { id: String },
+    /// Records an acceptance attempt and prints the verdict
+    Accept(AcceptArgs),
+    /// Moves a case back to an earlier stage
+    Reopen {
+        id: String,
+        #[arg(long, value_parser = code::<Stage>)]
+        to: Stage,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct ListArgs {
+    /// Only overdue cases
+    #[arg(long)]
+    pub overdue: bool,
+    #[arg(long, value_parser = code::<Stage>)]
+    pub stage: Option<Stage>,
+    #[arg(long)]
+    pub county: Option<String>,
+    #[arg(long)]
+    pub township: Option<String>,
+    /// Cases paired with this leader (county, township or first secretary)
+    #[arg(long)]
+    pub leader: Option<String>,
+    /// Search village, township, county, leaders and id, in Chinese or pinyin
+    #[arg(long)]
+    pub search: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    #[arg(long)]
+    pub id: String,
+    #[arg(long)]
+    pub year: i32,
+    #[arg(long)]
+    pub county: String,
+    #[arg(long)]
+    pub township: String,
+    #[arg(long)]
+    pub village: String,
+    /// Situation codes or labels (repeat, or separate with commas)
+    #[arg(long = "situation", required = true, num_args = 1.., value_delimiter = ',', value_parser = code::<Situation>)]
+    pub situations: Vec<Situation>,
+    #[arg(long, value_parser = date)]
+    pub identified_on: NaiveDate,
+    #[arg(long)]
+    pub problems: Option<String>,
+    #[arg(long, value_parser = date)]
+    pub deadline: Option<NaiveDate>,
+    /// Id of an earlier case of the same village that this one is a relapse of
+    #[arg(long)]
+    pub relapse_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    pub id: String,
+    #[arg(long)]
+    pub county_leader: Option<String>,
+    #[arg(long)]
+    pub township_leader: Option<String>,
+    #[arg(long)]
+    pub first_secretary: Option<String>,
+    /// The first secretary's sending unit
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub assisting_unit: Option<String>,
+    #[arg(long, value_parser = date)]
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdjustArgs {
+    pub id: String,
+    /// No adjustment was needed, for this reason
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["name", "post", "reason", "action", "replacement", "source"])]
+    pub none: Option<String>,
+    #[arg(long, required_unless_present = "none")]
+    pub name: Option<String>,
+    #[arg(long, required_unless_present = "none", value_parser = code::<Post>)]
+    pub post: Option<Post>,
+    #[arg(long, required_unless_present = "none", value_parser = code::<AdjustReason>)]
+    pub reason: Option<AdjustReason>,
+    #[arg(long, required_unless_present = "none", value_parser = code::<AdjustAction>)]
+    pub action: Option<AdjustAction>,
+    #[arg(long)]
+    pub replacement: Option<String>,
+    #[arg(long, value_parser = code::<ReplacementSource>)]
+    pub source: Option<ReplacementSource>,
+    #[arg(long, value_parser = date)]
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskOp {
+    /// Adds a plan task
+    Add {
+        #[arg(long)]
+        measure: String,
+        #[arg(long)]
+        responsible: String,
+        #[arg(long, value_parser = date)]
+        due: NaiveDate,
+    },
+    /// Marks task N (numbered from 1, as in `show`) done
+    Done {
+        n: usize,
+        #[arg(long, value_parser = date)]
+        on: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VisitArgs {
+    pub id: String,
+    #[arg(long, value_parser = code::<VisitKind>)]
+    pub kind: VisitKind,
+    #[arg(long)]
+    pub findings: String,
+    #[arg(long)]
+    pub by: Option<String>,
+    #[arg(long, value_parser = date)]
+    pub on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    pub id: String,
+    #[arg(long)]
+    pub score: u32,
+    #[arg(long)]
+    pub poll_n: u32,
+    #[arg(long)]
+    pub dissatisfied: u32,
+    /// Six 1/0 flags in the order of SPEC §4, e.g. 111101
+    #[arg(long, value_parser = standards)]
+    pub standards: [bool; 6],
+    #[arg(long)]
+    pub by: Option<String>,
+    #[arg(long, value_parser = date)]
+    pub on: Option<NaiveDate>,
+    #[arg(long, value_parser = date)]
+    pub new_deadline: Option<NaiveDate>,
+}
+
+pub fn standards(s: &str) -> Result<[bool; 6], String> {
+    let bits: Vec<char> = s.trim().chars().collect();
+    if bits.len() != 6 || bits.iter().any(|c| *c != '0' && *c != '1') {
+        return Err(format!("'{s}' must be six 1/0 flags, e.g. 111101"));
+    }
+    let mut out = [false; 6];
+    for (o, b) in out.iter_mut().zip(bits) {
+        *o = b == '1';
+    }
+    Ok(out)
+}

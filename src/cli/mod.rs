@@ -1,0 +1,510 @@
+//! The command line: parses arguments, opens the store, and turns each subcommand into a
+//! domain [`Command`] through the same [`Store::execute`] the TUI uses.
+
+pub mod args;
+mod output;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use chrono::NaiveDate;
+use clap::Parser;
+
+pub use args::{Cli, Cmd};
+use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, TaskOp};
+
+use crate::domain::{Adjustment, Case, ChangeKind, Command, Policy, Stage, Task, Visit};
+use crate::i18n::{self, Lang};
+use crate::interchange::{self, json::Ledger};
+use crate::ledger::{self, Filter, Sort};
+use crate::search::SearchIndex;
+use crate::store::{Ctx, Store, StoreError};
+
+/// The sample ledger shipped in the binary, for `--demo`.
+pub const SAMPLE: &str = include_str!("../../sample-data/liaocheng-2017.json");
+
+/// Exit codes: documented in the README.
+pub mod exit {
+    pub const REFUSED: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const DATABASE: u8 = 3;
+}
+
+/// An error on its way to the user: one line, and the exit code that goes with it.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: exit::BAD_INPUT,
+            message: message.into(),
+        }
+    }
+
+    pub fn store(e: StoreError, lang: Lang) -> Failure {
+        let code = match &e {
+            StoreError::Refused { .. } => exit::REFUSED,
+            StoreError::NotFound(_) | StoreError::Duplicate(_) => exit::BAD_INPUT,
+            _ => exit::DATABASE,
+        };
+        let message = match &e {
+            StoreError::Refused { id, refusal } => format!("{id}: {}", i18n::refusal(lang, refusal)),
+            other => other.to_string(),
+        };
+        Failure { code, message }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::input(format!("{e:#}"))
+    }
+}
+
+/// Everything a command needs besides its own arguments.
+pub struct Env {
+    pub lang: Lang,
+    pub ctx: Ctx,
+    pub db_dir: PathBuf,
+}
+
+impl Env {
+    pub fn from_cli(cli: &Cli) -> Result<Env, Failure> {
+        let lang = match &cli.lang {
+            Some(l) => Lang::parse(l).ok_or_else(|| Failure::input(format!("--lang '{l}': use zh or en")))?,
+            None => Lang::Zh,
+        };
+        let db_dir = match &cli.db {
+            Some(d) => d.clone(),
+            None => default_db_dir()?,
+        };
+        let policy = load_policy(cli.policy.as_deref(), &db_dir)?;
+        let actor = cli
+            .actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(Env {
+            lang,
+            db_dir,
+            ctx: Ctx {
+                today: cli.today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                actor,
+                policy,
+            },
+        })
+    }
+
+    pub fn open(&self) -> Result<Store, Failure> {
+        Store::open(&self.db_dir).map_err(|e| Failure::store(e, self.lang))
+    }
+}
+
+pub fn default_db_dir() -> Result<PathBuf, Failure> {
+    directories::ProjectDirs::from("", "", "zhengdun")
+        .map(|d| d.data_dir().join("ledger"))
+        .ok_or_else(|| Failure::input("no home directory to keep the ledger in: give --db DIR"))
+}
+
+fn load_policy(explicit: Option<&Path>, db_dir: &Path) -> Result<Policy, Failure> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = db_dir.join("policy.toml");
+            if !p.exists() {
+                return Ok(Policy::default());
+            }
+            p
+        }
+    };
+    let text = fs::read_to_string(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    Policy::from_toml(&text, &path.display().to_string()).map_err(|e| Failure::input(e.to_string()))
+}
+
+/// Parses the process arguments and runs; clap's own errors are cut to one line.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("error").trim_start_matches("error: ");
+            eprintln!("zhengdun: {first} (see zhengdun --help)");
+            return ExitCode::from(exit::BAD_INPUT);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("zhengdun: {}", crate::text::clean(&f.message));
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    if cli.demo {
+        return demo(cli);
+    }
+    let env = Env::from_cli(&cli)?;
+    let Some(cmd) = cli.cmd else {
+        return crate::tui::run(&env, cli.keymap.as_deref());
+    };
+    let store = env.open()?;
+    run_command(&env, &store, cmd)
+}
+
+/// `--demo`: the sample ledger in a throw-away database, "today" = its `as_of`.
+fn demo(cli: Cli) -> Result<(), Failure> {
+    let ledger = interchange::json::parse(SAMPLE, "sample-data/liaocheng-2017.json", &Policy::default(), Lang::En)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix("zhengdun-demo-")
+        .tempdir()
+        .context("cannot create a temporary directory for the demo")?;
+    let mut env = Env::from_cli(&cli)?;
+    env.db_dir = tmp.path().join("ledger");
+    if cli.today.is_none() {
+        if let Some(as_of) = ledger.as_of {
+            env.ctx.today = as_of;
+        }
+    }
+    {
+        let store = env.open()?;
+        store
+            .insert(ledger.cases, ChangeKind::Imported, &env.ctx)
+            .map_err(|e| Failure::store(e, env.lang))?;
+        for a in &ledger.accountability {
+            store.add_accountability(a).map_err(|e| Failure::store(e, env.lang))?;
+        }
+    }
+    match cli.cmd {
+        None => crate::tui::run(&env, cli.keymap.as_deref()),
+        Some(cmd) => {
+            let store = env.open()?;
+            run_command(&env, &store, cmd)
+        }
+    }
+}
+
+fn refused(env: &Env) -> impl Fn(StoreError) -> Failure + '_ {
+    move |e| Failure::store(e, env.lang)
+}
+
+pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
+    let ctx = &env.ctx;
+    let lang = env.lang;
+    let today = ctx.today;
+    let by = |b: Option<String>| b.unwrap_or_else(|| ctx.actor.clone());
+    let exec = |id: &str, c: Command| -> Result<Case, Failure> {
+        store.execute(id, &c, ctx).map(|(case, _)| case).map_err(refused(env))
+    };
+    match cmd {
+        Cmd::Import { files, dry_run } => import(env, store, &files, dry_run),
+        Cmd::Export { format, output } => export(env, store, format, output.as_deref()),
+        Cmd::List(a) => list(env, store, &a),
+        Cmd::Show { id, format } => {
+            let case = store.require(&id).map_err(refused(env))?;
+            let history = store.history(&id).map_err(refused(env))?;
+            let text = match format {
+                ShowFormat::Json => output::show_json(&case, &history, ctx),
+                ShowFormat::Text => output::show_text(&case, &history, ctx, lang),
+            };
+            print(&text)
+        }
+        Cmd::Verify => {
+            let r = store.verify().map_err(refused(env))?;
+            if r.problems.is_empty() {
+                print(&format!(
+                    "{}: {} cases, {} history events, chain intact",
+                    store.dir().display(),
+                    r.cases,
+                    r.events
+                ))
+            } else {
+                let mut out = std::io::stdout().lock();
+                for p in &r.problems {
+                    let _ = writeln!(out, "{p}");
+                }
+                Err(Failure {
+                    code: exit::DATABASE,
+                    message: format!(
+                        "verify found {} problem(s) in {}; restore from a backup or an export",
+                        r.problems.len(),
+                        store.dir().display()
+                    ),
+                })
+            }
+        }
+        Cmd::New(a) => {
+            let case = Case {
+                id: a.id.trim().to_string(),
+                year: a.year,
+                county: a.county.trim().to_string(),
+                township: a.township.trim().to_string(),
+                village: a.village.trim().to_string(),
+                situations: a.situations,
+                problems: a.problems.unwrap_or_default(),
+                identified_on: a.identified_on,
+                deadline: a.deadline,
+                stage: Stage::Identified,
+                pairing: None,
+                tasks: vec![],
+                adjustments: vec![],
+                no_adjustment_reason: None,
+                visits: vec![],
+                acceptance: vec![],
+                closed_on: None,
+                relapse_of: a.relapse_of,
+                profile: Default::default(),
+            };
+            let id = case.id.clone();
+            store.insert(vec![case], ChangeKind::Opened, ctx).map_err(refused(env))?;
+            print(&id)
+        }
+        Cmd::Pair(a) => {
+            let c = exec(
+                &a.id,
+                Command::Pair {
+                    county_leader: a.county_leader,
+                    township_leader: a.township_leader,
+                    first_secretary: a.first_secretary,
+                    first_secretary_unit: a.unit,
+                    assisting_unit: a.assisting_unit,
+                    on: a.on,
+                },
+            )?;
+            print(&format!("{} {}", c.id, c.stage.label(lang)))
+        }
+        Cmd::Adjust(a) => {
+            let cmd = match a.none {
+                Some(reason) => Command::NoAdjustment { reason },
+                None => Command::Adjust(Adjustment {
+                    // clap requires these unless --none is given
+                    name: a.name.unwrap_or_default(),
+                    post: a.post.ok_or_else(|| Failure::input("--post is required"))?,
+                    reason: a.reason.ok_or_else(|| Failure::input("--reason is required"))?,
+                    action: a.action.ok_or_else(|| Failure::input("--action is required"))?,
+                    on: a.on.unwrap_or(today),
+                    replacement: a.replacement,
+                    replacement_source: a.source,
+                }),
+            };
+            let c = exec(&a.id, cmd)?;
+            print(&format!("{} {}", c.id, c.stage.label(lang)))
+        }
+        Cmd::Task { id, op } => {
+            let cmd = match op {
+                TaskOp::Add {
+                    measure,
+                    responsible,
+                    due,
+                } => Command::AddTask(Task {
+                    measure,
+                    responsible,
+                    due,
+                    done_on: None,
+                }),
+                TaskOp::Done { n, on } => Command::FinishTask { number: n, on },
+            };
+            let c = exec(&id, cmd)?;
+            print(&format!("{} {}", c.id, c.tasks.len()))
+        }
+        Cmd::Visit(a) => {
+            let c = exec(
+                &a.id,
+                Command::LogVisit(Visit {
+                    on: a.on.unwrap_or(today),
+                    by: by(a.by),
+                    kind: a.kind,
+                    findings: a.findings,
+                }),
+            )?;
+            print(&format!("{} {}", c.id, c.visits.len()))
+        }
+        Cmd::Advance { id } => {
+            let c = exec(&id, Command::Advance)?;
+            print(&format!("{} {}", c.id, c.stage.label(lang)))
+        }
+        Cmd::Accept(a) => {
+            let c = exec(
+                &a.id,
+                Command::Accept {
+                    on: a.on,
+                    by: by(a.by),
+                    score: a.score,
+                    poll_n: a.poll_n,
+                    dissatisfied: a.dissatisfied,
+                    standards: a.standards,
+                    new_deadline: a.new_deadline,
+                },
+            )?;
+            print(&output::accept_result(&c, lang))
+        }
+        Cmd::Reopen { id, to, reason } => {
+            let c = exec(&id, Command::Reopen { to, reason })?;
+            print(&format!("{} {}", c.id, c.stage.label(lang)))
+        }
+    }
+}
+
+fn print(s: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = writeln!(out, "{s}");
+    Ok(())
+}
+
+/// Reads and checks every file first; writes only when all are good, in one batch.
+fn import(env: &Env, store: &Store, files: &[PathBuf], dry_run: bool) -> Result<(), Failure> {
+    let mut cases = Vec::new();
+    let mut accountability = Vec::new();
+    let mut per_file = Vec::new();
+    for f in files {
+        let name = f.display().to_string();
+        let ledger = read_ledger(f, env)?;
+        per_file.push((name, ledger.cases.len()));
+        cases.extend(ledger.cases);
+        accountability.extend(ledger.accountability);
+    }
+    // Duplicates across files and against the ledger are refused before anything is written.
+    let mut seen = std::collections::HashSet::new();
+    for c in &cases {
+        if !seen.insert(c.id.clone()) {
+            return Err(Failure::input(format!("duplicate id '{}' appears in more than one file", c.id)));
+        }
+        if store.get(&c.id).map_err(refused(env))?.is_some() {
+            return Err(Failure::input(format!("id '{}' is already in the ledger", c.id)));
+        }
+    }
+    let mut report = String::new();
+    for (name, n) in &per_file {
+        report.push_str(&format!("{name}: {n} cases\n"));
+    }
+    let mut by_stage = [0usize; 4];
+    for c in &cases {
+        by_stage[c.stage.index()] += 1;
+    }
+    let stages: Vec<String> = Stage::ALL
+        .iter()
+        .map(|s| format!("{} {}", s.label(env.lang), by_stage[s.index()]))
+        .collect();
+    let n = cases.len();
+    if dry_run {
+        report.push_str(&format!("would import {n} cases ({}); nothing written", stages.join(", ")));
+        return print(&report);
+    }
+    store.insert(cases, ChangeKind::Imported, &env.ctx).map_err(refused(env))?;
+    for a in &accountability {
+        store.add_accountability(a).map_err(refused(env))?;
+    }
+    report.push_str(&format!("imported {n} cases ({})", stages.join(", ")));
+    print(&report)
+}
+
+/// Reads one ledger file by its extension.
+pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
+    let name = path.display().to_string();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "json" => {
+            let text = fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            interchange::json::parse(&text, &name, &env.ctx.policy, env.lang).map_err(|e| Failure::input(e.to_string()))
+        }
+        other => Err(Failure::input(format!(
+            "{name}: cannot import '.{other}' files (use .json, .csv or .xlsx)"
+        ))),
+    }
+}
+
+fn export(env: &Env, store: &Store, format: ExportFormat, output: Option<&Path>) -> Result<(), Failure> {
+    let cases = store.cases().map_err(refused(env))?;
+    let bytes = match format {
+        ExportFormat::Json => {
+            let acc = store.accountability().map_err(refused(env))?;
+            let mut s = Ledger::new(Some(env.ctx.today), cases, acc).to_json();
+            s.push('\n');
+            s.into_bytes()
+        }
+        ExportFormat::Csv => {
+            let refs: Vec<&Case> = cases.iter().collect();
+            let mut buf = Vec::new();
+            interchange::csv::write(&mut buf, &refs, env.lang, &[]).map_err(|e| anyhow!(e))?;
+            buf
+        }
+        ExportFormat::Xlsx => return Err(Failure::input("xlsx export is not available in this build")),
+    };
+    match output {
+        Some(path) => write_private(path, &bytes),
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&bytes);
+            Ok(())
+        }
+    }
+}
+
+/// Writes a file readable by its owner only, through a temporary file renamed into place,
+/// so a failed export never leaves half a file under the real name.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zhengdun-export-")
+        .tempfile_in(dir)
+        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    // tempfile creates files with mode 0600 on Unix.
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    tmp.persist(path).map_err(|e| Failure::input(format!("{name}: {}", e.error)))?;
+    Ok(())
+}
+
+/// Applies the list filters of the CLI, returning the selected cases in order.
+pub fn select<'a>(cases: &'a [Case], a: &ListArgs, today: NaiveDate, policy: &Policy) -> (Vec<&'a Case>, Vec<crate::domain::DueStatus>) {
+    let due = ledger::statuses(cases, today, policy);
+    let hits = a.search.as_deref().map(|q| SearchIndex::build(cases).search(q));
+    let filter = Filter {
+        overdue: a.overdue,
+        stage: a.stage,
+        county: a.county.clone(),
+        township: a.township.clone(),
+        leader: a.leader.clone(),
+    };
+    let idx = ledger::select(cases, &due, &filter, hits.as_deref(), Sort::MostOverdue);
+    let due_sel = idx.iter().map(|&i| due[i]).collect();
+    (idx.into_iter().map(|i| &cases[i]).collect(), due_sel)
+}
+
+fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
+    let cases = store.cases().map_err(refused(env))?;
+    let (sel, due) = select(&cases, a, env.ctx.today, &env.ctx.policy);
+    let text = match a.format {
+        ListFormat::Table => output::list_table(&sel, &due, &env.ctx, env.lang),
+        ListFormat::Json => output::list_json(&sel, &due),
+        ListFormat::Csv => {
+            let mut buf = Vec::new();
+            let days: std::collections::HashMap<&str, i64> =
+                sel.iter().zip(&due).map(|(c, d)| (c.id.as_str(), d.days_overdue)).collect();
+            let f = |c: &Case| days.get(c.id.as_str()).copied().unwrap_or(0).to_string();
+            interchange::csv::write(&mut buf, &sel, env.lang, &[("days_overdue", &f)]).map_err(|e| anyhow!(e))?;
+            String::from_utf8_lossy(&buf).trim_end().to_string()
+        }
+    };
+    print(&text)
+}

@@ -1,0 +1,249 @@
+//! The case (SPEC §2): one weak village branch identified in one year, with everything
+//! recorded about its rectification. Serialises to the interchange shape of SPEC §6.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::codes::*;
+
+/// 四个一: the leaders and units paired with the village.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pairing {
+    #[serde(default)]
+    pub county_leader: String,
+    #[serde(default)]
+    pub township_leader: String,
+    #[serde(default)]
+    pub first_secretary: String,
+    #[serde(default)]
+    pub first_secretary_unit: String,
+    #[serde(default)]
+    pub assisting_unit: String,
+    #[serde(default)]
+    pub paired_on: Option<NaiveDate>,
+}
+
+impl Pairing {
+    /// The §3 guard's fields that are still empty, by field name.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut m = Vec::new();
+        if self.county_leader.trim().is_empty() {
+            m.push("county_leader");
+        }
+        if self.township_leader.trim().is_empty() {
+            m.push("township_leader");
+        }
+        if self.first_secretary.trim().is_empty() {
+            m.push("first_secretary");
+        }
+        if self.first_secretary_unit.trim().is_empty() {
+            m.push("first_secretary_unit");
+        }
+        m
+    }
+}
+
+/// One row of the one-village-one-plan (一村一策).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub measure: String,
+    #[serde(default)]
+    pub responsible: String,
+    pub due: NaiveDate,
+    #[serde(default)]
+    pub done_on: Option<NaiveDate>,
+}
+
+impl Task {
+    /// Not done and due before today. Due today is not overdue.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.done_on.is_none() && self.due < today
+    }
+}
+
+/// A village cadre adjusted during rectification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    pub name: String,
+    pub post: Post,
+    pub reason: AdjustReason,
+    pub action: AdjustAction,
+    pub on: NaiveDate,
+    #[serde(default)]
+    pub replacement: Option<String>,
+    #[serde(default)]
+    pub replacement_source: Option<ReplacementSource>,
+}
+
+/// A field visit or inspection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Visit {
+    pub on: NaiveDate,
+    #[serde(default)]
+    pub by: String,
+    pub kind: VisitKind,
+    #[serde(default)]
+    pub findings: String,
+}
+
+/// The six standards of an acceptance attempt, in §4's order.
+pub type Standards = [bool; 6];
+
+/// One acceptance inspection. The verdict is derived from the other fields by the policy
+/// in force when the attempt was recorded, and stored so that the record reads as decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    pub on: NaiveDate,
+    #[serde(default)]
+    pub by: String,
+    pub score: u8,
+    pub poll_n: u32,
+    pub poll_dissatisfied: u32,
+    #[serde(with = "standards_map")]
+    pub standards: Standards,
+    pub verdict: Verdict,
+}
+
+/// Optional facts about the village, welcome but never required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub households: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party_members: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secretary_age: Option<u32>,
+}
+
+impl Profile {
+    pub fn is_empty(&self) -> bool {
+        *self == Profile::default()
+    }
+}
+
+/// One weak village branch identified in one year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub id: String,
+    pub year: i32,
+    pub county: String,
+    pub township: String,
+    pub village: String,
+    pub situations: Vec<Situation>,
+    #[serde(default)]
+    pub problems: String,
+    pub identified_on: NaiveDate,
+    /// 转化期限 as recorded; `None` means the default, 31 Dec of `year`.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
+    pub stage: Stage,
+    #[serde(default)]
+    pub pairing: Option<Pairing>,
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    #[serde(default)]
+    pub adjustments: Vec<Adjustment>,
+    #[serde(default)]
+    pub no_adjustment_reason: Option<String>,
+    #[serde(default)]
+    pub visits: Vec<Visit>,
+    #[serde(default)]
+    pub acceptance: Vec<Acceptance>,
+    #[serde(default)]
+    pub closed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub relapse_of: Option<String>,
+    #[serde(default, skip_serializing_if = "Profile::is_empty")]
+    pub profile: Profile,
+}
+
+impl Case {
+    /// The conversion deadline in force: the recorded one, or 31 Dec of the campaign year.
+    pub fn effective_deadline(&self) -> NaiveDate {
+        self.deadline.unwrap_or_else(|| {
+            NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or(self.identified_on)
+        })
+    }
+
+    pub fn county_leader(&self) -> &str {
+        self.pairing.as_ref().map(|p| p.county_leader.as_str()).unwrap_or("")
+    }
+
+    pub fn last_visit(&self) -> Option<&Visit> {
+        self.visits.iter().max_by_key(|v| v.on)
+    }
+
+    pub fn open_tasks(&self) -> impl Iterator<Item = (usize, &Task)> {
+        self.tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.done_on.is_none())
+            .map(|(i, t)| (i + 1, t))
+    }
+}
+
+/// A township-level accountability event (约谈 / 诫勉 / 问责).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountabilityEvent {
+    pub on: NaiveDate,
+    pub county: String,
+    pub township: String,
+    pub person: String,
+    pub kind: AccountabilityKind,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub cases: Vec<String>,
+}
+
+/// Standards serialise as an object keyed by code, so a file reads on its own and a missing
+/// or unknown standard is caught by name.
+mod standards_map {
+    use super::{Standard, Standards};
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(v: &Standards, s: S) -> Result<S::Ok, S::Error> {
+        let m: Vec<(&str, bool)> = Standard::ALL
+            .iter()
+            .zip(v.iter())
+            .map(|(k, b)| (k.code(), *b))
+            .collect();
+        let mut map = serde_json::Map::new();
+        for (k, b) in m {
+            map.insert(k.to_string(), serde_json::Value::Bool(b));
+        }
+        map.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Standards, D::Error> {
+        let m: BTreeMap<String, bool> = BTreeMap::deserialize(d)?;
+        let mut out = [false; 6];
+        for (k, b) in &m {
+            let std = Standard::parse(k).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "unknown standard '{k}' (expected {})",
+                    Standard::codes_list()
+                ))
+            })?;
+            out[std as usize] = *b;
+        }
+        for s in Standard::ALL {
+            if !m.keys().any(|k| Standard::parse(k) == Some(*s)) {
+                return Err(D::Error::custom(format!("standard '{}' is missing", s.code())));
+            }
+        }
+        Ok(out)
+    }
+}

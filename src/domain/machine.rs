@@ -1,0 +1,521 @@
+//! The state machine of SPEC §3: every change to a case is a [`Command`] applied by
+//! [`apply`], which yields the new case and the history [`Change`], or a [`Refusal`] that
+//! names what is missing. The CLI and the TUI both come through here.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::case::{Acceptance, Adjustment, Case, Pairing, Standards, Task, Visit};
+use super::codes::*;
+use super::due::add_months;
+use super::policy::Policy;
+
+/// A change someone asks for. Dates that a person may leave out are `Option`s resolved to
+/// "today" by [`apply`], so the same command means the same thing from the CLI and the TUI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Records or updates the 四个一 pairing; from `identified` it also advances to `paired`.
+    Pair {
+        county_leader: Option<String>,
+        township_leader: Option<String>,
+        first_secretary: Option<String>,
+        first_secretary_unit: Option<String>,
+        assisting_unit: Option<String>,
+        on: Option<NaiveDate>,
+    },
+    Adjust(Adjustment),
+    NoAdjustment {
+        reason: String,
+    },
+    AddTask(Task),
+    FinishTask {
+        number: usize,
+        on: Option<NaiveDate>,
+    },
+    LogVisit(Visit),
+    Advance,
+    Accept {
+        on: Option<NaiveDate>,
+        by: String,
+        score: u32,
+        poll_n: u32,
+        dissatisfied: u32,
+        standards: Standards,
+        new_deadline: Option<NaiveDate>,
+    },
+    Reopen {
+        to: Stage,
+        reason: String,
+    },
+    Edit(Edit),
+}
+
+/// Fields of a case that may be corrected after it is opened.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Edit {
+    pub problems: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub situations: Option<Vec<Situation>>,
+    pub relapse_of: Option<String>,
+}
+
+/// What kind of history event a change is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Opened,
+    Imported,
+    Paired,
+    Adjusted,
+    NoAdjustment,
+    TaskAdded,
+    TaskDone,
+    Visit,
+    Advanced,
+    Acceptance,
+    Reopened,
+    Edited,
+}
+
+impl ChangeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChangeKind::Opened => "opened",
+            ChangeKind::Imported => "imported",
+            ChangeKind::Paired => "paired",
+            ChangeKind::Adjusted => "adjusted",
+            ChangeKind::NoAdjustment => "no_adjustment",
+            ChangeKind::TaskAdded => "task_added",
+            ChangeKind::TaskDone => "task_done",
+            ChangeKind::Visit => "visit",
+            ChangeKind::Advanced => "advanced",
+            ChangeKind::Acceptance => "acceptance",
+            ChangeKind::Reopened => "reopened",
+            ChangeKind::Edited => "edited",
+        }
+    }
+}
+
+/// The history-worthy description of one change: the store adds time, actor and hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub from: Stage,
+    pub to: Stage,
+    /// The values recorded, as data (dates, codes, names), language-neutral.
+    pub detail: String,
+    /// The person's own words: a reopen reason, a no-adjustment reason.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Why a command was refused. Every variant names what is missing or wrong; the
+/// localized sentences live in `i18n`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("pairing incomplete: missing {}", .missing.join(", "))]
+    PairingIncomplete { missing: Vec<&'static str> },
+    #[error("no cadre adjustment recorded and no reason why none was needed")]
+    NoAdjustment,
+    #[error("no acceptance attempt with verdict pass")]
+    NoPassingAcceptance,
+    #[error("plan tasks not done: {numbers:?}")]
+    TasksOpen { numbers: Vec<usize> },
+    #[error("the case is already accepted")]
+    AlreadyAccepted,
+    #[error("acceptance needs stage cadres_adjusted; the case is at {stage:?}")]
+    NotReadyForAcceptance { stage: Stage },
+    #[error("verdict fail: a new deadline is required")]
+    FailNeedsNewDeadline,
+    #[error("the new deadline {new_deadline} must be after the attempt on {on}")]
+    DeadlineNotAfter { new_deadline: NaiveDate, on: NaiveDate },
+    #[error("reopen goes to an earlier stage; the case is at {from:?}, asked for {to:?}")]
+    ReopenNotEarlier { from: Stage, to: Stage },
+    #[error("{field} is empty")]
+    Empty { field: &'static str },
+    #[error("no task {number}; the plan has {count}")]
+    NoSuchTask { number: usize, count: usize },
+    #[error("task {number} is already done")]
+    TaskAlreadyDone { number: usize },
+    #[error("{field} = {value} is out of range ({range})")]
+    OutOfRange {
+        field: &'static str,
+        value: i64,
+        range: String,
+    },
+    #[error("the case is at {stage:?} but {cause}")]
+    Contradiction { stage: Stage, cause: Box<Refusal> },
+    #[error("closed_on is set but the case is not accepted")]
+    ClosedButOpen,
+    #[error("invalid {field}: {problem}")]
+    Invalid { field: &'static str, problem: String },
+}
+
+/// The derived acceptance verdict (SPEC §3): never typed in.
+pub fn verdict(score: u32, poll_n: u32, dissatisfied: u32, standards: &Standards, policy: &Policy) -> Verdict {
+    let score_ok = score >= policy.pass_mark as u32;
+    let poll_ok = (dissatisfied as u64) * 100 <= (policy.max_dissatisfied_percent as u64) * (poll_n as u64);
+    match (score_ok && poll_ok, standards.iter().all(|s| *s)) {
+        (true, true) => Verdict::Pass,
+        (true, false) => Verdict::BasicPass,
+        (false, _) => Verdict::Fail,
+    }
+}
+
+fn non_empty(field: &'static str, s: &str) -> Result<(), Refusal> {
+    if s.trim().is_empty() {
+        Err(Refusal::Empty { field })
+    } else {
+        Ok(())
+    }
+}
+
+fn not_accepted(case: &Case) -> Result<(), Refusal> {
+    if case.stage == Stage::Accepted {
+        Err(Refusal::AlreadyAccepted)
+    } else {
+        Ok(())
+    }
+}
+
+/// The §3 guard for moving `case` into `to`, checked against the case's data.
+pub fn guard(case: &Case, to: Stage) -> Result<(), Refusal> {
+    match to {
+        Stage::Identified => Ok(()),
+        Stage::Paired => {
+            let missing = case
+                .pairing
+                .as_ref()
+                .map(|p| p.missing())
+                .unwrap_or_else(|| Pairing::default().missing());
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(Refusal::PairingIncomplete { missing })
+            }
+        }
+        Stage::CadresAdjusted => {
+            let reason = case.no_adjustment_reason.as_deref().unwrap_or("");
+            if case.adjustments.is_empty() && reason.trim().is_empty() {
+                Err(Refusal::NoAdjustment)
+            } else {
+                Ok(())
+            }
+        }
+        Stage::Accepted => {
+            if !case.acceptance.iter().any(|a| a.verdict == Verdict::Pass) {
+                return Err(Refusal::NoPassingAcceptance);
+            }
+            let numbers: Vec<usize> = case.open_tasks().map(|(n, _)| n).collect();
+            if !numbers.is_empty() {
+                return Err(Refusal::TasksOpen { numbers });
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Applies one command to a case. Returns the new case and the change to record, or the
+/// refusal; the input case is never modified, so a refusal leaves nothing half-done.
+pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> Result<(Case, Change), Refusal> {
+    let mut c = case.clone();
+    let from = case.stage;
+    let (kind, detail, note) = match cmd {
+        Command::Pair {
+            county_leader,
+            township_leader,
+            first_secretary,
+            first_secretary_unit,
+            assisting_unit,
+            on,
+        } => {
+            not_accepted(case)?;
+            let mut p = c.pairing.take().unwrap_or_default();
+            let set = |field: &mut String, v: &Option<String>| {
+                if let Some(v) = v {
+                    *field = v.trim().to_string();
+                }
+            };
+            set(&mut p.county_leader, county_leader);
+            set(&mut p.township_leader, township_leader);
+            set(&mut p.first_secretary, first_secretary);
+            set(&mut p.first_secretary_unit, first_secretary_unit);
+            set(&mut p.assisting_unit, assisting_unit);
+            if on.is_some() || p.paired_on.is_none() {
+                p.paired_on = Some(on.unwrap_or(today));
+            }
+            let missing = p.missing();
+            if !missing.is_empty() {
+                return Err(Refusal::PairingIncomplete { missing });
+            }
+            let detail = format!(
+                "{} / {} / {} ({}) / {} @ {}",
+                p.county_leader,
+                p.township_leader,
+                p.first_secretary,
+                p.first_secretary_unit,
+                p.assisting_unit,
+                p.paired_on.map(|d| d.to_string()).unwrap_or_default()
+            );
+            c.pairing = Some(p);
+            if c.stage == Stage::Identified {
+                c.stage = Stage::Paired;
+            }
+            (ChangeKind::Paired, detail, String::new())
+        }
+        Command::Adjust(a) => {
+            not_accepted(case)?;
+            non_empty("name", &a.name)?;
+            let detail = format!(
+                "{} {} {} {} {}{}",
+                a.name,
+                a.post.code(),
+                a.reason.code(),
+                a.action.code(),
+                a.on,
+                a.replacement
+                    .as_ref()
+                    .map(|r| format!(
+                        " -> {r} {}",
+                        a.replacement_source.map(|s| s.code()).unwrap_or("")
+                    ))
+                    .unwrap_or_default()
+            );
+            c.adjustments.push(a.clone());
+            (ChangeKind::Adjusted, detail.trim_end().to_string(), String::new())
+        }
+        Command::NoAdjustment { reason } => {
+            not_accepted(case)?;
+            non_empty("no_adjustment_reason", reason)?;
+            c.no_adjustment_reason = Some(reason.trim().to_string());
+            (ChangeKind::NoAdjustment, String::new(), reason.trim().to_string())
+        }
+        Command::AddTask(t) => {
+            not_accepted(case)?;
+            non_empty("measure", &t.measure)?;
+            let detail = format!("#{} {} / {} / {}", c.tasks.len() + 1, t.measure, t.responsible, t.due);
+            c.tasks.push(t.clone());
+            (ChangeKind::TaskAdded, detail, String::new())
+        }
+        Command::FinishTask { number, on } => {
+            let count = c.tasks.len();
+            let task = number
+                .checked_sub(1)
+                .and_then(|i| c.tasks.get_mut(i))
+                .ok_or(Refusal::NoSuchTask { number: *number, count })?;
+            if task.done_on.is_some() {
+                return Err(Refusal::TaskAlreadyDone { number: *number });
+            }
+            let on = on.unwrap_or(today);
+            task.done_on = Some(on);
+            (ChangeKind::TaskDone, format!("#{number} {on}"), String::new())
+        }
+        Command::LogVisit(v) => {
+            non_empty("findings", &v.findings)?;
+            let detail = format!("{} {} {}", v.on, v.kind.code(), v.by);
+            c.visits.push(v.clone());
+            (ChangeKind::Visit, detail, v.findings.clone())
+        }
+        Command::Advance => {
+            let to = case.stage.next().ok_or(Refusal::AlreadyAccepted)?;
+            guard(case, to)?;
+            c.stage = to;
+            if to == Stage::Accepted {
+                c.closed_on = Some(today);
+            }
+            (ChangeKind::Advanced, String::new(), String::new())
+        }
+        Command::Accept {
+            on,
+            by,
+            score,
+            poll_n,
+            dissatisfied,
+            standards,
+            new_deadline,
+        } => {
+            if case.stage != Stage::CadresAdjusted {
+                return Err(match case.stage {
+                    Stage::Accepted => Refusal::AlreadyAccepted,
+                    stage => Refusal::NotReadyForAcceptance { stage },
+                });
+            }
+            if *score > 100 {
+                return Err(Refusal::OutOfRange {
+                    field: "score",
+                    value: *score as i64,
+                    range: "0–100".into(),
+                });
+            }
+            if *poll_n == 0 {
+                return Err(Refusal::OutOfRange {
+                    field: "poll_n",
+                    value: 0,
+                    range: "≥ 1".into(),
+                });
+            }
+            if dissatisfied > poll_n {
+                return Err(Refusal::OutOfRange {
+                    field: "poll_dissatisfied",
+                    value: *dissatisfied as i64,
+                    range: format!("0–{poll_n}"),
+                });
+            }
+            let on = on.unwrap_or(today);
+            let v = verdict(*score, *poll_n, *dissatisfied, standards, policy);
+            match v {
+                Verdict::Fail => {
+                    let nd = new_deadline.ok_or(Refusal::FailNeedsNewDeadline)?;
+                    if nd <= on {
+                        return Err(Refusal::DeadlineNotAfter { new_deadline: nd, on });
+                    }
+                    c.deadline = Some(nd);
+                }
+                Verdict::BasicPass => {
+                    c.deadline = Some(add_months(on, policy.consolidation_months));
+                }
+                Verdict::Pass => {}
+            }
+            c.acceptance.push(Acceptance {
+                on,
+                by: by.trim().to_string(),
+                score: *score as u8,
+                poll_n: *poll_n,
+                poll_dissatisfied: *dissatisfied,
+                standards: *standards,
+                verdict: v,
+            });
+            let mut detail = format!(
+                "{} {} {}/{} {} {}",
+                on,
+                score,
+                dissatisfied,
+                poll_n,
+                standards.iter().map(|b| if *b { '1' } else { '0' }).collect::<String>(),
+                v.code()
+            );
+            if v == Verdict::Pass && guard(&c, Stage::Accepted).is_ok() {
+                c.stage = Stage::Accepted;
+                c.closed_on = Some(on);
+            } else if v != Verdict::Pass {
+                detail.push_str(&format!(" deadline {}", c.effective_deadline()));
+            }
+            (ChangeKind::Acceptance, detail, String::new())
+        }
+        Command::Reopen { to, reason } => {
+            if *to >= case.stage {
+                return Err(Refusal::ReopenNotEarlier { from: case.stage, to: *to });
+            }
+            non_empty("reason", reason)?;
+            c.stage = *to;
+            c.closed_on = None;
+            (ChangeKind::Reopened, String::new(), reason.trim().to_string())
+        }
+        Command::Edit(e) => {
+            let mut parts = Vec::new();
+            if let Some(p) = &e.problems {
+                c.problems = p.clone();
+                parts.push("problems".to_string());
+            }
+            if let Some(d) = e.deadline {
+                c.deadline = Some(d);
+                parts.push(format!("deadline {d}"));
+            }
+            if let Some(s) = &e.situations {
+                if s.is_empty() {
+                    return Err(Refusal::Empty { field: "situations" });
+                }
+                c.situations = s.clone();
+                parts.push(format!(
+                    "situations {}",
+                    s.iter().map(|s| s.code()).collect::<Vec<_>>().join(",")
+                ));
+            }
+            if let Some(r) = &e.relapse_of {
+                c.relapse_of = if r.trim().is_empty() { None } else { Some(r.trim().to_string()) };
+                parts.push(format!("relapse_of {r}"));
+            }
+            if parts.is_empty() {
+                return Err(Refusal::Empty { field: "edit" });
+            }
+            (ChangeKind::Edited, parts.join("; "), String::new())
+        }
+    };
+    let to = c.stage;
+    Ok((c, Change { kind, from, to, detail, note }))
+}
+
+/// Checks that a whole case, as opened or imported, is well formed and that its stage
+/// agrees with its data (SPEC §6: "a case whose stage contradicts its data is refused").
+pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
+    check_id(&case.id)?;
+    non_empty("county", &case.county)?;
+    non_empty("township", &case.township)?;
+    non_empty("village", &case.village)?;
+    if case.situations.is_empty() {
+        return Err(Refusal::Empty { field: "situations" });
+    }
+    if !(1949..=2200).contains(&case.year) {
+        return Err(Refusal::OutOfRange {
+            field: "year",
+            value: case.year as i64,
+            range: "1949–2200".into(),
+        });
+    }
+    let contradiction = |cause: Refusal| Refusal::Contradiction {
+        stage: case.stage,
+        cause: Box::new(cause),
+    };
+    for (i, a) in case.acceptance.iter().enumerate() {
+        if a.score > 100 || a.poll_n == 0 || a.poll_dissatisfied > a.poll_n {
+            return Err(Refusal::Invalid {
+                field: "acceptance",
+                problem: format!(
+                    "#{}: {} {}, {} {}/{}",
+                    i + 1,
+                    "score",
+                    a.score,
+                    "poll",
+                    a.poll_dissatisfied,
+                    a.poll_n
+                ),
+            });
+        }
+        let derived = verdict(a.score as u32, a.poll_n, a.poll_dissatisfied, &a.standards, policy);
+        if derived != a.verdict {
+            return Err(Refusal::Invalid {
+                field: "verdict",
+                problem: format!("#{} {}: {} ≠ {}", i + 1, a.on, a.verdict.code(), derived.code()),
+            });
+        }
+    }
+    let mut through = Stage::Identified;
+    while through < case.stage {
+        through = through.next().unwrap_or(Stage::Accepted);
+        guard(case, through).map_err(contradiction)?;
+    }
+    if case.stage >= Stage::Paired && case.pairing.as_ref().and_then(|p| p.paired_on).is_none() {
+        return Err(contradiction(Refusal::Empty { field: "paired_on" }));
+    }
+    match (case.stage == Stage::Accepted, case.closed_on.is_some()) {
+        (true, false) => return Err(contradiction(Refusal::Empty { field: "closed_on" })),
+        (false, true) => return Err(contradiction(Refusal::ClosedButOpen)),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Ids are typed by people and used in file names and commands: no spaces, no control
+/// characters, at most 64 characters.
+pub fn check_id(id: &str) -> Result<(), Refusal> {
+    if id.is_empty() {
+        return Err(Refusal::Empty { field: "id" });
+    }
+    if id.chars().count() > 64 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Refusal::Invalid {
+            field: "id",
+            problem: format!("'{}' must be at most 64 characters with no spaces", id.escape_debug()),
+        });
+    }
+    Ok(())
+}

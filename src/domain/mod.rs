@@ -1,0 +1,14 @@
+//! The domain: cases, code lists, the state machine, due dates and policy. Knows nothing of
+//! terminals, files or sled.
+
+pub mod case;
+pub mod codes;
+pub mod due;
+pub mod machine;
+pub mod policy;
+
+pub use case::*;
+pub use codes::*;
+pub use due::{due_status, stage_due, DueStatus};
+pub use machine::{apply, check_case, guard, verdict, Change, ChangeKind, Command, Edit, Refusal};
+pub use policy::Policy;

@@ -1,0 +1,160 @@
+//! Views of the whole ledger shared by the CLI and the TUI: filters, sort orders and the
+//! row a list shows. Pure functions over cases; no I/O.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{due_status, Case, DueStatus, Policy, Stage};
+
+/// What a list is narrowed to. Empty filter = the whole ledger.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    pub overdue: bool,
+    pub stage: Option<Stage>,
+    pub county: Option<String>,
+    pub township: Option<String>,
+    /// A paired leader's name: county leader, township leader or first secretary.
+    pub leader: Option<String>,
+}
+
+impl Filter {
+    pub fn matches(&self, case: &Case, due: &DueStatus) -> bool {
+        if self.overdue && !due.overdue() {
+            return false;
+        }
+        if self.stage.is_some_and(|s| s != case.stage) {
+            return false;
+        }
+        if self.county.as_deref().is_some_and(|c| c != case.county) {
+            return false;
+        }
+        if self.township.as_deref().is_some_and(|t| t != case.township) {
+            return false;
+        }
+        if let Some(name) = self.leader.as_deref() {
+            let paired = case.pairing.as_ref().is_some_and(|p| {
+                p.county_leader == name || p.township_leader == name || p.first_secretary == name
+            });
+            if !paired {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Most days overdue first, then the nearest due date (the default).
+    #[default]
+    MostOverdue,
+    Due,
+    Township,
+    Stage,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::MostOverdue, Sort::Due, Sort::Township, Sort::Stage];
+
+    pub fn next(self) -> Sort {
+        let i = Sort::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Sort::ALL[(i + 1) % Sort::ALL.len()]
+    }
+}
+
+/// Due status for every case, computed once per "today".
+pub fn statuses(cases: &[Case], today: NaiveDate, policy: &Policy) -> Vec<DueStatus> {
+    cases.iter().map(|c| due_status(c, today, policy)).collect()
+}
+
+/// Indices of the cases that pass `filter` (and, when given, are among `only`), in `sort`
+/// order. Ties fall back to the id so the order is stable.
+pub fn select(cases: &[Case], due: &[DueStatus], filter: &Filter, only: Option<&[usize]>, sort: Sort) -> Vec<usize> {
+    let mut idx: Vec<usize> = match only {
+        Some(only) => only.iter().copied().filter(|&i| filter.matches(&cases[i], &due[i])).collect(),
+        None => (0..cases.len()).filter(|&i| filter.matches(&cases[i], &due[i])).collect(),
+    };
+    let far = NaiveDate::MAX;
+    idx.sort_by(|&a, &b| {
+        let (ca, cb) = (&cases[a], &cases[b]);
+        let (da, db) = (&due[a], &due[b]);
+        let by = match sort {
+            Sort::MostOverdue => db
+                .days_overdue
+                .cmp(&da.days_overdue)
+                .then(da.next_due.unwrap_or(far).cmp(&db.next_due.unwrap_or(far))),
+            Sort::Due => da.next_due.unwrap_or(far).cmp(&db.next_due.unwrap_or(far)),
+            Sort::Township => (&ca.county, &ca.township).cmp(&(&cb.county, &cb.township)),
+            Sort::Stage => ca.stage.cmp(&cb.stage).then(db.days_overdue.cmp(&da.days_overdue)),
+        };
+        by.then_with(|| ca.id.cmp(&cb.id))
+    });
+    idx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Pairing, Situation};
+
+    fn case(id: &str, stage: Stage, identified: &str) -> Case {
+        Case {
+            id: id.into(),
+            year: 2017,
+            county: "阳谷县".into(),
+            township: "阿城镇".into(),
+            village: "前进村".into(),
+            situations: vec![Situation::Other],
+            problems: String::new(),
+            identified_on: NaiveDate::parse_from_str(identified, "%Y-%m-%d").unwrap(),
+            deadline: None,
+            stage,
+            pairing: Some(Pairing {
+                county_leader: "王建国".into(),
+                township_leader: "李明".into(),
+                first_secretary: "张伟".into(),
+                first_secretary_unit: "县财政局".into(),
+                assisting_unit: String::new(),
+                paired_on: NaiveDate::from_ymd_opt(2017, 3, 1),
+            }),
+            tasks: vec![],
+            adjustments: vec![],
+            no_adjustment_reason: None,
+            visits: vec![],
+            acceptance: vec![],
+            closed_on: None,
+            relapse_of: None,
+            profile: Default::default(),
+        }
+    }
+
+    #[test]
+    fn most_overdue_first_and_filters() {
+        let cases = vec![
+            case("a", Stage::Identified, "2017-03-01"),
+            case("b", Stage::Identified, "2017-02-01"),
+            case("c", Stage::CadresAdjusted, "2017-02-01"),
+        ];
+        let today = NaiveDate::from_ymd_opt(2017, 4, 15).unwrap();
+        let due = statuses(&cases, today, &Policy::default());
+        let all = select(&cases, &due, &Filter::default(), None, Sort::MostOverdue);
+        assert_eq!(all, vec![1, 0, 2]);
+        let f = Filter {
+            overdue: true,
+            ..Default::default()
+        };
+        assert_eq!(select(&cases, &due, &f, None, Sort::MostOverdue), vec![1, 0]);
+        let f = Filter {
+            leader: Some("张伟".into()),
+            stage: Some(Stage::CadresAdjusted),
+            ..Default::default()
+        };
+        assert_eq!(select(&cases, &due, &f, None, Sort::MostOverdue), vec![2]);
+    }
+}

@@ -1,0 +1,565 @@
+//! The store: owns sled. Every change is one atomic sled batch that writes the case and its
+//! history event together, flushed and synced to the disk before it reports success.
+//!
+//! Layout (one sled tree, so one batch is atomic across all of it):
+//! - `m/schema`, `m/seq`, `m/head`: schema version, last event number, last event hash
+//! - `c/<id>`: the case record (`Record`: the case plus the number of its last event)
+//! - `h/<seq>`: history events, hash-chained in `seq` order
+//! - `x/<id>\0<seq>`: index from a case to its events
+//! - `a/<seq>`: township accountability events
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{Local, NaiveDate};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal};
+
+/// The schema this build writes and reads.
+pub const SCHEMA_VERSION: u64 = 1;
+const LOCK_FILE: &str = "zhengdun.lock";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the ledger {dir} is open in another process (pid {pid}); close it there first")]
+    Locked { dir: String, pid: String },
+    #[error("{dir} is not a zhengdun database (it holds other files); name an empty or new directory with --db")]
+    NotADatabase { dir: String },
+    #[error("{dir} was written by a newer zhengdun (schema {found}, this build reads {supported}); upgrade zhengdun")]
+    NewerSchema { dir: String, found: u64, supported: u64 },
+    #[error("the database in {dir} is damaged ({detail}); restore it from a backup or an export")]
+    Damaged { dir: String, detail: String },
+    #[error("{0}")]
+    Io(String),
+    #[error("no case with id '{0}'")]
+    NotFound(String),
+    #[error("a case with id '{0}' is already in the ledger")]
+    Duplicate(String),
+    #[error("case {id}: {refusal}")]
+    Refused { id: String, refusal: Refusal },
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Io(format!("database error: {e}"))
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Io(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Who acts, on what day, under which policy. Passed to every change.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub today: NaiveDate,
+    pub actor: String,
+    pub policy: Policy,
+}
+
+/// One history event. `hash` covers every other field, and `prev` is the hash of the event
+/// before it, so an edited, reordered or removed event breaks the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub case_id: String,
+    /// Local time of the change, RFC 3339.
+    pub at: String,
+    pub actor: String,
+    #[serde(flatten)]
+    pub change: Change,
+    /// SHA-256 of the case record as this event left it.
+    pub case_hash: String,
+    pub prev: String,
+    pub hash: String,
+}
+
+impl Event {
+    fn compute_hash(&self) -> String {
+        let mut e = self.clone();
+        e.hash = String::new();
+        // serde_json writes struct fields in declaration order: a stable encoding.
+        let bytes = serde_json::to_vec(&e).unwrap_or_default();
+        hex(&Sha256::digest(&bytes))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    last_event: u64,
+    case: Case,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn case_hash(case: &Case) -> String {
+    hex(&Sha256::digest(serde_json::to_vec(case).unwrap_or_default()))
+}
+
+fn case_key(id: &str) -> Vec<u8> {
+    [b"c/", id.as_bytes()].concat()
+}
+
+fn event_key(seq: u64) -> Vec<u8> {
+    [b"h/".as_slice(), &seq.to_be_bytes()].concat()
+}
+
+fn index_key(id: &str, seq: u64) -> Vec<u8> {
+    [b"x/", id.as_bytes(), b"\0", &seq.to_be_bytes()].concat()
+}
+
+pub struct Store {
+    db: sled::Db,
+    dir: PathBuf,
+    /// Serialises writers inside this process; other processes are kept out by the lock file.
+    write: Mutex<()>,
+    _lock: File,
+}
+
+/// The findings of `verify`.
+#[derive(Debug, Default, Serialize)]
+pub struct VerifyReport {
+    pub cases: usize,
+    pub events: u64,
+    pub problems: Vec<String>,
+}
+
+impl Store {
+    /// Opens (or creates) the ledger in `dir`. A second process gets [`StoreError::Locked`]
+    /// at once; a foreign or damaged directory gets a message, never a panic.
+    pub fn open(dir: &Path) -> Result<Store> {
+        let dir_s = dir.display().to_string();
+        if dir.exists() {
+            if !dir.is_dir() {
+                return Err(StoreError::NotADatabase { dir: dir_s });
+            }
+            let names: Vec<String> = fs::read_dir(dir)?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            let ours = |n: &str| {
+                n == "conf" || n == "db" || n == "blobs" || n == LOCK_FILE || n.starts_with("snap.")
+            };
+            if !names.is_empty() && (!names.iter().all(|n| ours(n)) || !names.iter().any(|n| n == "db")) {
+                if names.iter().any(|n| n == LOCK_FILE) && names.iter().all(|n| ours(n)) {
+                    return Err(StoreError::Damaged {
+                        dir: dir_s,
+                        detail: "the data file 'db' is missing".into(),
+                    });
+                }
+                return Err(StoreError::NotADatabase { dir: dir_s });
+            }
+        } else {
+            create_private_dir(dir)?;
+        }
+        let lock = take_lock(dir)?;
+        let config = sled::Config::new()
+            .path(dir)
+            .cache_capacity(32 * 1024 * 1024)
+            .mode(sled::Mode::LowSpace)
+            .flush_every_ms(None);
+        // sled 0.34 may panic on some kinds of damaged files; that must become a message.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => {
+                return Err(StoreError::Damaged {
+                    dir: dir_s,
+                    detail: e.to_string(),
+                })
+            }
+            Err(_) => {
+                return Err(StoreError::Damaged {
+                    dir: dir_s,
+                    detail: "the storage engine could not read its files".into(),
+                })
+            }
+        };
+        let store = Store {
+            db,
+            dir: dir.to_path_buf(),
+            write: Mutex::new(()),
+            _lock: lock,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn damaged(&self, detail: impl Into<String>) -> StoreError {
+        StoreError::Damaged {
+            dir: self.dir.display().to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        match self.db.get(b"m/schema")? {
+            Some(v) => {
+                let found = u64::from_be_bytes(
+                    v.as_ref().try_into().map_err(|_| self.damaged("unreadable schema version"))?,
+                );
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        dir: self.dir.display().to_string(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                Ok(())
+            }
+            None if self.db.is_empty() => {
+                self.db.insert(b"m/schema", &SCHEMA_VERSION.to_be_bytes())?;
+                self.sync()?;
+                Ok(())
+            }
+            None => Err(self.damaged("the schema version is missing")),
+        }
+    }
+
+    /// Makes everything written so far durable: sled's flush, then a real fsync of its files
+    /// (sled 0.34 ends its flush with `sync_file_range`, which leaves the drive's cache).
+    pub fn sync(&self) -> Result<()> {
+        self.db.flush()?;
+        for name in ["db", "conf"] {
+            let p = self.dir.join(name);
+            if p.exists() {
+                File::open(&p)?.sync_all()?;
+            }
+        }
+        File::open(&self.dir)?.sync_all()?;
+        Ok(())
+    }
+
+    fn decode_record(&self, key: &[u8], v: &[u8]) -> Result<Record> {
+        serde_json::from_slice(v).map_err(|e| {
+            self.damaged(format!(
+                "record {} is unreadable: {e}",
+                String::from_utf8_lossy(key).escape_debug()
+            ))
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<Case>> {
+        match self.db.get(case_key(id))? {
+            Some(v) => Ok(Some(self.decode_record(&case_key(id), &v)?.case)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn require(&self, id: &str) -> Result<Case> {
+        self.get(id)?.ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    /// Every case, in id order.
+    pub fn cases(&self) -> Result<Vec<Case>> {
+        let mut out = Vec::new();
+        for kv in self.db.scan_prefix(b"c/") {
+            let (k, v) = kv?;
+            out.push(self.decode_record(&k, &v)?.case);
+        }
+        Ok(out)
+    }
+
+    pub fn len(&self) -> usize {
+        self.db.scan_prefix(b"c/").count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.db.scan_prefix(b"c/").next().is_none()
+    }
+
+    fn head(&self) -> Result<(u64, String)> {
+        let seq = match self.db.get(b"m/seq")? {
+            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| self.damaged("unreadable event counter"))?),
+            None => 0,
+        };
+        let head = match self.db.get(b"m/head")? {
+            Some(v) => String::from_utf8_lossy(&v).into_owned(),
+            None => String::new(),
+        };
+        Ok((seq, head))
+    }
+
+    /// Applies a command to one case: the case and its history event are written in one
+    /// atomic batch and made durable before this returns.
+    pub fn execute(&self, id: &str, cmd: &Command, ctx: &Ctx) -> Result<(Case, Event)> {
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        let before = self.require(id)?;
+        let (after, change) = domain::apply(&before, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
+            StoreError::Refused {
+                id: id.to_string(),
+                refusal,
+            }
+        })?;
+        let mut batch = Batches::new(self.head()?);
+        let ev = batch.record(after.clone(), change, ctx);
+        self.db.apply_batch(batch.finish())?;
+        self.sync()?;
+        Ok((after, ev))
+    }
+
+    /// Opens new cases (`new` or `import`): all of them, or — on the first refusal — none.
+    pub fn insert(&self, cases: Vec<Case>, kind: ChangeKind, ctx: &Ctx) -> Result<usize> {
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = std::collections::HashSet::new();
+        for c in &cases {
+            domain::check_case(c, &ctx.policy).map_err(|refusal| StoreError::Refused {
+                id: c.id.clone(),
+                refusal,
+            })?;
+            if !seen.insert(c.id.as_str()) || self.db.contains_key(case_key(&c.id))? {
+                return Err(StoreError::Duplicate(c.id.clone()));
+            }
+        }
+        let n = cases.len();
+        let mut batch = Batches::new(self.head()?);
+        for c in cases {
+            let change = Change {
+                kind,
+                from: c.stage,
+                to: c.stage,
+                detail: String::new(),
+                note: String::new(),
+            };
+            batch.record(c, change, ctx);
+        }
+        self.db.apply_batch(batch.finish())?;
+        self.sync()?;
+        Ok(n)
+    }
+
+    /// The history of one case, oldest first.
+    pub fn history(&self, id: &str) -> Result<Vec<Event>> {
+        let prefix = [b"x/", id.as_bytes(), b"\0"].concat();
+        let mut out = Vec::new();
+        for kv in self.db.scan_prefix(&prefix) {
+            let (k, _) = kv?;
+            let seq_bytes: [u8; 8] = k[prefix.len()..]
+                .try_into()
+                .map_err(|_| self.damaged("bad history index key"))?;
+            let seq = u64::from_be_bytes(seq_bytes);
+            let v = self
+                .db
+                .get(event_key(seq))?
+                .ok_or_else(|| self.damaged(format!("history event {seq} of {id} is missing")))?;
+            out.push(self.decode_event(seq, &v)?);
+        }
+        Ok(out)
+    }
+
+    fn decode_event(&self, seq: u64, v: &[u8]) -> Result<Event> {
+        serde_json::from_slice(v).map_err(|e| self.damaged(format!("history event {seq} is unreadable: {e}")))
+    }
+
+    pub fn add_accountability(&self, ev: &AccountabilityEvent) -> Result<()> {
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        let n = self.db.generate_id()?;
+        let v = serde_json::to_vec(ev).map_err(|e| StoreError::Io(e.to_string()))?;
+        self.db.insert([b"a/".as_slice(), &n.to_be_bytes()].concat(), v)?;
+        self.sync()
+    }
+
+    pub fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
+        let mut out = Vec::new();
+        for kv in self.db.scan_prefix(b"a/") {
+            let (_, v) = kv?;
+            out.push(serde_json::from_slice(&v).map_err(|e| self.damaged(format!("accountability record: {e}")))?);
+        }
+        Ok(out)
+    }
+
+    /// Checks every record decodes, the history chain is unbroken from the first event to
+    /// the stored head, and every case agrees with its last event.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let mut r = VerifyReport::default();
+        let (seq, head) = self.head()?;
+        let mut prev = String::new();
+        let mut expected = 1u64;
+        let mut last_of: std::collections::HashMap<String, (u64, String)> = Default::default();
+        for kv in self.db.scan_prefix(b"h/") {
+            let (k, v) = kv?;
+            let Ok(seq_bytes) = <[u8; 8]>::try_from(&k[2..]) else {
+                r.problems.push("a history key is malformed".into());
+                continue;
+            };
+            let key_seq = u64::from_be_bytes(seq_bytes);
+            let ev: Event = match serde_json::from_slice(&v) {
+                Ok(e) => e,
+                Err(e) => {
+                    r.problems.push(format!("history event {key_seq} is unreadable: {e}"));
+                    continue;
+                }
+            };
+            if ev.seq != key_seq || key_seq != expected {
+                r.problems.push(format!(
+                    "history event {key_seq} is out of place (expected event {expected}): an event was removed or reordered"
+                ));
+            }
+            if ev.prev != prev {
+                r.problems.push(format!(
+                    "history event {key_seq} ({}) does not follow the event before it: the chain is broken",
+                    ev.case_id
+                ));
+            }
+            if ev.compute_hash() != ev.hash {
+                r.problems.push(format!(
+                    "history event {key_seq} ({}) was altered after it was written",
+                    ev.case_id
+                ));
+            }
+            prev = ev.hash.clone();
+            expected = key_seq + 1;
+            last_of.insert(ev.case_id.clone(), (ev.seq, ev.case_hash.clone()));
+            r.events += 1;
+        }
+        if r.events != seq || prev != head {
+            r.problems.push(format!(
+                "the history ends at event {} but the ledger records {seq} events: the latest events were removed",
+                expected - 1
+            ));
+        }
+        for kv in self.db.scan_prefix(b"c/") {
+            let (k, v) = kv?;
+            r.cases += 1;
+            let id = String::from_utf8_lossy(&k[2..]).into_owned();
+            let rec: Record = match serde_json::from_slice(&v) {
+                Ok(rec) => rec,
+                Err(e) => {
+                    r.problems.push(format!("case {id} is unreadable: {e}"));
+                    continue;
+                }
+            };
+            match last_of.get(&id) {
+                None => r.problems.push(format!("case {id} has no history")),
+                Some((last, hash)) => {
+                    if *last != rec.last_event {
+                        r.problems.push(format!(
+                            "case {id} was last changed by event {} but its history ends at event {last}",
+                            rec.last_event
+                        ));
+                    } else if *hash != case_hash(&rec.case) {
+                        r.problems.push(format!("case {id} differs from what its history recorded: it was altered"));
+                    }
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    /// Raw access for tests that tamper with the database to prove `verify` notices.
+    #[doc(hidden)]
+    pub fn raw(&self) -> &sled::Db {
+        &self.db
+    }
+}
+
+/// Builds one atomic batch of case records and their chained history events.
+struct Batches {
+    batch: sled::Batch,
+    seq: u64,
+    head: String,
+}
+
+impl Batches {
+    fn new((seq, head): (u64, String)) -> Self {
+        Batches {
+            batch: sled::Batch::default(),
+            seq,
+            head,
+        }
+    }
+
+    fn record(&mut self, case: Case, change: Change, ctx: &Ctx) -> Event {
+        self.seq += 1;
+        let mut ev = Event {
+            seq: self.seq,
+            case_id: case.id.clone(),
+            at: Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            actor: ctx.actor.clone(),
+            change,
+            case_hash: case_hash(&case),
+            prev: std::mem::take(&mut self.head),
+            hash: String::new(),
+        };
+        ev.hash = ev.compute_hash();
+        self.head = ev.hash.clone();
+        let rec = Record {
+            last_event: self.seq,
+            case,
+        };
+        // Serialising plain data structs to JSON cannot fail.
+        let rec_bytes = serde_json::to_vec(&rec).unwrap_or_default();
+        let ev_bytes = serde_json::to_vec(&ev).unwrap_or_default();
+        self.batch.insert(case_key(&rec.case.id), rec_bytes);
+        self.batch.insert(event_key(self.seq), ev_bytes);
+        self.batch.insert(index_key(&rec.case.id, self.seq), &[] as &[u8]);
+        ev
+    }
+
+    fn finish(mut self) -> sled::Batch {
+        self.batch.insert(b"m/seq".as_slice(), &self.seq.to_be_bytes());
+        self.batch.insert(b"m/head".as_slice(), self.head.as_bytes());
+        self.batch
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .map_err(|e| StoreError::Io(format!("cannot create the database directory {}: {e}", dir.display())))?;
+    if let Some(parent) = dir.parent() {
+        if let Ok(f) = File::open(parent) {
+            let _ = f.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Takes the exclusive lock that keeps a second process out, and writes our pid in it.
+fn take_lock(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| StoreError::Io(format!("cannot open {}: {e}", path.display())))?;
+    match f.try_lock() {
+        Ok(()) => {
+            f.set_len(0)?;
+            write!(f, "{}", std::process::id())?;
+            f.flush()?;
+            Ok(f)
+        }
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = f.read_to_string(&mut pid);
+            Err(StoreError::Locked {
+                dir: dir.display().to_string(),
+                pid: if pid.trim().is_empty() { "?".into() } else { pid.trim().to_string() },
+            })
+        }
+        Err(fs::TryLockError::Error(e)) => Err(StoreError::Io(format!("cannot lock {}: {e}", path.display()))),
+    }
+}
