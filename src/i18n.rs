@@ -36,7 +36,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("f.county_leader", "县级包联领导", "county leader"),
     ("f.township_leader", "乡镇包村领导", "township leader"),
     ("f.first_secretary", "第一书记", "first secretary"),
-    ("f.first_secretary_unit", "派出单位", "first secretary's unit"),
+    (
+        "f.first_secretary_unit",
+        "派出单位",
+        "first secretary's unit",
+    ),
     ("f.assisting_unit", "帮扶单位", "assisting unit"),
     ("f.paired_on", "包联日期", "paired on"),
     ("f.closed_on", "销号日期", "closed on"),
@@ -52,7 +56,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("f.on", "日期", "date"),
     ("f.replacement", "接任人", "replacement"),
     ("f.replacement_source", "接任人来源", "replacement source"),
-    ("f.no_adjustment_reason", "无需调整的理由", "reason no adjustment was needed"),
+    (
+        "f.no_adjustment_reason",
+        "无需调整的理由",
+        "reason no adjustment was needed",
+    ),
     ("f.by", "人员", "by"),
     ("f.kind", "类型", "kind"),
     ("f.findings", "发现问题", "findings"),
@@ -64,8 +72,21 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("f.new_deadline", "新转化期限", "new deadline"),
     ("f.edit", "修改内容", "the change"),
     ("f.acceptance", "验收记录", "acceptance attempt"),
+    // short column headers for tables
+    ("col.id", "编号", "id"),
+    ("col.county", "县", "county"),
+    ("col.township", "乡镇", "township"),
+    ("col.village", "村", "village"),
+    ("col.stage", "阶段", "stage"),
+    ("col.county_leader", "包联领导", "leader"),
+    ("col.due", "期限", "due"),
+    ("col.last_visit", "最近走访", "last visit"),
     // refusals
-    ("r.pairing_incomplete", "包联未完成：缺少{0}", "pairing incomplete: missing {0}"),
+    (
+        "r.pairing_incomplete",
+        "包联未完成：缺少{0}",
+        "pairing incomplete: missing {0}",
+    ),
     (
         "r.no_adjustment",
         "尚未记录班子调整，也未说明无需调整的理由",
@@ -76,8 +97,16 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "还没有结论为“合格”的验收记录",
         "no acceptance attempt with verdict pass yet",
     ),
-    ("r.tasks_open", "整改任务未完成：第{0}项", "plan tasks not done: #{0}"),
-    ("r.already_accepted", "该村已验收销号；如需改动请先退回", "the case is already accepted; reopen it first"),
+    (
+        "r.tasks_open",
+        "整改任务未完成：第{0}项",
+        "plan tasks not done: #{0}",
+    ),
+    (
+        "r.already_accepted",
+        "该村已验收销号；如需改动请先退回",
+        "the case is already accepted; reopen it first",
+    ),
     (
         "r.not_ready",
         "验收须在“班子调整”阶段进行，该村现处于“{0}”",
@@ -99,11 +128,31 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "reopen goes to an earlier stage: the case is at {0}, asked for {1}",
     ),
     ("r.empty", "{0}不能为空", "{0} is empty"),
-    ("r.no_such_task", "没有第{0}项任务（共{1}项）", "no task #{0} (the plan has {1})"),
-    ("r.task_done", "第{0}项任务已完成", "task #{0} is already done"),
-    ("r.out_of_range", "{0} = {1} 超出范围（{2}）", "{0} = {1} is out of range ({2})"),
-    ("r.contradiction", "阶段为“{0}”，但{1}", "the stage is {0} but {1}"),
-    ("r.closed_but_open", "填写了销号日期，但尚未验收销号", "closed_on is set but the case is not accepted"),
+    (
+        "r.no_such_task",
+        "没有第{0}项任务（共{1}项）",
+        "no task #{0} (the plan has {1})",
+    ),
+    (
+        "r.task_done",
+        "第{0}项任务已完成",
+        "task #{0} is already done",
+    ),
+    (
+        "r.out_of_range",
+        "{0} = {1} 超出范围（{2}）",
+        "{0} = {1} is out of range ({2})",
+    ),
+    (
+        "r.contradiction",
+        "阶段为“{0}”，但{1}",
+        "the stage is {0} but {1}",
+    ),
+    (
+        "r.closed_but_open",
+        "填写了销号日期，但尚未验收销号",
+        "closed_on is set but the case is not accepted",
+    ),
     ("r.invalid", "{0}无效：{1}", "invalid {0}: {1}"),
 ];
 
@@ -144,7 +193,11 @@ fn fields(lang: Lang, names: &[&str]) -> String {
         Lang::Zh => "、",
         Lang::En => ", ",
     };
-    names.iter().map(|n| field(lang, n)).collect::<Vec<_>>().join(sep)
+    names
+        .iter()
+        .map(|n| field(lang, n))
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 fn stage(lang: Lang, s: Stage) -> &'static str {
@@ -154,7 +207,9 @@ fn stage(lang: Lang, s: Stage) -> &'static str {
 /// The localized sentence for a refusal.
 pub fn refusal(lang: Lang, r: &Refusal) -> String {
     match r {
-        Refusal::PairingIncomplete { missing } => tf(lang, "r.pairing_incomplete", &[&fields(lang, missing)]),
+        Refusal::PairingIncomplete { missing } => {
+            tf(lang, "r.pairing_incomplete", &[&fields(lang, missing)])
+        }
         Refusal::NoAdjustment => t(lang, "r.no_adjustment").to_string(),
         Refusal::NoPassingAcceptance => t(lang, "r.no_pass").to_string(),
         Refusal::TasksOpen { numbers } => {
@@ -169,22 +224,36 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             "r.deadline_not_after",
             &[&new_deadline.to_string(), &on.to_string()],
         ),
-        Refusal::ReopenNotEarlier { from, to } => {
-            tf(lang, "r.reopen_not_earlier", &[stage(lang, *from), stage(lang, *to)])
-        }
+        Refusal::ReopenNotEarlier { from, to } => tf(
+            lang,
+            "r.reopen_not_earlier",
+            &[stage(lang, *from), stage(lang, *to)],
+        ),
         Refusal::Empty { field: f } => tf(lang, "r.empty", &[&field(lang, f)]),
-        Refusal::NoSuchTask { number, count } => {
-            tf(lang, "r.no_such_task", &[&number.to_string(), &count.to_string()])
-        }
+        Refusal::NoSuchTask { number, count } => tf(
+            lang,
+            "r.no_such_task",
+            &[&number.to_string(), &count.to_string()],
+        ),
         Refusal::TaskAlreadyDone { number } => tf(lang, "r.task_done", &[&number.to_string()]),
-        Refusal::OutOfRange { field: f, value, range } => {
-            tf(lang, "r.out_of_range", &[&field(lang, f), &value.to_string(), range])
-        }
-        Refusal::Contradiction { stage: s, cause } => {
-            tf(lang, "r.contradiction", &[stage(lang, *s), &refusal(lang, cause)])
-        }
+        Refusal::OutOfRange {
+            field: f,
+            value,
+            range,
+        } => tf(
+            lang,
+            "r.out_of_range",
+            &[&field(lang, f), &value.to_string(), range],
+        ),
+        Refusal::Contradiction { stage: s, cause } => tf(
+            lang,
+            "r.contradiction",
+            &[stage(lang, *s), &refusal(lang, cause)],
+        ),
         Refusal::ClosedButOpen => t(lang, "r.closed_but_open").to_string(),
-        Refusal::Invalid { field: f, problem } => tf(lang, "r.invalid", &[&field(lang, f), problem]),
+        Refusal::Invalid { field: f, problem } => {
+            tf(lang, "r.invalid", &[&field(lang, f), problem])
+        }
     }
 }
 

@@ -75,10 +75,22 @@ pub fn statuses(cases: &[Case], today: NaiveDate, policy: &Policy) -> Vec<DueSta
 
 /// Indices of the cases that pass `filter` (and, when given, are among `only`), in `sort`
 /// order. Ties fall back to the id so the order is stable.
-pub fn select(cases: &[Case], due: &[DueStatus], filter: &Filter, only: Option<&[usize]>, sort: Sort) -> Vec<usize> {
+pub fn select(
+    cases: &[Case],
+    due: &[DueStatus],
+    filter: &Filter,
+    only: Option<&[usize]>,
+    sort: Sort,
+) -> Vec<usize> {
     let mut idx: Vec<usize> = match only {
-        Some(only) => only.iter().copied().filter(|&i| filter.matches(&cases[i], &due[i])).collect(),
-        None => (0..cases.len()).filter(|&i| filter.matches(&cases[i], &due[i])).collect(),
+        Some(only) => only
+            .iter()
+            .copied()
+            .filter(|&i| filter.matches(&cases[i], &due[i]))
+            .collect(),
+        None => (0..cases.len())
+            .filter(|&i| filter.matches(&cases[i], &due[i]))
+            .collect(),
     };
     let far = NaiveDate::MAX;
     idx.sort_by(|&a, &b| {
@@ -91,7 +103,10 @@ pub fn select(cases: &[Case], due: &[DueStatus], filter: &Filter, only: Option<&
                 .then(da.next_due.unwrap_or(far).cmp(&db.next_due.unwrap_or(far))),
             Sort::Due => da.next_due.unwrap_or(far).cmp(&db.next_due.unwrap_or(far)),
             Sort::Township => (&ca.county, &ca.township).cmp(&(&cb.county, &cb.township)),
-            Sort::Stage => ca.stage.cmp(&cb.stage).then(db.days_overdue.cmp(&da.days_overdue)),
+            Sort::Stage => ca
+                .stage
+                .cmp(&cb.stage)
+                .then(db.days_overdue.cmp(&da.days_overdue)),
         };
         by.then_with(|| ca.id.cmp(&cb.id))
     });
@@ -149,7 +164,10 @@ mod tests {
             overdue: true,
             ..Default::default()
         };
-        assert_eq!(select(&cases, &due, &f, None, Sort::MostOverdue), vec![1, 0]);
+        assert_eq!(
+            select(&cases, &due, &f, None, Sort::MostOverdue),
+            vec![1, 0]
+        );
         let f = Filter {
             leader: Some("张伟".into()),
             stage: Some(Stage::CadresAdjusted),

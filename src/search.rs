@@ -19,9 +19,18 @@ pub struct Key {
 }
 
 pub fn key(case: &Case) -> Key {
-    let mut fields = vec![case.id.as_str(), &case.county, &case.township, &case.village];
+    let mut fields = vec![
+        case.id.as_str(),
+        &case.county,
+        &case.township,
+        &case.village,
+    ];
     if let Some(p) = &case.pairing {
-        fields.extend([p.county_leader.as_str(), &p.township_leader, &p.first_secretary]);
+        fields.extend([
+            p.county_leader.as_str(),
+            &p.township_leader,
+            &p.first_secretary,
+        ]);
     }
     let text = fields.join(" ").to_lowercase();
     let mut full = String::new();
@@ -38,7 +47,11 @@ pub fn key(case: &Case) -> Key {
             }
         }
     }
-    Key { text, full, initials }
+    Key {
+        text,
+        full,
+        initials,
+    }
 }
 
 pub struct SearchIndex {
@@ -63,7 +76,10 @@ impl SearchIndex {
         }
         let mut hits: Vec<(i64, usize)> = Vec::new();
         for (i, k) in self.keys.iter().enumerate() {
-            let score = if k.text.replace(' ', "").contains(&q) || k.full.contains(&q) || k.initials.contains(&q) {
+            let score = if k.text.replace(' ', "").contains(&q)
+                || k.full.contains(&q)
+                || k.initials.contains(&q)
+            {
                 Some(1_000_000)
             } else {
                 self.matcher

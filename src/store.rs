@@ -17,7 +17,9 @@ use chrono::{Local, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal};
+use crate::domain::{
+    self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal,
+};
 
 /// The schema this build writes and reads.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -30,7 +32,11 @@ pub enum StoreError {
     #[error("{dir} is not a zhengdun database (it holds other files); name an empty or new directory with --db")]
     NotADatabase { dir: String },
     #[error("{dir} was written by a newer zhengdun (schema {found}, this build reads {supported}); upgrade zhengdun")]
-    NewerSchema { dir: String, found: u64, supported: u64 },
+    NewerSchema {
+        dir: String,
+        found: u64,
+        supported: u64,
+    },
     #[error("the database in {dir} is damaged ({detail}); restore it from a backup or an export")]
     Damaged { dir: String, detail: String },
     #[error("{0}")]
@@ -103,7 +109,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn case_hash(case: &Case) -> String {
-    hex(&Sha256::digest(serde_json::to_vec(case).unwrap_or_default()))
+    hex(&Sha256::digest(
+        serde_json::to_vec(case).unwrap_or_default(),
+    ))
 }
 
 fn case_key(id: &str) -> Vec<u8> {
@@ -150,7 +158,9 @@ impl Store {
             let ours = |n: &str| {
                 n == "conf" || n == "db" || n == "blobs" || n == LOCK_FILE || n.starts_with("snap.")
             };
-            if !names.is_empty() && (!names.iter().all(|n| ours(n)) || !names.iter().any(|n| n == "db")) {
+            if !names.is_empty()
+                && (!names.iter().all(|n| ours(n)) || !names.iter().any(|n| n == "db"))
+            {
                 if names.iter().any(|n| n == LOCK_FILE) && names.iter().all(|n| ours(n)) {
                     return Err(StoreError::Damaged {
                         dir: dir_s,
@@ -210,7 +220,9 @@ impl Store {
         match self.db.get(b"m/schema")? {
             Some(v) => {
                 let found = u64::from_be_bytes(
-                    v.as_ref().try_into().map_err(|_| self.damaged("unreadable schema version"))?,
+                    v.as_ref()
+                        .try_into()
+                        .map_err(|_| self.damaged("unreadable schema version"))?,
                 );
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::NewerSchema {
@@ -261,7 +273,8 @@ impl Store {
     }
 
     pub fn require(&self, id: &str) -> Result<Case> {
-        self.get(id)?.ok_or_else(|| StoreError::NotFound(id.to_string()))
+        self.get(id)?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))
     }
 
     /// Every case, in id order.
@@ -284,7 +297,11 @@ impl Store {
 
     fn head(&self) -> Result<(u64, String)> {
         let seq = match self.db.get(b"m/seq")? {
-            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| self.damaged("unreadable event counter"))?),
+            Some(v) => u64::from_be_bytes(
+                v.as_ref()
+                    .try_into()
+                    .map_err(|_| self.damaged("unreadable event counter"))?,
+            ),
             None => 0,
         };
         let head = match self.db.get(b"m/head")? {
@@ -299,12 +316,13 @@ impl Store {
     pub fn execute(&self, id: &str, cmd: &Command, ctx: &Ctx) -> Result<(Case, Event)> {
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
         let before = self.require(id)?;
-        let (after, change) = domain::apply(&before, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
-            StoreError::Refused {
-                id: id.to_string(),
-                refusal,
-            }
-        })?;
+        let (after, change) =
+            domain::apply(&before, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
+                StoreError::Refused {
+                    id: id.to_string(),
+                    refusal,
+                }
+            })?;
         let mut batch = Batches::new(self.head()?);
         let ev = batch.record(after.clone(), change, ctx);
         self.db.apply_batch(batch.finish())?;
@@ -362,14 +380,16 @@ impl Store {
     }
 
     fn decode_event(&self, seq: u64, v: &[u8]) -> Result<Event> {
-        serde_json::from_slice(v).map_err(|e| self.damaged(format!("history event {seq} is unreadable: {e}")))
+        serde_json::from_slice(v)
+            .map_err(|e| self.damaged(format!("history event {seq} is unreadable: {e}")))
     }
 
     pub fn add_accountability(&self, ev: &AccountabilityEvent) -> Result<()> {
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
         let n = self.db.generate_id()?;
         let v = serde_json::to_vec(ev).map_err(|e| StoreError::Io(e.to_string()))?;
-        self.db.insert([b"a/".as_slice(), &n.to_be_bytes()].concat(), v)?;
+        self.db
+            .insert([b"a/".as_slice(), &n.to_be_bytes()].concat(), v)?;
         self.sync()
     }
 
@@ -377,7 +397,10 @@ impl Store {
         let mut out = Vec::new();
         for kv in self.db.scan_prefix(b"a/") {
             let (_, v) = kv?;
-            out.push(serde_json::from_slice(&v).map_err(|e| self.damaged(format!("accountability record: {e}")))?);
+            out.push(
+                serde_json::from_slice(&v)
+                    .map_err(|e| self.damaged(format!("accountability record: {e}")))?,
+            );
         }
         Ok(out)
     }
@@ -400,7 +423,8 @@ impl Store {
             let ev: Event = match serde_json::from_slice(&v) {
                 Ok(e) => e,
                 Err(e) => {
-                    r.problems.push(format!("history event {key_seq} is unreadable: {e}"));
+                    r.problems
+                        .push(format!("history event {key_seq} is unreadable: {e}"));
                     continue;
                 }
             };
@@ -452,7 +476,9 @@ impl Store {
                             rec.last_event
                         ));
                     } else if *hash != case_hash(&rec.case) {
-                        r.problems.push(format!("case {id} differs from what its history recorded: it was altered"));
+                        r.problems.push(format!(
+                            "case {id} differs from what its history recorded: it was altered"
+                        ));
                     }
                 }
             }
@@ -506,13 +532,16 @@ impl Batches {
         let ev_bytes = serde_json::to_vec(&ev).unwrap_or_default();
         self.batch.insert(case_key(&rec.case.id), rec_bytes);
         self.batch.insert(event_key(self.seq), ev_bytes);
-        self.batch.insert(index_key(&rec.case.id, self.seq), &[] as &[u8]);
+        self.batch
+            .insert(index_key(&rec.case.id, self.seq), &[] as &[u8]);
         ev
     }
 
     fn finish(mut self) -> sled::Batch {
-        self.batch.insert(b"m/seq".as_slice(), &self.seq.to_be_bytes());
-        self.batch.insert(b"m/head".as_slice(), self.head.as_bytes());
+        self.batch
+            .insert(b"m/seq".as_slice(), &self.seq.to_be_bytes());
+        self.batch
+            .insert(b"m/head".as_slice(), self.head.as_bytes());
         self.batch
     }
 }
@@ -525,8 +554,12 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir)
-        .map_err(|e| StoreError::Io(format!("cannot create the database directory {}: {e}", dir.display())))?;
+    b.create(dir).map_err(|e| {
+        StoreError::Io(format!(
+            "cannot create the database directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     if let Some(parent) = dir.parent() {
         if let Ok(f) = File::open(parent) {
             let _ = f.sync_all();
@@ -553,13 +586,29 @@ fn take_lock(dir: &Path) -> Result<File> {
             Ok(f)
         }
         Err(fs::TryLockError::WouldBlock) => {
+            // The holder writes its pid just after taking the lock: give it a moment.
             let mut pid = String::new();
-            let _ = f.read_to_string(&mut pid);
+            for _ in 0..20 {
+                pid.clear();
+                let _ = f.read_to_string(&mut pid);
+                if !pid.trim().is_empty() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                let _ = std::io::Seek::rewind(&mut f);
+            }
             Err(StoreError::Locked {
                 dir: dir.display().to_string(),
-                pid: if pid.trim().is_empty() { "?".into() } else { pid.trim().to_string() },
+                pid: if pid.trim().is_empty() {
+                    "?".into()
+                } else {
+                    pid.trim().to_string()
+                },
             })
         }
-        Err(fs::TryLockError::Error(e)) => Err(StoreError::Io(format!("cannot lock {}: {e}", path.display()))),
+        Err(fs::TryLockError::Error(e)) => Err(StoreError::Io(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
     }
 }

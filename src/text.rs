@@ -141,8 +141,14 @@ mod tests {
 
     #[test]
     fn wrap_respects_the_width() {
-        let lines = wrap("村两委班子不团结，内耗严重，群众意见大 and some English words here", 10);
+        let lines = wrap(
+            "村两委班子不团结，内耗严重，群众意见大 and some English words here",
+            10,
+        );
         assert!(lines.iter().all(|l| width(l) <= 10), "{lines:?}");
-        assert_eq!(lines.concat().replace(' ', ""), "村两委班子不团结，内耗严重，群众意见大andsomeEnglishwordshere");
+        assert_eq!(
+            lines.concat().replace(' ', ""),
+            "村两委班子不团结，内耗严重，群众意见大andsomeEnglishwordshere"
+        );
     }
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::domain::{AdjustAction, AdjustReason, Post, ReplacementSource, Situation, Stage, VisitKind};
+use crate::domain::{
+    AdjustAction, AdjustReason, Post, ReplacementSource, Situation, Stage, VisitKind,
+};
 use crate::interchange::dates;
 
 fn date(s: &str) -> Result<NaiveDate, String> {

@@ -55,7 +55,9 @@ impl Failure {
             _ => exit::DATABASE,
         };
         let message = match &e {
-            StoreError::Refused { id, refusal } => format!("{id}: {}", i18n::refusal(lang, refusal)),
+            StoreError::Refused { id, refusal } => {
+                format!("{id}: {}", i18n::refusal(lang, refusal))
+            }
             other => other.to_string(),
         };
         Failure { code, message }
@@ -78,7 +80,8 @@ pub struct Env {
 impl Env {
     pub fn from_cli(cli: &Cli) -> Result<Env, Failure> {
         let lang = match &cli.lang {
-            Some(l) => Lang::parse(l).ok_or_else(|| Failure::input(format!("--lang '{l}': use zh or en")))?,
+            Some(l) => Lang::parse(l)
+                .ok_or_else(|| Failure::input(format!("--lang '{l}': use zh or en")))?,
             None => Lang::Zh,
         };
         let db_dir = match &cli.db {
@@ -95,7 +98,9 @@ impl Env {
             lang,
             db_dir,
             ctx: Ctx {
-                today: cli.today.unwrap_or_else(|| chrono::Local::now().date_naive()),
+                today: cli
+                    .today
+                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
                 actor,
                 policy,
             },
@@ -124,7 +129,8 @@ fn load_policy(explicit: Option<&Path>, db_dir: &Path) -> Result<Policy, Failure
             p
         }
     };
-    let text = fs::read_to_string(&path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let text = fs::read_to_string(&path)
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
     Policy::from_toml(&text, &path.display().to_string()).map_err(|e| Failure::input(e.to_string()))
 }
 
@@ -139,7 +145,11 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("error").trim_start_matches("error: ");
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("error")
+                .trim_start_matches("error: ");
             eprintln!("zhengdun: {first} (see zhengdun --help)");
             return ExitCode::from(exit::BAD_INPUT);
         }
@@ -167,8 +177,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 
 /// `--demo`: the sample ledger in a throw-away database, "today" = its `as_of`.
 fn demo(cli: Cli) -> Result<(), Failure> {
-    let ledger = interchange::json::parse(SAMPLE, "sample-data/liaocheng-2017.json", &Policy::default(), Lang::En)
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let ledger = interchange::json::parse(
+        SAMPLE,
+        "sample-data/liaocheng-2017.json",
+        &Policy::default(),
+        Lang::En,
+    )
+    .map_err(|e| Failure::input(e.to_string()))?;
     let tmp = tempfile::Builder::new()
         .prefix("zhengdun-demo-")
         .tempdir()
@@ -186,7 +201,9 @@ fn demo(cli: Cli) -> Result<(), Failure> {
             .insert(ledger.cases, ChangeKind::Imported, &env.ctx)
             .map_err(|e| Failure::store(e, env.lang))?;
         for a in &ledger.accountability {
-            store.add_accountability(a).map_err(|e| Failure::store(e, env.lang))?;
+            store
+                .add_accountability(a)
+                .map_err(|e| Failure::store(e, env.lang))?;
         }
     }
     match cli.cmd {
@@ -208,7 +225,10 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
     let today = ctx.today;
     let by = |b: Option<String>| b.unwrap_or_else(|| ctx.actor.clone());
     let exec = |id: &str, c: Command| -> Result<Case, Failure> {
-        store.execute(id, &c, ctx).map(|(case, _)| case).map_err(refused(env))
+        store
+            .execute(id, &c, ctx)
+            .map(|(case, _)| case)
+            .map_err(refused(env))
     };
     match cmd {
         Cmd::Import { files, dry_run } => import(env, store, &files, dry_run),
@@ -270,7 +290,9 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
                 profile: Default::default(),
             };
             let id = case.id.clone();
-            store.insert(vec![case], ChangeKind::Opened, ctx).map_err(refused(env))?;
+            store
+                .insert(vec![case], ChangeKind::Opened, ctx)
+                .map_err(refused(env))?;
             print(&id)
         }
         Cmd::Pair(a) => {
@@ -294,8 +316,12 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
                     // clap requires these unless --none is given
                     name: a.name.unwrap_or_default(),
                     post: a.post.ok_or_else(|| Failure::input("--post is required"))?,
-                    reason: a.reason.ok_or_else(|| Failure::input("--reason is required"))?,
-                    action: a.action.ok_or_else(|| Failure::input("--action is required"))?,
+                    reason: a
+                        .reason
+                        .ok_or_else(|| Failure::input("--reason is required"))?,
+                    action: a
+                        .action
+                        .ok_or_else(|| Failure::input("--action is required"))?,
                     on: a.on.unwrap_or(today),
                     replacement: a.replacement,
                     replacement_source: a.source,
@@ -382,10 +408,16 @@ fn import(env: &Env, store: &Store, files: &[PathBuf], dry_run: bool) -> Result<
     let mut seen = std::collections::HashSet::new();
     for c in &cases {
         if !seen.insert(c.id.clone()) {
-            return Err(Failure::input(format!("duplicate id '{}' appears in more than one file", c.id)));
+            return Err(Failure::input(format!(
+                "duplicate id '{}' appears in more than one file",
+                c.id
+            )));
         }
         if store.get(&c.id).map_err(refused(env))?.is_some() {
-            return Err(Failure::input(format!("id '{}' is already in the ledger", c.id)));
+            return Err(Failure::input(format!(
+                "id '{}' is already in the ledger",
+                c.id
+            )));
         }
     }
     let mut report = String::new();
@@ -402,10 +434,15 @@ fn import(env: &Env, store: &Store, files: &[PathBuf], dry_run: bool) -> Result<
         .collect();
     let n = cases.len();
     if dry_run {
-        report.push_str(&format!("would import {n} cases ({}); nothing written", stages.join(", ")));
+        report.push_str(&format!(
+            "would import {n} cases ({}); nothing written",
+            stages.join(", ")
+        ));
         return print(&report);
     }
-    store.insert(cases, ChangeKind::Imported, &env.ctx).map_err(refused(env))?;
+    store
+        .insert(cases, ChangeKind::Imported, &env.ctx)
+        .map_err(refused(env))?;
     for a in &accountability {
         store.add_accountability(a).map_err(refused(env))?;
     }
@@ -422,8 +459,10 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
         .unwrap_or_default();
     match ext.as_str() {
         "json" => {
-            let text = fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
-            interchange::json::parse(&text, &name, &env.ctx.policy, env.lang).map_err(|e| Failure::input(e.to_string()))
+            let text =
+                fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            interchange::json::parse(&text, &name, &env.ctx.policy, env.lang)
+                .map_err(|e| Failure::input(e.to_string()))
         }
         other => Err(Failure::input(format!(
             "{name}: cannot import '.{other}' files (use .json, .csv or .xlsx)"
@@ -431,7 +470,12 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
     }
 }
 
-fn export(env: &Env, store: &Store, format: ExportFormat, output: Option<&Path>) -> Result<(), Failure> {
+fn export(
+    env: &Env,
+    store: &Store,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> Result<(), Failure> {
     let cases = store.cases().map_err(refused(env))?;
     let bytes = match format {
         ExportFormat::Json => {
@@ -446,7 +490,9 @@ fn export(env: &Env, store: &Store, format: ExportFormat, output: Option<&Path>)
             interchange::csv::write(&mut buf, &refs, env.lang, &[]).map_err(|e| anyhow!(e))?;
             buf
         }
-        ExportFormat::Xlsx => return Err(Failure::input("xlsx export is not available in this build")),
+        ExportFormat::Xlsx => {
+            return Err(Failure::input("xlsx export is not available in this build"))
+        }
     };
     match output {
         Some(path) => write_private(path, &bytes),
@@ -462,7 +508,10 @@ fn export(env: &Env, store: &Store, format: ExportFormat, output: Option<&Path>)
 /// so a failed export never leaves half a file under the real name.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let name = path.display().to_string();
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".zhengdun-export-")
         .tempfile_in(dir)
@@ -471,14 +520,23 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-    tmp.persist(path).map_err(|e| Failure::input(format!("{name}: {}", e.error)))?;
+    tmp.persist(path)
+        .map_err(|e| Failure::input(format!("{name}: {}", e.error)))?;
     Ok(())
 }
 
 /// Applies the list filters of the CLI, returning the selected cases in order.
-pub fn select<'a>(cases: &'a [Case], a: &ListArgs, today: NaiveDate, policy: &Policy) -> (Vec<&'a Case>, Vec<crate::domain::DueStatus>) {
+pub fn select<'a>(
+    cases: &'a [Case],
+    a: &ListArgs,
+    today: NaiveDate,
+    policy: &Policy,
+) -> (Vec<&'a Case>, Vec<crate::domain::DueStatus>) {
     let due = ledger::statuses(cases, today, policy);
-    let hits = a.search.as_deref().map(|q| SearchIndex::build(cases).search(q));
+    let hits = a
+        .search
+        .as_deref()
+        .map(|q| SearchIndex::build(cases).search(q));
     let filter = Filter {
         overdue: a.overdue,
         stage: a.stage,
@@ -499,10 +557,14 @@ fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
         ListFormat::Json => output::list_json(&sel, &due),
         ListFormat::Csv => {
             let mut buf = Vec::new();
-            let days: std::collections::HashMap<&str, i64> =
-                sel.iter().zip(&due).map(|(c, d)| (c.id.as_str(), d.days_overdue)).collect();
+            let days: std::collections::HashMap<&str, i64> = sel
+                .iter()
+                .zip(&due)
+                .map(|(c, d)| (c.id.as_str(), d.days_overdue))
+                .collect();
             let f = |c: &Case| days.get(c.id.as_str()).copied().unwrap_or(0).to_string();
-            interchange::csv::write(&mut buf, &sel, env.lang, &[("days_overdue", &f)]).map_err(|e| anyhow!(e))?;
+            interchange::csv::write(&mut buf, &sel, env.lang, &[("days_overdue", &f)])
+                .map_err(|e| anyhow!(e))?;
             String::from_utf8_lossy(&buf).trim_end().to_string()
         }
     };

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::domain::{Case, DueStatus, Stage, Verdict};
-use crate::i18n::{field, Lang};
+use crate::i18n::{field, t, Lang};
 use crate::store::{Ctx, Event};
 use crate::text::{clean, pad, width};
 
@@ -23,7 +23,7 @@ pub fn due_cell(due: &DueStatus, today: chrono::NaiveDate, lang: Lang) -> String
 }
 
 pub fn list_table(cases: &[&Case], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> String {
-    let cols: [(&str, usize); 9] = [
+    const COLS: [(&str, usize); 8] = [
         ("id", 12),
         ("county", 8),
         ("township", 12),
@@ -32,47 +32,47 @@ pub fn list_table(cases: &[&Case], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> 
         ("county_leader", 8),
         ("due", 16),
         ("last_visit", 10),
-        ("", 0),
     ];
     let mut out = String::new();
-    let head: Vec<String> = cols
+    let head: Vec<String> = COLS
         .iter()
-        .filter(|(_, w)| *w > 0)
-        .map(|(name, w)| {
-            let label = match *name {
-                "due" => match lang {
-                    Lang::Zh => "期限".to_string(),
-                    Lang::En => "due".to_string(),
-                },
-                "last_visit" => match lang {
-                    Lang::Zh => "最近走访".to_string(),
-                    Lang::En => "last visit".to_string(),
-                },
-                n => field(lang, n),
-            };
-            pad(&label, *w)
-        })
+        .map(|(name, w)| pad(t(lang, &format!("col.{name}")), *w))
         .collect();
     out.push_str(head.join(" ").trim_end());
     out.push('\n');
     for (c, d) in cases.iter().zip(due) {
-        let cells = [
-            pad(&c.id, 12),
-            pad(&c.county, 8),
-            pad(&c.township, 12),
-            pad(&c.village, 12),
-            pad(c.stage.label(lang), 8),
-            pad(c.county_leader(), 8),
-            pad(&due_cell(d, ctx.today, lang), 16),
-            pad(&c.last_visit().map(|v| v.on.to_string()).unwrap_or_default(), 10),
+        let values = [
+            c.id.clone(),
+            c.county.clone(),
+            c.township.clone(),
+            c.village.clone(),
+            c.stage.label(lang).to_string(),
+            c.county_leader().to_string(),
+            due_cell(d, ctx.today, lang),
+            c.last_visit().map(|v| v.on.to_string()).unwrap_or_default(),
         ];
+        let cells: Vec<String> = values
+            .iter()
+            .zip(COLS)
+            .map(|(v, (_, w))| pad(v, w))
+            .collect();
         out.push_str(cells.join(" ").trim_end());
         out.push('\n');
     }
     let overdue = due.iter().filter(|d| d.overdue()).count();
     out.push_str(&match lang {
-        Lang::Zh => format!("共 {} 个，逾期 {} 个（截至 {}）", cases.len(), overdue, ctx.today),
-        Lang::En => format!("{} cases, {} overdue (as of {})", cases.len(), overdue, ctx.today),
+        Lang::Zh => format!(
+            "共 {} 个，逾期 {} 个（截至 {}）",
+            cases.len(),
+            overdue,
+            ctx.today
+        ),
+        Lang::En => format!(
+            "{} cases, {} overdue (as of {})",
+            cases.len(),
+            overdue,
+            ctx.today
+        ),
     });
     out
 }
@@ -88,7 +88,11 @@ pub fn case_json(c: &Case, due: &DueStatus) -> Value {
 }
 
 pub fn list_json(cases: &[&Case], due: &[DueStatus]) -> String {
-    let arr: Vec<Value> = cases.iter().zip(due).map(|(c, d)| case_json(c, d)).collect();
+    let arr: Vec<Value> = cases
+        .iter()
+        .zip(due)
+        .map(|(c, d)| case_json(c, d))
+        .collect();
     serde_json::to_string_pretty(&arr).unwrap_or_default()
 }
 
@@ -96,7 +100,10 @@ pub fn show_json(c: &Case, history: &[Event], ctx: &Ctx) -> String {
     let due = crate::domain::due_status(c, ctx.today, &ctx.policy);
     let mut v = case_json(c, &due);
     if let Value::Object(m) = &mut v {
-        m.insert("history".into(), serde_json::to_value(history).unwrap_or(Value::Null));
+        m.insert(
+            "history".into(),
+            serde_json::to_value(history).unwrap_or(Value::Null),
+        );
     }
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
@@ -113,13 +120,20 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     let due = crate::domain::due_status(c, ctx.today, &ctx.policy);
     let mut o = String::new();
     let f = |n: &str| field(lang, n);
-    o.push_str(&format!("{}  {} {} {}\n", c.id, c.county, c.township, c.village));
+    o.push_str(&format!(
+        "{}  {} {} {}\n",
+        c.id, c.county, c.township, c.village
+    ));
     line(&mut o, &f("year"), &c.year.to_string());
     line(&mut o, &f("stage"), c.stage.label(lang));
     line(
         &mut o,
         &f("situations"),
-        &c.situations.iter().map(|s| s.label(lang)).collect::<Vec<_>>().join("；"),
+        &c.situations
+            .iter()
+            .map(|s| s.label(lang))
+            .collect::<Vec<_>>()
+            .join("；"),
     );
     if !c.problems.is_empty() {
         line(&mut o, &f("problems"), &c.problems);
@@ -137,7 +151,11 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     if let Some(p) = &c.pairing {
         line(&mut o, &f("county_leader"), &p.county_leader);
         line(&mut o, &f("township_leader"), &p.township_leader);
-        line(&mut o, &f("first_secretary"), &format!("{}（{}）", p.first_secretary, p.first_secretary_unit));
+        line(
+            &mut o,
+            &f("first_secretary"),
+            &format!("{}（{}）", p.first_secretary, p.first_secretary_unit),
+        );
         if !p.assisting_unit.is_empty() {
             line(&mut o, &f("assisting_unit"), &p.assisting_unit);
         }
@@ -170,7 +188,14 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
                 },
                 None => String::new(),
             };
-            o.push_str(&clean(&format!("{:>3}. {}  {}  {}  {}", i + 1, t.measure, t.responsible, t.due, state)));
+            o.push_str(&clean(&format!(
+                "{:>3}. {}  {}  {}  {}",
+                i + 1,
+                t.measure,
+                t.responsible,
+                t.due,
+                state
+            )));
             o.push('\n');
         }
     }
@@ -202,14 +227,24 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     if !c.visits.is_empty() {
         section(&mut o, "走访督查", "Visits");
         for v in &c.visits {
-            o.push_str(&clean(&format!("  {} {} {}: {}", v.on, v.kind.label(lang), v.by, v.findings)));
+            o.push_str(&clean(&format!(
+                "  {} {} {}: {}",
+                v.on,
+                v.kind.label(lang),
+                v.by,
+                v.findings
+            )));
             o.push('\n');
         }
     }
     if !c.acceptance.is_empty() {
         section(&mut o, "验收", "Acceptance");
         for a in &c.acceptance {
-            let stds: String = a.standards.iter().map(|b| if *b { '1' } else { '0' }).collect();
+            let stds: String = a
+                .standards
+                .iter()
+                .map(|b| if *b { '1' } else { '0' })
+                .collect();
             o.push_str(&clean(&format!(
                 "  {} {} {}分 {}/{} {} {}",
                 a.on,
@@ -252,8 +287,14 @@ pub fn accept_result(c: &Case, lang: Lang) -> String {
     };
     let tail = match (a.verdict, c.stage) {
         (Verdict::Pass, Stage::Accepted) => match lang {
-            Lang::Zh => format!("已销号 {}", c.closed_on.map(|d| d.to_string()).unwrap_or_default()),
-            Lang::En => format!("closed {}", c.closed_on.map(|d| d.to_string()).unwrap_or_default()),
+            Lang::Zh => format!(
+                "已销号 {}",
+                c.closed_on.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            Lang::En => format!(
+                "closed {}",
+                c.closed_on.map(|d| d.to_string()).unwrap_or_default()
+            ),
         },
         (Verdict::Pass, _) => {
             let open: Vec<String> = c.open_tasks().map(|(n, _)| n.to_string()).collect();

@@ -175,7 +175,10 @@ impl Case {
     }
 
     pub fn county_leader(&self) -> &str {
-        self.pairing.as_ref().map(|p| p.county_leader.as_str()).unwrap_or("")
+        self.pairing
+            .as_ref()
+            .map(|p| p.county_leader.as_str())
+            .unwrap_or("")
     }
 
     pub fn last_visit(&self) -> Option<&Visit> {
@@ -241,7 +244,10 @@ mod standards_map {
         }
         for s in Standard::ALL {
             if !m.keys().any(|k| Standard::parse(k) == Some(*s)) {
-                return Err(D::Error::custom(format!("standard '{}' is missing", s.code())));
+                return Err(D::Error::custom(format!(
+                    "standard '{}' is missing",
+                    s.code()
+                )));
             }
         }
         Ok(out)

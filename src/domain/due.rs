@@ -9,7 +9,9 @@ use super::policy::Policy;
 /// The due date of the stage the case is at; `None` once accepted.
 pub fn stage_due(case: &Case, policy: &Policy) -> Option<NaiveDate> {
     match case.stage {
-        Stage::Identified => Some(case.identified_on + chrono::Days::new(policy.pairing_days as u64)),
+        Stage::Identified => {
+            Some(case.identified_on + chrono::Days::new(policy.pairing_days as u64))
+        }
         Stage::Paired => {
             let paired_on = case
                 .pairing
@@ -173,7 +175,10 @@ mod tests {
             done_on: None,
         });
         // stage due 04-09, task due 04-01: on 04-20 the task is the earliest miss
-        assert_eq!(due_status(&c, d("2017-04-20"), &Policy::default()).days_overdue, 19);
+        assert_eq!(
+            due_status(&c, d("2017-04-20"), &Policy::default()).days_overdue,
+            19
+        );
     }
 
     #[test]

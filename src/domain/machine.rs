@@ -128,7 +128,10 @@ pub enum Refusal {
     #[error("verdict fail: a new deadline is required")]
     FailNeedsNewDeadline,
     #[error("the new deadline {new_deadline} must be after the attempt on {on}")]
-    DeadlineNotAfter { new_deadline: NaiveDate, on: NaiveDate },
+    DeadlineNotAfter {
+        new_deadline: NaiveDate,
+        on: NaiveDate,
+    },
     #[error("reopen goes to an earlier stage; the case is at {from:?}, asked for {to:?}")]
     ReopenNotEarlier { from: Stage, to: Stage },
     #[error("{field} is empty")]
@@ -148,13 +151,23 @@ pub enum Refusal {
     #[error("closed_on is set but the case is not accepted")]
     ClosedButOpen,
     #[error("invalid {field}: {problem}")]
-    Invalid { field: &'static str, problem: String },
+    Invalid {
+        field: &'static str,
+        problem: String,
+    },
 }
 
 /// The derived acceptance verdict (SPEC §3): never typed in.
-pub fn verdict(score: u32, poll_n: u32, dissatisfied: u32, standards: &Standards, policy: &Policy) -> Verdict {
+pub fn verdict(
+    score: u32,
+    poll_n: u32,
+    dissatisfied: u32,
+    standards: &Standards,
+    policy: &Policy,
+) -> Verdict {
     let score_ok = score >= policy.pass_mark as u32;
-    let poll_ok = (dissatisfied as u64) * 100 <= (policy.max_dissatisfied_percent as u64) * (poll_n as u64);
+    let poll_ok =
+        (dissatisfied as u64) * 100 <= (policy.max_dissatisfied_percent as u64) * (poll_n as u64);
     match (score_ok && poll_ok, standards.iter().all(|s| *s)) {
         (true, true) => Verdict::Pass,
         (true, false) => Verdict::BasicPass,
@@ -217,7 +230,12 @@ pub fn guard(case: &Case, to: Stage) -> Result<(), Refusal> {
 
 /// Applies one command to a case. Returns the new case and the change to record, or the
 /// refusal; the input case is never modified, so a refusal leaves nothing half-done.
-pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> Result<(Case, Change), Refusal> {
+pub fn apply(
+    case: &Case,
+    cmd: &Command,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Result<(Case, Change), Refusal> {
     let mut c = case.clone();
     let from = case.stage;
     let (kind, detail, note) = match cmd {
@@ -282,18 +300,32 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
                     .unwrap_or_default()
             );
             c.adjustments.push(a.clone());
-            (ChangeKind::Adjusted, detail.trim_end().to_string(), String::new())
+            (
+                ChangeKind::Adjusted,
+                detail.trim_end().to_string(),
+                String::new(),
+            )
         }
         Command::NoAdjustment { reason } => {
             not_accepted(case)?;
             non_empty("no_adjustment_reason", reason)?;
             c.no_adjustment_reason = Some(reason.trim().to_string());
-            (ChangeKind::NoAdjustment, String::new(), reason.trim().to_string())
+            (
+                ChangeKind::NoAdjustment,
+                String::new(),
+                reason.trim().to_string(),
+            )
         }
         Command::AddTask(t) => {
             not_accepted(case)?;
             non_empty("measure", &t.measure)?;
-            let detail = format!("#{} {} / {} / {}", c.tasks.len() + 1, t.measure, t.responsible, t.due);
+            let detail = format!(
+                "#{} {} / {} / {}",
+                c.tasks.len() + 1,
+                t.measure,
+                t.responsible,
+                t.due
+            );
             c.tasks.push(t.clone());
             (ChangeKind::TaskAdded, detail, String::new())
         }
@@ -302,13 +334,20 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
             let task = number
                 .checked_sub(1)
                 .and_then(|i| c.tasks.get_mut(i))
-                .ok_or(Refusal::NoSuchTask { number: *number, count })?;
+                .ok_or(Refusal::NoSuchTask {
+                    number: *number,
+                    count,
+                })?;
             if task.done_on.is_some() {
                 return Err(Refusal::TaskAlreadyDone { number: *number });
             }
             let on = on.unwrap_or(today);
             task.done_on = Some(on);
-            (ChangeKind::TaskDone, format!("#{number} {on}"), String::new())
+            (
+                ChangeKind::TaskDone,
+                format!("#{number} {on}"),
+                String::new(),
+            )
         }
         Command::LogVisit(v) => {
             non_empty("findings", &v.findings)?;
@@ -367,7 +406,10 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
                 Verdict::Fail => {
                     let nd = new_deadline.ok_or(Refusal::FailNeedsNewDeadline)?;
                     if nd <= on {
-                        return Err(Refusal::DeadlineNotAfter { new_deadline: nd, on });
+                        return Err(Refusal::DeadlineNotAfter {
+                            new_deadline: nd,
+                            on,
+                        });
                     }
                     c.deadline = Some(nd);
                 }
@@ -391,7 +433,10 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
                 score,
                 dissatisfied,
                 poll_n,
-                standards.iter().map(|b| if *b { '1' } else { '0' }).collect::<String>(),
+                standards
+                    .iter()
+                    .map(|b| if *b { '1' } else { '0' })
+                    .collect::<String>(),
                 v.code()
             );
             if v == Verdict::Pass && guard(&c, Stage::Accepted).is_ok() {
@@ -404,12 +449,19 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
         }
         Command::Reopen { to, reason } => {
             if *to >= case.stage {
-                return Err(Refusal::ReopenNotEarlier { from: case.stage, to: *to });
+                return Err(Refusal::ReopenNotEarlier {
+                    from: case.stage,
+                    to: *to,
+                });
             }
             non_empty("reason", reason)?;
             c.stage = *to;
             c.closed_on = None;
-            (ChangeKind::Reopened, String::new(), reason.trim().to_string())
+            (
+                ChangeKind::Reopened,
+                String::new(),
+                reason.trim().to_string(),
+            )
         }
         Command::Edit(e) => {
             let mut parts = Vec::new();
@@ -423,7 +475,9 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
             }
             if let Some(s) = &e.situations {
                 if s.is_empty() {
-                    return Err(Refusal::Empty { field: "situations" });
+                    return Err(Refusal::Empty {
+                        field: "situations",
+                    });
                 }
                 c.situations = s.clone();
                 parts.push(format!(
@@ -432,7 +486,11 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
                 ));
             }
             if let Some(r) = &e.relapse_of {
-                c.relapse_of = if r.trim().is_empty() { None } else { Some(r.trim().to_string()) };
+                c.relapse_of = if r.trim().is_empty() {
+                    None
+                } else {
+                    Some(r.trim().to_string())
+                };
                 parts.push(format!("relapse_of {r}"));
             }
             if parts.is_empty() {
@@ -442,7 +500,16 @@ pub fn apply(case: &Case, cmd: &Command, today: NaiveDate, policy: &Policy) -> R
         }
     };
     let to = c.stage;
-    Ok((c, Change { kind, from, to, detail, note }))
+    Ok((
+        c,
+        Change {
+            kind,
+            from,
+            to,
+            detail,
+            note,
+        },
+    ))
 }
 
 /// Checks that a whole case, as opened or imported, is well formed and that its stage
@@ -453,7 +520,9 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
     non_empty("township", &case.township)?;
     non_empty("village", &case.village)?;
     if case.situations.is_empty() {
-        return Err(Refusal::Empty { field: "situations" });
+        return Err(Refusal::Empty {
+            field: "situations",
+        });
     }
     if !(1949..=2200).contains(&case.year) {
         return Err(Refusal::OutOfRange {
@@ -481,11 +550,23 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
                 ),
             });
         }
-        let derived = verdict(a.score as u32, a.poll_n, a.poll_dissatisfied, &a.standards, policy);
+        let derived = verdict(
+            a.score as u32,
+            a.poll_n,
+            a.poll_dissatisfied,
+            &a.standards,
+            policy,
+        );
         if derived != a.verdict {
             return Err(Refusal::Invalid {
                 field: "verdict",
-                problem: format!("#{} {}: {} ≠ {}", i + 1, a.on, a.verdict.code(), derived.code()),
+                problem: format!(
+                    "#{} {}: {} ≠ {}",
+                    i + 1,
+                    a.on,
+                    a.verdict.code(),
+                    derived.code()
+                ),
             });
         }
     }
@@ -514,7 +595,10 @@ pub fn check_id(id: &str) -> Result<(), Refusal> {
     if id.chars().count() > 64 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Refusal::Invalid {
             field: "id",
-            problem: format!("'{}' must be at most 64 characters with no spaces", id.escape_debug()),
+            problem: format!(
+                "'{}' must be at most 64 characters with no spaces",
+                id.escape_debug()
+            ),
         });
     }
     Ok(())

@@ -90,7 +90,13 @@ impl Policy {
             120,
             "0..=120",
         )?;
-        range("talk_threshold", self.talk_threshold as i64, 1, 10_000, "1..=10000")?;
+        range(
+            "talk_threshold",
+            self.talk_threshold as i64,
+            1,
+            10_000,
+            "1..=10000",
+        )?;
         range(
             "visit_interval_days",
             self.visit_interval_days,

@@ -70,12 +70,15 @@ pub fn row(c: &Case, lang: Lang) -> Vec<String> {
     ]
 }
 
+/// An extra column after the flat ones: its header and how to fill it for a case.
+pub type ExtraColumn<'a> = (&'a str, &'a dyn Fn(&Case) -> String);
+
 /// Writes the flat ledger, with `extra` columns (header, value per case) appended.
 pub fn write<W: std::io::Write>(
     out: W,
     cases: &[&Case],
     lang: Lang,
-    extra: &[(&str, &dyn Fn(&Case) -> String)],
+    extra: &[ExtraColumn],
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut h: Vec<&str> = header(lang);

@@ -13,13 +13,21 @@ pub fn parse(s: &str) -> Option<NaiveDate> {
         .trim_end_matches('日')
         .split(['-', '/', '.', '年', '月'])
         .collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     if parts[0].len() != 4 || parts[1].len() > 2 || parts[2].len() > 2 {
         return None;
     }
-    NaiveDate::from_ymd_opt(parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?)
+    NaiveDate::from_ymd_opt(
+        parts[0].parse().ok()?,
+        parts[1].parse().ok()?,
+        parts[2].parse().ok()?,
+    )
 }
 
 #[cfg(test)]
@@ -29,14 +37,30 @@ mod tests {
     #[test]
     fn every_documented_form() {
         let d = NaiveDate::from_ymd_opt(2017, 3, 10).unwrap();
-        for s in ["2017-03-10", "2017/3/10", "2017.3.10", "2017年3月10日", "20170310", " 2017-3-10 "] {
+        for s in [
+            "2017-03-10",
+            "2017/3/10",
+            "2017.3.10",
+            "2017年3月10日",
+            "20170310",
+            " 2017-3-10 ",
+        ] {
             assert_eq!(parse(s), Some(d), "{s}");
         }
     }
 
     #[test]
     fn refuses_impossible_and_odd_dates() {
-        for s in ["2017-02-30", "2017-13-01", "17-3-10", "2017-3", "", "abc", "2017-03-10x", "2017年3月"] {
+        for s in [
+            "2017-02-30",
+            "2017-13-01",
+            "17-3-10",
+            "2017-3",
+            "",
+            "abc",
+            "2017-03-10x",
+            "2017年3月",
+        ] {
             assert_eq!(parse(s), None, "{s}");
         }
     }

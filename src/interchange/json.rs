@@ -21,7 +21,11 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn new(as_of: Option<NaiveDate>, cases: Vec<Case>, accountability: Vec<AccountabilityEvent>) -> Self {
+    pub fn new(
+        as_of: Option<NaiveDate>,
+        cases: Vec<Case>,
+        accountability: Vec<AccountabilityEvent>,
+    ) -> Self {
         Ledger {
             format: FORMAT.to_string(),
             as_of,
@@ -54,7 +58,10 @@ pub fn parse(text: &str, file: &str, policy: &Policy, lang: Lang) -> Result<Ledg
     if ledger.format != FORMAT {
         return Err(err(
             "format".into(),
-            format!("\"{}\" is not a zhengdun ledger (expected \"{FORMAT}\")", ledger.format),
+            format!(
+                "\"{}\" is not a zhengdun ledger (expected \"{FORMAT}\")",
+                ledger.format
+            ),
         ));
     }
     let mut seen = std::collections::HashMap::new();

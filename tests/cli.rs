@@ -1,0 +1,720 @@
+//! The real binary on temporary databases: import/export round trip, overdue as SPEC §3
+//! defines it, guards, every bad-input class refused with nothing written, a tampered
+//! history caught by `verify`, and the second-process refusal.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+
+/// A ledger written for these tests, with overdue states worked out by hand for 2017-06-15:
+/// - A-1 identified 2017-05-01 → due 05-31 → 15 days overdue
+/// - A-2 identified 2017-05-16 → due 06-15 → due today, not overdue
+/// - A-3 paired 2017-03-01 → due 05-30 → 16 days; its task due 06-10 is later
+/// - A-4 cadres_adjusted, deadline 12-31, task due 06-14 open → 1 day overdue
+/// - A-5 cadres_adjusted, task due 06-01 done → not overdue
+/// - A-6 accepted, never overdue
+const LEDGER: &str = r#"{
+  "format": "zhengdun/1",
+  "as_of": "2017-06-15",
+  "cases": [
+    { "id": "A-1", "year": 2017, "county": "阳谷县", "township": "阿城镇", "village": "前进村",
+      "situations": ["secretary_unfit"], "identified_on": "2017-05-01", "stage": "identified" },
+    { "id": "A-2", "year": 2017, "county": "莘县", "township": "朝城镇", "village": "后屯村",
+      "situations": ["poor_service", "no_collective_income"], "problems": "群众意见大",
+      "identified_on": "2017-05-16", "stage": "identified" },
+    { "id": "A-3", "year": 2017, "county": "东阿县", "township": "铜城街道", "village": "鱼山庄",
+      "situations": ["disunited"], "identified_on": "2017-02-10", "stage": "paired",
+      "pairing": { "county_leader": "王建国", "township_leader": "李明", "first_secretary": "张伟",
+                   "first_secretary_unit": "县财政局", "assisting_unit": "县供电公司", "paired_on": "2017-03-01" },
+      "tasks": [ { "measure": "规范三会一课", "responsible": "李明", "due": "2017-06-10", "done_on": null } ] },
+    { "id": "A-4", "year": 2017, "county": "阳谷县", "township": "阿城镇", "village": "堌堆村",
+      "situations": ["leadership_incomplete"], "identified_on": "2017-02-10", "stage": "cadres_adjusted",
+      "deadline": "2017-12-31",
+      "pairing": { "county_leader": "王建国", "township_leader": "李明", "first_secretary": "赵敏",
+                   "first_secretary_unit": "县农业农村局", "paired_on": "2017-03-01" },
+      "tasks": [ { "measure": "选配村党支部书记", "responsible": "李明", "due": "2017-06-14" } ],
+      "adjustments": [ { "name": "孙老汉", "post": "secretary", "reason": "aging", "action": "removed",
+                         "on": "2017-04-01", "replacement": "陈小军", "replacement_source": "returnee" } ],
+      "visits": [ { "on": "2017-05-20", "by": "王建国", "kind": "unannounced", "findings": "新书记到岗" } ] },
+    { "id": "A-5", "year": 2017, "county": "冠县", "township": "清泉街道", "village": "东营村",
+      "situations": ["rules_on_paper"], "identified_on": "2017-02-10", "stage": "cadres_adjusted",
+      "pairing": { "county_leader": "马红", "township_leader": "高峰", "first_secretary": "杨帆",
+                   "first_secretary_unit": "市直单位", "paired_on": "2017-03-01" },
+      "tasks": [ { "measure": "建立党员活动室", "responsible": "高峰", "due": "2017-06-01", "done_on": "2017-05-30" } ],
+      "no_adjustment_reason": "班子结构合理" },
+    { "id": "A-6", "year": 2016, "county": "临清市", "township": "松林镇", "village": "西寨村",
+      "situations": ["affairs_disorder"], "identified_on": "2016-03-01", "deadline": "2016-12-31",
+      "stage": "accepted", "closed_on": "2016-11-20",
+      "pairing": { "county_leader": "刘强", "township_leader": "孙丽", "first_secretary": "陈晨",
+                   "first_secretary_unit": "县供电公司", "paired_on": "2016-03-20" },
+      "no_adjustment_reason": "无需调整",
+      "acceptance": [ { "on": "2016-11-20", "by": "县委组织部", "score": 86, "poll_n": 15, "poll_dissatisfied": 1,
+                        "standards": { "corruption_curbed": true, "member_management": true, "service_delivery": true,
+                                       "village_appearance": true, "stability_civility": true, "development": true },
+                        "verdict": "pass" } ] }
+  ]
+}"#;
+
+struct Db {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Db {
+    fn new() -> Db {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ledger");
+        Db { _tmp: tmp, dir }
+    }
+
+    fn file(&self, name: &str, body: &str) -> PathBuf {
+        let p = self._tmp.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("--db")
+            .arg(&self.dir)
+            .args(["--today", "2017-06-15", "--as", "测试员"])
+            .args(args)
+            .env_remove("ZHENGDUN_LANG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(
+            o.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    /// Runs a command that must be refused: non-zero exit, one line on stderr.
+    fn refused(&self, args: &[&str]) -> (i32, String) {
+        let o = self.run(args);
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(
+            o.stdout.is_empty() || args.contains(&"verify"),
+            "{args:?} printed {:?}",
+            o.stdout
+        );
+        (o.status.code().unwrap(), err)
+    }
+
+    fn import_fixture(&self) {
+        let f = self.file("ledger.json", LEDGER);
+        self.ok(&["import", f.to_str().unwrap()]);
+    }
+
+    fn export(&self) -> Value {
+        serde_json::from_str(&self.ok(&["export", "--format", "json"])).unwrap()
+    }
+}
+
+#[test]
+fn import_then_export_is_lossless_and_re_imports() {
+    let db = Db::new();
+    db.import_fixture();
+    let out = db.export();
+    // every case exactly as given (absent optional fields read as their empty value)
+    let parse = |text: &str| {
+        zhengdun::interchange::json::parse(
+            text,
+            "t.json",
+            &Default::default(),
+            zhengdun::i18n::Lang::En,
+        )
+        .unwrap()
+        .cases
+    };
+    assert_eq!(parse(&out.to_string()), parse(LEDGER));
+    // and the export re-imports into a fresh ledger to the same export
+    let db2 = Db::new();
+    let f = db.file("export.json", &serde_json::to_string(&out).unwrap());
+    db2.ok(&["import", f.to_str().unwrap()]);
+    let mut again = db2.export();
+    let mut first = out.clone();
+    again["as_of"] = Value::Null;
+    first["as_of"] = Value::Null;
+    assert_eq!(first, again);
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let db = Db::new();
+    let f = db.file("ledger.json", LEDGER);
+    let out = db.ok(&["import", "--dry-run", f.to_str().unwrap()]);
+    assert!(out.contains("6"), "{out}");
+    assert_eq!(db.export()["cases"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn overdue_set_and_days_are_exactly_spec_3() {
+    let db = Db::new();
+    db.import_fixture();
+    let list: Value =
+        serde_json::from_str(&db.ok(&["list", "--overdue", "--format", "json"])).unwrap();
+    let got: Vec<(String, i64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["days_overdue"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("A-3".into(), 16), ("A-1".into(), 15), ("A-4".into(), 1)]
+    );
+    // the day before, A-4's task is due today and A-1 is 14 days late
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(&db.dir)
+        .args([
+            "--today",
+            "2017-06-14",
+            "list",
+            "--overdue",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let list: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["A-3", "A-1"]);
+    // the whole list: most overdue first, then nearest due date
+    let all: Value = serde_json::from_str(&db.ok(&["list", "--format", "json"])).unwrap();
+    let ids: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["A-3", "A-1", "A-4", "A-2", "A-5", "A-6"]);
+    assert_eq!(all[3]["overdue"], Value::Bool(false));
+}
+
+#[test]
+fn list_filters() {
+    let db = Db::new();
+    db.import_fixture();
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["list", "--format", "json"];
+        a.extend_from_slice(args);
+        let v: Value = serde_json::from_str(&db.ok(&a)).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&["--stage", "cadres_adjusted"]), vec!["A-4", "A-5"]);
+    assert_eq!(ids(&["--stage", "班子调整"]), vec!["A-4", "A-5"]);
+    assert_eq!(ids(&["--county", "阳谷县"]), vec!["A-1", "A-4"]);
+    assert_eq!(ids(&["--township", "朝城镇"]), vec!["A-2"]);
+    assert_eq!(ids(&["--leader", "王建国"]), vec!["A-3", "A-4"]);
+    assert_eq!(ids(&["--search", "鱼山"]), vec!["A-3"]);
+    assert_eq!(ids(&["--search", "houtun"]), vec!["A-2"]);
+    let csv = db.ok(&["list", "--format", "csv", "--overdue"]);
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    let table = db.ok(&["list"]);
+    assert!(table.contains("堌堆村"), "{table}");
+}
+
+#[test]
+fn a_case_through_every_stage_with_guards() {
+    let db = Db::new();
+    db.ok(&[
+        "new",
+        "--id",
+        "2017-YG-009",
+        "--year",
+        "2017",
+        "--county",
+        "阳谷县",
+        "--township",
+        "阿城镇",
+        "--village",
+        "前进村",
+        "--situation",
+        "secretary_unfit",
+        "--situation",
+        "服务意识差、服务能力弱、群众意见大",
+        "--identified-on",
+        "2017-03-10",
+    ]);
+    let (code, err) = db.refused(&["advance", "2017-YG-009"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("第一书记") && err.contains("县级包联领导"),
+        "{err}"
+    );
+    let (_, err) = db.refused(&["pair", "2017-YG-009", "--county-leader", "王建国"]);
+    assert!(
+        err.contains("乡镇包村领导") && err.contains("派出单位"),
+        "{err}"
+    );
+    db.ok(&[
+        "pair",
+        "2017-YG-009",
+        "--county-leader",
+        "王建国",
+        "--township-leader",
+        "李明",
+        "--first-secretary",
+        "张伟",
+        "--unit",
+        "县财政局",
+        "--on",
+        "2017-03-25",
+    ]);
+    let (_, err) = db.refused(&["--lang", "en", "advance", "2017-YG-009"]);
+    assert!(err.contains("no cadre adjustment"), "{err}");
+    db.ok(&[
+        "adjust",
+        "2017-YG-009",
+        "--name",
+        "赵老三",
+        "--post",
+        "secretary",
+        "--reason",
+        "aging",
+        "--action",
+        "removed",
+        "--replacement",
+        "孙小军",
+        "--source",
+        "returnee",
+    ]);
+    db.ok(&["advance", "2017-YG-009"]);
+    db.ok(&[
+        "task",
+        "2017-YG-009",
+        "add",
+        "--measure",
+        "修建党群服务中心",
+        "--responsible",
+        "李明",
+        "--due",
+        "2017-10-01",
+    ]);
+    db.ok(&[
+        "visit",
+        "2017-YG-009",
+        "--kind",
+        "unannounced",
+        "--findings",
+        "三会一课未落实",
+    ]);
+    let (_, err) = db.refused(&[
+        "accept",
+        "2017-YG-009",
+        "--score",
+        "65",
+        "--poll-n",
+        "15",
+        "--dissatisfied",
+        "2",
+        "--standards",
+        "111111",
+    ]);
+    assert!(err.contains("新的转化期限"), "{err}");
+    let out = db.ok(&[
+        "accept",
+        "2017-YG-009",
+        "--score",
+        "65",
+        "--poll-n",
+        "15",
+        "--dissatisfied",
+        "2",
+        "--standards",
+        "111111",
+        "--new-deadline",
+        "2018-03-31",
+    ]);
+    assert!(out.contains("fail"), "{out}");
+    let out = db.ok(&[
+        "accept",
+        "2017-YG-009",
+        "--score",
+        "85",
+        "--poll-n",
+        "15",
+        "--dissatisfied",
+        "2",
+        "--standards",
+        "111111",
+    ]);
+    assert!(out.contains("pass") && out.contains("1"), "{out}");
+    let (_, err) = db.refused(&["advance", "2017-YG-009"]);
+    assert!(err.contains("第1项"), "{err}");
+    db.ok(&["task", "2017-YG-009", "done", "1"]);
+    assert!(db.ok(&["advance", "2017-YG-009"]).contains("验收销号"));
+    db.ok(&[
+        "reopen",
+        "2017-YG-009",
+        "--to",
+        "paired",
+        "--reason",
+        "回头看发现反弹",
+    ]);
+    let show: Value =
+        serde_json::from_str(&db.ok(&["show", "2017-YG-009", "--format", "json"])).unwrap();
+    assert_eq!(show["stage"], "paired");
+    assert_eq!(show["closed_on"], Value::Null);
+    assert_eq!(show["acceptance"].as_array().unwrap().len(), 2);
+    let history = show["history"].as_array().unwrap();
+    let kinds: Vec<&str> = history
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "opened",
+            "paired",
+            "adjusted",
+            "advanced",
+            "task_added",
+            "visit",
+            "acceptance",
+            "acceptance",
+            "task_done",
+            "advanced",
+            "reopened"
+        ]
+    );
+    assert!(history.iter().all(|e| e["actor"] == "测试员"));
+    assert_eq!(show["visits"][0]["by"], "测试员");
+    assert!(db.ok(&["verify"]).contains("11 history events"));
+    let text = db.ok(&["show", "2017-YG-009"]);
+    assert!(text.contains("回头看发现反弹"), "{text}");
+}
+
+/// Every class of bad input: refused with one line naming the place, non-zero exit, and the
+/// ledger exactly as before.
+#[test]
+fn bad_input_is_refused_and_writes_nothing() {
+    let db = Db::new();
+    db.import_fixture();
+    let before = db.export();
+    let bad = |name: &str, body: &str| db.file(name, body);
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            bad(
+                "malformed.json",
+                "{ \"format\": \"zhengdun/1\", \"cases\": [ {",
+            ),
+            "line 1",
+        ),
+        (
+            bad(
+                "code.json",
+                &LEDGER.replace("\"secretary_unfit\"", "\"secretary_unfitt\""),
+            ),
+            "secretary_unfitt",
+        ),
+        (
+            bad("date.json", &LEDGER.replace("2017-05-16", "2017-02-30")),
+            "line ",
+        ),
+        (
+            bad(
+                "dup.json",
+                &LEDGER.replace("\"id\": \"A-2\"", "\"id\": \"A-1\""),
+            ),
+            "cases[1] (A-1)",
+        ),
+        (
+            bad(
+                "stage.json",
+                &LEDGER.replace("\"first_secretary\": \"张伟\",", ""),
+            ),
+            "cases[2] (A-3)",
+        ),
+        (
+            bad("format.json", &LEDGER.replace("zhengdun/1", "zhengdun/9")),
+            "zhengdun/9",
+        ),
+        (bad("notes.txt", "hello"), ".txt"),
+    ];
+    for (file, needle) in &cases {
+        let (code, err) = db.refused(&["import", file.to_str().unwrap()]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(needle), "{file:?}: {err}");
+        assert!(
+            err.contains(file.file_name().unwrap().to_str().unwrap()),
+            "{err}"
+        );
+    }
+    // the same ids again: duplicates against the ledger
+    let again = db.file("again.json", LEDGER);
+    let (_, err) = db.refused(&["import", again.to_str().unwrap()]);
+    assert!(err.contains("A-1"), "{err}");
+    // a missing file
+    let (_, err) = db.refused(&["import", "/nonexistent/x.json"]);
+    assert!(err.contains("/nonexistent/x.json"), "{err}");
+    // an unknown case id and bad flag values
+    for (args, needle) in [
+        (vec!["show", "NOPE"], "NOPE"),
+        (
+            vec!["visit", "NOPE", "--kind", "visit", "--findings", "x"],
+            "NOPE",
+        ),
+        (vec!["list", "--stage", "finished"], "finished"),
+        (
+            vec!["visit", "A-1", "--kind", "party", "--findings", "x"],
+            "party",
+        ),
+        (
+            vec![
+                "accept",
+                "A-4",
+                "--score",
+                "80",
+                "--poll-n",
+                "15",
+                "--dissatisfied",
+                "1",
+                "--standards",
+                "1111",
+            ],
+            "1111",
+        ),
+        (
+            vec![
+                "accept",
+                "A-4",
+                "--score",
+                "-3",
+                "--poll-n",
+                "15",
+                "--dissatisfied",
+                "1",
+                "--standards",
+                "111111",
+            ],
+            "-3",
+        ),
+        (vec!["task", "A-4", "done", "7"], "7"),
+        (
+            vec!["reopen", "A-1", "--to", "paired", "--reason", "x"],
+            "排查认定",
+        ),
+        (vec!["--lang", "fr", "list"], "fr"),
+        (
+            vec![
+                "new",
+                "--id",
+                "bad id",
+                "--year",
+                "2017",
+                "--county",
+                "a",
+                "--township",
+                "b",
+                "--village",
+                "c",
+                "--situation",
+                "other",
+                "--identified-on",
+                "2017-01-01",
+            ],
+            "bad id",
+        ),
+        (
+            vec![
+                "new",
+                "--id",
+                "A-1",
+                "--year",
+                "2017",
+                "--county",
+                "a",
+                "--township",
+                "b",
+                "--village",
+                "c",
+                "--situation",
+                "other",
+                "--identified-on",
+                "2017-01-01",
+            ],
+            "A-1",
+        ),
+    ] {
+        let (_, err) = db.refused(&args);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(&db.dir)
+        .args(["--today", "2017-02-30", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("2017-02-30"));
+    assert_eq!(db.export(), before);
+    db.ok(&["verify"]);
+}
+
+#[test]
+fn several_files_import_all_or_nothing() {
+    let db = Db::new();
+    let good = db.file("good.json", LEDGER);
+    let other = LEDGER
+        .replace("\"A-", "\"B-")
+        .replace("\"secretary_unfit\"", "\"nonsense\"");
+    let bad = db.file("bad.json", &other);
+    db.refused(&["import", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(db.export()["cases"].as_array().unwrap().len(), 0);
+    let fine = db.file("fine.json", &LEDGER.replace("\"A-", "\"B-"));
+    db.ok(&["import", good.to_str().unwrap(), fine.to_str().unwrap()]);
+    assert_eq!(db.export()["cases"].as_array().unwrap().len(), 12);
+}
+
+fn tamper(dir: &Path, f: impl FnOnce(&sled::Db)) {
+    let store = zhengdun::store::Store::open(dir).unwrap();
+    f(store.raw());
+    store.raw().flush().unwrap();
+}
+
+fn event_key(seq: u64) -> Vec<u8> {
+    [b"h/".as_slice(), &seq.to_be_bytes()].concat()
+}
+
+#[test]
+fn verify_catches_an_edited_a_removed_and_a_reordered_event_and_an_altered_case() {
+    let setup = || {
+        let db = Db::new();
+        db.import_fixture();
+        db.ok(&[
+            "visit",
+            "A-1",
+            "--kind",
+            "visit",
+            "--findings",
+            "走访了解情况",
+        ]);
+        db.ok(&[
+            "visit",
+            "A-1",
+            "--kind",
+            "visit",
+            "--findings",
+            "第二次走访",
+        ]);
+        assert!(db.ok(&["verify"]).contains("chain intact"));
+        db
+    };
+    let check = |db: &Db, needle: &str| {
+        let o = db.run(&["verify"]);
+        assert_eq!(o.status.code(), Some(3));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(needle), "{out}");
+    };
+    // an edited event
+    let db = setup();
+    tamper(&db.dir, |s| {
+        let v = s.get(event_key(7)).unwrap().unwrap();
+        let edited = String::from_utf8(v.to_vec())
+            .unwrap()
+            .replace("走访了解情况", "一切正常");
+        s.insert(event_key(7), edited.as_bytes()).unwrap();
+    });
+    check(&db, "altered");
+    // the latest event removed
+    let db = setup();
+    tamper(&db.dir, |s| {
+        s.remove(event_key(8)).unwrap();
+    });
+    check(&db, "removed");
+    // an event in the middle removed
+    let db = setup();
+    tamper(&db.dir, |s| {
+        s.remove(event_key(3)).unwrap();
+    });
+    check(&db, "removed or reordered");
+    // two events swapped
+    let db = setup();
+    tamper(&db.dir, |s| {
+        let a = s.get(event_key(7)).unwrap().unwrap();
+        let b = s.get(event_key(8)).unwrap().unwrap();
+        s.insert(event_key(7), b).unwrap();
+        s.insert(event_key(8), a).unwrap();
+    });
+    check(&db, "out of place");
+    // a case record altered behind the history's back
+    let db = setup();
+    tamper(&db.dir, |s| {
+        let v = s.get(b"c/A-1").unwrap().unwrap();
+        let edited = String::from_utf8(v.to_vec())
+            .unwrap()
+            .replace("前进村", "后退村");
+        s.insert(b"c/A-1", edited.as_bytes()).unwrap();
+    });
+    check(&db, "case A-1 differs");
+}
+
+#[test]
+fn a_second_process_is_refused_at_once_naming_the_pid() {
+    let db = Db::new();
+    db.import_fixture();
+    let store = zhengdun::store::Store::open(&db.dir).unwrap();
+    let started = std::time::Instant::now();
+    let (code, err) = db.refused(&["list"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("open in another process"), "{err}");
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
+    // "at once": well under the time a hang would take (not a performance assertion)
+    assert!(started.elapsed().as_secs() < 30);
+    drop(store);
+    db.ok(&["list"]);
+}
+
+#[test]
+fn the_database_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = Db::new();
+    db.import_fixture();
+    let mode = std::fs::metadata(&db.dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
+
+#[test]
+fn demo_subcommands_run_on_the_sample() {
+    let o = Command::new(BIN)
+        .args(["--demo", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.is_array());
+}

@@ -1,0 +1,520 @@
+//! The state machine, (stage, command) → (stage, change) or refusal, for every transition and
+//! every refusal of SPEC §3, and the verdict at its boundaries.
+
+use chrono::NaiveDate;
+use zhengdun::domain::*;
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const TODAY: &str = "2017-06-01";
+
+fn fresh() -> Case {
+    Case {
+        id: "2017-YG-003".into(),
+        year: 2017,
+        county: "阳谷县".into(),
+        township: "阿城镇".into(),
+        village: "前进村".into(),
+        situations: vec![Situation::SecretaryUnfit],
+        problems: "书记不在状态".into(),
+        identified_on: d("2017-03-10"),
+        deadline: None,
+        stage: Stage::Identified,
+        pairing: None,
+        tasks: vec![],
+        adjustments: vec![],
+        no_adjustment_reason: None,
+        visits: vec![],
+        acceptance: vec![],
+        closed_on: None,
+        relapse_of: None,
+        profile: Default::default(),
+    }
+}
+
+fn run(c: &Case, cmd: Command) -> Result<(Case, Change), Refusal> {
+    apply(c, &cmd, d(TODAY), &Policy::default())
+}
+
+fn pair_all() -> Command {
+    Command::Pair {
+        county_leader: Some("王建国".into()),
+        township_leader: Some("李明".into()),
+        first_secretary: Some("张伟".into()),
+        first_secretary_unit: Some("县财政局".into()),
+        assisting_unit: Some("县供电公司".into()),
+        on: Some(d("2017-03-25")),
+    }
+}
+
+fn adjustment() -> Adjustment {
+    Adjustment {
+        name: "赵老三".into(),
+        post: Post::Secretary,
+        reason: AdjustReason::Aging,
+        action: AdjustAction::Removed,
+        on: d("2017-05-01"),
+        replacement: Some("孙小军".into()),
+        replacement_source: Some(ReplacementSource::Returnee),
+    }
+}
+
+fn accept(
+    score: u32,
+    dissatisfied: u32,
+    standards: [bool; 6],
+    new_deadline: Option<&str>,
+) -> Command {
+    Command::Accept {
+        on: Some(d("2017-11-01")),
+        by: "县委组织部".into(),
+        score,
+        poll_n: 15,
+        dissatisfied,
+        standards,
+        new_deadline: new_deadline.map(d),
+    }
+}
+
+fn at_cadres_adjusted() -> Case {
+    let (c, _) = run(&fresh(), pair_all()).unwrap();
+    let (c, _) = run(&c, Command::Adjust(adjustment())).unwrap();
+    let (c, _) = run(&c, Command::Advance).unwrap();
+    assert_eq!(c.stage, Stage::CadresAdjusted);
+    c
+}
+
+#[test]
+fn pairing_advances_identified_to_paired() {
+    let (c, ch) = run(&fresh(), pair_all()).unwrap();
+    assert_eq!(
+        (ch.from, ch.to, ch.kind),
+        (Stage::Identified, Stage::Paired, ChangeKind::Paired)
+    );
+    assert_eq!(c.pairing.unwrap().paired_on, Some(d("2017-03-25")));
+}
+
+#[test]
+fn incomplete_pairing_is_refused_naming_each_missing_person() {
+    let r = run(
+        &fresh(),
+        Command::Pair {
+            county_leader: Some("王建国".into()),
+            township_leader: None,
+            first_secretary: Some("  ".into()),
+            first_secretary_unit: None,
+            assisting_unit: None,
+            on: None,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        r,
+        Refusal::PairingIncomplete {
+            missing: vec!["township_leader", "first_secretary", "first_secretary_unit"]
+        }
+    );
+}
+
+#[test]
+fn advance_from_identified_needs_the_pairing() {
+    assert_eq!(
+        run(&fresh(), Command::Advance).unwrap_err(),
+        Refusal::PairingIncomplete {
+            missing: vec![
+                "county_leader",
+                "township_leader",
+                "first_secretary",
+                "first_secretary_unit"
+            ]
+        }
+    );
+}
+
+#[test]
+fn updating_a_pairing_later_keeps_the_stage_and_the_pairing_date() {
+    let c = at_cadres_adjusted();
+    let (c2, ch) = run(
+        &c,
+        Command::Pair {
+            county_leader: None,
+            township_leader: None,
+            first_secretary: Some("刘洋".into()),
+            first_secretary_unit: Some("县农业农村局".into()),
+            assisting_unit: None,
+            on: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(ch.to, Stage::CadresAdjusted);
+    let p = c2.pairing.unwrap();
+    assert_eq!(p.first_secretary, "刘洋");
+    assert_eq!(p.county_leader, "王建国");
+    assert_eq!(p.paired_on, Some(d("2017-03-25")));
+}
+
+#[test]
+fn cadres_adjusted_needs_an_adjustment_or_a_reason() {
+    let (c, _) = run(&fresh(), pair_all()).unwrap();
+    assert_eq!(
+        run(&c, Command::Advance).unwrap_err(),
+        Refusal::NoAdjustment
+    );
+    let (with_reason, _) = run(
+        &c,
+        Command::NoAdjustment {
+            reason: "班子结构合理，经考察无需调整".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        run(&with_reason, Command::Advance).unwrap().0.stage,
+        Stage::CadresAdjusted
+    );
+    let (with_adj, ch) = run(&c, Command::Adjust(adjustment())).unwrap();
+    assert_eq!(ch.kind, ChangeKind::Adjusted);
+    assert_eq!(
+        run(&with_adj, Command::Advance).unwrap().0.stage,
+        Stage::CadresAdjusted
+    );
+    assert_eq!(
+        run(&c, Command::NoAdjustment { reason: " ".into() }).unwrap_err(),
+        Refusal::Empty {
+            field: "no_adjustment_reason"
+        }
+    );
+}
+
+#[test]
+fn accepted_needs_a_pass_and_every_task_done() {
+    let mut c = at_cadres_adjusted();
+    assert_eq!(
+        run(&c, Command::Advance).unwrap_err(),
+        Refusal::NoPassingAcceptance
+    );
+    c.tasks.push(Task {
+        measure: "规范三会一课".into(),
+        responsible: "李明".into(),
+        due: d("2017-09-30"),
+        done_on: None,
+    });
+    // a pass with an open task is recorded but does not close the case
+    let (c, ch) = run(&c, accept(85, 2, [true; 6], None)).unwrap();
+    assert_eq!(
+        (ch.kind, ch.to),
+        (ChangeKind::Acceptance, Stage::CadresAdjusted)
+    );
+    assert_eq!(c.acceptance.last().unwrap().verdict, Verdict::Pass);
+    assert_eq!(
+        run(&c, Command::Advance).unwrap_err(),
+        Refusal::TasksOpen { numbers: vec![1] }
+    );
+    let (c, _) = run(
+        &c,
+        Command::FinishTask {
+            number: 1,
+            on: None,
+        },
+    )
+    .unwrap();
+    let (c, ch) = run(&c, Command::Advance).unwrap();
+    assert_eq!((ch.from, ch.to), (Stage::CadresAdjusted, Stage::Accepted));
+    assert_eq!(c.closed_on, Some(d(TODAY)));
+    assert_eq!(
+        run(&c, Command::Advance).unwrap_err(),
+        Refusal::AlreadyAccepted
+    );
+}
+
+#[test]
+fn a_pass_with_all_tasks_done_closes_the_case_on_the_attempt_date() {
+    let (c, ch) = run(&at_cadres_adjusted(), accept(70, 7, [true; 6], None)).unwrap();
+    assert_eq!(ch.to, Stage::Accepted);
+    assert_eq!(c.closed_on, Some(d("2017-11-01")));
+}
+
+#[test]
+fn acceptance_only_from_cadres_adjusted() {
+    let (paired, _) = run(&fresh(), pair_all()).unwrap();
+    assert_eq!(
+        run(&paired, accept(90, 0, [true; 6], None)).unwrap_err(),
+        Refusal::NotReadyForAcceptance {
+            stage: Stage::Paired
+        }
+    );
+}
+
+#[test]
+fn verdict_boundaries() {
+    let p = Policy::default();
+    let all = [true; 6];
+    // score: 69 fails, 70 passes
+    assert_eq!(verdict(69, 15, 0, &all, &p), Verdict::Fail);
+    assert_eq!(verdict(70, 15, 0, &all, &p), Verdict::Pass);
+    // poll: exactly 50 % dissatisfied passes, 51 % fails
+    assert_eq!(verdict(80, 100, 50, &all, &p), Verdict::Pass);
+    assert_eq!(verdict(80, 100, 51, &all, &p), Verdict::Fail);
+    assert_eq!(verdict(80, 15, 7, &all, &p), Verdict::Pass); // 46.7 %
+    assert_eq!(verdict(80, 15, 8, &all, &p), Verdict::Fail); // 53.3 %
+                                                             // one unmet standard with a good score and poll: basic pass
+    let mut five = all;
+    five[3] = false;
+    assert_eq!(verdict(90, 15, 1, &five, &p), Verdict::BasicPass);
+    // a bad poll or score is a fail whatever the standards
+    assert_eq!(verdict(90, 15, 8, &five, &p), Verdict::Fail);
+    assert_eq!(verdict(60, 15, 0, &five, &p), Verdict::Fail);
+    // the policy moves the pass mark
+    let strict = Policy {
+        pass_mark: 75,
+        ..Policy::default()
+    };
+    assert_eq!(verdict(74, 15, 0, &all, &strict), Verdict::Fail);
+}
+
+#[test]
+fn a_fail_needs_a_later_new_deadline_and_keeps_the_attempt() {
+    let c = at_cadres_adjusted();
+    assert_eq!(
+        run(&c, accept(60, 2, [true; 6], None)).unwrap_err(),
+        Refusal::FailNeedsNewDeadline
+    );
+    assert_eq!(
+        run(&c, accept(60, 2, [true; 6], Some("2017-10-01"))).unwrap_err(),
+        Refusal::DeadlineNotAfter {
+            new_deadline: d("2017-10-01"),
+            on: d("2017-11-01")
+        }
+    );
+    let (c, ch) = run(&c, accept(60, 2, [true; 6], Some("2018-03-31"))).unwrap();
+    assert_eq!(
+        (ch.kind, ch.to),
+        (ChangeKind::Acceptance, Stage::CadresAdjusted)
+    );
+    assert_eq!(c.deadline, Some(d("2018-03-31")));
+    assert_eq!(c.acceptance.len(), 1);
+    assert_eq!(c.acceptance[0].verdict, Verdict::Fail);
+}
+
+#[test]
+fn a_basic_pass_sets_the_deadline_six_months_on() {
+    let mut five = [true; 6];
+    five[0] = false;
+    let (c, ch) = run(&at_cadres_adjusted(), accept(80, 1, five, None)).unwrap();
+    assert_eq!(ch.to, Stage::CadresAdjusted);
+    assert_eq!(c.acceptance[0].verdict, Verdict::BasicPass);
+    assert_eq!(c.deadline, Some(d("2018-05-01")));
+}
+
+#[test]
+fn acceptance_inputs_out_of_range_are_refused() {
+    let c = at_cadres_adjusted();
+    assert!(matches!(
+        run(&c, accept(101, 0, [true; 6], None)),
+        Err(Refusal::OutOfRange { field: "score", .. })
+    ));
+    assert!(matches!(
+        run(&c, accept(80, 16, [true; 6], None)),
+        Err(Refusal::OutOfRange {
+            field: "poll_dissatisfied",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn reopen_goes_back_with_a_reason_and_clears_the_closing() {
+    let (c, _) = run(&at_cadres_adjusted(), accept(88, 1, [true; 6], None)).unwrap();
+    assert_eq!(c.stage, Stage::Accepted);
+    assert_eq!(
+        run(
+            &c,
+            Command::Reopen {
+                to: Stage::Accepted,
+                reason: "x".into()
+            }
+        )
+        .unwrap_err(),
+        Refusal::ReopenNotEarlier {
+            from: Stage::Accepted,
+            to: Stage::Accepted
+        }
+    );
+    assert_eq!(
+        run(
+            &c,
+            Command::Reopen {
+                to: Stage::Paired,
+                reason: "".into()
+            }
+        )
+        .unwrap_err(),
+        Refusal::Empty { field: "reason" }
+    );
+    let (c, ch) = run(
+        &c,
+        Command::Reopen {
+            to: Stage::Paired,
+            reason: "回头看发现问题反弹".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (ch.from, ch.to, ch.kind),
+        (Stage::Accepted, Stage::Paired, ChangeKind::Reopened)
+    );
+    assert_eq!(ch.note, "回头看发现问题反弹");
+    assert_eq!(c.closed_on, None);
+    assert!(check_case(&c, &Policy::default()).is_ok());
+}
+
+#[test]
+fn tasks_and_visits() {
+    let c = fresh();
+    let (c, ch) = run(
+        &c,
+        Command::AddTask(Task {
+            measure: "建立村务公开栏".into(),
+            responsible: "李明".into(),
+            due: d("2017-07-01"),
+            done_on: None,
+        }),
+    )
+    .unwrap();
+    assert_eq!(ch.kind, ChangeKind::TaskAdded);
+    assert_eq!(
+        run(
+            &c,
+            Command::FinishTask {
+                number: 2,
+                on: None
+            }
+        )
+        .unwrap_err(),
+        Refusal::NoSuchTask {
+            number: 2,
+            count: 1
+        }
+    );
+    assert_eq!(
+        run(
+            &c,
+            Command::FinishTask {
+                number: 0,
+                on: None
+            }
+        )
+        .unwrap_err(),
+        Refusal::NoSuchTask {
+            number: 0,
+            count: 1
+        }
+    );
+    let (c, _) = run(
+        &c,
+        Command::FinishTask {
+            number: 1,
+            on: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(c.tasks[0].done_on, Some(d(TODAY)));
+    assert_eq!(
+        run(
+            &c,
+            Command::FinishTask {
+                number: 1,
+                on: None
+            }
+        )
+        .unwrap_err(),
+        Refusal::TaskAlreadyDone { number: 1 }
+    );
+    let visit = |findings: &str| {
+        Command::LogVisit(Visit {
+            on: d(TODAY),
+            by: "王建国".into(),
+            kind: VisitKind::Unannounced,
+            findings: findings.into(),
+        })
+    };
+    assert_eq!(
+        run(&c, visit("")).unwrap_err(),
+        Refusal::Empty { field: "findings" }
+    );
+    let (c, ch) = run(&c, visit("三会一课记录不全")).unwrap();
+    assert_eq!(
+        (ch.kind, ch.from, ch.to),
+        (ChangeKind::Visit, Stage::Identified, Stage::Identified)
+    );
+    assert_eq!(c.visits.len(), 1);
+}
+
+#[test]
+fn an_accepted_case_takes_visits_but_no_plan_changes() {
+    let (c, _) = run(&at_cadres_adjusted(), accept(88, 1, [true; 6], None)).unwrap();
+    assert_eq!(
+        run(&c, Command::Adjust(adjustment())).unwrap_err(),
+        Refusal::AlreadyAccepted
+    );
+    assert_eq!(run(&c, pair_all()).unwrap_err(), Refusal::AlreadyAccepted);
+    assert!(run(
+        &c,
+        Command::LogVisit(Visit {
+            on: d(TODAY),
+            by: "王建国".into(),
+            kind: VisitKind::Visit,
+            findings: "回头看：运转正常".into(),
+        })
+    )
+    .is_ok());
+}
+
+#[test]
+fn a_refusal_leaves_the_case_untouched() {
+    let c = fresh();
+    let before = c.clone();
+    let _ = run(&c, Command::Advance);
+    assert_eq!(c, before);
+}
+
+#[test]
+fn check_case_catches_every_stage_contradiction() {
+    let p = Policy::default();
+    let mut c = fresh();
+    assert!(check_case(&c, &p).is_ok());
+    c.stage = Stage::Paired;
+    assert!(matches!(
+        check_case(&c, &p),
+        Err(Refusal::Contradiction { .. })
+    ));
+    let (mut c, _) = run(&fresh(), pair_all()).unwrap();
+    c.stage = Stage::CadresAdjusted;
+    assert!(matches!(
+        check_case(&c, &p),
+        Err(Refusal::Contradiction { .. })
+    ));
+    let mut c = at_cadres_adjusted();
+    c.closed_on = Some(d("2017-11-01"));
+    assert!(matches!(
+        check_case(&c, &p),
+        Err(Refusal::Contradiction { .. })
+    ));
+    c.stage = Stage::Accepted;
+    assert!(matches!(
+        check_case(&c, &p),
+        Err(Refusal::Contradiction { .. })
+    ));
+    // a verdict that its numbers do not give is refused
+    let (mut c, _) = run(&at_cadres_adjusted(), accept(88, 1, [true; 6], None)).unwrap();
+    assert!(check_case(&c, &p).is_ok());
+    c.acceptance[0].score = 50;
+    assert!(matches!(
+        check_case(&c, &p),
+        Err(Refusal::Invalid {
+            field: "verdict",
+            ..
+        })
+    ));
+}
