@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{due_status, Case, DueStatus, Policy, Stage};
+use crate::domain::{due_status_of, DueStatus, Policy, Stage, Summary};
 
 /// What a list is narrowed to. Empty filter = the whole ledger.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,11 +19,11 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn matches(&self, case: &Case, due: &DueStatus) -> bool {
+    pub fn matches(&self, case: &Summary, due: &DueStatus) -> bool {
         if self.overdue && !due.overdue() {
             return false;
         }
-        if self.stage.is_some_and(|s| s != case.stage) {
+        if self.stage.is_some_and(|s| s != case.stage()) {
             return false;
         }
         if self.county.as_deref().is_some_and(|c| c != case.county) {
@@ -33,10 +33,10 @@ impl Filter {
             return false;
         }
         if let Some(name) = self.leader.as_deref() {
-            let paired = case.pairing.as_ref().is_some_and(|p| {
-                p.county_leader == name || p.township_leader == name || p.first_secretary == name
-            });
-            if !paired {
+            if case.county_leader != name
+                && case.township_leader != name
+                && case.first_secretary != name
+            {
                 return false;
             }
         }
@@ -69,14 +69,17 @@ impl Sort {
 }
 
 /// Due status for every case, computed once per "today".
-pub fn statuses(cases: &[Case], today: NaiveDate, policy: &Policy) -> Vec<DueStatus> {
-    cases.iter().map(|c| due_status(c, today, policy)).collect()
+pub fn statuses(cases: &[Summary], today: NaiveDate, policy: &Policy) -> Vec<DueStatus> {
+    cases
+        .iter()
+        .map(|c| due_status_of(&c.due, today, policy))
+        .collect()
 }
 
 /// Indices of the cases that pass `filter` (and, when given, are among `only`), in `sort`
 /// order. Ties fall back to the id so the order is stable.
 pub fn select(
-    cases: &[Case],
+    cases: &[Summary],
     due: &[DueStatus],
     filter: &Filter,
     only: Option<&[usize]>,
@@ -104,8 +107,8 @@ pub fn select(
             Sort::Due => da.next_due.unwrap_or(far).cmp(&db.next_due.unwrap_or(far)),
             Sort::Township => (&ca.county, &ca.township).cmp(&(&cb.county, &cb.township)),
             Sort::Stage => ca
-                .stage
-                .cmp(&cb.stage)
+                .stage()
+                .cmp(&cb.stage())
                 .then(db.days_overdue.cmp(&da.days_overdue)),
         };
         by.then_with(|| ca.id.cmp(&cb.id))
@@ -116,7 +119,7 @@ pub fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Pairing, Situation};
+    use crate::domain::{Case, Pairing, Situation};
 
     fn case(id: &str, stage: Stage, identified: &str) -> Case {
         Case {
@@ -151,11 +154,14 @@ mod tests {
 
     #[test]
     fn most_overdue_first_and_filters() {
-        let cases = vec![
+        let cases: Vec<Summary> = [
             case("a", Stage::Identified, "2017-03-01"),
             case("b", Stage::Identified, "2017-02-01"),
             case("c", Stage::CadresAdjusted, "2017-02-01"),
-        ];
+        ]
+        .iter()
+        .map(Summary::of)
+        .collect();
         let today = NaiveDate::from_ymd_opt(2017, 4, 15).unwrap();
         let due = statuses(&cases, today, &Policy::default());
         let all = select(&cases, &due, &Filter::default(), None, Sort::MostOverdue);

@@ -5,7 +5,7 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
 use pinyin::ToPinyin;
 
-use crate::domain::Case;
+use crate::domain::Summary;
 
 /// The searchable text of one case, with its pinyin forms.
 #[derive(Debug, Clone)]
@@ -18,20 +18,16 @@ pub struct Key {
     pub initials: String,
 }
 
-pub fn key(case: &Case) -> Key {
-    let mut fields = vec![
+pub fn key(case: &Summary) -> Key {
+    let fields = [
         case.id.as_str(),
         &case.county,
         &case.township,
         &case.village,
+        &case.county_leader,
+        &case.township_leader,
+        &case.first_secretary,
     ];
-    if let Some(p) = &case.pairing {
-        fields.extend([
-            p.county_leader.as_str(),
-            &p.township_leader,
-            &p.first_secretary,
-        ]);
-    }
     let text = fields.join(" ").to_lowercase();
     let mut full = String::new();
     let mut initials = String::new();
@@ -60,7 +56,7 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    pub fn build(cases: &[Case]) -> SearchIndex {
+    pub fn build(cases: &[Summary]) -> SearchIndex {
         SearchIndex {
             keys: cases.iter().map(key).collect(),
             matcher: SkimMatcherV2::default(),

@@ -4,6 +4,7 @@
 //! Layout (one sled tree, so one batch is atomic across all of it):
 //! - `m/schema`, `m/seq`, `m/head`: schema version, last event number, last event hash
 //! - `c/<id>`: the case record (`Record`: the case plus the number of its last event)
+//! - `s/<id>`: the case's list summary (`Summary`), derived from the record, written with it
 //! - `h/<seq>`: history events, hash-chained in `seq` order
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal,
+    self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal, Summary,
 };
 
 /// The schema this build writes and reads.
@@ -116,6 +117,10 @@ fn case_hash(case: &Case) -> String {
 
 fn case_key(id: &str) -> Vec<u8> {
     [b"c/", id.as_bytes()].concat()
+}
+
+fn summary_key(id: &str) -> Vec<u8> {
+    [b"s/", id.as_bytes()].concat()
 }
 
 fn event_key(seq: u64) -> Vec<u8> {
@@ -283,6 +288,21 @@ impl Store {
         for kv in self.db.scan_prefix(b"c/") {
             let (k, v) = kv?;
             out.push(self.decode_record(&k, &v)?.case);
+        }
+        Ok(out)
+    }
+
+    /// Every case's list summary, in id order: what a list of the whole ledger reads.
+    pub fn summaries(&self) -> Result<Vec<Summary>> {
+        let mut out = Vec::new();
+        for kv in self.db.scan_prefix(b"s/") {
+            let (k, v) = kv?;
+            out.push(Summary::decode(&v).ok_or_else(|| {
+                self.damaged(format!(
+                    "summary {} is unreadable",
+                    String::from_utf8_lossy(&k).escape_debug()
+                ))
+            })?);
         }
         Ok(out)
     }
@@ -479,6 +499,14 @@ impl Store {
                         r.problems.push(format!(
                             "case {id} differs from what its history recorded: it was altered"
                         ));
+                    } else if self
+                        .db
+                        .get(summary_key(&id))?
+                        .and_then(|v| Summary::decode(&v))
+                        != Some(Summary::of(&rec.case))
+                    {
+                        r.problems
+                            .push(format!("case {id}: its list summary is missing or stale"));
                     }
                 }
             }
@@ -531,6 +559,8 @@ impl Batches {
         let rec_bytes = serde_json::to_vec(&rec).unwrap_or_default();
         let ev_bytes = serde_json::to_vec(&ev).unwrap_or_default();
         self.batch.insert(case_key(&rec.case.id), rec_bytes);
+        self.batch
+            .insert(summary_key(&rec.case.id), Summary::of(&rec.case).encode());
         self.batch.insert(event_key(self.seq), ev_bytes);
         self.batch
             .insert(index_key(&rec.case.id, self.seq), &[] as &[u8]);

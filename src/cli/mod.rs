@@ -16,7 +16,9 @@ use clap::Parser;
 pub use args::{Cli, Cmd};
 use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, TaskOp};
 
-use crate::domain::{Adjustment, Case, ChangeKind, Command, Policy, Stage, Task, Visit};
+use crate::domain::{
+    Adjustment, Case, ChangeKind, Command, DueStatus, Policy, Stage, Summary, Task, Visit,
+};
 use crate::i18n::{self, Lang};
 use crate::interchange::{self, json::Ledger};
 use crate::ledger::{self, Filter, Sort};
@@ -525,18 +527,19 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Applies the list filters of the CLI, returning the selected cases in order.
-pub fn select<'a>(
-    cases: &'a [Case],
+/// Applies the list filters of the CLI to the ledger's summaries: the selected ones in
+/// order, with their due status.
+pub fn select(
+    summaries: &[Summary],
     a: &ListArgs,
     today: NaiveDate,
     policy: &Policy,
-) -> (Vec<&'a Case>, Vec<crate::domain::DueStatus>) {
-    let due = ledger::statuses(cases, today, policy);
+) -> Vec<(usize, DueStatus)> {
+    let due = ledger::statuses(summaries, today, policy);
     let hits = a
         .search
         .as_deref()
-        .map(|q| SearchIndex::build(cases).search(q));
+        .map(|q| SearchIndex::build(summaries).search(q));
     let filter = Filter {
         overdue: a.overdue,
         stage: a.stage,
@@ -544,26 +547,42 @@ pub fn select<'a>(
         township: a.township.clone(),
         leader: a.leader.clone(),
     };
-    let idx = ledger::select(cases, &due, &filter, hits.as_deref(), Sort::MostOverdue);
-    let due_sel = idx.iter().map(|&i| due[i]).collect();
-    (idx.into_iter().map(|i| &cases[i]).collect(), due_sel)
+    ledger::select(summaries, &due, &filter, hits.as_deref(), Sort::MostOverdue)
+        .into_iter()
+        .map(|i| (i, due[i]))
+        .collect()
 }
 
 fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
-    let cases = store.cases().map_err(refused(env))?;
-    let (sel, due) = select(&cases, a, env.ctx.today, &env.ctx.policy);
+    let summaries = store.summaries().map_err(refused(env))?;
+    let sel = select(&summaries, a, env.ctx.today, &env.ctx.policy);
+    let due: Vec<DueStatus> = sel.iter().map(|(_, d)| *d).collect();
+    // Tables need only the summaries; JSON and CSV carry whole cases.
+    let full = || -> Result<Vec<Case>, Failure> {
+        sel.iter()
+            .map(|(i, _)| store.require(&summaries[*i].id).map_err(refused(env)))
+            .collect()
+    };
     let text = match a.format {
-        ListFormat::Table => output::list_table(&sel, &due, &env.ctx, env.lang),
-        ListFormat::Json => output::list_json(&sel, &due),
+        ListFormat::Table => {
+            let rows: Vec<&Summary> = sel.iter().map(|(i, _)| &summaries[*i]).collect();
+            output::list_table(&rows, &due, &env.ctx, env.lang)
+        }
+        ListFormat::Json => {
+            let cases = full()?;
+            output::list_json(&cases.iter().collect::<Vec<_>>(), &due)
+        }
         ListFormat::Csv => {
-            let mut buf = Vec::new();
-            let days: std::collections::HashMap<&str, i64> = sel
+            let cases = full()?;
+            let refs: Vec<&Case> = cases.iter().collect();
+            let days: std::collections::HashMap<&str, i64> = refs
                 .iter()
                 .zip(&due)
                 .map(|(c, d)| (c.id.as_str(), d.days_overdue))
                 .collect();
             let f = |c: &Case| days.get(c.id.as_str()).copied().unwrap_or(0).to_string();
-            interchange::csv::write(&mut buf, &sel, env.lang, &[("days_overdue", &f)])
+            let mut buf = Vec::new();
+            interchange::csv::write(&mut buf, &refs, env.lang, &[("days_overdue", &f)])
                 .map_err(|e| anyhow!(e))?;
             String::from_utf8_lossy(&buf).trim_end().to_string()
         }

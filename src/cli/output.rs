@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::domain::{Case, DueStatus, Stage, Verdict};
+use crate::domain::{Case, DueStatus, Stage, Summary, Verdict};
 use crate::i18n::{field, t, Lang};
 use crate::store::{Ctx, Event};
 use crate::text::{clean, pad, width};
@@ -22,7 +22,7 @@ pub fn due_cell(due: &DueStatus, today: chrono::NaiveDate, lang: Lang) -> String
     }
 }
 
-pub fn list_table(cases: &[&Case], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> String {
+pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> String {
     const COLS: [(&str, usize); 8] = [
         ("id", 12),
         ("county", 8),
@@ -46,10 +46,10 @@ pub fn list_table(cases: &[&Case], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> 
             c.county.clone(),
             c.township.clone(),
             c.village.clone(),
-            c.stage.label(lang).to_string(),
-            c.county_leader().to_string(),
+            c.stage().label(lang).to_string(),
+            c.county_leader.clone(),
             due_cell(d, ctx.today, lang),
-            c.last_visit().map(|v| v.on.to_string()).unwrap_or_default(),
+            c.last_visit.map(|d| d.to_string()).unwrap_or_default(),
         ];
         let cells: Vec<String> = values
             .iter()

@@ -1,26 +1,25 @@
 //! Due dates and "overdue" exactly as SPEC §3 defines them, for any "today".
 
-use chrono::{Months, NaiveDate};
+use chrono::{Days, Months, NaiveDate};
 
 use super::case::Case;
 use super::codes::Stage;
 use super::policy::Policy;
+use super::summary::DueInputs;
 
 /// The due date of the stage the case is at; `None` once accepted.
 pub fn stage_due(case: &Case, policy: &Policy) -> Option<NaiveDate> {
-    match case.stage {
-        Stage::Identified => {
-            Some(case.identified_on + chrono::Days::new(policy.pairing_days as u64))
-        }
+    stage_due_of(&DueInputs::of(case), policy)
+}
+
+pub fn stage_due_of(d: &DueInputs, policy: &Policy) -> Option<NaiveDate> {
+    match d.stage {
+        Stage::Identified => Some(d.identified_on + Days::new(policy.pairing_days as u64)),
         Stage::Paired => {
-            let paired_on = case
-                .pairing
-                .as_ref()
-                .and_then(|p| p.paired_on)
-                .unwrap_or(case.identified_on);
-            Some(paired_on + chrono::Days::new(policy.adjustment_days as u64))
+            let paired_on = d.paired_on.unwrap_or(d.identified_on);
+            Some(paired_on + Days::new(policy.adjustment_days as u64))
         }
-        Stage::CadresAdjusted => Some(case.effective_deadline()),
+        Stage::CadresAdjusted => Some(d.deadline),
         Stage::Accepted => None,
     }
 }
@@ -48,26 +47,21 @@ impl DueStatus {
 /// SPEC §3: a case is overdue when it is not accepted and its stage due date or any open
 /// task's due date is before today. Due today is not overdue.
 pub fn due_status(case: &Case, today: NaiveDate, policy: &Policy) -> DueStatus {
-    if case.stage == Stage::Accepted {
-        return DueStatus {
-            next_due: None,
-            days_overdue: 0,
-        };
-    }
-    let dues = stage_due(case, policy)
-        .into_iter()
-        .chain(case.open_tasks().map(|(_, t)| t.due));
-    let mut next_due: Option<NaiveDate> = None;
-    let mut earliest_missed: Option<NaiveDate> = None;
-    for d in dues {
-        next_due = Some(next_due.map_or(d, |n| n.min(d)));
-        if d < today {
-            earliest_missed = Some(earliest_missed.map_or(d, |n| n.min(d)));
-        }
-    }
+    due_status_of(&DueInputs::of(case), today, policy)
+}
+
+/// [`due_status`] from the few dates that decide it. The earliest of the stage due date and
+/// the open tasks' due dates is both the next date to meet and, once passed, the earliest
+/// missed one.
+pub fn due_status_of(d: &DueInputs, today: NaiveDate, policy: &Policy) -> DueStatus {
+    let next_due = match (stage_due_of(d, policy), d.first_open_task_due) {
+        _ if d.stage == Stage::Accepted => None,
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     DueStatus {
         next_due,
-        days_overdue: earliest_missed.map_or(0, |d| (today - d).num_days()),
+        days_overdue: next_due.map_or(0, |n| (today - n).num_days().max(0)),
     }
 }
 

@@ -6,9 +6,11 @@ pub mod codes;
 pub mod due;
 pub mod machine;
 pub mod policy;
+pub mod summary;
 
 pub use case::*;
 pub use codes::*;
-pub use due::{due_status, stage_due, DueStatus};
+pub use due::{due_status, due_status_of, stage_due, DueStatus};
 pub use machine::{apply, check_case, guard, verdict, Change, ChangeKind, Command, Edit, Refusal};
 pub use policy::Policy;
+pub use summary::{DueInputs, Summary};
