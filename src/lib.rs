@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod interchange;
 pub mod ledger;
 pub mod store;
+pub mod sample;
 pub mod search;
 pub mod text;
 pub mod tui;
