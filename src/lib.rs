@@ -13,6 +13,7 @@ pub mod domain;
 pub mod i18n;
 pub mod interchange;
 pub mod ledger;
+pub mod sample;
 pub mod search;
 pub mod store;
 pub mod text;
