@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod interchange;
 pub mod ledger;
 pub mod search;
+pub mod stats;
 pub mod store;
 pub mod text;
 pub mod tui;
