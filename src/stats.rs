@@ -9,6 +9,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{self, t, tf, Lang};
+use crate::text;
+
 use crate::domain::{
     due_status, AccountabilityEvent, AdjustAction, Case, Policy, Post, Situation, Stage, Verdict,
 };
@@ -487,4 +490,198 @@ pub fn annual(cases: &[Case]) -> Vec<AnnualRow> {
         out.push(total.row(year, None));
     }
     out
+}
+
+// ---------------------------------------------------------------- the text tables of `stats`
+
+/// A table row: each cell padded (text) or right-aligned (numbers) to its width in terminal
+/// cells, so Chinese columns line up; the last cell may take what is left of 80 columns.
+fn line(cells: &[(String, usize, bool)]) -> String {
+    let mut out = String::new();
+    for (i, (s, w, right)) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&if *right {
+            text::pad_left(s, *w)
+        } else {
+            text::pad(s, *w)
+        });
+    }
+    out.trim_end().to_string()
+}
+
+const COUNTY_W: usize = 8;
+const TOWNSHIP_W: usize = 10;
+const SCREEN: usize = 80;
+
+/// Numeric columns: each as wide as its header (at least 4 cells).
+fn numeric_table(
+    s: &Stats,
+    lang: Lang,
+    heads: &[String],
+    values: impl Fn(&Counts) -> Vec<usize>,
+) -> Vec<String> {
+    let widths: Vec<usize> = heads.iter().map(|h| text::width(h).max(4)).collect();
+    let row = |county: &str, township: &str, c: &Counts| {
+        let mut cells = vec![
+            (county.to_string(), COUNTY_W, false),
+            (township.to_string(), TOWNSHIP_W, false),
+        ];
+        cells.extend(
+            values(c)
+                .iter()
+                .zip(&widths)
+                .map(|(v, w)| (v.to_string(), *w, true)),
+        );
+        line(&cells)
+    };
+    let mut head = vec![
+        (i18n::field(lang, "county"), COUNTY_W, false),
+        (i18n::field(lang, "township"), TOWNSHIP_W, false),
+    ];
+    head.extend(
+        heads
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| (h.clone(), *w, true)),
+    );
+    let mut out = vec![line(&head)];
+    let total = t(lang, "s.total");
+    for county in &s.counties {
+        out.push(row(&county.county, total, &county.counts));
+        for tw in &county.townships {
+            out.push(row("", &tw.township, &tw.counts));
+        }
+    }
+    out.push(row(total, "", &s.total));
+    out
+}
+
+/// `zhengdun stats` as aligned tables: cases by stage and overdue; adjustments and
+/// acceptance; the townships ranked by overdue cases; the leaders who have not visited.
+pub fn table(s: &Stats, lang: Lang) -> String {
+    let mut out = vec![tf(lang, "s.title", &[&s.as_of.to_string()])];
+    if s.total.cases == 0 {
+        out.push(t(lang, "s.empty").to_string());
+        return out.join("\n");
+    }
+    out.push(String::new());
+    out.push(t(lang, "s.stages").to_string());
+    let mut heads = vec![t(lang, "s.cases").to_string()];
+    heads.extend(Stage::ALL.iter().map(|st| st.label(lang).to_string()));
+    heads.push(t(lang, "s.overdue").to_string());
+    out.extend(numeric_table(s, lang, &heads, |c| {
+        let mut v = vec![c.cases];
+        v.extend(Stage::ALL.iter().map(|st| c.by_stage.get(*st)));
+        v.push(c.overdue);
+        v
+    }));
+
+    out.push(String::new());
+    out.push(t(lang, "s.work").to_string());
+    let mut heads: Vec<String> = [
+        "s.adjusted_cases",
+        "s.adjusted_people",
+        "s.secretaries",
+        "s.attempts",
+    ]
+    .iter()
+    .map(|k| t(lang, k).to_string())
+    .collect();
+    heads.extend(Verdict::ALL.iter().map(|v| v.label(lang).to_string()));
+    out.extend(numeric_table(s, lang, &heads, |c| {
+        vec![
+            c.cadres_adjusted,
+            c.adjustments,
+            c.secretaries_adjusted,
+            c.acceptance.attempts,
+            c.acceptance.pass,
+            c.acceptance.basic_pass,
+            c.acceptance.fail,
+        ]
+    }));
+
+    out.push(String::new());
+    out.push(tf(lang, "s.talk_list", &[&s.talk_threshold.to_string()]));
+    let towns = &s.accountability.townships;
+    if towns.is_empty() {
+        out.push(t(lang, "s.no_overdue").to_string());
+    } else {
+        let heads = [
+            (String::new(), 3, true),
+            (i18n::field(lang, "county"), COUNTY_W, false),
+            (i18n::field(lang, "township"), TOWNSHIP_W, false),
+            (t(lang, "s.overdue").to_string(), 4, true),
+            (t(lang, "s.max_days").to_string(), 8, true),
+            (t(lang, "s.talk").to_string(), 9, false),
+            (t(lang, "s.events").to_string(), 15, false),
+        ];
+        let used: usize = heads.iter().map(|h| h.1 + 1).sum();
+        let rest = SCREEN.saturating_sub(used).max(8);
+        let mut head = heads.to_vec();
+        head.push((i18n::field(lang, "id"), rest, false));
+        out.push(line(&head));
+        for (i, tw) in towns.iter().enumerate() {
+            let recorded = tw
+                .events
+                .last()
+                .map(|e| format!("{} {}", e.kind.label(lang), e.on))
+                .unwrap_or_default();
+            let flag = if tw.talk_flagged {
+                t(lang, "s.talk")
+            } else {
+                ""
+            };
+            out.push(line(&[
+                ((i + 1).to_string(), 3, true),
+                (tw.county.clone(), COUNTY_W, false),
+                (tw.township.clone(), TOWNSHIP_W, false),
+                (tw.overdue.to_string(), 4, true),
+                (tw.max_days_overdue.to_string(), 8, true),
+                (flag.to_string(), 9, false),
+                (recorded, 15, false),
+                (tw.cases.join(" "), rest, false),
+            ]));
+        }
+    }
+
+    out.push(String::new());
+    out.push(tf(
+        lang,
+        "s.unvisited",
+        &[&s.visit_interval_days.to_string()],
+    ));
+    let leaders = &s.accountability.unvisited_leaders;
+    if leaders.is_empty() {
+        out.push(t(lang, "s.all_visited").to_string());
+    } else {
+        let widths = [10, 10, 10];
+        let rest = SCREEN - widths.iter().map(|w| w + 1).sum::<usize>();
+        out.push(line(&[
+            (t(lang, "s.leader").to_string(), widths[0], false),
+            (t(lang, "s.last_visit").to_string(), widths[1], false),
+            (t(lang, "s.days_without").to_string(), widths[2], true),
+            (i18n::field(lang, "village"), rest, false),
+        ]));
+        for l in leaders {
+            let villages: Vec<String> = l
+                .cases
+                .iter()
+                .map(|c| format!("{}{}", c.township, c.village))
+                .collect();
+            out.push(line(&[
+                (l.leader.clone(), widths[0], false),
+                (
+                    l.last_visit
+                        .map_or_else(|| t(lang, "s.never").to_string(), |d| d.to_string()),
+                    widths[1],
+                    false,
+                ),
+                (l.days_without_visit.to_string(), widths[2], true),
+                (villages.join("、"), rest, false),
+            ]));
+        }
+    }
+    out.join("\n")
 }
