@@ -15,6 +15,7 @@ pub mod interchange;
 pub mod ledger;
 pub mod sample;
 pub mod search;
+pub mod stats;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -501,7 +501,14 @@ fn check_case_catches_every_stage_contradiction() {
         check_case(&c, &p),
         Err(Refusal::Contradiction { .. })
     ));
+    // accepted with no attempt on record: accepted before it came into the ledger (a flat
+    // CSV/xlsx row with its 销号日期); with attempts, one of them must be a pass
     c.stage = Stage::Accepted;
+    assert!(check_case(&c, &p).is_ok());
+    let basic = [true, true, true, true, true, false];
+    let (mut c, _) = run(&at_cadres_adjusted(), accept(88, 1, basic, None)).unwrap();
+    c.stage = Stage::Accepted;
+    c.closed_on = Some(d("2017-11-01"));
     assert!(matches!(
         check_case(&c, &p),
         Err(Refusal::Contradiction { .. })

@@ -104,6 +104,12 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value = "text")]
         format: ShowFormat,
     },
+    /// Counts by county and township: stages, overdue, cadres adjusted, acceptance results,
+    /// and the accountability list
+    Stats {
+        #[arg(long, value_enum, default_value = "table")]
+        format: StatsFormat,
+    },
     /// Checks the database and the history chain
     Verify,
     /// Opens a case at `identified`

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use clap::Parser;
 
 pub use args::{Cli, Cmd};
-use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, TaskOp};
+use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, StatsFormat, TaskOp};
 
 use crate::domain::{
     Adjustment, Case, ChangeKind, Command, DueStatus, Policy, Stage, Summary, Task, Visit,
@@ -245,6 +245,16 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
             };
             print(&text)
         }
+        Cmd::Stats { format } => {
+            let cases = store.cases().map_err(refused(env))?;
+            let acc = store.accountability().map_err(refused(env))?;
+            let s = crate::stats::compute(&cases, &acc, today, &ctx.policy);
+            print(&match format {
+                // Plain data: serialising cannot fail.
+                StatsFormat::Json => serde_json::to_string_pretty(&s).unwrap_or_default(),
+                StatsFormat::Table => crate::stats::table(&s, lang),
+            })
+        }
         Cmd::Verify => {
             let r = store.verify().map_err(refused(env))?;
             if r.problems.is_empty() {
@@ -466,6 +476,17 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
             interchange::json::parse(&text, &name, &env.ctx.policy, env.lang)
                 .map_err(|e| Failure::input(e.to_string()))
         }
+        "csv" | "txt" | "xlsx" | "xlsm" | "xls" | "ods" => {
+            let bytes = fs::read(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            let (policy, lang) = (&env.ctx.policy, env.lang);
+            let cases = if ext == "csv" || ext == "txt" {
+                interchange::csv::read(&bytes, &name, policy, lang)
+            } else {
+                interchange::xlsx::read(&bytes, &name, policy, lang)
+            }
+            .map_err(|e| Failure::input(interchange::summary(&e, lang)))?;
+            Ok(Ledger::new(None, cases, vec![]))
+        }
         other => Err(Failure::input(format!(
             "{name}: cannot import '.{other}' files (use .json, .csv or .xlsx)"
         ))),
@@ -488,12 +509,20 @@ fn export(
         }
         ExportFormat::Csv => {
             let refs: Vec<&Case> = cases.iter().collect();
-            let mut buf = Vec::new();
+            // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling it.
+            let mut buf = b"\xEF\xBB\xBF".to_vec();
             interchange::csv::write(&mut buf, &refs, env.lang, &[]).map_err(|e| anyhow!(e))?;
             buf
         }
         ExportFormat::Xlsx => {
-            return Err(Failure::input("xlsx export is not available in this build"))
+            let Some(path) = output else {
+                return Err(Failure::input(
+                    "export --format xlsx needs -o FILE.xlsx (a workbook cannot go to the terminal)",
+                ));
+            };
+            let bytes = interchange::xlsx::write(&cases, env.ctx.today, &env.ctx.policy, env.lang)
+                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+            return write_private(path, &bytes);
         }
     };
     match output {

@@ -570,10 +570,21 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
             });
         }
     }
+    // A case accepted before it came into this ledger (a flat CSV/xlsx row with its 销号日期)
+    // has no attempt on record, and none is invented; one with attempts must have passed one.
+    let accepted_elsewhere = case.stage == Stage::Accepted && case.acceptance.is_empty();
     let mut through = Stage::Identified;
     while through < case.stage {
         through = through.next().unwrap_or(Stage::Accepted);
-        guard(case, through).map_err(contradiction)?;
+        match guard(case, through) {
+            Err(Refusal::NoPassingAcceptance) if accepted_elsewhere => {
+                let numbers: Vec<usize> = case.open_tasks().map(|(n, _)| n).collect();
+                if !numbers.is_empty() {
+                    return Err(contradiction(Refusal::TasksOpen { numbers }));
+                }
+            }
+            r => r.map_err(contradiction)?,
+        }
     }
     if case.stage >= Stage::Paired && case.pairing.as_ref().and_then(|p| p.paired_on).is_none() {
         return Err(contradiction(Refusal::Empty { field: "paired_on" }));

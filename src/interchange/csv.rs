@@ -1,8 +1,11 @@
 //! The flat CSV ledger (SPEC §6): one row per case, the columns below, Chinese or English
-//! headers.
+//! headers. Written in UTF-8 with the flat columns; read in UTF-8 or GBK through the shared
+//! table reader ([`table`]).
 
-use crate::domain::{Case, Situation};
-use crate::i18n::Lang;
+use super::table::{self, Cell, Row};
+use super::InputError;
+use crate::domain::{Case, Policy, Situation};
+use crate::i18n::{self, tf, Lang};
 
 /// The flat ledger's columns: (code, Chinese header). English headers are the codes.
 pub const COLUMNS: &[(&str, &str)] = &[
@@ -90,4 +93,75 @@ pub fn write<W: std::io::Write>(
         w.write_record(&r)?;
     }
     w.flush()
+}
+
+/// Decodes a CSV file as Excel writes it: UTF-8 with or without a BOM, else GBK/GB18030
+/// (Excel on Chinese Windows). UTF-8 is tried strictly first; GBK text is almost never
+/// valid UTF-8, so the guess is safe. `None` when it is neither.
+pub fn decode(bytes: &[u8]) -> Option<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Some(s.to_string());
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|s| s.into_owned())
+}
+
+/// Tab-separated when the first lines have more tabs than commas (Excel's "Unicode text").
+fn delimiter(text: &str) -> u8 {
+    let head: String = text.lines().take(10).collect();
+    if head.matches('\t').count() > head.matches(',').count() {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+/// Reads a flat CSV ledger (SPEC §6) into cases, all or nothing.
+pub fn read(
+    bytes: &[u8],
+    file: &str,
+    policy: &Policy,
+    lang: Lang,
+) -> Result<Vec<Case>, Vec<InputError>> {
+    let err = |place: String, problem: String| {
+        vec![InputError {
+            file: file.to_string(),
+            place,
+            problem,
+        }]
+    };
+    let text = decode(bytes)
+        .ok_or_else(|| err(String::new(), i18n::t(lang, "imp.encoding").to_string()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter(&text))
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    // The csv crate skips empty lines, and a record's position is where it started reading,
+    // before the lines it skipped. Count them back so that row numbers are the ones a
+    // spreadsheet shows (where a quoted cell with line breaks is still one row).
+    let mut number = 0usize;
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            err(
+                tf(lang, "imp.row", &[&(number + 1).to_string()]),
+                tf(lang, "imp.csv", &[&e.to_string()]),
+            )
+        })?;
+        let start = rec.position().map_or(0, |p| p.byte() as usize);
+        let skipped = text.as_bytes()[start.min(text.len())..]
+            .iter()
+            .take_while(|b| **b == b'\n' || **b == b'\r')
+            .filter(|b| **b == b'\n')
+            .count();
+        number += 1 + skipped;
+        rows.push(Row {
+            number,
+            cells: rec.iter().map(|f| Cell::Text(f.to_string())).collect(),
+        });
+    }
+    table::cases(&rows, file, policy, lang)
 }

@@ -3,6 +3,8 @@
 pub mod csv;
 pub mod dates;
 pub mod json;
+pub mod table;
+pub mod xlsx;
 
 use std::fmt;
 
@@ -26,3 +28,17 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// The first of several problems as one line, with how many more there are, so that a
+/// clerk sees where to start and that there is more to fix.
+pub fn summary(errors: &[InputError], lang: crate::i18n::Lang) -> String {
+    match errors {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!(
+            "{} {}",
+            first,
+            crate::i18n::tf(lang, "imp.more", &[&rest.len().to_string()])
+        ),
+    }
+}

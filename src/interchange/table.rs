@@ -1,0 +1,625 @@
+//! The flat ledger as a table of cells (SPEC §6), shared by the CSV and xlsx readers: find
+//! the header row below any title rows, map the headers people type to columns, and turn each
+//! row into a [`Case`], refusing a bad cell with its row (as a spreadsheet shows it), its
+//! column (as the file heads it), the value and the reason.
+//!
+//! A flat row carries no plan tasks, adjustments, visits or acceptance attempts. A row at
+//! 班子调整 or 验收销号 is imported with a note in `no_adjustment_reason` saying that the
+//! adjustments are in the original ledger; a row at 验收销号 needs its 销号日期 and gets no
+//! acceptance attempt (none is invented, so the statistics count no attempt for it).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::{csv::COLUMNS, dates, InputError};
+use crate::domain::{check_case, Case, Pairing, Policy, Refusal, Situation, Stage};
+use crate::i18n::{self, tf, Lang};
+
+/// One cell as a reader found it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    /// A date cell (xlsx); CSV dates arrive as text.
+    Date(NaiveDate),
+}
+
+impl Cell {
+    fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as a person reads it: numbers without a trailing `.0`, dates as `YYYY-MM-DD`.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.trim().to_string(),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => d.to_string(),
+        }
+    }
+}
+
+/// One row, with its number as a spreadsheet shows it (1-based, counting title and blank rows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub number: usize,
+    pub cells: Vec<Cell>,
+}
+
+/// The header variants people type, besides the code, the SPEC's Chinese header and the
+/// English field label. Compared after [`header_key`].
+const ALIASES: &[(&str, &[&str])] = &[
+    ("id", &["编号", "案件编号", "台账编号", "code"]),
+    ("year", &["年度", "年份", "整顿年度"]),
+    (
+        "county",
+        &[
+            "县",
+            "县区",
+            "县市区",
+            "县市",
+            "区县",
+            "县(市区)",
+            "县(市)",
+            "县(区)",
+        ],
+    ),
+    (
+        "township",
+        &["乡镇", "乡镇街道", "乡镇(街道)", "街道", "乡镇街"],
+    ),
+    (
+        "village",
+        &[
+            "村",
+            "村名",
+            "村庄",
+            "行政村",
+            "村居",
+            "村(社区)",
+            "村党组织",
+            "村党支部",
+        ],
+    ),
+    (
+        "situations",
+        &[
+            "软弱涣散情形",
+            "认定情形",
+            "软弱涣散类型",
+            "主要类型",
+            "情形",
+            "类型",
+        ],
+    ),
+    ("problems", &["主要问题", "存在问题", "问题"]),
+    ("identified_on", &["认定日期", "认定时间"]),
+    (
+        "deadline",
+        &["转化期限", "整顿期限", "整改期限", "转化时限"],
+    ),
+    ("stage", &["阶段", "整顿阶段", "当前阶段", "进度"]),
+    (
+        "county_leader",
+        &[
+            "县级包联领导",
+            "县级联系领导",
+            "包联县级领导",
+            "联系县领导",
+            "县级领导",
+        ],
+    ),
+    (
+        "township_leader",
+        &[
+            "乡镇包村领导",
+            "乡镇联系领导",
+            "包村乡镇领导",
+            "乡镇领导",
+            "包村领导",
+        ],
+    ),
+    ("first_secretary", &["第一书记"]),
+    (
+        "first_secretary_unit",
+        &["派出单位", "第一书记派出单位", "选派单位", "第一书记单位"],
+    ),
+    (
+        "assisting_unit",
+        &["帮扶单位", "结对帮扶单位", "包联单位", "对口帮扶单位"],
+    ),
+    ("paired_on", &["包联日期", "包联时间"]),
+    ("closed_on", &["销号日期", "销号时间"]),
+];
+
+/// The columns a case cannot do without (SPEC §6).
+const REQUIRED: &[&str] = &[
+    "id",
+    "year",
+    "county",
+    "township",
+    "village",
+    "situations",
+    "identified_on",
+    "stage",
+];
+
+/// Headers as compared: no spaces (ASCII or full-width), no brackets or list marks, no `*`
+/// or colon, ASCII lower-case, `_`, `-` and `'` dropped; full-width forms folded.
+fn header_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !"()（）、,，*＊:：_-'’/·.".contains(*c))
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+fn column_of(header: &str) -> Option<&'static str> {
+    let key = header_key(header);
+    if key.is_empty() {
+        return None;
+    }
+    for (code, zh) in COLUMNS {
+        if header_key(code) == key
+            || header_key(zh) == key
+            || header_key(&i18n::field(Lang::En, code)) == key
+        {
+            return Some(code);
+        }
+    }
+    ALIASES
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| header_key(n) == key))
+        .map(|(code, _)| *code)
+}
+
+/// The header text of a column code for messages, when the file has no such column.
+fn default_header(code: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => COLUMNS
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, zh)| zh.to_string())
+            .unwrap_or_else(|| code.to_string()),
+        Lang::En => code.to_string(),
+    }
+}
+
+/// Where each known column is: code → (index, header text as written).
+struct Header {
+    row: usize,
+    columns: HashMap<&'static str, (usize, String)>,
+}
+
+/// The header is the first row with at least three known headers; rows above it are titles.
+fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
+    rows.iter().enumerate().find_map(|(i, r)| {
+        let mut columns = HashMap::new();
+        for (c, cell) in r.cells.iter().enumerate() {
+            if let Cell::Text(t) = cell {
+                if let Some(code) = column_of(t) {
+                    columns.entry(code).or_insert((c, t.trim().to_string()));
+                }
+            }
+        }
+        (columns.len() >= 3).then_some((
+            i,
+            Header {
+                row: r.number,
+                columns,
+            },
+        ))
+    })
+}
+
+/// Whether these rows hold a flat ledger (a header row with known columns).
+pub fn has_header(rows: &[Row]) -> bool {
+    find_header(rows).is_some()
+}
+
+/// A footer or note line under the table (填表人：…, 注：…) is not a case.
+fn is_note(r: &Row) -> bool {
+    let filled: Vec<&Cell> = r.cells.iter().filter(|c| !c.is_blank()).collect();
+    match filled.as_slice() {
+        [Cell::Text(t)] => {
+            let t = t.trim();
+            [
+                "注",
+                "备注",
+                "说明",
+                "填表",
+                "制表",
+                "审核",
+                "合计",
+                "总计",
+                "负责人",
+                "联系电话",
+            ]
+            .iter()
+            .any(|m| t.starts_with(m))
+        }
+        _ => false,
+    }
+}
+
+struct Problem {
+    column: Option<&'static str>,
+    text: String,
+}
+
+fn problem(column: &'static str, text: String) -> Problem {
+    Problem {
+        column: Some(column),
+        text,
+    }
+}
+
+/// Reads every case of a flat ledger. All or nothing: any bad row makes the whole table
+/// refused, with every problem found (first one first).
+pub fn cases(
+    rows: &[Row],
+    file: &str,
+    policy: &Policy,
+    lang: Lang,
+) -> Result<Vec<Case>, Vec<InputError>> {
+    let err = |place: String, problem: String| InputError {
+        file: file.to_string(),
+        place,
+        problem,
+    };
+    let Some((at, header)) = find_header(rows) else {
+        return Err(vec![err(
+            String::new(),
+            i18n::t(lang, "imp.no_header").to_string(),
+        )]);
+    };
+    if let Some(dup) = duplicate_column(&rows[at], &header, lang) {
+        return Err(vec![err(
+            tf(lang, "imp.row", &[&header.row.to_string()]),
+            dup,
+        )]);
+    }
+    let missing: Vec<String> = REQUIRED
+        .iter()
+        .filter(|c| !header.columns.contains_key(*c))
+        .map(|c| default_header(c, lang))
+        .collect();
+    if !missing.is_empty() {
+        let sep = if lang == Lang::Zh { "、" } else { ", " };
+        return Err(vec![err(
+            tf(lang, "imp.row", &[&header.row.to_string()]),
+            tf(lang, "imp.missing_columns", &[&missing.join(sep)]),
+        )]);
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut first_row_of: HashMap<String, usize> = HashMap::new();
+    for r in &rows[at + 1..] {
+        if r.cells.iter().all(Cell::is_blank) || is_note(r) {
+            continue;
+        }
+        let place = |p: &Problem| match p.column {
+            Some(code) => {
+                let name = header
+                    .columns
+                    .get(code)
+                    .map(|(_, h)| h.clone())
+                    .unwrap_or_else(|| default_header(code, lang));
+                tf(lang, "imp.place", &[&r.number.to_string(), &name])
+            }
+            None => tf(lang, "imp.row", &[&r.number.to_string()]),
+        };
+        match case_of(r, &header, policy, lang) {
+            Ok(c) => {
+                if let Some(first) = first_row_of.get(&c.id) {
+                    let p = problem(
+                        "id",
+                        tf(lang, "imp.duplicate_id", &[&c.id, &first.to_string()]),
+                    );
+                    errors.push(err(place(&p), p.text));
+                } else {
+                    first_row_of.insert(c.id.clone(), r.number);
+                    out.push(c);
+                }
+            }
+            Err(p) => errors.push(err(place(&p), p.text)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn duplicate_column(header_row: &Row, header: &Header, lang: Lang) -> Option<String> {
+    for (c, cell) in header_row.cells.iter().enumerate() {
+        if let Cell::Text(t) = cell {
+            if let Some(code) = column_of(t) {
+                let (first, first_text) = &header.columns[code];
+                if *first != c {
+                    return Some(tf(lang, "imp.duplicate_column", &[first_text, t.trim()]));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The cell of a column in a row (blank when the column or the cell is absent).
+fn cell<'a>(r: &'a Row, header: &Header, code: &str) -> &'a Cell {
+    header
+        .columns
+        .get(code)
+        .and_then(|(i, _)| r.cells.get(*i))
+        .unwrap_or(&Cell::Empty)
+}
+
+fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Problem> {
+    let text = |code: &'static str| cell(r, h, code).text();
+    let required = |code: &'static str| -> Result<String, Problem> {
+        let t = text(code);
+        if t.is_empty() {
+            Err(problem(code, i18n::t(lang, "imp.blank").to_string()))
+        } else {
+            Ok(t)
+        }
+    };
+    let date = |code: &'static str| -> Result<Option<NaiveDate>, Problem> {
+        date_cell(cell(r, h, code)).map_err(|v| problem(code, tf(lang, "imp.not_date", &[&v])))
+    };
+    let id = required("id")?;
+    let year_text = required("year")?;
+    let year = year_of(cell(r, h, "year"))
+        .ok_or_else(|| problem("year", tf(lang, "imp.not_year", &[&year_text])))?;
+    let county = required("county")?;
+    let township = required("township")?;
+    let village = required("village")?;
+    let situations_text = required("situations")?;
+    let situations = situations(&situations_text).map_err(|bad| {
+        problem(
+            "situations",
+            tf(
+                lang,
+                "imp.unknown_situation",
+                &[&bad, &Situation::codes_list()],
+            ),
+        )
+    })?;
+    required("identified_on")?;
+    let identified_on = date("identified_on")?.unwrap_or_default();
+    let deadline = date("deadline")?;
+    let stage_text = required("stage")?;
+    let stage = Stage::parse(&stage_text)
+        .ok_or_else(|| problem("stage", tf(lang, "imp.unknown_stage", &[&stage_text])))?;
+    let paired_on = date("paired_on")?;
+    let closed_on = date("closed_on")?;
+    let pairing = Pairing {
+        county_leader: text("county_leader"),
+        township_leader: text("township_leader"),
+        first_secretary: text("first_secretary"),
+        first_secretary_unit: text("first_secretary_unit"),
+        assisting_unit: text("assisting_unit"),
+        paired_on,
+    };
+    let case = Case {
+        id,
+        year,
+        county,
+        township,
+        village,
+        situations,
+        problems: text("problems"),
+        identified_on,
+        deadline,
+        stage,
+        pairing: (pairing != Pairing::default()).then_some(pairing),
+        tasks: vec![],
+        adjustments: vec![],
+        no_adjustment_reason: (stage >= Stage::CadresAdjusted)
+            .then(|| i18n::t(lang, "imp.adjustments_elsewhere").to_string()),
+        visits: vec![],
+        acceptance: vec![],
+        closed_on,
+        relapse_of: None,
+        profile: Default::default(),
+    };
+    check_case(&case, policy).map_err(|r| Problem {
+        column: refusal_column(&r),
+        text: i18n::refusal(lang, &r),
+    })?;
+    Ok(case)
+}
+
+/// The column a consistency refusal is about, so the message points at the cell to fix.
+fn refusal_column(r: &Refusal) -> Option<&'static str> {
+    match r {
+        Refusal::Contradiction { cause, .. } => refusal_column(cause),
+        Refusal::PairingIncomplete { missing } => missing.first().copied(),
+        Refusal::ClosedButOpen => Some("closed_on"),
+        Refusal::Empty { field }
+        | Refusal::Invalid { field, .. }
+        | Refusal::OutOfRange { field, .. } => {
+            COLUMNS.iter().find(|(c, _)| c == field).map(|(c, _)| *c)
+        }
+        _ => None,
+    }
+}
+
+fn year_of(c: &Cell) -> Option<i32> {
+    let y = match c {
+        Cell::Number(n) if n.fract() == 0.0 => *n as i64,
+        Cell::Text(t) => t
+            .trim()
+            .trim_end_matches(['年', '度'])
+            .trim()
+            .parse()
+            .ok()?,
+        _ => return None,
+    };
+    i32::try_from(y).ok()
+}
+
+/// Excel keeps a date as days since 1899-12-30; a number in a date column whose format was
+/// lost is taken as such a serial when it falls in 1954–2099, or as `20170310`.
+fn date_cell(c: &Cell) -> Result<Option<NaiveDate>, String> {
+    match c {
+        Cell::Empty => Ok(None),
+        Cell::Date(d) => Ok(Some(*d)),
+        Cell::Text(t) if t.trim().is_empty() => Ok(None),
+        Cell::Text(t) => {
+            let t = t.trim();
+            // "2017/3/10 0:00" as Excel writes a date cell into CSV
+            let day = match t.split_once(' ') {
+                Some((d, time)) if time.trim().chars().all(|c| c.is_ascii_digit() || c == ':') => d,
+                _ => t,
+            };
+            dates::parse(day).map(Some).ok_or_else(|| t.to_string())
+        }
+        Cell::Number(n) => {
+            let whole = n.fract() == 0.0;
+            if whole && (20_000.0..=73_050.0).contains(n) {
+                let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or_else(|| c.text())?;
+                return Ok(epoch.checked_add_days(chrono::Days::new(*n as u64)));
+            }
+            let s = c.text();
+            if whole {
+                if let Some(d) = dates::parse(&s) {
+                    return Ok(Some(d));
+                }
+            }
+            Err(s)
+        }
+    }
+}
+
+/// Quote marks people type differently around 村霸 and 微腐败.
+fn unquote(s: &str) -> String {
+    s.chars()
+        .filter(|c| !"\"“”'‘’「」『』".contains(*c))
+        .collect()
+}
+
+const LIST_SEPARATORS: &[char] = &['、', '；', ';', ',', '，', '\n', '\r'];
+
+/// Splits a situations cell. Known labels are matched first, longest first, since several
+/// contain 、 themselves (班子配备不齐、书记长期缺职); what is left is split on 、 ； ; , ，.
+/// Returns the first piece that is neither a code nor a label.
+pub fn situations(cell: &str) -> Result<Vec<Situation>, String> {
+    let mut names: Vec<(String, Situation)> = Situation::ALL
+        .iter()
+        .flat_map(|s| {
+            [
+                (unquote(s.zh()), *s),
+                (s.en().to_lowercase(), *s),
+                (s.code().to_string(), *s),
+            ]
+        })
+        .collect();
+    names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+    let text = unquote(cell);
+    let mut rest = text.as_str();
+    let mut out = Vec::new();
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || LIST_SEPARATORS.contains(&c));
+        if rest.is_empty() {
+            break;
+        }
+        let lower = rest.to_lowercase();
+        let hit = names.iter().find(|(n, _)| {
+            lower.starts_with(n.as_str())
+                && lower[n.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || LIST_SEPARATORS.contains(&c))
+        });
+        match hit {
+            // Lower-casing leaves CJK text and ASCII byte lengths unchanged, so the cut is in step.
+            Some((n, s)) if rest.is_char_boundary(n.len()) => {
+                if !out.contains(s) {
+                    out.push(*s);
+                }
+                rest = &rest[n.len()..];
+            }
+            _ => {
+                let end = rest.find(LIST_SEPARATORS).unwrap_or(rest.len());
+                return Err(rest[..end].trim().to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_variants_people_type() {
+        for h in [
+            "县(市、区)",
+            "县（市、区）",
+            " 县 ",
+            "县区",
+            "县(市区)",
+            "county",
+            "County",
+        ] {
+            assert_eq!(column_of(h), Some("county"), "{h}");
+        }
+        for h in ["乡镇（街道）", "乡镇", "township"] {
+            assert_eq!(column_of(h), Some("township"), "{h}");
+        }
+        assert_eq!(column_of("identified on"), Some("identified_on"));
+        assert_eq!(
+            column_of("First secretary's unit"),
+            Some("first_secretary_unit")
+        );
+        assert_eq!(column_of("认定\n日期"), Some("identified_on"));
+        assert_eq!(column_of("序号"), None);
+        assert_eq!(column_of("2017年度软弱涣散村党组织整顿台账"), None);
+    }
+
+    #[test]
+    fn labels_with_the_separator_in_them_are_matched_before_splitting() {
+        use Situation::*;
+        assert_eq!(
+            situations("班子配备不齐、书记长期缺职、服务意识差、服务能力弱、群众意见大"),
+            Ok(vec![LeadershipIncomplete, PoorService])
+        );
+        assert_eq!(
+            situations("secretary_unfit; 无集体经济收入，存在“村霸”问题"),
+            Ok(vec![SecretaryUnfit, NoCollectiveIncome, VillageBully])
+        );
+        assert_eq!(
+            situations("Poor service, strong complaints, other"),
+            Ok(vec![PoorService, Other])
+        );
+        assert_eq!(situations("书记不胜任现职、班子软"), Err("班子软".into()));
+        assert_eq!(situations("班子配备不齐"), Err("班子配备不齐".into()));
+        assert_eq!(situations("其他其他"), Err("其他其他".into()));
+    }
+
+    #[test]
+    fn date_cells_in_every_form() {
+        let d = NaiveDate::from_ymd_opt(2017, 3, 10);
+        assert_eq!(date_cell(&Cell::Number(42804.0)), Ok(d));
+        assert_eq!(date_cell(&Cell::Number(20170310.0)), Ok(d));
+        assert_eq!(date_cell(&Cell::Text("2017/3/10 0:00".into())), Ok(d));
+        assert_eq!(date_cell(&Cell::Text("2017年3月10日".into())), Ok(d));
+        assert_eq!(date_cell(&Cell::Date(d.unwrap())), Ok(d));
+        assert_eq!(date_cell(&Cell::Text("  ".into())), Ok(None));
+        assert_eq!(date_cell(&Cell::Number(3.5)), Err("3.5".into()));
+        assert_eq!(
+            date_cell(&Cell::Text("2017-02-30".into())),
+            Err("2017-02-30".into())
+        );
+    }
+}

@@ -1,0 +1,580 @@
+//! The xlsx ledger. Reading (calamine): the first sheet with a ledger header row, through
+//! the shared table reader. Writing (rust_xlsxwriter): a ledger a clerk can print — the
+//! cases with overdue rows marked, the plan tasks, cadre adjustments, visits and acceptance
+//! attempts, and the annual statistics sheet 「整顿软弱涣散基层党组织情况」.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+use super::table::{self, Cell, Row};
+use super::{csv as flat, InputError};
+use crate::domain::{due_status, Case, Policy, Standard, Verdict};
+use crate::i18n::{self, t, tf, Lang};
+use crate::stats::{self, ANNUAL_TYPES};
+use crate::text;
+
+// ---------------------------------------------------------------- reading
+
+fn cell(d: &Data) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Text(b.to_string()),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, day, ..) = dt.to_ymd_hms_milli();
+            NaiveDate::from_ymd_opt(y as i32, m as u32, day as u32)
+                .map(Cell::Date)
+                .unwrap_or_else(|| Cell::Number(dt.as_f64()))
+        }
+        Data::DateTime(dt) => Cell::Number(dt.as_f64()),
+        Data::DateTimeIso(s) => Cell::Text(s.split('T').next().unwrap_or(s).to_string()),
+        Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
+/// Reads a flat ledger from an xlsx (or xls, ods) workbook: the first sheet whose rows
+/// include a header row. All or nothing.
+pub fn read(
+    bytes: &[u8],
+    file: &str,
+    policy: &Policy,
+    lang: Lang,
+) -> Result<Vec<Case>, Vec<InputError>> {
+    let err = |problem: String| {
+        vec![InputError {
+            file: file.to_string(),
+            place: String::new(),
+            problem,
+        }]
+    };
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| err(tf(lang, "imp.xlsx", &[&e.to_string()])))?;
+    for name in book.sheet_names() {
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| err(tf(lang, "imp.xlsx", &[&e.to_string()])))?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let rows: Vec<Row> = range
+            .rows()
+            .enumerate()
+            .map(|(i, r)| Row {
+                number: r0 as usize + i + 1,
+                cells: std::iter::repeat_n(Cell::Empty, c0 as usize)
+                    .chain(r.iter().map(cell))
+                    .collect(),
+            })
+            .collect();
+        if table::has_header(&rows) {
+            return table::cases(&rows, file, policy, lang);
+        }
+    }
+    Err(err(t(lang, "imp.no_sheet").to_string()))
+}
+
+// ---------------------------------------------------------------- writing
+
+/// The formats of one workbook.
+struct Styles {
+    title: Format,
+    header: Format,
+    text: Format,
+    wrap: Format,
+    date: Format,
+    number: Format,
+    late_text: Format,
+    late_wrap: Format,
+    late_date: Format,
+    late_number: Format,
+    note: Format,
+}
+
+impl Styles {
+    fn new() -> Styles {
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter);
+        let late = |f: &Format| {
+            f.clone()
+                .set_background_color(Color::RGB(0xFFC7CE))
+                .set_font_color(Color::RGB(0x9C0006))
+        };
+        let text = cell.clone();
+        let wrap = cell.clone().set_text_wrap();
+        let date = cell
+            .clone()
+            .set_num_format("yyyy-mm-dd")
+            .set_align(FormatAlign::Center);
+        let number = cell.clone().set_align(FormatAlign::Right);
+        Styles {
+            title: Format::new()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center),
+            header: cell
+                .clone()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_background_color(Color::RGB(0xD9E1F2)),
+            late_text: late(&text),
+            late_wrap: late(&wrap),
+            late_date: late(&date),
+            late_number: late(&number),
+            text,
+            wrap,
+            date,
+            number,
+            note: Format::new().set_italic(),
+        }
+    }
+}
+
+/// A value for one cell.
+enum V {
+    Text(String),
+    Date(Option<NaiveDate>),
+    Num(Option<f64>),
+}
+
+/// Writes a table of rows under a title and a header, keeping the widest value of each
+/// column (in terminal cells, which is how wide CJK text prints) for the column widths.
+struct Table<'a> {
+    ws: &'a mut Worksheet,
+    st: &'a Styles,
+    widths: Vec<usize>,
+    /// Columns of long prose (problems, findings), wrapped at a fixed width.
+    prose: Vec<usize>,
+    row: u32,
+}
+
+const PROSE_WIDTH: usize = 40;
+
+impl<'a> Table<'a> {
+    fn new(ws: &'a mut Worksheet, st: &'a Styles, name: &str) -> Result<Table<'a>, XlsxError> {
+        ws.set_name(sheet_name(name))?;
+        Ok(Table {
+            ws,
+            st,
+            widths: Vec::new(),
+            prose: Vec::new(),
+            row: 0,
+        })
+    }
+
+    fn title(&mut self, title: &str, columns: usize) -> Result<(), XlsxError> {
+        let last = columns.saturating_sub(1) as u16;
+        if last > 0 {
+            self.ws
+                .merge_range(self.row, 0, self.row, last, title, &self.st.title)?;
+        } else {
+            self.ws
+                .write_string_with_format(self.row, 0, title, &self.st.title)?;
+        }
+        self.ws.set_row_height(self.row, 24)?;
+        self.row += 1;
+        Ok(())
+    }
+
+    fn header(&mut self, names: &[String]) -> Result<(), XlsxError> {
+        for (c, n) in names.iter().enumerate() {
+            self.ws
+                .write_string_with_format(self.row, c as u16, n, &self.st.header)?;
+            self.fit(c, n);
+        }
+        self.ws.set_freeze_panes(self.row + 1, 0)?;
+        self.ws.set_repeat_rows(self.row, self.row)?;
+        self.row += 1;
+        Ok(())
+    }
+
+    fn fit(&mut self, col: usize, s: &str) {
+        if self.widths.len() <= col {
+            self.widths.resize(col + 1, 0);
+        }
+        let w = s.lines().map(text::width).max().unwrap_or(0);
+        self.widths[col] = self.widths[col].max(w);
+    }
+
+    fn put(&mut self, values: Vec<V>, late: bool) -> Result<(), XlsxError> {
+        let st = self.st;
+        for (c, v) in values.into_iter().enumerate() {
+            let col = c as u16;
+            let prose = self.prose.contains(&c);
+            match v {
+                V::Text(s) => {
+                    let f = match (prose, late) {
+                        (true, true) => &st.late_wrap,
+                        (true, false) => &st.wrap,
+                        (false, true) => &st.late_text,
+                        (false, false) => &st.text,
+                    };
+                    self.ws.write_string_with_format(self.row, col, &s, f)?;
+                    self.fit(c, &s);
+                }
+                V::Date(Some(d)) => {
+                    let f = if late { &st.late_date } else { &st.date };
+                    self.ws
+                        .write_date_with_format(self.row, col, excel_date(d)?, f)?;
+                    self.fit(c, "2017-03-10");
+                }
+                V::Num(Some(n)) => {
+                    let f = if late { &st.late_number } else { &st.number };
+                    self.ws.write_number_with_format(self.row, col, n, f)?;
+                    self.fit(c, &n.to_string());
+                }
+                V::Date(None) | V::Num(None) => {
+                    let f = if late { &st.late_text } else { &st.text };
+                    self.ws.write_blank(self.row, col, f)?;
+                }
+            }
+        }
+        self.row += 1;
+        Ok(())
+    }
+
+    /// Sets the column widths and the print layout; call after the last row.
+    fn finish(self, header_row: Option<u32>) -> Result<(), XlsxError> {
+        for (c, w) in self.widths.iter().enumerate() {
+            let cap = if self.prose.contains(&c) {
+                PROSE_WIDTH
+            } else {
+                30
+            };
+            self.ws
+                .set_column_width(c as u16, (*w).clamp(4, cap) as f64 + 2.0)?;
+        }
+        if let (Some(h), Some(last)) = (header_row, self.widths.len().checked_sub(1)) {
+            if self.row > h + 1 {
+                self.ws.autofilter(h, 0, self.row - 1, last as u16)?;
+            }
+        }
+        self.ws.set_landscape();
+        self.ws.set_paper_size(9); // A4
+        self.ws.set_print_fit_to_pages(1, 0);
+        Ok(())
+    }
+}
+
+/// Sheet names are at most 31 characters and may not contain `[]:*?/\`.
+fn sheet_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
+}
+
+fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    // Years outside 1900–9999 cannot be written as Excel dates; the domain keeps 1949–2200.
+    let y = u16::try_from(d.year())
+        .map_err(|_| XlsxError::ParameterError(format!("date {d} out of range")))?;
+    ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8)
+}
+
+fn label<T: Copy>(
+    lang: Lang,
+    v: T,
+    zh: fn(T) -> &'static str,
+    en: fn(T) -> &'static str,
+) -> String {
+    match lang {
+        Lang::Zh => zh(v),
+        Lang::En => en(v),
+    }
+    .to_string()
+}
+
+fn fields(lang: Lang, names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| i18n::field(lang, n)).collect()
+}
+
+const DATE_COLUMNS: &[&str] = &["identified_on", "deadline", "paired_on", "closed_on"];
+
+/// The whole ledger as an xlsx workbook, as of `today`.
+pub fn write(
+    cases: &[Case],
+    today: NaiveDate,
+    policy: &Policy,
+    lang: Lang,
+) -> Result<Vec<u8>, XlsxError> {
+    let st = Styles::new();
+    let mut book = Workbook::new();
+    let due: Vec<_> = cases.iter().map(|c| due_status(c, today, policy)).collect();
+
+    // The cases: the flat columns (re-importable), then days overdue.
+    {
+        let mut names: Vec<String> = flat::header(lang).iter().map(|s| s.to_string()).collect();
+        names.push(t(lang, "x.days_overdue").to_string());
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.cases"))?;
+        tb.prose = vec![5, 6];
+        tb.title(&tf(lang, "x.title", &[&today.to_string()]), names.len())?;
+        let header_row = tb.row;
+        tb.header(&names)?;
+        for (c, d) in cases.iter().zip(&due) {
+            let mut values: Vec<V> = flat::row(c, lang)
+                .into_iter()
+                .zip(flat::COLUMNS)
+                .map(|(s, (code, _))| {
+                    if DATE_COLUMNS.contains(code) {
+                        V::Date(super::dates::parse(&s))
+                    } else if *code == "year" {
+                        V::Num(Some(c.year as f64))
+                    } else {
+                        V::Text(s)
+                    }
+                })
+                .collect();
+            values.push(V::Num(d.overdue().then_some(d.days_overdue as f64)));
+            tb.put(values, d.overdue())?;
+        }
+        tb.finish(Some(header_row))?;
+    }
+
+    // Plan tasks.
+    {
+        let mut names = fields(lang, &["id", "village"]);
+        names.push(t(lang, "x.task_no").to_string());
+        names.extend(fields(lang, &["measure", "responsible", "due", "done_on"]));
+        names.push(t(lang, "x.days_overdue").to_string());
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.tasks"))?;
+        tb.prose = vec![3];
+        tb.header(&names)?;
+        for c in cases {
+            for (i, task) in c.tasks.iter().enumerate() {
+                let late = task.is_overdue(today);
+                tb.put(
+                    vec![
+                        V::Text(c.id.clone()),
+                        V::Text(c.village.clone()),
+                        V::Num(Some((i + 1) as f64)),
+                        V::Text(task.measure.clone()),
+                        V::Text(task.responsible.clone()),
+                        V::Date(Some(task.due)),
+                        V::Date(task.done_on),
+                        V::Num(late.then(|| (today - task.due).num_days() as f64)),
+                    ],
+                    late,
+                )?;
+            }
+        }
+        tb.finish(Some(0))?;
+    }
+
+    // Cadre adjustments, and the cases that needed none (with the reason).
+    {
+        let names = fields(
+            lang,
+            &[
+                "id",
+                "village",
+                "name",
+                "post",
+                "reason",
+                "action",
+                "on",
+                "replacement",
+                "replacement_source",
+                "no_adjustment_reason",
+            ],
+        );
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.adjustments"))?;
+        tb.prose = vec![9];
+        tb.header(&names)?;
+        for c in cases {
+            for a in &c.adjustments {
+                tb.put(
+                    vec![
+                        V::Text(c.id.clone()),
+                        V::Text(c.village.clone()),
+                        V::Text(a.name.clone()),
+                        V::Text(label(lang, a.post, |v| v.zh(), |v| v.en())),
+                        V::Text(label(lang, a.reason, |v| v.zh(), |v| v.en())),
+                        V::Text(label(lang, a.action, |v| v.zh(), |v| v.en())),
+                        V::Date(Some(a.on)),
+                        V::Text(a.replacement.clone().unwrap_or_default()),
+                        V::Text(
+                            a.replacement_source
+                                .map(|s| label(lang, s, |v| v.zh(), |v| v.en()))
+                                .unwrap_or_default(),
+                        ),
+                        V::Text(String::new()),
+                    ],
+                    false,
+                )?;
+            }
+            if let (true, Some(r)) = (c.adjustments.is_empty(), &c.no_adjustment_reason) {
+                let mut values = vec![V::Text(c.id.clone()), V::Text(c.village.clone())];
+                values.extend((0..4).map(|_| V::Text(String::new())));
+                values.extend([
+                    V::Date(None),
+                    V::Text(String::new()),
+                    V::Text(String::new()),
+                ]);
+                values.push(V::Text(r.clone()));
+                tb.put(values, false)?;
+            }
+        }
+        tb.finish(Some(0))?;
+    }
+
+    // Field visits, newest first within a case.
+    {
+        let names = fields(lang, &["id", "village", "on", "by", "kind", "findings"]);
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.visits"))?;
+        tb.prose = vec![5];
+        tb.header(&names)?;
+        for c in cases {
+            let mut visits: Vec<_> = c.visits.iter().collect();
+            visits.sort_by_key(|v| std::cmp::Reverse(v.on));
+            for v in visits {
+                tb.put(
+                    vec![
+                        V::Text(c.id.clone()),
+                        V::Text(c.village.clone()),
+                        V::Date(Some(v.on)),
+                        V::Text(v.by.clone()),
+                        V::Text(label(lang, v.kind, |k| k.zh(), |k| k.en())),
+                        V::Text(v.findings.clone()),
+                    ],
+                    false,
+                )?;
+            }
+        }
+        tb.finish(Some(0))?;
+    }
+
+    // Acceptance attempts; a fail is marked like an overdue row.
+    {
+        let mut names = fields(
+            lang,
+            &[
+                "id",
+                "village",
+                "on",
+                "by",
+                "score",
+                "poll_n",
+                "poll_dissatisfied",
+            ],
+        );
+        names.extend(Standard::ALL.iter().map(|s| s.label(lang).to_string()));
+        names.push(i18n::field(lang, "verdict"));
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.acceptance"))?;
+        tb.header(&names)?;
+        for c in cases {
+            for a in &c.acceptance {
+                let mut values = vec![
+                    V::Text(c.id.clone()),
+                    V::Text(c.village.clone()),
+                    V::Date(Some(a.on)),
+                    V::Text(a.by.clone()),
+                    V::Num(Some(a.score as f64)),
+                    V::Num(Some(a.poll_n as f64)),
+                    V::Num(Some(a.poll_dissatisfied as f64)),
+                ];
+                values.extend(
+                    a.standards.iter().map(|m| {
+                        V::Text(t(lang, if *m { "x.met" } else { "x.unmet" }).to_string())
+                    }),
+                );
+                values.push(V::Text(a.verdict.label(lang).to_string()));
+                tb.put(values, a.verdict == Verdict::Fail)?;
+            }
+        }
+        // Standards' labels are long: let them wrap instead of widening the sheet.
+        for w in tb.widths.iter_mut().skip(7).take(6) {
+            *w = (*w).min(10);
+        }
+        tb.finish(Some(0))?;
+    }
+
+    annual_sheet(book.add_worksheet(), &st, &stats::annual(cases), lang)?;
+    book.save_to_buffer()
+}
+
+/// The annual statistics sheet: two header rows (groups, then columns), a row per county
+/// and a 总计 row per year.
+fn annual_sheet(
+    ws: &mut Worksheet,
+    st: &Styles,
+    rows: &[stats::AnnualRow],
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let n_types = ANNUAL_TYPES.len() as u16;
+    // columns: year, unit, identified, rectified, 10 types, filled, adjusted, units, leaders, first secretaries
+    let last = 2 + 2 + n_types + 2 + 3 - 1;
+    let mut tb = Table::new(ws, st, t(lang, "x.sheet.annual"))?;
+    tb.title(t(lang, "x.sheet.annual"), last as usize + 1)?;
+    let (g, h) = (tb.row, tb.row + 1);
+    let hf = &st.header;
+    let group = |ws: &mut Worksheet, c0: u16, c1: u16, key: &str| -> Result<(), XlsxError> {
+        ws.merge_range(g, c0, g, c1, t(lang, key), hf).map(|_| ())
+    };
+    // year and unit span both header rows
+    tb.ws.merge_range(g, 0, h, 0, t(lang, "x.year"), hf)?;
+    tb.ws.merge_range(g, 1, h, 1, t(lang, "x.unit"), hf)?;
+    group(tb.ws, 2, 3, "x.screening")?;
+    group(tb.ws, 4, 3 + n_types, "x.types")?;
+    group(tb.ws, 4 + n_types, 5 + n_types, "x.secretaries")?;
+    group(tb.ws, 6 + n_types, 8 + n_types, "x.measures")?;
+    let mut names = vec![String::new(), String::new()];
+    names.extend(
+        ["x.identified", "x.rectified"]
+            .iter()
+            .map(|k| t(lang, k).to_string()),
+    );
+    names.extend(ANNUAL_TYPES.iter().map(|s| s.label(lang).to_string()));
+    names.extend(
+        [
+            "x.filled",
+            "x.adjusted",
+            "x.units",
+            "x.leaders",
+            "x.first_secretaries",
+        ]
+        .iter()
+        .map(|k| t(lang, k).to_string()),
+    );
+    tb.row = h;
+    for (c, n) in names.iter().enumerate().skip(2) {
+        tb.ws.write_string_with_format(h, c as u16, n, hf)?;
+    }
+    tb.ws.set_row_height(h, 75)?;
+    tb.ws.set_freeze_panes(h + 1, 2)?;
+    tb.ws.set_repeat_rows(g, h)?;
+    tb.row = h + 1;
+    tb.fit(0, t(lang, "x.year"));
+    for c in 2..=last as usize {
+        tb.fit(c, "整顿提升"); // header texts wrap; numbers are short
+    }
+    for r in rows {
+        let unit = r
+            .county
+            .clone()
+            .unwrap_or_else(|| t(lang, "x.total").to_string());
+        let mut values = vec![V::Num(Some(r.year as f64)), V::Text(unit)];
+        let nums = [r.identified, r.rectified]
+            .into_iter()
+            .chain(r.by_type.iter().copied())
+            .chain([
+                r.secretaries_filled,
+                r.secretaries_adjusted,
+                r.paired_units,
+                r.pairing_leaders,
+                r.first_secretaries,
+            ]);
+        values.extend(nums.map(|n| V::Num(Some(n as f64))));
+        tb.put(values, false)?;
+    }
+    let note_row = tb.row + 1;
+    tb.ws
+        .write_string_with_format(note_row, 0, t(lang, "x.note"), &st.note)?;
+    tb.finish(None)
+}

@@ -1,0 +1,687 @@
+//! Counts over the whole ledger, as of a day: per county and township (cases by stage,
+//! overdue, cadres adjusted, acceptance results), the accountability list (townships ranked
+//! by overdue cases, county leaders who have not visited), and the annual statistics sheet
+//! 「整顿软弱涣散基层党组织情况」 (domain.md §3.1-A). Pure functions over cases; the CLI
+//! prints them, the TUI dashboard draws them, the xlsx export writes them.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{self, t, tf, Lang};
+use crate::text;
+
+use crate::domain::{
+    due_status, AccountabilityEvent, AdjustAction, Case, Policy, Post, Situation, Stage, Verdict,
+};
+
+/// Cases per stage, in the order of §3.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByStage {
+    pub identified: usize,
+    pub paired: usize,
+    pub cadres_adjusted: usize,
+    pub accepted: usize,
+}
+
+impl ByStage {
+    pub fn get(&self, s: Stage) -> usize {
+        match s {
+            Stage::Identified => self.identified,
+            Stage::Paired => self.paired,
+            Stage::CadresAdjusted => self.cadres_adjusted,
+            Stage::Accepted => self.accepted,
+        }
+    }
+
+    fn add(&mut self, s: Stage) {
+        match s {
+            Stage::Identified => self.identified += 1,
+            Stage::Paired => self.paired += 1,
+            Stage::CadresAdjusted => self.cadres_adjusted += 1,
+            Stage::Accepted => self.accepted += 1,
+        }
+    }
+}
+
+/// Acceptance attempts recorded and their verdicts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptanceCounts {
+    /// Attempts, all verdicts.
+    pub attempts: usize,
+    /// Cases with at least one attempt.
+    pub cases: usize,
+    pub pass: usize,
+    pub basic_pass: usize,
+    pub fail: usize,
+}
+
+/// The counts shown for the whole ledger, a county or a township.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub cases: usize,
+    pub by_stage: ByStage,
+    /// Cases overdue as of the day (SPEC §3).
+    pub overdue: usize,
+    /// Cases with at least one cadre adjustment.
+    pub cadres_adjusted: usize,
+    /// Adjustments recorded (persons), all posts.
+    pub adjustments: usize,
+    /// Adjustments of the Party secretary (post `secretary`).
+    pub secretaries_adjusted: usize,
+    /// Cases with no adjustment and a recorded reason why none was needed.
+    pub no_adjustment_needed: usize,
+    pub acceptance: AcceptanceCounts,
+}
+
+impl Counts {
+    fn add(&mut self, c: &Case, overdue: bool) {
+        self.cases += 1;
+        self.by_stage.add(c.stage);
+        if overdue {
+            self.overdue += 1;
+        }
+        if !c.adjustments.is_empty() {
+            self.cadres_adjusted += 1;
+        } else if c
+            .no_adjustment_reason
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty())
+        {
+            self.no_adjustment_needed += 1;
+        }
+        self.adjustments += c.adjustments.len();
+        self.secretaries_adjusted += c
+            .adjustments
+            .iter()
+            .filter(|a| a.post == Post::Secretary)
+            .count();
+        if !c.acceptance.is_empty() {
+            self.acceptance.cases += 1;
+        }
+        for a in &c.acceptance {
+            self.acceptance.attempts += 1;
+            match a.verdict {
+                Verdict::Pass => self.acceptance.pass += 1,
+                Verdict::BasicPass => self.acceptance.basic_pass += 1,
+                Verdict::Fail => self.acceptance.fail += 1,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TownshipStats {
+    pub county: String,
+    pub township: String,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountyStats {
+    pub county: String,
+    pub counts: Counts,
+    /// In order of first appearance in the ledger.
+    pub townships: Vec<TownshipStats>,
+}
+
+/// A township with overdue cases, for the accountability ranking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TownshipOverdue {
+    pub county: String,
+    pub township: String,
+    /// Overdue cases in the township.
+    pub overdue: usize,
+    /// The most days any of them is overdue.
+    pub max_days_overdue: i64,
+    /// Ids of the overdue cases, most overdue first.
+    pub cases: Vec<String>,
+    /// At or over the policy's `talk_threshold`: an admonition talk (约谈) is due.
+    pub talk_flagged: bool,
+    /// Accountability events already recorded for the township, oldest first.
+    pub events: Vec<AccountabilityEvent>,
+}
+
+/// One open case of a county leader, with the leader's last visit to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderCase {
+    pub id: String,
+    pub county: String,
+    pub township: String,
+    pub village: String,
+    pub stage: Stage,
+    /// The leader's own last visit to this village, if any.
+    pub last_visit: Option<NaiveDate>,
+}
+
+/// A paired county leader with no field visit of their own in the visit interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnvisitedLeader {
+    pub leader: String,
+    /// The leader's last visit anywhere in the ledger (a visit whose `by` is the leader).
+    pub last_visit: Option<NaiveDate>,
+    /// Days since that visit, or since the leader was first paired when there is none.
+    pub days_without_visit: i64,
+    /// The leader's cases not yet accepted.
+    pub cases: Vec<LeaderCase>,
+}
+
+/// The accountability list of the dashboard and `stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Accountability {
+    /// Townships with at least one overdue case: most overdue cases first, then the most
+    /// days overdue, then ledger order.
+    pub townships: Vec<TownshipOverdue>,
+    /// County leaders who have not visited within `visit_interval_days`, longest first.
+    pub unvisited_leaders: Vec<UnvisitedLeader>,
+}
+
+/// One row of the annual sheet 「整顿软弱涣散基层党组织情况」: a county, or 总计 (`county`
+/// = `None`) for a year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualRow {
+    pub year: i32,
+    /// `None` on the 总计 row.
+    pub county: Option<String>,
+    /// 排查软弱涣散基层党组织: cases identified.
+    pub identified: usize,
+    /// 整顿提升基层党组织: cases accepted (验收销号).
+    pub rectified: usize,
+    /// 主要类型（个）: cases per situation, the first ten codes of §4 in order
+    /// ([`ANNUAL_TYPES`]); a case with several situations counts under each.
+    pub by_type: Vec<usize>,
+    /// 本年度已选配: secretaries filled into a vacant post (post secretary, action filled).
+    pub secretaries_filled: usize,
+    /// 本年度已调整: secretaries otherwise adjusted (post secretary, any other action).
+    pub secretaries_adjusted: usize,
+    /// 结对帮扶单位（个）: distinct assisting units.
+    pub paired_units: usize,
+    /// 挂点联系领导（人）: distinct county and township leaders paired.
+    pub pairing_leaders: usize,
+    /// 选派第一书记（人）: distinct first secretaries.
+    pub first_secretaries: usize,
+}
+
+/// The situation types the annual sheet counts: the ten of the Party statistics (§4's first ten).
+pub const ANNUAL_TYPES: &[Situation] = &[
+    Situation::LeadershipIncomplete,
+    Situation::SecretaryUnfit,
+    Situation::Disunited,
+    Situation::RulesOnPaper,
+    Situation::ElectionBribery,
+    Situation::ClanReligiousCriminal,
+    Situation::AffairsDisorder,
+    Situation::OrderPetitions,
+    Situation::NoVenue,
+    Situation::PoorService,
+];
+
+/// Everything `stats` reports, as of one day under one policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub as_of: NaiveDate,
+    pub talk_threshold: usize,
+    pub visit_interval_days: i64,
+    pub total: Counts,
+    /// In order of first appearance in the ledger.
+    pub counties: Vec<CountyStats>,
+    pub accountability: Accountability,
+    /// The annual sheet: per year, one row per county then the 总计 row.
+    pub annual: Vec<AnnualRow>,
+}
+
+/// Computes every count as of `today` under `policy`.
+pub fn compute(
+    cases: &[Case],
+    accountability: &[AccountabilityEvent],
+    today: NaiveDate,
+    policy: &Policy,
+) -> Stats {
+    let due: Vec<_> = cases.iter().map(|c| due_status(c, today, policy)).collect();
+    let mut total = Counts::default();
+    let mut counties: Vec<CountyStats> = Vec::new();
+    let mut county_at: HashMap<&str, usize> = HashMap::new();
+    let mut township_at: HashMap<(&str, &str), usize> = HashMap::new();
+    for (c, d) in cases.iter().zip(&due) {
+        let overdue = d.overdue();
+        total.add(c, overdue);
+        let ci = *county_at.entry(c.county.as_str()).or_insert_with(|| {
+            counties.push(CountyStats {
+                county: c.county.clone(),
+                counts: Counts::default(),
+                townships: Vec::new(),
+            });
+            counties.len() - 1
+        });
+        let county = &mut counties[ci];
+        county.counts.add(c, overdue);
+        let ti = *township_at
+            .entry((c.county.as_str(), c.township.as_str()))
+            .or_insert_with(|| {
+                county.townships.push(TownshipStats {
+                    county: c.county.clone(),
+                    township: c.township.clone(),
+                    counts: Counts::default(),
+                });
+                county.townships.len() - 1
+            });
+        county.townships[ti].counts.add(c, overdue);
+    }
+    Stats {
+        as_of: today,
+        talk_threshold: policy.talk_threshold,
+        visit_interval_days: policy.visit_interval_days,
+        total,
+        counties,
+        accountability: Accountability {
+            townships: overdue_townships(cases, &due, accountability, policy),
+            unvisited_leaders: unvisited_leaders(cases, today, policy),
+        },
+        annual: annual(cases),
+    }
+}
+
+fn overdue_townships(
+    cases: &[Case],
+    due: &[crate::domain::DueStatus],
+    events: &[AccountabilityEvent],
+    policy: &Policy,
+) -> Vec<TownshipOverdue> {
+    let mut out: Vec<TownshipOverdue> = Vec::new();
+    let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut overdue_cases: Vec<Vec<(i64, &str)>> = Vec::new();
+    for (c, d) in cases.iter().zip(due) {
+        if !d.overdue() {
+            continue;
+        }
+        let i = *at
+            .entry((c.county.as_str(), c.township.as_str()))
+            .or_insert_with(|| {
+                out.push(TownshipOverdue {
+                    county: c.county.clone(),
+                    township: c.township.clone(),
+                    overdue: 0,
+                    max_days_overdue: 0,
+                    cases: Vec::new(),
+                    talk_flagged: false,
+                    events: Vec::new(),
+                });
+                overdue_cases.push(Vec::new());
+                out.len() - 1
+            });
+        out[i].overdue += 1;
+        out[i].max_days_overdue = out[i].max_days_overdue.max(d.days_overdue);
+        overdue_cases[i].push((d.days_overdue, c.id.as_str()));
+    }
+    for (t, mut ids) in out.iter_mut().zip(overdue_cases) {
+        ids.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        t.cases = ids.into_iter().map(|(_, id)| id.to_string()).collect();
+        t.talk_flagged = t.overdue >= policy.talk_threshold;
+        t.events = events
+            .iter()
+            .filter(|e| e.county == t.county && e.township == t.township)
+            .cloned()
+            .collect();
+        t.events.sort_by_key(|e| e.on);
+    }
+    // A stable sort keeps ledger order among equals.
+    out.sort_by(|a, b| {
+        b.overdue
+            .cmp(&a.overdue)
+            .then(b.max_days_overdue.cmp(&a.max_days_overdue))
+    });
+    out
+}
+
+/// The seed's rule: a county leader goes down to the villages at least once a month
+/// (`visit_interval_days`). A visit counts for its `by`, on any case, on or before today. A
+/// leader paired within the interval and not yet visiting is not listed yet.
+fn unvisited_leaders(cases: &[Case], today: NaiveDate, policy: &Policy) -> Vec<UnvisitedLeader> {
+    let mut last_visit: HashMap<&str, NaiveDate> = HashMap::new();
+    for v in cases.iter().flat_map(|c| &c.visits) {
+        if v.on <= today && !v.by.trim().is_empty() {
+            let e = last_visit.entry(v.by.trim()).or_insert(v.on);
+            *e = (*e).max(v.on);
+        }
+    }
+    let mut leaders: Vec<(&str, Vec<&Case>)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for c in cases {
+        let leader = c.county_leader().trim();
+        if leader.is_empty() || c.stage < Stage::Paired || c.stage == Stage::Accepted {
+            continue;
+        }
+        let i = *at.entry(leader).or_insert_with(|| {
+            leaders.push((leader, Vec::new()));
+            leaders.len() - 1
+        });
+        leaders[i].1.push(c);
+    }
+    let mut out = Vec::new();
+    for (leader, mine) in leaders {
+        let last = last_visit.get(leader).copied();
+        let since = last.or_else(|| {
+            mine.iter()
+                .filter_map(|c| c.pairing.as_ref()?.paired_on)
+                .min()
+        });
+        let days = since.map_or(i64::MAX, |d| (today - d).num_days());
+        if days <= policy.visit_interval_days {
+            continue;
+        }
+        let cases = mine
+            .iter()
+            .map(|c| LeaderCase {
+                id: c.id.clone(),
+                county: c.county.clone(),
+                township: c.township.clone(),
+                village: c.village.clone(),
+                stage: c.stage,
+                last_visit: c
+                    .visits
+                    .iter()
+                    .filter(|v| v.by.trim() == leader && v.on <= today)
+                    .map(|v| v.on)
+                    .max(),
+            })
+            .collect();
+        out.push(UnvisitedLeader {
+            leader: leader.to_string(),
+            last_visit: last,
+            days_without_visit: days,
+            cases,
+        });
+    }
+    out.sort_by_key(|l| std::cmp::Reverse(l.days_without_visit));
+    out
+}
+
+/// Distinct non-empty names, trimmed.
+#[derive(Default)]
+struct Names<'a>(BTreeSet<&'a str>);
+
+impl<'a> Names<'a> {
+    fn add(&mut self, s: &'a str) {
+        let s = s.trim();
+        if !s.is_empty() {
+            self.0.insert(s);
+        }
+    }
+}
+
+#[derive(Default)]
+struct AnnualAcc<'a> {
+    identified: usize,
+    rectified: usize,
+    by_type: [usize; 10],
+    secretaries_filled: usize,
+    secretaries_adjusted: usize,
+    units: Names<'a>,
+    leaders: Names<'a>,
+    first_secretaries: Names<'a>,
+}
+
+impl<'a> AnnualAcc<'a> {
+    fn add(&mut self, c: &'a Case) {
+        self.identified += 1;
+        if c.stage == Stage::Accepted {
+            self.rectified += 1;
+        }
+        for (n, t) in self.by_type.iter_mut().zip(ANNUAL_TYPES) {
+            if c.situations.contains(t) {
+                *n += 1;
+            }
+        }
+        for a in c.adjustments.iter().filter(|a| a.post == Post::Secretary) {
+            if a.action == AdjustAction::Filled {
+                self.secretaries_filled += 1;
+            } else {
+                self.secretaries_adjusted += 1;
+            }
+        }
+        if let Some(p) = &c.pairing {
+            self.units.add(&p.assisting_unit);
+            self.leaders.add(&p.county_leader);
+            self.leaders.add(&p.township_leader);
+            self.first_secretaries.add(&p.first_secretary);
+        }
+    }
+
+    fn row(self, year: i32, county: Option<String>) -> AnnualRow {
+        AnnualRow {
+            year,
+            county,
+            identified: self.identified,
+            rectified: self.rectified,
+            by_type: self.by_type.to_vec(),
+            secretaries_filled: self.secretaries_filled,
+            secretaries_adjusted: self.secretaries_adjusted,
+            paired_units: self.units.0.len(),
+            pairing_leaders: self.leaders.0.len(),
+            first_secretaries: self.first_secretaries.0.len(),
+        }
+    }
+}
+
+/// The annual sheet: for each campaign year (ascending), one row per county in ledger order,
+/// then the 总计 row. Names are counted once per row, so 总计 is not the sum of distinct
+/// counts when a leader or unit is paired in two counties.
+pub fn annual(cases: &[Case]) -> Vec<AnnualRow> {
+    let years: BTreeSet<i32> = cases.iter().map(|c| c.year).collect();
+    let mut out = Vec::new();
+    for year in years {
+        let mut total = AnnualAcc::default();
+        let mut counties: Vec<(&str, AnnualAcc)> = Vec::new();
+        for c in cases.iter().filter(|c| c.year == year) {
+            total.add(c);
+            match counties.iter_mut().find(|(name, _)| *name == c.county) {
+                Some((_, acc)) => acc.add(c),
+                None => {
+                    let mut acc = AnnualAcc::default();
+                    acc.add(c);
+                    counties.push((c.county.as_str(), acc));
+                }
+            }
+        }
+        for (name, acc) in counties {
+            out.push(acc.row(year, Some(name.to_string())));
+        }
+        out.push(total.row(year, None));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- the text tables of `stats`
+
+/// A table row: each cell padded (text) or right-aligned (numbers) to its width in terminal
+/// cells, so Chinese columns line up; the last cell may take what is left of 80 columns.
+fn line(cells: &[(String, usize, bool)]) -> String {
+    let mut out = String::new();
+    for (i, (s, w, right)) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&if *right {
+            text::pad_left(s, *w)
+        } else {
+            text::pad(s, *w)
+        });
+    }
+    out.trim_end().to_string()
+}
+
+const COUNTY_W: usize = 8;
+const TOWNSHIP_W: usize = 10;
+const SCREEN: usize = 80;
+
+/// Numeric columns: each as wide as its header (at least 4 cells).
+fn numeric_table(
+    s: &Stats,
+    lang: Lang,
+    heads: &[String],
+    values: impl Fn(&Counts) -> Vec<usize>,
+) -> Vec<String> {
+    let widths: Vec<usize> = heads.iter().map(|h| text::width(h).max(4)).collect();
+    let row = |county: &str, township: &str, c: &Counts| {
+        let mut cells = vec![
+            (county.to_string(), COUNTY_W, false),
+            (township.to_string(), TOWNSHIP_W, false),
+        ];
+        cells.extend(
+            values(c)
+                .iter()
+                .zip(&widths)
+                .map(|(v, w)| (v.to_string(), *w, true)),
+        );
+        line(&cells)
+    };
+    let mut head = vec![
+        (i18n::field(lang, "county"), COUNTY_W, false),
+        (i18n::field(lang, "township"), TOWNSHIP_W, false),
+    ];
+    head.extend(
+        heads
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| (h.clone(), *w, true)),
+    );
+    let mut out = vec![line(&head)];
+    let total = t(lang, "s.total");
+    for county in &s.counties {
+        out.push(row(&county.county, total, &county.counts));
+        for tw in &county.townships {
+            out.push(row("", &tw.township, &tw.counts));
+        }
+    }
+    out.push(row(total, "", &s.total));
+    out
+}
+
+/// `zhengdun stats` as aligned tables: cases by stage and overdue; adjustments and
+/// acceptance; the townships ranked by overdue cases; the leaders who have not visited.
+pub fn table(s: &Stats, lang: Lang) -> String {
+    let mut out = vec![tf(lang, "s.title", &[&s.as_of.to_string()])];
+    if s.total.cases == 0 {
+        out.push(t(lang, "s.empty").to_string());
+        return out.join("\n");
+    }
+    out.push(String::new());
+    out.push(t(lang, "s.stages").to_string());
+    let mut heads = vec![t(lang, "s.cases").to_string()];
+    heads.extend(Stage::ALL.iter().map(|st| st.label(lang).to_string()));
+    heads.push(t(lang, "s.overdue").to_string());
+    out.extend(numeric_table(s, lang, &heads, |c| {
+        let mut v = vec![c.cases];
+        v.extend(Stage::ALL.iter().map(|st| c.by_stage.get(*st)));
+        v.push(c.overdue);
+        v
+    }));
+
+    out.push(String::new());
+    out.push(t(lang, "s.work").to_string());
+    let mut heads: Vec<String> = [
+        "s.adjusted_cases",
+        "s.adjusted_people",
+        "s.secretaries",
+        "s.attempts",
+    ]
+    .iter()
+    .map(|k| t(lang, k).to_string())
+    .collect();
+    heads.extend(Verdict::ALL.iter().map(|v| v.label(lang).to_string()));
+    out.extend(numeric_table(s, lang, &heads, |c| {
+        vec![
+            c.cadres_adjusted,
+            c.adjustments,
+            c.secretaries_adjusted,
+            c.acceptance.attempts,
+            c.acceptance.pass,
+            c.acceptance.basic_pass,
+            c.acceptance.fail,
+        ]
+    }));
+
+    out.push(String::new());
+    out.push(tf(lang, "s.talk_list", &[&s.talk_threshold.to_string()]));
+    let towns = &s.accountability.townships;
+    if towns.is_empty() {
+        out.push(t(lang, "s.no_overdue").to_string());
+    } else {
+        let heads = [
+            (String::new(), 3, true),
+            (i18n::field(lang, "county"), COUNTY_W, false),
+            (i18n::field(lang, "township"), TOWNSHIP_W, false),
+            (t(lang, "s.overdue").to_string(), 4, true),
+            (t(lang, "s.max_days").to_string(), 8, true),
+            (t(lang, "s.talk").to_string(), 9, false),
+            (t(lang, "s.events").to_string(), 15, false),
+        ];
+        let used: usize = heads.iter().map(|h| h.1 + 1).sum();
+        let rest = SCREEN.saturating_sub(used).max(8);
+        let mut head = heads.to_vec();
+        head.push((i18n::field(lang, "id"), rest, false));
+        out.push(line(&head));
+        for (i, tw) in towns.iter().enumerate() {
+            let recorded = tw
+                .events
+                .last()
+                .map(|e| format!("{} {}", e.kind.label(lang), e.on))
+                .unwrap_or_default();
+            let flag = if tw.talk_flagged {
+                t(lang, "s.talk")
+            } else {
+                ""
+            };
+            out.push(line(&[
+                ((i + 1).to_string(), 3, true),
+                (tw.county.clone(), COUNTY_W, false),
+                (tw.township.clone(), TOWNSHIP_W, false),
+                (tw.overdue.to_string(), 4, true),
+                (tw.max_days_overdue.to_string(), 8, true),
+                (flag.to_string(), 9, false),
+                (recorded, 15, false),
+                (tw.cases.join(" "), rest, false),
+            ]));
+        }
+    }
+
+    out.push(String::new());
+    out.push(tf(
+        lang,
+        "s.unvisited",
+        &[&s.visit_interval_days.to_string()],
+    ));
+    let leaders = &s.accountability.unvisited_leaders;
+    if leaders.is_empty() {
+        out.push(t(lang, "s.all_visited").to_string());
+    } else {
+        let widths = [10, 10, 10];
+        let rest = SCREEN - widths.iter().map(|w| w + 1).sum::<usize>();
+        out.push(line(&[
+            (t(lang, "s.leader").to_string(), widths[0], false),
+            (t(lang, "s.last_visit").to_string(), widths[1], false),
+            (t(lang, "s.days_without").to_string(), widths[2], true),
+            (i18n::field(lang, "village"), rest, false),
+        ]));
+        for l in leaders {
+            let villages: Vec<String> = l
+                .cases
+                .iter()
+                .map(|c| format!("{}{}", c.township, c.village))
+                .collect();
+            out.push(line(&[
+                (l.leader.clone(), widths[0], false),
+                (
+                    l.last_visit
+                        .map_or_else(|| t(lang, "s.never").to_string(), |d| d.to_string()),
+                    widths[1],
+                    false,
+                ),
+                (l.days_without_visit.to_string(), widths[2], true),
+                (villages.join("、"), rest, false),
+            ]));
+        }
+    }
+    out.join("\n")
+}
