@@ -272,7 +272,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("tui.col.due", "期限", "due"),
     ("tui.col.last_visit", "走访", "visited"),
     ("tui.closed", "已销号", "closed"),
-    ("tui.days_overdue", "逾期{0}天", "{0}d overdue"),
+    ("tui.days_overdue", "逾期{0}天", "{0}d late"),
     ("tui.due_today", "今天到期", "due today"),
     ("tui.days_left", "剩{0}天", "{0}d left"),
     ("tui.sort.most_overdue", "逾期最久", "most overdue"),

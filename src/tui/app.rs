@@ -227,9 +227,7 @@ impl App {
                 .collect()
         };
         self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
-        self.selected = keep
-            .and_then(|k| self.rows.iter().position(|&i| i == k))
-            .unwrap_or(0);
+        self.selected = keep.and_then(|k| self.rows.iter().position(|&i| i == k)).unwrap_or(0);
         if self.query.trim().is_empty() && keep.is_none() {
             self.selected = 0;
         }
@@ -280,7 +278,9 @@ impl App {
         if let Some(action) = self.keymap.action(mode, &key) {
             return self.update(action);
         }
-        let Some(c) = key.typed_char() else { return false };
+        let Some(c) = key.typed_char() else {
+            return false;
+        };
         match mode {
             Mode::Search => {
                 self.query.push(c);
@@ -386,7 +386,9 @@ impl App {
     }
 
     fn update_detail(&mut self, action: Action) {
-        let Some(d) = self.detail.as_mut() else { return };
+        let Some(d) = self.detail.as_mut() else {
+            return;
+        };
         match action {
             Action::NextTab => {
                 d.tab = d.tab.step(1);
@@ -444,7 +446,9 @@ impl App {
     }
 
     fn update_picker(&mut self, action: Action) {
-        let Some(p) = self.picker.as_mut() else { return };
+        let Some(p) = self.picker.as_mut() else {
+            return;
+        };
         match action {
             Action::Down => p.selected = (p.selected + 1).min(p.options.len().saturating_sub(1)),
             Action::Up => p.selected = p.selected.saturating_sub(1),
@@ -510,7 +514,9 @@ impl App {
     }
 
     fn open_detail(&mut self) {
-        let Some(i) = self.rows.get(self.selected).copied() else { return };
+        let Some(i) = self.rows.get(self.selected).copied() else {
+            return;
+        };
         let history = self.store.history(&self.cases[i].id).unwrap_or_default();
         self.detail = Some(Detail {
             case: i,
@@ -616,8 +622,12 @@ impl App {
     /// Ctrl-S: check the values and the guard on a copy first, so a refusal shows in place
     /// before anything is asked or written; stage moves are confirmed first.
     fn submit_form(&mut self) {
-        let Some(form) = self.form.as_ref() else { return };
-        let Some(&i) = self.by_id.get(&form.case_id) else { return };
+        let Some(form) = self.form.as_ref() else {
+            return;
+        };
+        let Some(&i) = self.by_id.get(&form.case_id) else {
+            return;
+        };
         let cmds = match form.commands(self.lang) {
             Ok(c) => c,
             Err(e) => {
@@ -650,7 +660,11 @@ impl App {
                 &[&before.village, before.stage.label(lang), after.stage.label(lang)],
             )
         } else {
-            i18n::tf(lang, "tui.confirm.record", &[&before.village, &i18n::t(lang, form.kind.title_key())])
+            i18n::tf(
+                lang,
+                "tui.confirm.record",
+                &[&before.village, i18n::t(lang, form.kind.title_key())],
+            )
         };
         if form.kind == FormKind::Accept {
             if let Some(a) = after.acceptance.last() {
@@ -674,7 +688,9 @@ impl App {
     }
 
     fn run_form(&mut self) {
-        let Some(form) = self.form.as_ref() else { return };
+        let Some(form) = self.form.as_ref() else {
+            return;
+        };
         let cmds = match form.commands(self.lang) {
             Ok(c) => c,
             Err(e) => {
@@ -694,7 +710,9 @@ impl App {
     /// the case. Returns whether all of them went through; a refusal lands in the open form
     /// (or the status bar), with the form kept as typed.
     fn execute(&mut self, id: &str, cmds: &[Command]) -> bool {
-        let Some(&i) = self.by_id.get(id) else { return false };
+        let Some(&i) = self.by_id.get(id) else {
+            return false;
+        };
         let mut ok = true;
         for cmd in cmds {
             match self.store.execute(id, cmd, &self.ctx) {
@@ -723,7 +741,11 @@ impl App {
         }
         if ok && cmds == [Command::Advance] {
             let c = &self.cases[i];
-            self.say(i18n::tf(self.lang, "tui.msg.advanced", &[&c.village, c.stage.label(self.lang)]));
+            self.say(i18n::tf(
+                self.lang,
+                "tui.msg.advanced",
+                &[&c.village, c.stage.label(self.lang)],
+            ));
         }
         if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
             d.history = self.store.history(id).unwrap_or_default();

@@ -40,8 +40,14 @@ impl FormKind {
 /// A field's value: free text with a cursor (in chars), or a choice among coded options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
-    Text { text: String, cursor: usize },
-    Choice { options: Vec<(String, String)>, index: usize },
+    Text {
+        text: String,
+        cursor: usize,
+    },
+    Choice {
+        options: Vec<(String, String)>,
+        index: usize,
+    },
 }
 
 impl Value {
@@ -52,9 +58,17 @@ impl Value {
         }
     }
 
-    fn choice<T: Copy>(all: &[T], code: impl Fn(T) -> &'static str, label: impl Fn(T) -> &'static str, at: usize) -> Value {
+    fn choice<T: Copy>(
+        all: &[T],
+        code: impl Fn(T) -> &'static str,
+        label: impl Fn(T) -> &'static str,
+        at: usize,
+    ) -> Value {
         Value::Choice {
-            options: all.iter().map(|v| (code(*v).to_string(), label(*v).to_string())).collect(),
+            options: all
+                .iter()
+                .map(|v| (code(*v).to_string(), label(*v).to_string()))
+                .collect(),
             index: at,
         }
     }
@@ -126,7 +140,11 @@ impl Form {
     pub fn visit(case: &Case, lang: Lang, today: NaiveDate, actor: &str) -> Form {
         let fields = vec![
             Form::field(lang, "findings", Value::text("")),
-            Form::field(lang, "kind", Value::choice(VisitKind::ALL, |v| v.code(), |v| v.label(lang), 0)),
+            Form::field(
+                lang,
+                "kind",
+                Value::choice(VisitKind::ALL, |v| v.code(), |v| v.label(lang), 0),
+            ),
             Form::field(lang, "on", Value::text(&date_text(today))),
             Form::field(lang, "by", Value::text(actor)),
         ];
@@ -144,7 +162,10 @@ impl Form {
             Form::field(lang, "assisting_unit", Value::text(&p.assisting_unit)),
             Form::field(lang, "paired_on", Value::text(&date_text(p.paired_on.unwrap_or(today)))),
         ];
-        let focus = fields.iter().position(|f| f.value.display().trim().is_empty()).unwrap_or(0);
+        let focus = fields
+            .iter()
+            .position(|f| f.value.display().trim().is_empty())
+            .unwrap_or(0);
         Form::new(FormKind::Pair, case, fields, focus, case.stage == Stage::Identified)
     }
 
@@ -158,7 +179,11 @@ impl Form {
             index: 0,
         };
         let mut sources = vec![(String::new(), i18n::t(lang, "tui.none").to_string())];
-        sources.extend(ReplacementSource::ALL.iter().map(|s| (s.code().to_string(), s.label(lang).to_string())));
+        sources.extend(
+            ReplacementSource::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), s.label(lang).to_string())),
+        );
         let fields = vec![
             Field {
                 name: "record".into(),
@@ -166,9 +191,21 @@ impl Form {
                 value: record,
             },
             Form::field(lang, "name", Value::text("")),
-            Form::field(lang, "post", Value::choice(Post::ALL, |v| v.code(), |v| v.label(lang), 0)),
-            Form::field(lang, "reason", Value::choice(AdjustReason::ALL, |v| v.code(), |v| v.label(lang), 0)),
-            Form::field(lang, "action", Value::choice(AdjustAction::ALL, |v| v.code(), |v| v.label(lang), 0)),
+            Form::field(
+                lang,
+                "post",
+                Value::choice(Post::ALL, |v| v.code(), |v| v.label(lang), 0),
+            ),
+            Form::field(
+                lang,
+                "reason",
+                Value::choice(AdjustReason::ALL, |v| v.code(), |v| v.label(lang), 0),
+            ),
+            Form::field(
+                lang,
+                "action",
+                Value::choice(AdjustAction::ALL, |v| v.code(), |v| v.label(lang), 0),
+            ),
             Form::field(lang, "replacement", Value::text("")),
             Form::field(
                 lang,
@@ -248,7 +285,11 @@ impl Form {
         }
         let at = earlier.len() - 1;
         let fields = vec![
-            Form::field(lang, "stage", Value::choice(&earlier, |v| v.code(), |v| v.label(lang), at)),
+            Form::field(
+                lang,
+                "stage",
+                Value::choice(&earlier, |v| v.code(), |v| v.label(lang), at),
+            ),
             Form::field(lang, "reason", Value::text("")),
         ];
         Some(Form::new(FormKind::Reopen, case, fields, 1, true))
@@ -272,12 +313,19 @@ impl Form {
     }
 
     fn get(&self, name: &str) -> &str {
-        self.fields.iter().find(|f| f.name == name).map(|f| f.value.code()).unwrap_or("")
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.code())
+            .unwrap_or("")
     }
 
     /// Something differs from what the form opened with: cancelling asks first.
     pub fn is_dirty(&self) -> bool {
-        self.fields.iter().zip(&self.initial).any(|(f, i)| f.value.display() != i.display())
+        self.fields
+            .iter()
+            .zip(&self.initial)
+            .any(|(f, i)| f.value.display() != i.display())
     }
 
     pub fn next_field(&mut self) {

@@ -267,7 +267,8 @@ struct Row {
     on: toml::Spanned<String>,
     run: toml::Spanned<String>,
     #[serde(default)]
-    #[allow(dead_code)] // documentation for people reading the file; help uses the action's own
+    #[allow(dead_code)]
+    // documentation for people reading the file; help uses the action's own
     desc: Option<String>,
 }
 
@@ -298,7 +299,10 @@ fn parse_file(text: &str, file: &str) -> Result<Vec<(Mode, Binding)>, KeymapErro
         let mode = Mode::parse(&name).ok_or_else(|| {
             let header = text.find(&format!("[{name}]")).map(|o| line_of(text, o)).unwrap_or(1);
             let modes: Vec<&str> = Mode::ALL.iter().map(|m| m.code()).collect();
-            err(header, format!("unknown section [{name}] (expected one of {})", modes.join(", ")))
+            err(
+                header,
+                format!("unknown section [{name}] (expected one of {})", modes.join(", ")),
+            )
         })?;
         for row in section.keymap {
             let line = line_of(text, row.on.span().start);
@@ -381,12 +385,19 @@ impl Keymap {
 
     /// The keys bound to `action` in `mode`, as printed in hints ("<C-s>").
     pub fn keys_for(&self, mode: Mode, action: Action) -> Vec<Key> {
-        self.bindings(mode).iter().filter(|b| b.action == action).map(|b| b.key).collect()
+        self.bindings(mode)
+            .iter()
+            .filter(|b| b.action == action)
+            .map(|b| b.key)
+            .collect()
     }
 
     /// The first key for `action`, for a hint line; empty when unbound.
     pub fn hint(&self, mode: Mode, action: Action) -> String {
-        self.keys_for(mode, action).first().map(|k| k.to_string()).unwrap_or_default()
+        self.keys_for(mode, action)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -396,7 +407,9 @@ mod tests {
 
     #[test]
     fn keys_round_trip() {
-        for s in ["j", "G", "?", "/", "<C-s>", "<S-Tab>", "<Enter>", "<Esc>", "<A-x>", "<F1>", "<Space>", "<C-Left>"] {
+        for s in [
+            "j", "G", "?", "/", "<C-s>", "<S-Tab>", "<Enter>", "<Esc>", "<A-x>", "<F1>", "<Space>", "<C-Left>",
+        ] {
             let k = Key::parse(s).unwrap();
             assert_eq!(k.to_string(), s, "{s}");
         }

@@ -48,7 +48,9 @@ impl Prefs {
 
     /// Writes the file (when there is one); an error is a one-line message.
     pub fn save(&self) -> Result<(), String> {
-        let Some(path) = &self.path else { return Ok(()) };
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
         let mut copy = self.clone();
         copy.filter.leader = None;
         let text = serde_json::to_string_pretty(&copy).map_err(|e| e.to_string())?;

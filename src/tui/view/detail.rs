@@ -43,7 +43,11 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     for t in Tab::ALL {
         let label = i18n::t(lang, t.label_key());
         // brackets as well as colour, so the current tab shows on a monochrome terminal
-        let shown = if t == d.tab { format!("[{label}]") } else { format!(" {label} ") };
+        let shown = if t == d.tab {
+            format!("[{label}]")
+        } else {
+            format!(" {label} ")
+        };
         tabs.push((shown, t == d.tab));
     }
     let cur = Tab::ALL.iter().position(|t| *t == d.tab).unwrap_or(0);
@@ -61,7 +65,10 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
         }
         used += lw + 1;
         let style = if *on {
-            Style::new().bg(Color::Yellow).fg(Color::Black).add_modifier(Modifier::BOLD)
+            Style::new()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
         } else {
             Style::new().fg(Color::Gray)
         };
@@ -87,7 +94,12 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
         Action::Back,
         Action::Help,
     ];
-    put(frame, area, area.height - 1, hints_or_message(app, Mode::Detail, &KEYS, w));
+    put(
+        frame,
+        area,
+        area.height - 1,
+        hints_or_message(app, Mode::Detail, &KEYS, w),
+    );
 }
 
 /// `label  value`, the value wrapped under itself.
@@ -95,19 +107,33 @@ fn pair_lines(out: &mut Vec<Line<'static>>, label: &str, value: &str, label_w: u
     let value_w = width.saturating_sub(label_w + 1).max(4);
     let value = if value.trim().is_empty() { "—" } else { value };
     for (n, part) in text::wrap(value, value_w).into_iter().enumerate() {
-        let l = if n == 0 { text::pad(label, label_w) } else { " ".repeat(label_w) };
-        out.push(Line::from(vec![Span::styled(l, dim()), Span::raw(" "), Span::raw(part)]));
+        let l = if n == 0 {
+            text::pad(label, label_w)
+        } else {
+            " ".repeat(label_w)
+        };
+        out.push(Line::from(vec![
+            Span::styled(l, dim()),
+            Span::raw(" "),
+            Span::raw(part),
+        ]));
     }
 }
 
 fn wrapped(out: &mut Vec<Line<'static>>, s: &str, indent: usize, width: usize, style: Style) {
     for part in text::wrap(s, width.saturating_sub(indent).max(4)) {
-        out.push(Line::from(vec![Span::raw(" ".repeat(indent)), Span::styled(part, style)]));
+        out.push(Line::from(vec![
+            Span::raw(" ".repeat(indent)),
+            Span::styled(part, style),
+        ]));
     }
 }
 
 fn none(out: &mut Vec<Line<'static>>, lang: Lang) {
-    out.push(Line::from(Span::styled(i18n::t(lang, "tui.nothing").to_string(), dim())));
+    out.push(Line::from(Span::styled(
+        i18n::t(lang, "tui.nothing").to_string(),
+        dim(),
+    )));
 }
 
 fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static>> {
@@ -127,7 +153,10 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                 (f("county_leader"), case.county_leader().to_string()),
                 (f("situations"), situations.join(sep)),
                 (f("problems"), case.problems.clone()),
-                (f("closed_on"), case.closed_on.map(|d| d.to_string()).unwrap_or_default()),
+                (
+                    f("closed_on"),
+                    case.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+                ),
                 (f("relapse_of"), case.relapse_of.clone().unwrap_or_default()),
             ];
             for (l, v) in rows {
@@ -137,9 +166,13 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             let tasks = i18n::tf(
                 lang,
                 "tui.task_summary",
-                &[&case.tasks.len().to_string(), &open.len().to_string(), &case.visits.len().to_string()],
+                &[
+                    &case.tasks.len().to_string(),
+                    &open.len().to_string(),
+                    &case.visits.len().to_string(),
+                ],
             );
-            pair_lines(&mut out, &i18n::t(lang, "tui.tab.tasks").to_string(), &tasks, label_w, width);
+            pair_lines(&mut out, i18n::t(lang, "tui.tab.tasks"), &tasks, label_w, width);
         }
         Tab::Pairing => match &case.pairing {
             None => none(&mut out, lang),
@@ -163,9 +196,10 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             for (n, t) in case.tasks.iter().enumerate() {
                 let (state, style) = match t.done_on {
                     Some(d) => (i18n::tf(lang, "tui.done_on", &[&d.to_string()]), dim()),
-                    None if t.is_overdue(app.ctx.today) => {
-                        (i18n::tf(lang, "tui.task_overdue", &[&t.due.to_string()]), overdue_style())
-                    }
+                    None if t.is_overdue(app.ctx.today) => (
+                        i18n::tf(lang, "tui.task_overdue", &[&t.due.to_string()]),
+                        overdue_style(),
+                    ),
                     None => (i18n::tf(lang, "tui.task_due", &[&t.due.to_string()]), Style::new()),
                 };
                 let head = format!("{}. {}  ", n + 1, text::clean(&t.responsible));
@@ -207,7 +241,7 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                 none(&mut out, lang);
             }
             let mut visits: Vec<_> = case.visits.iter().collect();
-            visits.sort_by(|a, b| b.on.cmp(&a.on));
+            visits.sort_by_key(|v| std::cmp::Reverse(v.on));
             for v in visits {
                 let head = format!("{}  {}  {}", v.on, v.kind.label(lang), v.by);
                 wrapped(&mut out, &head, 0, width, Style::new().add_modifier(Modifier::BOLD));
@@ -247,7 +281,11 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                 let kind = i18n::t(lang, &format!("tui.change.{}", e.change.kind.code())).to_string();
                 let mut head = format!("{at}  {}  {kind}", e.actor);
                 if e.change.from != e.change.to {
-                    head.push_str(&format!("  {} → {}", e.change.from.label(lang), e.change.to.label(lang)));
+                    head.push_str(&format!(
+                        "  {} → {}",
+                        e.change.from.label(lang),
+                        e.change.to.label(lang)
+                    ));
                 }
                 wrapped(&mut out, &head, 0, width, Style::new().add_modifier(Modifier::BOLD));
                 if !e.change.detail.is_empty() {

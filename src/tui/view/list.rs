@@ -129,11 +129,7 @@ pub fn sort_label(sort: Sort, lang: Lang) -> &'static str {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let lang = app.lang;
     let w = area.width;
-    let title = i18n::tf(
-        lang,
-        "tui.title",
-        &[&app.ctx.today.to_string(), &app.ctx.actor],
-    );
+    let title = i18n::tf(lang, "tui.title", &[&app.ctx.today.to_string(), &app.ctx.actor]);
     put(frame, area, 0, bar(&title, w, title_style()));
 
     let cols = layout(w as usize);
@@ -144,11 +140,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         head.push(Span::raw(text::pad(i18n::t(lang, header(*c)), *cw)));
     }
-    put(frame, area, 1, Line::from(head).style(Style::new().add_modifier(Modifier::BOLD)));
+    put(
+        frame,
+        area,
+        1,
+        Line::from(head).style(Style::new().add_modifier(Modifier::BOLD)),
+    );
 
     let height = (area.height as usize).saturating_sub(4);
     if app.rows.is_empty() {
-        put(frame, area, 2, Line::from(Span::styled(text::truncate(i18n::t(lang, "tui.empty"), w as usize), dim())));
+        put(
+            frame,
+            area,
+            2,
+            Line::from(Span::styled(
+                text::truncate(i18n::t(lang, "tui.empty"), w as usize),
+                dim(),
+            )),
+        );
     }
     for (y, pos) in (app.offset..app.rows.len()).take(height).enumerate() {
         let i = app.rows[pos];
@@ -161,7 +170,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if app.searching || !app.query.is_empty() {
         let prompt = format!("/{}", app.query);
         let shown = text::truncate(&prompt, w.saturating_sub(1) as usize);
-        put(frame, area, bottom, Line::from(Span::raw(text::pad(&shown, w as usize))));
+        put(
+            frame,
+            area,
+            bottom,
+            Line::from(Span::raw(text::pad(&shown, w as usize))),
+        );
         if app.searching && app.form.is_none() && app.help.is_none() {
             let x = (text::width(&shown) as u16).min(w - 1);
             frame.set_cursor_position(Position::new(area.x + x, area.y + bottom));
@@ -253,7 +267,11 @@ fn status_bar(app: &App, w: u16) -> Line<'static> {
     if !active.is_empty() {
         parts.push(format!("{}{}", i18n::t(lang, "tui.filters"), active.join(" · ")));
     }
-    parts.push(format!("{}{}", i18n::t(lang, "tui.sort"), sort_label(app.prefs.sort, lang)));
+    parts.push(format!(
+        "{}{}",
+        i18n::t(lang, "tui.sort"),
+        sort_label(app.prefs.sort, lang)
+    ));
     bar(&parts.join(" │ "), w, Style::new().bg(Color::DarkGray).fg(Color::White))
 }
 

@@ -137,7 +137,12 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
         Action::Right,
     ];
     if inner.height > 0 {
-        put(frame, inner, inner.height - 1, hints(app, Mode::Form, &KEYS, inner.width));
+        put(
+            frame,
+            inner,
+            inner.height - 1,
+            hints(app, Mode::Form, &KEYS, inner.width),
+        );
     }
 }
 
@@ -178,7 +183,12 @@ pub fn picker(app: &App, p: &Picker, frame: &mut Frame, area: Rect) {
         } else {
             Style::new()
         };
-        put(frame, inner, y as u16, Line::from(Span::styled(text::pad(&label, inner.width as usize), style)));
+        put(
+            frame,
+            inner,
+            y as u16,
+            Line::from(Span::styled(text::pad(&label, inner.width as usize), style)),
+        );
     }
 }
 
@@ -189,7 +199,12 @@ pub fn help(app: &App, h: &Help, frame: &mut Frame, area: Rect) {
     }
     let prompt = format!("{}{}", i18n::t(app.lang, "tui.help_filter"), h.filter);
     let shown = text::truncate(&prompt, inner.width.saturating_sub(1) as usize);
-    put(frame, inner, 0, Line::from(Span::styled(shown.clone(), Style::new().fg(Color::Yellow))));
+    put(
+        frame,
+        inner,
+        0,
+        Line::from(Span::styled(shown.clone(), Style::new().fg(Color::Yellow))),
+    );
     frame.set_cursor_position(Position::new(inner.x + text::width(&shown) as u16, inner.y));
     let mut lines: Vec<Line> = Vec::new();
     let mut last_mode = None;
@@ -210,7 +225,10 @@ pub fn help(app: &App, h: &Help, frame: &mut Frame, area: Rect) {
         ]));
     }
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled(i18n::t(app.lang, "tui.nothing").to_string(), dim())));
+        lines.push(Line::from(Span::styled(
+            i18n::t(app.lang, "tui.nothing").to_string(),
+            dim(),
+        )));
     }
     let rows = inner.height as usize - 1;
     let scroll = h.scroll.min(lines.len().saturating_sub(rows));
