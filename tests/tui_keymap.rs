@@ -17,7 +17,8 @@ fn every_shipped_keymap_file_parses() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path).unwrap();
-            Keymap::with_overrides(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+            Keymap::with_overrides(&text, &path.display().to_string())
+                .unwrap_or_else(|e| panic!("{e}"));
             n += 1;
         }
     }

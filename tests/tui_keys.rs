@@ -10,7 +10,10 @@ use zhengdun::tui::app::Tab;
 use zhengdun::tui::keymap::Mode;
 
 fn ids(app: &zhengdun::tui::App) -> Vec<String> {
-    app.rows.iter().map(|&i| app.cases[i].id.clone()).collect()
+    app.rows
+        .iter()
+        .map(|&i| app.summaries[i].id.clone())
+        .collect()
 }
 
 fn current_id(app: &zhengdun::tui::App) -> String {
@@ -40,16 +43,22 @@ fn overdue_mine_stage_and_area_filters() {
     press(&mut app, "o");
     assert!(app.rows.iter().all(|&i| app.due[i].overdue()));
     assert_eq!(app.rows.len(), app.rows_overdue);
-    assert!(app.rows.len() < app.cases.len());
+    assert!(app.rows.len() < app.summaries.len());
     press(&mut app, "o m");
     let mine = ids(&app);
     assert_eq!(mine.len(), 3, "{mine:?}");
-    assert!(app.rows.iter().all(|&i| app.cases[i].county_leader() == "王建国"));
+    assert!(app
+        .rows
+        .iter()
+        .all(|&i| app.summaries[i].county_leader == "王建国"));
     press(&mut app, "F f");
-    assert!(app.rows.iter().all(|&i| app.cases[i].stage == Stage::Identified));
+    assert!(app
+        .rows
+        .iter()
+        .all(|&i| app.summaries[i].stage() == Stage::Identified));
     press(&mut app, "F c j <Enter>");
     let county = app.prefs.filter.county.clone().unwrap();
-    assert!(app.rows.iter().all(|&i| app.cases[i].county == county));
+    assert!(app.rows.iter().all(|&i| app.summaries[i].county == county));
     press(&mut app, "s");
     assert_ne!(app.prefs.sort, Default::default());
 }
@@ -68,7 +77,7 @@ fn search_by_pinyin_full_and_initials_and_chinese() {
     press(&mut app, "<Esc> / 王楼");
     assert_eq!(ids(&app), vec!["2017-DE-002"]);
     press(&mut app, "<Backspace> <Backspace> <Esc>");
-    assert_eq!(app.rows.len(), app.cases.len());
+    assert_eq!(app.rows.len(), app.summaries.len());
 }
 
 #[test]
@@ -88,7 +97,10 @@ fn quick_visit_is_durable_and_uses_the_defaults() {
     let case = store.require("2017-SX-004").unwrap();
     let v = case.visits.last().unwrap();
     assert_eq!(v.findings, "班子开会研究集体经济项目");
-    assert_eq!((v.kind, v.on, v.by.as_str()), (VisitKind::Visit, today(), "王建国"));
+    assert_eq!(
+        (v.kind, v.on, v.by.as_str()),
+        (VisitKind::Visit, today(), "王建国")
+    );
 }
 
 #[test]
@@ -98,17 +110,26 @@ fn a_refusal_shows_in_place_and_keeps_what_was_typed() {
     press(&mut app, "王建国 <Tab> 李明 <C-s>");
     let form = app.form.as_ref().expect("the form stays open");
     let err = form.error.clone().unwrap();
-    assert!(err.contains("第一书记") && err.contains("派出单位"), "{err}");
+    assert!(
+        err.contains("第一书记") && err.contains("派出单位"),
+        "{err}"
+    );
     assert_eq!(form.fields[0].value.display(), "王建国");
     assert_eq!(form.fields[1].value.display(), "李明");
     press(&mut app, "<Tab> 张伟 <Tab> 县财政局 <C-s>");
     assert_eq!(app.mode(), Mode::Confirm, "advancing asks first");
     press(&mut app, "n");
     assert_eq!(app.mode(), Mode::Form);
-    assert_eq!(app.store.require("2017-YG-007").unwrap().stage, Stage::Identified);
+    assert_eq!(
+        app.store.require("2017-YG-007").unwrap().stage,
+        Stage::Identified
+    );
     press(&mut app, "<C-s> y");
     assert!(app.form.is_none());
-    assert_eq!(app.store.require("2017-YG-007").unwrap().stage, Stage::Paired);
+    assert_eq!(
+        app.store.require("2017-YG-007").unwrap().stage,
+        Stage::Paired
+    );
 }
 
 #[test]
@@ -132,13 +153,25 @@ fn adjustment_then_acceptance_closes_the_case() {
     press(&mut app, "<S-Tab> <Right>");
     assert_eq!(app.form.as_ref().unwrap().visible_fields().len(), 2);
     press(&mut app, "<Tab> 班子结构合理 <C-s> y");
-    assert_eq!(app.store.require("2017-SX-004").unwrap().stage, Stage::CadresAdjusted);
+    assert_eq!(
+        app.store.require("2017-SX-004").unwrap().stage,
+        Stage::CadresAdjusted
+    );
 
     // cadres_adjusted: `a` opens the acceptance form; the open task is finished first
     press(&mut app, "<Esc> / 2017-DE-002 <Enter> a");
-    assert_eq!(app.form.as_ref().unwrap().kind, zhengdun::tui::form::FormKind::Accept);
+    assert_eq!(
+        app.form.as_ref().unwrap().kind,
+        zhengdun::tui::form::FormKind::Accept
+    );
     press(&mut app, "<Esc> x <C-s>");
-    assert!(app.store.require("2017-DE-002").unwrap().open_tasks().next().is_none());
+    assert!(app
+        .store
+        .require("2017-DE-002")
+        .unwrap()
+        .open_tasks()
+        .next()
+        .is_none());
     press(&mut app, "a 85 <Tab> 40 <Tab> 2 <C-s>");
     let c = app.confirm.clone().expect("acceptance asks first");
     assert!(c.message.contains("合格"), "{}", c.message);
@@ -157,7 +190,10 @@ fn reopen_needs_a_reason_and_goes_back() {
     let case = app.store.require("2017-DE-009").unwrap();
     assert_eq!(case.stage, Stage::CadresAdjusted);
     let d = app.detail.as_ref().unwrap();
-    assert_eq!(d.history.last().unwrap().change.note, "群众反映班子又出现问题");
+    assert_eq!(
+        d.history.last().unwrap().change.note,
+        "群众反映班子又出现问题"
+    );
 }
 
 #[test]

@@ -118,7 +118,10 @@ fn nothing_overflows_or_panics_at_any_size() {
         ] {
             let s = screen(&mut app2, w, h);
             for line in s.lines() {
-                assert!(text::width(line) <= w as usize, "{script:?} at {w}x{h}: {line:?}");
+                assert!(
+                    text::width(line) <= w as usize,
+                    "{script:?} at {w}x{h}: {line:?}"
+                );
             }
         }
     }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::domain::{self, due_status, Case, Command, DueStatus, Stage};
+use crate::domain::{self, due_status_of, Case, Command, DueStatus, Stage, Summary};
 use crate::i18n::{self, Lang};
 use crate::ledger::{self, Filter};
 use crate::search::SearchIndex;
@@ -59,8 +59,10 @@ impl Tab {
 
 #[derive(Debug, Clone)]
 pub struct Detail {
-    /// Index into `App::cases`.
+    /// Index into `App::summaries`.
     pub case: usize,
+    /// The whole case, read when the detail opened and replaced after each change.
+    pub full: Case,
     pub tab: Tab,
     pub scroll: usize,
     pub history: Vec<Event>,
@@ -108,14 +110,16 @@ pub struct App {
     pub ctx: Ctx,
     pub lang: Lang,
     pub keymap: Keymap,
-    pub cases: Vec<Case>,
+    /// One small summary per case: what the list, filters and search read. Whole cases
+    /// are read one at a time, when a case is opened or acted on.
+    pub summaries: Vec<Summary>,
     pub due: Vec<DueStatus>,
     index: SearchIndex,
     by_id: HashMap<String, usize>,
     pub prefs: Prefs,
     pub query: String,
     pub searching: bool,
-    /// The cases shown, as indices into `cases`, in display order.
+    /// The cases shown, as indices into `summaries`, in display order.
     pub rows: Vec<usize>,
     /// How many of `rows` are overdue (kept with `rows`, so a frame does not count).
     pub rows_overdue: usize,
@@ -133,18 +137,28 @@ pub struct App {
 }
 
 impl App {
-    /// Loads every case from the store and builds the search index.
-    pub fn new(store: Store, ctx: Ctx, lang: Lang, keymap: Keymap, prefs: Prefs) -> Result<App, StoreError> {
-        let cases = store.cases()?;
-        let due = ledger::statuses(&cases, ctx.today, &ctx.policy);
-        let index = SearchIndex::build(&cases);
-        let by_id = cases.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+    /// Reads every case's summary from the store and builds the search index.
+    pub fn new(
+        store: Store,
+        ctx: Ctx,
+        lang: Lang,
+        keymap: Keymap,
+        prefs: Prefs,
+    ) -> Result<App, StoreError> {
+        let summaries = store.summaries()?;
+        let due = ledger::statuses(&summaries, ctx.today, &ctx.policy);
+        let index = SearchIndex::build(&summaries);
+        let by_id = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
         let mut app = App {
             store,
             ctx,
             lang,
             keymap,
-            cases,
+            summaries,
             due,
             index,
             by_id,
@@ -218,16 +232,18 @@ impl App {
         let keep = self.rows.get(self.selected).copied();
         let filter = self.filter();
         self.rows = if self.query.trim().is_empty() {
-            ledger::select(&self.cases, &self.due, &filter, None, self.prefs.sort)
+            ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
         } else {
             self.index
                 .search(&self.query)
                 .into_iter()
-                .filter(|&i| filter.matches(&self.cases[i], &self.due[i]))
+                .filter(|&i| filter.matches(&self.summaries[i], &self.due[i]))
                 .collect()
         };
         self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
-        self.selected = keep.and_then(|k| self.rows.iter().position(|&i| i == k)).unwrap_or(0);
+        self.selected = keep
+            .and_then(|k| self.rows.iter().position(|&i| i == k))
+            .unwrap_or(0);
         if self.query.trim().is_empty() && keep.is_none() {
             self.selected = 0;
         }
@@ -264,8 +280,26 @@ impl App {
         }
     }
 
-    pub fn selected_case(&self) -> Option<&Case> {
-        self.current().map(|i| &self.cases[i])
+    pub fn summary(&self, id: &str) -> Option<&Summary> {
+        self.by_id.get(id).map(|&i| &self.summaries[i])
+    }
+
+    pub fn selected_case(&self) -> Option<&Summary> {
+        self.current().map(|i| &self.summaries[i])
+    }
+
+    /// The whole case behind summary `i`: the open detail's copy, else read from the store.
+    fn load(&mut self, i: usize) -> Option<Case> {
+        if let Some(d) = self.detail.as_ref().filter(|d| d.case == i) {
+            return Some(d.full.clone());
+        }
+        match self.store.require(&self.summaries[i].id) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.warn(e.to_string());
+                None
+            }
+        }
     }
 
     /// One key press. Returns whether anything changed (the screen needs redrawing).
@@ -471,7 +505,7 @@ impl App {
                 Pending::SubmitForm => self.run_form(),
                 Pending::DiscardForm => self.form = None,
                 Pending::Advance(i) => {
-                    let id = self.cases[i].id.clone();
+                    let id = self.summaries[i].id.clone();
                     self.execute(&id, &[Command::Advance]);
                 }
             },
@@ -517,9 +551,13 @@ impl App {
         let Some(i) = self.rows.get(self.selected).copied() else {
             return;
         };
-        let history = self.store.history(&self.cases[i].id).unwrap_or_default();
+        let Some(full) = self.load(i) else {
+            return;
+        };
+        let history = self.store.history(&full.id).unwrap_or_default();
         self.detail = Some(Detail {
             case: i,
+            full,
             tab: Tab::Overview,
             scroll: 0,
             history,
@@ -529,7 +567,7 @@ impl App {
 
     fn open_picker(&mut self) {
         let mut areas: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for c in &self.cases {
+        for c in &self.summaries {
             areas.insert((&c.county, &c.township));
         }
         let mut options = vec![(None, None)];
@@ -541,7 +579,10 @@ impl App {
             }
             options.push((Some(county.to_string()), Some(township.to_string())));
         }
-        let current = (self.prefs.filter.county.clone(), self.prefs.filter.township.clone());
+        let current = (
+            self.prefs.filter.county.clone(),
+            self.prefs.filter.township.clone(),
+        );
         let selected = options.iter().position(|o| *o == current).unwrap_or(0);
         self.picker = Some(Picker { options, selected });
     }
@@ -551,13 +592,21 @@ impl App {
         let Some(i) = self.current() else {
             if matches!(
                 action,
-                Action::Advance | Action::Visit | Action::AddTask | Action::FinishTask | Action::Reopen | Action::Pair
+                Action::Advance
+                    | Action::Visit
+                    | Action::AddTask
+                    | Action::FinishTask
+                    | Action::Reopen
+                    | Action::Pair
             ) {
                 self.warn(self.t("tui.msg.no_case"));
             }
             return;
         };
-        let case = &self.cases[i];
+        let Some(full) = self.load(i) else {
+            return;
+        };
+        let case = &full;
         let (lang, today, actor) = (self.lang, self.ctx.today, self.ctx.actor.clone());
         let form = match action {
             Action::Visit => Some(Form::visit(case, lang, today, &actor)),
@@ -577,7 +626,7 @@ impl App {
                 }
                 f
             }
-            Action::Advance => self.start_advance(i),
+            Action::Advance => self.start_advance(i, case),
             _ => None,
         };
         if form.is_some() {
@@ -588,8 +637,7 @@ impl App {
 
     /// `a`: when the next stage's guard already holds, confirm and move; otherwise open
     /// the form that records what the next stage needs.
-    fn start_advance(&mut self, i: usize) -> Option<Form> {
-        let case = &self.cases[i];
+    fn start_advance(&mut self, i: usize, case: &Case) -> Option<Form> {
         let (lang, today) = (self.lang, self.ctx.today);
         let Some(to) = case.stage.next() else {
             self.warn(i18n::refusal(lang, &domain::Refusal::AlreadyAccepted));
@@ -635,7 +683,12 @@ impl App {
                 return;
             }
         };
-        let before = &self.cases[i];
+        let Some(before) = self.load(i) else {
+            return;
+        };
+        let Some(form) = self.form.as_ref() else {
+            return;
+        };
         let mut after = before.clone();
         for cmd in &cmds {
             match domain::apply(&after, cmd, self.ctx.today, &self.ctx.policy) {
@@ -647,7 +700,8 @@ impl App {
                 }
             }
         }
-        let needs_confirm = form.moves_stage || form.kind == FormKind::Accept || form.kind == FormKind::Reopen;
+        let needs_confirm =
+            form.moves_stage || form.kind == FormKind::Accept || form.kind == FormKind::Reopen;
         if !needs_confirm {
             self.run_form();
             return;
@@ -657,7 +711,11 @@ impl App {
             i18n::tf(
                 lang,
                 "tui.confirm.advance",
-                &[&before.village, before.stage.label(lang), after.stage.label(lang)],
+                &[
+                    &before.village,
+                    before.stage.label(lang),
+                    after.stage.label(lang),
+                ],
             )
         } else {
             i18n::tf(
@@ -717,11 +775,16 @@ impl App {
         for cmd in cmds {
             match self.store.execute(id, cmd, &self.ctx) {
                 Ok((case, _)) => {
-                    let repair = matches!(cmd, Command::Pair { .. });
-                    self.due[i] = due_status(&case, self.ctx.today, &self.ctx.policy);
-                    self.cases[i] = case;
-                    if repair {
-                        self.index = SearchIndex::build(&self.cases);
+                    let summary = Summary::of(&case);
+                    self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
+                    // Only the pairing changes what search looks at (the leaders' names).
+                    let names_changed = matches!(cmd, Command::Pair { .. });
+                    self.summaries[i] = summary;
+                    if names_changed {
+                        self.index = SearchIndex::build(&self.summaries);
+                    }
+                    if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
+                        d.full = case;
                     }
                 }
                 Err(e) => {
@@ -740,11 +803,11 @@ impl App {
             }
         }
         if ok && cmds == [Command::Advance] {
-            let c = &self.cases[i];
+            let c = &self.summaries[i];
             self.say(i18n::tf(
                 self.lang,
                 "tui.msg.advanced",
-                &[&c.village, c.stage.label(self.lang)],
+                &[&c.village, c.stage().label(self.lang)],
             ));
         }
         if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
@@ -756,7 +819,11 @@ impl App {
 
     /// Help rows in force: (mode, key, description), narrowed by the help filter.
     pub fn help_rows(&self) -> Vec<(Mode, String, String)> {
-        let filter = self.help.as_ref().map(|h| h.filter.to_lowercase()).unwrap_or_default();
+        let filter = self
+            .help
+            .as_ref()
+            .map(|h| h.filter.to_lowercase())
+            .unwrap_or_default();
         let mut rows = Vec::new();
         for mode in Mode::ALL {
             for b in self.keymap.bindings(mode) {

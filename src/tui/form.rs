@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Adjustment, Case, Command, Post, ReplacementSource, Stage, Standard, Task, Visit,
-    VisitKind,
+    AdjustAction, AdjustReason, Adjustment, Case, Command, Post, ReplacementSource, Stage,
+    Standard, Task, Visit, VisitKind,
 };
 use crate::i18n::{self, Lang};
 use crate::interchange::dates;
@@ -77,14 +77,18 @@ impl Value {
     pub fn display(&self) -> &str {
         match self {
             Value::Text { text, .. } => text,
-            Value::Choice { options, index } => options.get(*index).map(|o| o.1.as_str()).unwrap_or(""),
+            Value::Choice { options, index } => {
+                options.get(*index).map(|o| o.1.as_str()).unwrap_or("")
+            }
         }
     }
 
     fn code(&self) -> &str {
         match self {
             Value::Text { text, .. } => text.trim(),
-            Value::Choice { options, index } => options.get(*index).map(|o| o.0.as_str()).unwrap_or(""),
+            Value::Choice { options, index } => {
+                options.get(*index).map(|o| o.0.as_str()).unwrap_or("")
+            }
         }
     }
 }
@@ -115,7 +119,13 @@ fn date_text(d: NaiveDate) -> String {
 }
 
 impl Form {
-    fn new(kind: FormKind, case: &Case, fields: Vec<Field>, focus: usize, moves_stage: bool) -> Form {
+    fn new(
+        kind: FormKind,
+        case: &Case,
+        fields: Vec<Field>,
+        focus: usize,
+        moves_stage: bool,
+    ) -> Form {
         let initial = fields.iter().map(|f| f.value.clone()).collect();
         Form {
             kind,
@@ -158,15 +168,29 @@ impl Form {
             Form::field(lang, "county_leader", Value::text(&p.county_leader)),
             Form::field(lang, "township_leader", Value::text(&p.township_leader)),
             Form::field(lang, "first_secretary", Value::text(&p.first_secretary)),
-            Form::field(lang, "first_secretary_unit", Value::text(&p.first_secretary_unit)),
+            Form::field(
+                lang,
+                "first_secretary_unit",
+                Value::text(&p.first_secretary_unit),
+            ),
             Form::field(lang, "assisting_unit", Value::text(&p.assisting_unit)),
-            Form::field(lang, "paired_on", Value::text(&date_text(p.paired_on.unwrap_or(today)))),
+            Form::field(
+                lang,
+                "paired_on",
+                Value::text(&date_text(p.paired_on.unwrap_or(today))),
+            ),
         ];
         let focus = fields
             .iter()
             .position(|f| f.value.display().trim().is_empty())
             .unwrap_or(0);
-        Form::new(FormKind::Pair, case, fields, focus, case.stage == Stage::Identified)
+        Form::new(
+            FormKind::Pair,
+            case,
+            fields,
+            focus,
+            case.stage == Stage::Identified,
+        )
     }
 
     /// A cadre adjustment, or the reason none was needed; from `paired` it also advances.
@@ -218,7 +242,13 @@ impl Form {
             Form::field(lang, "on", Value::text(&date_text(today))),
             Form::field(lang, "no_adjustment_reason", Value::text("")),
         ];
-        Form::new(FormKind::Adjust, case, fields, 1, case.stage == Stage::Paired)
+        Form::new(
+            FormKind::Adjust,
+            case,
+            fields,
+            1,
+            case.stage == Stage::Paired,
+        )
     }
 
     /// An acceptance attempt; the verdict is derived, never typed.
@@ -279,7 +309,11 @@ impl Form {
 
     /// `None` at the first stage: there is nothing earlier to go back to.
     pub fn reopen(case: &Case, lang: Lang) -> Option<Form> {
-        let earlier: Vec<Stage> = Stage::ALL.iter().copied().filter(|s| *s < case.stage).collect();
+        let earlier: Vec<Stage> = Stage::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s < case.stage)
+            .collect();
         if earlier.is_empty() {
             return None;
         }
@@ -309,7 +343,9 @@ impl Form {
     }
 
     pub fn visible_fields(&self) -> Vec<usize> {
-        (0..self.fields.len()).filter(|&i| self.visible(i)).collect()
+        (0..self.fields.len())
+            .filter(|&i| self.visible(i))
+            .collect()
     }
 
     fn get(&self, name: &str) -> &str {
@@ -376,7 +412,9 @@ impl Form {
     pub fn left(&mut self) {
         match &mut self.fields[self.focus].value {
             Value::Text { cursor, .. } => *cursor = cursor.saturating_sub(1),
-            Value::Choice { options, index } => *index = (*index + options.len() - 1) % options.len().max(1),
+            Value::Choice { options, index } => {
+                *index = (*index + options.len() - 1) % options.len().max(1)
+            }
         }
     }
 
@@ -394,7 +432,8 @@ impl Form {
             if s.is_empty() {
                 return Err(i18n::tf(lang, "r.empty", &[&i18n::field(lang, name)]));
             }
-            dates::parse(s).ok_or_else(|| i18n::tf(lang, "tui.bad_date", &[&i18n::field(lang, name), s]))
+            dates::parse(s)
+                .ok_or_else(|| i18n::tf(lang, "tui.bad_date", &[&i18n::field(lang, name), s]))
         };
         let number = |name: &str| -> Result<u32, String> {
             let s = self.get(name);
@@ -433,11 +472,15 @@ impl Form {
                     Command::Adjust(Adjustment {
                         name: text("name"),
                         post: Post::parse(self.get("post")).unwrap_or(Post::Secretary),
-                        reason: AdjustReason::parse(self.get("reason")).unwrap_or(AdjustReason::Other),
-                        action: AdjustAction::parse(self.get("action")).unwrap_or(AdjustAction::Removed),
+                        reason: AdjustReason::parse(self.get("reason"))
+                            .unwrap_or(AdjustReason::Other),
+                        action: AdjustAction::parse(self.get("action"))
+                            .unwrap_or(AdjustAction::Removed),
                         on: date("on")?,
                         replacement: opt("replacement"),
-                        replacement_source: ReplacementSource::parse(self.get("replacement_source")),
+                        replacement_source: ReplacementSource::parse(
+                            self.get("replacement_source"),
+                        ),
                     })
                 };
                 if self.moves_stage {
@@ -485,14 +528,19 @@ impl Form {
     /// The cursor's place in the focused text field, in cells from the field's start.
     pub fn cursor_cells(&self) -> Option<usize> {
         match &self.fields[self.focus].value {
-            Value::Text { text, cursor } => Some(text::width(&text.chars().take(*cursor).collect::<String>())),
+            Value::Text { text, cursor } => {
+                Some(text::width(&text.chars().take(*cursor).collect::<String>()))
+            }
             Value::Choice { .. } => None,
         }
     }
 }
 
 fn byte_at(s: &str, chars: usize) -> usize {
-    s.char_indices().nth(chars).map(|(b, _)| b).unwrap_or(s.len())
+    s.char_indices()
+        .nth(chars)
+        .map(|(b, _)| b)
+        .unwrap_or(s.len())
 }
 
 #[cfg(test)]
@@ -540,7 +588,10 @@ mod tests {
         let cmds = f.commands(Lang::Zh).unwrap();
         match &cmds[0] {
             Command::LogVisit(v) => {
-                assert_eq!((v.by.as_str(), v.kind, v.on), ("王建国", VisitKind::Visit, today));
+                assert_eq!(
+                    (v.by.as_str(), v.kind, v.on),
+                    ("王建国", VisitKind::Visit, today)
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -120,7 +120,11 @@ impl Key {
         match (chars.next(), chars.next()) {
             (Some(c), None) if c != '<' && !c.is_control() => return Ok(Key::plain(Code::Char(c))),
             (Some('<'), Some(_)) if s.ends_with('>') => {}
-            _ => return Err(format!("bad key \"{s}\" (write j, G, <C-s>, <S-Tab>, <Enter> …)")),
+            _ => {
+                return Err(format!(
+                    "bad key \"{s}\" (write j, G, <C-s>, <S-Tab>, <Enter> …)"
+                ))
+            }
         }
         let inner = &s[1..s.len() - 1];
         let mut key = Key::plain(Code::Esc);
@@ -290,18 +294,25 @@ fn parse_file(text: &str, file: &str) -> Result<Vec<(Mode, Binding)>, KeymapErro
         line,
         problem,
     };
-    let spanned: BTreeMap<String, Section> = toml::from_str(text).map_err(|e: toml::de::Error| {
-        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-        err(line, e.message().to_string())
-    })?;
+    let spanned: BTreeMap<String, Section> =
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            err(line, e.message().to_string())
+        })?;
     let mut out = Vec::new();
     for (name, section) in spanned {
         let mode = Mode::parse(&name).ok_or_else(|| {
-            let header = text.find(&format!("[{name}]")).map(|o| line_of(text, o)).unwrap_or(1);
+            let header = text
+                .find(&format!("[{name}]"))
+                .map(|o| line_of(text, o))
+                .unwrap_or(1);
             let modes: Vec<&str> = Mode::ALL.iter().map(|m| m.code()).collect();
             err(
                 header,
-                format!("unknown section [{name}] (expected one of {})", modes.join(", ")),
+                format!(
+                    "unknown section [{name}] (expected one of {})",
+                    modes.join(", ")
+                ),
             )
         })?;
         for row in section.keymap {
@@ -408,7 +419,8 @@ mod tests {
     #[test]
     fn keys_round_trip() {
         for s in [
-            "j", "G", "?", "/", "<C-s>", "<S-Tab>", "<Enter>", "<Esc>", "<A-x>", "<F1>", "<Space>", "<C-Left>",
+            "j", "G", "?", "/", "<C-s>", "<S-Tab>", "<Enter>", "<Esc>", "<A-x>", "<F1>", "<Space>",
+            "<C-Left>",
         ] {
             let k = Key::parse(s).unwrap();
             assert_eq!(k.to_string(), s, "{s}");
@@ -423,8 +435,14 @@ mod tests {
     fn user_file_overrides_single_keys_and_noop_unbinds() {
         let user = "[list]\nkeymap = [\n  { on = \"J\", run = \"down\" },\n  { on = \"q\", run = \"noop\" },\n]\n";
         let k = Keymap::with_overrides(user, "user.toml").unwrap();
-        assert_eq!(k.action(Mode::List, &Key::parse("J").unwrap()), Some(Action::Down));
-        assert_eq!(k.action(Mode::List, &Key::parse("j").unwrap()), Some(Action::Down));
+        assert_eq!(
+            k.action(Mode::List, &Key::parse("J").unwrap()),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            k.action(Mode::List, &Key::parse("j").unwrap()),
+            Some(Action::Down)
+        );
         assert_eq!(k.action(Mode::List, &Key::parse("q").unwrap()), None);
     }
 
@@ -439,7 +457,8 @@ mod tests {
         assert!(e.problem.contains("fly"));
         let e = Keymap::with_overrides("[lists]\nkeymap = []\n", "u.toml").unwrap_err();
         assert_eq!(e.line, 1);
-        let e = Keymap::with_overrides("[list]\nkeymap = [ { on = \"j\" ]\n", "u.toml").unwrap_err();
+        let e =
+            Keymap::with_overrides("[list]\nkeymap = [ { on = \"j\" ]\n", "u.toml").unwrap_err();
         assert_eq!(e.line, 2);
     }
 }

@@ -26,15 +26,26 @@ use crate::store::Store;
 
 /// Builds the app on an open store, as `zhengdun` does at start (no terminal involved):
 /// the entry point for tests and benchmarks.
-pub fn app_from_store(env: &Env, store: Store, keymap: keymap::Keymap, prefs: prefs::Prefs) -> Result<App, Failure> {
-    App::new(store, env.ctx.clone(), env.lang, keymap, prefs).map_err(|e| Failure::store(e, env.lang))
+pub fn app_from_store(
+    env: &Env,
+    store: Store,
+    keymap: keymap::Keymap,
+    prefs: prefs::Prefs,
+) -> Result<App, Failure> {
+    App::new(store, env.ctx.clone(), env.lang, keymap, prefs)
+        .map_err(|e| Failure::store(e, env.lang))
 }
 
 /// `zhengdun` without a subcommand: everything that can fail before the screen is taken
 /// over (keymap, database lock) fails here, on a normal terminal, with one line.
 pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
-    let keys = keymap::Keymap::load(keymap)
-        .map_err(|e| Failure::input(crate::i18n::tf(env.lang, "tui.keymap_error", &[&e.to_string()])))?;
+    let keys = keymap::Keymap::load(keymap).map_err(|e| {
+        Failure::input(crate::i18n::tf(
+            env.lang,
+            "tui.keymap_error",
+            &[&e.to_string()],
+        ))
+    })?;
     let store = env.open()?;
     let (prefs, problem) = prefs::Prefs::load(prefs::Prefs::path_for(&env.db_dir));
     let mut app = app_from_store(env, store, keys, prefs)?;

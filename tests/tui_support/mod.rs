@@ -20,7 +20,13 @@ pub fn today() -> NaiveDate {
     d("2017-09-15")
 }
 
-fn pairing(leader: &str, township_leader: &str, secretary: &str, unit: &str, on: &str) -> Option<Pairing> {
+fn pairing(
+    leader: &str,
+    township_leader: &str,
+    secretary: &str,
+    unit: &str,
+    on: &str,
+) -> Option<Pairing> {
     Some(Pairing {
         county_leader: leader.into(),
         township_leader: township_leader.into(),
@@ -31,7 +37,14 @@ fn pairing(leader: &str, township_leader: &str, secretary: &str, unit: &str, on:
     })
 }
 
-fn case(id: &str, county: &str, township: &str, village: &str, identified: &str, stage: Stage) -> Case {
+fn case(
+    id: &str,
+    county: &str,
+    township: &str,
+    village: &str,
+    identified: &str,
+    stage: Stage,
+) -> Case {
     Case {
         id: id.into(),
         year: 2017,
@@ -57,7 +70,14 @@ fn case(id: &str, county: &str, township: &str, village: &str, identified: &str,
 
 /// Six cases: overdue and not, at every stage, two counties, one leader with three.
 pub fn cases() -> Vec<Case> {
-    let mut a = case("2017-YG-003", "阳谷县", "阿城镇", "前进村", "2017-03-10", Stage::Paired);
+    let mut a = case(
+        "2017-YG-003",
+        "阳谷县",
+        "阿城镇",
+        "前进村",
+        "2017-03-10",
+        Stage::Paired,
+    );
     a.pairing = pairing("王建国", "李明", "张伟", "县财政局", "2017-03-25");
     a.visits.push(Visit {
         on: d("2017-06-02"),
@@ -105,7 +125,14 @@ pub fn cases() -> Vec<Case> {
         "2017-08-30",
         Stage::Identified,
     );
-    let mut e = case("2017-SX-004", "莘县", "古城镇", "后屯村", "2017-03-05", Stage::Paired);
+    let mut e = case(
+        "2017-SX-004",
+        "莘县",
+        "古城镇",
+        "后屯村",
+        "2017-03-05",
+        Stage::Paired,
+    );
     e.pairing = pairing("王建国", "陈刚", "马丽", "县教育局", "2017-07-01");
     let mut f = case(
         "2017-DE-009",

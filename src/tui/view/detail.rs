@@ -16,9 +16,9 @@ use crate::tui::keymap::Mode;
 
 pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     let lang = app.lang;
-    let case = &app.cases[d.case];
+    let case = &d.full;
     let w = area.width;
-    let (due, overdue) = due_text(case, &app.due[d.case], app.ctx.today, lang);
+    let (due, overdue) = due_text(case.stage, &app.due[d.case], app.ctx.today, lang);
     let head = format!(
         "{}  {} {} {}  [{}]  ",
         case.id,
@@ -52,7 +52,13 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     }
     let cur = Tab::ALL.iter().position(|t| *t == d.tab).unwrap_or(0);
     let mut first = 0;
-    let fits = |from: usize| tabs[from..=cur].iter().map(|t| text::width(&t.0) + 1).sum::<usize>() <= w as usize;
+    let fits = |from: usize| {
+        tabs[from..=cur]
+            .iter()
+            .map(|t| text::width(&t.0) + 1)
+            .sum::<usize>()
+            <= w as usize
+    };
     while first < cur && !fits(first) {
         first += 1;
     }
@@ -103,9 +109,19 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
 }
 
 /// `label  value`, the value wrapped under itself.
-fn pair_lines(out: &mut Vec<Line<'static>>, label: &str, value: &str, label_w: usize, width: usize) {
+fn pair_lines(
+    out: &mut Vec<Line<'static>>,
+    label: &str,
+    value: &str,
+    label_w: usize,
+    width: usize,
+) {
     let value_w = width.saturating_sub(label_w + 1).max(4);
-    let value = if value.trim().is_empty() { "—" } else { value };
+    let value = if value.trim().is_empty() {
+        "—"
+    } else {
+        value
+    };
     for (n, part) in text::wrap(value, value_w).into_iter().enumerate() {
         let l = if n == 0 {
             text::pad(label, label_w)
@@ -172,7 +188,13 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     &case.visits.len().to_string(),
                 ],
             );
-            pair_lines(&mut out, i18n::t(lang, "tui.tab.tasks"), &tasks, label_w, width);
+            pair_lines(
+                &mut out,
+                i18n::t(lang, "tui.tab.tasks"),
+                &tasks,
+                label_w,
+                width,
+            );
         }
         Tab::Pairing => match &case.pairing {
             None => none(&mut out, lang),
@@ -183,7 +205,10 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     ("first_secretary", p.first_secretary.clone()),
                     ("first_secretary_unit", p.first_secretary_unit.clone()),
                     ("assisting_unit", p.assisting_unit.clone()),
-                    ("paired_on", p.paired_on.map(|d| d.to_string()).unwrap_or_default()),
+                    (
+                        "paired_on",
+                        p.paired_on.map(|d| d.to_string()).unwrap_or_default(),
+                    ),
                 ] {
                     pair_lines(&mut out, &f(name), &v, label_w, width);
                 }
@@ -200,12 +225,18 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                         i18n::tf(lang, "tui.task_overdue", &[&t.due.to_string()]),
                         overdue_style(),
                     ),
-                    None => (i18n::tf(lang, "tui.task_due", &[&t.due.to_string()]), Style::new()),
+                    None => (
+                        i18n::tf(lang, "tui.task_due", &[&t.due.to_string()]),
+                        Style::new(),
+                    ),
                 };
                 let head = format!("{}. {}  ", n + 1, text::clean(&t.responsible));
                 let hw = text::width(&head).min(width);
                 out.push(Line::from(vec![
-                    Span::styled(text::truncate(&head, hw), Style::new().add_modifier(Modifier::BOLD)),
+                    Span::styled(
+                        text::truncate(&head, hw),
+                        Style::new().add_modifier(Modifier::BOLD),
+                    ),
                     Span::styled(text::truncate(&state, width - hw), style),
                 ]));
                 wrapped(&mut out, &t.measure, 3, width, Style::new());
@@ -244,7 +275,13 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             visits.sort_by_key(|v| std::cmp::Reverse(v.on));
             for v in visits {
                 let head = format!("{}  {}  {}", v.on, v.kind.label(lang), v.by);
-                wrapped(&mut out, &head, 0, width, Style::new().add_modifier(Modifier::BOLD));
+                wrapped(
+                    &mut out,
+                    &head,
+                    0,
+                    width,
+                    Style::new().add_modifier(Modifier::BOLD),
+                );
                 wrapped(&mut out, &v.findings, 2, width, Style::new());
             }
         }
@@ -264,11 +301,23 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     a.poll_n,
                     a.verdict.label(lang)
                 );
-                wrapped(&mut out, &head, 0, width, Style::new().add_modifier(Modifier::BOLD));
+                wrapped(
+                    &mut out,
+                    &head,
+                    0,
+                    width,
+                    Style::new().add_modifier(Modifier::BOLD),
+                );
                 for (s, ok) in Standard::ALL.iter().zip(a.standards.iter()) {
                     let mark = if *ok { "✓" } else { "✗" };
                     let style = if *ok { Style::new() } else { overdue_style() };
-                    wrapped(&mut out, &format!("{mark} {}", s.label(lang)), 2, width, style);
+                    wrapped(
+                        &mut out,
+                        &format!("{mark} {}", s.label(lang)),
+                        2,
+                        width,
+                        style,
+                    );
                 }
             }
         }
@@ -278,7 +327,8 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             }
             for e in d.history.iter().rev() {
                 let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
-                let kind = i18n::t(lang, &format!("tui.change.{}", e.change.kind.code())).to_string();
+                let kind =
+                    i18n::t(lang, &format!("tui.change.{}", e.change.kind.code())).to_string();
                 let mut head = format!("{at}  {}  {kind}", e.actor);
                 if e.change.from != e.change.to {
                     head.push_str(&format!(
@@ -287,7 +337,13 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                         e.change.to.label(lang)
                     ));
                 }
-                wrapped(&mut out, &head, 0, width, Style::new().add_modifier(Modifier::BOLD));
+                wrapped(
+                    &mut out,
+                    &head,
+                    0,
+                    width,
+                    Style::new().add_modifier(Modifier::BOLD),
+                );
                 if !e.change.detail.is_empty() {
                     wrapped(&mut out, &e.change.detail, 2, width, dim());
                 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 use super::{bar, dim, hints_or_message, overdue_style, put, title_style};
-use crate::domain::{Case, DueStatus, Stage};
+use crate::domain::{DueStatus, Stage};
 use crate::i18n::{self, Lang};
 use crate::ledger::Sort;
 use crate::text;
@@ -41,12 +41,20 @@ const COLS: [(Col, usize, usize); 8] = [
     (Col::LastVisit, 5, 8),
 ];
 const DROP_ORDER: [Col; 4] = [Col::LastVisit, Col::County, Col::Leader, Col::Stage];
-const GROW_ORDER: [Col; 5] = [Col::Village, Col::Township, Col::County, Col::Leader, Col::LastVisit];
+const GROW_ORDER: [Col; 5] = [
+    Col::Village,
+    Col::Township,
+    Col::County,
+    Col::Leader,
+    Col::LastVisit,
+];
 
 /// The columns that fit in `width` cells, with their widths (one space between columns).
 fn layout(width: usize) -> Vec<(Col, usize)> {
     let mut cols: Vec<(Col, usize, usize)> = COLS.to_vec();
-    let total = |c: &[(Col, usize, usize)]| c.iter().map(|x| x.1).sum::<usize>() + c.len().saturating_sub(1);
+    let total = |c: &[(Col, usize, usize)]| {
+        c.iter().map(|x| x.1).sum::<usize>() + c.len().saturating_sub(1)
+    };
     for drop in DROP_ORDER {
         if total(&cols) <= width {
             break;
@@ -95,8 +103,8 @@ pub fn short_date(d: NaiveDate, today: NaiveDate) -> String {
 }
 
 /// "due date, days left or overdue", and whether it is overdue.
-pub fn due_text(case: &Case, due: &DueStatus, today: NaiveDate, lang: Lang) -> (String, bool) {
-    if case.stage == Stage::Accepted {
+pub fn due_text(stage: Stage, due: &DueStatus, today: NaiveDate, lang: Lang) -> (String, bool) {
+    if stage == Stage::Accepted {
         return (i18n::t(lang, "tui.closed").to_string(), false);
     }
     let Some(next) = due.next_due else {
@@ -105,7 +113,10 @@ pub fn due_text(case: &Case, due: &DueStatus, today: NaiveDate, lang: Lang) -> (
     let date = short_date(next, today);
     if due.overdue() {
         let n = due.days_overdue.to_string();
-        return (format!("{date} {}", i18n::tf(lang, "tui.days_overdue", &[&n])), true);
+        return (
+            format!("{date} {}", i18n::tf(lang, "tui.days_overdue", &[&n])),
+            true,
+        );
     }
     let left = (next - today).num_days();
     let rel = if left == 0 {
@@ -129,7 +140,11 @@ pub fn sort_label(sort: Sort, lang: Lang) -> &'static str {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let lang = app.lang;
     let w = area.width;
-    let title = i18n::tf(lang, "tui.title", &[&app.ctx.today.to_string(), &app.ctx.actor]);
+    let title = i18n::tf(
+        lang,
+        "tui.title",
+        &[&app.ctx.today.to_string(), &app.ctx.actor],
+    );
     put(frame, area, 0, bar(&title, w, title_style()));
 
     let cols = layout(w as usize);
@@ -191,17 +206,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Action::Help,
             Action::Quit,
         ];
-        put(frame, area, bottom, hints_or_message(app, Mode::List, &KEYS, w));
+        put(
+            frame,
+            area,
+            bottom,
+            hints_or_message(app, Mode::List, &KEYS, w),
+        );
     }
 }
 
 fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'static> {
-    let case = &app.cases[i];
+    let case = &app.summaries[i];
     let due = &app.due[i];
     let lang = app.lang;
     let base = if selected {
         Style::new().bg(Color::Blue).fg(Color::White)
-    } else if case.stage == Stage::Accepted {
+    } else if case.stage() == Stage::Accepted {
         dim()
     } else {
         Style::new()
@@ -216,15 +236,22 @@ fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'stat
             Col::County => (case.county.clone(), base),
             Col::Township => (case.township.clone(), base),
             Col::Village => (case.village.clone(), base),
-            Col::Stage => (case.stage.label(lang).to_string(), base),
-            Col::Leader => (case.county_leader().to_string(), base),
+            Col::Stage => (case.stage().label(lang).to_string(), base),
+            Col::Leader => (case.county_leader.clone(), base),
             Col::Due => {
-                let (s, overdue) = due_text(case, due, app.ctx.today, lang);
-                (s, if overdue { base.patch(overdue_style()) } else { base })
+                let (s, overdue) = due_text(case.stage(), due, app.ctx.today, lang);
+                (
+                    s,
+                    if overdue {
+                        base.patch(overdue_style())
+                    } else {
+                        base
+                    },
+                )
             }
             Col::LastVisit => (
-                case.last_visit()
-                    .map(|v| short_date(v.on, app.ctx.today))
+                case.last_visit
+                    .map(|v| short_date(v, app.ctx.today))
                     .unwrap_or_else(|| "—".into()),
                 base,
             ),
@@ -241,7 +268,7 @@ fn status_bar(app: &App, w: u16) -> Line<'static> {
         "tui.counts",
         &[
             &app.rows.len().to_string(),
-            &app.cases.len().to_string(),
+            &app.summaries.len().to_string(),
             &app.rows_overdue.to_string(),
         ],
     )];
@@ -265,14 +292,22 @@ fn status_bar(app: &App, w: u16) -> Line<'static> {
         active.push(format!("/{}", app.query));
     }
     if !active.is_empty() {
-        parts.push(format!("{}{}", i18n::t(lang, "tui.filters"), active.join(" · ")));
+        parts.push(format!(
+            "{}{}",
+            i18n::t(lang, "tui.filters"),
+            active.join(" · ")
+        ));
     }
     parts.push(format!(
         "{}{}",
         i18n::t(lang, "tui.sort"),
         sort_label(app.prefs.sort, lang)
     ));
-    bar(&parts.join(" │ "), w, Style::new().bg(Color::DarkGray).fg(Color::White))
+    bar(
+        &parts.join(" │ "),
+        w,
+        Style::new().bg(Color::DarkGray).fg(Color::White),
+    )
 }
 
 #[cfg(test)]

@@ -73,7 +73,12 @@ pub(crate) fn bar(s: &str, width: u16, style: Style) -> Line<'static> {
 
 /// The bottom line: the message if there is one, else the main keys of `mode`, generated
 /// from the bindings in force.
-pub(crate) fn hints_or_message(app: &App, mode: Mode, actions: &[Action], width: u16) -> Line<'static> {
+pub(crate) fn hints_or_message(
+    app: &App,
+    mode: Mode,
+    actions: &[Action],
+    width: u16,
+) -> Line<'static> {
     if let Some(m) = &app.message {
         let style = if m.error {
             overdue_style()
@@ -100,7 +105,10 @@ pub(crate) fn hints(app: &App, mode: Mode, actions: &[Action], width: u16) -> Li
             break;
         }
         used += w;
-        spans.push(Span::styled(text::clean(&key), Style::new().fg(Color::Yellow)));
+        spans.push(Span::styled(
+            text::clean(&key),
+            Style::new().fg(Color::Yellow),
+        ));
         spans.push(Span::raw(format!(" {}  ", text::clean(&label))));
     }
     Line::from(spans)
@@ -110,5 +118,10 @@ pub(crate) fn hints(app: &App, mode: Mode, actions: &[Action], width: u16) -> Li
 pub(crate) fn centred(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }

@@ -65,10 +65,14 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
         .min(inner_w * 2 / 5);
     // one cell for the focus marker, one between label and value
     let value_w = inner_w.saturating_sub(label_w + 2);
-    let error_lines = f.error.as_deref().map(|e| text::wrap(e, inner_w)).unwrap_or_default();
+    let error_lines = f
+        .error
+        .as_deref()
+        .map(|e| text::wrap(e, inner_w))
+        .unwrap_or_default();
     let want = vis.len() + 2 + error_lines.len() + 2;
     let height = (want as u16).min(area.height);
-    let case = app.cases.iter().find(|c| c.id == f.case_id);
+    let case = app.summary(&f.case_id);
     let title = format!(
         "{} · {} {}",
         i18n::t(lang, f.kind.title_key()),
@@ -78,7 +82,9 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
     let r = centred(area, width, height);
     let inner = frame_box(frame, r, &title);
     // Rows for fields: whatever is left after the error lines and the hint line.
-    let field_rows = (inner.height as usize).saturating_sub(error_lines.len() + 1).max(1);
+    let field_rows = (inner.height as usize)
+        .saturating_sub(error_lines.len() + 1)
+        .max(1);
     let focus_pos = vis.iter().position(|&i| i == f.focus).unwrap_or(0);
     let first = (focus_pos + 1).saturating_sub(field_rows);
     let mut y = 0u16;
@@ -95,7 +101,10 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
                 let (s, c) = window(t, *cursor, value_w);
                 (text::pad(&s, value_w), Some(c))
             }
-            Value::Choice { .. } => (text::pad(&format!("‹ {} ›", field.value.display()), value_w), None),
+            Value::Choice { .. } => (
+                text::pad(&format!("‹ {} ›", field.value.display()), value_w),
+                None,
+            ),
         };
         let value_style = if focused {
             Style::new().bg(Color::DarkGray).fg(Color::White)
@@ -126,7 +135,12 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
         if y + 1 >= inner.height {
             break;
         }
-        put(frame, inner, y, Line::from(Span::styled(e.clone(), overdue_style())));
+        put(
+            frame,
+            inner,
+            y,
+            Line::from(Span::styled(e.clone(), overdue_style())),
+        );
         y += 1;
     }
     const KEYS: [Action; 5] = [
@@ -160,19 +174,33 @@ pub fn confirm(app: &App, c: &Confirm, frame: &mut Frame, area: Rect) {
             frame,
             inner,
             inner.height - 1,
-            hints(app, Mode::Confirm, &[Action::Confirm, Action::Cancel], inner.width),
+            hints(
+                app,
+                Mode::Confirm,
+                &[Action::Confirm, Action::Cancel],
+                inner.width,
+            ),
         );
     }
 }
 
 pub fn picker(app: &App, p: &Picker, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).clamp(20, 40);
-    let height = (p.options.len() as u16 + 2).min(area.height.saturating_sub(2)).max(3);
+    let height = (p.options.len() as u16 + 2)
+        .min(area.height.saturating_sub(2))
+        .max(3);
     let r = centred(area, width, height);
     let inner = frame_box(frame, r, i18n::t(app.lang, "tui.pick_area"));
     let rows = inner.height as usize;
     let first = (p.selected + 1).saturating_sub(rows);
-    for (y, (n, (county, township))) in p.options.iter().enumerate().skip(first).take(rows).enumerate() {
+    for (y, (n, (county, township))) in p
+        .options
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .enumerate()
+    {
         let label = match (county, township) {
             (None, _) => i18n::t(app.lang, "tui.all").to_string(),
             (Some(c), None) => c.clone(),
@@ -220,7 +248,10 @@ pub fn help(app: &App, h: &Help, frame: &mut Frame, area: Rect) {
         let key_w = 12.min(inner.width as usize / 3);
         let desc_w = (inner.width as usize).saturating_sub(key_w + 2);
         lines.push(Line::from(vec![
-            Span::styled(format!("  {}", text::pad(&key, key_w)), Style::new().fg(Color::Yellow)),
+            Span::styled(
+                format!("  {}", text::pad(&key, key_w)),
+                Style::new().fg(Color::Yellow),
+            ),
             Span::raw(text::truncate(&desc, desc_w)),
         ]));
     }
