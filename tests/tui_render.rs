@@ -150,3 +150,36 @@ fn hostile_data_is_neutralised() {
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("红字") && s.contains("攻击"), "{s}");
 }
+
+/// Overdue due dates are red; others are not.
+#[test]
+fn overdue_is_red() {
+    use ratatui::style::Color;
+    let (_d, mut app) = app();
+    let b = draw(&mut app, 80, 24);
+    let buf = b.buffer();
+    let text = screen(&mut app, 80, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    let colour_of = |row: usize, needle: &str| {
+        let before = &lines[row][..lines[row].find(needle).unwrap()];
+        let x = zhengdun::text::width(before) as u16;
+        buf[(x, row as u16)].fg
+    };
+    let overdue_row = lines.iter().position(|l| l.contains("逾期157天")).unwrap();
+    assert_eq!(colour_of(overdue_row, "逾期"), Color::Red);
+    let ok_row = lines.iter().position(|l| l.contains("剩14天")).unwrap();
+    assert_ne!(colour_of(ok_row, "剩"), Color::Red);
+}
+
+/// After a resize the selected row is still on screen.
+#[test]
+fn the_selection_stays_visible_when_the_terminal_shrinks() {
+    let (_d, mut app) = app();
+    press(&mut app, "G");
+    let last = app.summaries[*app.rows.last().unwrap()].id.clone();
+    assert!(screen(&mut app, 80, 24).contains(&last));
+    assert!(screen(&mut app, 60, 7).contains(&last));
+    press(&mut app, "g");
+    let first = app.summaries[app.rows[0]].id.clone();
+    assert!(screen(&mut app, 60, 7).contains(&first));
+}

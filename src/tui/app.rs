@@ -420,6 +420,11 @@ impl App {
     }
 
     fn update_detail(&mut self, action: Action) {
+        let max = self
+            .detail
+            .as_ref()
+            .map(|d| super::view::detail::max_scroll(self, d))
+            .unwrap_or(0);
         let Some(d) = self.detail.as_mut() else {
             return;
         };
@@ -432,9 +437,9 @@ impl App {
                 d.tab = d.tab.step(-1);
                 d.scroll = 0;
             }
-            Action::Down => d.scroll += 1,
+            Action::Down => d.scroll = (d.scroll + 1).min(max),
             Action::Up => d.scroll = d.scroll.saturating_sub(1),
-            Action::PageDown => d.scroll += 10,
+            Action::PageDown => d.scroll = (d.scroll + 10).min(max),
             Action::PageUp => d.scroll = d.scroll.saturating_sub(10),
             Action::Back => {
                 self.detail = None;

@@ -34,7 +34,14 @@ pub fn handle_event(app: &mut App, ev: Event) -> bool {
 }
 
 pub fn run(app: &mut App) -> io::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // raw mode may already be on when the alternate screen failed
+            ratatui::restore();
+            return Err(e);
+        }
+    };
     let result = event_loop(app, &mut terminal);
     ratatui::restore();
     result

@@ -152,6 +152,15 @@ fn none(out: &mut Vec<Line<'static>>, lang: Lang) {
     )));
 }
 
+/// How far the detail can scroll at the app's size: its lines less the rows that show.
+pub fn max_scroll(app: &App, d: &Detail) -> usize {
+    let (w, h) = app.size;
+    let body_h = (h as usize).saturating_sub(3);
+    content(app, d, &d.full, w as usize)
+        .len()
+        .saturating_sub(body_h)
+}
+
 fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static>> {
     let lang = app.lang;
     let f = |name: &str| i18n::field(lang, name);

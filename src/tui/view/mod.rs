@@ -3,7 +3,7 @@
 //! cells and no control character reaches the terminal; ratatui's own wrapping is never
 //! used on user text.
 
-mod detail;
+pub(crate) mod detail;
 mod list;
 mod popup;
 

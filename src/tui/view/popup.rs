@@ -226,13 +226,38 @@ pub fn help(app: &App, h: &Help, frame: &mut Frame, area: Rect) {
         return;
     }
     let prompt = format!("{}{}", i18n::t(app.lang, "tui.help_filter"), h.filter);
-    let shown = text::truncate(&prompt, inner.width.saturating_sub(1) as usize);
-    put(
-        frame,
-        inner,
-        0,
-        Line::from(Span::styled(shown.clone(), Style::new().fg(Color::Yellow))),
-    );
+    // "(Esc 返回)" on the right, so the way out is on screen
+    let close = app.keymap.hint(Mode::Help, Action::Back);
+    let close = if close.is_empty() {
+        String::new()
+    } else {
+        format!("({close} {})", i18n::t(app.lang, "tui.short.back"))
+    };
+    let close_w = text::width(&close);
+    let shown = if close_w + 2 < inner.width as usize / 2 {
+        let pad = inner.width as usize - close_w;
+        let left = text::pad(&text::truncate(&prompt, pad - 1), pad);
+        let shown = text::truncate(&prompt, pad - 1);
+        put(
+            frame,
+            inner,
+            0,
+            Line::from(vec![
+                Span::styled(left, Style::new().fg(Color::Yellow)),
+                Span::styled(close, dim()),
+            ]),
+        );
+        shown
+    } else {
+        let shown = text::truncate(&prompt, inner.width.saturating_sub(1) as usize);
+        put(
+            frame,
+            inner,
+            0,
+            Line::from(Span::styled(shown.clone(), Style::new().fg(Color::Yellow))),
+        );
+        shown
+    };
     frame.set_cursor_position(Position::new(inner.x + text::width(&shown) as u16, inner.y));
     let mut lines: Vec<Line> = Vec::new();
     let mut last_mode = None;
