@@ -31,8 +31,8 @@ enum Col {
 /// (column, base width, most it grows to). Dropped from the end of `DROP_ORDER` first
 /// when the terminal is narrow.
 const COLS: [(Col, usize, usize); 8] = [
-    (Col::Id, 11, 14),
-    (Col::County, 6, 12),
+    (Col::Id, 12, 14),
+    (Col::County, 8, 12),
     (Col::Township, 8, 14),
     (Col::Village, 8, 20),
     (Col::Stage, 8, 8),
