@@ -341,6 +341,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "already at the first stage; nothing to reopen to",
     ),
     ("tui.msg.saved", "已保存：{0}（{1}）", "saved: {0} ({1})"),
+    ("tui.msg.now_at", "，已进入“{0}”", "; now at {0}"),
     ("tui.msg.advanced", "{0} 已进入“{1}”", "{0} is now at {1}"),
     ("tui.mode.list", "台账列表", "Ledger list"),
     ("tui.mode.detail", "村台账详情", "Case detail"),

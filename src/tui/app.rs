@@ -763,9 +763,22 @@ impl App {
         };
         let id = form.case_id.clone();
         let title = self.t(form.kind.title_key());
+        let before = self.summary(&id).map(|s| s.stage());
         if self.execute(&id, &cmds) {
             self.form = None;
-            self.say(i18n::tf(self.lang, "tui.msg.saved", &[&title, &id]));
+            let mut msg = i18n::tf(self.lang, "tui.msg.saved", &[&title, &id]);
+            if let Some(now) = self
+                .summary(&id)
+                .map(|s| s.stage())
+                .filter(|s| Some(*s) != before)
+            {
+                msg.push_str(&i18n::tf(
+                    self.lang,
+                    "tui.msg.now_at",
+                    &[now.label(self.lang)],
+                ));
+            }
+            self.say(msg);
         }
     }
 
