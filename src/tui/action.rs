@@ -1,0 +1,121 @@
+//! The one contract between the keymap, the help overlay and the app state: every thing a
+//! key can ask for is an [`Action`], named in `keymaps/*.toml` by its snake_case code.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{self, Lang};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Unbinds a key in a user keymap.
+    Noop,
+    Quit,
+    Help,
+    Back,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
+    Open,
+    Search,
+    ToggleOverdue,
+    ToggleMine,
+    CycleStage,
+    PickArea,
+    CycleSort,
+    ClearFilters,
+    Advance,
+    Visit,
+    AddTask,
+    FinishTask,
+    Reopen,
+    Pair,
+    NextTab,
+    PrevTab,
+    Submit,
+    NextField,
+    PrevField,
+    Left,
+    Right,
+    DeleteBack,
+    DeleteForward,
+    Confirm,
+    Cancel,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::Noop,
+        Action::Quit,
+        Action::Help,
+        Action::Back,
+        Action::Down,
+        Action::Up,
+        Action::PageDown,
+        Action::PageUp,
+        Action::Top,
+        Action::Bottom,
+        Action::Open,
+        Action::Search,
+        Action::ToggleOverdue,
+        Action::ToggleMine,
+        Action::CycleStage,
+        Action::PickArea,
+        Action::CycleSort,
+        Action::ClearFilters,
+        Action::Advance,
+        Action::Visit,
+        Action::AddTask,
+        Action::FinishTask,
+        Action::Reopen,
+        Action::Pair,
+        Action::NextTab,
+        Action::PrevTab,
+        Action::Submit,
+        Action::NextField,
+        Action::PrevField,
+        Action::Left,
+        Action::Right,
+        Action::DeleteBack,
+        Action::DeleteForward,
+        Action::Confirm,
+        Action::Cancel,
+    ];
+
+    /// The code used in keymap files (`run = "…"`).
+    pub fn code(self) -> String {
+        // A unit variant always serialises to a plain JSON string.
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    pub fn parse(code: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.code() == code)
+    }
+
+    /// What the action does, in the interface language: the help overlay's text.
+    pub fn description(self, lang: Lang) -> String {
+        i18n::t(lang, &format!("tui.action.{}", self.code())).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_code_and_a_description_in_both_languages() {
+        for a in Action::ALL {
+            assert_eq!(Action::parse(&a.code()), Some(*a));
+            for lang in [Lang::Zh, Lang::En] {
+                let d = a.description(lang);
+                assert!(!d.starts_with("tui.action."), "{a:?} has no description");
+            }
+        }
+    }
+}

@@ -1,0 +1,859 @@
+//! The app state and the one place it changes: keys become [`Action`]s through the keymap,
+//! and [`App::update`] turns actions into state changes and, for forms, into domain commands
+//! run through `Store::execute` — the same path as the command line.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::domain::{self, due_status_of, Case, Command, DueStatus, Stage, Summary};
+use crate::i18n::{self, Lang};
+use crate::ledger::{self, Filter};
+use crate::search::SearchIndex;
+use crate::store::{Ctx, Event, Store, StoreError};
+
+use super::action::Action;
+use super::form::{Form, FormKind};
+use super::keymap::{Key, Keymap, Mode};
+use super::prefs::Prefs;
+
+/// The tabs of the case detail, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Pairing,
+    Tasks,
+    Adjustments,
+    Visits,
+    Acceptance,
+    History,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 7] = [
+        Tab::Overview,
+        Tab::Pairing,
+        Tab::Tasks,
+        Tab::Adjustments,
+        Tab::Visits,
+        Tab::Acceptance,
+        Tab::History,
+    ];
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Tab::Overview => "tui.tab.overview",
+            Tab::Pairing => "tui.tab.pairing",
+            Tab::Tasks => "tui.tab.tasks",
+            Tab::Adjustments => "tui.tab.adjustments",
+            Tab::Visits => "tui.tab.visits",
+            Tab::Acceptance => "tui.tab.acceptance",
+            Tab::History => "tui.tab.history",
+        }
+    }
+
+    fn step(self, by: isize) -> Tab {
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
+        let n = Tab::ALL.len() as isize;
+        Tab::ALL[((i + by).rem_euclid(n)) as usize]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Detail {
+    /// Index into `App::summaries`.
+    pub case: usize,
+    /// The whole case, read when the detail opened and replaced after each change.
+    pub full: Case,
+    pub tab: Tab,
+    pub scroll: usize,
+    pub history: Vec<Event>,
+}
+
+/// What a confirmation leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// Run the open form's commands.
+    SubmitForm,
+    /// Close the open form, dropping what was typed.
+    DiscardForm,
+    /// Move the case to its next stage (its guard already holds).
+    Advance(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub message: String,
+    pub pending: Pending,
+}
+
+/// One choice of the county / township picker: `(county, township)`, `None` = all.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub options: Vec<(Option<String>, Option<String>)>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Help {
+    pub filter: String,
+    pub scroll: usize,
+}
+
+/// A line for the status bar: information, or an error in red.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub store: Store,
+    pub ctx: Ctx,
+    pub lang: Lang,
+    pub keymap: Keymap,
+    /// One small summary per case: what the list, filters and search read. Whole cases
+    /// are read one at a time, when a case is opened or acted on.
+    pub summaries: Vec<Summary>,
+    pub due: Vec<DueStatus>,
+    index: SearchIndex,
+    by_id: HashMap<String, usize>,
+    pub prefs: Prefs,
+    pub query: String,
+    pub searching: bool,
+    /// The cases shown, as indices into `summaries`, in display order.
+    pub rows: Vec<usize>,
+    /// How many of `rows` are overdue (kept with `rows`, so a frame does not count).
+    pub rows_overdue: usize,
+    pub selected: usize,
+    pub offset: usize,
+    pub detail: Option<Detail>,
+    pub form: Option<Form>,
+    pub confirm: Option<Confirm>,
+    pub picker: Option<Picker>,
+    pub help: Option<Help>,
+    pub message: Option<Message>,
+    pub quit: bool,
+    /// Terminal size in cells, for paging and keeping the selection in view.
+    pub size: (u16, u16),
+}
+
+impl App {
+    /// Reads every case's summary from the store and builds the search index.
+    pub fn new(
+        store: Store,
+        ctx: Ctx,
+        lang: Lang,
+        keymap: Keymap,
+        prefs: Prefs,
+    ) -> Result<App, StoreError> {
+        let summaries = store.summaries()?;
+        let due = ledger::statuses(&summaries, ctx.today, &ctx.policy);
+        let index = SearchIndex::build(&summaries);
+        let by_id = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let mut app = App {
+            store,
+            ctx,
+            lang,
+            keymap,
+            summaries,
+            due,
+            index,
+            by_id,
+            prefs,
+            query: String::new(),
+            searching: false,
+            rows: Vec::new(),
+            rows_overdue: 0,
+            selected: 0,
+            offset: 0,
+            detail: None,
+            form: None,
+            confirm: None,
+            picker: None,
+            help: None,
+            message: None,
+            quit: false,
+            size: (80, 24),
+        };
+        app.refresh_rows();
+        Ok(app)
+    }
+
+    /// The mode whose keymap section is in force.
+    pub fn mode(&self) -> Mode {
+        if self.help.is_some() {
+            Mode::Help
+        } else if self.confirm.is_some() {
+            Mode::Confirm
+        } else if self.picker.is_some() {
+            Mode::Picker
+        } else if self.form.is_some() {
+            Mode::Form
+        } else if self.searching {
+            Mode::Search
+        } else if self.detail.is_some() {
+            Mode::Detail
+        } else {
+            Mode::List
+        }
+    }
+
+    fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key).to_string()
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    fn warn(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    /// The filter in force, with "mine" as the `--as` name.
+    pub fn filter(&self) -> Filter {
+        let mut f = self.prefs.filter.clone();
+        f.leader = self.prefs.mine.then(|| self.ctx.actor.clone());
+        f
+    }
+
+    /// Recomputes the shown rows after a change of filter, sort, query or data, keeping the
+    /// selected case selected when it is still shown.
+    pub fn refresh_rows(&mut self) {
+        let keep = self.rows.get(self.selected).copied();
+        let filter = self.filter();
+        self.rows = if self.query.trim().is_empty() {
+            ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
+        } else {
+            self.index
+                .search(&self.query)
+                .into_iter()
+                .filter(|&i| filter.matches(&self.summaries[i], &self.due[i]))
+                .collect()
+        };
+        self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
+        self.selected = keep
+            .and_then(|k| self.rows.iter().position(|&i| i == k))
+            .unwrap_or(0);
+        if self.query.trim().is_empty() && keep.is_none() {
+            self.selected = 0;
+        }
+        self.scroll_into_view();
+    }
+
+    /// Rows of the list that fit on screen: the terminal less the header, the column
+    /// titles and the status bar.
+    pub fn list_height(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(4).max(1)
+    }
+
+    fn scroll_into_view(&mut self) {
+        let h = self.list_height();
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + h {
+            self.offset = self.selected + 1 - h;
+        }
+        let max_offset = self.rows.len().saturating_sub(h);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    pub fn resize(&mut self, w: u16, h: u16) {
+        self.size = (w, h);
+        self.scroll_into_view();
+    }
+
+    /// The case the next action applies to: the open one, else the selected row.
+    pub fn current(&self) -> Option<usize> {
+        match &self.detail {
+            Some(d) => Some(d.case),
+            None => self.rows.get(self.selected).copied(),
+        }
+    }
+
+    pub fn summary(&self, id: &str) -> Option<&Summary> {
+        self.by_id.get(id).map(|&i| &self.summaries[i])
+    }
+
+    pub fn selected_case(&self) -> Option<&Summary> {
+        self.current().map(|i| &self.summaries[i])
+    }
+
+    /// The whole case behind summary `i`: the open detail's copy, else read from the store.
+    fn load(&mut self, i: usize) -> Option<Case> {
+        if let Some(d) = self.detail.as_ref().filter(|d| d.case == i) {
+            return Some(d.full.clone());
+        }
+        match self.store.require(&self.summaries[i].id) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.warn(e.to_string());
+                None
+            }
+        }
+    }
+
+    /// One key press. Returns whether anything changed (the screen needs redrawing).
+    pub fn handle_key(&mut self, key: Key) -> bool {
+        if key.ctrl && key.code == super::keymap::Code::Char('c') {
+            self.quit = true;
+            return true;
+        }
+        let mode = self.mode();
+        if let Some(action) = self.keymap.action(mode, &key) {
+            return self.update(action);
+        }
+        let Some(c) = key.typed_char() else {
+            return false;
+        };
+        match mode {
+            Mode::Search => {
+                self.query.push(c);
+                self.refresh_rows();
+                true
+            }
+            Mode::Form => {
+                if let Some(f) = self.form.as_mut() {
+                    f.insert(c);
+                    f.error = None;
+                }
+                true
+            }
+            Mode::Help => {
+                if let Some(h) = self.help.as_mut() {
+                    h.filter.push(c);
+                    h.scroll = 0;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The one place state changes. Returns whether anything changed.
+    pub fn update(&mut self, action: Action) -> bool {
+        if action == Action::Help {
+            self.help = Some(Help::default());
+            return true;
+        }
+        match self.mode() {
+            Mode::Help => self.update_help(action),
+            Mode::Confirm => self.update_confirm(action),
+            Mode::Picker => self.update_picker(action),
+            Mode::Form => self.update_form(action),
+            Mode::Search => self.update_search(action),
+            Mode::Detail => self.update_detail(action),
+            Mode::List => self.update_list(action),
+        }
+        true
+    }
+
+    fn move_selection(&mut self, by: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        let last = self.rows.len() as isize - 1;
+        self.selected = (self.selected as isize + by).clamp(0, last) as usize;
+        self.scroll_into_view();
+    }
+
+    fn update_list(&mut self, action: Action) {
+        let page = self.list_height() as isize;
+        match action {
+            Action::Down => self.move_selection(1),
+            Action::Up => self.move_selection(-1),
+            Action::PageDown => self.move_selection(page),
+            Action::PageUp => self.move_selection(-page),
+            Action::Top => self.move_selection(isize::MIN / 2),
+            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Open => self.open_detail(),
+            Action::Search => {
+                self.searching = true;
+                self.message = None;
+            }
+            Action::Back => {
+                if !self.query.is_empty() {
+                    self.query.clear();
+                    self.refresh_rows();
+                }
+                self.message = None;
+            }
+            Action::ToggleOverdue => {
+                self.prefs.filter.overdue = !self.prefs.filter.overdue;
+                self.filters_changed();
+            }
+            Action::ToggleMine => {
+                self.prefs.mine = !self.prefs.mine;
+                self.filters_changed();
+            }
+            Action::CycleStage => {
+                let next = match self.prefs.filter.stage {
+                    None => Some(Stage::ALL[0]),
+                    Some(s) => Stage::ALL.iter().copied().find(|x| *x > s),
+                };
+                self.prefs.filter.stage = next;
+                self.filters_changed();
+            }
+            Action::CycleSort => {
+                self.prefs.sort = self.prefs.sort.next();
+                self.filters_changed();
+            }
+            Action::ClearFilters => {
+                self.prefs.filter = Filter::default();
+                self.prefs.mine = false;
+                self.query.clear();
+                self.filters_changed();
+            }
+            Action::PickArea => self.open_picker(),
+            Action::Quit => self.quit = true,
+            other => self.case_action(other),
+        }
+    }
+
+    fn update_detail(&mut self, action: Action) {
+        let max = self
+            .detail
+            .as_ref()
+            .map(|d| super::view::detail::max_scroll(self, d))
+            .unwrap_or(0);
+        let Some(d) = self.detail.as_mut() else {
+            return;
+        };
+        match action {
+            Action::NextTab => {
+                d.tab = d.tab.step(1);
+                d.scroll = 0;
+            }
+            Action::PrevTab => {
+                d.tab = d.tab.step(-1);
+                d.scroll = 0;
+            }
+            Action::Down => d.scroll = (d.scroll + 1).min(max),
+            Action::Up => d.scroll = d.scroll.saturating_sub(1),
+            Action::PageDown => d.scroll = (d.scroll + 10).min(max),
+            Action::PageUp => d.scroll = d.scroll.saturating_sub(10),
+            Action::Back => {
+                self.detail = None;
+                self.message = None;
+            }
+            Action::Quit => self.quit = true,
+            other => self.case_action(other),
+        }
+    }
+
+    fn update_search(&mut self, action: Action) {
+        match action {
+            Action::Confirm => self.searching = false,
+            Action::Cancel => {
+                self.searching = false;
+                self.query.clear();
+                self.refresh_rows();
+            }
+            Action::Down => self.move_selection(1),
+            Action::Up => self.move_selection(-1),
+            Action::DeleteBack => {
+                self.query.pop();
+                self.refresh_rows();
+            }
+            _ => {}
+        }
+    }
+
+    fn update_help(&mut self, action: Action) {
+        let Some(h) = self.help.as_mut() else { return };
+        match action {
+            Action::Back | Action::Cancel | Action::Quit => self.help = None,
+            Action::Down => h.scroll += 1,
+            Action::Up => h.scroll = h.scroll.saturating_sub(1),
+            Action::PageDown => h.scroll += 10,
+            Action::PageUp => h.scroll = h.scroll.saturating_sub(10),
+            Action::DeleteBack => {
+                h.filter.pop();
+                h.scroll = 0;
+            }
+            _ => {}
+        }
+    }
+
+    fn update_picker(&mut self, action: Action) {
+        let Some(p) = self.picker.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Down => p.selected = (p.selected + 1).min(p.options.len().saturating_sub(1)),
+            Action::Up => p.selected = p.selected.saturating_sub(1),
+            Action::Confirm => {
+                let (county, township) = p.options.get(p.selected).cloned().unwrap_or((None, None));
+                self.picker = None;
+                self.prefs.filter.county = county;
+                self.prefs.filter.township = township;
+                self.filters_changed();
+            }
+            Action::Cancel | Action::Back => self.picker = None,
+            _ => {}
+        }
+    }
+
+    fn update_confirm(&mut self, action: Action) {
+        let Some(c) = self.confirm.take() else { return };
+        match action {
+            Action::Confirm => match c.pending {
+                Pending::SubmitForm => self.run_form(),
+                Pending::DiscardForm => self.form = None,
+                Pending::Advance(i) => {
+                    let id = self.summaries[i].id.clone();
+                    self.execute(&id, &[Command::Advance]);
+                }
+            },
+            Action::Cancel | Action::Back => {}
+            _ => self.confirm = Some(c),
+        }
+    }
+
+    fn update_form(&mut self, action: Action) {
+        let Some(f) = self.form.as_mut() else { return };
+        match action {
+            Action::NextField => f.next_field(),
+            Action::PrevField => f.prev_field(),
+            Action::Left => f.left(),
+            Action::Right => f.right(),
+            Action::DeleteBack => f.delete_back(),
+            Action::DeleteForward => f.delete_forward(),
+            Action::Cancel | Action::Back => {
+                if f.is_dirty() {
+                    self.confirm = Some(Confirm {
+                        message: self.t("tui.confirm.discard"),
+                        pending: Pending::DiscardForm,
+                    });
+                } else {
+                    self.form = None;
+                }
+            }
+            Action::Submit => self.submit_form(),
+            _ => {}
+        }
+    }
+
+    fn filters_changed(&mut self) {
+        self.refresh_rows();
+        if let Err(e) = self.prefs.save() {
+            self.warn(e);
+        } else {
+            self.message = None;
+        }
+    }
+
+    fn open_detail(&mut self) {
+        let Some(i) = self.rows.get(self.selected).copied() else {
+            return;
+        };
+        let Some(full) = self.load(i) else {
+            return;
+        };
+        let history = self.store.history(&full.id).unwrap_or_default();
+        self.detail = Some(Detail {
+            case: i,
+            full,
+            tab: Tab::Overview,
+            scroll: 0,
+            history,
+        });
+        self.message = None;
+    }
+
+    fn open_picker(&mut self) {
+        let mut areas: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for c in &self.summaries {
+            areas.insert((&c.county, &c.township));
+        }
+        let mut options = vec![(None, None)];
+        let mut last_county = "";
+        for (county, township) in areas {
+            if county != last_county {
+                options.push((Some(county.to_string()), None));
+                last_county = county;
+            }
+            options.push((Some(county.to_string()), Some(township.to_string())));
+        }
+        let current = (
+            self.prefs.filter.county.clone(),
+            self.prefs.filter.township.clone(),
+        );
+        let selected = options.iter().position(|o| *o == current).unwrap_or(0);
+        self.picker = Some(Picker { options, selected });
+    }
+
+    /// The actions on one case, from the list or the detail.
+    fn case_action(&mut self, action: Action) {
+        let Some(i) = self.current() else {
+            if matches!(
+                action,
+                Action::Advance
+                    | Action::Visit
+                    | Action::AddTask
+                    | Action::FinishTask
+                    | Action::Reopen
+                    | Action::Pair
+            ) {
+                self.warn(self.t("tui.msg.no_case"));
+            }
+            return;
+        };
+        let Some(full) = self.load(i) else {
+            return;
+        };
+        let case = &full;
+        let (lang, today, actor) = (self.lang, self.ctx.today, self.ctx.actor.clone());
+        let form = match action {
+            Action::Visit => Some(Form::visit(case, lang, today, &actor)),
+            Action::Pair => Some(Form::pair(case, lang, today)),
+            Action::AddTask => Some(Form::add_task(case, lang, &actor)),
+            Action::FinishTask => {
+                let f = Form::finish_task(case, lang, today);
+                if f.is_none() {
+                    self.warn(self.t("tui.msg.no_open_task"));
+                }
+                f
+            }
+            Action::Reopen => {
+                let f = Form::reopen(case, lang);
+                if f.is_none() {
+                    self.warn(self.t("tui.msg.first_stage"));
+                }
+                f
+            }
+            Action::Advance => self.start_advance(i, case),
+            _ => None,
+        };
+        if form.is_some() {
+            self.message = None;
+            self.form = form;
+        }
+    }
+
+    /// `a`: when the next stage's guard already holds, confirm and move; otherwise open
+    /// the form that records what the next stage needs.
+    fn start_advance(&mut self, i: usize, case: &Case) -> Option<Form> {
+        let (lang, today) = (self.lang, self.ctx.today);
+        let Some(to) = case.stage.next() else {
+            self.warn(i18n::refusal(lang, &domain::Refusal::AlreadyAccepted));
+            return None;
+        };
+        match domain::guard(case, to) {
+            Ok(()) => {
+                self.confirm = Some(Confirm {
+                    message: i18n::tf(
+                        lang,
+                        "tui.confirm.advance",
+                        &[&case.village, case.stage.label(lang), to.label(lang)],
+                    ),
+                    pending: Pending::Advance(i),
+                });
+                None
+            }
+            Err(domain::Refusal::TasksOpen { numbers }) => {
+                self.warn(i18n::refusal(lang, &domain::Refusal::TasksOpen { numbers }));
+                None
+            }
+            Err(_) => Some(match case.stage {
+                Stage::Identified => Form::pair(case, lang, today),
+                Stage::Paired => Form::adjust(case, lang, today),
+                _ => Form::accept(case, lang, today, &self.ctx.actor),
+            }),
+        }
+    }
+
+    /// Ctrl-S: check the values and the guard on a copy first, so a refusal shows in place
+    /// before anything is asked or written; stage moves are confirmed first.
+    fn submit_form(&mut self) {
+        let Some(form) = self.form.as_ref() else {
+            return;
+        };
+        let Some(&i) = self.by_id.get(&form.case_id) else {
+            return;
+        };
+        let cmds = match form.commands(self.lang) {
+            Ok(c) => c,
+            Err(e) => {
+                self.set_form_error(e);
+                return;
+            }
+        };
+        let Some(before) = self.load(i) else {
+            return;
+        };
+        let Some(form) = self.form.as_ref() else {
+            return;
+        };
+        let mut after = before.clone();
+        for cmd in &cmds {
+            match domain::apply(&after, cmd, self.ctx.today, &self.ctx.policy) {
+                Ok((c, _)) => after = c,
+                Err(r) => {
+                    let msg = i18n::refusal(self.lang, &r);
+                    self.set_form_error(msg);
+                    return;
+                }
+            }
+        }
+        let needs_confirm =
+            form.moves_stage || form.kind == FormKind::Accept || form.kind == FormKind::Reopen;
+        if !needs_confirm {
+            self.run_form();
+            return;
+        }
+        let lang = self.lang;
+        let mut message = if after.stage != before.stage {
+            i18n::tf(
+                lang,
+                "tui.confirm.advance",
+                &[
+                    &before.village,
+                    before.stage.label(lang),
+                    after.stage.label(lang),
+                ],
+            )
+        } else {
+            i18n::tf(
+                lang,
+                "tui.confirm.record",
+                &[&before.village, i18n::t(lang, form.kind.title_key())],
+            )
+        };
+        if form.kind == FormKind::Accept {
+            if let Some(a) = after.acceptance.last() {
+                message = format!(
+                    "{} {}",
+                    i18n::tf(lang, "tui.verdict_is", &[a.verdict.label(lang)]),
+                    message
+                );
+            }
+        }
+        self.confirm = Some(Confirm {
+            message,
+            pending: Pending::SubmitForm,
+        });
+    }
+
+    fn set_form_error(&mut self, e: String) {
+        if let Some(f) = self.form.as_mut() {
+            f.error = Some(e);
+        }
+    }
+
+    fn run_form(&mut self) {
+        let Some(form) = self.form.as_ref() else {
+            return;
+        };
+        let cmds = match form.commands(self.lang) {
+            Ok(c) => c,
+            Err(e) => {
+                self.set_form_error(e);
+                return;
+            }
+        };
+        let id = form.case_id.clone();
+        let title = self.t(form.kind.title_key());
+        let before = self.summary(&id).map(|s| s.stage());
+        if self.execute(&id, &cmds) {
+            self.form = None;
+            let mut msg = i18n::tf(self.lang, "tui.msg.saved", &[&title, &id]);
+            if let Some(now) = self
+                .summary(&id)
+                .map(|s| s.stage())
+                .filter(|s| Some(*s) != before)
+            {
+                msg.push_str(&i18n::tf(
+                    self.lang,
+                    "tui.msg.now_at",
+                    &[now.label(self.lang)],
+                ));
+            }
+            self.say(msg);
+        }
+    }
+
+    /// Runs commands through the store, one durable batch each, and updates the view of
+    /// the case. Returns whether all of them went through; a refusal lands in the open form
+    /// (or the status bar), with the form kept as typed.
+    fn execute(&mut self, id: &str, cmds: &[Command]) -> bool {
+        let Some(&i) = self.by_id.get(id) else {
+            return false;
+        };
+        let mut ok = true;
+        for cmd in cmds {
+            match self.store.execute(id, cmd, &self.ctx) {
+                Ok((case, _)) => {
+                    let summary = Summary::of(&case);
+                    self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
+                    // Only the pairing changes what search looks at (the leaders' names).
+                    let names_changed = matches!(cmd, Command::Pair { .. });
+                    self.summaries[i] = summary;
+                    if names_changed {
+                        self.index = SearchIndex::build(&self.summaries);
+                    }
+                    if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
+                        d.full = case;
+                    }
+                }
+                Err(e) => {
+                    let msg = match &e {
+                        StoreError::Refused { refusal, .. } => i18n::refusal(self.lang, refusal),
+                        other => other.to_string(),
+                    };
+                    if self.form.is_some() {
+                        self.set_form_error(msg);
+                    } else {
+                        self.warn(msg);
+                    }
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok && cmds == [Command::Advance] {
+            let c = &self.summaries[i];
+            self.say(i18n::tf(
+                self.lang,
+                "tui.msg.advanced",
+                &[&c.village, c.stage().label(self.lang)],
+            ));
+        }
+        if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
+            d.history = self.store.history(id).unwrap_or_default();
+        }
+        self.refresh_rows();
+        ok
+    }
+
+    /// Help rows in force: (mode, key, description), narrowed by the help filter.
+    pub fn help_rows(&self) -> Vec<(Mode, String, String)> {
+        let filter = self
+            .help
+            .as_ref()
+            .map(|h| h.filter.to_lowercase())
+            .unwrap_or_default();
+        let mut rows = Vec::new();
+        for mode in Mode::ALL {
+            for b in self.keymap.bindings(mode) {
+                let key = b.key.to_string();
+                let desc = b.action.description(self.lang);
+                let mode_label = self.t(&format!("tui.mode.{}", mode.code()));
+                let hay = format!("{key} {desc} {} {mode_label}", b.action.code()).to_lowercase();
+                if filter.is_empty() || hay.contains(&filter) {
+                    rows.push((mode, key, desc));
+                }
+            }
+        }
+        rows
+    }
+}

@@ -1,0 +1,366 @@
+//! The case detail: a header, the tabs, and the tab's content, pre-wrapped in cells.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+use super::list::due_text;
+use super::{dim, hints_or_message, overdue_style, put, title_style};
+use crate::domain::{Case, Standard};
+use crate::i18n::{self, Lang};
+use crate::text;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Detail, Tab};
+use crate::tui::keymap::Mode;
+
+pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let case = &d.full;
+    let w = area.width;
+    let (due, overdue) = due_text(case.stage, &app.due[d.case], app.ctx.today, lang);
+    let head = format!(
+        "{}  {} {} {}  [{}]  ",
+        case.id,
+        case.county,
+        case.township,
+        case.village,
+        case.stage.label(lang)
+    );
+    let head_w = text::width(&head).min(w as usize);
+    let mut spans = vec![Span::styled(text::truncate(&head, head_w), title_style())];
+    let rest = (w as usize).saturating_sub(head_w);
+    let due_style = if overdue {
+        title_style().fg(Color::Red).add_modifier(Modifier::BOLD)
+    } else {
+        title_style()
+    };
+    spans.push(Span::styled(text::pad(&due, rest), due_style));
+    put(frame, area, 0, Line::from(spans));
+
+    // Tabs: the current one highlighted; the row scrolls so the current tab is visible.
+    let mut tabs: Vec<(String, bool)> = Vec::new();
+    for t in Tab::ALL {
+        let label = i18n::t(lang, t.label_key());
+        // brackets as well as colour, so the current tab shows on a monochrome terminal
+        let shown = if t == d.tab {
+            format!("[{label}]")
+        } else {
+            format!(" {label} ")
+        };
+        tabs.push((shown, t == d.tab));
+    }
+    let cur = Tab::ALL.iter().position(|t| *t == d.tab).unwrap_or(0);
+    let mut first = 0;
+    let fits = |from: usize| {
+        tabs[from..=cur]
+            .iter()
+            .map(|t| text::width(&t.0) + 1)
+            .sum::<usize>()
+            <= w as usize
+    };
+    while first < cur && !fits(first) {
+        first += 1;
+    }
+    let mut tab_spans = Vec::new();
+    let mut used = 0;
+    for (label, on) in &tabs[first..] {
+        let lw = text::width(label);
+        if used + lw > w as usize {
+            break;
+        }
+        used += lw + 1;
+        let style = if *on {
+            Style::new()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Gray)
+        };
+        tab_spans.push(Span::styled(label.clone(), style));
+        tab_spans.push(Span::raw(" "));
+    }
+    put(frame, area, 1, Line::from(tab_spans));
+
+    let body_h = (area.height as usize).saturating_sub(3);
+    let lines = content(app, d, case, w as usize);
+    let scroll = d.scroll.min(lines.len().saturating_sub(body_h));
+    for (y, line) in lines.into_iter().skip(scroll).take(body_h).enumerate() {
+        put(frame, area, 2 + y as u16, line);
+    }
+
+    const KEYS: [Action; 8] = [
+        Action::NextTab,
+        Action::Visit,
+        Action::Advance,
+        Action::AddTask,
+        Action::FinishTask,
+        Action::Reopen,
+        Action::Back,
+        Action::Help,
+    ];
+    put(
+        frame,
+        area,
+        area.height - 1,
+        hints_or_message(app, Mode::Detail, &KEYS, w),
+    );
+}
+
+/// `label  value`, the value wrapped under itself.
+fn pair_lines(
+    out: &mut Vec<Line<'static>>,
+    label: &str,
+    value: &str,
+    label_w: usize,
+    width: usize,
+) {
+    let value_w = width.saturating_sub(label_w + 1).max(4);
+    let value = if value.trim().is_empty() {
+        "—"
+    } else {
+        value
+    };
+    for (n, part) in text::wrap(value, value_w).into_iter().enumerate() {
+        let l = if n == 0 {
+            text::pad(label, label_w)
+        } else {
+            " ".repeat(label_w)
+        };
+        out.push(Line::from(vec![
+            Span::styled(l, dim()),
+            Span::raw(" "),
+            Span::raw(part),
+        ]));
+    }
+}
+
+fn wrapped(out: &mut Vec<Line<'static>>, s: &str, indent: usize, width: usize, style: Style) {
+    for part in text::wrap(s, width.saturating_sub(indent).max(4)) {
+        out.push(Line::from(vec![
+            Span::raw(" ".repeat(indent)),
+            Span::styled(part, style),
+        ]));
+    }
+}
+
+fn none(out: &mut Vec<Line<'static>>, lang: Lang) {
+    out.push(Line::from(Span::styled(
+        i18n::t(lang, "tui.nothing").to_string(),
+        dim(),
+    )));
+}
+
+/// How far the detail can scroll at the app's size: its lines less the rows that show.
+pub fn max_scroll(app: &App, d: &Detail) -> usize {
+    let (w, h) = app.size;
+    let body_h = (h as usize).saturating_sub(3);
+    content(app, d, &d.full, w as usize)
+        .len()
+        .saturating_sub(body_h)
+}
+
+fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static>> {
+    let lang = app.lang;
+    let f = |name: &str| i18n::field(lang, name);
+    let mut out = Vec::new();
+    let label_w = 14.min(width / 3);
+    match d.tab {
+        Tab::Overview => {
+            let sep = if lang == Lang::Zh { "、" } else { "; " };
+            let situations: Vec<&str> = case.situations.iter().map(|s| s.label(lang)).collect();
+            let rows: Vec<(String, String)> = vec![
+                (f("year"), case.year.to_string()),
+                (f("stage"), case.stage.label(lang).to_string()),
+                (f("identified_on"), case.identified_on.to_string()),
+                (f("deadline"), case.effective_deadline().to_string()),
+                (f("county_leader"), case.county_leader().to_string()),
+                (f("situations"), situations.join(sep)),
+                (f("problems"), case.problems.clone()),
+                (
+                    f("closed_on"),
+                    case.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+                (f("relapse_of"), case.relapse_of.clone().unwrap_or_default()),
+            ];
+            for (l, v) in rows {
+                pair_lines(&mut out, &l, &v, label_w, width);
+            }
+            let open: Vec<String> = case.open_tasks().map(|(n, _)| n.to_string()).collect();
+            let tasks = i18n::tf(
+                lang,
+                "tui.task_summary",
+                &[
+                    &case.tasks.len().to_string(),
+                    &open.len().to_string(),
+                    &case.visits.len().to_string(),
+                ],
+            );
+            pair_lines(
+                &mut out,
+                i18n::t(lang, "tui.tab.tasks"),
+                &tasks,
+                label_w,
+                width,
+            );
+        }
+        Tab::Pairing => match &case.pairing {
+            None => none(&mut out, lang),
+            Some(p) => {
+                for (name, v) in [
+                    ("county_leader", p.county_leader.clone()),
+                    ("township_leader", p.township_leader.clone()),
+                    ("first_secretary", p.first_secretary.clone()),
+                    ("first_secretary_unit", p.first_secretary_unit.clone()),
+                    ("assisting_unit", p.assisting_unit.clone()),
+                    (
+                        "paired_on",
+                        p.paired_on.map(|d| d.to_string()).unwrap_or_default(),
+                    ),
+                ] {
+                    pair_lines(&mut out, &f(name), &v, label_w, width);
+                }
+            }
+        },
+        Tab::Tasks => {
+            if case.tasks.is_empty() {
+                none(&mut out, lang);
+            }
+            for (n, t) in case.tasks.iter().enumerate() {
+                let (state, style) = match t.done_on {
+                    Some(d) => (i18n::tf(lang, "tui.done_on", &[&d.to_string()]), dim()),
+                    None if t.is_overdue(app.ctx.today) => (
+                        i18n::tf(lang, "tui.task_overdue", &[&t.due.to_string()]),
+                        overdue_style(),
+                    ),
+                    None => (
+                        i18n::tf(lang, "tui.task_due", &[&t.due.to_string()]),
+                        Style::new(),
+                    ),
+                };
+                let head = format!("{}. {}  ", n + 1, text::clean(&t.responsible));
+                let hw = text::width(&head).min(width);
+                out.push(Line::from(vec![
+                    Span::styled(
+                        text::truncate(&head, hw),
+                        Style::new().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(text::truncate(&state, width - hw), style),
+                ]));
+                wrapped(&mut out, &t.measure, 3, width, Style::new());
+            }
+        }
+        Tab::Adjustments => {
+            if case.adjustments.is_empty() {
+                match &case.no_adjustment_reason {
+                    Some(r) => pair_lines(&mut out, &f("no_adjustment_reason"), r, label_w, width),
+                    None => none(&mut out, lang),
+                }
+            }
+            for a in &case.adjustments {
+                let mut s = format!(
+                    "{}  {} {}（{}，{}）",
+                    a.on,
+                    a.name,
+                    a.post.label(lang),
+                    a.reason.label(lang),
+                    a.action.label(lang)
+                );
+                if let Some(r) = &a.replacement {
+                    s.push_str(&format!(" → {r}"));
+                    if let Some(src) = a.replacement_source {
+                        s.push_str(&format!("（{}）", src.label(lang)));
+                    }
+                }
+                wrapped(&mut out, &s, 0, width, Style::new());
+            }
+        }
+        Tab::Visits => {
+            if case.visits.is_empty() {
+                none(&mut out, lang);
+            }
+            let mut visits: Vec<_> = case.visits.iter().collect();
+            visits.sort_by_key(|v| std::cmp::Reverse(v.on));
+            for v in visits {
+                let head = format!("{}  {}  {}", v.on, v.kind.label(lang), v.by);
+                wrapped(
+                    &mut out,
+                    &head,
+                    0,
+                    width,
+                    Style::new().add_modifier(Modifier::BOLD),
+                );
+                wrapped(&mut out, &v.findings, 2, width, Style::new());
+            }
+        }
+        Tab::Acceptance => {
+            if case.acceptance.is_empty() {
+                none(&mut out, lang);
+            }
+            for a in &case.acceptance {
+                let head = format!(
+                    "{}  {}  {} {}  {} {}/{}  {}",
+                    a.on,
+                    a.by,
+                    f("score"),
+                    a.score,
+                    f("poll_dissatisfied"),
+                    a.poll_dissatisfied,
+                    a.poll_n,
+                    a.verdict.label(lang)
+                );
+                wrapped(
+                    &mut out,
+                    &head,
+                    0,
+                    width,
+                    Style::new().add_modifier(Modifier::BOLD),
+                );
+                for (s, ok) in Standard::ALL.iter().zip(a.standards.iter()) {
+                    let mark = if *ok { "✓" } else { "✗" };
+                    let style = if *ok { Style::new() } else { overdue_style() };
+                    wrapped(
+                        &mut out,
+                        &format!("{mark} {}", s.label(lang)),
+                        2,
+                        width,
+                        style,
+                    );
+                }
+            }
+        }
+        Tab::History => {
+            if d.history.is_empty() {
+                none(&mut out, lang);
+            }
+            for e in d.history.iter().rev() {
+                let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
+                let kind =
+                    i18n::t(lang, &format!("tui.change.{}", e.change.kind.code())).to_string();
+                let mut head = format!("{at}  {}  {kind}", e.actor);
+                if e.change.from != e.change.to {
+                    head.push_str(&format!(
+                        "  {} → {}",
+                        e.change.from.label(lang),
+                        e.change.to.label(lang)
+                    ));
+                }
+                wrapped(
+                    &mut out,
+                    &head,
+                    0,
+                    width,
+                    Style::new().add_modifier(Modifier::BOLD),
+                );
+                if !e.change.detail.is_empty() {
+                    wrapped(&mut out, &e.change.detail, 2, width, dim());
+                }
+                if !e.change.note.is_empty() {
+                    wrapped(&mut out, &e.change.note, 2, width, Style::new());
+                }
+            }
+        }
+    }
+    out
+}

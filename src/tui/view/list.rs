@@ -1,0 +1,327 @@
+//! The ledger list: only the rows on screen are formatted, so a frame costs the same for
+//! ten cases or a hundred thousand.
+
+use chrono::{Datelike, NaiveDate};
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+use super::{bar, dim, hints_or_message, overdue_style, put, title_style};
+use crate::domain::{DueStatus, Stage};
+use crate::i18n::{self, Lang};
+use crate::ledger::Sort;
+use crate::text;
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::keymap::Mode;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Id,
+    County,
+    Township,
+    Village,
+    Stage,
+    Leader,
+    Due,
+    LastVisit,
+}
+
+/// (column, base width, most it grows to). Dropped from the end of `DROP_ORDER` first
+/// when the terminal is narrow.
+const COLS: [(Col, usize, usize); 8] = [
+    (Col::Id, 12, 14),
+    (Col::County, 8, 12),
+    (Col::Township, 8, 14),
+    (Col::Village, 8, 20),
+    (Col::Stage, 8, 8),
+    (Col::Leader, 6, 10),
+    (Col::Due, 15, 18),
+    (Col::LastVisit, 5, 8),
+];
+const DROP_ORDER: [Col; 4] = [Col::LastVisit, Col::County, Col::Leader, Col::Stage];
+const GROW_ORDER: [Col; 5] = [
+    Col::Village,
+    Col::Township,
+    Col::County,
+    Col::Leader,
+    Col::LastVisit,
+];
+
+/// The columns that fit in `width` cells, with their widths (one space between columns).
+fn layout(width: usize) -> Vec<(Col, usize)> {
+    let mut cols: Vec<(Col, usize, usize)> = COLS.to_vec();
+    let total = |c: &[(Col, usize, usize)]| {
+        c.iter().map(|x| x.1).sum::<usize>() + c.len().saturating_sub(1)
+    };
+    for drop in DROP_ORDER {
+        if total(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| c.0 != drop);
+    }
+    let mut spare = width.saturating_sub(total(&cols));
+    while spare > 0 {
+        let mut grew = false;
+        for g in GROW_ORDER {
+            if let Some(c) = cols.iter_mut().find(|c| c.0 == g && c.1 < c.2) {
+                if spare > 0 {
+                    c.1 += 1;
+                    spare -= 1;
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    cols.into_iter().map(|c| (c.0, c.1)).collect()
+}
+
+fn header(col: Col) -> &'static str {
+    match col {
+        Col::Id => "f.id",
+        Col::County => "tui.col.county",
+        Col::Township => "tui.col.township",
+        Col::Village => "f.village",
+        Col::Stage => "f.stage",
+        Col::Leader => "tui.col.leader",
+        Col::Due => "tui.col.due",
+        Col::LastVisit => "tui.col.last_visit",
+    }
+}
+
+/// A date in few cells: `09-30` this year, `16-09-30` in another.
+pub fn short_date(d: NaiveDate, today: NaiveDate) -> String {
+    if d.year() == today.year() {
+        d.format("%m-%d").to_string()
+    } else {
+        d.format("%y-%m-%d").to_string()
+    }
+}
+
+/// "due date, days left or overdue", and whether it is overdue.
+pub fn due_text(stage: Stage, due: &DueStatus, today: NaiveDate, lang: Lang) -> (String, bool) {
+    if stage == Stage::Accepted {
+        return (i18n::t(lang, "tui.closed").to_string(), false);
+    }
+    let Some(next) = due.next_due else {
+        return ("—".into(), false);
+    };
+    let date = short_date(next, today);
+    if due.overdue() {
+        let n = due.days_overdue.to_string();
+        return (
+            format!("{date} {}", i18n::tf(lang, "tui.days_overdue", &[&n])),
+            true,
+        );
+    }
+    let left = (next - today).num_days();
+    let rel = if left == 0 {
+        i18n::t(lang, "tui.due_today").to_string()
+    } else {
+        i18n::tf(lang, "tui.days_left", &[&left.to_string()])
+    };
+    (format!("{date} {rel}"), false)
+}
+
+pub fn sort_label(sort: Sort, lang: Lang) -> &'static str {
+    let key = match sort {
+        Sort::MostOverdue => "tui.sort.most_overdue",
+        Sort::Due => "tui.sort.due",
+        Sort::Township => "tui.sort.township",
+        Sort::Stage => "tui.sort.stage",
+    };
+    i18n::t(lang, key)
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let w = area.width;
+    let title = i18n::tf(
+        lang,
+        "tui.title",
+        &[&app.ctx.today.to_string(), &app.ctx.actor],
+    );
+    put(frame, area, 0, bar(&title, w, title_style()));
+
+    let cols = layout(w as usize);
+    let mut head = Vec::new();
+    for (i, (c, cw)) in cols.iter().enumerate() {
+        if i > 0 {
+            head.push(Span::raw(" "));
+        }
+        head.push(Span::raw(text::pad(i18n::t(lang, header(*c)), *cw)));
+    }
+    put(
+        frame,
+        area,
+        1,
+        Line::from(head).style(Style::new().add_modifier(Modifier::BOLD)),
+    );
+
+    let height = (area.height as usize).saturating_sub(4);
+    if app.rows.is_empty() {
+        put(
+            frame,
+            area,
+            2,
+            Line::from(Span::styled(
+                text::truncate(i18n::t(lang, "tui.empty"), w as usize),
+                dim(),
+            )),
+        );
+    }
+    for (y, pos) in (app.offset..app.rows.len()).take(height).enumerate() {
+        let i = app.rows[pos];
+        let line = row(app, i, &cols, pos == app.selected);
+        put(frame, area, 2 + y as u16, line);
+    }
+
+    put(frame, area, area.height - 2, status_bar(app, w));
+    let bottom = area.height - 1;
+    if app.searching || !app.query.is_empty() {
+        let prompt = format!("/{}", app.query);
+        let shown = text::truncate(&prompt, w.saturating_sub(1) as usize);
+        put(
+            frame,
+            area,
+            bottom,
+            Line::from(Span::raw(text::pad(&shown, w as usize))),
+        );
+        if app.searching && app.form.is_none() && app.help.is_none() {
+            let x = (text::width(&shown) as u16).min(w - 1);
+            frame.set_cursor_position(Position::new(area.x + x, area.y + bottom));
+        }
+    } else {
+        const KEYS: [Action; 8] = [
+            Action::Open,
+            Action::Search,
+            Action::ToggleOverdue,
+            Action::ToggleMine,
+            Action::Visit,
+            Action::Advance,
+            Action::Help,
+            Action::Quit,
+        ];
+        put(
+            frame,
+            area,
+            bottom,
+            hints_or_message(app, Mode::List, &KEYS, w),
+        );
+    }
+}
+
+fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'static> {
+    let case = &app.summaries[i];
+    let due = &app.due[i];
+    let lang = app.lang;
+    let base = if selected {
+        Style::new().bg(Color::Blue).fg(Color::White)
+    } else if case.stage() == Stage::Accepted {
+        dim()
+    } else {
+        Style::new()
+    };
+    let mut spans = Vec::with_capacity(cols.len() * 2);
+    for (n, (c, cw)) in cols.iter().enumerate() {
+        if n > 0 {
+            spans.push(Span::styled(" ", base));
+        }
+        let (s, style) = match c {
+            Col::Id => (case.id.clone(), base),
+            Col::County => (case.county.clone(), base),
+            Col::Township => (case.township.clone(), base),
+            Col::Village => (case.village.clone(), base),
+            Col::Stage => (case.stage().label(lang).to_string(), base),
+            Col::Leader => (case.county_leader.clone(), base),
+            Col::Due => {
+                let (s, overdue) = due_text(case.stage(), due, app.ctx.today, lang);
+                (
+                    s,
+                    if overdue {
+                        base.patch(overdue_style())
+                    } else {
+                        base
+                    },
+                )
+            }
+            Col::LastVisit => (
+                case.last_visit
+                    .map(|v| short_date(v, app.ctx.today))
+                    .unwrap_or_else(|| "—".into()),
+                base,
+            ),
+        };
+        spans.push(Span::styled(text::pad(&s, *cw), style));
+    }
+    Line::from(spans)
+}
+
+fn status_bar(app: &App, w: u16) -> Line<'static> {
+    let lang = app.lang;
+    let mut parts = vec![i18n::tf(
+        lang,
+        "tui.counts",
+        &[
+            &app.rows.len().to_string(),
+            &app.summaries.len().to_string(),
+            &app.rows_overdue.to_string(),
+        ],
+    )];
+    let f = &app.prefs.filter;
+    let mut active = Vec::new();
+    if f.overdue {
+        active.push(i18n::t(lang, "tui.filter.overdue").to_string());
+    }
+    if app.prefs.mine {
+        active.push(i18n::tf(lang, "tui.filter.mine", &[&app.ctx.actor]));
+    }
+    if let Some(s) = f.stage {
+        active.push(s.label(lang).to_string());
+    }
+    match (&f.county, &f.township) {
+        (Some(c), Some(t)) => active.push(format!("{c}/{t}")),
+        (Some(c), None) => active.push(c.clone()),
+        _ => {}
+    }
+    if !app.query.is_empty() {
+        active.push(format!("/{}", app.query));
+    }
+    if !active.is_empty() {
+        parts.push(format!(
+            "{}{}",
+            i18n::t(lang, "tui.filters"),
+            active.join(" · ")
+        ));
+    }
+    parts.push(format!(
+        "{}{}",
+        i18n::t(lang, "tui.sort"),
+        sort_label(app.prefs.sort, lang)
+    ));
+    bar(
+        &parts.join(" │ "),
+        w,
+        Style::new().bg(Color::DarkGray).fg(Color::White),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_fill_the_width_exactly_when_they_can() {
+        for w in [60usize, 80, 100, 120, 200] {
+            let cols = layout(w);
+            let total: usize = cols.iter().map(|c| c.1).sum::<usize>() + cols.len() - 1;
+            assert!(total <= w, "{w}: {total}");
+        }
+        assert_eq!(layout(80).len(), 8);
+        assert!(layout(60).len() < 8);
+    }
+}

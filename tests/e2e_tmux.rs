@@ -1,0 +1,215 @@
+//! End to end: the real binary in a real terminal (tmux, 80×24). Search by pinyin, filter
+//! overdue, open a case, log a visit in Chinese, quit, and find the visit in the database.
+//! Skips with a notice when tmux is not installed.
+
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+const TODAY: &str = "2017-09-15";
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-u")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend(keys);
+        self.run(&args);
+        sleep(Duration::from_millis(150));
+    }
+
+    /// Types text literally (Chinese included), as an input method would send it.
+    fn type_text(&self, s: &str) {
+        self.run(&["send-keys", "-t", "e2e", "-l", s]);
+        sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Polls the screen until `what` shows (up to ~10 s), and returns it.
+    fn wait_for(&self, what: &str) -> String {
+        let mut s = String::new();
+        for _ in 0..100 {
+            s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        panic!("\"{what}\" never showed; the screen was:\n{s}");
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", "e2e"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn cli(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--today",
+            TODAY,
+            "--as",
+            "王建国",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn ledger(db: &Path) {
+    let new = |id: &str, county: &str, township: &str, village: &str, on: &str| {
+        cli(
+            db,
+            &[
+                "new",
+                "--id",
+                id,
+                "--year",
+                "2017",
+                "--county",
+                county,
+                "--township",
+                township,
+                "--village",
+                village,
+                "--situation",
+                "secretary_unfit",
+                "--identified-on",
+                on,
+            ],
+        );
+    };
+    new("2017-YG-003", "阳谷县", "阿城镇", "前进村", "2017-03-10");
+    new("2017-YG-007", "阳谷县", "阿城镇", "鸳鸯湖村", "2017-03-12");
+    new("2017-SX-001", "莘县", "燕店镇", "东阿村", "2017-08-30");
+    cli(
+        db,
+        &[
+            "pair",
+            "2017-YG-003",
+            "--county-leader",
+            "王建国",
+            "--township-leader",
+            "李明",
+            "--first-secretary",
+            "张伟",
+            "--unit",
+            "县财政局",
+            "--on",
+            "2017-03-25",
+        ],
+    );
+}
+
+#[test]
+fn search_filter_open_and_log_a_visit_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("e2e_tmux: tmux is not installed; skipping the end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger");
+    ledger(&db);
+    let tmux = Tmux {
+        socket: format!("zhengdun-e2e-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "env LANG=C.UTF-8 ZHENGDUN_TODAY={TODAY} '{BIN}' --db '{}' --as 王建国",
+        db.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    let s = tmux.wait_for("整顿软弱涣散村党组织台账");
+    assert!(s.contains("东阿村"), "{s}");
+
+    // search by full pinyin
+    tmux.keys(&["/"]);
+    tmux.type_text("yuanyanghu");
+    let s = tmux.wait_for("/yuanyanghu");
+    let first_row = s.lines().nth(2).unwrap_or("");
+    assert!(first_row.contains("鸳鸯湖村"), "{s}");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Escape"]);
+    sleep(Duration::from_millis(200));
+
+    // overdue only: 东阿村 (due in 14 days) goes away
+    tmux.keys(&["o"]);
+    let s = tmux.wait_for("筛选：逾期");
+    assert!(
+        !s.contains("东阿村") && s.contains("鸳鸯湖村") && s.contains("逾期"),
+        "{s}"
+    );
+
+    // open the most overdue case and log a visit in Chinese
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("[概况]");
+    assert!(s.contains("2017-YG-007"), "{s}");
+    tmux.keys(&["v"]);
+    tmux.wait_for("记录走访");
+    tmux.type_text("村里新修了活动场所");
+    tmux.wait_for("村里新修了活动场所");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("已保存");
+    tmux.keys(&["q"]);
+    for _ in 0..50 {
+        if !tmux.alive() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    assert!(!tmux.alive(), "the app did not quit");
+
+    let json = cli(&db, &["show", "2017-YG-007", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let visits = v["visits"].as_array().unwrap();
+    assert_eq!(visits.len(), 1, "{json}");
+    assert_eq!(visits[0]["findings"], "村里新修了活动场所");
+    assert_eq!(visits[0]["by"], "王建国");
+    assert_eq!(visits[0]["kind"], "visit");
+    assert_eq!(visits[0]["on"], TODAY);
+}

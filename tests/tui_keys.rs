@@ -1,0 +1,218 @@
+//! Key-sequence tests: the app driven by keys, without a terminal, checked by its state
+//! and by what reached the database.
+
+mod tui_support;
+
+use tui_support::*;
+use zhengdun::domain::{Stage, VisitKind};
+use zhengdun::store::Store;
+use zhengdun::tui::app::Tab;
+use zhengdun::tui::keymap::Mode;
+
+fn ids(app: &zhengdun::tui::App) -> Vec<String> {
+    app.rows
+        .iter()
+        .map(|&i| app.summaries[i].id.clone())
+        .collect()
+}
+
+fn current_id(app: &zhengdun::tui::App) -> String {
+    app.selected_case().unwrap().id.clone()
+}
+
+#[test]
+fn most_overdue_first_then_move_and_open_a_tab() {
+    let (_d, mut app) = app();
+    assert_eq!(ids(&app)[0], "2017-YG-007", "157 days overdue comes first");
+    press(&mut app, "j j <Enter>");
+    assert_eq!(app.mode(), Mode::Detail);
+    assert_eq!(current_id(&app), ids(&app)[2]);
+    press(&mut app, "<Tab> <Tab>");
+    assert_eq!(app.detail.as_ref().unwrap().tab, Tab::Tasks);
+    press(&mut app, "<S-Tab> <Esc>");
+    assert_eq!(app.mode(), Mode::List);
+    press(&mut app, "G");
+    assert_eq!(app.selected, app.rows.len() - 1);
+    press(&mut app, "g");
+    assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn overdue_mine_stage_and_area_filters() {
+    let (_d, mut app) = app();
+    press(&mut app, "o");
+    assert!(app.rows.iter().all(|&i| app.due[i].overdue()));
+    assert_eq!(app.rows.len(), app.rows_overdue);
+    assert!(app.rows.len() < app.summaries.len());
+    press(&mut app, "o m");
+    let mine = ids(&app);
+    assert_eq!(mine.len(), 3, "{mine:?}");
+    assert!(app
+        .rows
+        .iter()
+        .all(|&i| app.summaries[i].county_leader == "王建国"));
+    press(&mut app, "F f");
+    assert!(app
+        .rows
+        .iter()
+        .all(|&i| app.summaries[i].stage() == Stage::Identified));
+    press(&mut app, "F c j <Enter>");
+    let county = app.prefs.filter.county.clone().unwrap();
+    assert!(app.rows.iter().all(|&i| app.summaries[i].county == county));
+    press(&mut app, "s");
+    assert_ne!(app.prefs.sort, Default::default());
+}
+
+#[test]
+fn search_by_pinyin_full_and_initials_and_chinese() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ yuanyanghu");
+    assert_eq!(app.mode(), Mode::Search);
+    assert_eq!(ids(&app)[0], "2017-YG-007");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.query, "yuanyanghu");
+    press(&mut app, "<Esc> / yyhc");
+    assert_eq!(ids(&app)[0], "2017-YG-007");
+    press(&mut app, "<Esc> / 王楼");
+    assert_eq!(ids(&app), vec!["2017-DE-002"]);
+    press(&mut app, "<Backspace> <Backspace> <Esc>");
+    assert_eq!(app.rows.len(), app.summaries.len());
+}
+
+#[test]
+fn quick_visit_is_durable_and_uses_the_defaults() {
+    let (dir, mut app) = app();
+    press(&mut app, "/ 2017-SX-004 <Enter> v");
+    assert_eq!(app.mode(), Mode::Form);
+    press(&mut app, "班子开会研究集体经济项目 <C-s>");
+    assert!(
+        app.form.is_none(),
+        "{:?}",
+        app.form.as_ref().and_then(|f| f.error.clone())
+    );
+    assert!(app.message.as_ref().is_some_and(|m| !m.error));
+    drop(app);
+    let store = Store::open(&dir.path().join("ledger")).unwrap();
+    let case = store.require("2017-SX-004").unwrap();
+    let v = case.visits.last().unwrap();
+    assert_eq!(v.findings, "班子开会研究集体经济项目");
+    assert_eq!(
+        (v.kind, v.on, v.by.as_str()),
+        (VisitKind::Visit, today(), "王建国")
+    );
+}
+
+#[test]
+fn a_refusal_shows_in_place_and_keeps_what_was_typed() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-007 <Enter> a");
+    press(&mut app, "王建国 <Tab> 李明 <C-s>");
+    let form = app.form.as_ref().expect("the form stays open");
+    let err = form.error.clone().unwrap();
+    assert!(
+        err.contains("第一书记") && err.contains("派出单位"),
+        "{err}"
+    );
+    assert_eq!(form.fields[0].value.display(), "王建国");
+    assert_eq!(form.fields[1].value.display(), "李明");
+    press(&mut app, "<Tab> 张伟 <Tab> 县财政局 <C-s>");
+    assert_eq!(app.mode(), Mode::Confirm, "advancing asks first");
+    press(&mut app, "n");
+    assert_eq!(app.mode(), Mode::Form);
+    assert_eq!(
+        app.store.require("2017-YG-007").unwrap().stage,
+        Stage::Identified
+    );
+    press(&mut app, "<C-s> y");
+    assert!(app.form.is_none());
+    assert_eq!(
+        app.store.require("2017-YG-007").unwrap().stage,
+        Stage::Paired
+    );
+}
+
+#[test]
+fn cancelling_a_typed_form_asks_first() {
+    let (_d, mut app) = app();
+    press(&mut app, "v <Esc>");
+    assert_eq!(app.mode(), Mode::List, "nothing typed: closes at once");
+    press(&mut app, "v 有 <Esc>");
+    assert_eq!(app.mode(), Mode::Confirm);
+    press(&mut app, "n");
+    assert_eq!(app.mode(), Mode::Form);
+    press(&mut app, "<Esc> y");
+    assert_eq!(app.mode(), Mode::List);
+}
+
+#[test]
+fn adjustment_then_acceptance_closes_the_case() {
+    let (_d, mut app) = app();
+    // paired -> cadres_adjusted through the "no adjustment needed" branch
+    press(&mut app, "/ 2017-SX-004 <Enter> a");
+    press(&mut app, "<S-Tab> <Right>");
+    assert_eq!(app.form.as_ref().unwrap().visible_fields().len(), 2);
+    press(&mut app, "<Tab> 班子结构合理 <C-s> y");
+    assert_eq!(
+        app.store.require("2017-SX-004").unwrap().stage,
+        Stage::CadresAdjusted
+    );
+
+    // cadres_adjusted: `a` opens the acceptance form; the open task is finished first
+    press(&mut app, "<Esc> / 2017-DE-002 <Enter> a");
+    assert_eq!(
+        app.form.as_ref().unwrap().kind,
+        zhengdun::tui::form::FormKind::Accept
+    );
+    press(&mut app, "<Esc> x <C-s>");
+    assert!(app
+        .store
+        .require("2017-DE-002")
+        .unwrap()
+        .open_tasks()
+        .next()
+        .is_none());
+    press(&mut app, "a 85 <Tab> 40 <Tab> 2 <C-s>");
+    let c = app.confirm.clone().expect("acceptance asks first");
+    assert!(c.message.contains("合格"), "{}", c.message);
+    press(&mut app, "y");
+    let case = app.store.require("2017-DE-002").unwrap();
+    assert_eq!(case.stage, Stage::Accepted);
+    assert_eq!(case.closed_on, Some(today()));
+}
+
+#[test]
+fn reopen_needs_a_reason_and_goes_back() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-DE-009 <Enter> <Enter> r <C-s>");
+    assert!(app.form.as_ref().unwrap().error.is_some());
+    press(&mut app, "群众反映班子又出现问题 <C-s> y");
+    let case = app.store.require("2017-DE-009").unwrap();
+    assert_eq!(case.stage, Stage::CadresAdjusted);
+    let d = app.detail.as_ref().unwrap();
+    assert_eq!(
+        d.history.last().unwrap().change.note,
+        "群众反映班子又出现问题"
+    );
+}
+
+#[test]
+fn help_is_filterable_as_you_type() {
+    let (_d, mut app) = app();
+    press(&mut app, "?");
+    assert_eq!(app.mode(), Mode::Help);
+    let all = app.help_rows().len();
+    press(&mut app, "走访");
+    let rows = app.help_rows();
+    assert!(!rows.is_empty() && rows.len() < all);
+    assert!(rows.iter().all(|(_, k, _)| k == "v"), "{rows:?}");
+    press(&mut app, "<Esc>");
+    assert_eq!(app.mode(), Mode::List);
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    let (_d, mut app) = app();
+    press(&mut app, "v 写了一半 <C-c>");
+    assert!(app.quit);
+}

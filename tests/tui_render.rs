@@ -1,0 +1,185 @@
+//! Rendering: snapshots at 80×24 and 120×40 on Chinese data, and checks that nothing
+//! overflows, misaligns or panics at any size, with hostile data too.
+
+mod tui_support;
+
+use tui_support::*;
+use zhengdun::i18n::Lang;
+use zhengdun::text;
+use zhengdun::tui::keymap::Keymap;
+
+#[test]
+fn list_80x24() {
+    let (_d, mut app) = app();
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn list_overdue_mine_120x40() {
+    let (_d, mut app) = app();
+    press(&mut app, "o m");
+    insta::assert_snapshot!(screen(&mut app, 120, 40));
+}
+
+#[test]
+fn list_english_80x24() {
+    let (_d, mut app) = app_with(Lang::En, Keymap::default_keys().unwrap());
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn search_by_initials_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ yyhc");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("/yyhc"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn detail_tabs_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-003 <Enter> <Enter>");
+    insta::assert_snapshot!("detail_overview_80x24", screen(&mut app, 80, 24));
+    press(&mut app, "<Tab>");
+    insta::assert_snapshot!("detail_pairing_80x24", screen(&mut app, 80, 24));
+    press(&mut app, "<Tab> <Tab> <Tab>");
+    insta::assert_snapshot!("detail_visits_80x24", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn detail_acceptance_and_history_120x40() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-DE-009 <Enter> <Enter> <S-Tab> <S-Tab>");
+    insta::assert_snapshot!("detail_acceptance_120x40", screen(&mut app, 120, 40));
+    press(&mut app, "<Tab>");
+    let s = screen(&mut app, 120, 40);
+    assert!(s.contains("导入"), "{s}");
+}
+
+#[test]
+fn visit_form_with_chinese_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "v 村里新修了活动场所，党员大会按时召开");
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn pairing_refusal_in_place_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-007 <Enter> a 王建国 <C-s>");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("包联未完成"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn acceptance_form_small_terminal_60x18() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-DE-002 <Enter> a");
+    insta::assert_snapshot!(screen(&mut app, 60, 18));
+}
+
+#[test]
+fn help_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "?");
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+/// Every line of every screen fits its width in cells, at sizes from tiny to wide, in
+/// every mode, and the terminal cursor stays inside the screen.
+#[test]
+fn nothing_overflows_or_panics_at_any_size() {
+    let (_d, mut app) = app();
+    let scripts = [
+        "",
+        "o",
+        "<Enter>",
+        "<Enter> <Tab> <Tab> <Tab> <Tab>",
+        "v 很长的发现问题描述很长的发现问题描述很长的发现问题描述",
+        "a",
+        "?",
+        "c",
+        "/ qian",
+    ];
+    for script in scripts {
+        let (_d2, mut app2) = app_with(Lang::Zh, Keymap::default_keys().unwrap());
+        press(&mut app2, script);
+        for (w, h) in [
+            (80, 24),
+            (60, 18),
+            (40, 10),
+            (20, 6),
+            (10, 3),
+            (120, 40),
+            (81, 25),
+            (1, 1),
+        ] {
+            let s = screen(&mut app2, w, h);
+            for line in s.lines() {
+                assert!(
+                    text::width(line) <= w as usize,
+                    "{script:?} at {w}x{h}: {line:?}"
+                );
+            }
+        }
+    }
+    let _ = screen(&mut app, 80, 24);
+}
+
+/// Control characters and escape sequences in the data never reach the terminal.
+#[test]
+fn hostile_data_is_neutralised() {
+    let mut cases = cases();
+    cases[0].village = "前\x1b[2J进村".into();
+    cases[0].visits[0].findings = "红字\x1b[31m攻击\x07\n第二行\r回车".into();
+    cases[0].visits[0].by = "王\x1b]0;title\x07建国".into();
+    let (_d, mut app) = app_with_cases(cases);
+    for script in ["", "/ 2017-YG-003 <Enter> <Enter> <Tab> <Tab> <Tab> <Tab>"] {
+        press(&mut app, script);
+        let b = draw(&mut app, 80, 24);
+        for cell in b.buffer().content() {
+            assert!(
+                !cell.symbol().chars().any(|c| c.is_control()),
+                "{script}: {:?}",
+                cell.symbol()
+            );
+        }
+    }
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("红字") && s.contains("攻击"), "{s}");
+}
+
+/// Overdue due dates are red; others are not.
+#[test]
+fn overdue_is_red() {
+    use ratatui::style::Color;
+    let (_d, mut app) = app();
+    let b = draw(&mut app, 80, 24);
+    let buf = b.buffer();
+    let text = screen(&mut app, 80, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    let colour_of = |row: usize, needle: &str| {
+        let before = &lines[row][..lines[row].find(needle).unwrap()];
+        let x = zhengdun::text::width(before) as u16;
+        buf[(x, row as u16)].fg
+    };
+    let overdue_row = lines.iter().position(|l| l.contains("逾期157天")).unwrap();
+    assert_eq!(colour_of(overdue_row, "逾期"), Color::Red);
+    let ok_row = lines.iter().position(|l| l.contains("剩14天")).unwrap();
+    assert_ne!(colour_of(ok_row, "剩"), Color::Red);
+}
+
+/// After a resize the selected row is still on screen.
+#[test]
+fn the_selection_stays_visible_when_the_terminal_shrinks() {
+    let (_d, mut app) = app();
+    press(&mut app, "G");
+    let last = app.summaries[*app.rows.last().unwrap()].id.clone();
+    assert!(screen(&mut app, 80, 24).contains(&last));
+    assert!(screen(&mut app, 60, 7).contains(&last));
+    press(&mut app, "g");
+    let first = app.summaries[app.rows[0]].id.clone();
+    assert!(screen(&mut app, 60, 7).contains(&first));
+}
