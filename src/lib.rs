@@ -8,6 +8,7 @@
 //! - [`cli`] and `tui`: the two faces, which both change cases only through
 //!   [`store::Store::execute`] and [`store::Store::insert`].
 
+pub mod backup;
 pub mod cli;
 pub mod domain;
 pub mod i18n;

@@ -24,6 +24,8 @@ use crate::domain::{
 
 /// The schema this build writes and reads.
 pub const SCHEMA_VERSION: u64 = 1;
+/// The `format` of a backup file: the interchange ledger plus the full history.
+pub const BACKUP_FORMAT: &str = "zhengdun-backup/1";
 const LOCK_FILE: &str = "zhengdun.lock";
 
 #[derive(Debug, thiserror::Error)]
@@ -38,21 +40,42 @@ pub enum StoreError {
         found: u64,
         supported: u64,
     },
-    #[error("the database in {dir} is damaged ({detail}); restore it from a backup or an export")]
+    #[error("the database in {dir} is damaged ({detail}); restore it from a backup (zhengdun restore FILE) or an export")]
     Damaged { dir: String, detail: String },
+    /// The storage engine found damaged data while reading (the store knows no directory here).
+    #[error("the database is damaged ({0}); restore it from a backup (zhengdun restore FILE) or an export")]
+    Corrupted(String),
     #[error("{0}")]
     Io(String),
     #[error("no case with id '{0}'")]
     NotFound(String),
     #[error("a case with id '{0}' is already in the ledger")]
     Duplicate(String),
+    #[error("{file}: {problem}")]
+    BadBackup { file: String, problem: String },
     #[error("case {id}: {refusal}")]
     Refused { id: String, refusal: Refusal },
 }
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
-        StoreError::Io(format!("database error: {e}"))
+        match e {
+            sled::Error::Corruption { .. } => StoreError::Corrupted(corruption_detail(&e)),
+            sled::Error::Io(io) => StoreError::Io(format!("database error: {io}")),
+            other => StoreError::Io(format!("database error: {other}")),
+        }
+    }
+}
+
+/// Says where sled found damaged data, without its debug dump.
+fn corruption_detail(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Corruption { at: Some(at), .. } => {
+            format!("its data file holds damaged data at byte {}", at.lid())
+        }
+        sled::Error::Corruption { at: None, .. } => "its data file is damaged or cut short".into(),
+        sled::Error::Io(io) => format!("its files cannot be read: {io}"),
+        other => other.to_string(),
     }
 }
 
@@ -166,7 +189,8 @@ impl Store {
             if !names.is_empty()
                 && (!names.iter().all(|n| ours(n)) || !names.iter().any(|n| n == "db"))
             {
-                if names.iter().any(|n| n == LOCK_FILE) && names.iter().all(|n| ours(n)) {
+                let engine_files = names.iter().any(|n| n != LOCK_FILE);
+                if engine_files && names.iter().all(|n| ours(n)) {
                     return Err(StoreError::Damaged {
                         dir: dir_s,
                         detail: "the data file 'db' is missing".into(),
@@ -184,13 +208,13 @@ impl Store {
             .mode(sled::Mode::LowSpace)
             .flush_every_ms(None);
         // sled 0.34 may panic on some kinds of damaged files; that must become a message.
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        let opened = quietly(|| config.open());
         let db = match opened {
             Ok(Ok(db)) => db,
             Ok(Err(e)) => {
                 return Err(StoreError::Damaged {
                     dir: dir_s,
-                    detail: e.to_string(),
+                    detail: corruption_detail(&e),
                 })
             }
             Err(_) => {
@@ -206,12 +230,33 @@ impl Store {
             write: Mutex::new(()),
             _lock: lock,
         };
-        store.check_schema()?;
+        store.check_schema().map_err(|e| store.with_dir(e))?;
+        // sled creates its files with the process umask; the ledger is for its owner only.
+        make_private(dir)?;
         Ok(store)
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Names the directory in an engine error that did not know it.
+    fn with_dir(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Corrupted(detail) => self.damaged(detail),
+            other => other,
+        }
+    }
+
+    /// Runs a read of the engine so that a panic inside sled (it has some on damaged pages)
+    /// becomes a [`StoreError::Damaged`] message, never a crash.
+    fn guarded<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        match quietly(f) {
+            Ok(r) => r.map_err(|e| self.with_dir(e)),
+            Err(what) => {
+                Err(self.damaged(format!("the storage engine failed while reading: {what}")))
+            }
+        }
     }
 
     fn damaged(&self, detail: impl Into<String>) -> StoreError {
@@ -248,17 +293,17 @@ impl Store {
     }
 
     /// Makes everything written so far durable: sled's flush, then a real fsync of its files
-    /// (sled 0.34 ends its flush with `sync_file_range`, which leaves the drive's cache).
+    /// (sled 0.34 ends its flush with `sync_file_range`, which does not empty the drive's
+    /// write cache), of the files it may have created (`blobs/*` for large values, `snap.*`),
+    /// and of the directories that name them. New files are made private on the way.
     pub fn sync(&self) -> Result<()> {
-        self.db.flush()?;
-        for name in ["db", "conf"] {
-            let p = self.dir.join(name);
-            if p.exists() {
-                File::open(&p)?.sync_all()?;
-            }
-        }
-        File::open(&self.dir)?.sync_all()?;
-        Ok(())
+        self.db.flush().map_err(|e| self.with_dir(e.into()))?;
+        sync_tree(&self.dir).map_err(|e| {
+            StoreError::Io(format!(
+                "cannot make the ledger durable in {}: {e}",
+                self.dir.display()
+            ))
+        })
     }
 
     fn decode_record(&self, key: &[u8], v: &[u8]) -> Result<Record> {
@@ -271,10 +316,10 @@ impl Store {
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Case>> {
-        match self.db.get(case_key(id))? {
+        self.guarded(|| match self.db.get(case_key(id))? {
             Some(v) => Ok(Some(self.decode_record(&case_key(id), &v)?.case)),
             None => Ok(None),
-        }
+        })
     }
 
     pub fn require(&self, id: &str) -> Result<Case> {
@@ -284,27 +329,31 @@ impl Store {
 
     /// Every case, in id order.
     pub fn cases(&self) -> Result<Vec<Case>> {
-        let mut out = Vec::new();
-        for kv in self.db.scan_prefix(b"c/") {
-            let (k, v) = kv?;
-            out.push(self.decode_record(&k, &v)?.case);
-        }
-        Ok(out)
+        self.guarded(|| {
+            let mut out = Vec::new();
+            for kv in self.db.scan_prefix(b"c/") {
+                let (k, v) = kv?;
+                out.push(self.decode_record(&k, &v)?.case);
+            }
+            Ok(out)
+        })
     }
 
     /// Every case's list summary, in id order: what a list of the whole ledger reads.
     pub fn summaries(&self) -> Result<Vec<Summary>> {
-        let mut out = Vec::new();
-        for kv in self.db.scan_prefix(b"s/") {
-            let (k, v) = kv?;
-            out.push(Summary::decode(&v).ok_or_else(|| {
-                self.damaged(format!(
-                    "summary {} is unreadable",
-                    String::from_utf8_lossy(&k).escape_debug()
-                ))
-            })?);
-        }
-        Ok(out)
+        self.guarded(|| {
+            let mut out = Vec::new();
+            for kv in self.db.scan_prefix(b"s/") {
+                let (k, v) = kv?;
+                out.push(Summary::decode(&v).ok_or_else(|| {
+                    self.damaged(format!(
+                        "summary {} is unreadable",
+                        String::from_utf8_lossy(&k).escape_debug()
+                    ))
+                })?);
+            }
+            Ok(out)
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -334,69 +383,74 @@ impl Store {
     /// Applies a command to one case: the case and its history event are written in one
     /// atomic batch and made durable before this returns.
     pub fn execute(&self, id: &str, cmd: &Command, ctx: &Ctx) -> Result<(Case, Event)> {
-        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-        let before = self.require(id)?;
-        let (after, change) =
-            domain::apply(&before, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
-                StoreError::Refused {
-                    id: id.to_string(),
-                    refusal,
-                }
-            })?;
-        let mut batch = Batches::new(self.head()?);
-        let ev = batch.record(after.clone(), change, ctx);
-        self.db.apply_batch(batch.finish())?;
-        self.sync()?;
-        Ok((after, ev))
+        self.guarded(|| {
+            let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+            let before = self.require(id)?;
+            let (after, change) =
+                domain::apply(&before, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
+                    StoreError::Refused {
+                        id: id.to_string(),
+                        refusal,
+                    }
+                })?;
+            let mut batch = Batches::new(self.head()?);
+            let ev = batch.record(after.clone(), change, ctx);
+            self.db.apply_batch(batch.finish())?;
+            self.sync()?;
+            Ok((after, ev))
+        })
     }
 
     /// Opens new cases (`new` or `import`): all of them, or — on the first refusal — none.
     pub fn insert(&self, cases: Vec<Case>, kind: ChangeKind, ctx: &Ctx) -> Result<usize> {
-        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-        let mut seen = std::collections::HashSet::new();
-        for c in &cases {
-            domain::check_case(c, &ctx.policy).map_err(|refusal| StoreError::Refused {
-                id: c.id.clone(),
-                refusal,
-            })?;
-            if !seen.insert(c.id.as_str()) || self.db.contains_key(case_key(&c.id))? {
-                return Err(StoreError::Duplicate(c.id.clone()));
+        self.guarded(|| {
+            let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+            let mut seen = std::collections::HashSet::new();
+            for c in &cases {
+                domain::check_case(c, &ctx.policy).map_err(|refusal| StoreError::Refused {
+                    id: c.id.clone(),
+                    refusal,
+                })?;
+                if !seen.insert(c.id.as_str()) || self.db.contains_key(case_key(&c.id))? {
+                    return Err(StoreError::Duplicate(c.id.clone()));
+                }
             }
-        }
-        let n = cases.len();
-        let mut batch = Batches::new(self.head()?);
-        for c in cases {
-            let change = Change {
-                kind,
-                from: c.stage,
-                to: c.stage,
-                detail: String::new(),
-                note: String::new(),
-            };
-            batch.record(c, change, ctx);
-        }
-        self.db.apply_batch(batch.finish())?;
-        self.sync()?;
-        Ok(n)
+            let n = cases.len();
+            let mut batch = Batches::new(self.head()?);
+            for c in cases {
+                let change = Change {
+                    kind,
+                    from: c.stage,
+                    to: c.stage,
+                    detail: String::new(),
+                    note: String::new(),
+                };
+                batch.record(c, change, ctx);
+            }
+            self.db.apply_batch(batch.finish())?;
+            self.sync()?;
+            Ok(n)
+        })
     }
 
     /// The history of one case, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<Event>> {
-        let prefix = [b"x/", id.as_bytes(), b"\0"].concat();
-        let mut out = Vec::new();
-        for kv in self.db.scan_prefix(&prefix) {
-            let (k, _) = kv?;
-            let seq_bytes: [u8; 8] = k[prefix.len()..]
-                .try_into()
-                .map_err(|_| self.damaged("bad history index key"))?;
-            let seq = u64::from_be_bytes(seq_bytes);
-            let v = self
-                .db
-                .get(event_key(seq))?
-                .ok_or_else(|| self.damaged(format!("history event {seq} of {id} is missing")))?;
-            out.push(self.decode_event(seq, &v)?);
-        }
-        Ok(out)
+        self.guarded(|| {
+            let prefix = [b"x/", id.as_bytes(), b"\0"].concat();
+            let mut out = Vec::new();
+            for kv in self.db.scan_prefix(&prefix) {
+                let (k, _) = kv?;
+                let seq_bytes: [u8; 8] = k[prefix.len()..]
+                    .try_into()
+                    .map_err(|_| self.damaged("bad history index key"))?;
+                let seq = u64::from_be_bytes(seq_bytes);
+                let v = self.db.get(event_key(seq))?.ok_or_else(|| {
+                    self.damaged(format!("history event {seq} of {id} is missing"))
+                })?;
+                out.push(self.decode_event(seq, &v)?);
+            }
+            Ok(out)
+        })
     }
 
     fn decode_event(&self, seq: u64, v: &[u8]) -> Result<Event> {
@@ -405,113 +459,259 @@ impl Store {
     }
 
     pub fn add_accountability(&self, ev: &AccountabilityEvent) -> Result<()> {
-        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-        let n = self.db.generate_id()?;
-        let v = serde_json::to_vec(ev).map_err(|e| StoreError::Io(e.to_string()))?;
-        self.db
-            .insert([b"a/".as_slice(), &n.to_be_bytes()].concat(), v)?;
-        self.sync()
+        self.guarded(|| {
+            let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+            let n = self.db.generate_id()?;
+            let v = serde_json::to_vec(ev).map_err(|e| StoreError::Io(e.to_string()))?;
+            self.db
+                .insert([b"a/".as_slice(), &n.to_be_bytes()].concat(), v)?;
+            self.sync()
+        })
     }
 
     pub fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
-        let mut out = Vec::new();
-        for kv in self.db.scan_prefix(b"a/") {
-            let (_, v) = kv?;
-            out.push(
-                serde_json::from_slice(&v)
-                    .map_err(|e| self.damaged(format!("accountability record: {e}")))?,
-            );
-        }
-        Ok(out)
+        self.guarded(|| {
+            let mut out = Vec::new();
+            for kv in self.db.scan_prefix(b"a/") {
+                let (_, v) = kv?;
+                out.push(
+                    serde_json::from_slice(&v)
+                        .map_err(|e| self.damaged(format!("accountability record: {e}")))?,
+                );
+            }
+            Ok(out)
+        })
     }
 
     /// Checks every record decodes, the history chain is unbroken from the first event to
     /// the stored head, and every case agrees with its last event.
     pub fn verify(&self) -> Result<VerifyReport> {
-        let mut r = VerifyReport::default();
-        let (seq, head) = self.head()?;
-        let mut prev = String::new();
-        let mut expected = 1u64;
-        let mut last_of: std::collections::HashMap<String, (u64, String)> = Default::default();
-        for kv in self.db.scan_prefix(b"h/") {
-            let (k, v) = kv?;
-            let Ok(seq_bytes) = <[u8; 8]>::try_from(&k[2..]) else {
-                r.problems.push("a history key is malformed".into());
-                continue;
-            };
-            let key_seq = u64::from_be_bytes(seq_bytes);
-            let ev: Event = match serde_json::from_slice(&v) {
-                Ok(e) => e,
-                Err(e) => {
-                    r.problems
-                        .push(format!("history event {key_seq} is unreadable: {e}"));
+        self.guarded(|| {
+            let mut r = VerifyReport::default();
+            let (seq, head) = self.head()?;
+            let mut prev = String::new();
+            let mut expected = 1u64;
+            let mut last_of: std::collections::HashMap<String, (u64, String)> = Default::default();
+            for kv in self.db.scan_prefix(b"h/") {
+                let (k, v) = kv?;
+                let Ok(seq_bytes) = <[u8; 8]>::try_from(&k[2..]) else {
+                    r.problems.push("a history key is malformed".into());
                     continue;
-                }
-            };
-            if ev.seq != key_seq || key_seq != expected {
-                r.problems.push(format!(
-                    "history event {key_seq} is out of place (expected event {expected}): an event was removed or reordered"
-                ));
-            }
-            if ev.prev != prev {
-                r.problems.push(format!(
-                    "history event {key_seq} ({}) does not follow the event before it: the chain is broken",
-                    ev.case_id
-                ));
-            }
-            if ev.compute_hash() != ev.hash {
-                r.problems.push(format!(
-                    "history event {key_seq} ({}) was altered after it was written",
-                    ev.case_id
-                ));
-            }
-            prev = ev.hash.clone();
-            expected = key_seq + 1;
-            last_of.insert(ev.case_id.clone(), (ev.seq, ev.case_hash.clone()));
-            r.events += 1;
-        }
-        if r.events != seq || prev != head {
-            r.problems.push(format!(
-                "the history ends at event {} but the ledger records {seq} events: the latest events were removed",
-                expected - 1
-            ));
-        }
-        for kv in self.db.scan_prefix(b"c/") {
-            let (k, v) = kv?;
-            r.cases += 1;
-            let id = String::from_utf8_lossy(&k[2..]).into_owned();
-            let rec: Record = match serde_json::from_slice(&v) {
-                Ok(rec) => rec,
-                Err(e) => {
-                    r.problems.push(format!("case {id} is unreadable: {e}"));
-                    continue;
-                }
-            };
-            match last_of.get(&id) {
-                None => r.problems.push(format!("case {id} has no history")),
-                Some((last, hash)) => {
-                    if *last != rec.last_event {
-                        r.problems.push(format!(
-                            "case {id} was last changed by event {} but its history ends at event {last}",
-                            rec.last_event
-                        ));
-                    } else if *hash != case_hash(&rec.case) {
-                        r.problems.push(format!(
-                            "case {id} differs from what its history recorded: it was altered"
-                        ));
-                    } else if self
-                        .db
-                        .get(summary_key(&id))?
-                        .and_then(|v| Summary::decode(&v))
-                        != Some(Summary::of(&rec.case))
-                    {
+                };
+                let key_seq = u64::from_be_bytes(seq_bytes);
+                let ev: Event = match serde_json::from_slice(&v) {
+                    Ok(e) => e,
+                    Err(e) => {
                         r.problems
-                            .push(format!("case {id}: its list summary is missing or stale"));
+                            .push(format!("history event {key_seq} is unreadable: {e}"));
+                        continue;
+                    }
+                };
+                if ev.seq != key_seq || key_seq != expected {
+                    r.problems.push(format!(
+                        "history event {key_seq} is out of place (expected event {expected}): an event was removed or reordered"
+                    ));
+                }
+                if ev.prev != prev {
+                    r.problems.push(format!(
+                        "history event {key_seq} ({}) does not follow the event before it: the chain is broken",
+                        ev.case_id
+                    ));
+                }
+                if ev.compute_hash() != ev.hash {
+                    r.problems.push(format!(
+                        "history event {key_seq} ({}) was altered after it was written",
+                        ev.case_id
+                    ));
+                }
+                prev = ev.hash.clone();
+                expected = key_seq + 1;
+                last_of.insert(ev.case_id.clone(), (ev.seq, ev.case_hash.clone()));
+                r.events += 1;
+            }
+            if r.events != seq || prev != head {
+                r.problems.push(format!(
+                    "the history ends at event {} but the ledger records {seq} events: the latest events were removed",
+                    expected - 1
+                ));
+            }
+            for kv in self.db.scan_prefix(b"c/") {
+                let (k, v) = kv?;
+                r.cases += 1;
+                let id = String::from_utf8_lossy(&k[2..]).into_owned();
+                let rec: Record = match serde_json::from_slice(&v) {
+                    Ok(rec) => rec,
+                    Err(e) => {
+                        r.problems.push(format!("case {id} is unreadable: {e}"));
+                        continue;
+                    }
+                };
+                match last_of.get(&id) {
+                    None => r.problems.push(format!("case {id} has no history")),
+                    Some((last, hash)) => {
+                        if *last != rec.last_event {
+                            r.problems.push(format!(
+                                "case {id} was last changed by event {} but its history ends at event {last}",
+                                rec.last_event
+                            ));
+                        } else if *hash != case_hash(&rec.case) {
+                            r.problems.push(format!(
+                                "case {id} differs from what its history recorded: it was altered"
+                            ));
+                        } else if self
+                            .db
+                            .get(summary_key(&id))?
+                            .and_then(|v| Summary::decode(&v))
+                            != Some(Summary::of(&rec.case))
+                        {
+                            r.problems
+                                .push(format!("case {id}: its list summary is missing or stale"));
+                        }
                     }
                 }
             }
+            Ok(r)
+        })
+    }
+
+    /// One consistent snapshot of the whole ledger: every case, the full history and the
+    /// accountability events. Writers in this process wait while it is read (the store's
+    /// write lock), other processes are kept out by the lock file, so no change can fall
+    /// between the keys read.
+    pub fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        self.guarded(|| {
+            let (seq, head) = self.head()?;
+            let mut history = Vec::new();
+            for kv in self.db.scan_prefix(b"h/") {
+                let (k, v) = kv?;
+                let seq = k[2..].try_into().map(u64::from_be_bytes).unwrap_or(0);
+                history.push(self.decode_event(seq, &v)?);
+            }
+            if history.len() as u64 != seq
+                || history.last().map(|e| e.hash.as_str()).unwrap_or("") != head
+            {
+                return Err(self.damaged(
+                    "the history does not end where the ledger says; run zhengdun verify",
+                ));
+            }
+            Ok(Backup {
+                format: BACKUP_FORMAT.to_string(),
+                schema: SCHEMA_VERSION,
+                as_of,
+                cases: self.cases()?,
+                accountability: self.accountability()?,
+                history,
+            })
+        })
+    }
+
+    /// Brings a backup back into an empty ledger: its cases, accountability events and full
+    /// history, written in one atomic batch. The backup is checked first — the hash chain
+    /// unbroken, every case equal to what its last event recorded — so a damaged or edited
+    /// backup is refused and nothing is written.
+    pub fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        let bad = |problem: String| StoreError::BadBackup {
+            file: file.to_string(),
+            problem,
+        };
+        if backup.format != BACKUP_FORMAT {
+            return Err(bad(format!(
+                "\"{}\" is not a zhengdun backup (expected \"{BACKUP_FORMAT}\")",
+                backup.format
+            )));
         }
-        Ok(r)
+        if backup.schema > SCHEMA_VERSION {
+            return Err(bad(format!(
+                "written by a newer zhengdun (schema {}, this build reads {SCHEMA_VERSION}); upgrade zhengdun",
+                backup.schema
+            )));
+        }
+        self.guarded(|| {
+            let occupied = ["c/", "s/", "h/", "a/"]
+                .iter()
+                .any(|p| self.db.scan_prefix(p.as_bytes()).next().is_some());
+            if occupied {
+                return Err(StoreError::Io(format!(
+                    "the ledger in {} is not empty; restore into a new directory with --db NEW_DIR",
+                    self.dir.display()
+                )));
+            }
+            let mut prev = String::new();
+            let mut last_of: std::collections::HashMap<&str, &Event> = Default::default();
+            for (i, ev) in backup.history.iter().enumerate() {
+                let want = i as u64 + 1;
+                if ev.seq != want {
+                    return Err(bad(format!(
+                        "history event {} is out of place (expected {want})",
+                        ev.seq
+                    )));
+                }
+                if ev.prev != prev || ev.compute_hash() != ev.hash {
+                    return Err(bad(format!(
+                        "history event {} ({}) was altered: the hash chain is broken",
+                        ev.seq, ev.case_id
+                    )));
+                }
+                prev = ev.hash.clone();
+                last_of.insert(ev.case_id.as_str(), ev);
+            }
+            let mut seen = std::collections::HashSet::new();
+            for c in &backup.cases {
+                if !seen.insert(c.id.as_str()) {
+                    return Err(bad(format!("case {} appears twice", c.id)));
+                }
+                match last_of.get(c.id.as_str()) {
+                    None => return Err(bad(format!("case {} has no history", c.id))),
+                    Some(ev) if ev.case_hash != case_hash(c) => {
+                        return Err(bad(format!(
+                            "case {} differs from what its history recorded",
+                            c.id
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(orphan) = last_of.keys().find(|id| !seen.contains(*id)) {
+                return Err(bad(format!(
+                    "the history names case {orphan}, which the backup does not hold"
+                )));
+            }
+            let mut batch = sled::Batch::default();
+            for ev in &backup.history {
+                let bytes = serde_json::to_vec(ev).map_err(|e| StoreError::Io(e.to_string()))?;
+                batch.insert(event_key(ev.seq), bytes);
+                batch.insert(index_key(&ev.case_id, ev.seq), &[] as &[u8]);
+            }
+            for c in &backup.cases {
+                let last_event = last_of.get(c.id.as_str()).map(|e| e.seq).unwrap_or(0);
+                let rec = Record {
+                    last_event,
+                    case: c.clone(),
+                };
+                let bytes = serde_json::to_vec(&rec).map_err(|e| StoreError::Io(e.to_string()))?;
+                batch.insert(case_key(&c.id), bytes);
+                batch.insert(summary_key(&c.id), Summary::of(c).encode());
+            }
+            for a in &backup.accountability {
+                let n = self.db.generate_id()?;
+                let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
+                batch.insert([b"a/".as_slice(), &n.to_be_bytes()].concat(), v);
+            }
+            batch.insert(
+                b"m/seq".as_slice(),
+                &(backup.history.len() as u64).to_be_bytes(),
+            );
+            batch.insert(b"m/head".as_slice(), prev.as_bytes());
+            self.db.apply_batch(batch)?;
+            self.sync()?;
+            Ok(RestoreSummary {
+                cases: backup.cases.len(),
+                events: backup.history.len(),
+                accountability: backup.accountability.len(),
+            })
+        })
     }
 
     /// Raw access for tests that tamper with the database to prove `verify` notices.
@@ -519,6 +719,29 @@ impl Store {
     pub fn raw(&self) -> &sled::Db {
         &self.db
     }
+}
+
+/// A backup file: the interchange ledger's fields (so `import` can read its cases) plus the
+/// full hash-chained history, which `restore` brings back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    pub format: String,
+    pub schema: u64,
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
+    pub cases: Vec<Case>,
+    #[serde(default)]
+    pub accountability: Vec<AccountabilityEvent>,
+    pub history: Vec<Event>,
+}
+
+/// What `restore` brought back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreSummary {
+    pub cases: usize,
+    pub events: usize,
+    pub accountability: usize,
 }
 
 /// Builds one atomic batch of case records and their chained history events.
@@ -600,12 +823,15 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 
 /// Takes the exclusive lock that keeps a second process out, and writes our pid in it.
 fn take_lock(dir: &Path) -> Result<File> {
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join(LOCK_FILE);
     let mut f = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o600)
         .open(&path)
         .map_err(|e| StoreError::Io(format!("cannot open {}: {e}", path.display())))?;
     match f.try_lock() {
@@ -641,4 +867,85 @@ fn take_lock(dir: &Path) -> Result<File> {
             path.display()
         ))),
     }
+}
+
+/// Runs `f`, turning a panic into an `Err` with its message, without printing the panic
+/// (the caller reports it as a one-line message instead).
+fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    r.map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into())
+    })
+}
+
+/// fsyncs every file of the database (top level and `blobs/`), then the directories.
+/// Files another user could read are made owner-only first.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    let blobs = dir.join("blobs");
+    let mut dirs = vec![dir.to_path_buf()];
+    if blobs.is_dir() {
+        dirs.push(blobs);
+    }
+    for d in &dirs {
+        for entry in fs::read_dir(d)? {
+            let entry = entry?;
+            let ft = entry.file_type()?;
+            if !ft.is_file() || entry.file_name() == LOCK_FILE {
+                continue;
+            }
+            let path = entry.path();
+            restrict(&path, &entry.metadata()?, 0o600)?;
+            match File::open(&path) {
+                Ok(f) => f.sync_all()?,
+                // sled removes old snapshot files as it writes new ones.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    for d in dirs.iter().rev() {
+        File::open(d)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Sets the database directory to 0700 and everything in it to owner-only.
+fn make_private(dir: &Path) -> Result<()> {
+    let io =
+        |e: std::io::Error| StoreError::Io(format!("cannot make {} private: {e}", dir.display()));
+    restrict(dir, &fs::metadata(dir).map_err(io)?, 0o700).map_err(io)?;
+    for entry in fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let meta = entry.metadata().map_err(io)?;
+        let mode = if meta.is_dir() { 0o700 } else { 0o600 };
+        restrict(&entry.path(), &meta, mode).map_err(io)?;
+        if meta.is_dir() {
+            for inner in fs::read_dir(entry.path()).map_err(io)? {
+                let inner = inner.map_err(io)?;
+                let m = inner.metadata().map_err(io)?;
+                restrict(&inner.path(), &m, if m.is_dir() { 0o700 } else { 0o600 }).map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes away the group and other permission bits (to `mode`) when any are set.
+fn restrict(path: &Path, meta: &fs::Metadata, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return fs::set_permissions(path, fs::Permissions::from_mode(mode));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, meta, mode);
+    Ok(())
 }

@@ -112,6 +112,16 @@ pub enum Cmd {
     },
     /// Checks the database and the history chain
     Verify,
+    /// Writes a consistent snapshot of the whole ledger, with its full history, to FILE
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Brings back a backup (cases and full history) into an empty ledger (--db NEW_DIR)
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Opens a case at `identified`
     New(NewArgs),
     /// Records or updates the pairing (四个一); from `identified` also advances to `paired`

@@ -53,7 +53,7 @@ impl Failure {
     pub fn store(e: StoreError, lang: Lang) -> Failure {
         let code = match &e {
             StoreError::Refused { .. } => exit::REFUSED,
-            StoreError::NotFound(_) | StoreError::Duplicate(_) => exit::BAD_INPUT,
+            StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => exit::BAD_INPUT,
             _ => exit::DATABASE,
         };
         let message = match &e {
@@ -279,6 +279,8 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
                 })
             }
         }
+        Cmd::Backup { file } => backup(env, store, &file),
+        Cmd::Restore { file } => restore(env, store, &file),
         Cmd::New(a) => {
             let case = Case {
                 id: a.id.trim().to_string(),
@@ -473,6 +475,7 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
         "json" => {
             let text =
                 fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+            let text = crate::backup::as_ledger(&text, &name).map_err(Failure::input)?;
             interchange::json::parse(&text, &name, &env.ctx.policy, env.lang)
                 .map_err(|e| Failure::input(e.to_string()))
         }
@@ -617,4 +620,34 @@ fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
         }
     };
     print(&text)
+}
+
+/// `backup FILE`: one consistent snapshot, written private and synced.
+fn backup(env: &Env, store: &Store, file: &Path) -> Result<(), Failure> {
+    let b = store.backup(Some(env.ctx.today)).map_err(refused(env))?;
+    let (cases, events) = (b.cases.len(), b.history.len());
+    write_private(file, &crate::backup::to_json(&b))?;
+    print(&format!("{}: {cases} cases, {events} history events", file.display()))
+}
+
+/// `restore FILE`: a backup into an empty ledger, history and all.
+fn restore(env: &Env, store: &Store, file: &Path) -> Result<(), Failure> {
+    let name = file.display().to_string();
+    let text = fs::read_to_string(file).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    let b = crate::backup::parse(&text, &name).map_err(Failure::input)?;
+    let r = store.restore(b, &name).map_err(refused(env))?;
+    let v = store.verify().map_err(refused(env))?;
+    if !v.problems.is_empty() {
+        return Err(Failure {
+            code: exit::DATABASE,
+            message: format!("restored, but verify found: {}", v.problems.join("; ")),
+        });
+    }
+    print(&format!(
+        "restored {} cases, {} history events, {} accountability events into {}; chain intact",
+        r.cases,
+        r.events,
+        r.accountability,
+        store.dir().display()
+    ))
 }

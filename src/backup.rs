@@ -1,0 +1,48 @@
+//! The backup file: [`Backup`] as JSON. A backup is a superset of the interchange ledger
+//! (`cases`, `accountability`, `as_of`) plus the full history, so `restore` brings back
+//! everything and `import` can still take its cases into another ledger.
+
+use crate::interchange::json::{Ledger, FORMAT};
+use crate::store::{Backup, BACKUP_FORMAT};
+
+pub fn to_json(b: &Backup) -> Vec<u8> {
+    // Plain data: serialising cannot fail.
+    let mut s = serde_json::to_string_pretty(b).unwrap_or_default();
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// Parses a backup file, with the place of the first problem.
+pub fn parse(text: &str, file: &str) -> Result<Backup, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    serde_json::from_str::<Backup>(text).map_err(|e| {
+        let msg = e.to_string();
+        let problem = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        if format_of(text).as_deref() == Some(FORMAT) {
+            format!("{file}: this is an export, not a backup; bring it in with zhengdun import {file}")
+        } else {
+            format!("{file}: line {}, column {}: {problem} (is this a zhengdun backup?)", e.line(), e.column())
+        }
+    })
+}
+
+/// The `format` field of a JSON document, when it has one at the top.
+fn format_of(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        format: String,
+    }
+    serde_json::from_str::<Head>(text).ok().map(|h| h.format)
+}
+
+/// For `import`: a backup file becomes the interchange ledger of its cases and
+/// accountability (the history stays behind: `restore` brings that back). Any other text
+/// is returned as it is, for the interchange parser to judge.
+pub fn as_ledger(text: &str, file: &str) -> Result<String, String> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if format_of(body).as_deref() != Some(BACKUP_FORMAT) {
+        return Ok(text.to_string());
+    }
+    let b = parse(body, file)?;
+    Ok(Ledger::new(b.as_of, b.cases, b.accountability).to_json())
+}
