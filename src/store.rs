@@ -73,7 +73,7 @@ fn corruption_detail(e: &sled::Error) -> String {
         sled::Error::Corruption { at: Some(at), .. } => {
             format!("its data file holds damaged data at byte {}", at.lid())
         }
-        sled::Error::Corruption { at: None, .. } => "its data file is damaged or cut short".into(),
+        sled::Error::Corruption { at: None, .. } => "its files are damaged or cut short".into(),
         sled::Error::Io(io) => format!("its files cannot be read: {io}"),
         other => other.to_string(),
     }
