@@ -309,9 +309,8 @@ fn a_killed_action_loses_nothing_acknowledged() {
     for round in 0..rounds {
         let deadline = Instant::now() + one.mul_f64(rng.unit() * 6.0);
         let mut round_acked = 0u64;
-        let mut killed: Option<Action> = None;
         let mut k = 0;
-        loop {
+        let killed = loop {
             let token = format!("r{round}-a{k}");
             k += 1;
             let action = match rng.below(5) {
@@ -337,12 +336,9 @@ fn a_killed_action_loses_nothing_acknowledged() {
                     "seed {seed}, round {round}: an action was refused: {:?}",
                     action.args()
                 ),
-                None => {
-                    killed = Some(action);
-                    break;
-                }
+                None => break action,
             }
-        }
+        };
         let context = format!("seed {seed}, action round {round}");
         let (_, events) = verify(&db, &context);
         let new_events = events - events_before;
@@ -364,24 +360,23 @@ fn a_killed_action_loses_nothing_acknowledged() {
                 a.args()
             );
         }
-        if let Some(a) = killed {
-            let applied = a.is_in(&export);
-            assert_eq!(
-                applied,
-                new_events == round_acked + 1,
-                "{context}: the killed action {:?} is half there",
-                a.args()
-            );
-            if applied {
-                killed_applied += 1;
-                if let Action::New(id) = &a {
-                    ids.push(id.clone());
-                }
-                // It was written: from now on it counts like an acknowledged one.
-                acknowledged.push(a);
-            } else {
-                killed_absent += 1;
+        // The killed action is either all there or not at all.
+        let applied = killed.is_in(&export);
+        assert_eq!(
+            applied,
+            new_events == round_acked + 1,
+            "{context}: the killed action {:?} is half there",
+            killed.args()
+        );
+        if applied {
+            killed_applied += 1;
+            if let Action::New(id) = &killed {
+                ids.push(id.clone());
             }
+            // It was written: from now on it counts like an acknowledged one.
+            acknowledged.push(killed);
+        } else {
+            killed_absent += 1;
         }
     }
     println!(
