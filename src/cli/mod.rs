@@ -402,8 +402,31 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
 fn print(s: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
-    let _ = writeln!(out, "{s}");
+    let _ = writeln!(out, "{}", for_terminal(s));
     Ok(())
+}
+
+/// Output on its way to standard output: when that is a terminal, control characters that
+/// imported or typed text may carry (escape sequences, bells, carriage returns, C1 codes) are
+/// neutralised, line breaks kept; into a pipe or file the data goes unchanged.
+pub fn for_terminal(s: &str) -> std::borrow::Cow<'_, str> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        neutralise(s)
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Every control character except the line break becomes U+FFFD.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| if c.is_control() && c != '\n' { '\u{fffd}' } else { c })
+        .collect::<String>()
+        .into()
 }
 
 /// Reads and checks every file first; writes only when all are good, in one batch.
@@ -532,7 +555,12 @@ fn export(
         Some(path) => write_private(path, &bytes),
         None => {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(&bytes);
+            if std::io::IsTerminal::is_terminal(&out) {
+                let text = String::from_utf8_lossy(&bytes);
+                let _ = out.write_all(neutralise(&text).as_bytes());
+            } else {
+                let _ = out.write_all(&bytes);
+            }
             Ok(())
         }
     }

@@ -120,10 +120,11 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     let due = crate::domain::due_status(c, ctx.today, &ctx.policy);
     let mut o = String::new();
     let f = |n: &str| field(lang, n);
-    o.push_str(&format!(
-        "{}  {} {} {}\n",
+    o.push_str(&clean(&format!(
+        "{}  {} {} {}",
         c.id, c.county, c.township, c.village
-    ));
+    )));
+    o.push('\n');
     line(&mut o, &f("year"), &c.year.to_string());
     line(&mut o, &f("stage"), c.stage.label(lang));
     line(
