@@ -403,6 +403,18 @@ impl Store {
 
     /// Opens new cases (`new` or `import`): all of them, or — on the first refusal — none.
     pub fn insert(&self, cases: Vec<Case>, kind: ChangeKind, ctx: &Ctx) -> Result<usize> {
+        self.import(cases, &[], kind, ctx)
+    }
+
+    /// Like [`Store::insert`], with the accountability events of the imported ledger written
+    /// in the same atomic batch: a killed import leaves all of it or none of it.
+    pub fn import(
+        &self,
+        cases: Vec<Case>,
+        accountability: &[AccountabilityEvent],
+        kind: ChangeKind,
+        ctx: &Ctx,
+    ) -> Result<usize> {
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
             let mut seen = std::collections::HashSet::new();
@@ -427,7 +439,13 @@ impl Store {
                 };
                 batch.record(c, change, ctx);
             }
-            self.db.apply_batch(batch.finish())?;
+            let mut batch = batch.finish();
+            for a in accountability {
+                let id = self.db.generate_id()?;
+                let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
+                batch.insert([b"a/".as_slice(), &id.to_be_bytes()].concat(), v);
+            }
+            self.db.apply_batch(batch)?;
             self.sync()?;
             Ok(n)
         })

@@ -478,11 +478,8 @@ fn import(env: &Env, store: &Store, files: &[PathBuf], dry_run: bool) -> Result<
         return print(&report);
     }
     store
-        .insert(cases, ChangeKind::Imported, &env.ctx)
+        .import(cases, &accountability, ChangeKind::Imported, &env.ctx)
         .map_err(refused(env))?;
-    for a in &accountability {
-        store.add_accountability(a).map_err(refused(env))?;
-    }
     report.push_str(&format!("imported {n} cases ({})", stages.join(", ")));
     print(&report)
 }
