@@ -19,9 +19,15 @@ pub fn parse(text: &str, file: &str) -> Result<Backup, String> {
         let msg = e.to_string();
         let problem = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         if format_of(text).as_deref() == Some(FORMAT) {
-            format!("{file}: this is an export, not a backup; bring it in with zhengdun import {file}")
+            format!(
+                "{file}: this is an export, not a backup; bring it in with zhengdun import {file}"
+            )
         } else {
-            format!("{file}: line {}, column {}: {problem} (is this a zhengdun backup?)", e.line(), e.column())
+            format!(
+                "{file}: line {}, column {}: {problem} (is this a zhengdun backup?)",
+                e.line(),
+                e.column()
+            )
         }
     })
 }

@@ -53,7 +53,9 @@ impl Failure {
     pub fn store(e: StoreError, lang: Lang) -> Failure {
         let code = match &e {
             StoreError::Refused { .. } => exit::REFUSED,
-            StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => exit::BAD_INPUT,
+            StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => {
+                exit::BAD_INPUT
+            }
             _ => exit::DATABASE,
         };
         let message = match &e {
@@ -424,7 +426,13 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
         return std::borrow::Cow::Borrowed(s);
     }
     s.chars()
-        .map(|c| if c.is_control() && c != '\n' { '\u{fffd}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
         .collect::<String>()
         .into()
 }
@@ -652,7 +660,10 @@ fn backup(env: &Env, store: &Store, file: &Path) -> Result<(), Failure> {
     let b = store.backup(Some(env.ctx.today)).map_err(refused(env))?;
     let (cases, events) = (b.cases.len(), b.history.len());
     write_private(file, &crate::backup::to_json(&b))?;
-    print(&format!("{}: {cases} cases, {events} history events", file.display()))
+    print(&format!(
+        "{}: {cases} cases, {events} history events",
+        file.display()
+    ))
 }
 
 /// `restore FILE`: a backup into an empty ledger, history and all.
