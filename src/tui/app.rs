@@ -8,9 +8,11 @@ use crate::domain::{self, due_status_of, Case, Command, DueStatus, Stage, Summar
 use crate::i18n::{self, Lang};
 use crate::ledger::{self, Filter};
 use crate::search::SearchIndex;
+use crate::stats;
 use crate::store::{Ctx, Event, Store, StoreError};
 
 use super::action::Action;
+use super::dashboard::Dashboard;
 use super::form::{Form, FormKind};
 use super::keymap::{Key, Keymap, Mode};
 use super::prefs::Prefs;
@@ -130,6 +132,7 @@ pub struct App {
     pub confirm: Option<Confirm>,
     pub picker: Option<Picker>,
     pub help: Option<Help>,
+    pub dashboard: Option<Dashboard>,
     pub message: Option<Message>,
     pub quit: bool,
     /// Terminal size in cells, for paging and keeping the selection in view.
@@ -174,6 +177,7 @@ impl App {
             confirm: None,
             picker: None,
             help: None,
+            dashboard: None,
             message: None,
             quit: false,
             size: (80, 24),
@@ -194,6 +198,8 @@ impl App {
             Mode::Form
         } else if self.searching {
             Mode::Search
+        } else if self.dashboard.is_some() {
+            Mode::Dashboard
         } else if self.detail.is_some() {
             Mode::Detail
         } else {
@@ -219,10 +225,12 @@ impl App {
         });
     }
 
-    /// The filter in force, with "mine" as the `--as` name.
+    /// The filter in force; "mine" names the `--as` person as the leader.
     pub fn filter(&self) -> Filter {
         let mut f = self.prefs.filter.clone();
-        f.leader = self.prefs.mine.then(|| self.ctx.actor.clone());
+        if self.prefs.mine {
+            f.leader = Some(self.ctx.actor.clone());
+        }
         f
     }
 
@@ -347,6 +355,7 @@ impl App {
         }
         match self.mode() {
             Mode::Help => self.update_help(action),
+            Mode::Dashboard => self.update_dashboard(action),
             Mode::Confirm => self.update_confirm(action),
             Mode::Picker => self.update_picker(action),
             Mode::Form => self.update_form(action),
@@ -393,6 +402,7 @@ impl App {
             }
             Action::ToggleMine => {
                 self.prefs.mine = !self.prefs.mine;
+                self.prefs.filter.leader = None;
                 self.filters_changed();
             }
             Action::CycleStage => {
@@ -414,6 +424,7 @@ impl App {
                 self.filters_changed();
             }
             Action::PickArea => self.open_picker(),
+            Action::Dashboard => self.open_dashboard(),
             Action::Quit => self.quit = true,
             other => self.case_action(other),
         }
@@ -445,8 +456,52 @@ impl App {
                 self.detail = None;
                 self.message = None;
             }
+            Action::Dashboard => self.open_dashboard(),
             Action::Quit => self.quit = true,
             other => self.case_action(other),
+        }
+    }
+
+    /// `d`: the counts and the accountability list, computed from the whole ledger now.
+    fn open_dashboard(&mut self) {
+        let loaded = self
+            .store
+            .cases()
+            .and_then(|c| Ok((c, self.store.accountability()?)));
+        match loaded {
+            Ok((cases, events)) => {
+                let stats = stats::compute(&cases, &events, self.ctx.today, &self.ctx.policy);
+                self.dashboard = Some(Dashboard::new(stats));
+                self.message = None;
+            }
+            Err(e) => self.warn(e.to_string()),
+        }
+    }
+
+    fn update_dashboard(&mut self, action: Action) {
+        let Some(d) = self.dashboard.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Down => d.move_by(1),
+            Action::Up => d.move_by(-1),
+            Action::PageDown => d.move_by(10),
+            Action::PageUp => d.move_by(-10),
+            Action::Top => d.move_by(isize::MIN / 2),
+            Action::Bottom => d.move_by(isize::MAX / 2),
+            Action::Open => {
+                if let Some(filter) = d.filter() {
+                    self.dashboard = None;
+                    self.detail = None;
+                    self.query.clear();
+                    self.prefs.filter = filter;
+                    self.prefs.mine = false;
+                    self.filters_changed();
+                }
+            }
+            Action::Back | Action::Dashboard => self.dashboard = None,
+            Action::Quit => self.quit = true,
+            _ => {}
         }
     }
 

@@ -26,13 +26,15 @@ pub enum Mode {
     Form,
     Confirm,
     Picker,
+    Dashboard,
     Help,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::List,
         Mode::Detail,
+        Mode::Dashboard,
         Mode::Search,
         Mode::Form,
         Mode::Confirm,
@@ -48,6 +50,7 @@ impl Mode {
             Mode::Form => "form",
             Mode::Confirm => "confirm",
             Mode::Picker => "picker",
+            Mode::Dashboard => "dashboard",
             Mode::Help => "help",
         }
     }

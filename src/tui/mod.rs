@@ -10,6 +10,7 @@
 
 pub mod action;
 pub mod app;
+pub mod dashboard;
 pub mod form;
 pub mod keymap;
 pub mod prefs;

@@ -11,7 +11,7 @@ use crate::ledger::{Filter, Sort};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Prefs {
-    /// Overdue, stage, county and township; the leader is set from `mine`.
+    /// Overdue, stage, county, township, and a leader chosen on the dashboard.
     pub filter: Filter,
     /// Only the cases paired with the `--as` name.
     pub mine: bool,
@@ -41,7 +41,6 @@ impl Prefs {
             },
             _ => Prefs::default(),
         };
-        prefs.filter.leader = None;
         prefs.path = path;
         (prefs, problem)
     }
@@ -51,9 +50,7 @@ impl Prefs {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        let mut copy = self.clone();
-        copy.filter.leader = None;
-        let text = serde_json::to_string_pretty(&copy).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         let tmp = path.with_extension("json.tmp");
         std::fs::write(&tmp, text)
             .and_then(|_| std::fs::rename(&tmp, path))

@@ -228,3 +228,36 @@ pub fn screen(app: &mut App, w: u16, h: u16) -> String {
     }
     out
 }
+
+/// The shipped sample ledger (Liaocheng 2017), as of its own date, seen by `actor`.
+pub fn sample_app(actor: &str) -> (tempfile::TempDir, App) {
+    let ledger = zhengdun::interchange::json::parse(
+        zhengdun::cli::SAMPLE,
+        "sample",
+        &Policy::default(),
+        Lang::En,
+    )
+    .expect("the shipped sample parses");
+    let ctx = Ctx {
+        today: ledger.as_of.expect("the sample has an as_of date"),
+        actor: actor.into(),
+        policy: Policy::default(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ledger")).unwrap();
+    store
+        .insert(ledger.cases, ChangeKind::Imported, &ctx)
+        .unwrap();
+    for a in &ledger.accountability {
+        store.add_accountability(a).unwrap();
+    }
+    let app = App::new(
+        store,
+        ctx,
+        Lang::Zh,
+        Keymap::default_keys().unwrap(),
+        Prefs::default(),
+    )
+    .unwrap();
+    (dir, app)
+}

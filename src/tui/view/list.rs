@@ -279,6 +279,8 @@ fn status_bar(app: &App, w: u16) -> Line<'static> {
     }
     if app.prefs.mine {
         active.push(i18n::tf(lang, "tui.filter.mine", &[&app.ctx.actor]));
+    } else if let Some(l) = &f.leader {
+        active.push(i18n::tf(lang, "tui.filter.leader", &[l]));
     }
     if let Some(s) = f.stage {
         active.push(s.label(lang).to_string());

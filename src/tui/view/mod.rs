@@ -3,6 +3,7 @@
 //! cells and no control character reaches the terminal; ratatui's own wrapping is never
 //! used on user text.
 
+mod dashboard;
 pub(crate) mod detail;
 mod list;
 mod popup;
@@ -30,6 +31,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     match &app.detail {
         Some(d) => detail::render(app, d, frame, area),
         None => list::render(app, frame, area),
+    }
+    if let Some(d) = &app.dashboard {
+        dashboard::render(app, d, frame, area);
     }
     if let Some(p) = &app.picker {
         popup::picker(app, p, frame, area);

@@ -1,0 +1,267 @@
+//! The dashboard: one stacked bar of stages per county, then the accountability list.
+//! Bars are drawn cell by cell with a different block character per stage, so the chart
+//! reads on a monochrome terminal too.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+use super::list::short_date;
+use super::{bar, dim, hints, overdue_style, put, title_style};
+use crate::domain::Stage;
+use crate::i18n;
+use crate::text;
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::dashboard::{Dashboard, Item};
+use crate::tui::keymap::Mode;
+
+const STAGE_LOOK: [(char, Color); 4] = [
+    ('░', Color::Red),
+    ('▒', Color::Yellow),
+    ('▓', Color::Cyan),
+    ('█', Color::Green),
+];
+
+pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let w = area.width as usize;
+    let s = &d.stats;
+    frame.render_widget(ratatui::widgets::Clear, area);
+    let title = i18n::tf(
+        lang,
+        "tui.dash.title",
+        &[
+            &s.as_of.to_string(),
+            &s.total.cases.to_string(),
+            &s.total.overdue.to_string(),
+            &s.total.cadres_adjusted.to_string(),
+        ],
+    );
+    put(frame, area, 0, bar(&title, area.width, title_style()));
+
+    // legend
+    let mut legend = Vec::new();
+    for (stage, (c, color)) in Stage::ALL.iter().zip(STAGE_LOOK) {
+        legend.push(Span::styled(format!("{c}{c}"), Style::new().fg(color)));
+        legend.push(Span::raw(format!(
+            " {} {}  ",
+            stage.label(lang),
+            s.total.by_stage.get(*stage)
+        )));
+    }
+    put(frame, area, 1, Line::from(legend));
+
+    // one bar per county; the chart takes at most half of the screen
+    let chart_rows = s
+        .counties
+        .len()
+        .min((area.height as usize).saturating_sub(4) / 2);
+    let name_w = s
+        .counties
+        .iter()
+        .map(|c| text::width(&c.county))
+        .max()
+        .unwrap_or(4)
+        .min(10);
+    let suffix_w = 16;
+    let bar_w = w.saturating_sub(name_w + suffix_w + 2);
+    let most = s
+        .counties
+        .iter()
+        .map(|c| c.counts.cases)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    for (y, c) in s.counties.iter().take(chart_rows).enumerate() {
+        let mut spans = vec![Span::raw(text::pad(&c.county, name_w)), Span::raw(" ")];
+        let total_cells = c.counts.cases * bar_w / most;
+        let mut used = 0;
+        for (i, stage) in Stage::ALL.iter().enumerate() {
+            let n = c.counts.by_stage.get(*stage);
+            // cumulative rounding, so the parts add up to the whole bar
+            let upto: usize = Stage::ALL[..=i]
+                .iter()
+                .map(|s| c.counts.by_stage.get(*s))
+                .sum();
+            let end = upto * total_cells / c.counts.cases.max(1);
+            let cells = end.saturating_sub(used);
+            used = end;
+            if n > 0 && cells > 0 {
+                let (ch, color) = STAGE_LOOK[i];
+                spans.push(Span::styled(
+                    ch.to_string().repeat(cells),
+                    Style::new().fg(color),
+                ));
+            }
+        }
+        spans.push(Span::raw(" ".repeat(bar_w.saturating_sub(used) + 1)));
+        let cases = i18n::tf(lang, "tui.dash.cases", &[&c.counts.cases.to_string()]);
+        let late = i18n::tf(lang, "tui.dash.overdue", &[&c.counts.overdue.to_string()]);
+        let late_style = if c.counts.overdue > 0 {
+            overdue_style()
+        } else {
+            dim()
+        };
+        spans.push(Span::raw(text::pad(&cases, 6)));
+        spans.push(Span::styled(text::pad(&late, suffix_w - 6), late_style));
+        put(frame, area, 2 + y as u16, Line::from(spans));
+    }
+
+    // the accountability list, scrolled to keep the selection in view
+    let top = 2 + chart_rows as u16 + 1;
+    let list_h = (area.height as usize).saturating_sub(top as usize + 1);
+    let lines = accountability_lines(app, d, w);
+    let selected_line = lines
+        .iter()
+        .position(|(item, _)| *item == Some(d.selected))
+        .unwrap_or(0);
+    let first = (selected_line + 1).saturating_sub(list_h);
+    let first = if selected_line < list_h { 0 } else { first };
+    for (y, (_, line)) in lines.into_iter().skip(first).take(list_h).enumerate() {
+        put(frame, area, top + y as u16, line);
+    }
+
+    const KEYS: [Action; 5] = [
+        Action::Down,
+        Action::Up,
+        Action::Open,
+        Action::Back,
+        Action::Help,
+    ];
+    put(
+        frame,
+        area,
+        area.height - 1,
+        hints(app, Mode::Dashboard, &KEYS, area.width),
+    );
+}
+
+/// The list's lines, each with the index of the item it shows (headers have none).
+fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize>, Line<'static>)> {
+    let lang = app.lang;
+    let a = &d.stats.accountability;
+    let head = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+    let mut out = Vec::new();
+    let title = i18n::tf(
+        lang,
+        "tui.dash.townships",
+        &[&d.stats.talk_threshold.to_string()],
+    );
+    out.push((
+        None,
+        Line::from(Span::styled(text::truncate(&title, w), head)),
+    ));
+    let mut leaders_started = false;
+    for (n, item) in d.items.iter().enumerate() {
+        let selected = n == d.selected;
+        let base = if selected {
+            Style::new().bg(Color::Blue).fg(Color::White)
+        } else {
+            Style::new()
+        };
+        let row = match item {
+            Item::Township(i) => {
+                let t = &a.townships[*i];
+                let flag = if t.talk_flagged {
+                    format!("⚑{}", i18n::t(lang, "tui.dash.talk"))
+                } else {
+                    String::new()
+                };
+                let mut s = format!(
+                    "{} {} {}  {}  {}",
+                    text::pad(&flag, 6),
+                    text::pad(&t.county, 8),
+                    text::pad(&t.township, 12),
+                    text::pad(
+                        &i18n::tf(lang, "tui.dash.overdue", &[&t.overdue.to_string()]),
+                        8
+                    ),
+                    i18n::tf(lang, "tui.dash.longest", &[&t.max_days_overdue.to_string()]),
+                );
+                if let Some(e) = t.events.last() {
+                    s.push_str("  ");
+                    s.push_str(&i18n::tf(
+                        lang,
+                        "tui.dash.held",
+                        &[e.kind.label(lang), &e.on.to_string()],
+                    ));
+                }
+                let style = if t.talk_flagged && !selected {
+                    overdue_style()
+                } else {
+                    base
+                };
+                Line::from(Span::styled(text::pad(&s, w), style))
+            }
+            Item::Leader(i) => {
+                if !leaders_started {
+                    leaders_started = true;
+                    let title = i18n::tf(
+                        lang,
+                        "tui.dash.leaders",
+                        &[&d.stats.visit_interval_days.to_string()],
+                    );
+                    out.push((
+                        None,
+                        Line::from(Span::styled(text::truncate(&title, w), head)),
+                    ));
+                }
+                let l = &a.unvisited_leaders[*i];
+                let when = match l.last_visit {
+                    None => i18n::t(lang, "tui.dash.never").to_string(),
+                    Some(v) => i18n::tf(
+                        lang,
+                        "tui.dash.last",
+                        &[
+                            &short_date(v, d.stats.as_of),
+                            &l.days_without_visit.to_string(),
+                        ],
+                    ),
+                };
+                let villages: Vec<&str> = l.cases.iter().map(|c| c.village.as_str()).collect();
+                let sep = if lang == i18n::Lang::Zh { "、" } else { ", " };
+                let s = format!(
+                    "{} {}  {}",
+                    text::pad(&l.leader, 8),
+                    text::pad(&when, 24),
+                    villages.join(sep)
+                );
+                Line::from(Span::styled(text::pad(&s, w), base))
+            }
+        };
+        out.push((Some(n), row));
+    }
+    if a.townships.is_empty() {
+        out.insert(
+            1,
+            (
+                None,
+                Line::from(Span::styled(
+                    i18n::t(lang, "tui.nothing").to_string(),
+                    dim(),
+                )),
+            ),
+        );
+    }
+    if a.unvisited_leaders.is_empty() {
+        let title = i18n::tf(
+            lang,
+            "tui.dash.leaders",
+            &[&d.stats.visit_interval_days.to_string()],
+        );
+        out.push((
+            None,
+            Line::from(Span::styled(text::truncate(&title, w), head)),
+        ));
+        out.push((
+            None,
+            Line::from(Span::styled(
+                i18n::t(lang, "tui.nothing").to_string(),
+                dim(),
+            )),
+        ));
+    }
+    out
+}
