@@ -597,6 +597,32 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any mix of typing (wide, narrow, control characters), deleting and moving keeps
+        /// the cursor inside the text and on a character boundary.
+        #[test]
+        fn editing_never_panics(ops in proptest::collection::vec(0u8..8, 0..60), text in "[a-z前进村鸳鸯\\x1b\\n ]{0,12}") {
+            let today = NaiveDate::from_ymd_opt(2017, 9, 15).unwrap();
+            let mut f = Form::accept(&case(), Lang::Zh, today, "王建国");
+            let mut chars = text.chars().cycle();
+            for op in ops {
+                match op {
+                    0 | 1 => if let Some(c) = chars.next() { f.insert(c) },
+                    2 => f.delete_back(),
+                    3 => f.delete_forward(),
+                    4 => f.left(),
+                    5 => f.right(),
+                    6 => f.next_field(),
+                    _ => f.prev_field(),
+                }
+                if let Value::Text { text, cursor } = &f.fields[f.focus].value {
+                    proptest::prop_assert!(*cursor <= text.chars().count());
+                }
+            }
+            let _ = f.commands(Lang::Zh);
+        }
+    }
+
     #[test]
     fn a_bad_date_is_named_and_the_adjust_form_shows_one_branch() {
         let today = NaiveDate::from_ymd_opt(2017, 9, 15).unwrap();

@@ -434,6 +434,17 @@ mod tests {
         assert!(Key::parse("<X-j>").is_err());
     }
 
+    proptest::proptest! {
+        /// Any text in a keymap file: a key or a message, never a panic; a key prints
+        /// back to a string that parses to the same key.
+        #[test]
+        fn any_key_string_parses_or_is_refused(s in "\\PC{0,8}|<[CAS]-.{0,6}>|<.{0,8}>") {
+            if let Ok(k) = Key::parse(&s) {
+                proptest::prop_assert_eq!(Key::parse(&k.to_string()), Ok(k));
+            }
+        }
+    }
+
     #[test]
     fn user_file_overrides_single_keys_and_noop_unbinds() {
         let user = "[list]\nkeymap = [\n  { on = \"J\", run = \"down\" },\n  { on = \"q\", run = \"noop\" },\n]\n";
