@@ -64,6 +64,25 @@ fn overdue_mine_stage_and_area_filters() {
 }
 
 #[test]
+fn mine_with_an_unknown_name_says_how_to_fix_it() {
+    let mut c = ctx();
+    c.actor = "root".into();
+    let (_d, app) = app();
+    let mut app = zhengdun::tui::App::new(
+        app.store,
+        c,
+        zhengdun::i18n::Lang::Zh,
+        app.keymap,
+        Default::default(),
+    )
+    .unwrap();
+    press(&mut app, "m");
+    assert!(app.rows.is_empty());
+    let m = app.message.clone().unwrap();
+    assert!(m.error && m.text.contains("--as"), "{m:?}");
+}
+
+#[test]
 fn search_by_pinyin_full_and_initials_and_chinese() {
     let (_d, mut app) = app();
     press(&mut app, "/ yuanyanghu");

@@ -404,6 +404,13 @@ impl App {
                 self.prefs.mine = !self.prefs.mine;
                 self.prefs.filter.leader = None;
                 self.filters_changed();
+                let me = self.ctx.actor.as_str();
+                let paired = |c: &Summary| {
+                    c.county_leader == me || c.township_leader == me || c.first_secretary == me
+                };
+                if self.prefs.mine && !self.summaries.iter().any(paired) {
+                    self.warn(i18n::tf(self.lang, "tui.msg.no_mine", &[me]));
+                }
             }
             Action::CycleStage => {
                 let next = match self.prefs.filter.stage {
