@@ -451,6 +451,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("tui.msg.saved", "已保存：{0}（{1}）", "saved: {0} ({1})"),
     ("tui.msg.no_mine", "没有与“{0}”包联的村：启动时用 --as 姓名 指明你是谁", "no case is paired with \"{0}\": start with --as NAME to say who you are"),
+    ("tui.not_closed", "暂不销号：{0}。", " Not closed yet: {0}."),
     ("tui.msg.now_at", "，已进入“{0}”", "; now at {0}"),
     ("tui.msg.advanced", "{0} 已进入“{1}”", "{0} is now at {1}"),
     ("tui.mode.list", "台账列表", "Ledger list"),

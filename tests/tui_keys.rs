@@ -183,7 +183,16 @@ fn adjustment_then_acceptance_closes_the_case() {
         app.form.as_ref().unwrap().kind,
         zhengdun::tui::form::FormKind::Accept
     );
-    press(&mut app, "<Esc> x <C-s>");
+    press(&mut app, "90 <Tab> 40 <Tab> 1 <C-s>");
+    let c = app.confirm.clone().expect("acceptance asks first");
+    assert!(
+        c.message.contains("暂不销号") && c.message.contains("第1项"),
+        "{}",
+        c.message
+    );
+    press(&mut app, "n <Esc> y");
+    assert!(app.form.is_none());
+    press(&mut app, "x <C-s>");
     assert!(app
         .store
         .require("2017-DE-002")

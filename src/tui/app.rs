@@ -793,11 +793,18 @@ impl App {
         };
         if form.kind == FormKind::Accept {
             if let Some(a) = after.acceptance.last() {
-                message = format!(
-                    "{} {}",
-                    i18n::tf(lang, "tui.verdict_is", &[a.verdict.label(lang)]),
-                    message
-                );
+                let mut verdict = i18n::tf(lang, "tui.verdict_is", &[a.verdict.label(lang)]);
+                // a pass that cannot close the case yet says why (open plan tasks)
+                if after.stage != Stage::Accepted {
+                    if let Err(r) = domain::guard(&after, Stage::Accepted) {
+                        verdict.push_str(&i18n::tf(
+                            lang,
+                            "tui.not_closed",
+                            &[&i18n::refusal(lang, &r)],
+                        ));
+                    }
+                }
+                message = format!("{verdict} {message}");
             }
         }
         self.confirm = Some(Confirm {
