@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::domain::{self, due_status_of, Case, Command, DueStatus, Stage, Summary};
+use crate::domain::{Case, Command, DueStatus, Stage, Summary};
 use crate::i18n::{self, Lang};
 use crate::ledger::{self, Filter};
 use crate::search::SearchIndex;
@@ -13,7 +13,7 @@ use crate::store::{Ctx, Event, Store, StoreError};
 
 use super::action::Action;
 use super::dashboard::Dashboard;
-use super::form::{Form, FormKind};
+use super::form::Form;
 use super::keymap::{Key, Keymap, Mode};
 use super::prefs::Prefs;
 
@@ -116,8 +116,8 @@ pub struct App {
     /// are read one at a time, when a case is opened or acted on.
     pub summaries: Vec<Summary>,
     pub due: Vec<DueStatus>,
-    index: SearchIndex,
-    by_id: HashMap<String, usize>,
+    pub(super) index: SearchIndex,
+    pub(super) by_id: HashMap<String, usize>,
     pub prefs: Prefs,
     pub query: String,
     pub searching: bool,
@@ -207,18 +207,18 @@ impl App {
         }
     }
 
-    fn t(&self, key: &str) -> String {
+    pub(super) fn t(&self, key: &str) -> String {
         i18n::t(self.lang, key).to_string()
     }
 
-    fn say(&mut self, text: impl Into<String>) {
+    pub(super) fn say(&mut self, text: impl Into<String>) {
         self.message = Some(Message {
             text: text.into(),
             error: false,
         });
     }
 
-    fn warn(&mut self, text: impl Into<String>) {
+    pub(super) fn warn(&mut self, text: impl Into<String>) {
         self.message = Some(Message {
             text: text.into(),
             error: true,
@@ -297,7 +297,7 @@ impl App {
     }
 
     /// The whole case behind summary `i`: the open detail's copy, else read from the store.
-    fn load(&mut self, i: usize) -> Option<Case> {
+    pub(super) fn load(&mut self, i: usize) -> Option<Case> {
         if let Some(d) = self.detail.as_ref().filter(|d| d.case == i) {
             return Some(d.full.clone());
         }
@@ -605,7 +605,7 @@ impl App {
         }
     }
 
-    fn filters_changed(&mut self) {
+    pub(super) fn filters_changed(&mut self) {
         self.refresh_rows();
         if let Err(e) = self.prefs.save() {
             self.warn(e);
@@ -652,256 +652,6 @@ impl App {
         );
         let selected = options.iter().position(|o| *o == current).unwrap_or(0);
         self.picker = Some(Picker { options, selected });
-    }
-
-    /// The actions on one case, from the list or the detail.
-    fn case_action(&mut self, action: Action) {
-        let Some(i) = self.current() else {
-            if matches!(
-                action,
-                Action::Advance
-                    | Action::Visit
-                    | Action::AddTask
-                    | Action::FinishTask
-                    | Action::Reopen
-                    | Action::Pair
-            ) {
-                self.warn(self.t("tui.msg.no_case"));
-            }
-            return;
-        };
-        let Some(full) = self.load(i) else {
-            return;
-        };
-        let case = &full;
-        let (lang, today, actor) = (self.lang, self.ctx.today, self.ctx.actor.clone());
-        let form = match action {
-            Action::Visit => Some(Form::visit(case, lang, today, &actor)),
-            Action::Pair => Some(Form::pair(case, lang, today)),
-            Action::AddTask => Some(Form::add_task(case, lang, &actor)),
-            Action::FinishTask => {
-                let f = Form::finish_task(case, lang, today);
-                if f.is_none() {
-                    self.warn(self.t("tui.msg.no_open_task"));
-                }
-                f
-            }
-            Action::Reopen => {
-                let f = Form::reopen(case, lang);
-                if f.is_none() {
-                    self.warn(self.t("tui.msg.first_stage"));
-                }
-                f
-            }
-            Action::Advance => self.start_advance(i, case),
-            _ => None,
-        };
-        if form.is_some() {
-            self.message = None;
-            self.form = form;
-        }
-    }
-
-    /// `a`: when the next stage's guard already holds, confirm and move; otherwise open
-    /// the form that records what the next stage needs.
-    fn start_advance(&mut self, i: usize, case: &Case) -> Option<Form> {
-        let (lang, today) = (self.lang, self.ctx.today);
-        let Some(to) = case.stage.next() else {
-            self.warn(i18n::refusal(lang, &domain::Refusal::AlreadyAccepted));
-            return None;
-        };
-        match domain::guard(case, to) {
-            Ok(()) => {
-                self.confirm = Some(Confirm {
-                    message: i18n::tf(
-                        lang,
-                        "tui.confirm.advance",
-                        &[&case.village, case.stage.label(lang), to.label(lang)],
-                    ),
-                    pending: Pending::Advance(i),
-                });
-                None
-            }
-            Err(domain::Refusal::TasksOpen { numbers }) => {
-                self.warn(i18n::refusal(lang, &domain::Refusal::TasksOpen { numbers }));
-                None
-            }
-            Err(_) => Some(match case.stage {
-                Stage::Identified => Form::pair(case, lang, today),
-                Stage::Paired => Form::adjust(case, lang, today),
-                _ => Form::accept(case, lang, today, &self.ctx.actor),
-            }),
-        }
-    }
-
-    /// Ctrl-S: check the values and the guard on a copy first, so a refusal shows in place
-    /// before anything is asked or written; stage moves are confirmed first.
-    fn submit_form(&mut self) {
-        let Some(form) = self.form.as_ref() else {
-            return;
-        };
-        let Some(&i) = self.by_id.get(&form.case_id) else {
-            return;
-        };
-        let cmds = match form.commands(self.lang) {
-            Ok(c) => c,
-            Err(e) => {
-                self.set_form_error(e);
-                return;
-            }
-        };
-        let Some(before) = self.load(i) else {
-            return;
-        };
-        let Some(form) = self.form.as_ref() else {
-            return;
-        };
-        let mut after = before.clone();
-        for cmd in &cmds {
-            match domain::apply(&after, cmd, self.ctx.today, &self.ctx.policy) {
-                Ok((c, _)) => after = c,
-                Err(r) => {
-                    let msg = i18n::refusal(self.lang, &r);
-                    self.set_form_error(msg);
-                    return;
-                }
-            }
-        }
-        let needs_confirm =
-            form.moves_stage || form.kind == FormKind::Accept || form.kind == FormKind::Reopen;
-        if !needs_confirm {
-            self.run_form();
-            return;
-        }
-        let lang = self.lang;
-        let mut message = if after.stage != before.stage {
-            i18n::tf(
-                lang,
-                "tui.confirm.advance",
-                &[
-                    &before.village,
-                    before.stage.label(lang),
-                    after.stage.label(lang),
-                ],
-            )
-        } else {
-            i18n::tf(
-                lang,
-                "tui.confirm.record",
-                &[&before.village, i18n::t(lang, form.kind.title_key())],
-            )
-        };
-        if form.kind == FormKind::Accept {
-            if let Some(a) = after.acceptance.last() {
-                let mut verdict = i18n::tf(lang, "tui.verdict_is", &[a.verdict.label(lang)]);
-                // a pass that cannot close the case yet says why (open plan tasks)
-                if after.stage != Stage::Accepted {
-                    if let Err(r) = domain::guard(&after, Stage::Accepted) {
-                        verdict.push_str(&i18n::tf(
-                            lang,
-                            "tui.not_closed",
-                            &[&i18n::refusal(lang, &r)],
-                        ));
-                    }
-                }
-                message = format!("{verdict} {message}");
-            }
-        }
-        self.confirm = Some(Confirm {
-            message,
-            pending: Pending::SubmitForm,
-        });
-    }
-
-    fn set_form_error(&mut self, e: String) {
-        if let Some(f) = self.form.as_mut() {
-            f.error = Some(e);
-        }
-    }
-
-    fn run_form(&mut self) {
-        let Some(form) = self.form.as_ref() else {
-            return;
-        };
-        let cmds = match form.commands(self.lang) {
-            Ok(c) => c,
-            Err(e) => {
-                self.set_form_error(e);
-                return;
-            }
-        };
-        let id = form.case_id.clone();
-        let title = self.t(form.kind.title_key());
-        let before = self.summary(&id).map(|s| s.stage());
-        if self.execute(&id, &cmds) {
-            self.form = None;
-            let mut msg = i18n::tf(self.lang, "tui.msg.saved", &[&title, &id]);
-            if let Some(now) = self
-                .summary(&id)
-                .map(|s| s.stage())
-                .filter(|s| Some(*s) != before)
-            {
-                msg.push_str(&i18n::tf(
-                    self.lang,
-                    "tui.msg.now_at",
-                    &[now.label(self.lang)],
-                ));
-            }
-            self.say(msg);
-        }
-    }
-
-    /// Runs commands through the store, one durable batch each, and updates the view of
-    /// the case. Returns whether all of them went through; a refusal lands in the open form
-    /// (or the status bar), with the form kept as typed.
-    fn execute(&mut self, id: &str, cmds: &[Command]) -> bool {
-        let Some(&i) = self.by_id.get(id) else {
-            return false;
-        };
-        let mut ok = true;
-        for cmd in cmds {
-            match self.store.execute(id, cmd, &self.ctx) {
-                Ok((case, _)) => {
-                    let summary = Summary::of(&case);
-                    self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
-                    // Only the pairing changes what search looks at (the leaders' names).
-                    let names_changed = matches!(cmd, Command::Pair { .. });
-                    self.summaries[i] = summary;
-                    if names_changed {
-                        self.index = SearchIndex::build(&self.summaries);
-                    }
-                    if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
-                        d.full = case;
-                    }
-                }
-                Err(e) => {
-                    let msg = match &e {
-                        StoreError::Refused { refusal, .. } => i18n::refusal(self.lang, refusal),
-                        other => other.to_string(),
-                    };
-                    if self.form.is_some() {
-                        self.set_form_error(msg);
-                    } else {
-                        self.warn(msg);
-                    }
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if ok && cmds == [Command::Advance] {
-            let c = &self.summaries[i];
-            self.say(i18n::tf(
-                self.lang,
-                "tui.msg.advanced",
-                &[&c.village, c.stage().label(self.lang)],
-            ));
-        }
-        if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
-            d.history = self.store.history(id).unwrap_or_default();
-        }
-        self.refresh_rows();
-        ok
     }
 
     /// Help rows in force: (mode, key, description), narrowed by the help filter.

@@ -4,12 +4,13 @@
 //! - [`action`]: the `Action` enum, the contract between keymap, help and state;
 //! - [`keymap`]: key strings, `keymaps/default.toml` and user overrides;
 //! - [`app`]: the state and `update`, which changes cases only through `Store::execute`;
-//! - [`form`]: the forms and the commands they become;
+//! - [`form`]: the forms and the commands they become; `changes`: running them;
 //! - [`view`]: pure drawing, `render(&App, &mut Frame)`;
 //! - [`terminal`]: the event loop and terminal restoration.
 
 pub mod action;
 pub mod app;
+mod changes;
 pub mod dashboard;
 pub mod form;
 pub mod keymap;
