@@ -390,15 +390,26 @@ fn english_xlsx_has_english_headers_and_reimports() {
 }
 
 #[test]
-fn xlsx_export_needs_a_file_and_an_empty_ledger_exports() {
+fn xlsx_export_to_a_pipe_and_of_an_empty_ledger() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let (ok, _, err) = run(&db, &["--lang", "en", "export", "--format", "xlsx"]);
-    assert!(!ok);
-    assert!(err.contains("-o FILE.xlsx"), "{err}");
+    let db = seeded(dir.path());
+    // without -o the workbook goes to standard output when that is not a terminal
+    let out = Command::new(env!("CARGO_BIN_EXE_zhengdun"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--today", "2017-09-15", "export", "--format", "xlsx"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let piped = dir.path().join("piped.xlsx");
+    std::fs::write(&piped, &out.stdout).unwrap();
+    let mut book = calamine::open_workbook_auto(&piped).unwrap();
+    assert_eq!(sheet(&mut book, "台账").height(), 2 + 5);
+
+    let empty_db = dir.path().join("empty");
     let out = dir.path().join("empty.xlsx");
     let (ok, _, err) = run(
-        &db,
+        &empty_db,
         &["export", "--format", "xlsx", "-o", out.to_str().unwrap()],
     );
     assert!(ok, "{err}");

@@ -467,3 +467,19 @@ fn an_accepted_case_with_attempts_must_have_passed_one() {
         "{r:?}"
     );
 }
+
+#[test]
+fn excel_unicode_text_is_utf16_and_tab_separated() {
+    let tsv = CSV_ZH
+        .replace(',', "\t")
+        .replace("\"两委不和，\n多年未开会\"", "两委不和");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(tsv.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let cases = csv::read(&bytes, "台账.txt", &Policy::default(), Lang::Zh).unwrap();
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0].village, "菜园村");
+    assert_eq!(
+        cases[0].situations,
+        [Situation::Disunited, Situation::ClanReligiousCriminal]
+    );
+}

@@ -546,14 +546,14 @@ fn export(
             buf
         }
         ExportFormat::Xlsx => {
-            let Some(path) = output else {
+            use std::io::IsTerminal;
+            if output.is_none() && std::io::stdout().is_terminal() {
                 return Err(Failure::input(
                     "export --format xlsx needs -o FILE.xlsx (a workbook cannot go to the terminal)",
                 ));
-            };
-            let bytes = interchange::xlsx::write(&cases, env.ctx.today, &env.ctx.policy, env.lang)
-                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-            return write_private(path, &bytes);
+            }
+            interchange::xlsx::write(&cases, env.ctx.today, &env.ctx.policy, env.lang)
+                .map_err(|e| Failure::input(format!("xlsx: {e}")))?
         }
     };
     match output {

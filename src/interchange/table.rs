@@ -343,9 +343,11 @@ fn duplicate_column(header_row: &Row, header: &Header, lang: Lang) -> Option<Str
     for (c, cell) in header_row.cells.iter().enumerate() {
         if let Cell::Text(t) = cell {
             if let Some(code) = column_of(t) {
-                let (first, first_text) = &header.columns[code];
-                if *first != c {
-                    return Some(tf(lang, "imp.duplicate_column", &[first_text, t.trim()]));
+                match header.columns.get(code) {
+                    Some((first, first_text)) if *first != c => {
+                        return Some(tf(lang, "imp.duplicate_column", &[first_text, t.trim()]));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -513,17 +515,21 @@ const LIST_SEPARATORS: &[char] = &['、', '；', ';', ',', '，', '\n', '\r'];
 /// contain 、 themselves (班子配备不齐、书记长期缺职); what is left is split on 、 ； ; , ，.
 /// Returns the first piece that is neither a code nor a label.
 pub fn situations(cell: &str) -> Result<Vec<Situation>, String> {
-    let mut names: Vec<(String, Situation)> = Situation::ALL
-        .iter()
-        .flat_map(|s| {
-            [
-                (unquote(s.zh()), *s),
-                (s.en().to_lowercase(), *s),
-                (s.code().to_string(), *s),
-            ]
-        })
-        .collect();
-    names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+    static NAMES: std::sync::OnceLock<Vec<(String, Situation)>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut names: Vec<(String, Situation)> = Situation::ALL
+            .iter()
+            .flat_map(|s| {
+                [
+                    (unquote(s.zh()), *s),
+                    (s.en().to_lowercase(), *s),
+                    (s.code().to_string(), *s),
+                ]
+            })
+            .collect();
+        names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+        names
+    });
     let text = unquote(cell);
     let mut rest = text.as_str();
     let mut out = Vec::new();
