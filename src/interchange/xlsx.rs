@@ -155,7 +155,7 @@ struct Table<'a> {
     row: u32,
 }
 
-const PROSE_WIDTH: usize = 40;
+const PROSE_WIDTH: usize = 28;
 
 impl<'a> Table<'a> {
     fn new(ws: &'a mut Worksheet, st: &'a Styles, name: &str) -> Result<Table<'a>, XlsxError> {
