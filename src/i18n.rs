@@ -105,7 +105,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("imp.not_year", "“{0}”不是年度（例如 2017）", "'{0}' is not a year (e.g. 2017)"),
     (
         "imp.unknown_situation",
-        "“{0}”不是认定情形（填中文名称或代码：{1}）",
+        "“{0}”不是认定情形（可填：{1}；或其代码）",
         "'{0}' is not a situation (use a Chinese label or a code: {1})",
     ),
     (
@@ -130,7 +130,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "没有一张工作表带有台账表头（编号、村、阶段……）",
         "no sheet has a ledger header row (编号/id, 村/village, 阶段/stage …)",
     ),
-    ("imp.more", "（另有{0}处问题）", "(and {0} more problems)"),
+    ("imp.more", "（另有{0}处问题）", "(and {0} more problem(s))"),
+    ("imp.problems", "{1}：共{0}处问题（见上），未导入任何内容", "{1}: {0} problems (above); nothing was imported"),
     // xlsx export
     ("x.sheet.cases", "台账", "Cases"),
     ("x.sheet.tasks", "整改任务", "Plan tasks"),
@@ -190,6 +191,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("s.never", "从未", "never"),
     ("s.all_visited", "都已按时走访。", "All have visited in time."),
     ("s.empty", "台账中没有案件。", "The ledger has no cases."),
+    ("s.more", " 等，另有{0}个", " … and {0} more"),
     // refusals
     (
         "r.pairing_incomplete",

@@ -596,6 +596,21 @@ fn counts_table(
     render(&mut cols, &rows)
 }
 
+/// The first few items of a long list, then how many more (the JSON has them all).
+fn first_few(items: &[String], sep: &str, lang: Lang) -> String {
+    const FEW: usize = 4;
+    let mut s = items
+        .iter()
+        .take(FEW)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > FEW {
+        s.push_str(&tf(lang, "s.more", &[&(items.len() - FEW).to_string()]));
+    }
+    s
+}
+
 /// `zhengdun stats` as aligned tables: cases by stage and overdue; adjustments and
 /// acceptance; the townships ranked by overdue cases; the leaders who have not visited.
 pub fn table(s: &Stats, lang: Lang) -> String {
@@ -678,7 +693,7 @@ pub fn table(s: &Stats, lang: Lang) -> String {
                     }
                     .to_string(),
                     recorded,
-                    tw.cases.join(" "),
+                    first_few(&tw.cases, " ", lang),
                 ]
             })
             .collect();
@@ -716,7 +731,7 @@ pub fn table(s: &Stats, lang: Lang) -> String {
                     l.last_visit
                         .map_or_else(|| t(lang, "s.never").to_string(), |d| d.to_string()),
                     l.days_without_visit.to_string(),
-                    villages.join("、"),
+                    first_few(&villages, "、", lang),
                 ]
             })
             .collect();

@@ -344,7 +344,7 @@ fn row_numbers_are_the_ones_a_spreadsheet_shows() {
         one.starts_with("台账.csv: row 5, column 认定日期: '2017-3-40'"),
         "{one}"
     );
-    assert!(one.ends_with("(and 1 more problems)"), "{one}");
+    assert!(one.ends_with("(and 1 more problem(s))"), "{one}");
 }
 
 #[test]
@@ -481,5 +481,33 @@ fn excel_unicode_text_is_utf16_and_tab_separated() {
     assert_eq!(
         cases[0].situations,
         [Situation::Disunited, Situation::ClanReligiousCriminal]
+    );
+}
+
+#[test]
+fn the_cli_lists_every_problem_of_a_file_one_line_each() {
+    let dir = tmp();
+    let db = dir.path().join("db");
+    let text = format!(
+        "{HEAD}{}\n{}\n",
+        "2017-YG-001,2017,阳谷县,阿城镇,前进村,其他,2017-3-40,排查认定,,,,,,",
+        "2017-YG-002,2017,阳谷县,阿城镇,后街村,乱,2017-03-10,排查认定,,,,,,",
+    );
+    let f = write(dir.path(), "台账.csv", text.as_bytes());
+    let (ok, _, err) = run(&db, &["import", f.to_str().unwrap()]);
+    assert!(!ok);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].contains("row 2, column 认定日期: '2017-3-40'"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("row 3, column 软弱涣散情形: '乱'"),
+        "{err}"
+    );
+    assert!(
+        lines[2].ends_with("2 problems (above); nothing was imported"),
+        "{err}"
     );
 }

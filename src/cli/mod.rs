@@ -515,13 +515,28 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
             } else {
                 interchange::xlsx::read(&bytes, &name, policy, lang)
             }
-            .map_err(|e| Failure::input(interchange::summary(&e, lang)))?;
+            .map_err(|errors| import_problems(&name, &errors, lang))?;
             Ok(Ledger::new(None, cases, vec![]))
         }
         other => Err(Failure::input(format!(
             "{name}: cannot import '.{other}' files (use .json, .csv or .xlsx)"
         ))),
     }
+}
+
+/// One problem is the message; several are listed on stderr, one line each (a clerk fixes
+/// them in one pass), and the message counts them.
+fn import_problems(name: &str, errors: &[interchange::InputError], lang: Lang) -> Failure {
+    const SHOWN: usize = 100;
+    if errors.len() <= 1 {
+        return Failure::input(interchange::summary(errors, lang));
+    }
+    let mut err = std::io::stderr().lock();
+    for e in errors.iter().take(SHOWN) {
+        let _ = writeln!(err, "zhengdun: {}", crate::text::clean(&e.to_string()));
+    }
+    let n = errors.len().to_string();
+    Failure::input(i18n::tf(lang, "imp.problems", &[&n, name]))
 }
 
 fn export(

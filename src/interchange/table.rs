@@ -391,7 +391,7 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
             tf(
                 lang,
                 "imp.unknown_situation",
-                &[&bad, &Situation::codes_list()],
+                &[&bad, &accepted_situations(lang)],
             ),
         )
     })?;
@@ -438,6 +438,19 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
         text: i18n::refusal(lang, &r),
     })?;
     Ok(case)
+}
+
+/// What a situations cell may hold, for the message: the Chinese labels to a Chinese reader
+/// (separated by ；, since labels contain 、), the codes otherwise.
+fn accepted_situations(lang: Lang) -> String {
+    match lang {
+        Lang::Zh => Situation::ALL
+            .iter()
+            .map(|s| s.zh())
+            .collect::<Vec<_>>()
+            .join("；"),
+        Lang::En => Situation::codes_list(),
+    }
 }
 
 /// The column a consistency refusal is about, so the message points at the cell to fix.
