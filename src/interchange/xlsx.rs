@@ -205,6 +205,8 @@ impl<'a> Table<'a> {
 
     fn put(&mut self, values: Vec<V>, late: bool) -> Result<(), XlsxError> {
         let st = self.st;
+        // Wrapped prose needs a taller row: Excel does not grow a row for wrapped text on its own.
+        let mut lines = 1;
         for (c, v) in values.into_iter().enumerate() {
             let col = c as u16;
             let prose = self.prose.contains(&c);
@@ -217,6 +219,13 @@ impl<'a> Table<'a> {
                         (false, false) => &st.text,
                     };
                     self.ws.write_string_with_format(self.row, col, &s, f)?;
+                    if prose {
+                        let wrapped: usize = s
+                            .lines()
+                            .map(|l| text::width(l).div_ceil(PROSE_WIDTH).max(1))
+                            .sum();
+                        lines = lines.max(wrapped);
+                    }
                     self.fit(c, &s);
                 }
                 V::Date(Some(d)) => {
@@ -235,6 +244,10 @@ impl<'a> Table<'a> {
                     self.ws.write_blank(self.row, col, f)?;
                 }
             }
+        }
+        if lines > 1 {
+            self.ws
+                .set_row_height(self.row, 15.0 * lines.min(20) as f64)?;
         }
         self.row += 1;
         Ok(())
