@@ -194,29 +194,72 @@ fn default_header(code: &str, lang: Lang) -> String {
 
 /// Where each known column is: code → (index, header text as written).
 struct Header {
+    /// The (first) header row's number, for messages about the header.
     row: usize,
     columns: HashMap<&'static str, (usize, String)>,
+    /// Two columns with the same meaning (header texts as written), refused.
+    duplicate: Option<(String, String)>,
+}
+
+/// The known headers of a row: (column index, code, text as written).
+fn known(r: &Row) -> Vec<(usize, &'static str, String)> {
+    r.cells
+        .iter()
+        .enumerate()
+        .filter_map(|(c, cell)| match cell {
+            Cell::Text(t) => column_of(t).map(|code| (c, code, t.trim().to_string())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The header is the first row with at least three known headers; rows above it are titles.
+/// A row right under it that adds more known headers is a second header row, as when 编号
+/// and 村 are merged down over two rows beside a group such as 包联情况. Returns the index of
+/// the last header row.
 fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
-    rows.iter().enumerate().find_map(|(i, r)| {
-        let mut columns = HashMap::new();
-        for (c, cell) in r.cells.iter().enumerate() {
-            if let Cell::Text(t) = cell {
-                if let Some(code) = column_of(t) {
-                    columns.entry(code).or_insert((c, t.trim().to_string()));
-                }
+    let distinct = |cells: &[(usize, &str, String)]| {
+        let mut codes: Vec<&str> = cells.iter().map(|(_, code, _)| *code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes.len()
+    };
+    let first = rows.iter().position(|r| distinct(&known(r)) >= 3)?;
+    let mut cells = known(&rows[first]);
+    let mut last = first;
+    if let Some(next) = rows.get(first + 1) {
+        let more = known(next);
+        let filled = next.cells.iter().filter(|c| !c.is_blank()).count();
+        let new = more
+            .iter()
+            .filter(|(_, code, _)| !cells.iter().any(|(_, seen, _)| seen == code))
+            .count();
+        if new >= 2 || (new >= 1 && more.len() == filled) {
+            cells.extend(more);
+            last = first + 1;
+        }
+    }
+    let mut columns: HashMap<&'static str, (usize, String)> = HashMap::new();
+    let mut duplicate = None;
+    for (c, code, text) in cells {
+        match columns.get(code) {
+            Some((at, first_text)) if *at != c => {
+                duplicate.get_or_insert((first_text.clone(), text));
+            }
+            Some(_) => {}
+            None => {
+                columns.insert(code, (c, text));
             }
         }
-        (columns.len() >= 3).then_some((
-            i,
-            Header {
-                row: r.number,
-                columns,
-            },
-        ))
-    })
+    }
+    Some((
+        last,
+        Header {
+            row: rows[first].number,
+            columns,
+            duplicate,
+        },
+    ))
 }
 
 /// Whether these rows hold a flat ledger (a header row with known columns).
@@ -280,10 +323,10 @@ pub fn cases(
             i18n::t(lang, "imp.no_header").to_string(),
         )]);
     };
-    if let Some(dup) = duplicate_column(&rows[at], &header, lang) {
+    if let Some((a, b)) = &header.duplicate {
         return Err(vec![err(
             tf(lang, "imp.row", &[&header.row.to_string()]),
-            dup,
+            tf(lang, "imp.duplicate_column", &[a, b]),
         )]);
     }
     let missing: Vec<String> = REQUIRED
@@ -337,22 +380,6 @@ pub fn cases(
     } else {
         Err(errors)
     }
-}
-
-fn duplicate_column(header_row: &Row, header: &Header, lang: Lang) -> Option<String> {
-    for (c, cell) in header_row.cells.iter().enumerate() {
-        if let Cell::Text(t) = cell {
-            if let Some(code) = column_of(t) {
-                match header.columns.get(code) {
-                    Some((first, first_text)) if *first != c => {
-                        return Some(tf(lang, "imp.duplicate_column", &[first_text, t.trim()]));
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    None
 }
 
 /// The cell of a column in a row (blank when the column or the cell is absent).
