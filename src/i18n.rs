@@ -91,6 +91,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("imp.missing_columns", "表头缺少这些列：{0}", "the header has no column {0}"),
     (
+        "imp.id_hint",
+        "（编号是每个案件固定的编号，如 2017-YG-003：年度-县简称-序号；序号列不能代替）",
+        " (an id is each case's stable number, e.g. 2017-YG-003: year-county-number; 序号 row numbers do not serve)",
+    ),
+    (
         "imp.duplicate_column",
         "“{0}”和“{1}”是同一列，请删去其中一列",
         "'{0}' and '{1}' are the same column; delete one of them",

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 use super::{csv::COLUMNS, dates, InputError};
 use crate::domain::{check_case, Case, Pairing, Policy, Refusal, Situation, Stage};
-use crate::i18n::{self, tf, Lang};
+use crate::i18n::{self, t, tf, Lang};
 
 /// One cell as a reader found it.
 #[derive(Debug, Clone, PartialEq)]
@@ -336,9 +336,14 @@ pub fn cases(
         .collect();
     if !missing.is_empty() {
         let sep = if lang == Lang::Zh { "、" } else { ", " };
+        let mut problem = tf(lang, "imp.missing_columns", &[&missing.join(sep)]);
+        // A ledger kept by hand often numbers its rows (序号) but has no stable id.
+        if !header.columns.contains_key("id") {
+            problem.push_str(t(lang, "imp.id_hint"));
+        }
         return Err(vec![err(
             tf(lang, "imp.row", &[&header.row.to_string()]),
-            tf(lang, "imp.missing_columns", &[&missing.join(sep)]),
+            problem,
         )]);
     }
     let mut out = Vec::new();
