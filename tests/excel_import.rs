@@ -132,11 +132,18 @@ fn clerk_xlsx() -> Vec<u8> {
         (11, "赵强"),
         (12, "县农业局"),
         (13, "2017-03-25"),
-        (14, "2017-08-30"),
     ];
     for (c, v) in cells {
         ws.write_string(r, c, v).unwrap();
     }
+    let zh_date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    ws.write_date_with_format(
+        r,
+        14,
+        ExcelDateTime::from_ymd(2017, 8, 30).unwrap(),
+        &zh_date,
+    )
+    .unwrap();
     ws.write_string(8, 0, "填表人：张三").unwrap();
     wb.save_to_buffer().unwrap()
 }
