@@ -555,8 +555,12 @@ fn export(
         }
         ExportFormat::Csv => {
             let refs: Vec<&Case> = cases.iter().collect();
-            // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling it.
-            let mut buf = b"\xEF\xBB\xBF".to_vec();
+            // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling it;
+            // a script reading standard output gets plain UTF-8.
+            let mut buf = match output {
+                Some(_) => b"\xEF\xBB\xBF".to_vec(),
+                None => Vec::new(),
+            };
             interchange::csv::write(&mut buf, &refs, env.lang, &[]).map_err(|e| anyhow!(e))?;
             buf
         }
