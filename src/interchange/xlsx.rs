@@ -152,6 +152,8 @@ struct Table<'a> {
     widths: Vec<usize>,
     /// Columns of long prose (problems, findings), wrapped at a fixed width.
     prose: Vec<usize>,
+    /// The header texts, to make the header row tall enough once the widths are known.
+    heads: Vec<String>,
     row: u32,
 }
 
@@ -165,6 +167,7 @@ impl<'a> Table<'a> {
             st,
             widths: Vec::new(),
             prose: Vec::new(),
+            heads: Vec::new(),
             row: 0,
         })
     }
@@ -189,6 +192,7 @@ impl<'a> Table<'a> {
                 .write_string_with_format(self.row, c as u16, n, &self.st.header)?;
             self.fit(c, n);
         }
+        self.heads = names.to_vec();
         self.ws.set_freeze_panes(self.row + 1, 0)?;
         self.ws.set_repeat_rows(self.row, self.row)?;
         self.row += 1;
@@ -255,14 +259,21 @@ impl<'a> Table<'a> {
 
     /// Sets the column widths and the print layout; call after the last row.
     fn finish(self, header_row: Option<u32>) -> Result<(), XlsxError> {
+        let mut head_lines = 1;
         for (c, w) in self.widths.iter().enumerate() {
             let cap = if self.prose.contains(&c) {
                 PROSE_WIDTH
             } else {
                 30
             };
-            self.ws
-                .set_column_width(c as u16, (*w).clamp(4, cap) as f64 + 2.0)?;
+            let w = (*w).clamp(4, cap);
+            self.ws.set_column_width(c as u16, w as f64 + 2.0)?;
+            if let Some(h) = self.heads.get(c) {
+                head_lines = head_lines.max(text::width(h).div_ceil(w));
+            }
+        }
+        if let (Some(h), true) = (header_row, head_lines > 1) {
+            self.ws.set_row_height(h, 15.0 * head_lines.min(6) as f64)?;
         }
         if let (Some(h), Some(last)) = (header_row, self.widths.len().checked_sub(1)) {
             if self.row > h + 1 {
@@ -289,19 +300,6 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     let y = u16::try_from(d.year())
         .map_err(|_| XlsxError::ParameterError(format!("date {d} out of range")))?;
     ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8)
-}
-
-fn label<T: Copy>(
-    lang: Lang,
-    v: T,
-    zh: fn(T) -> &'static str,
-    en: fn(T) -> &'static str,
-) -> String {
-    match lang {
-        Lang::Zh => zh(v),
-        Lang::En => en(v),
-    }
-    .to_string()
 }
 
 fn fields(lang: Lang, names: &[&str]) -> Vec<String> {
@@ -407,14 +405,14 @@ pub fn write(
                         V::Text(c.id.clone()),
                         V::Text(c.village.clone()),
                         V::Text(a.name.clone()),
-                        V::Text(label(lang, a.post, |v| v.zh(), |v| v.en())),
-                        V::Text(label(lang, a.reason, |v| v.zh(), |v| v.en())),
-                        V::Text(label(lang, a.action, |v| v.zh(), |v| v.en())),
+                        V::Text(a.post.label(lang).to_string()),
+                        V::Text(a.reason.label(lang).to_string()),
+                        V::Text(a.action.label(lang).to_string()),
                         V::Date(Some(a.on)),
                         V::Text(a.replacement.clone().unwrap_or_default()),
                         V::Text(
                             a.replacement_source
-                                .map(|s| label(lang, s, |v| v.zh(), |v| v.en()))
+                                .map(|s| s.label(lang).to_string())
                                 .unwrap_or_default(),
                         ),
                         V::Text(String::new()),
@@ -453,7 +451,7 @@ pub fn write(
                         V::Text(c.village.clone()),
                         V::Date(Some(v.on)),
                         V::Text(v.by.clone()),
-                        V::Text(label(lang, v.kind, |k| k.zh(), |k| k.en())),
+                        V::Text(v.kind.label(lang).to_string()),
                         V::Text(v.findings.clone()),
                     ],
                     false,
