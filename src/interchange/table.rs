@@ -431,7 +431,7 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
     let identified_on = date("identified_on")?.unwrap_or_default();
     let deadline = date("deadline")?;
     let stage_text = required("stage")?;
-    let stage = Stage::parse(&stage_text)
+    let stage = stage_of(&stage_text)
         .ok_or_else(|| problem("stage", tf(lang, "imp.unknown_stage", &[&stage_text])))?;
     let paired_on = date("paired_on")?;
     let closed_on = date("closed_on")?;
@@ -470,6 +470,28 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
         text: i18n::refusal(lang, &r),
     })?;
     Ok(case)
+}
+
+/// A stage as people write it in a ledger: the code, the label, or a short form (已销号).
+fn stage_of(s: &str) -> Option<Stage> {
+    const SHORT: &[(&str, Stage)] = &[
+        ("排查", Stage::Identified),
+        ("认定", Stage::Identified),
+        ("已认定", Stage::Identified),
+        ("包联", Stage::Paired),
+        ("已包联", Stage::Paired),
+        ("调整", Stage::CadresAdjusted),
+        ("已调整", Stage::CadresAdjusted),
+        ("班子已调整", Stage::CadresAdjusted),
+        ("销号", Stage::Accepted),
+        ("已销号", Stage::Accepted),
+        ("已验收", Stage::Accepted),
+        ("已验收销号", Stage::Accepted),
+    ];
+    let packed: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    Stage::parse(s)
+        .or_else(|| Stage::parse(&packed))
+        .or_else(|| SHORT.iter().find(|(k, _)| *k == packed).map(|(_, v)| *v))
 }
 
 /// What a situations cell may hold, for the message: the Chinese labels to a Chinese reader
@@ -656,6 +678,17 @@ mod tests {
         assert_eq!(situations("书记不胜任现职、班子软"), Err("班子软".into()));
         assert_eq!(situations("班子配备不齐"), Err("班子配备不齐".into()));
         assert_eq!(situations("其他其他"), Err("其他其他".into()));
+    }
+
+    #[test]
+    fn stages_as_codes_labels_and_short_forms() {
+        assert_eq!(stage_of("验收销号"), Some(Stage::Accepted));
+        assert_eq!(stage_of(" 已销号 "), Some(Stage::Accepted));
+        assert_eq!(stage_of("cadres_adjusted"), Some(Stage::CadresAdjusted));
+        assert_eq!(stage_of("Cadres adjusted"), Some(Stage::CadresAdjusted));
+        assert_eq!(stage_of("包联"), Some(Stage::Paired));
+        assert_eq!(stage_of("整改中"), None);
+        assert_eq!(stage_of("验收"), None, "being accepted is not accepted");
     }
 
     #[test]
