@@ -234,8 +234,14 @@ impl<'a> Table<'a> {
                 }
                 V::Date(Some(d)) => {
                     let f = if late { &st.late_date } else { &st.date };
-                    self.ws
-                        .write_date_with_format(self.row, col, excel_date(d)?, f)?;
+                    match excel_date(d) {
+                        Some(x) => self.ws.write_date_with_format(self.row, col, x, f)?,
+                        // Excel has no dates before 1900: keep the date, as text.
+                        None => {
+                            self.ws
+                                .write_string_with_format(self.row, col, d.to_string(), f)?
+                        }
+                    };
                     self.fit(c, "2017-03-10");
                 }
                 V::Num(Some(n)) => {
@@ -295,11 +301,10 @@ fn sheet_name(s: &str) -> String {
         .collect()
 }
 
-fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
-    // Years outside 1900–9999 cannot be written as Excel dates; the domain keeps 1949–2200.
-    let y = u16::try_from(d.year())
-        .map_err(|_| XlsxError::ParameterError(format!("date {d} out of range")))?;
-    ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8)
+/// The Excel date cell of a day, or `None` outside Excel's years 1900–9999.
+fn excel_date(d: NaiveDate) -> Option<ExcelDateTime> {
+    let y = u16::try_from(d.year()).ok()?;
+    ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
 }
 
 fn fields(lang: Lang, names: &[&str]) -> Vec<String> {
