@@ -91,6 +91,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("imp.missing_columns", "表头缺少这些列：{0}", "the header has no column {0}"),
     (
+        "imp.id_hint",
+        "（编号是每个案件固定的编号，如 2017-YG-003：年度-县简称-序号；序号列不能代替）",
+        " (an id is each case's stable number, e.g. 2017-YG-003: year-county-number; 序号 row numbers do not serve)",
+    ),
+    (
         "imp.duplicate_column",
         "“{0}”和“{1}”是同一列，请删去其中一列",
         "'{0}' and '{1}' are the same column; delete one of them",
@@ -105,7 +110,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("imp.not_year", "“{0}”不是年度（例如 2017）", "'{0}' is not a year (e.g. 2017)"),
     (
         "imp.unknown_situation",
-        "“{0}”不是认定情形（填中文名称或代码：{1}）",
+        "“{0}”不是认定情形（可填：{1}；或其代码）",
         "'{0}' is not a situation (use a Chinese label or a code: {1})",
     ),
     (
@@ -130,7 +135,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "没有一张工作表带有台账表头（编号、村、阶段……）",
         "no sheet has a ledger header row (编号/id, 村/village, 阶段/stage …)",
     ),
-    ("imp.more", "（另有{0}处问题）", "(and {0} more problems)"),
+    ("imp.more", "（另有{0}处问题）", "(and {0} more problem(s))"),
+    ("imp.problems", "{1}：共{0}处问题（见上），未导入任何内容", "{1}: {0} problems (above); nothing was imported"),
     // xlsx export
     ("x.sheet.cases", "台账", "Cases"),
     ("x.sheet.tasks", "整改任务", "Plan tasks"),
@@ -190,6 +196,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("s.never", "从未", "never"),
     ("s.all_visited", "都已按时走访。", "All have visited in time."),
     ("s.empty", "台账中没有案件。", "The ledger has no cases."),
+    ("s.more", " 等，另有{0}个", " … and {0} more"),
     // refusals
     (
         "r.pairing_incomplete",

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{self, t, tf, Lang};
+use crate::i18n::{t, tf, Lang};
 use crate::text;
 
 use crate::domain::{
@@ -494,68 +494,121 @@ pub fn annual(cases: &[Case]) -> Vec<AnnualRow> {
 
 // ---------------------------------------------------------------- the text tables of `stats`
 
-/// A table row: each cell padded (text) or right-aligned (numbers) to its width in terminal
-/// cells, so Chinese columns line up; the last cell may take what is left of 80 columns.
-fn line(cells: &[(String, usize, bool)]) -> String {
-    let mut out = String::new();
-    for (i, (s, w, right)) in cells.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(&if *right {
-            text::pad_left(s, *w)
-        } else {
-            text::pad(s, *w)
-        });
-    }
-    out.trim_end().to_string()
+/// A column of a text table: its header, its width in terminal cells, right-aligned or not.
+struct Col {
+    head: String,
+    width: usize,
+    right: bool,
 }
 
-const COUNTY_W: usize = 8;
-const TOWNSHIP_W: usize = 10;
+impl Col {
+    /// At least as wide as its header and `min`.
+    fn new(head: impl Into<String>, min: usize, right: bool) -> Col {
+        let head = head.into();
+        Col {
+            width: text::width(&head).max(min),
+            head,
+            right,
+        }
+    }
+}
+
 const SCREEN: usize = 80;
 
-/// Numeric columns: each as wide as its header (at least 4 cells).
-fn numeric_table(
+/// Renders rows under a header, each cell padded (text) or right-aligned (numbers) to its
+/// width in terminal cells, so Chinese columns line up. The last column takes what is left
+/// of 80 cells and wraps onto continuation lines instead of being cut.
+fn render(cols: &mut [Col], rows: &[Vec<String>]) -> Vec<String> {
+    let n = cols.len();
+    let used: usize = cols[..n - 1].iter().map(|c| c.width + 1).sum();
+    if let Some(last) = cols.last_mut() {
+        let need = rows
+            .iter()
+            .map(|r| text::width(&r[n - 1]))
+            .max()
+            .unwrap_or(0);
+        last.width = last
+            .width
+            .max(need.min(SCREEN.saturating_sub(used).max(12)));
+    }
+    let fmt = |cells: &[String]| {
+        let mut out = String::new();
+        for (i, (s, c)) in cells.iter().zip(cols.iter()).enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&if c.right {
+                text::pad_left(s, c.width)
+            } else {
+                text::pad(s, c.width)
+            });
+        }
+        out.trim_end().to_string()
+    };
+    let head: Vec<String> = cols.iter().map(|c| c.head.clone()).collect();
+    let mut out = vec![fmt(&head)];
+    let last_w = cols[n - 1].width;
+    for r in rows {
+        let wrapped = if cols[n - 1].right {
+            vec![r[n - 1].clone()]
+        } else {
+            text::wrap(&r[n - 1], last_w)
+        };
+        for (k, part) in wrapped.iter().enumerate() {
+            let mut cells: Vec<String> = if k == 0 {
+                r[..n - 1].to_vec()
+            } else {
+                vec![String::new(); n - 1]
+            };
+            cells.push(part.clone());
+            out.push(fmt(&cells));
+        }
+    }
+    out
+}
+
+/// County and township rows (a county's total first, then its townships), then the total.
+fn counts_table(
     s: &Stats,
     lang: Lang,
     heads: &[String],
     values: impl Fn(&Counts) -> Vec<usize>,
 ) -> Vec<String> {
-    let widths: Vec<usize> = heads.iter().map(|h| text::width(h).max(4)).collect();
-    let row = |county: &str, township: &str, c: &Counts| {
-        let mut cells = vec![
-            (county.to_string(), COUNTY_W, false),
-            (township.to_string(), TOWNSHIP_W, false),
-        ];
-        cells.extend(
-            values(c)
-                .iter()
-                .zip(&widths)
-                .map(|(v, w)| (v.to_string(), *w, true)),
-        );
-        line(&cells)
-    };
-    let mut head = vec![
-        (i18n::field(lang, "county"), COUNTY_W, false),
-        (i18n::field(lang, "township"), TOWNSHIP_W, false),
+    let mut cols = vec![
+        Col::new(t(lang, "col.county"), 8, false),
+        Col::new(t(lang, "col.township"), 10, false),
     ];
-    head.extend(
-        heads
-            .iter()
-            .zip(&widths)
-            .map(|(h, w)| (h.clone(), *w, true)),
-    );
-    let mut out = vec![line(&head)];
+    cols.extend(heads.iter().map(|h| Col::new(h.clone(), 4, true)));
     let total = t(lang, "s.total");
+    let row = |county: &str, township: &str, c: &Counts| {
+        let mut r = vec![county.to_string(), township.to_string()];
+        r.extend(values(c).iter().map(|v| v.to_string()));
+        r
+    };
+    let mut rows = Vec::new();
     for county in &s.counties {
-        out.push(row(&county.county, total, &county.counts));
+        rows.push(row(&county.county, total, &county.counts));
         for tw in &county.townships {
-            out.push(row("", &tw.township, &tw.counts));
+            rows.push(row("", &tw.township, &tw.counts));
         }
     }
-    out.push(row(total, "", &s.total));
-    out
+    rows.push(row(total, "", &s.total));
+    render(&mut cols, &rows)
+}
+
+/// The first few items of a long list, then how many more (the JSON has them all).
+fn first_few(items: &[String], sep: &str, lang: Lang) -> String {
+    const FEW: usize = 4;
+    let mut s = items
+        .iter()
+        .take(FEW)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > FEW {
+        s.push_str(&tf(lang, "s.more", &[&(items.len() - FEW).to_string()]));
+    }
+    s
 }
 
 /// `zhengdun stats` as aligned tables: cases by stage and overdue; adjustments and
@@ -571,7 +624,7 @@ pub fn table(s: &Stats, lang: Lang) -> String {
     let mut heads = vec![t(lang, "s.cases").to_string()];
     heads.extend(Stage::ALL.iter().map(|st| st.label(lang).to_string()));
     heads.push(t(lang, "s.overdue").to_string());
-    out.extend(numeric_table(s, lang, &heads, |c| {
+    out.extend(counts_table(s, lang, &heads, |c| {
         let mut v = vec![c.cases];
         v.extend(Stage::ALL.iter().map(|st| c.by_stage.get(*st)));
         v.push(c.overdue);
@@ -590,7 +643,7 @@ pub fn table(s: &Stats, lang: Lang) -> String {
     .map(|k| t(lang, k).to_string())
     .collect();
     heads.extend(Verdict::ALL.iter().map(|v| v.label(lang).to_string()));
-    out.extend(numeric_table(s, lang, &heads, |c| {
+    out.extend(counts_table(s, lang, &heads, |c| {
         vec![
             c.cadres_adjusted,
             c.adjustments,
@@ -608,42 +661,45 @@ pub fn table(s: &Stats, lang: Lang) -> String {
     if towns.is_empty() {
         out.push(t(lang, "s.no_overdue").to_string());
     } else {
-        let heads = [
-            (String::new(), 3, true),
-            (i18n::field(lang, "county"), COUNTY_W, false),
-            (i18n::field(lang, "township"), TOWNSHIP_W, false),
-            (t(lang, "s.overdue").to_string(), 4, true),
-            (t(lang, "s.max_days").to_string(), 8, true),
-            (t(lang, "s.talk").to_string(), 9, false),
-            (t(lang, "s.events").to_string(), 15, false),
+        let mut cols = vec![
+            Col::new("", 2, true),
+            Col::new(t(lang, "col.county"), 8, false),
+            Col::new(t(lang, "col.township"), 10, false),
+            Col::new(t(lang, "s.overdue"), 4, true),
+            Col::new(t(lang, "s.max_days"), 4, true),
+            Col::new(t(lang, "s.talk"), 4, false),
+            Col::new(t(lang, "s.events"), 4, false),
+            Col::new(t(lang, "col.id"), 12, false),
         ];
-        let used: usize = heads.iter().map(|h| h.1 + 1).sum();
-        let rest = SCREEN.saturating_sub(used).max(8);
-        let mut head = heads.to_vec();
-        head.push((i18n::field(lang, "id"), rest, false));
-        out.push(line(&head));
-        for (i, tw) in towns.iter().enumerate() {
-            let recorded = tw
-                .events
-                .last()
-                .map(|e| format!("{} {}", e.kind.label(lang), e.on))
-                .unwrap_or_default();
-            let flag = if tw.talk_flagged {
-                t(lang, "s.talk")
-            } else {
-                ""
-            };
-            out.push(line(&[
-                ((i + 1).to_string(), 3, true),
-                (tw.county.clone(), COUNTY_W, false),
-                (tw.township.clone(), TOWNSHIP_W, false),
-                (tw.overdue.to_string(), 4, true),
-                (tw.max_days_overdue.to_string(), 8, true),
-                (flag.to_string(), 9, false),
-                (recorded, 15, false),
-                (tw.cases.join(" "), rest, false),
-            ]));
-        }
+        let rows: Vec<Vec<String>> = towns
+            .iter()
+            .enumerate()
+            .map(|(i, tw)| {
+                let recorded = tw
+                    .events
+                    .last()
+                    .map(|e| format!("{} {}", e.kind.label(lang), e.on))
+                    .unwrap_or_default();
+                vec![
+                    (i + 1).to_string(),
+                    tw.county.clone(),
+                    tw.township.clone(),
+                    tw.overdue.to_string(),
+                    tw.max_days_overdue.to_string(),
+                    if tw.talk_flagged {
+                        t(lang, "s.talk")
+                    } else {
+                        ""
+                    }
+                    .to_string(),
+                    recorded,
+                    first_few(&tw.cases, " ", lang),
+                ]
+            })
+            .collect();
+        let events_w = rows.iter().map(|r| text::width(&r[6])).max().unwrap_or(0);
+        cols[6].width = cols[6].width.max(events_w);
+        out.extend(render(&mut cols, &rows));
     }
 
     out.push(String::new());
@@ -656,32 +712,30 @@ pub fn table(s: &Stats, lang: Lang) -> String {
     if leaders.is_empty() {
         out.push(t(lang, "s.all_visited").to_string());
     } else {
-        let widths = [10, 10, 10];
-        let rest = SCREEN - widths.iter().map(|w| w + 1).sum::<usize>();
-        out.push(line(&[
-            (t(lang, "s.leader").to_string(), widths[0], false),
-            (t(lang, "s.last_visit").to_string(), widths[1], false),
-            (t(lang, "s.days_without").to_string(), widths[2], true),
-            (i18n::field(lang, "village"), rest, false),
-        ]));
-        for l in leaders {
-            let villages: Vec<String> = l
-                .cases
-                .iter()
-                .map(|c| format!("{}{}", c.township, c.village))
-                .collect();
-            out.push(line(&[
-                (l.leader.clone(), widths[0], false),
-                (
+        let mut cols = vec![
+            Col::new(t(lang, "s.leader"), 8, false),
+            Col::new(t(lang, "s.last_visit"), 10, false),
+            Col::new(t(lang, "s.days_without"), 4, true),
+            Col::new(t(lang, "col.village"), 12, false),
+        ];
+        let rows: Vec<Vec<String>> = leaders
+            .iter()
+            .map(|l| {
+                let villages: Vec<String> = l
+                    .cases
+                    .iter()
+                    .map(|c| format!("{}{}", c.township, c.village))
+                    .collect();
+                vec![
+                    l.leader.clone(),
                     l.last_visit
                         .map_or_else(|| t(lang, "s.never").to_string(), |d| d.to_string()),
-                    widths[1],
-                    false,
-                ),
-                (l.days_without_visit.to_string(), widths[2], true),
-                (villages.join("、"), rest, false),
-            ]));
-        }
+                    l.days_without_visit.to_string(),
+                    first_few(&villages, "、", lang),
+                ]
+            })
+            .collect();
+        out.extend(render(&mut cols, &rows));
     }
     out.join("\n")
 }

@@ -132,11 +132,18 @@ fn clerk_xlsx() -> Vec<u8> {
         (11, "赵强"),
         (12, "县农业局"),
         (13, "2017-03-25"),
-        (14, "2017-08-30"),
     ];
     for (c, v) in cells {
         ws.write_string(r, c, v).unwrap();
     }
+    let zh_date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    ws.write_date_with_format(
+        r,
+        14,
+        ExcelDateTime::from_ymd(2017, 8, 30).unwrap(),
+        &zh_date,
+    )
+    .unwrap();
     ws.write_string(8, 0, "填表人：张三").unwrap();
     wb.save_to_buffer().unwrap()
 }
@@ -344,7 +351,7 @@ fn row_numbers_are_the_ones_a_spreadsheet_shows() {
         one.starts_with("台账.csv: row 5, column 认定日期: '2017-3-40'"),
         "{one}"
     );
-    assert!(one.ends_with("(and 1 more problems)"), "{one}");
+    assert!(one.ends_with("(and 1 more problem(s))"), "{one}");
 }
 
 #[test]
@@ -466,4 +473,137 @@ fn an_accepted_case_with_attempts_must_have_passed_one() {
         matches!(r, Refusal::Contradiction { ref cause, .. } if **cause == Refusal::NoPassingAcceptance),
         "{r:?}"
     );
+}
+
+#[test]
+fn excel_unicode_text_is_utf16_and_tab_separated() {
+    let tsv = CSV_ZH
+        .replace(',', "\t")
+        .replace("\"两委不和，\n多年未开会\"", "两委不和");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(tsv.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let cases = csv::read(&bytes, "台账.txt", &Policy::default(), Lang::Zh).unwrap();
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0].village, "菜园村");
+    assert_eq!(
+        cases[0].situations,
+        [Situation::Disunited, Situation::ClanReligiousCriminal]
+    );
+}
+
+#[test]
+fn the_cli_lists_every_problem_of_a_file_one_line_each() {
+    let dir = tmp();
+    let db = dir.path().join("db");
+    let text = format!(
+        "{HEAD}{}\n{}\n",
+        "2017-YG-001,2017,阳谷县,阿城镇,前进村,其他,2017-3-40,排查认定,,,,,,",
+        "2017-YG-002,2017,阳谷县,阿城镇,后街村,乱,2017-03-10,排查认定,,,,,,",
+    );
+    let f = write(dir.path(), "台账.csv", text.as_bytes());
+    let (ok, _, err) = run(&db, &["import", f.to_str().unwrap()]);
+    assert!(!ok);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].contains("row 2, column 认定日期: '2017-3-40'"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("row 3, column 软弱涣散情形: '乱'"),
+        "{err}"
+    );
+    assert!(
+        lines[2].ends_with("2 problems (above); nothing was imported"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_two_row_header_with_merged_cells_and_a_group_title() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let f = Format::new();
+    ws.merge_range(0, 0, 0, 11, "软弱涣散村党组织整顿台账", &f)
+        .unwrap();
+    // row 2: single headers merged down over rows 2-3, and a group over the pairing columns
+    let tall = [
+        "编号",
+        "年度",
+        "县",
+        "乡镇",
+        "村",
+        "软弱涣散情形",
+        "认定日期",
+        "阶段",
+    ];
+    for (c, h) in tall.iter().enumerate() {
+        ws.merge_range(1, c as u16, 2, c as u16, h, &f).unwrap();
+    }
+    ws.merge_range(1, 8, 1, 12, "包联情况", &f).unwrap();
+    for (c, h) in [
+        "县级包联领导",
+        "乡镇包村领导",
+        "第一书记",
+        "派出单位",
+        "包联日期",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, 8 + c as u16, *h).unwrap();
+    }
+    let row = [
+        "2017-YG-001",
+        "2017",
+        "阳谷县",
+        "阿城镇",
+        "前进村",
+        "书记不胜任现职",
+        "2017-03-10",
+        "领导包联",
+        "王建国",
+        "李明",
+        "张伟",
+        "县财政局",
+        "2017-03-25",
+    ];
+    for (c, v) in row.iter().enumerate() {
+        ws.write_string(3, c as u16, *v).unwrap();
+    }
+    let cases = xlsx::read(
+        &wb.save_to_buffer().unwrap(),
+        "两行表头.xlsx",
+        &Policy::default(),
+        Lang::En,
+    )
+    .unwrap();
+    assert_eq!(cases.len(), 1);
+    let p = cases[0].pairing.as_ref().unwrap();
+    assert_eq!(
+        (p.first_secretary.as_str(), p.paired_on),
+        ("张伟", Some(d("2017-03-25")))
+    );
+
+    // a bad cell under it is still named by its spreadsheet row (4)
+    let mut wb2 = Workbook::new();
+    let ws = wb2.add_worksheet();
+    for (c, h) in tall.iter().enumerate() {
+        ws.merge_range(0, c as u16, 1, c as u16, h, &f).unwrap();
+    }
+    ws.merge_range(0, 8, 0, 9, "包联情况", &f).unwrap();
+    ws.write_string(1, 8, "县级包联领导").unwrap();
+    ws.write_string(1, 9, "乡镇包村领导").unwrap();
+    for (c, v) in row.iter().take(8).enumerate() {
+        ws.write_string(2, c as u16, if c == 6 { "2017-13-01" } else { v })
+            .unwrap();
+    }
+    let e = xlsx::read(
+        &wb2.save_to_buffer().unwrap(),
+        "b.xlsx",
+        &Policy::default(),
+        Lang::En,
+    )
+    .unwrap_err();
+    assert_eq!(e[0].place, "row 3, column 认定日期", "{e:?}");
 }

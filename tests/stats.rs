@@ -367,3 +367,35 @@ fn an_empty_ledger_has_zero_counts() {
     assert!(s.counties.is_empty() && s.annual.is_empty());
     assert!(s.accountability.townships.is_empty() && s.accountability.unvisited_leaders.is_empty());
 }
+
+#[test]
+fn the_table_lines_up_in_terminal_cells_within_80_columns() {
+    use zhengdun::i18n::Lang;
+    use zhengdun::text::width;
+    let s = stats::compute(&ledger(), &[], d("2017-07-01"), &Policy::default());
+    for lang in [Lang::Zh, Lang::En] {
+        let out = stats::table(&s, lang);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.iter().all(|l| width(l) <= 80), "{out}");
+        // the two count tables end in a right-aligned number column: every row as wide as its header
+        for block in out.split("\n\n").skip(1).take(2) {
+            let rows: Vec<&str> = block.lines().skip(1).collect();
+            let w = width(rows[0]);
+            assert!(rows.iter().all(|r| width(r) == w), "{block}");
+        }
+    }
+    let zh = stats::table(&s, Lang::Zh);
+    assert!(zh.contains("统计（截至2017-07-01）"), "{zh}");
+    let talk = zh
+        .lines()
+        .find(|l| l.contains("阿城镇") && l.contains("须约谈"))
+        .unwrap();
+    assert!(talk.contains("A1 A2 A3"), "{talk}");
+    let qian = zh.lines().find(|l| l.starts_with("钱")).unwrap();
+    assert!(
+        qian.contains("2017-05-01") && qian.contains("61") && qian.contains("张鲁镇C3村"),
+        "{qian}"
+    );
+    let empty = stats::compute(&[], &[], d("2017-07-01"), &Policy::default());
+    assert!(stats::table(&empty, Lang::En).contains("The ledger has no cases."));
+}

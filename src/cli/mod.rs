@@ -515,13 +515,28 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
             } else {
                 interchange::xlsx::read(&bytes, &name, policy, lang)
             }
-            .map_err(|e| Failure::input(interchange::summary(&e, lang)))?;
+            .map_err(|errors| import_problems(&name, &errors, lang))?;
             Ok(Ledger::new(None, cases, vec![]))
         }
         other => Err(Failure::input(format!(
             "{name}: cannot import '.{other}' files (use .json, .csv or .xlsx)"
         ))),
     }
+}
+
+/// One problem is the message; several are listed on stderr, one line each (a clerk fixes
+/// them in one pass), and the message counts them.
+fn import_problems(name: &str, errors: &[interchange::InputError], lang: Lang) -> Failure {
+    const SHOWN: usize = 100;
+    if errors.len() <= 1 {
+        return Failure::input(interchange::summary(errors, lang));
+    }
+    let mut err = std::io::stderr().lock();
+    for e in errors.iter().take(SHOWN) {
+        let _ = writeln!(err, "zhengdun: {}", crate::text::clean(&e.to_string()));
+    }
+    let n = errors.len().to_string();
+    Failure::input(i18n::tf(lang, "imp.problems", &[&n, name]))
 }
 
 fn export(
@@ -540,20 +555,24 @@ fn export(
         }
         ExportFormat::Csv => {
             let refs: Vec<&Case> = cases.iter().collect();
-            // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling it.
-            let mut buf = b"\xEF\xBB\xBF".to_vec();
+            // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling it;
+            // a script reading standard output gets plain UTF-8.
+            let mut buf = match output {
+                Some(_) => b"\xEF\xBB\xBF".to_vec(),
+                None => Vec::new(),
+            };
             interchange::csv::write(&mut buf, &refs, env.lang, &[]).map_err(|e| anyhow!(e))?;
             buf
         }
         ExportFormat::Xlsx => {
-            let Some(path) = output else {
+            use std::io::IsTerminal;
+            if output.is_none() && std::io::stdout().is_terminal() {
                 return Err(Failure::input(
                     "export --format xlsx needs -o FILE.xlsx (a workbook cannot go to the terminal)",
                 ));
-            };
-            let bytes = interchange::xlsx::write(&cases, env.ctx.today, &env.ctx.policy, env.lang)
-                .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-            return write_private(path, &bytes);
+            }
+            interchange::xlsx::write(&cases, env.ctx.today, &env.ctx.policy, env.lang)
+                .map_err(|e| Failure::input(format!("xlsx: {e}")))?
         }
     };
     match output {

@@ -96,9 +96,20 @@ pub fn write<W: std::io::Write>(
 }
 
 /// Decodes a CSV file as Excel writes it: UTF-8 with or without a BOM, else GBK/GB18030
-/// (Excel on Chinese Windows). UTF-8 is tried strictly first; GBK text is almost never
+/// (Excel on Chinese Windows), or UTF-16 with a BOM. UTF-8 is tried strictly first; GBK text is almost never
 /// valid UTF-8, so the guess is safe. `None` when it is neither.
 pub fn decode(bytes: &[u8]) -> Option<String> {
+    // Excel's "Unicode text" (.txt, tab-separated) is UTF-16 with a BOM.
+    for (bom, enc) in [
+        (b"\xFF\xFE", encoding_rs::UTF_16LE),
+        (b"\xFE\xFF", encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            return enc
+                .decode_without_bom_handling_and_without_replacement(rest)
+                .map(|s| s.into_owned());
+        }
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(s) = std::str::from_utf8(bytes) {
         return Some(s.to_string());

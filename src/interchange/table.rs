@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 use super::{csv::COLUMNS, dates, InputError};
 use crate::domain::{check_case, Case, Pairing, Policy, Refusal, Situation, Stage};
-use crate::i18n::{self, tf, Lang};
+use crate::i18n::{self, t, tf, Lang};
 
 /// One cell as a reader found it.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,29 +194,72 @@ fn default_header(code: &str, lang: Lang) -> String {
 
 /// Where each known column is: code → (index, header text as written).
 struct Header {
+    /// The (first) header row's number, for messages about the header.
     row: usize,
     columns: HashMap<&'static str, (usize, String)>,
+    /// Two columns with the same meaning (header texts as written), refused.
+    duplicate: Option<(String, String)>,
+}
+
+/// The known headers of a row: (column index, code, text as written).
+fn known(r: &Row) -> Vec<(usize, &'static str, String)> {
+    r.cells
+        .iter()
+        .enumerate()
+        .filter_map(|(c, cell)| match cell {
+            Cell::Text(t) => column_of(t).map(|code| (c, code, t.trim().to_string())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The header is the first row with at least three known headers; rows above it are titles.
+/// A row right under it that adds more known headers is a second header row, as when 编号
+/// and 村 are merged down over two rows beside a group such as 包联情况. Returns the index of
+/// the last header row.
 fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
-    rows.iter().enumerate().find_map(|(i, r)| {
-        let mut columns = HashMap::new();
-        for (c, cell) in r.cells.iter().enumerate() {
-            if let Cell::Text(t) = cell {
-                if let Some(code) = column_of(t) {
-                    columns.entry(code).or_insert((c, t.trim().to_string()));
-                }
+    let distinct = |cells: &[(usize, &str, String)]| {
+        let mut codes: Vec<&str> = cells.iter().map(|(_, code, _)| *code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes.len()
+    };
+    let first = rows.iter().position(|r| distinct(&known(r)) >= 3)?;
+    let mut cells = known(&rows[first]);
+    let mut last = first;
+    if let Some(next) = rows.get(first + 1) {
+        let more = known(next);
+        let filled = next.cells.iter().filter(|c| !c.is_blank()).count();
+        let new = more
+            .iter()
+            .filter(|(_, code, _)| !cells.iter().any(|(_, seen, _)| seen == code))
+            .count();
+        if new >= 2 || (new >= 1 && more.len() == filled) {
+            cells.extend(more);
+            last = first + 1;
+        }
+    }
+    let mut columns: HashMap<&'static str, (usize, String)> = HashMap::new();
+    let mut duplicate = None;
+    for (c, code, text) in cells {
+        match columns.get(code) {
+            Some((at, first_text)) if *at != c => {
+                duplicate.get_or_insert((first_text.clone(), text));
+            }
+            Some(_) => {}
+            None => {
+                columns.insert(code, (c, text));
             }
         }
-        (columns.len() >= 3).then_some((
-            i,
-            Header {
-                row: r.number,
-                columns,
-            },
-        ))
-    })
+    }
+    Some((
+        last,
+        Header {
+            row: rows[first].number,
+            columns,
+            duplicate,
+        },
+    ))
 }
 
 /// Whether these rows hold a flat ledger (a header row with known columns).
@@ -280,10 +323,10 @@ pub fn cases(
             i18n::t(lang, "imp.no_header").to_string(),
         )]);
     };
-    if let Some(dup) = duplicate_column(&rows[at], &header, lang) {
+    if let Some((a, b)) = &header.duplicate {
         return Err(vec![err(
             tf(lang, "imp.row", &[&header.row.to_string()]),
-            dup,
+            tf(lang, "imp.duplicate_column", &[a, b]),
         )]);
     }
     let missing: Vec<String> = REQUIRED
@@ -293,9 +336,14 @@ pub fn cases(
         .collect();
     if !missing.is_empty() {
         let sep = if lang == Lang::Zh { "、" } else { ", " };
+        let mut problem = tf(lang, "imp.missing_columns", &[&missing.join(sep)]);
+        // A ledger kept by hand often numbers its rows (序号) but has no stable id.
+        if !header.columns.contains_key("id") {
+            problem.push_str(t(lang, "imp.id_hint"));
+        }
         return Err(vec![err(
             tf(lang, "imp.row", &[&header.row.to_string()]),
-            tf(lang, "imp.missing_columns", &[&missing.join(sep)]),
+            problem,
         )]);
     }
     let mut out = Vec::new();
@@ -339,20 +387,6 @@ pub fn cases(
     }
 }
 
-fn duplicate_column(header_row: &Row, header: &Header, lang: Lang) -> Option<String> {
-    for (c, cell) in header_row.cells.iter().enumerate() {
-        if let Cell::Text(t) = cell {
-            if let Some(code) = column_of(t) {
-                let (first, first_text) = &header.columns[code];
-                if *first != c {
-                    return Some(tf(lang, "imp.duplicate_column", &[first_text, t.trim()]));
-                }
-            }
-        }
-    }
-    None
-}
-
 /// The cell of a column in a row (blank when the column or the cell is absent).
 fn cell<'a>(r: &'a Row, header: &Header, code: &str) -> &'a Cell {
     header
@@ -389,7 +423,7 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
             tf(
                 lang,
                 "imp.unknown_situation",
-                &[&bad, &Situation::codes_list()],
+                &[&bad, &accepted_situations(lang)],
             ),
         )
     })?;
@@ -397,7 +431,7 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
     let identified_on = date("identified_on")?.unwrap_or_default();
     let deadline = date("deadline")?;
     let stage_text = required("stage")?;
-    let stage = Stage::parse(&stage_text)
+    let stage = stage_of(&stage_text)
         .ok_or_else(|| problem("stage", tf(lang, "imp.unknown_stage", &[&stage_text])))?;
     let paired_on = date("paired_on")?;
     let closed_on = date("closed_on")?;
@@ -436,6 +470,41 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
         text: i18n::refusal(lang, &r),
     })?;
     Ok(case)
+}
+
+/// A stage as people write it in a ledger: the code, the label, or a short form (已销号).
+fn stage_of(s: &str) -> Option<Stage> {
+    const SHORT: &[(&str, Stage)] = &[
+        ("排查", Stage::Identified),
+        ("认定", Stage::Identified),
+        ("已认定", Stage::Identified),
+        ("包联", Stage::Paired),
+        ("已包联", Stage::Paired),
+        ("调整", Stage::CadresAdjusted),
+        ("已调整", Stage::CadresAdjusted),
+        ("班子已调整", Stage::CadresAdjusted),
+        ("销号", Stage::Accepted),
+        ("已销号", Stage::Accepted),
+        ("已验收", Stage::Accepted),
+        ("已验收销号", Stage::Accepted),
+    ];
+    let packed: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    Stage::parse(s)
+        .or_else(|| Stage::parse(&packed))
+        .or_else(|| SHORT.iter().find(|(k, _)| *k == packed).map(|(_, v)| *v))
+}
+
+/// What a situations cell may hold, for the message: the Chinese labels to a Chinese reader
+/// (separated by ；, since labels contain 、), the codes otherwise.
+fn accepted_situations(lang: Lang) -> String {
+    match lang {
+        Lang::Zh => Situation::ALL
+            .iter()
+            .map(|s| s.zh())
+            .collect::<Vec<_>>()
+            .join("；"),
+        Lang::En => Situation::codes_list(),
+    }
 }
 
 /// The column a consistency refusal is about, so the message points at the cell to fix.
@@ -513,17 +582,21 @@ const LIST_SEPARATORS: &[char] = &['、', '；', ';', ',', '，', '\n', '\r'];
 /// contain 、 themselves (班子配备不齐、书记长期缺职); what is left is split on 、 ； ; , ，.
 /// Returns the first piece that is neither a code nor a label.
 pub fn situations(cell: &str) -> Result<Vec<Situation>, String> {
-    let mut names: Vec<(String, Situation)> = Situation::ALL
-        .iter()
-        .flat_map(|s| {
-            [
-                (unquote(s.zh()), *s),
-                (s.en().to_lowercase(), *s),
-                (s.code().to_string(), *s),
-            ]
-        })
-        .collect();
-    names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+    static NAMES: std::sync::OnceLock<Vec<(String, Situation)>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut names: Vec<(String, Situation)> = Situation::ALL
+            .iter()
+            .flat_map(|s| {
+                [
+                    (unquote(s.zh()), *s),
+                    (s.en().to_lowercase(), *s),
+                    (s.code().to_string(), *s),
+                ]
+            })
+            .collect();
+        names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+        names
+    });
     let text = unquote(cell);
     let mut rest = text.as_str();
     let mut out = Vec::new();
@@ -605,6 +678,17 @@ mod tests {
         assert_eq!(situations("书记不胜任现职、班子软"), Err("班子软".into()));
         assert_eq!(situations("班子配备不齐"), Err("班子配备不齐".into()));
         assert_eq!(situations("其他其他"), Err("其他其他".into()));
+    }
+
+    #[test]
+    fn stages_as_codes_labels_and_short_forms() {
+        assert_eq!(stage_of("验收销号"), Some(Stage::Accepted));
+        assert_eq!(stage_of(" 已销号 "), Some(Stage::Accepted));
+        assert_eq!(stage_of("cadres_adjusted"), Some(Stage::CadresAdjusted));
+        assert_eq!(stage_of("Cadres adjusted"), Some(Stage::CadresAdjusted));
+        assert_eq!(stage_of("包联"), Some(Stage::Paired));
+        assert_eq!(stage_of("整改中"), None);
+        assert_eq!(stage_of("验收"), None, "being accepted is not accepted");
     }
 
     #[test]

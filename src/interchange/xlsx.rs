@@ -152,10 +152,12 @@ struct Table<'a> {
     widths: Vec<usize>,
     /// Columns of long prose (problems, findings), wrapped at a fixed width.
     prose: Vec<usize>,
+    /// The header texts, to make the header row tall enough once the widths are known.
+    heads: Vec<String>,
     row: u32,
 }
 
-const PROSE_WIDTH: usize = 40;
+const PROSE_WIDTH: usize = 28;
 
 impl<'a> Table<'a> {
     fn new(ws: &'a mut Worksheet, st: &'a Styles, name: &str) -> Result<Table<'a>, XlsxError> {
@@ -165,6 +167,7 @@ impl<'a> Table<'a> {
             st,
             widths: Vec::new(),
             prose: Vec::new(),
+            heads: Vec::new(),
             row: 0,
         })
     }
@@ -189,6 +192,7 @@ impl<'a> Table<'a> {
                 .write_string_with_format(self.row, c as u16, n, &self.st.header)?;
             self.fit(c, n);
         }
+        self.heads = names.to_vec();
         self.ws.set_freeze_panes(self.row + 1, 0)?;
         self.ws.set_repeat_rows(self.row, self.row)?;
         self.row += 1;
@@ -205,6 +209,8 @@ impl<'a> Table<'a> {
 
     fn put(&mut self, values: Vec<V>, late: bool) -> Result<(), XlsxError> {
         let st = self.st;
+        // Wrapped prose needs a taller row: Excel does not grow a row for wrapped text on its own.
+        let mut lines = 1;
         for (c, v) in values.into_iter().enumerate() {
             let col = c as u16;
             let prose = self.prose.contains(&c);
@@ -217,12 +223,25 @@ impl<'a> Table<'a> {
                         (false, false) => &st.text,
                     };
                     self.ws.write_string_with_format(self.row, col, &s, f)?;
+                    if prose {
+                        let wrapped: usize = s
+                            .lines()
+                            .map(|l| text::width(l).div_ceil(PROSE_WIDTH).max(1))
+                            .sum();
+                        lines = lines.max(wrapped);
+                    }
                     self.fit(c, &s);
                 }
                 V::Date(Some(d)) => {
                     let f = if late { &st.late_date } else { &st.date };
-                    self.ws
-                        .write_date_with_format(self.row, col, excel_date(d)?, f)?;
+                    match excel_date(d) {
+                        Some(x) => self.ws.write_date_with_format(self.row, col, x, f)?,
+                        // Excel has no dates before 1900: keep the date, as text.
+                        None => {
+                            self.ws
+                                .write_string_with_format(self.row, col, d.to_string(), f)?
+                        }
+                    };
                     self.fit(c, "2017-03-10");
                 }
                 V::Num(Some(n)) => {
@@ -236,20 +255,31 @@ impl<'a> Table<'a> {
                 }
             }
         }
+        if lines > 1 {
+            self.ws
+                .set_row_height(self.row, 15.0 * lines.min(20) as f64)?;
+        }
         self.row += 1;
         Ok(())
     }
 
     /// Sets the column widths and the print layout; call after the last row.
     fn finish(self, header_row: Option<u32>) -> Result<(), XlsxError> {
+        let mut head_lines = 1;
         for (c, w) in self.widths.iter().enumerate() {
             let cap = if self.prose.contains(&c) {
                 PROSE_WIDTH
             } else {
                 30
             };
-            self.ws
-                .set_column_width(c as u16, (*w).clamp(4, cap) as f64 + 2.0)?;
+            let w = (*w).clamp(4, cap);
+            self.ws.set_column_width(c as u16, w as f64 + 2.0)?;
+            if let Some(h) = self.heads.get(c) {
+                head_lines = head_lines.max(text::width(h).div_ceil(w));
+            }
+        }
+        if let (Some(h), true) = (header_row, head_lines > 1) {
+            self.ws.set_row_height(h, 15.0 * head_lines.min(6) as f64)?;
         }
         if let (Some(h), Some(last)) = (header_row, self.widths.len().checked_sub(1)) {
             if self.row > h + 1 {
@@ -271,24 +301,10 @@ fn sheet_name(s: &str) -> String {
         .collect()
 }
 
-fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
-    // Years outside 1900–9999 cannot be written as Excel dates; the domain keeps 1949–2200.
-    let y = u16::try_from(d.year())
-        .map_err(|_| XlsxError::ParameterError(format!("date {d} out of range")))?;
-    ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8)
-}
-
-fn label<T: Copy>(
-    lang: Lang,
-    v: T,
-    zh: fn(T) -> &'static str,
-    en: fn(T) -> &'static str,
-) -> String {
-    match lang {
-        Lang::Zh => zh(v),
-        Lang::En => en(v),
-    }
-    .to_string()
+/// The Excel date cell of a day, or `None` outside Excel's years 1900–9999.
+fn excel_date(d: NaiveDate) -> Option<ExcelDateTime> {
+    let y = u16::try_from(d.year()).ok()?;
+    ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
 }
 
 fn fields(lang: Lang, names: &[&str]) -> Vec<String> {
@@ -394,14 +410,14 @@ pub fn write(
                         V::Text(c.id.clone()),
                         V::Text(c.village.clone()),
                         V::Text(a.name.clone()),
-                        V::Text(label(lang, a.post, |v| v.zh(), |v| v.en())),
-                        V::Text(label(lang, a.reason, |v| v.zh(), |v| v.en())),
-                        V::Text(label(lang, a.action, |v| v.zh(), |v| v.en())),
+                        V::Text(a.post.label(lang).to_string()),
+                        V::Text(a.reason.label(lang).to_string()),
+                        V::Text(a.action.label(lang).to_string()),
                         V::Date(Some(a.on)),
                         V::Text(a.replacement.clone().unwrap_or_default()),
                         V::Text(
                             a.replacement_source
-                                .map(|s| label(lang, s, |v| v.zh(), |v| v.en()))
+                                .map(|s| s.label(lang).to_string())
                                 .unwrap_or_default(),
                         ),
                         V::Text(String::new()),
@@ -440,7 +456,7 @@ pub fn write(
                         V::Text(c.village.clone()),
                         V::Date(Some(v.on)),
                         V::Text(v.by.clone()),
-                        V::Text(label(lang, v.kind, |k| k.zh(), |k| k.en())),
+                        V::Text(v.kind.label(lang).to_string()),
                         V::Text(v.findings.clone()),
                     ],
                     false,

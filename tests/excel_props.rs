@@ -1,0 +1,187 @@
+//! Properties of the flat ledger: whatever the cells hold, reading never panics; any valid
+//! case written as a CSV row (Chinese or English headers) reads back with the same flat fields.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use zhengdun::domain::{Case, Pairing, Policy, Situation, Stage};
+use zhengdun::i18n::Lang;
+use zhengdun::interchange::table::{self, Cell, Row};
+use zhengdun::interchange::{csv, xlsx};
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z0-9 ,;、；，\"'\n\r\t\u{1b}]{0,12}",
+        "[\u{4e00}-\u{4e2f}、；，（）()“”]{0,8}",
+        Just("班子配备不齐、书记长期缺职".to_string()),
+        Just("2017年3月10日".to_string()),
+        Just("2017-02-30".to_string()),
+        Just("领导包联".to_string()),
+    ]
+}
+
+fn cell() -> impl Strategy<Value = Cell> {
+    prop_oneof![
+        Just(Cell::Empty),
+        text().prop_map(Cell::Text),
+        any::<f64>().prop_map(Cell::Number),
+        (0i64..80_000).prop_map(|n| Cell::Number(n as f64)),
+        (1900i32..2300, 1u32..13, 1u32..29)
+            .prop_map(|(y, m, d)| Cell::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())),
+    ]
+}
+
+fn header() -> Row {
+    let names = [
+        "编号",
+        "年度",
+        "县",
+        "乡镇",
+        "村",
+        "软弱涣散情形",
+        "认定日期",
+        "阶段",
+        "县级包联领导",
+        "乡镇包村领导",
+        "第一书记",
+        "派出单位",
+        "包联日期",
+        "销号日期",
+    ];
+    Row {
+        number: 1,
+        cells: names.iter().map(|n| Cell::Text(n.to_string())).collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_cells_are_read_or_refused_with_a_row_never_a_panic(
+        rows in prop::collection::vec(prop::collection::vec(cell(), 0..16), 0..6)
+    ) {
+        let mut all = vec![header()];
+        all.extend(rows.into_iter().enumerate().map(|(i, cells)| Row { number: i + 2, cells }));
+        match table::cases(&all, "x.csv", &Policy::default(), Lang::Zh) {
+            Ok(cases) => prop_assert!(cases.len() < all.len()),
+            Err(errors) => {
+                prop_assert!(!errors.is_empty());
+                for e in errors {
+                    prop_assert!(e.place.starts_with('第'), "{}", e);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn any_bytes_are_read_or_refused_never_a_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let _ = csv::read(&bytes, "x.csv", &Policy::default(), Lang::En);
+        let _ = xlsx::read(&bytes, "x.xlsx", &Policy::default(), Lang::En);
+    }
+
+    #[test]
+    fn any_situations_cell_written_reads_back(picks in prop::collection::vec(0usize..14, 1..6)) {
+        let mut want: Vec<Situation> = Vec::new();
+        for i in picks {
+            let s = Situation::ALL[i];
+            if !want.contains(&s) {
+                want.push(s);
+            }
+        }
+        for sep in ["、", "；", ";", ",", "，"] {
+            let zh: Vec<&str> = want.iter().map(|s| s.zh()).collect();
+            prop_assert_eq!(table::situations(&zh.join(sep)), Ok(want.clone()));
+            let codes: Vec<&str> = want.iter().map(|s| s.code()).collect();
+            prop_assert_eq!(table::situations(&codes.join(sep)), Ok(want.clone()));
+        }
+    }
+
+    #[test]
+    fn valid_cases_round_trip_through_csv(
+        cases in prop::collection::vec(case(), 1..6),
+        english in any::<bool>(),
+    ) {
+        let mut cases = cases;
+        for (i, c) in cases.iter_mut().enumerate() {
+            c.id = format!("{}-{i}", c.id);
+        }
+        let lang = if english { Lang::En } else { Lang::Zh };
+        let refs: Vec<&Case> = cases.iter().collect();
+        let mut buf = Vec::new();
+        csv::write(&mut buf, &refs, lang, &[]).unwrap();
+        let back = csv::read(&buf, "rt.csv", &Policy::default(), lang)
+            .map_err(|e| TestCaseError::fail(format!("{e:?}\n{}", String::from_utf8_lossy(&buf))))?;
+        let flat = |cs: &[Case]| cs.iter().map(|c| csv::row(c, Lang::Zh)).collect::<Vec<_>>();
+        prop_assert_eq!(flat(&back), flat(&cases));
+    }
+}
+
+fn name() -> impl Strategy<Value = String> {
+    "[\u{4e00}-\u{4e2f}a-z][\u{4e00}-\u{4e2f}a-z ,\"，、\n]{0,6}[\u{4e00}-\u{4e2f}a-z]"
+}
+
+fn date() -> impl Strategy<Value = NaiveDate> {
+    (2016i32..2020, 1u32..13, 1u32..29)
+        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
+}
+
+/// A case as a flat ledger can hold it, consistent with its stage.
+fn case() -> impl Strategy<Value = Case> {
+    (
+        "[A-Z]{2}",
+        (name(), name(), name()),
+        prop::collection::vec(0usize..14, 1..4),
+        prop::option::of(name()),
+        (date(), prop::option::of(date()), date(), date()),
+        0usize..4,
+        (name(), name(), name(), name(), prop::option::of(name())),
+    )
+        .prop_map(
+            |(
+                code,
+                (county, township, village),
+                sits,
+                problems,
+                (on, deadline, paired_on, closed_on),
+                stage,
+                p,
+            )| {
+                let stage = Stage::ALL[stage];
+                let mut situations: Vec<Situation> = Vec::new();
+                for i in sits {
+                    if !situations.contains(&Situation::ALL[i]) {
+                        situations.push(Situation::ALL[i]);
+                    }
+                }
+                Case {
+                    id: format!("2017-{code}"),
+                    year: 2017,
+                    county,
+                    township,
+                    village,
+                    situations,
+                    problems: problems.unwrap_or_default(),
+                    identified_on: on,
+                    deadline,
+                    stage,
+                    pairing: (stage >= Stage::Paired).then(|| Pairing {
+                        county_leader: p.0,
+                        township_leader: p.1,
+                        first_secretary: p.2,
+                        first_secretary_unit: p.3,
+                        assisting_unit: p.4.unwrap_or_default(),
+                        paired_on: Some(paired_on),
+                    }),
+                    tasks: vec![],
+                    adjustments: vec![],
+                    no_adjustment_reason: (stage >= Stage::CadresAdjusted)
+                        .then(|| "见原台账".to_string()),
+                    visits: vec![],
+                    acceptance: vec![],
+                    closed_on: (stage == Stage::Accepted).then_some(closed_on),
+                    relapse_of: None,
+                    profile: Default::default(),
+                }
+            },
+        )
+}
