@@ -123,15 +123,6 @@ mod tests {
 
     fn case(id: &str, stage: Stage, identified: &str) -> Case {
         Case {
-            id: id.into(),
-            year: 2017,
-            county: "阳谷县".into(),
-            township: "阿城镇".into(),
-            village: "前进村".into(),
-            situations: vec![Situation::Other],
-            problems: String::new(),
-            identified_on: NaiveDate::parse_from_str(identified, "%Y-%m-%d").unwrap(),
-            deadline: None,
             stage,
             pairing: Some(Pairing {
                 county_leader: "王建国".into(),
@@ -141,14 +132,15 @@ mod tests {
                 assisting_unit: String::new(),
                 paired_on: NaiveDate::from_ymd_opt(2017, 3, 1),
             }),
-            tasks: vec![],
-            adjustments: vec![],
-            no_adjustment_reason: None,
-            visits: vec![],
-            acceptance: vec![],
-            closed_on: None,
-            relapse_of: None,
-            profile: Default::default(),
+            ..Case::identified(
+                id,
+                2017,
+                "阳谷县",
+                "阿城镇",
+                "前进村",
+                vec![Situation::Other],
+                NaiveDate::parse_from_str(identified, "%Y-%m-%d").unwrap(),
+            )
         }
     }
 

@@ -1271,25 +1271,17 @@ fn attempt(rng: &mut Rng, county: &County, on: NaiveDate, kind: Attempt) -> Acce
 fn empty_case(sk: &Skeleton, identified_on: NaiveDate) -> Case {
     let county = &COUNTIES[sk.county];
     Case {
-        id: sk.id.clone(),
-        year: sk.year,
-        county: county.name.to_string(),
-        township: county.townships[sk.township].to_string(),
-        village: sk.village.clone(),
-        situations: sk.situations.clone(),
         problems: problems_text(sk),
-        identified_on,
-        deadline: None,
-        stage: Stage::Identified,
-        pairing: None,
-        tasks: vec![],
-        adjustments: vec![],
-        no_adjustment_reason: None,
-        visits: vec![],
-        acceptance: vec![],
-        closed_on: None,
         relapse_of: sk.relapse_of.clone(),
-        profile: Profile::default(),
+        ..Case::identified(
+            sk.id.clone(),
+            sk.year,
+            county.name.to_string(),
+            county.townships[sk.township].to_string(),
+            sk.village.clone(),
+            sk.situations.clone(),
+            identified_on,
+        )
     }
 }
 

@@ -12,25 +12,16 @@ const TODAY: &str = "2017-06-01";
 
 fn fresh() -> Case {
     Case {
-        id: "2017-YG-003".into(),
-        year: 2017,
-        county: "阳谷县".into(),
-        township: "阿城镇".into(),
-        village: "前进村".into(),
-        situations: vec![Situation::SecretaryUnfit],
         problems: "书记不在状态".into(),
-        identified_on: d("2017-03-10"),
-        deadline: None,
-        stage: Stage::Identified,
-        pairing: None,
-        tasks: vec![],
-        adjustments: vec![],
-        no_adjustment_reason: None,
-        visits: vec![],
-        acceptance: vec![],
-        closed_on: None,
-        relapse_of: None,
-        profile: Default::default(),
+        ..Case::identified(
+            "2017-YG-003",
+            2017,
+            "阳谷县",
+            "阿城镇",
+            "前进村",
+            vec![Situation::SecretaryUnfit],
+            d("2017-03-10"),
+        )
     }
 }
 

@@ -35,25 +35,16 @@ fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
 
 fn base(id: &str, county: &str, township: &str, village: &str, stage: Stage) -> Case {
     Case {
-        id: id.into(),
-        year: 2017,
-        county: county.into(),
-        township: township.into(),
-        village: village.into(),
-        situations: vec![Situation::SecretaryUnfit],
-        problems: String::new(),
-        identified_on: d("2017-03-10"),
-        deadline: None,
         stage,
-        pairing: None,
-        tasks: vec![],
-        adjustments: vec![],
-        no_adjustment_reason: None,
-        visits: vec![],
-        acceptance: vec![],
-        closed_on: None,
-        relapse_of: None,
-        profile: Default::default(),
+        ..Case::identified(
+            id,
+            2017,
+            county,
+            township,
+            village,
+            vec![Situation::SecretaryUnfit],
+            d("2017-03-10"),
+        )
     }
 }
 

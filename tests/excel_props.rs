@@ -154,14 +154,7 @@ fn case() -> impl Strategy<Value = Case> {
                     }
                 }
                 Case {
-                    id: format!("2017-{code}"),
-                    year: 2017,
-                    county,
-                    township,
-                    village,
-                    situations,
                     problems: problems.unwrap_or_default(),
-                    identified_on: on,
                     deadline,
                     stage,
                     pairing: (stage >= Stage::Paired).then(|| Pairing {
@@ -172,15 +165,18 @@ fn case() -> impl Strategy<Value = Case> {
                         assisting_unit: p.4.unwrap_or_default(),
                         paired_on: Some(paired_on),
                     }),
-                    tasks: vec![],
-                    adjustments: vec![],
                     no_adjustment_reason: (stage >= Stage::CadresAdjusted)
                         .then(|| "见原台账".to_string()),
-                    visits: vec![],
-                    acceptance: vec![],
                     closed_on: (stage == Stage::Accepted).then_some(closed_on),
-                    relapse_of: None,
-                    profile: Default::default(),
+                    ..Case::identified(
+                        format!("2017-{code}"),
+                        2017,
+                        county,
+                        township,
+                        village,
+                        situations,
+                        on,
+                    )
                 }
             },
         )

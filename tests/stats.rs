@@ -10,25 +10,16 @@ fn d(s: &str) -> NaiveDate {
 
 fn case(id: &str, county: &str, township: &str, stage: Stage) -> Case {
     Case {
-        id: id.into(),
-        year: 2017,
-        county: county.into(),
-        township: township.into(),
-        village: format!("{id}村"),
-        situations: vec![Situation::PoorService],
-        problems: String::new(),
-        identified_on: d("2017-03-10"),
-        deadline: None,
         stage,
-        pairing: None,
-        tasks: vec![],
-        adjustments: vec![],
-        no_adjustment_reason: None,
-        visits: vec![],
-        acceptance: vec![],
-        closed_on: None,
-        relapse_of: None,
-        profile: Default::default(),
+        ..Case::identified(
+            id,
+            2017,
+            county,
+            township,
+            format!("{id}村"),
+            vec![Situation::PoorService],
+            d("2017-03-10"),
+        )
     }
 }
 

@@ -285,25 +285,18 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Restore { file } => restore(env, store, &file),
         Cmd::New(a) => {
             let case = Case {
-                id: a.id.trim().to_string(),
-                year: a.year,
-                county: a.county.trim().to_string(),
-                township: a.township.trim().to_string(),
-                village: a.village.trim().to_string(),
-                situations: a.situations,
                 problems: a.problems.unwrap_or_default(),
-                identified_on: a.identified_on,
                 deadline: a.deadline,
-                stage: Stage::Identified,
-                pairing: None,
-                tasks: vec![],
-                adjustments: vec![],
-                no_adjustment_reason: None,
-                visits: vec![],
-                acceptance: vec![],
-                closed_on: None,
                 relapse_of: a.relapse_of,
-                profile: Default::default(),
+                ..Case::identified(
+                    a.id.trim().to_string(),
+                    a.year,
+                    a.county.trim().to_string(),
+                    a.township.trim().to_string(),
+                    a.village.trim().to_string(),
+                    a.situations,
+                    a.identified_on,
+                )
             };
             let id = case.id.clone();
             store

@@ -167,6 +167,39 @@ pub struct Case {
 }
 
 impl Case {
+    /// A case as the county identifies it: at `identified`, with nothing recorded yet.
+    pub fn identified(
+        id: impl Into<String>,
+        year: i32,
+        county: impl Into<String>,
+        township: impl Into<String>,
+        village: impl Into<String>,
+        situations: Vec<Situation>,
+        identified_on: NaiveDate,
+    ) -> Case {
+        Case {
+            id: id.into(),
+            year,
+            county: county.into(),
+            township: township.into(),
+            village: village.into(),
+            situations,
+            problems: String::new(),
+            identified_on,
+            deadline: None,
+            stage: Stage::Identified,
+            pairing: None,
+            tasks: vec![],
+            adjustments: vec![],
+            no_adjustment_reason: None,
+            visits: vec![],
+            acceptance: vec![],
+            closed_on: None,
+            relapse_of: None,
+            profile: Profile::default(),
+        }
+    }
+
     /// The conversion deadline in force: the recorded one, or 31 Dec of the campaign year.
     pub fn effective_deadline(&self) -> NaiveDate {
         self.deadline.unwrap_or_else(|| {

@@ -82,15 +82,6 @@ mod tests {
 
     pub(crate) fn case_at(stage: Stage) -> Case {
         Case {
-            id: "2017-YG-001".into(),
-            year: 2017,
-            county: "阳谷县".into(),
-            township: "阿城镇".into(),
-            village: "前进村".into(),
-            situations: vec![Situation::PoorService],
-            problems: String::new(),
-            identified_on: d("2017-03-10"),
-            deadline: None,
             stage,
             pairing: Some(Pairing {
                 county_leader: "王建国".into(),
@@ -100,14 +91,15 @@ mod tests {
                 assisting_unit: String::new(),
                 paired_on: Some(d("2017-03-25")),
             }),
-            tasks: vec![],
-            adjustments: vec![],
-            no_adjustment_reason: None,
-            visits: vec![],
-            acceptance: vec![],
-            closed_on: None,
-            relapse_of: None,
-            profile: Default::default(),
+            ..Case::identified(
+                "2017-YG-001",
+                2017,
+                "阳谷县",
+                "阿城镇",
+                "前进村",
+                vec![Situation::PoorService],
+                d("2017-03-10"),
+            )
         }
     }
 

@@ -444,26 +444,22 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
         paired_on,
     };
     let case = Case {
-        id,
-        year,
-        county,
-        township,
-        village,
-        situations,
         problems: text("problems"),
-        identified_on,
         deadline,
         stage,
         pairing: (pairing != Pairing::default()).then_some(pairing),
-        tasks: vec![],
-        adjustments: vec![],
         no_adjustment_reason: (stage >= Stage::CadresAdjusted)
             .then(|| i18n::t(lang, "imp.adjustments_elsewhere").to_string()),
-        visits: vec![],
-        acceptance: vec![],
         closed_on,
-        relapse_of: None,
-        profile: Default::default(),
+        ..Case::identified(
+            id,
+            year,
+            county,
+            township,
+            village,
+            situations,
+            identified_on,
+        )
     };
     check_case(&case, policy).map_err(|r| Problem {
         column: refusal_column(&r),

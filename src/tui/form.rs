@@ -549,27 +549,15 @@ mod tests {
     use crate::domain::Situation;
 
     fn case() -> Case {
-        Case {
-            id: "2017-YG-003".into(),
-            year: 2017,
-            county: "阳谷县".into(),
-            township: "阿城镇".into(),
-            village: "前进村".into(),
-            situations: vec![Situation::Other],
-            problems: String::new(),
-            identified_on: NaiveDate::from_ymd_opt(2017, 3, 1).unwrap(),
-            deadline: None,
-            stage: Stage::Identified,
-            pairing: None,
-            tasks: vec![],
-            adjustments: vec![],
-            no_adjustment_reason: None,
-            visits: vec![],
-            acceptance: vec![],
-            closed_on: None,
-            relapse_of: None,
-            profile: Default::default(),
-        }
+        Case::identified(
+            "2017-YG-003",
+            2017,
+            "阳谷县",
+            "阿城镇",
+            "前进村",
+            vec![Situation::Other],
+            NaiveDate::from_ymd_opt(2017, 3, 1).unwrap(),
+        )
     }
 
     #[test]

@@ -46,25 +46,17 @@ fn case(
     stage: Stage,
 ) -> Case {
     Case {
-        id: id.into(),
-        year: 2017,
-        county: county.into(),
-        township: township.into(),
-        village: village.into(),
-        situations: vec![Situation::SecretaryUnfit, Situation::PoorService],
         problems: "村两委班子不团结，内耗严重，群众意见大；集体经济薄弱。".into(),
-        identified_on: d(identified),
-        deadline: None,
         stage,
-        pairing: None,
-        tasks: vec![],
-        adjustments: vec![],
-        no_adjustment_reason: None,
-        visits: vec![],
-        acceptance: vec![],
-        closed_on: None,
-        relapse_of: None,
-        profile: Default::default(),
+        ..Case::identified(
+            id,
+            2017,
+            county,
+            township,
+            village,
+            vec![Situation::SecretaryUnfit, Situation::PoorService],
+            d(identified),
+        )
     }
 }
 
