@@ -514,6 +514,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Weak village Party branches ledger │ {0} │ {1}",
     ),
     (
+        "tui.empty_ledger",
+        "台账为空：用 zhengdun import 台账.xlsx 导入，或 zhengdun --demo 试用示例",
+        "the ledger is empty: zhengdun import ledger.xlsx brings one in; zhengdun --demo shows a sample",
+    ),
+    (
         "tui.empty",
         "没有符合条件的村（F 清除筛选）",
         "no case matches (F clears the filters)",

@@ -168,7 +168,8 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
     let label_w = 14.min(width / 3);
     match d.tab {
         Tab::Overview => {
-            let sep = if lang == Lang::Zh { "、" } else { "; " };
+            // Several Chinese labels contain 、 themselves.
+            let sep = if lang == Lang::Zh { "；" } else { "; " };
             let situations: Vec<&str> = case.situations.iter().map(|s| s.label(lang)).collect();
             let rows: Vec<(String, String)> = vec![
                 (f("year"), case.year.to_string()),

@@ -169,7 +169,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             area,
             2,
             Line::from(Span::styled(
-                text::truncate(i18n::t(lang, "tui.empty"), w as usize),
+                text::truncate(
+                    i18n::t(
+                        lang,
+                        if app.summaries.is_empty() {
+                            "tui.empty_ledger"
+                        } else {
+                            "tui.empty"
+                        },
+                    ),
+                    w as usize,
+                ),
                 dim(),
             )),
         );
