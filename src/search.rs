@@ -1,92 +1,1168 @@
-//! Search over village, township, county, leaders and id, in Chinese and in pinyin (full
-//! and initials). Keys are computed once per case; a query is matched against them.
+//! Search over village, township, county, the paired leaders and id, in Chinese and in
+//! pinyin as people type it (SPEC §7): full (`qianjin` → 前进村) and initials (`qjc`), `v` for
+//! ü (`lv` → 吕), every reading of a many-reading character (莘县: `shenxian` and `xinxian`),
+//! and the local readings of place names from a small override table (东阿 is `donge`).
+//!
+//! Ranking: a prefix hit on a field (its text or one of its pinyin forms) beats a substring
+//! hit, which beats a fuzzy subsequence hit (scored by fuzzy-matcher's SkimMatcherV2); ties
+//! go to the more important field (village first), then to the earlier case.
+//!
+//! Built for 100,000 cases and a keystroke budget of a few milliseconds:
+//! - every distinct field text is keyed once (counties, townships and leaders repeat across
+//!   thousands of cases), into one byte arena with a parallel map back to the field's chars;
+//! - each key carries a 64-bit character-set mask, so most keys are rejected by one `AND`
+//!   before any string is compared, and SkimMatcherV2 runs only on keys that hold the query
+//!   as a subsequence and only for cases with no prefix or substring hit;
+//! - [`SearchIndex::search_within`] narrows the previous hits when the query grew, and
+//!   [`Typing`] decides that for a caller that just reports what is in the search box.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
-use pinyin::ToPinyin;
+use pinyin::ToPinyinMulti;
 
 use crate::domain::Summary;
 
-/// The searchable text of one case, with its pinyin forms.
-#[derive(Debug, Clone)]
-pub struct Key {
-    /// id, county, township, village, leaders, joined by spaces, lower-cased.
-    pub text: String,
-    /// Full pinyin of `text`'s Chinese characters (other characters kept), no spaces.
-    pub full: String,
-    /// Pinyin initials of `text`'s Chinese characters.
-    pub initials: String,
+/// A searchable field of a case, in order of importance (ties in ranking go to the first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Village,
+    Township,
+    County,
+    CountyLeader,
+    TownshipLeader,
+    FirstSecretary,
+    Id,
 }
 
-pub fn key(case: &Summary) -> Key {
-    let fields = [
-        case.id.as_str(),
-        &case.county,
-        &case.township,
-        &case.village,
-        &case.county_leader,
-        &case.township_leader,
-        &case.first_secretary,
+impl Field {
+    pub const ALL: [Field; 7] = [
+        Field::Village,
+        Field::Township,
+        Field::County,
+        Field::CountyLeader,
+        Field::TownshipLeader,
+        Field::FirstSecretary,
+        Field::Id,
     ];
-    let text = fields.join(" ").to_lowercase();
-    let mut full = String::new();
-    let mut initials = String::new();
-    for c in text.chars() {
-        match c.to_pinyin() {
-            Some(p) => {
-                full.push_str(p.plain());
-                initials.push_str(p.first_letter());
+
+    /// The displayed text of this field of a case (empty when the case has no pairing yet).
+    pub fn of(self, case: &Summary) -> &str {
+        match self {
+            Field::Village => &case.village,
+            Field::Township => &case.township,
+            Field::County => &case.county,
+            Field::CountyLeader => &case.county_leader,
+            Field::TownshipLeader => &case.township_leader,
+            Field::FirstSecretary => &case.first_secretary,
+            Field::Id => &case.id,
+        }
+    }
+}
+
+/// Local readings of place names where the common reading is wrong or not the first one.
+/// The local reading is put first; the others stay, so a user who types them still finds it.
+const LOCAL_READINGS: &[(&str, &[&str])] = &[
+    ("东阿", &["dong", "e"]),
+    ("阿城", &["e", "cheng"]),
+    ("单县", &["shan", "xian"]),
+    ("莘县", &["shen", "xian"]),
+    ("莘亭", &["shen", "ting"]),
+    ("莘州", &["shen", "zhou"]),
+    ("茌平", &["chi", "ping"]),
+    ("冠县", &["guan", "xian"]),
+    ("堂邑", &["tang", "yi"]),
+    ("鄄城", &["juan", "cheng"]),
+    ("曲阜", &["qu", "fu"]),
+    ("郓城", &["yun", "cheng"]),
+    ("乐陵", &["lao", "ling"]),
+];
+
+/// The most pinyin spellings kept per field (a name of many many-reading characters would
+/// otherwise multiply out); further characters keep their first reading only.
+const MAX_SPELLINGS: usize = 16;
+
+/// A query as matched: lower-cased, `ü` written `v`, apostrophes (syllable separators)
+/// dropped, split into terms at white space. A case matches when every term does.
+pub fn normalize(query: &str) -> Vec<String> {
+    query
+        .split_whitespace()
+        .map(|t| {
+            t.chars()
+                .filter(|c| *c != '\'' && *c != '’')
+                .flat_map(char::to_lowercase)
+                .map(|c| if c == 'ü' { 'v' } else { c })
+                .collect::<String>()
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The readings of each char of `text` (lower-cased plain pinyin, ü as v), with the local
+/// readings first; a char without pinyin reads as itself, lower-cased.
+fn readings(text: &str) -> Vec<Vec<String>> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<Vec<String>> = chars
+        .iter()
+        .map(|c| {
+            let mut r: Vec<String> = Vec::new();
+            if let Some(multi) = c.to_pinyin_multi() {
+                for p in multi {
+                    let s = p.plain().replace('ü', "v");
+                    if !r.contains(&s) {
+                        r.push(s);
+                    }
+                }
             }
-            None => {
-                full.push(c);
-                initials.push(c);
+            if r.is_empty() {
+                r.push(c.to_lowercase().collect());
+            }
+            r
+        })
+        .collect();
+    for (place, local) in LOCAL_READINGS {
+        let p: Vec<char> = place.chars().collect();
+        let mut i = 0;
+        while i + p.len() <= chars.len() {
+            if chars[i..i + p.len()] == p[..] {
+                for (k, reading) in local.iter().enumerate() {
+                    let r = &mut out[i + k];
+                    r.retain(|x| x != reading);
+                    r.insert(0, reading.to_string());
+                }
+                i += p.len();
+            } else {
+                i += 1;
             }
         }
     }
-    Key {
-        text,
-        full,
-        initials,
+    out
+}
+
+/// One way of spelling a field: the key text and, for each of its bytes, the index of the
+/// field's char it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spelling {
+    pub text: String,
+    pub chars: Vec<u16>,
+}
+
+/// Every spelling a field is searched under: its lower-cased text, then (when it has
+/// Chinese characters) each full-pinyin spelling, then each initials spelling. Duplicates
+/// are dropped. Public so that tests can check the optimised search against a plain one.
+pub fn spellings(text: &str) -> Vec<Spelling> {
+    let mut out: Vec<Spelling> = Vec::new();
+    let mut push = |s: Spelling| {
+        if !s.text.is_empty() && !out.iter().any(|o| o.text == s.text) {
+            out.push(s);
+        }
+    };
+    let mut lower = Spelling {
+        text: String::new(),
+        chars: Vec::new(),
+    };
+    for (i, c) in text.chars().enumerate() {
+        for l in c.to_lowercase() {
+            let l = if l == 'ü' { 'v' } else { l };
+            lower.text.push(l);
+            lower.chars.extend(std::iter::repeat_n(
+                i.min(u16::MAX as usize) as u16,
+                l.len_utf8(),
+            ));
+        }
+    }
+    push(lower);
+    if text.is_ascii() {
+        return out;
+    }
+    let r = readings(text);
+    for initials in [false, true] {
+        // The choices per char: full readings or their distinct first letters.
+        let choices: Vec<Vec<String>> = r
+            .iter()
+            .map(|rs| {
+                let mut v: Vec<String> = Vec::new();
+                for s in rs {
+                    let s = if initials {
+                        s.chars().take(1).collect()
+                    } else {
+                        s.clone()
+                    };
+                    if !v.contains(&s) {
+                        v.push(s);
+                    }
+                }
+                v
+            })
+            .collect();
+        // Odometer over the choices, capped at MAX_SPELLINGS combinations.
+        let mut width: Vec<usize> = Vec::with_capacity(choices.len());
+        let mut total = 1usize;
+        for c in &choices {
+            let w = if total * c.len() <= MAX_SPELLINGS {
+                c.len()
+            } else {
+                1
+            };
+            total *= w;
+            width.push(w);
+        }
+        let mut pick = vec![0usize; choices.len()];
+        for _ in 0..total {
+            let mut s = Spelling {
+                text: String::new(),
+                chars: Vec::new(),
+            };
+            for (i, c) in choices.iter().enumerate() {
+                let part = &c[pick[i]];
+                s.text.push_str(part);
+                s.chars.extend(std::iter::repeat_n(
+                    i.min(u16::MAX as usize) as u16,
+                    part.len(),
+                ));
+            }
+            push(s);
+            for i in (0..pick.len()).rev() {
+                pick[i] += 1;
+                if pick[i] < width[i] {
+                    break;
+                }
+                pick[i] = 0;
+            }
+        }
+    }
+    out
+}
+
+/// A set of characters as 64 bits: a–z, 0–9, '-', other ASCII, and a hash of the rest.
+/// If a key's mask lacks a bit of the query's, the key cannot hold the query.
+fn mask(s: &str) -> u64 {
+    s.chars().fold(0u64, |m, c| {
+        m | 1u64
+            << match c {
+                'a'..='z' => c as u32 - 'a' as u32,
+                '0'..='9' => 26 + c as u32 - '0' as u32,
+                '-' => 36,
+                c if c.is_ascii() => 37,
+                c => 38 + (c as u32 % 26),
+            }
+    })
+}
+
+/// How well a term matched one field: higher is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    Fuzzy,
+    Substring,
+    Prefix,
+}
+
+/// A term's best match on a field: the tier, and the fuzzy score within the fuzzy tier
+/// (0 for prefix and substring hits, which rank by field and case order only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    pub tier: Tier,
+    pub score: i64,
+}
+
+/// Matches one term against one spelling, the plain way: prefix, substring, or SkimMatcherV2.
+pub fn match_spelling(matcher: &SkimMatcherV2, spelling: &str, term: &str) -> Option<Hit> {
+    if spelling.starts_with(term) {
+        Some(Hit {
+            tier: Tier::Prefix,
+            score: 0,
+        })
+    } else if spelling.contains(term) {
+        Some(Hit {
+            tier: Tier::Substring,
+            score: 0,
+        })
+    } else {
+        matcher.fuzzy_match(spelling, term).map(|score| Hit {
+            tier: Tier::Fuzzy,
+            score,
+        })
     }
 }
 
+/// `hay` holds `needle`: a plain window scan, cheaper than `str::contains`'s searcher set-up
+/// on the short keys searched here. Byte-wise is exact for UTF-8.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    match needle {
+        [] => true,
+        [b] => hay.contains(b),
+        [first, rest @ ..] => hay
+            .iter()
+            .enumerate()
+            .take((hay.len() + 1).saturating_sub(needle.len()))
+            .any(|(i, c)| c == first && hay[i + 1..].starts_with(rest)),
+    }
+}
+
+fn is_subsequence(term: &str, text: &str) -> bool {
+    // Byte-wise is exact for UTF-8: a char's bytes match in order only where the char does.
+    let mut t = text.bytes();
+    term.bytes().all(|q| t.any(|c| c == q))
+}
+
+/// Above this many cases (or distinct texts) a search splits its work over two threads
+/// (low in unit tests, so that they check the split against the plain search).
+const PARALLEL_FROM: usize = if cfg!(test) { 500 } else { 20_000 };
+
+/// The normalised terms of a query and their character-set masks.
+struct Query<'a> {
+    terms: &'a [String],
+    masks: &'a [u64],
+}
+
+/// Hits of part of the cases. Exact hits rank by (tier, field, case): one bucket per
+/// (tier, field), filled in case order, needs no sort. Fuzzy hits rank by score first and
+/// are sorted (packed by [`rank`]).
+struct Partial {
+    buckets: Vec<Vec<u32>>,
+    fuzzy: Vec<u64>,
+}
+
+impl Partial {
+    /// Adds the hits of later cases.
+    fn append(&mut self, later: Partial) {
+        for (b, l) in self.buckets.iter_mut().zip(later.buckets) {
+            b.extend(l);
+        }
+        self.fuzzy.extend(later.fuzzy);
+    }
+
+    /// The hits, best first. `in_order`: the buckets were filled in case order.
+    fn finish(mut self, in_order: bool) -> Vec<usize> {
+        if !in_order {
+            self.fuzzy.sort_unstable();
+        }
+        let total = self.buckets.iter().map(Vec::len).sum::<usize>() + self.fuzzy.len();
+        let mut out: Vec<usize> = Vec::with_capacity(total);
+        for mut b in self.buckets {
+            if !in_order {
+                b.sort_unstable();
+            }
+            out.extend(b.into_iter().map(|ci| ci as usize));
+        }
+        out.extend(self.fuzzy.into_iter().map(|r| (r & 0x07FF_FFFF) as usize));
+        out
+    }
+}
+
+/// FNV-1a: a fast hash for interning short field texts (no untrusted-input concern here:
+/// the texts come from the user's own ledger).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Where one spelling lives in the arenas.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    start: u32,
+    len: u32,
+    mask: u64,
+}
+
+/// The spellings of one distinct field text.
+#[derive(Debug, Clone, Copy)]
+struct Text {
+    keys_start: u32,
+    keys_len: u32,
+    mask: u64,
+}
+
+const NONE: u32 = u32::MAX;
+
+// What a term does on a distinct text, one byte per text while a query runs.
+const UNKNOWN: u8 = 0;
+const NO_MATCH: u8 = 1;
+const MAYBE_FUZZY: u8 = 2;
+const SUBSTRING: u8 = 3;
+const PREFIX: u8 = 4;
+const FUZZY_UNKNOWN: i64 = i64::MIN;
+const FUZZY_NONE: i64 = i64::MIN + 1;
+
+/// The ranking key of a case: tier, then fuzzy score, then field, then case index, packed
+/// so that a plain ascending sort of `u64`s puts the best first.
+fn rank(hit: Hit, field: Field, case: usize) -> u64 {
+    let tier = 2 - hit.tier as u64;
+    let score = (u32::MAX as i64 - hit.score.clamp(0, u32::MAX as i64)) as u64;
+    (tier << 62)
+        | ((score & 0xFFFF_FFFF) << 30)
+        | ((field as u64) << 27)
+        | (case as u64 & 0x07FF_FFFF)
+}
+
 pub struct SearchIndex {
+    /// Per case, the distinct-text number of each field (in `Field::ALL` order), or NONE.
+    cases: Vec<[u32; 7]>,
+    texts: Vec<Text>,
     keys: Vec<Key>,
+    /// All spellings, back to back.
+    bytes: String,
+    /// For each byte of `bytes`, the index of the field char it spells.
+    chars: Vec<u16>,
     matcher: SkimMatcherV2,
 }
 
 impl SearchIndex {
     pub fn build(cases: &[Summary]) -> SearchIndex {
-        SearchIndex {
-            keys: cases.iter().map(key).collect(),
+        let mut ix = SearchIndex {
+            cases: Vec::with_capacity(cases.len()),
+            texts: Vec::new(),
+            keys: Vec::new(),
+            bytes: String::new(),
+            chars: Vec::new(),
             matcher: SkimMatcherV2::default(),
+        };
+        let mut interned: HashMap<&str, u32, BuildHasherDefault<Fnv>> = HashMap::default();
+        for case in cases {
+            let mut ids = [NONE; 7];
+            for (slot, field) in Field::ALL.iter().enumerate() {
+                let text = field.of(case);
+                if text.is_empty() {
+                    continue;
+                }
+                // Ids are unique: nothing to share, and no point remembering them.
+                if *field == Field::Id {
+                    ids[slot] = ix.add_text(text);
+                    continue;
+                }
+                ids[slot] = match interned.get(text) {
+                    Some(id) => *id,
+                    None => {
+                        let id = ix.add_text(text);
+                        interned.insert(text, id);
+                        id
+                    }
+                };
+            }
+            ix.cases.push(ids);
+        }
+        ix.bytes.shrink_to_fit();
+        ix.chars.shrink_to_fit();
+        ix.keys.shrink_to_fit();
+        ix.texts.shrink_to_fit();
+        ix
+    }
+
+    fn add_text(&mut self, text: &str) -> u32 {
+        let keys_start = self.keys.len() as u32;
+        let mut all = 0u64;
+        for s in spellings(text) {
+            let m = mask(&s.text);
+            all |= m;
+            self.keys.push(Key {
+                start: self.bytes.len() as u32,
+                len: s.text.len() as u32,
+                mask: m,
+            });
+            self.bytes.push_str(&s.text);
+            self.chars.extend_from_slice(&s.chars);
+        }
+        self.texts.push(Text {
+            keys_start,
+            keys_len: self.keys.len() as u32 - keys_start,
+            mask: all,
+        });
+        self.texts.len() as u32 - 1
+    }
+
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    fn key_text(&self, k: &Key) -> &str {
+        &self.bytes[k.start as usize..(k.start + k.len) as usize]
+    }
+
+    fn keys_of(&self, text: u32) -> &[Key] {
+        let t = &self.texts[text as usize];
+        &self.keys[t.keys_start as usize..(t.keys_start + t.keys_len) as usize]
+    }
+
+    /// Prefix or substring hit of `term` on a distinct text, without fuzzy scoring.
+    fn exact(&self, text: u32, term: &str, qmask: u64) -> Option<Hit> {
+        let mut best: Option<Hit> = None;
+        for k in self.keys_of(text) {
+            if k.mask & qmask != qmask || (k.len as usize) < term.len() {
+                continue;
+            }
+            let s = self.key_text(k);
+            if s.starts_with(term) {
+                return Some(Hit {
+                    tier: Tier::Prefix,
+                    score: 0,
+                });
+            }
+            if best.is_none() && contains(s.as_bytes(), term.as_bytes()) {
+                best = Some(Hit {
+                    tier: Tier::Substring,
+                    score: 0,
+                });
+            }
+        }
+        best
+    }
+
+    /// The best fuzzy score of `term` on a distinct text.
+    fn fuzzy(&self, text: u32, term: &str, qmask: u64) -> Option<Hit> {
+        let mut best: Option<i64> = None;
+        for k in self.keys_of(text) {
+            if k.mask & qmask != qmask {
+                continue;
+            }
+            let s = self.key_text(k);
+            if !is_subsequence(term, s) {
+                continue;
+            }
+            if let Some(score) = self.matcher.fuzzy_match(s, term) {
+                best = Some(best.map_or(score, |b| b.max(score)));
+            }
+        }
+        best.map(|score| Hit {
+            tier: Tier::Fuzzy,
+            score,
+        })
+    }
+
+    /// Indices of the cases matching `query`, best first. An empty query matches every
+    /// case, in order.
+    pub fn search(&self, query: &str) -> Vec<usize> {
+        self.run(query, None)
+    }
+
+    /// Like [`search`](Self::search) but only among `previous` — the hits of a query that
+    /// this one extends (typed one more character, or another term). Same result as a full
+    /// search in that case, for a fraction of the work.
+    pub fn search_within(&self, previous: &[usize], query: &str) -> Vec<usize> {
+        self.run(query, Some(previous))
+    }
+
+    fn run(&self, query: &str, within: Option<&[usize]>) -> Vec<usize> {
+        let terms = normalize(query);
+        if terms.is_empty() {
+            return match within {
+                Some(w) => w.to_vec(),
+                None => (0..self.cases.len()).collect(),
+            };
+        }
+        let masks: Vec<u64> = terms.iter().map(|t| mask(t)).collect();
+        let q = Query {
+            terms: &terms,
+            masks: &masks,
+        };
+        let n = self.cases.len();
+        match within {
+            // Few previous hits: visit them as they are, filling the per-text states lazily
+            // for the few texts they use, then sort the buckets (rank order is not case order).
+            Some(w) if w.len() * 16 < n => {
+                let mut states = vec![vec![UNKNOWN; self.texts.len()]; terms.len()];
+                let part = self.scan(&q, &mut states, w.iter().copied());
+                part.finish(false)
+            }
+            _ => {
+                // Many cases: states for every text in one sequential pass, then the cases in
+                // case order (a sequential walk of the case table: in rank order, cache
+                // misses dominated), split over two threads when there is enough work.
+                let states: Vec<Vec<u8>> = terms
+                    .iter()
+                    .zip(&masks)
+                    .map(|(term, &qmask)| self.states(term, qmask))
+                    .collect();
+                let order: Vec<usize> = match within {
+                    Some(w) => {
+                        let mut member = vec![false; n];
+                        for &ci in w {
+                            if let Some(m) = member.get_mut(ci) {
+                                *m = true;
+                            }
+                        }
+                        (0..n).filter(|&ci| member[ci]).collect()
+                    }
+                    None => (0..n).collect(),
+                };
+                let parallel = order.len() >= PARALLEL_FROM;
+                let half = if parallel {
+                    order.len() / 2
+                } else {
+                    order.len()
+                };
+                let (low, high) = order.split_at(half);
+                let mut part = std::thread::scope(|scope| {
+                    let high_part = (!high.is_empty()).then(|| {
+                        let mut states = states.clone();
+                        let q = &q;
+                        scope.spawn(move || self.scan(q, &mut states, high.iter().copied()))
+                    });
+                    let mut mine = states.clone();
+                    let mut part = self.scan(&q, &mut mine, low.iter().copied());
+                    if let Some(h) = high_part {
+                        // A panic in the scan is a bug; re-raise it here rather than lose hits.
+                        match h.join() {
+                            Ok(other) => part.append(other),
+                            Err(e) => std::panic::resume_unwind(e),
+                        }
+                    }
+                    part
+                });
+                part.fuzzy.sort_unstable();
+                part.finish(true)
+            }
         }
     }
 
-    /// Indices of the cases matching `query`, best first. Substring hits (in the text or in
-    /// its pinyin) rank above fuzzy subsequence hits.
-    pub fn search(&self, query: &str) -> Vec<usize> {
-        let q = query.trim().to_lowercase().replace(' ', "");
-        if q.is_empty() {
-            return (0..self.keys.len()).collect();
+    /// The state of `term` on every distinct text, in one sequential pass.
+    fn states(&self, term: &str, qmask: u64) -> Vec<u8> {
+        let n = self.texts.len() as u32;
+        if n as usize >= PARALLEL_FROM {
+            let mid = n / 2;
+            std::thread::scope(|scope| {
+                let high = scope.spawn(move || {
+                    (mid..n)
+                        .map(|t| self.state(t, term, qmask))
+                        .collect::<Vec<u8>>()
+                });
+                let mut low: Vec<u8> = (0..mid).map(|t| self.state(t, term, qmask)).collect();
+                match high.join() {
+                    Ok(h) => low.extend(h),
+                    Err(e) => std::panic::resume_unwind(e),
+                }
+                low
+            })
+        } else {
+            (0..n).map(|t| self.state(t, term, qmask)).collect()
         }
-        let mut hits: Vec<(i64, usize)> = Vec::new();
-        for (i, k) in self.keys.iter().enumerate() {
-            let score = if k.text.replace(' ', "").contains(&q)
-                || k.full.contains(&q)
-                || k.initials.contains(&q)
-            {
-                Some(1_000_000)
-            } else {
-                self.matcher
-                    .fuzzy_match(&k.text, &q)
-                    .or_else(|| self.matcher.fuzzy_match(&k.full, &q))
+    }
+
+    /// Ranks the given cases into a [`Partial`]: each case's best hit on the first term,
+    /// provided every term matches some field.
+    fn scan(
+        &self,
+        q: &Query,
+        states: &mut [Vec<u8>],
+        cases: impl Iterator<Item = usize>,
+    ) -> Partial {
+        let mut part = Partial {
+            buckets: vec![Vec::new(); 2 * Field::ALL.len()],
+            fuzzy: Vec::new(),
+        };
+        let mut fuzzy_memo: Vec<Vec<i64>> = vec![Vec::new(); q.terms.len()];
+        'cases: for ci in cases {
+            let Some(fields) = self.cases.get(ci) else {
+                continue;
             };
-            if let Some(s) = score {
-                hits.push((s, i));
+            let mut first: Option<(Hit, Field)> = None;
+            for (ti, term) in q.terms.iter().enumerate() {
+                let state = &mut states[ti];
+                let mut best: Option<(Hit, Field)> = None;
+                let mut fuzzy_candidate = false;
+                // Exact hits first; fuzzy only when no field has one.
+                for (slot, &text) in fields.iter().enumerate() {
+                    if text == NONE {
+                        continue;
+                    }
+                    let st = &mut state[text as usize];
+                    if *st == UNKNOWN {
+                        *st = self.state(text, term, q.masks[ti]);
+                    }
+                    let tier = match *st {
+                        PREFIX => Tier::Prefix,
+                        SUBSTRING => Tier::Substring,
+                        MAYBE_FUZZY => {
+                            fuzzy_candidate = true;
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    let hit = Hit { tier, score: 0 };
+                    if best.is_none_or(|(b, _)| hit > b) {
+                        best = Some((hit, Field::ALL[slot]));
+                    }
+                }
+                if best.is_none() && fuzzy_candidate {
+                    let memo = &mut fuzzy_memo[ti];
+                    if memo.is_empty() {
+                        memo.resize(self.texts.len(), FUZZY_UNKNOWN);
+                    }
+                    for (slot, &text) in fields.iter().enumerate() {
+                        if text == NONE || state[text as usize] != MAYBE_FUZZY {
+                            continue;
+                        }
+                        let score = &mut memo[text as usize];
+                        if *score == FUZZY_UNKNOWN {
+                            *score = self
+                                .fuzzy(text, term, q.masks[ti])
+                                .map_or(FUZZY_NONE, |h| h.score);
+                        }
+                        if *score != FUZZY_NONE {
+                            let hit = Hit {
+                                tier: Tier::Fuzzy,
+                                score: *score,
+                            };
+                            if best.is_none_or(|(b, _)| hit > b) {
+                                best = Some((hit, Field::ALL[slot]));
+                            }
+                        }
+                    }
+                }
+                match best {
+                    None => continue 'cases,
+                    Some(b) if ti == 0 => first = Some(b),
+                    Some(_) => {}
+                }
+            }
+            match first {
+                Some((hit, field)) if hit.tier == Tier::Fuzzy => {
+                    part.fuzzy.push(rank(hit, field, ci))
+                }
+                Some((hit, field)) => {
+                    let b = if hit.tier == Tier::Prefix {
+                        0
+                    } else {
+                        Field::ALL.len()
+                    };
+                    part.buckets[b + field as usize].push(ci as u32);
+                }
+                None => {}
             }
         }
-        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        hits.into_iter().map(|(_, i)| i).collect()
+        part
+    }
+
+    /// What `term` does on a distinct text: a prefix or substring hit, possibly a fuzzy one
+    /// (its characters are all there), or nothing.
+    fn state(&self, text: u32, term: &str, qmask: u64) -> u8 {
+        if self.texts[text as usize].mask & qmask != qmask {
+            return NO_MATCH;
+        }
+        match self.exact(text, term, qmask) {
+            Some(Hit {
+                tier: Tier::Prefix, ..
+            }) => PREFIX,
+            Some(_) => SUBSTRING,
+            None => MAYBE_FUZZY,
+        }
+    }
+
+    /// Which chars of which fields of case `case` the query matched, for highlighting:
+    /// char indices into the field's displayed text ([`Field::of`]), in field order.
+    pub fn highlights(&self, case: usize, query: &str) -> Vec<(Field, Vec<usize>)> {
+        let terms = normalize(query);
+        let Some(fields) = self.cases.get(case) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for (slot, &text) in fields.iter().enumerate() {
+            if text == NONE {
+                continue;
+            }
+            let mut marked: Vec<usize> = Vec::new();
+            for term in &terms {
+                marked.extend(self.term_chars(text, term));
+            }
+            marked.sort_unstable();
+            marked.dedup();
+            if !marked.is_empty() {
+                out.push((Field::ALL[slot], marked));
+            }
+        }
+        out
+    }
+
+    /// The field chars that `term`'s best match on a distinct text covers.
+    fn term_chars(&self, text: u32, term: &str) -> Vec<usize> {
+        let qmask = mask(term);
+        let mut best: Option<(Hit, Vec<usize>)> = None;
+        for k in self.keys_of(text) {
+            if k.mask & qmask != qmask {
+                continue;
+            }
+            let s = self.key_text(k);
+            let Some(hit) = match_spelling(&self.matcher, s, term) else {
+                continue;
+            };
+            if best.as_ref().is_some_and(|(b, _)| *b >= hit) {
+                continue;
+            }
+            let byte_at = |b: usize| self.chars[k.start as usize + b] as usize;
+            let mut chars: Vec<usize> = match hit.tier {
+                Tier::Prefix | Tier::Substring => {
+                    let at = s.find(term).unwrap_or(0);
+                    (at..at + term.len()).map(byte_at).collect()
+                }
+                Tier::Fuzzy => {
+                    let offsets: Vec<usize> = s.char_indices().map(|(b, _)| b).collect();
+                    self.matcher
+                        .fuzzy_indices(s, term)
+                        .map(|(_, idx)| {
+                            idx.into_iter()
+                                .filter_map(|i| offsets.get(i).map(|b| byte_at(*b)))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }
+            };
+            chars.dedup();
+            best = Some((hit, chars));
+        }
+        best.map(|(_, c)| c).unwrap_or_default()
+    }
+}
+
+/// The search box as it is typed into: remembers the last query and its hits, and narrows
+/// them when the new query extends the old one instead of searching everything again.
+#[derive(Default)]
+pub struct Typing {
+    query: String,
+    hits: Option<Vec<usize>>,
+}
+
+impl Typing {
+    pub fn new() -> Typing {
+        Typing::default()
+    }
+
+    /// The hits for `query`, best first.
+    pub fn update(&mut self, index: &SearchIndex, query: &str) -> &[usize] {
+        let narrows = match &self.hits {
+            Some(_) => {
+                let old = normalize(&self.query);
+                let new = normalize(query);
+                !old.is_empty() && extends(&old, &new)
+            }
+            None => false,
+        };
+        let hits = match (&self.hits, narrows) {
+            (Some(prev), true) => index.search_within(prev, query),
+            _ => index.search(query),
+        };
+        self.query = query.to_string();
+        self.hits.insert(hits)
+    }
+}
+
+/// Whether every case matching `new` also matches `old`: the same terms, the last one
+/// possibly longer, possibly more terms after it.
+fn extends(old: &[String], new: &[String]) -> bool {
+    if new.len() < old.len() {
+        return false;
+    }
+    let last = old.len() - 1;
+    old[..last] == new[..last] && new[last].starts_with(old[last].as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Case, Pairing, Situation, Stage};
+    use chrono::NaiveDate;
+
+    fn case(id: &str, county: &str, township: &str, village: &str, leader: &str) -> Summary {
+        Summary::of(&Case {
+            id: id.into(),
+            year: 2017,
+            county: county.into(),
+            township: township.into(),
+            village: village.into(),
+            situations: vec![Situation::Other],
+            problems: String::new(),
+            identified_on: NaiveDate::from_ymd_opt(2017, 3, 1).unwrap(),
+            deadline: None,
+            stage: Stage::Paired,
+            pairing: Some(Pairing {
+                county_leader: leader.into(),
+                township_leader: "赵明".into(),
+                first_secretary: "孙伟".into(),
+                first_secretary_unit: "县财政局".into(),
+                assisting_unit: String::new(),
+                paired_on: NaiveDate::from_ymd_opt(2017, 3, 20),
+            }),
+            tasks: vec![],
+            adjustments: vec![],
+            no_adjustment_reason: None,
+            visits: vec![],
+            acceptance: vec![],
+            closed_on: None,
+            relapse_of: None,
+            profile: Default::default(),
+        })
+    }
+
+    fn fixture() -> Vec<Summary> {
+        vec![
+            case("2017-YG-001", "阳谷县", "阿城镇", "前进村", "王建国"),
+            case("2017-SX-001", "莘县", "莘亭街道", "菜园村", "吕长青"),
+            case("2017-DE-001", "东阿县", "刘集镇", "后屯村", "张伟"),
+            case("2017-CP-001", "茌平区", "博平镇", "李庄村", "单立新"),
+            case("2017-GX-001", "冠县", "清泉街道", "前王庄村", "高明"),
+            case("2017-DCF-001", "东昌府区", "堂邑镇", "教场李村", "刘军"),
+            case("2017-YG-002", "阳谷县", "七级镇", "秦集村", "马强"),
+        ]
+    }
+
+    fn ids(ix: &SearchIndex, cases: &[Summary], q: &str) -> Vec<String> {
+        ix.search(q)
+            .into_iter()
+            .map(|i| cases[i].id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn full_pinyin_and_initials_find_the_village() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "qianjin")[0], "2017-YG-001");
+        assert_eq!(ids(&ix, &cases, "qjc")[0], "2017-YG-001");
+        assert_eq!(ids(&ix, &cases, "QianJin")[0], "2017-YG-001");
+        assert_eq!(ids(&ix, &cases, "qian'jin")[0], "2017-YG-001");
+    }
+
+    #[test]
+    fn v_stands_for_u_umlaut() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "lv"), vec!["2017-SX-001"]);
+        assert_eq!(ids(&ix, &cases, "lvchangqing"), vec!["2017-SX-001"]);
+        assert_eq!(ids(&ix, &cases, "lü"), vec!["2017-SX-001"]);
+    }
+
+    #[test]
+    fn every_reading_of_a_many_reading_character() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "shenxian")[0], "2017-SX-001");
+        assert_eq!(ids(&ix, &cases, "xinxian")[0], "2017-SX-001");
+        assert_eq!(ids(&ix, &cases, "sx")[0], "2017-SX-001");
+        // 长 is zhang or chang; 单 (a surname) is shan, dan or chan.
+        assert_eq!(ids(&ix, &cases, "lvzhangqing"), vec!["2017-SX-001"]);
+        assert_eq!(ids(&ix, &cases, "shanlixin"), vec!["2017-CP-001"]);
+        assert_eq!(ids(&ix, &cases, "danlixin"), vec!["2017-CP-001"]);
+    }
+
+    #[test]
+    fn local_readings_of_place_names() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "donge")[0], "2017-DE-001");
+        assert_eq!(ids(&ix, &cases, "dongexian")[0], "2017-DE-001");
+        assert_eq!(ids(&ix, &cases, "chiping")[0], "2017-CP-001");
+        assert_eq!(ids(&ix, &cases, "guanxian")[0], "2017-GX-001");
+        assert_eq!(ids(&ix, &cases, "tangyi")[0], "2017-DCF-001");
+        assert_eq!(ids(&ix, &cases, "echeng")[0], "2017-YG-001");
+        let r = readings("单县");
+        assert_eq!(r[0][0], "shan");
+        assert_eq!(readings("东阿")[1][0], "e");
+    }
+
+    #[test]
+    fn chinese_typed_through_an_input_method_matches_the_text() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "前进"), vec!["2017-YG-001"]);
+        assert_eq!(ids(&ix, &cases, "阳谷"), vec!["2017-YG-001", "2017-YG-002"]);
+        // a fuzzy subsequence of the text
+        assert_eq!(ids(&ix, &cases, "前村"), vec!["2017-YG-001", "2017-GX-001"]);
+        assert!(ix.search("不存在").is_empty());
+    }
+
+    #[test]
+    fn prefix_beats_substring_beats_fuzzy_and_village_beats_county() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        // "qian": prefix of 前进村 and 前王庄村 (villages); substring of nothing else here;
+        // fuzzy in qinjicun (秦集村)? no: q-i-a-n needs an a after i... q(in)j(i)c(un) has no a.
+        let r = ids(&ix, &cases, "qian");
+        assert_eq!(&r[..2], ["2017-YG-001", "2017-GX-001"]);
+        // "yg": initials prefix of 阳谷县 (county) and substring of the ids; the county
+        // field's prefix wins over the id's substring, the case order breaks the tie.
+        let r = ids(&ix, &cases, "yg");
+        assert_eq!(&r[..2], ["2017-YG-001", "2017-YG-002"]);
+        let r = ids(&ix, &cases, "jc");
+        // 教场李村 has initials jclc (prefix); 前进村 and 秦集村 both qjc (substring, case order).
+        assert_eq!(&r[..3], ["2017-DCF-001", "2017-YG-001", "2017-YG-002"]);
+    }
+
+    #[test]
+    fn ids_and_leaders_are_searched() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "2017-dcf")[0], "2017-DCF-001");
+        assert_eq!(ids(&ix, &cases, "wangjianguo"), vec!["2017-YG-001"]);
+        assert_eq!(ids(&ix, &cases, "马强"), vec!["2017-YG-002"]);
+        assert_eq!(ix.search("").len(), cases.len());
+        // terms are ANDed
+        assert_eq!(ids(&ix, &cases, "阳谷 马"), vec!["2017-YG-002"]);
+    }
+
+    #[test]
+    fn highlights_name_the_matched_chars_of_each_field() {
+        let cases = fixture();
+        let ix = SearchIndex::build(&cases);
+        let h = ix.highlights(0, "qianjin");
+        assert_eq!(h, vec![(Field::Village, vec![0, 1])]);
+        let h = ix.highlights(0, "qjc");
+        assert_eq!(h, vec![(Field::Village, vec![0, 1, 2])]);
+        let h = ix.highlights(1, "xin");
+        assert!(h.contains(&(Field::County, vec![0])), "{h:?}");
+        assert!(h.contains(&(Field::Township, vec![0])), "{h:?}");
+        let h = ix.highlights(0, "进");
+        assert_eq!(h, vec![(Field::Village, vec![1])]);
+        // 东昌府区 by its initials, and the id's letters
+        let h = ix.highlights(5, "dcf");
+        assert_eq!(
+            h,
+            vec![(Field::County, vec![0, 1, 2]), (Field::Id, vec![5, 6, 7])]
+        );
+        let h = ix.highlights(1, "lv");
+        assert_eq!(h, vec![(Field::CountyLeader, vec![0])]);
+    }
+
+    #[test]
+    fn typing_narrows_and_agrees_with_a_fresh_search() {
+        let cases: Vec<Summary> = crate::sample::generate(1_500, 11)
+            .cases
+            .iter()
+            .map(Summary::of)
+            .collect();
+        let ix = SearchIndex::build(&cases);
+        for typed in [
+            "yangguxian",
+            "shenxian",
+            "wangzhuang",
+            "2017-sx-01",
+            "前进村",
+            "li zh",
+        ] {
+            let mut t = Typing::new();
+            let mut q = String::new();
+            for c in typed.chars() {
+                q.push(c);
+                let got = t.update(&ix, &q).to_vec();
+                assert_eq!(got, ix.search(&q), "{q}");
+            }
+            // backspace: no longer an extension, searched afresh
+            q.pop();
+            assert_eq!(t.update(&ix, &q).to_vec(), ix.search(&q));
+        }
+    }
+
+    /// The plain, obviously correct search: every term against every spelling of every
+    /// field of every case, SkimMatcherV2 on every spelling.
+    fn reference(cases: &[Summary], spelled: &[Vec<Vec<Spelling>>], query: &str) -> Vec<usize> {
+        let matcher = SkimMatcherV2::default();
+        let terms = normalize(query);
+        if terms.is_empty() {
+            return (0..cases.len()).collect();
+        }
+        // Sorted descending: tier, fuzzy score, then the earlier field, then the earlier case.
+        type Rank = (
+            (Tier, i64),
+            std::cmp::Reverse<Field>,
+            std::cmp::Reverse<usize>,
+        );
+        let mut ranked: Vec<Rank> = Vec::new();
+        'cases: for (i, c) in cases.iter().enumerate() {
+            let mut first = None;
+            for (ti, term) in terms.iter().enumerate() {
+                let mut best: Option<(Hit, Field)> = None;
+                for (slot, f) in Field::ALL.into_iter().enumerate() {
+                    if f.of(c).is_empty() {
+                        continue;
+                    }
+                    for s in &spelled[i][slot] {
+                        if let Some(h) = match_spelling(&matcher, &s.text, term) {
+                            let better = match best {
+                                None => true,
+                                Some((b, bf)) => h > b || (h == b && f < bf),
+                            };
+                            if better {
+                                best = Some((h, f));
+                            }
+                        }
+                    }
+                }
+                match best {
+                    None => continue 'cases,
+                    Some(b) if ti == 0 => first = Some(b),
+                    Some(_) => {}
+                }
+            }
+            let (h, f) = first.unwrap();
+            ranked.push((
+                (h.tier, h.score),
+                std::cmp::Reverse(f),
+                std::cmp::Reverse(i),
+            ));
+        }
+        ranked.sort_by(|a, b| b.cmp(a));
+        ranked.into_iter().map(|(_, _, i)| i.0).collect()
+    }
+
+    #[test]
+    fn the_optimised_search_equals_the_reference() {
+        let cases: Vec<Summary> = crate::sample::generate(1_200, 3)
+            .cases
+            .iter()
+            .map(Summary::of)
+            .collect();
+        let ix = SearchIndex::build(&cases);
+        let spelled: Vec<Vec<Vec<Spelling>>> = cases
+            .iter()
+            .map(|c| Field::ALL.iter().map(|f| spellings(f.of(c))).collect())
+            .collect();
+        for q in [
+            "y",
+            "ya",
+            "yang",
+            "yanggu",
+            "yangguxian",
+            "shen",
+            "xinxian",
+            "donge",
+            "lv",
+            "qjc",
+            "wz",
+            "zhang",
+            "jia",
+            "王",
+            "王庄",
+            "前",
+            "堌",
+            "2017-yg",
+            "sx-00",
+            "cun",
+            "zxc",
+            "li wang",
+            "阳谷 li",
+            "kulve",
+            "tuan",
+        ] {
+            assert_eq!(ix.search(q), reference(&cases, &spelled, q), "query {q:?}");
+        }
     }
 }
