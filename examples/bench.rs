@@ -1,0 +1,398 @@
+//! The national-scale benchmark (SPEC §8): figures, not a timed test.
+//!
+//! `cargo run --release --example bench -- --cases N [--seed S] [--json]`
+//!
+//! 1. generates N cases and imports their interchange JSON into a temporary database through
+//!    the real path (`interchange::json::parse` + `Store::insert`), timed as `import_s`;
+//! 2. in a fresh process (so that its peak memory is the app's, not the import's): opens the
+//!    database (`Store::open` + load every case's summary + build the search index), types queries
+//!    one character at a time through `search::Typing`, records 50 visits through
+//!    `Store::execute` (each flushed and fsynced), and reads its peak RSS (VmHWM).
+//!
+//! `open_first_frame_ms` and `frame_ms` belong to the TUI: they are printed as `null` until
+//! it lands and fills them in (see `TUI_FIGURES` below).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, ExitCode};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use zhengdun::domain::{ChangeKind, Command, Policy, Visit, VisitKind};
+use zhengdun::i18n::Lang;
+use zhengdun::interchange::json;
+use zhengdun::sample::generate;
+use zhengdun::search::{SearchIndex, Typing};
+use zhengdun::store::{Ctx, Store};
+
+const USAGE: &str = "usage: bench --cases N [--seed S] [--json]";
+
+/// Queries typed one character at a time: pinyin (full, initials, a name) and Chinese as an
+/// input method sends it (whole characters).
+const TYPED: &[&str] = &[
+    "yangguxian",
+    "shenxian",
+    "qjc",
+    "wangzhuang",
+    "zhangwei",
+    "2017-sx-0",
+];
+const TYPED_ZH: &[&[&str]] = &[
+    &["阳", "阳谷", "阳谷县"],
+    &["王", "王庄", "王庄村"],
+    &["前", "前进", "前进村"],
+];
+/// Times each typed sequence is repeated, for stable percentiles.
+const ROUNDS: usize = 15;
+const DURABLE_ACTIONS: usize = 50;
+
+/// TUI_FIGURES: the TUI owner replaces these `None`s with measured figures
+/// (open + first frame at N cases, and one frame) once the TUI can render headless.
+fn tui_figures(_dir: &Path, _today: NaiveDate) -> (Option<f64>, Option<f64>) {
+    (None, None)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+struct Args {
+    cases: usize,
+    seed: u64,
+    json: bool,
+    phase: Option<String>,
+    dir: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        cases: 100_000,
+        seed: 1,
+        json: false,
+        phase: None,
+        dir: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value ({USAGE})"))
+        };
+        match arg.as_str() {
+            "--cases" => {
+                let v = value("--cases")?;
+                a.cases = v
+                    .parse()
+                    .map_err(|_| format!("--cases '{v}' is not a whole number"))?;
+            }
+            "--seed" => {
+                let v = value("--seed")?;
+                a.seed = v
+                    .parse()
+                    .map_err(|_| format!("--seed '{v}' is not a whole number"))?;
+            }
+            "--json" => a.json = true,
+            "--phase" => a.phase = Some(value("--phase")?),
+            "--dir" => a.dir = Some(PathBuf::from(value("--dir")?)),
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument '{other}' ({USAGE})")),
+        }
+    }
+    Ok(a)
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// A memory figure of this process from /proc/self/status, in MB (Linux).
+fn status_mb(key: &str) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(key))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Peak resident memory of this process, in MB (VmHWM).
+fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM:")
+}
+
+fn ctx(today: NaiveDate) -> Ctx {
+    Ctx {
+        today,
+        actor: "bench".into(),
+        policy: Policy::default(),
+    }
+}
+
+fn run() -> Result<(), String> {
+    let a = parse_args()?;
+    match a.phase.as_deref() {
+        Some("import") => phase_import(&a),
+        Some("measure") => phase_measure(&a),
+        Some(other) => Err(format!("unknown phase '{other}'")),
+        None => orchestrate(&a),
+    }
+}
+
+/// Runs one phase in a child process and returns the JSON object it printed last.
+fn child(a: &Args, phase: &str, dir: &Path) -> Result<serde_json::Value, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Process::new(exe)
+        .args([
+            "--phase",
+            phase,
+            "--cases",
+            &a.cases.to_string(),
+            "--seed",
+            &a.seed.to_string(),
+            "--dir",
+        ])
+        .arg(dir)
+        .output()
+        .map_err(|e| format!("cannot run the {phase} phase: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "{phase} phase failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let last = stdout.lines().last().unwrap_or("");
+    serde_json::from_str(last).map_err(|e| format!("{phase} phase printed '{last}': {e}"))
+}
+
+fn orchestrate(a: &Args) -> Result<(), String> {
+    let tmp = tempfile::Builder::new()
+        .prefix("zhengdun-bench-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let dir = tmp.path().to_path_buf();
+    let import = child(a, "import", &dir)?;
+    let measure = child(a, "measure", &dir)?;
+    let get = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or(serde_json::Value::Null);
+    let summary = serde_json::json!({
+        "cases": a.cases,
+        // Filled in by the TUI owner (see TUI_FIGURES); null until the TUI lands.
+        "open_first_frame_ms": get(&measure, "open_first_frame_ms"),
+        "open_ms": get(&measure, "open_ms"),
+        "keystroke_p50_ms": get(&measure, "keystroke_p50_ms"),
+        "keystroke_p99_ms": get(&measure, "keystroke_p99_ms"),
+        "frame_ms": get(&measure, "frame_ms"),
+        "durable_action_p50_ms": get(&measure, "durable_action_p50_ms"),
+        "peak_rss_mb": get(&measure, "peak_rss_mb"),
+        "import_s": get(&import, "import_s"),
+    });
+    println!("cases                      {}", a.cases);
+    println!(
+        "generate                   {} s",
+        get(&import, "generate_s")
+    );
+    println!("json size                  {} MB", get(&import, "json_mb"));
+    println!(
+        "import (parse + insert)    {} s   (peak RSS of the import: {} MB)",
+        get(&import, "import_s"),
+        get(&import, "peak_rss_mb")
+    );
+    println!(
+        "open (store + load + index) {} ms = {} + {} + {}",
+        get(&measure, "open_ms"),
+        get(&measure, "store_open_ms"),
+        get(&measure, "load_ms"),
+        get(&measure, "index_ms")
+    );
+    println!(
+        "open + first frame         {} ms (TUI figure, null until the TUI lands)",
+        get(&measure, "open_first_frame_ms")
+    );
+    println!(
+        "search keystroke           p50 {} ms, p99 {} ms, max {} ms ({} keystrokes)",
+        get(&measure, "keystroke_p50_ms"),
+        get(&measure, "keystroke_p99_ms"),
+        get(&measure, "keystroke_max_ms"),
+        get(&measure, "keystrokes")
+    );
+    println!(
+        "frame                      {} ms (TUI figure, null until the TUI lands)",
+        get(&measure, "frame_ms")
+    );
+    println!(
+        "durable action (visit)     p50 {} ms, p99 {} ms",
+        get(&measure, "durable_action_p50_ms"),
+        get(&measure, "durable_action_p99_ms")
+    );
+    println!(
+        "peak RSS (open + use)      {} MB (after loading the cases: {} MB; search index: {} MB)",
+        get(&measure, "peak_rss_mb"),
+        get(&measure, "rss_after_load_mb"),
+        get(&measure, "index_mb")
+    );
+    // Other work on the machine inflates every wall-clock figure above: say how much there was.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!(
+            "load average               {} on {cores} cores",
+            load.join(" ")
+        );
+    }
+    if a.json {
+        println!("{summary}");
+    }
+    Ok(())
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+fn phase_import(a: &Args) -> Result<(), String> {
+    let dir = a.dir.as_ref().ok_or("--dir is required")?;
+    let t = Instant::now();
+    let ledger = generate(a.cases, a.seed);
+    let text = serde_json::to_string(&ledger).map_err(|e| e.to_string())?;
+    let generate_s = t.elapsed().as_secs_f64();
+    let file = dir.join("ledger.json");
+    std::fs::write(&file, &text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let json_mb = text.len() as f64 / 1e6;
+    drop(text);
+    drop(ledger);
+
+    let t = Instant::now();
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let policy = Policy::default();
+    let ledger = json::parse(&text, "ledger.json", &policy, Lang::En).map_err(|e| e.to_string())?;
+    drop(text);
+    let today = ledger.as_of.ok_or("the generated ledger has no as_of")?;
+    let store = Store::open(&dir.join("db")).map_err(|e| e.to_string())?;
+    let n = store
+        .insert(ledger.cases, ChangeKind::Imported, &ctx(today))
+        .map_err(|e| e.to_string())?;
+    for ev in &ledger.accountability {
+        store.add_accountability(ev).map_err(|e| e.to_string())?;
+    }
+    let import_s = t.elapsed().as_secs_f64();
+    std::fs::write(dir.join("today"), today.to_string()).map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "imported": n,
+            "generate_s": round(generate_s, 2),
+            "json_mb": round(json_mb, 1),
+            "import_s": round(import_s, 2),
+            "peak_rss_mb": peak_rss_mb().map(|m| round(m, 1)),
+        })
+    );
+    Ok(())
+}
+
+fn phase_measure(a: &Args) -> Result<(), String> {
+    let dir = a.dir.as_ref().ok_or("--dir is required")?;
+    let today_s = std::fs::read_to_string(dir.join("today")).map_err(|e| e.to_string())?;
+    let today = NaiveDate::parse_from_str(today_s.trim(), "%Y-%m-%d").map_err(|e| e.to_string())?;
+
+    let t = Instant::now();
+    let store = Store::open(&dir.join("db")).map_err(|e| e.to_string())?;
+    let store_open_ms = ms(t);
+    let t1 = Instant::now();
+    // What the TUI and `list` read on open: the per-case summaries, not the full cases.
+    let cases = store.summaries().map_err(|e| e.to_string())?;
+    let load_ms = ms(t1);
+    let rss_loaded = status_mb("VmRSS:");
+    let t2 = Instant::now();
+    let index = SearchIndex::build(&cases);
+    let index_ms = ms(t2);
+    let rss_indexed = status_mb("VmRSS:");
+    let open_ms = ms(t);
+    if index.len() != a.cases {
+        return Err(format!(
+            "the database holds {} cases, expected {}",
+            index.len(),
+            a.cases
+        ));
+    }
+
+    // Keystrokes: each prefix of each query, as the search box sees it while typing.
+    let mut sequences: Vec<Vec<String>> = TYPED
+        .iter()
+        .map(|q| {
+            q.char_indices()
+                .map(|(i, c)| q[..i + c.len_utf8()].to_string())
+                .collect()
+        })
+        .collect();
+    sequences.extend(
+        TYPED_ZH
+            .iter()
+            .map(|s| s.iter().map(|q| q.to_string()).collect()),
+    );
+    let mut times: Vec<f64> = Vec::new();
+    let mut hits_seen = 0usize;
+    for _ in 0..ROUNDS {
+        for seq in &sequences {
+            let mut typing = Typing::new();
+            for q in seq {
+                let t = Instant::now();
+                hits_seen += typing.update(&index, q).len();
+                times.push(ms(t));
+            }
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+
+    // Durable actions: a visit, through the one path for changes (apply + batch + fsync).
+    let ctx = ctx(today);
+    let mut durable: Vec<f64> = Vec::new();
+    for k in 0..DURABLE_ACTIONS {
+        let id = &cases[(k * 7919) % cases.len()].id;
+        let cmd = Command::LogVisit(Visit {
+            on: today,
+            by: "bench".into(),
+            kind: VisitKind::Visit,
+            findings: format!("基准测试走访第{}次", k + 1),
+        });
+        let t = Instant::now();
+        store.execute(id, &cmd, &ctx).map_err(|e| e.to_string())?;
+        durable.push(ms(t));
+    }
+    durable.sort_by(|a, b| a.total_cmp(b));
+    let (first_frame, frame) = tui_figures(dir, today);
+
+    println!(
+        "{}",
+        serde_json::json!({
+            "store_open_ms": round(store_open_ms, 1),
+            "load_ms": round(load_ms, 1),
+            "index_ms": round(index_ms, 1),
+            "open_ms": round(open_ms, 1),
+            "open_first_frame_ms": first_frame,
+            "frame_ms": frame,
+            "keystrokes": times.len(),
+            "hits_seen": hits_seen,
+            "keystroke_p50_ms": round(percentile(&times, 0.5), 2),
+            "keystroke_p99_ms": round(percentile(&times, 0.99), 2),
+            "keystroke_max_ms": round(percentile(&times, 1.0), 2),
+            "durable_action_p50_ms": round(percentile(&durable, 0.5), 2),
+            "durable_action_p99_ms": round(percentile(&durable, 0.99), 2),
+            "peak_rss_mb": peak_rss_mb().map(|m| round(m, 1)),
+            "rss_after_load_mb": rss_loaded.map(|m| round(m, 1)),
+            "index_mb": rss_loaded.zip(rss_indexed).map(|(a, b)| round(b - a, 1)),
+        })
+    );
+    Ok(())
+}
