@@ -176,7 +176,18 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         return crate::tui::run(&env, cli.keymap.as_deref());
     };
     let store = env.open()?;
-    run_command(&env, &store, cmd)
+    let bulk = matches!(
+        cmd,
+        Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
+    );
+    run_command(&env, &store, cmd)?;
+    if bulk {
+        // After a bulk write, let the engine take its snapshot now rather than at the next open.
+        store
+            .checkpoint()
+            .map_err(|e| Failure::store(e, env.lang))?;
+    }
+    Ok(())
 }
 
 /// `--demo`: the sample ledger in a throw-away database, "today" = its `as_of`.
