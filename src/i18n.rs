@@ -547,6 +547,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("tui.help_filter", "筛选按键：", "filter: "),
     ("tui.keymap_error", "按键配置有误：{0}", "keymap: {0}"),
     (
+        "tui.stopped",
+        "已被信号终止；此前保存的每项修改都在台账中，未完成的表单没有保存",
+        "stopped by a signal; every change saved before it is in the ledger, an unfinished form was not saved",
+    ),
+    (
         "tui.prefs_error",
         "界面设置文件已忽略：{0}",
         "UI settings ignored: {0}",

@@ -202,6 +202,7 @@ impl Store {
             create_private_dir(dir)?;
         }
         let lock = take_lock(dir)?;
+        remove_unfinished_snapshots(dir)?;
         let config = sled::Config::new()
             .path(dir)
             .cache_capacity(32 * 1024 * 1024)
@@ -910,6 +911,29 @@ fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown failure".into())
     })
+}
+
+/// Removes the snapshot files sled 0.34 left half-written when its process was killed.
+/// sled writes a snapshot to `snap.<lsn>.generating` and renames it when complete, but at
+/// open it reads the newest `snap.*` file *including* a `.generating` one, and refuses a cut
+/// one as corruption: one SIGKILL at the wrong moment would make a sound ledger unopenable.
+/// A `.generating` file is never needed (sled rebuilds from the previous snapshot and the
+/// log), so it goes; we hold the lock, so no other process is writing it.
+fn remove_unfinished_snapshots(dir: &Path) -> Result<()> {
+    let io = |e: std::io::Error| {
+        StoreError::Io(format!(
+            "cannot tidy the database in {}: {e}",
+            dir.display()
+        ))
+    };
+    for entry in fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            fs::remove_file(entry.path()).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 /// fsyncs every file of the database (top level and `blobs/`), then the directories.

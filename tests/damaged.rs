@@ -267,6 +267,27 @@ fn missing_files() {
 }
 
 #[test]
+fn a_snapshot_left_half_written_by_a_killed_process_is_ignored() {
+    // sled writes snapshots to snap.<lsn>.generating and renames them when complete; a kill
+    // in between leaves a cut one behind, which sled 0.34 would read and call corruption.
+    let root = tempfile::tempdir().unwrap();
+    let (db, before) = make_db(root.path());
+    for name in [
+        "snap.0000000000000001.generating",
+        "snap.FFFFFFFFFFFFFFFF.generating",
+    ] {
+        fs::write(db.join(name), b"half a snapshot").unwrap();
+    }
+    assert!(!same_or_damaged(&db, &before, "half-written snapshots"));
+    let left: Vec<String> = fs::read_dir(&db)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".generating"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
 fn damaged_snapshot_files_are_reported() {
     let root = tempfile::tempdir().unwrap();
     let (db, _) = make_db(root.path());

@@ -3,8 +3,10 @@
 //! characters or terminal escape sequences is neutralised before it reaches a terminal,
 //! tested by rendering such data through the real binary on a pseudo-terminal.
 //!
-//! The number of inputs per target is `ZHENGDUN_FUZZ_CASES` (default 1000; the store
-//! restore target runs a tenth of it); each test prints how many it ran.
+//! Targets: the JSON, CSV and xlsx importers, backup restore, the keymap parser, the
+//! `policy.toml` loader, TUI preferences, dates, the command line and the text functions.
+//! The number of inputs per target is `ZHENGDUN_FUZZ_CASES` (default 1000; the xlsx and
+//! preference targets run a quarter of it, restore a tenth); each prints how many it ran.
 
 use std::path::Path;
 use std::process::Command;
@@ -575,5 +577,244 @@ fn escapes_in_imported_text_never_reach_the_terminal() {
     println!(
         "terminal: {} views of 12 hostile cases, no control character reached the terminal",
         views.len()
+    );
+}
+
+/// A few cases of every stage from the sample generator, for the table importers.
+fn sample_cases() -> Vec<zhengdun::domain::Case> {
+    zhengdun::sample::generate(12, 7).cases
+}
+
+fn check_table(
+    result: Result<Vec<zhengdun::domain::Case>, Vec<zhengdun::interchange::InputError>>,
+    file: &str,
+) -> Result<(), TestCaseError> {
+    if let Err(errors) = result {
+        prop_assert!(!errors.is_empty(), "a refusal without a message");
+        for e in &errors {
+            let msg = e.to_string();
+            prop_assert!(msg.starts_with(&format!("{file}: ")), "{msg}");
+            prop_assert!(!e.problem.trim().is_empty(), "{msg}");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn csv_import_takes_any_bytes_and_any_mutation() {
+    use zhengdun::interchange::csv;
+    let p = Policy::default();
+    fuzz(
+        "csv: any bytes",
+        cases(),
+        prop::collection::vec(any::<u8>(), 0..400),
+        |b| check_table(csv::read(&b, "in.csv", &p, Lang::Zh), "in.csv"),
+    );
+    let cases_ = sample_cases();
+    let refs: Vec<&zhengdun::domain::Case> = cases_.iter().collect();
+    let mut good = Vec::new();
+    csv::write(&mut good, &refs, Lang::Zh, &[]).unwrap();
+    let good = String::from_utf8(good).unwrap();
+    assert!(
+        csv::read(good.as_bytes(), "in.csv", &p, Lang::Zh).is_ok(),
+        "the written CSV reads back"
+    );
+    let rows: Vec<Vec<String>> = {
+        let mut r = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(good.as_bytes());
+        r.records()
+            .map(|x| x.unwrap().iter().map(String::from).collect())
+            .collect()
+    };
+    fuzz(
+        "csv: mutated ledgers",
+        cases(),
+        (
+            prop::collection::vec((any::<usize>(), any::<usize>(), nasty_string()), 1..5),
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        |(edits, drop_column, tabs)| {
+            let mut rows = rows.clone();
+            for (r, c, v) in &edits {
+                let r = r % rows.len();
+                let row = &mut rows[r];
+                if row.is_empty() {
+                    continue;
+                }
+                let c = c % row.len();
+                row[c] = v.clone();
+            }
+            if drop_column {
+                let c = edits[0].1 % rows[0].len();
+                for row in &mut rows {
+                    if c < row.len() {
+                        row.remove(c);
+                    }
+                }
+            }
+            let mut w = ::csv::WriterBuilder::new()
+                .delimiter(if tabs { b'\t' } else { b',' })
+                .flexible(true)
+                .from_writer(Vec::new());
+            for row in &rows {
+                w.write_record(row).unwrap();
+            }
+            let bytes = w.into_inner().unwrap();
+            check_table(csv::read(&bytes, "in.csv", &p, Lang::Zh), "in.csv")?;
+            // The same text as GB18030, as Excel on Chinese Windows saves it.
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+            check_table(csv::read(&gbk, "in.csv", &p, Lang::En), "in.csv")
+        },
+    );
+}
+
+#[test]
+fn xlsx_import_takes_damaged_workbooks_and_any_cells() {
+    use zhengdun::interchange::xlsx;
+    let p = Policy::default();
+    let today = chrono::NaiveDate::from_ymd_opt(2017, 9, 15).unwrap();
+    let good = xlsx::write(&sample_cases(), today, &p, Lang::Zh).unwrap();
+    assert!(
+        xlsx::read(&good, "in.xlsx", &p, Lang::Zh).is_ok(),
+        "the written workbook reads back"
+    );
+    let n = (cases() / 4).max(50);
+    fuzz(
+        "xlsx: any bytes",
+        n,
+        prop::collection::vec(any::<u8>(), 0..600),
+        |b| check_table(xlsx::read(&b, "in.xlsx", &p, Lang::Zh), "in.xlsx"),
+    );
+    fuzz(
+        "xlsx: flipped and cut workbooks",
+        n,
+        (
+            prop::collection::vec((any::<usize>(), any::<u8>()), 0..8),
+            any::<usize>(),
+        ),
+        |(flips, cut)| {
+            let mut b = good.clone();
+            for (i, x) in &flips {
+                let i = i % b.len();
+                b[i] ^= x | 1;
+            }
+            if flips.len() % 2 == 0 {
+                b.truncate(cut % (b.len() + 1));
+            }
+            check_table(xlsx::read(&b, "in.xlsx", &p, Lang::Zh), "in.xlsx")
+        },
+    );
+    // Workbooks with the right header and hostile cells: strings, numbers, dates, errors.
+    let header: Vec<String> = zhengdun::interchange::csv::header(Lang::Zh)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let cell = prop_oneof![
+        nasty_string().prop_map(|s| (0u8, s, 0f64)),
+        (-1e12f64..1e12).prop_map(|f| (1u8, String::new(), f)),
+        (0f64..80000.0).prop_map(|f| (2u8, String::new(), f)),
+        Just((3u8, String::new(), 0f64)),
+    ];
+    fuzz(
+        "xlsx: hostile cells",
+        n,
+        prop::collection::vec(prop::collection::vec(cell, 0..24), 1..4),
+        |rows| {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (c, h) in header.iter().enumerate() {
+                sheet.write_string(0, c as u16, h).unwrap();
+            }
+            let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+            for (r, row) in rows.iter().enumerate() {
+                let r = r as u32 + 1;
+                for (c, (kind, s, f)) in row.iter().enumerate() {
+                    let c = c as u16;
+                    let _ = match kind {
+                        0 => sheet.write_string(r, c, s),
+                        1 => sheet.write_number(r, c, *f),
+                        2 => sheet.write_number_with_format(r, c, *f, &date),
+                        _ => sheet.write_formula(r, c, "=1/0"),
+                    };
+                }
+            }
+            let bytes = book.save_to_buffer().unwrap();
+            check_table(xlsx::read(&bytes, "in.xlsx", &p, Lang::Zh), "in.xlsx")
+        },
+    );
+}
+
+#[test]
+fn keymap_parser_takes_any_text() {
+    use zhengdun::tui::keymap::{Key, Keymap};
+    let check = |text: &str| -> Result<(), TestCaseError> {
+        if let Err(e) = Keymap::with_overrides(text, "keymap.toml") {
+            let msg = e.to_string();
+            prop_assert!(msg.starts_with("keymap.toml"), "{msg}");
+        }
+        Ok(())
+    };
+    fuzz("keymap: any text", cases(), any::<String>(), |s| check(&s));
+    fuzz("keymap: any key name", cases(), nasty_string(), |s| {
+        let _ = Key::parse(&s);
+        let _ = Key::parse(&format!("<{s}>"));
+        let _ = Key::parse(&format!("<C-{s}>"));
+        Ok(())
+    });
+    let section = prop::sample::select(vec![
+        "list", "case", "form", "search", "help", "nope", "列表",
+    ]);
+    let key = prop_oneof![
+        prop::sample::select(vec![
+            "j", "<C-s>", "<S-Tab>", "<F1>", "<F99>", "<>", "<C->", "<Space>", "", "jj", "<Enter"
+        ])
+        .prop_map(String::from),
+        nasty_string(),
+    ];
+    let action = prop_oneof![
+        prop::sample::select(vec![
+            "down", "up", "open", "quit", "noop", "save", "back", "nope"
+        ])
+        .prop_map(String::from),
+        nasty_string(),
+    ];
+    fuzz(
+        "keymap: rows",
+        cases(),
+        prop::collection::vec((section, prop::collection::vec((key, action), 0..4)), 0..4),
+        |sections| {
+            let mut text = String::new();
+            for (name, rows) in &sections {
+                text.push_str(&format!("[{name}]\nkeymap = [\n"));
+                for (k, a) in rows {
+                    text.push_str(&format!("  {{ on = {k:?}, run = {a:?} }},\n"));
+                }
+                text.push_str("]\n");
+            }
+            check(&text)
+        },
+    );
+}
+
+#[test]
+fn tui_preferences_take_any_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.tui.json");
+    fuzz(
+        "tui preferences: any file",
+        (cases() / 4).max(50),
+        any::<String>(),
+        |s| {
+            std::fs::write(&path, &s).unwrap();
+            let (_, problem) = zhengdun::tui::prefs::Prefs::load(Some(path.clone()));
+            if let Some(p) = problem {
+                prop_assert!(!p.is_empty());
+            }
+            Ok(())
+        },
     );
 }

@@ -33,6 +33,8 @@ pub mod exit {
     pub const REFUSED: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
     pub const DATABASE: u8 = 3;
+    /// The TUI was stopped by SIGTERM, SIGHUP or SIGINT (128 + SIGTERM, as shells report it).
+    pub const STOPPED: u8 = 143;
 }
 
 /// An error on its way to the user: one line, and the exit code that goes with it.

@@ -57,9 +57,15 @@ pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
             error: true,
         });
     }
-    terminal::run(&mut app).map_err(|e| Failure {
-        code: crate::cli::exit::DATABASE,
-        message: format!("terminal: {e}"),
+    terminal::run(&mut app).map_err(|e| match e.kind() {
+        std::io::ErrorKind::Interrupted => Failure {
+            code: crate::cli::exit::STOPPED,
+            message: crate::i18n::t(env.lang, "tui.stopped").to_string(),
+        },
+        _ => Failure {
+            code: crate::cli::exit::DATABASE,
+            message: format!("terminal: {e}"),
+        },
     })?;
     app.store.sync().map_err(|e| Failure::store(e, env.lang))
 }

@@ -3,6 +3,8 @@
 //! quit, error, Ctrl-C (a key in raw mode) and panic (ratatui's hook restores first).
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{self, Event, KeyEventKind};
@@ -33,7 +35,27 @@ pub fn handle_event(app: &mut App, ev: Event) -> bool {
     }
 }
 
+/// The error `run` returns when SIGTERM, SIGHUP or SIGINT stopped it: the terminal is
+/// restored, every change saved before it is in the ledger, and a form being typed is dropped.
+pub const STOPPED: &str = "stopped by a signal";
+
+/// A flag that SIGTERM, SIGHUP (the terminal went away) and SIGINT raise. The loop looks at
+/// it between events, so the terminal is restored on the way out instead of left raw.
+fn stop_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        // Without the handler the signal keeps its default action: the process ends as before.
+        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+    }
+    flag
+}
+
 pub fn run(app: &mut App) -> io::Result<()> {
+    let stop = stop_flag();
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
         Err(e) => {
@@ -42,19 +64,41 @@ pub fn run(app: &mut App) -> io::Result<()> {
             return Err(e);
         }
     };
-    let result = event_loop(app, &mut terminal);
+    let result = event_loop(app, &mut terminal, &stop);
     ratatui::restore();
     result
 }
 
-fn event_loop(app: &mut App, terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
+fn event_loop(
+    app: &mut App,
+    terminal: &mut ratatui::DefaultTerminal,
+    stop: &AtomicBool,
+) -> io::Result<()> {
+    let stopped = || io::Error::new(io::ErrorKind::Interrupted, STOPPED);
+    // Debug builds only: a key that panics, so a test can prove a panic restores the terminal.
+    let test_panic = cfg!(debug_assertions) && std::env::var_os("ZHENGDUN_TEST_PANIC").is_some();
     let size = terminal.size()?;
     app.resize(size.width, size.height);
     terminal.draw(|f| render(app, f))?;
     while !app.quit {
-        let mut changed = handle_event(app, event::read()?);
-        while !app.quit && event::poll(Duration::ZERO)? {
-            changed |= handle_event(app, event::read()?);
+        match event::poll(Duration::from_millis(200)) {
+            _ if stop.load(Ordering::Relaxed) => return Err(stopped()),
+            Ok(false) => continue,
+            Ok(true) => {}
+            Err(e) => return Err(e),
+        }
+        let mut changed = false;
+        loop {
+            let ev = event::read()?;
+            if test_panic
+                && matches!(&ev, Event::Key(k) if k.code == crossterm::event::KeyCode::F(12))
+            {
+                panic!("ZHENGDUN_TEST_PANIC: F12 pressed");
+            }
+            changed |= handle_event(app, ev);
+            if app.quit || !event::poll(Duration::ZERO)? {
+                break;
+            }
         }
         if changed && !app.quit {
             terminal.draw(|f| render(app, f))?;

@@ -1,0 +1,260 @@
+//! The terminal survives every way out of the TUI: a panic (forced by F12 in debug builds
+//! with ZHENGDUN_TEST_PANIC=1), SIGTERM and Ctrl-C while a form is half typed. Each runs the
+//! real binary in tmux at 80×24 and checks, after it ended, that the alternate screen is
+//! left, that the terminal is back in canonical mode with echo (what `stty` reports from
+//! the same terminal), and that nothing half-typed was saved. Skips without tmux.
+
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, script: &Path) -> Tmux {
+        let t = Tmux {
+            socket: format!("zhengdun-{name}-{}", std::process::id()),
+        };
+        t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            script.to_str().unwrap(),
+        ]);
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-u")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend(keys);
+        self.run(&args);
+        sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
+            .trim()
+            == "1"
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let mut s = String::new();
+        for _ in 0..150 {
+            s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        panic!("\"{what}\" never showed; the screen was:\n{s}");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux").arg("-V").output().is_ok();
+    if !ok {
+        println!("crash_terminal: tmux is not installed; skipping");
+    }
+    ok
+}
+
+fn cli(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .args(["--lang", "en", "--today", "2017-09-15", "--as", "王建国"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A ledger of one case, and a script that runs the TUI on it, then reports its exit code
+/// and the terminal's mode from the same terminal.
+fn setup(dir: &Path, env: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let db = dir.join("ledger");
+    let out = cli(
+        &db,
+        &[
+            "new",
+            "--id",
+            "2017-YG-003",
+            "--year",
+            "2017",
+            "--county",
+            "阳谷县",
+            "--township",
+            "阿城镇",
+            "--village",
+            "前进村",
+            "--situation",
+            "secretary_unfit",
+            "--identified-on",
+            "2017-03-10",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let script = dir.join("tui.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nenv LANG=C.UTF-8 RUST_BACKTRACE=0 {env} '{BIN}' --db '{}' --lang en --today 2017-09-15\n\
+             echo EXIT=$?\n\
+             stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '\n\
+             echo MODE\n\
+             sleep 60\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (db, script)
+}
+
+/// After the TUI ended: its exit code, and the terminal restored.
+fn assert_restored(t: &Tmux, code: &str) -> String {
+    let s = t.wait_for("MODE");
+    assert!(s.contains(&format!("EXIT={code}")), "{s}");
+    assert!(
+        s.contains("icanon echo MODE"),
+        "the terminal was left raw:\n{s}"
+    );
+    assert!(
+        !t.alternate_screen(),
+        "the alternate screen was left on:\n{s}"
+    );
+    s
+}
+
+/// Opens the case and types half a visit into the form, without saving it.
+fn half_typed_visit(t: &Tmux) {
+    t.wait_for("2017-YG-003");
+    t.keys(&["Enter"]);
+    t.wait_for("[Overview]");
+    t.keys(&["v"]);
+    t.wait_for("Log a visit");
+    t.run(&["send-keys", "-t", "t", "-l", "写了一半"]);
+    t.wait_for("写了一半");
+}
+
+fn visits(db: &Path) -> usize {
+    let out = cli(db, &["show", "2017-YG-003", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["visits"].as_array().map_or(0, |a| a.len())
+}
+
+fn verify_passes(db: &Path) {
+    let out = cli(db, &["verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_panic_in_the_tui_restores_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    if !cfg!(debug_assertions) {
+        println!("crash_terminal: the forced panic exists in debug builds only; skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (db, script) = setup(dir.path(), "ZHENGDUN_TEST_PANIC=1");
+    let t = Tmux::start("panic", &script);
+    t.wait_for("2017-YG-003");
+    assert!(t.alternate_screen());
+    t.keys(&["F12"]);
+    let s = assert_restored(&t, "101");
+    assert!(s.contains("ZHENGDUN_TEST_PANIC: F12 pressed"), "{s}");
+    verify_passes(&db);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_saves_nothing_half_done() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (db, script) = setup(dir.path(), "");
+    let t = Tmux::start("term", &script);
+    half_typed_visit(&t);
+    // The TUI's own pid: the child of the pane's shell.
+    let shell = t.run(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+    let out = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .unwrap();
+    let pids = String::from_utf8_lossy(&out.stdout).to_string();
+    let pid = pids.split_whitespace().next().expect("the TUI is running");
+    assert!(Command::new("kill")
+        .args(["-TERM", pid])
+        .status()
+        .unwrap()
+        .success());
+    let s = assert_restored(&t, "143");
+    assert!(s.contains("stopped by a signal"), "{s}");
+    assert_eq!(visits(&db), 0, "a half-typed visit was saved");
+    verify_passes(&db);
+}
+
+#[test]
+fn ctrl_c_restores_the_terminal_and_saves_nothing_half_done() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (db, script) = setup(dir.path(), "");
+    let t = Tmux::start("ctrlc", &script);
+    half_typed_visit(&t);
+    t.keys(&["C-c"]);
+    assert_restored(&t, "0");
+    assert_eq!(visits(&db), 0, "a half-typed visit was saved");
+    verify_passes(&db);
+}
