@@ -622,6 +622,30 @@ fn stage(lang: Lang, s: Stage) -> &'static str {
     s.label(lang)
 }
 
+/// One cadre adjustment as a line people read: date, name, post (reason, action), and the
+/// replacement with where they came from. Shared by `show` and the TUI.
+pub fn adjustment_line(a: &crate::domain::Adjustment, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::Zh => "，",
+        Lang::En => ", ",
+    };
+    let mut s = format!(
+        "{}  {} {}（{}{sep}{}）",
+        a.on,
+        a.name,
+        a.post.label(lang),
+        a.reason.label(lang),
+        a.action.label(lang)
+    );
+    if let Some(r) = &a.replacement {
+        s.push_str(&format!(" → {r}"));
+        if let Some(src) = a.replacement_source {
+            s.push_str(&format!("（{}）", src.label(lang)));
+        }
+    }
+    s
+}
+
 /// The localized sentence for a refusal.
 pub fn refusal(lang: Lang, r: &Refusal) -> String {
     match r {

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod i18n;
 pub mod interchange;
 pub mod ledger;
+pub mod panics;
 pub mod sample;
 pub mod search;
 pub mod stats;

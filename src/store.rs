@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::{
     self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal, Summary,
 };
+use crate::panics::quietly;
 
 /// The schema this build writes and reads.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -896,21 +897,6 @@ fn take_lock(dir: &Path) -> Result<File> {
             path.display()
         ))),
     }
-}
-
-/// Runs `f`, turning a panic into an `Err` with its message, without printing the panic
-/// (the caller reports it as a one-line message instead).
-fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(hook);
-    r.map_err(|p| {
-        p.downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown failure".into())
-    })
 }
 
 /// Removes the snapshot files sled 0.34 left half-written when its process was killed.

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::domain::{Case, DueStatus, Stage, Summary, Verdict};
-use crate::i18n::{field, t, Lang};
+use crate::i18n::{self, field, t, Lang};
 use crate::store::{Ctx, Event};
 use crate::text::{clean, pad, width};
 
@@ -203,21 +203,7 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     if !c.adjustments.is_empty() || c.no_adjustment_reason.is_some() {
         section(&mut o, "班子调整", "Cadre adjustments");
         for a in &c.adjustments {
-            let mut s = format!(
-                "  {} {} {} {} {}",
-                a.on,
-                a.name,
-                a.post.label(lang),
-                a.reason.label(lang),
-                a.action.label(lang)
-            );
-            if let Some(r) = &a.replacement {
-                s.push_str(&format!(" → {r}"));
-                if let Some(src) = a.replacement_source {
-                    s.push_str(&format!("（{}）", src.label(lang)));
-                }
-            }
-            o.push_str(&clean(&s));
+            o.push_str(&clean(&format!("  {}", i18n::adjustment_line(a, lang))));
             o.push('\n');
         }
         if let Some(r) = &c.no_adjustment_reason {

@@ -55,12 +55,16 @@ pub fn read(
             problem,
         }]
     };
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| err(tf(lang, "imp.xlsx", &[&e.to_string()])))?;
+    // calamine can panic on a damaged workbook (e.g. an overflowing cell reference).
+    let damaged = |what: String| err(tf(lang, "imp.xlsx", &[&what]));
+    let mut book =
+        crate::panics::quietly(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))
+            .map_err(damaged)?
+            .map_err(|e| damaged(e.to_string()))?;
     for name in book.sheet_names() {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| err(tf(lang, "imp.xlsx", &[&e.to_string()])))?;
+        let range = crate::panics::quietly(|| book.worksheet_range(&name))
+            .map_err(damaged)?
+            .map_err(|e| damaged(e.to_string()))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let rows: Vec<Row> = range
             .rows()

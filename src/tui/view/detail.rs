@@ -260,20 +260,7 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                 }
             }
             for a in &case.adjustments {
-                let mut s = format!(
-                    "{}  {} {}（{}，{}）",
-                    a.on,
-                    a.name,
-                    a.post.label(lang),
-                    a.reason.label(lang),
-                    a.action.label(lang)
-                );
-                if let Some(r) = &a.replacement {
-                    s.push_str(&format!(" → {r}"));
-                    if let Some(src) = a.replacement_source {
-                        s.push_str(&format!("（{}）", src.label(lang)));
-                    }
-                }
+                let s = i18n::adjustment_line(a, lang);
                 wrapped(&mut out, &s, 0, width, Style::new());
             }
         }
