@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
 use crate::i18n::{self, Lang};
 use crate::ledger::{self, Filter};
-use crate::search::SearchIndex;
+use crate::search::{Field, SearchIndex, Typing};
 use crate::stats;
 use crate::store::{Ctx, Event, Store, StoreError};
 
@@ -116,7 +116,11 @@ pub struct App {
     /// are read one at a time, when a case is opened or acted on.
     pub summaries: Vec<Summary>,
     pub due: Vec<DueStatus>,
-    pub(super) index: SearchIndex,
+    /// Built on the first `/`, so that the first frame does not wait for it; then kept up
+    /// to date one case at a time.
+    pub(super) index: Option<SearchIndex>,
+    /// The search box's last query and hits, narrowed as it is typed.
+    pub(super) typing: Typing,
     pub(super) by_id: HashMap<String, usize>,
     pub prefs: Prefs,
     pub query: String,
@@ -140,7 +144,7 @@ pub struct App {
 }
 
 impl App {
-    /// Reads every case's summary from the store and builds the search index.
+    /// Reads every case's summary from the store (the search index waits for the first `/`).
     pub fn new(
         store: Store,
         ctx: Ctx,
@@ -150,7 +154,6 @@ impl App {
     ) -> Result<App, StoreError> {
         let summaries = store.summaries()?;
         let due = ledger::statuses(&summaries, ctx.today, &ctx.policy);
-        let index = SearchIndex::build(&summaries);
         let by_id = summaries
             .iter()
             .enumerate()
@@ -163,7 +166,8 @@ impl App {
             keymap,
             summaries,
             due,
-            index,
+            index: None,
+            typing: Typing::new(),
             by_id,
             prefs,
             query: String::new(),
@@ -234,19 +238,46 @@ impl App {
         f
     }
 
+    /// The search index, built now if this is the first search.
+    pub(super) fn search_index(&mut self) -> &SearchIndex {
+        self.index
+            .get_or_insert_with(|| SearchIndex::build(&self.summaries))
+    }
+
+    /// Whether the search index has been built (on the first `/`).
+    pub fn search_ready(&self) -> bool {
+        self.index.is_some()
+    }
+
+    /// Whether a query narrows the list (its rows are then best match first).
+    pub fn query_active(&self) -> bool {
+        !crate::search::normalize(&self.query).is_empty()
+    }
+
+    /// The matched chars of case `i`'s fields under the current query, for highlighting:
+    /// empty when no query is active.
+    pub fn highlights(&self, i: usize) -> Vec<(Field, Vec<usize>)> {
+        match &self.index {
+            Some(ix) if self.query_active() => ix.highlights(i, &self.query),
+            _ => Vec::new(),
+        }
+    }
+
     /// Recomputes the shown rows after a change of filter, sort, query or data, keeping the
-    /// selected case selected when it is still shown.
+    /// selected case selected when it is still shown. While a query is active the rows are
+    /// the search hits, best match first; otherwise the ledger in the chosen sort order.
     pub fn refresh_rows(&mut self) {
         let keep = self.rows.get(self.selected).copied();
         let filter = self.filter();
-        self.rows = if self.query.trim().is_empty() {
-            ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
+        self.rows = if self.query_active() {
+            self.search_index();
+            let hits = match &self.index {
+                Some(ix) => self.typing.update(ix, &self.query),
+                None => &[],
+            };
+            ledger::ranked(&self.summaries, &self.due, &filter, hits)
         } else {
-            self.index
-                .search(&self.query)
-                .into_iter()
-                .filter(|&i| filter.matches(&self.summaries[i], &self.due[i]))
-                .collect()
+            ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
         };
         self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
         self.selected = keep
@@ -387,6 +418,7 @@ impl App {
             Action::Open => self.open_detail(),
             Action::Search => {
                 self.searching = true;
+                self.search_index();
                 self.message = None;
             }
             Action::Back => {
