@@ -291,3 +291,25 @@ fn a_new_pairing_is_searchable_at_once() {
     assert!(s.contains("周晓明"), "{s}");
     assert!(s.contains("^^^^^^"), "{s}");
 }
+
+/// The dashboard's figures are computed once and kept, until a case changes.
+#[test]
+fn the_dashboard_follows_a_change() {
+    let (_d, mut app) = app();
+    let paired = |app: &zhengdun::tui::App| {
+        let d = app.dashboard.as_ref().expect("the dashboard is open");
+        d.stats.total.by_stage.get(Stage::Paired)
+    };
+    press(&mut app, "d");
+    let before = paired(&app);
+    press(&mut app, "<Esc> d");
+    assert_eq!(paired(&app), before);
+    press(&mut app, "<Esc> / 2017-YG-007 <Enter> a");
+    press(
+        &mut app,
+        "周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
+    );
+    assert!(app.form.is_none());
+    press(&mut app, "<Esc> d");
+    assert_eq!(paired(&app), before + 1);
+}

@@ -137,6 +137,9 @@ pub struct App {
     pub picker: Option<Picker>,
     pub help: Option<Help>,
     pub dashboard: Option<Dashboard>,
+    /// The dashboard's figures, computed from every whole case on the first `d` (seconds at
+    /// a hundred thousand cases) and kept until a case changes.
+    pub(super) dashboard_stats: Option<stats::Stats>,
     pub message: Option<Message>,
     pub quit: bool,
     /// Terminal size in cells, for paging and keeping the selection in view.
@@ -182,6 +185,7 @@ impl App {
             picker: None,
             help: None,
             dashboard: None,
+            dashboard_stats: None,
             message: None,
             quit: false,
             size: (80, 24),
@@ -501,19 +505,29 @@ impl App {
         }
     }
 
-    /// `d`: the counts and the accountability list, computed from the whole ledger now.
-    fn open_dashboard(&mut self) {
-        let loaded = self
-            .store
-            .cases()
-            .and_then(|c| Ok((c, self.store.accountability()?)));
-        match loaded {
-            Ok((cases, events)) => {
-                let stats = stats::compute(&cases, &events, self.ctx.today, &self.ctx.policy);
-                self.dashboard = Some(Dashboard::new(stats));
-                self.message = None;
+    /// `d`: the counts and the accountability list, computed from the whole ledger — once,
+    /// then again only after a case has changed.
+    pub fn open_dashboard(&mut self) {
+        if self.dashboard_stats.is_none() {
+            let loaded = self
+                .store
+                .cases()
+                .and_then(|c| Ok((c, self.store.accountability()?)));
+            match loaded {
+                Ok((cases, events)) => {
+                    self.dashboard_stats = Some(stats::compute(
+                        &cases,
+                        &events,
+                        self.ctx.today,
+                        &self.ctx.policy,
+                    ));
+                }
+                Err(e) => return self.warn(e.to_string()),
             }
-            Err(e) => self.warn(e.to_string()),
+        }
+        if let Some(stats) = &self.dashboard_stats {
+            self.dashboard = Some(Dashboard::new(stats.clone()));
+            self.message = None;
         }
     }
 

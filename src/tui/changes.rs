@@ -225,6 +225,7 @@ impl App {
                     let summary = Summary::of(&case);
                     self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
                     self.summaries[i] = summary;
+                    self.dashboard_stats = None;
                     if let Some(ix) = self.index.as_mut() {
                         ix.update(i, &self.summaries[i]);
                     }
