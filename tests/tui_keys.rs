@@ -313,3 +313,19 @@ fn the_dashboard_follows_a_change() {
     press(&mut app, "<Esc> d");
     assert_eq!(paired(&app), before + 1);
 }
+
+/// A change made before the first search (while the index is built in the background from
+/// the summaries at start) is found by that first search.
+#[test]
+fn a_change_before_the_first_search_is_searchable() {
+    let (_d, mut app) = app();
+    assert_eq!(current_id(&app), "2017-YG-007");
+    press(
+        &mut app,
+        "a 周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
+    );
+    assert!(app.form.is_none());
+    assert!(!app.search_ready());
+    press(&mut app, "/ zhouxiaoming");
+    assert_eq!(ids(&app), vec!["2017-YG-007"]);
+}

@@ -3,6 +3,7 @@
 //! run through `Store::execute` — the same path as the command line.
 
 use std::collections::{BTreeSet, HashMap};
+use std::thread::JoinHandle;
 
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
 use crate::i18n::{self, Lang};
@@ -116,9 +117,14 @@ pub struct App {
     /// are read one at a time, when a case is opened or acted on.
     pub summaries: Vec<Summary>,
     pub due: Vec<DueStatus>,
-    /// Built on the first `/`, so that the first frame does not wait for it; then kept up
-    /// to date one case at a time.
+    /// Built beside the first frame (see `index_job`) and taken on the first `/`; then kept
+    /// up to date one case at a time.
     pub(super) index: Option<SearchIndex>,
+    /// The search index being built in the background from the summaries as they were at
+    /// start, so that neither the first frame nor (usually) the first `/` waits for it.
+    index_job: Option<JoinHandle<SearchIndex>>,
+    /// Cases changed while `index_job` ran: updated in the index when it is taken.
+    pub(super) changed_before_index: Vec<usize>,
     /// The search box's last query and hits, narrowed as it is typed.
     pub(super) typing: Typing,
     pub(super) by_id: HashMap<String, usize>,
@@ -147,7 +153,8 @@ pub struct App {
 }
 
 impl App {
-    /// Reads every case's summary from the store (the search index waits for the first `/`).
+    /// Reads every case's summary from the store, and starts building the search index in
+    /// the background.
     pub fn new(
         store: Store,
         ctx: Ctx,
@@ -170,6 +177,8 @@ impl App {
             summaries,
             due,
             index: None,
+            index_job: None,
+            changed_before_index: Vec::new(),
             typing: Typing::new(),
             by_id,
             prefs,
@@ -191,6 +200,12 @@ impl App {
             size: (80, 24),
         };
         app.refresh_rows();
+        let start = app.summaries.clone();
+        // If the thread cannot be started, the index is built on the first `/` instead.
+        app.index_job = std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || SearchIndex::build(&start))
+            .ok();
         Ok(app)
     }
 
@@ -242,13 +257,28 @@ impl App {
         f
     }
 
-    /// The search index, built now if this is the first search.
+    /// The search index: on the first search, the background one (waiting for it if it is
+    /// not done) brought up to date with the cases changed since, or built now.
     pub(super) fn search_index(&mut self) -> &SearchIndex {
+        if self.index.is_none() {
+            let built = self.index_job.take().and_then(|job| job.join().ok());
+            let ix = match built {
+                Some(mut ix) if ix.len() == self.summaries.len() => {
+                    for &i in &self.changed_before_index {
+                        ix.update(i, &self.summaries[i]);
+                    }
+                    ix
+                }
+                _ => SearchIndex::build(&self.summaries),
+            };
+            self.changed_before_index.clear();
+            self.index = Some(ix);
+        }
         self.index
             .get_or_insert_with(|| SearchIndex::build(&self.summaries))
     }
 
-    /// Whether the search index has been built (on the first `/`).
+    /// Whether the search index has been taken into use (on the first `/`).
     pub fn search_ready(&self) -> bool {
         self.index.is_some()
     }

@@ -226,8 +226,9 @@ impl App {
                     self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
                     self.summaries[i] = summary;
                     self.dashboard_stats = None;
-                    if let Some(ix) = self.index.as_mut() {
-                        ix.update(i, &self.summaries[i]);
+                    match self.index.as_mut() {
+                        Some(ix) => ix.update(i, &self.summaries[i]),
+                        None => self.changed_before_index.push(i),
                     }
                     if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
                         d.full = case;
