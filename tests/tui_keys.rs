@@ -268,6 +268,13 @@ fn search_shows_the_best_match_first() {
     assert_ne!(app.summaries[overdue_first[0]].id, "2017-DE-002");
     press(&mut app, "<Esc>");
     assert_eq!(ids(&app)[0], "2017-YG-007", "most overdue first again");
+    // typing selects the best match, even when the case selected before still matches
+    press(&mut app, "G");
+    assert_eq!(current_id(&app), "2017-DE-009");
+    press(&mut app, "/ j");
+    assert!(ids(&app)[1..].contains(&"2017-DE-009".to_string()));
+    assert_eq!((app.selected, app.offset), (0, 0));
+    assert_eq!(current_id(&app), ids(&app)[0]);
 }
 
 /// A change to one case updates its search keys in place: a new pairing is found by the

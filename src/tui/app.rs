@@ -391,7 +391,7 @@ impl App {
         match mode {
             Mode::Search => {
                 self.query.push(c);
-                self.refresh_rows();
+                self.query_changed();
                 true
             }
             Mode::Form => {
@@ -600,10 +600,19 @@ impl App {
             Action::Up => self.move_selection(-1),
             Action::DeleteBack => {
                 self.query.pop();
-                self.refresh_rows();
+                self.query_changed();
             }
             _ => {}
         }
+    }
+
+    /// The search box's text changed: new rows, with the best match selected and on top
+    /// (not the case selected before, which may now be a weak match far down the list).
+    fn query_changed(&mut self) {
+        self.rows.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.refresh_rows();
     }
 
     fn update_help(&mut self, action: Action) {
