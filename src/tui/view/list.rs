@@ -395,4 +395,36 @@ mod tests {
         assert_eq!(layout(80).len(), 8);
         assert!(layout(60).len() < 8);
     }
+
+    #[test]
+    fn highlighted_cells_keep_their_width_and_mark_only_what_is_shown() {
+        let base = Style::new();
+        let spans_text = |v: &[Span]| v.iter().map(|s| s.content.to_string()).collect::<String>();
+        let marked_text = |v: &[Span]| {
+            v.iter()
+                .filter(|s| s.style == match_style(base))
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        // fits: the marked chars, nothing else
+        let v = highlighted("前进村", 8, &[0, 1], base);
+        assert_eq!(spans_text(&v), "前进村  ");
+        assert_eq!(marked_text(&v), "前进");
+        // cut: a mark on a char that is cut off marks nothing, the ellipsis stays plain
+        let v = highlighted("博济桥街道", 8, &[2, 3, 4], base);
+        assert_eq!(spans_text(&v), "博济桥… ");
+        assert_eq!(marked_text(&v), "桥");
+        for cells in 0..12 {
+            for s in ["前进村", "2017-YG-003", "博济桥街道", "a\u{1b}[31mb"] {
+                let n = s.chars().count();
+                let all: Vec<usize> = (0..n + 3).collect();
+                let v = highlighted(s, cells, &all, base);
+                assert_eq!(
+                    text::width(&spans_text(&v)),
+                    text::width(&text::pad(s, cells))
+                );
+                assert!(!marked_text(&v).contains('…'));
+            }
+        }
+    }
 }
