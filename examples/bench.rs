@@ -9,8 +9,11 @@
 //!    one character at a time through `search::Typing`, records 50 visits through
 //!    `Store::execute` (each flushed and fsynced), and reads its peak RSS (VmHWM).
 //!
-//! `open_first_frame_ms` and `frame_ms` belong to the TUI: they are printed as `null` until
-//! it lands and fills them in (see `TUI_FIGURES` below).
+//! 3. in the same process, after closing that store: the TUI as `zhengdun` starts it
+//!    (`Store::open` + `tui::app_from_store` + the first frame into a headless 80×24
+//!    terminal) as `open_first_frame_ms`; one frame after moving the selection at 80×24 and
+//!    200×60 (`frame_ms` is the larger median); the first `/` (taking the search index
+//!    built in the background since open); and the dashboard (`d`), first and cached.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
@@ -45,10 +48,91 @@ const TYPED_ZH: &[&[&str]] = &[
 const ROUNDS: usize = 15;
 const DURABLE_ACTIONS: usize = 50;
 
-/// TUI_FIGURES: the TUI owner replaces these `None`s with measured figures
-/// (open + first frame at N cases, and one frame) once the TUI can render headless.
-fn tui_figures(_dir: &Path, _today: NaiveDate) -> (Option<f64>, Option<f64>) {
-    (None, None)
+/// Frames drawn per terminal size for the frame median.
+const FRAMES: usize = 200;
+
+/// TUI_FIGURES: the TUI through its real code paths, headless (ratatui's `TestBackend`).
+fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String> {
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    use zhengdun::tui::keymap::{Code, Key, Keymap};
+    use zhengdun::tui::prefs::Prefs;
+
+    let env = zhengdun::cli::Env {
+        lang: Lang::Zh,
+        ctx: ctx(today),
+        db_dir: dir.join("db"),
+    };
+    let keymap = Keymap::default_keys().map_err(|e| e.to_string())?;
+    fn err(e: impl std::fmt::Display) -> String {
+        e.to_string()
+    }
+
+    // As `tui::run` does: open the store, build the app, draw the first frame.
+    let t = Instant::now();
+    let store = env.open().map_err(|f| f.message)?;
+    let mut app = zhengdun::tui::app_from_store(&env, store, keymap, Prefs::default())
+        .map_err(|f| f.message)?;
+    app.resize(80, 24);
+    let mut small = Terminal::new(TestBackend::new(80, 24)).map_err(err)?;
+    small
+        .draw(|f| zhengdun::tui::render(&app, f))
+        .map_err(err)?;
+    let first_frame_ms = ms(t);
+
+    let key = |c: char| Key::plain(Code::Char(c));
+    let mut frame_median = |w: u16, h: u16| -> Result<f64, String> {
+        let mut term = Terminal::new(TestBackend::new(w, h)).map_err(err)?;
+        app.resize(w, h);
+        let mut times = Vec::with_capacity(FRAMES);
+        for n in 0..FRAMES {
+            // down the list, then back up: a new selection and, past a page, a scroll
+            app.handle_key(key(if (n / 50) % 2 == 0 { 'j' } else { 'k' }));
+            let t = Instant::now();
+            term.draw(|f| zhengdun::tui::render(&app, f)).map_err(err)?;
+            times.push(ms(t));
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        Ok(percentile(&times, 0.5))
+    };
+    let frame_80 = frame_median(80, 24)?;
+    let frame_200 = frame_median(200, 60)?;
+
+    let t = Instant::now();
+    app.handle_key(key('/'));
+    let first_search_ms = ms(t);
+    let t = Instant::now();
+    for c in "yanggu".chars() {
+        app.handle_key(key(c));
+    }
+    small
+        .draw(|f| zhengdun::tui::render(&app, f))
+        .map_err(err)?;
+    let typed_ms = ms(t);
+    app.handle_key(Key::plain(Code::Esc));
+    app.handle_key(Key::plain(Code::Esc));
+
+    let t = Instant::now();
+    app.handle_key(key('d'));
+    let dashboard_ms = ms(t);
+    if app.dashboard.is_none() {
+        return Err("the dashboard did not open".into());
+    }
+    app.handle_key(Key::plain(Code::Esc));
+    let t = Instant::now();
+    app.handle_key(key('d'));
+    let dashboard_cached_ms = ms(t);
+
+    Ok(serde_json::json!({
+        "open_first_frame_ms": round(first_frame_ms, 1),
+        "frame_80x24_ms": round(frame_80, 2),
+        "frame_200x60_ms": round(frame_200, 2),
+        "frame_ms": round(frame_80.max(frame_200), 2),
+        "first_search_ms": round(first_search_ms, 1),
+        "typed_yanggu_ms": round(typed_ms, 1),
+        "dashboard_ms": round(dashboard_ms, 1),
+        "dashboard_cached_ms": round(dashboard_cached_ms, 2),
+    }))
 }
 
 fn main() -> ExitCode {
@@ -187,7 +271,6 @@ fn orchestrate(a: &Args) -> Result<(), String> {
     let get = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or(serde_json::Value::Null);
     let summary = serde_json::json!({
         "cases": a.cases,
-        // Filled in by the TUI owner (see TUI_FIGURES); null until the TUI lands.
         "open_first_frame_ms": get(&measure, "open_first_frame_ms"),
         "open_ms": get(&measure, "open_ms"),
         "keystroke_p50_ms": get(&measure, "keystroke_p50_ms"),
@@ -216,8 +299,19 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         get(&measure, "index_ms")
     );
     println!(
-        "open + first frame         {} ms (TUI figure, null until the TUI lands)",
+        "open + first frame (TUI)   {} ms (store + summaries + first 80×24 frame; no index yet)",
         get(&measure, "open_first_frame_ms")
+    );
+    println!(
+        "first / (TUI)              {} ms (takes the index built in the background since open); typing yanggu + frame {} ms",
+        get(&measure, "first_search_ms"),
+        get(&measure, "typed_yanggu_ms")
+    );
+    println!(
+        "dashboard d (TUI)          {} ms first (reads every whole case), {} ms cached; peak RSS with the TUI part {} MB",
+        get(&measure, "dashboard_ms"),
+        get(&measure, "dashboard_cached_ms"),
+        get(&measure, "peak_rss_with_tui_mb")
     );
     println!(
         "search keystroke           p50 {} ms, p99 {} ms, max {} ms ({} keystrokes)",
@@ -227,8 +321,9 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         get(&measure, "keystrokes")
     );
     println!(
-        "frame                      {} ms (TUI figure, null until the TUI lands)",
-        get(&measure, "frame_ms")
+        "frame (TUI, median)        {} ms at 80×24, {} ms at 200×60",
+        get(&measure, "frame_80x24_ms"),
+        get(&measure, "frame_200x60_ms")
     );
     println!(
         "durable action (visit)     p50 {} ms, p99 {} ms",
@@ -371,7 +466,13 @@ fn phase_measure(a: &Args) -> Result<(), String> {
         durable.push(ms(t));
     }
     durable.sort_by(|a, b| a.total_cmp(b));
-    let (first_frame, frame) = tui_figures(dir, today);
+    // Peak memory of open + search + actions, before the TUI part (its dashboard reads every
+    // whole case and is reported on its own).
+    let peak_before_tui = peak_rss_mb();
+    // The TUI opens the database itself, as `zhengdun` would: close this handle first.
+    drop((store, index, cases));
+    let tui = tui_figures(dir, today)?;
+    let tui_get = |k: &str| tui.get(k).cloned().unwrap_or(serde_json::Value::Null);
 
     println!(
         "{}",
@@ -380,8 +481,14 @@ fn phase_measure(a: &Args) -> Result<(), String> {
             "load_ms": round(load_ms, 1),
             "index_ms": round(index_ms, 1),
             "open_ms": round(open_ms, 1),
-            "open_first_frame_ms": first_frame,
-            "frame_ms": frame,
+            "open_first_frame_ms": tui_get("open_first_frame_ms"),
+            "frame_ms": tui_get("frame_ms"),
+            "frame_80x24_ms": tui_get("frame_80x24_ms"),
+            "frame_200x60_ms": tui_get("frame_200x60_ms"),
+            "first_search_ms": tui_get("first_search_ms"),
+            "typed_yanggu_ms": tui_get("typed_yanggu_ms"),
+            "dashboard_ms": tui_get("dashboard_ms"),
+            "dashboard_cached_ms": tui_get("dashboard_cached_ms"),
             "keystrokes": times.len(),
             "hits_seen": hits_seen,
             "keystroke_p50_ms": round(percentile(&times, 0.5), 2),
@@ -389,7 +496,8 @@ fn phase_measure(a: &Args) -> Result<(), String> {
             "keystroke_max_ms": round(percentile(&times, 1.0), 2),
             "durable_action_p50_ms": round(percentile(&durable, 0.5), 2),
             "durable_action_p99_ms": round(percentile(&durable, 0.99), 2),
-            "peak_rss_mb": peak_rss_mb().map(|m| round(m, 1)),
+            "peak_rss_mb": peak_before_tui.map(|m| round(m, 1)),
+            "peak_rss_with_tui_mb": peak_rss_mb().map(|m| round(m, 1)),
             "rss_after_load_mb": rss_loaded.map(|m| round(m, 1)),
             "index_mb": rss_loaded.zip(rss_indexed).map(|(a, b)| round(b - a, 1)),
         })

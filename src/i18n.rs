@@ -508,6 +508,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("tui.sort.due", "期限", "due date"),
     ("tui.sort.township", "乡镇", "township"),
     ("tui.sort.stage", "阶段", "stage"),
+    ("tui.sort.relevance", "最匹配", "best match"),
     (
         "tui.title",
         "整顿软弱涣散村党组织台账 │ {0} │ {1}",

@@ -116,6 +116,16 @@ pub fn select(
     idx
 }
 
+/// The search hits `hits` (best match first) that pass `filter`, in the order given: what a
+/// list shows while a query is active, where the best match belongs on top whatever the
+/// sort order. (The CLI's `list --search` keeps its most-overdue order through [`select`].)
+pub fn ranked(cases: &[Summary], due: &[DueStatus], filter: &Filter, hits: &[usize]) -> Vec<usize> {
+    hits.iter()
+        .copied()
+        .filter(|&i| filter.matches(&cases[i], &due[i]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +182,39 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(select(&cases, &due, &f, None, Sort::MostOverdue), vec![2]);
+    }
+
+    #[test]
+    fn ranked_keeps_the_hit_order_and_select_sorts_it() {
+        let cases: Vec<Summary> = [
+            case("a", Stage::Identified, "2017-03-01"),
+            case("b", Stage::Identified, "2017-02-01"),
+            case("c", Stage::CadresAdjusted, "2017-02-01"),
+        ]
+        .iter()
+        .map(Summary::of)
+        .collect();
+        let today = NaiveDate::from_ymd_opt(2017, 4, 15).unwrap();
+        let due = statuses(&cases, today, &Policy::default());
+        let hits = [2, 0, 1];
+        assert_eq!(
+            ranked(&cases, &due, &Filter::default(), &hits),
+            vec![2, 0, 1]
+        );
+        let overdue = Filter {
+            overdue: true,
+            ..Default::default()
+        };
+        assert_eq!(ranked(&cases, &due, &overdue, &hits), vec![0, 1]);
+        assert_eq!(
+            select(
+                &cases,
+                &due,
+                &Filter::default(),
+                Some(&hits),
+                Sort::MostOverdue
+            ),
+            vec![1, 0, 2]
+        );
     }
 }

@@ -244,3 +244,95 @@ fn ctrl_c_quits_from_anywhere() {
     press(&mut app, "v 写了一半 <C-c>");
     assert!(app.quit);
 }
+
+/// While searching, the best match is on top whatever its due date (the command line's
+/// `list --search` keeps most overdue first); without a query the sort order is back.
+#[test]
+fn search_shows_the_best_match_first() {
+    let (_d, mut app) = app();
+    assert!(
+        !app.search_ready(),
+        "the first frame does not wait for the index"
+    );
+    press(&mut app, "/ wang");
+    assert!(app.search_ready());
+    // 王楼村 (a village, 15 days overdue) before 王建国's cases (84 and more days overdue)
+    assert_eq!(ids(&app)[0], "2017-DE-002");
+    let overdue_first = zhengdun::ledger::select(
+        &app.summaries,
+        &app.due,
+        &app.filter(),
+        Some(&app.rows),
+        app.prefs.sort,
+    );
+    assert_ne!(app.summaries[overdue_first[0]].id, "2017-DE-002");
+    press(&mut app, "<Esc>");
+    assert_eq!(ids(&app)[0], "2017-YG-007", "most overdue first again");
+    // typing selects the best match, even when the case selected before still matches
+    press(&mut app, "G");
+    assert_eq!(current_id(&app), "2017-DE-009");
+    press(&mut app, "/ j");
+    assert!(ids(&app)[1..].contains(&"2017-DE-009".to_string()));
+    assert_eq!((app.selected, app.offset), (0, 0));
+    assert_eq!(current_id(&app), ids(&app)[0]);
+}
+
+/// A change to one case updates its search keys in place: a new pairing is found by the
+/// new leader's name, in the same session, with the search box narrowing as typed.
+#[test]
+fn a_new_pairing_is_searchable_at_once() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ zhouxiaoming");
+    assert!(app.rows.is_empty());
+    press(&mut app, "<Esc> / 2017-YG-007 <Enter> a");
+    press(
+        &mut app,
+        "周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
+    );
+    assert!(app.form.is_none());
+    press(&mut app, "<Esc> / zhouxiao");
+    assert_eq!(ids(&app), vec!["2017-YG-007"]);
+    press(&mut app, "ming");
+    assert_eq!(ids(&app), vec!["2017-YG-007"]);
+    let s = screen_with_marks(&mut app, 80, 24);
+    assert!(s.contains("周晓明"), "{s}");
+    assert!(s.contains("^^^^^^"), "{s}");
+}
+
+/// The dashboard's figures are computed once and kept, until a case changes.
+#[test]
+fn the_dashboard_follows_a_change() {
+    let (_d, mut app) = app();
+    let paired = |app: &zhengdun::tui::App| {
+        let d = app.dashboard.as_ref().expect("the dashboard is open");
+        d.stats.total.by_stage.get(Stage::Paired)
+    };
+    press(&mut app, "d");
+    let before = paired(&app);
+    press(&mut app, "<Esc> d");
+    assert_eq!(paired(&app), before);
+    press(&mut app, "<Esc> / 2017-YG-007 <Enter> a");
+    press(
+        &mut app,
+        "周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
+    );
+    assert!(app.form.is_none());
+    press(&mut app, "<Esc> d");
+    assert_eq!(paired(&app), before + 1);
+}
+
+/// A change made before the first search (while the index is built in the background from
+/// the summaries at start) is found by that first search.
+#[test]
+fn a_change_before_the_first_search_is_searchable() {
+    let (_d, mut app) = app();
+    assert_eq!(current_id(&app), "2017-YG-007");
+    press(
+        &mut app,
+        "a 周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
+    );
+    assert!(app.form.is_none());
+    assert!(!app.search_ready());
+    press(&mut app, "/ zhouxiaoming");
+    assert_eq!(ids(&app), vec!["2017-YG-007"]);
+}

@@ -183,3 +183,59 @@ fn the_selection_stays_visible_when_the_terminal_shrinks() {
     let first = app.summaries[app.rows[0]].id.clone();
     assert!(screen(&mut app, 60, 7).contains(&first));
 }
+
+/// While a query is active, the matched characters of the village, township, county,
+/// leader and id cells are underlined, and the best match comes first.
+#[test]
+fn search_highlights_pinyin_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ qianjin");
+    let s = screen_with_marks(&mut app, 80, 24);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[2].contains("前进村"), "{s}");
+    // 前进 marked (two wide chars = four cells), 村 not
+    let at = text::width(&lines[2][..lines[2].find("前进村").unwrap()]);
+    assert_eq!(&lines[3][at..], "^^^^", "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn search_highlights_chinese_and_leader_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 王");
+    insta::assert_snapshot!(
+        "search_highlights_wang_80x24",
+        screen_with_marks(&mut app, 80, 24)
+    );
+    press(&mut app, "<Esc> / yg");
+    insta::assert_snapshot!(
+        "search_highlights_initials_80x24",
+        screen_with_marks(&mut app, 80, 24)
+    );
+}
+
+/// A highlight on a char cut off by truncation marks nothing, and no cell grows.
+#[test]
+fn highlights_survive_truncation() {
+    let mut cases = cases();
+    cases[0].village = "前进前进前进前进前进前进前进前进村".into();
+    let (_d, mut app) = app_with_cases(cases);
+    press(
+        &mut app,
+        "/ qianjinqianjinqianjinqianjinqianjinqianjinqianjinqianjincun",
+    );
+    for (w, h) in [(80, 24), (60, 10), (200, 60)] {
+        let s = screen_with_marks(&mut app, w, h);
+        let lines: Vec<&str> = s.lines().collect();
+        let row = lines.iter().position(|l| l.contains("前进前进")).unwrap();
+        assert!(lines[row].contains('…'), "{s}");
+        let marks = lines[row + 1];
+        assert!(marks.contains('^'), "{s}");
+        // the marks end where the ellipsis begins
+        let ellipsis = text::width(&lines[row][..lines[row].find('…').unwrap()]);
+        assert!(marks.trim_end().len() <= ellipsis, "{s}");
+        for l in &lines {
+            assert!(text::width(l) <= w as usize, "{s}");
+        }
+    }
+}

@@ -3,11 +3,12 @@
 //! run through `Store::execute` — the same path as the command line.
 
 use std::collections::{BTreeSet, HashMap};
+use std::thread::JoinHandle;
 
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
 use crate::i18n::{self, Lang};
 use crate::ledger::{self, Filter};
-use crate::search::SearchIndex;
+use crate::search::{Field, SearchIndex, Typing};
 use crate::stats;
 use crate::store::{Ctx, Event, Store, StoreError};
 
@@ -116,7 +117,16 @@ pub struct App {
     /// are read one at a time, when a case is opened or acted on.
     pub summaries: Vec<Summary>,
     pub due: Vec<DueStatus>,
-    pub(super) index: SearchIndex,
+    /// Built beside the first frame (see `index_job`) and taken on the first `/`; then kept
+    /// up to date one case at a time.
+    pub(super) index: Option<SearchIndex>,
+    /// The search index being built in the background from the summaries as they were at
+    /// start, so that neither the first frame nor (usually) the first `/` waits for it.
+    index_job: Option<JoinHandle<SearchIndex>>,
+    /// Cases changed while `index_job` ran: updated in the index when it is taken.
+    pub(super) changed_before_index: Vec<usize>,
+    /// The search box's last query and hits, narrowed as it is typed.
+    pub(super) typing: Typing,
     pub(super) by_id: HashMap<String, usize>,
     pub prefs: Prefs,
     pub query: String,
@@ -133,6 +143,9 @@ pub struct App {
     pub picker: Option<Picker>,
     pub help: Option<Help>,
     pub dashboard: Option<Dashboard>,
+    /// The dashboard's figures, computed from every whole case on the first `d` (seconds at
+    /// a hundred thousand cases) and kept until a case changes.
+    pub(super) dashboard_stats: Option<stats::Stats>,
     pub message: Option<Message>,
     pub quit: bool,
     /// Terminal size in cells, for paging and keeping the selection in view.
@@ -140,7 +153,8 @@ pub struct App {
 }
 
 impl App {
-    /// Reads every case's summary from the store and builds the search index.
+    /// Reads every case's summary from the store, and starts building the search index in
+    /// the background.
     pub fn new(
         store: Store,
         ctx: Ctx,
@@ -150,7 +164,6 @@ impl App {
     ) -> Result<App, StoreError> {
         let summaries = store.summaries()?;
         let due = ledger::statuses(&summaries, ctx.today, &ctx.policy);
-        let index = SearchIndex::build(&summaries);
         let by_id = summaries
             .iter()
             .enumerate()
@@ -163,7 +176,10 @@ impl App {
             keymap,
             summaries,
             due,
-            index,
+            index: None,
+            index_job: None,
+            changed_before_index: Vec::new(),
+            typing: Typing::new(),
             by_id,
             prefs,
             query: String::new(),
@@ -178,11 +194,18 @@ impl App {
             picker: None,
             help: None,
             dashboard: None,
+            dashboard_stats: None,
             message: None,
             quit: false,
             size: (80, 24),
         };
         app.refresh_rows();
+        let start = app.summaries.clone();
+        // If the thread cannot be started, the index is built on the first `/` instead.
+        app.index_job = std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || SearchIndex::build(&start))
+            .ok();
         Ok(app)
     }
 
@@ -234,19 +257,61 @@ impl App {
         f
     }
 
+    /// The search index: on the first search, the background one (waiting for it if it is
+    /// not done) brought up to date with the cases changed since, or built now.
+    pub(super) fn search_index(&mut self) -> &SearchIndex {
+        if self.index.is_none() {
+            let built = self.index_job.take().and_then(|job| job.join().ok());
+            let ix = match built {
+                Some(mut ix) if ix.len() == self.summaries.len() => {
+                    for &i in &self.changed_before_index {
+                        ix.update(i, &self.summaries[i]);
+                    }
+                    ix
+                }
+                _ => SearchIndex::build(&self.summaries),
+            };
+            self.changed_before_index.clear();
+            self.index = Some(ix);
+        }
+        self.index
+            .get_or_insert_with(|| SearchIndex::build(&self.summaries))
+    }
+
+    /// Whether the search index has been taken into use (on the first `/`).
+    pub fn search_ready(&self) -> bool {
+        self.index.is_some()
+    }
+
+    /// Whether a query narrows the list (its rows are then best match first).
+    pub fn query_active(&self) -> bool {
+        !crate::search::normalize(&self.query).is_empty()
+    }
+
+    /// The matched chars of case `i`'s fields under the current query, for highlighting:
+    /// empty when no query is active.
+    pub fn highlights(&self, i: usize) -> Vec<(Field, Vec<usize>)> {
+        match &self.index {
+            Some(ix) if self.query_active() => ix.highlights(i, &self.query),
+            _ => Vec::new(),
+        }
+    }
+
     /// Recomputes the shown rows after a change of filter, sort, query or data, keeping the
-    /// selected case selected when it is still shown.
+    /// selected case selected when it is still shown. While a query is active the rows are
+    /// the search hits, best match first; otherwise the ledger in the chosen sort order.
     pub fn refresh_rows(&mut self) {
         let keep = self.rows.get(self.selected).copied();
         let filter = self.filter();
-        self.rows = if self.query.trim().is_empty() {
-            ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
+        self.rows = if self.query_active() {
+            self.search_index();
+            let hits = match &self.index {
+                Some(ix) => self.typing.update(ix, &self.query),
+                None => &[],
+            };
+            ledger::ranked(&self.summaries, &self.due, &filter, hits)
         } else {
-            self.index
-                .search(&self.query)
-                .into_iter()
-                .filter(|&i| filter.matches(&self.summaries[i], &self.due[i]))
-                .collect()
+            ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
         };
         self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
         self.selected = keep
@@ -326,7 +391,7 @@ impl App {
         match mode {
             Mode::Search => {
                 self.query.push(c);
-                self.refresh_rows();
+                self.query_changed();
                 true
             }
             Mode::Form => {
@@ -387,6 +452,7 @@ impl App {
             Action::Open => self.open_detail(),
             Action::Search => {
                 self.searching = true;
+                self.search_index();
                 self.message = None;
             }
             Action::Back => {
@@ -469,19 +535,29 @@ impl App {
         }
     }
 
-    /// `d`: the counts and the accountability list, computed from the whole ledger now.
-    fn open_dashboard(&mut self) {
-        let loaded = self
-            .store
-            .cases()
-            .and_then(|c| Ok((c, self.store.accountability()?)));
-        match loaded {
-            Ok((cases, events)) => {
-                let stats = stats::compute(&cases, &events, self.ctx.today, &self.ctx.policy);
-                self.dashboard = Some(Dashboard::new(stats));
-                self.message = None;
+    /// `d`: the counts and the accountability list, computed from the whole ledger — once,
+    /// then again only after a case has changed.
+    pub fn open_dashboard(&mut self) {
+        if self.dashboard_stats.is_none() {
+            let loaded = self
+                .store
+                .cases()
+                .and_then(|c| Ok((c, self.store.accountability()?)));
+            match loaded {
+                Ok((cases, events)) => {
+                    self.dashboard_stats = Some(stats::compute(
+                        &cases,
+                        &events,
+                        self.ctx.today,
+                        &self.ctx.policy,
+                    ));
+                }
+                Err(e) => return self.warn(e.to_string()),
             }
-            Err(e) => self.warn(e.to_string()),
+        }
+        if let Some(stats) = &self.dashboard_stats {
+            self.dashboard = Some(Dashboard::new(stats.clone()));
+            self.message = None;
         }
     }
 
@@ -524,10 +600,19 @@ impl App {
             Action::Up => self.move_selection(-1),
             Action::DeleteBack => {
                 self.query.pop();
-                self.refresh_rows();
+                self.query_changed();
             }
             _ => {}
         }
+    }
+
+    /// The search box's text changed: new rows, with the best match selected and on top
+    /// (not the case selected before, which may now be a weak match far down the list).
+    fn query_changed(&mut self) {
+        self.rows.clear();
+        self.selected = 0;
+        self.offset = 0;
+        self.refresh_rows();
     }
 
     fn update_help(&mut self, action: Action) {

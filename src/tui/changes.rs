@@ -5,7 +5,7 @@
 
 use crate::domain::{self, due_status_of, Case, Command, Stage, Summary};
 use crate::i18n;
-use crate::search::SearchIndex;
+use crate::search::{Field, Typing};
 use crate::store::StoreError;
 
 use super::action::Action;
@@ -218,16 +218,17 @@ impl App {
             return false;
         };
         let mut ok = true;
+        let (old_due, old_summary) = (self.due[i], self.summaries[i].clone());
         for cmd in cmds {
             match self.store.execute(id, cmd, &self.ctx) {
                 Ok((case, _)) => {
                     let summary = Summary::of(&case);
                     self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
-                    // Only the pairing changes what search looks at (the leaders' names).
-                    let names_changed = matches!(cmd, Command::Pair { .. });
                     self.summaries[i] = summary;
-                    if names_changed {
-                        self.index = SearchIndex::build(&self.summaries);
+                    self.dashboard_stats = None;
+                    match self.index.as_mut() {
+                        Some(ix) => ix.update(i, &self.summaries[i]),
+                        None => self.changed_before_index.push(i),
                     }
                     if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
                         d.full = case;
@@ -259,7 +260,18 @@ impl App {
         if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
             d.history = self.store.history(id).unwrap_or_default();
         }
-        self.refresh_rows();
+        // The rows depend on a case's due status, stage and names (sort keys, filters and
+        // search keys); a visit or a task often changes none of them, and then the list
+        // of a hundred thousand cases need not be sorted again.
+        let new = &self.summaries[i];
+        let same_names = Field::ALL.iter().all(|f| f.of(new) == f.of(&old_summary));
+        if self.due[i] != old_due || new.stage() != old_summary.stage() || !same_names {
+            if !same_names {
+                // the remembered hits of the search box may no longer hold
+                self.typing = Typing::new();
+            }
+            self.refresh_rows();
+        }
         ok
     }
 }

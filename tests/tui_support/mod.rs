@@ -253,3 +253,35 @@ pub fn sample_app(actor: &str) -> (tempfile::TempDir, App) {
     .unwrap();
     (dir, app)
 }
+
+/// The screen as plain text, each line with matched characters (drawn underlined) followed
+/// by a line with `^` under every such cell — styles made visible for snapshots.
+pub fn screen_with_marks(app: &mut App, w: u16, h: u16) -> String {
+    use ratatui::style::Modifier;
+    let text = screen(app, w, h);
+    let b = draw(app, w, h);
+    let buf = b.buffer();
+    let mut out = String::new();
+    for (y, line) in text.lines().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let mut marks = String::new();
+        let mut x = 0;
+        while x < w {
+            let cell = &buf[(x, y as u16)];
+            let cells = zhengdun::text::width(cell.symbol()).max(1);
+            let m = if cell.modifier.contains(Modifier::UNDERLINED) {
+                '^'
+            } else {
+                ' '
+            };
+            marks.extend(std::iter::repeat_n(m, cells));
+            x += cells as u16;
+        }
+        if marks.contains('^') {
+            out.push_str(marks.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}

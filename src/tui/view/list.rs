@@ -11,6 +11,7 @@ use super::{bar, dim, hints_or_message, overdue_style, put, title_style};
 use crate::domain::{DueStatus, Stage};
 use crate::i18n::{self, Lang};
 use crate::ledger::Sort;
+use crate::search::Field;
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -236,10 +237,30 @@ fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'stat
     } else {
         Style::new()
     };
+    let marks = app.highlights(i);
+    let marked = |f: Field| {
+        marks
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, m)| m.as_slice())
+    };
     let mut spans = Vec::with_capacity(cols.len() * 2);
     for (n, (c, cw)) in cols.iter().enumerate() {
         if n > 0 {
             spans.push(Span::styled(" ", base));
+        }
+        let field = match c {
+            Col::Id => Some(Field::Id),
+            Col::County => Some(Field::County),
+            Col::Township => Some(Field::Township),
+            Col::Village => Some(Field::Village),
+            Col::Leader => Some(Field::CountyLeader),
+            _ => None,
+        };
+        if let Some(m) = field.and_then(marked) {
+            let s = field.map(|f| f.of(case)).unwrap_or_default();
+            spans.extend(highlighted(s, *cw, m, base));
+            continue;
         }
         let (s, style) = match c {
             Col::Id => (case.id.clone(), base),
@@ -269,6 +290,43 @@ fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'stat
         spans.push(Span::styled(text::pad(&s, *cw), style));
     }
     Line::from(spans)
+}
+
+/// How matched chars look: the row's style, underlined, bold and yellow.
+fn match_style(base: Style) -> Style {
+    base.fg(Color::Yellow)
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
+
+/// `s` padded to `cells` cells like [`text::pad`], its chars at `marked` (char indices into
+/// the whole of `s`) drawn in [`match_style`]. A mark on a char cut off by the truncation
+/// marks nothing (the `…` stays plain), so the cell is never wider than `cells`.
+fn highlighted(s: &str, cells: usize, marked: &[usize], base: Style) -> Vec<Span<'static>> {
+    let shown = text::pad(s, cells);
+    // `clean` keeps one char per char, so indices hold; `truncate` keeps a prefix and
+    // adds `…` when it cuts.
+    let kept = if text::width(s) > cells {
+        text::truncate(s, cells).chars().count().saturating_sub(1)
+    } else {
+        s.chars().count()
+    };
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_marked = false;
+    for (k, ch) in shown.chars().enumerate() {
+        let m = k < kept && marked.binary_search(&k).is_ok();
+        if m != run_marked && !run.is_empty() {
+            let style = if run_marked { match_style(base) } else { base };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_marked = m;
+        run.push(ch);
+    }
+    if !run.is_empty() {
+        let style = if run_marked { match_style(base) } else { base };
+        spans.push(Span::styled(run, style));
+    }
+    spans
 }
 
 fn status_bar(app: &App, w: u16) -> Line<'static> {
@@ -310,11 +368,12 @@ fn status_bar(app: &App, w: u16) -> Line<'static> {
             active.join(" · ")
         ));
     }
-    parts.push(format!(
-        "{}{}",
-        i18n::t(lang, "tui.sort"),
+    let sort = if app.query_active() {
+        i18n::t(lang, "tui.sort.relevance")
+    } else {
         sort_label(app.prefs.sort, lang)
-    ));
+    };
+    parts.push(format!("{}{}", i18n::t(lang, "tui.sort"), sort));
     bar(
         &parts.join(" │ "),
         w,
@@ -335,5 +394,37 @@ mod tests {
         }
         assert_eq!(layout(80).len(), 8);
         assert!(layout(60).len() < 8);
+    }
+
+    #[test]
+    fn highlighted_cells_keep_their_width_and_mark_only_what_is_shown() {
+        let base = Style::new();
+        let spans_text = |v: &[Span]| v.iter().map(|s| s.content.to_string()).collect::<String>();
+        let marked_text = |v: &[Span]| {
+            v.iter()
+                .filter(|s| s.style == match_style(base))
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        // fits: the marked chars, nothing else
+        let v = highlighted("前进村", 8, &[0, 1], base);
+        assert_eq!(spans_text(&v), "前进村  ");
+        assert_eq!(marked_text(&v), "前进");
+        // cut: a mark on a char that is cut off marks nothing, the ellipsis stays plain
+        let v = highlighted("博济桥街道", 8, &[2, 3, 4], base);
+        assert_eq!(spans_text(&v), "博济桥… ");
+        assert_eq!(marked_text(&v), "桥");
+        for cells in 0..12 {
+            for s in ["前进村", "2017-YG-003", "博济桥街道", "a\u{1b}[31mb"] {
+                let n = s.chars().count();
+                let all: Vec<usize> = (0..n + 3).collect();
+                let v = highlighted(s, cells, &all, base);
+                assert_eq!(
+                    text::width(&spans_text(&v)),
+                    text::width(&text::pad(s, cells))
+                );
+                assert!(!marked_text(&v).contains('…'));
+            }
+        }
     }
 }
