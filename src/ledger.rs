@@ -154,8 +154,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn most_overdue_first_and_filters() {
+    /// Two identified cases (one later) and one at cadres_adjusted, as of 2017-04-15.
+    fn three_cases() -> (Vec<Summary>, Vec<DueStatus>) {
         let cases: Vec<Summary> = [
             case("a", Stage::Identified, "2017-03-01"),
             case("b", Stage::Identified, "2017-02-01"),
@@ -166,6 +166,12 @@ mod tests {
         .collect();
         let today = NaiveDate::from_ymd_opt(2017, 4, 15).unwrap();
         let due = statuses(&cases, today, &Policy::default());
+        (cases, due)
+    }
+
+    #[test]
+    fn most_overdue_first_and_filters() {
+        let (cases, due) = three_cases();
         let all = select(&cases, &due, &Filter::default(), None, Sort::MostOverdue);
         assert_eq!(all, vec![1, 0, 2]);
         let f = Filter {
@@ -186,16 +192,7 @@ mod tests {
 
     #[test]
     fn ranked_keeps_the_hit_order_and_select_sorts_it() {
-        let cases: Vec<Summary> = [
-            case("a", Stage::Identified, "2017-03-01"),
-            case("b", Stage::Identified, "2017-02-01"),
-            case("c", Stage::CadresAdjusted, "2017-02-01"),
-        ]
-        .iter()
-        .map(Summary::of)
-        .collect();
-        let today = NaiveDate::from_ymd_opt(2017, 4, 15).unwrap();
-        let due = statuses(&cases, today, &Policy::default());
+        let (cases, due) = three_cases();
         let hits = [2, 0, 1];
         assert_eq!(
             ranked(&cases, &due, &Filter::default(), &hits),

@@ -922,15 +922,6 @@ mod tests {
 
     fn case(id: &str, county: &str, township: &str, village: &str, leader: &str) -> Summary {
         Summary::of(&Case {
-            id: id.into(),
-            year: 2017,
-            county: county.into(),
-            township: township.into(),
-            village: village.into(),
-            situations: vec![Situation::Other],
-            problems: String::new(),
-            identified_on: NaiveDate::from_ymd_opt(2017, 3, 1).unwrap(),
-            deadline: None,
             stage: Stage::Paired,
             pairing: Some(Pairing {
                 county_leader: leader.into(),
@@ -940,14 +931,15 @@ mod tests {
                 assisting_unit: String::new(),
                 paired_on: NaiveDate::from_ymd_opt(2017, 3, 20),
             }),
-            tasks: vec![],
-            adjustments: vec![],
-            no_adjustment_reason: None,
-            visits: vec![],
-            acceptance: vec![],
-            closed_on: None,
-            relapse_of: None,
-            profile: Default::default(),
+            ..Case::identified(
+                id,
+                2017,
+                county,
+                township,
+                village,
+                vec![Situation::Other],
+                NaiveDate::from_ymd_opt(2017, 3, 1).unwrap(),
+            )
         })
     }
 
