@@ -281,8 +281,12 @@ fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'stat
                 )
             }
             Col::LastVisit => (
+                // The column is five cells: a visit in another year shows its year alone.
                 case.last_visit
-                    .map(|v| short_date(v, app.ctx.today))
+                    .map(|v| match v.year() == app.ctx.today.year() {
+                        true => v.format("%m-%d").to_string(),
+                        false => v.year().to_string(),
+                    })
                     .unwrap_or_else(|| "—".into()),
                 base,
             ),
