@@ -6,89 +6,11 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::thread::sleep;
-use std::time::Duration;
+
+mod tmux_support;
+use tmux_support::Tmux;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, script: &Path) -> Tmux {
-        let t = Tmux {
-            socket: format!("zhengdun-{name}-{}", std::process::id()),
-        };
-        t.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            script.to_str().unwrap(),
-        ]);
-        t
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-u")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend(keys);
-        self.run(&args);
-        sleep(Duration::from_millis(150));
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn alternate_screen(&self) -> bool {
-        self.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
-            .trim()
-            == "1"
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        let mut s = String::new();
-        for _ in 0..150 {
-            s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        panic!("\"{what}\" never showed; the screen was:\n{s}");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn have_tmux() -> bool {
-    let ok = Command::new("tmux").arg("-V").output().is_ok();
-    if !ok {
-        println!("crash_terminal: tmux is not installed; skipping");
-    }
-    ok
-}
 
 fn cli(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(BIN)
@@ -172,7 +94,7 @@ fn half_typed_visit(t: &Tmux) {
     t.wait_for("[Overview]");
     t.keys(&["v"]);
     t.wait_for("Log a visit");
-    t.run(&["send-keys", "-t", "t", "-l", "写了一半"]);
+    t.type_text("写了一半");
     t.wait_for("写了一半");
 }
 
@@ -198,7 +120,7 @@ fn verify_passes(db: &Path) {
 
 #[test]
 fn a_panic_in_the_tui_restores_the_terminal() {
-    if !have_tmux() {
+    if !tmux_support::available("crash_terminal") {
         return;
     }
     if !cfg!(debug_assertions) {
@@ -207,7 +129,7 @@ fn a_panic_in_the_tui_restores_the_terminal() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (db, script) = setup(dir.path(), "ZHENGDUN_TEST_PANIC=1");
-    let t = Tmux::start("panic", &script);
+    let t = Tmux::start("panic", script.to_str().unwrap());
     t.wait_for("2017-YG-003");
     assert!(t.alternate_screen());
     t.keys(&["F12"]);
@@ -218,12 +140,12 @@ fn a_panic_in_the_tui_restores_the_terminal() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_saves_nothing_half_done() {
-    if !have_tmux() {
+    if !tmux_support::available("crash_terminal") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let (db, script) = setup(dir.path(), "");
-    let t = Tmux::start("term", &script);
+    let t = Tmux::start("term", script.to_str().unwrap());
     half_typed_visit(&t);
     // The TUI's own pid: the child of the pane's shell.
     let shell = t.run(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
@@ -246,12 +168,12 @@ fn sigterm_restores_the_terminal_and_saves_nothing_half_done() {
 
 #[test]
 fn ctrl_c_restores_the_terminal_and_saves_nothing_half_done() {
-    if !have_tmux() {
+    if !tmux_support::available("crash_terminal") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let (db, script) = setup(dir.path(), "");
-    let t = Tmux::start("ctrlc", &script);
+    let t = Tmux::start("ctrlc", script.to_str().unwrap());
     half_typed_visit(&t);
     t.keys(&["C-c"]);
     assert_restored(&t, "0");

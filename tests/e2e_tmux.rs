@@ -5,71 +5,13 @@
 use std::path::Path;
 use std::process::Command;
 use std::thread::sleep;
+
+mod tmux_support;
 use std::time::Duration;
+use tmux_support::Tmux;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
 const TODAY: &str = "2017-09-15";
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-u")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend(keys);
-        self.run(&args);
-        sleep(Duration::from_millis(150));
-    }
-
-    /// Types text literally (Chinese included), as an input method would send it.
-    fn type_text(&self, s: &str) {
-        self.run(&["send-keys", "-t", "e2e", "-l", s]);
-        sleep(Duration::from_millis(150));
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    /// Polls the screen until `what` shows (up to ~10 s), and returns it.
-    fn wait_for(&self, what: &str) -> String {
-        let mut s = String::new();
-        for _ in 0..100 {
-            s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        panic!("\"{what}\" never showed; the screen was:\n{s}");
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session", "-t", "e2e"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
 
 fn cli(db: &Path, args: &[&str]) -> String {
     let out = Command::new(BIN)
@@ -139,31 +81,17 @@ fn ledger(db: &Path) {
 
 #[test]
 fn search_filter_open_and_log_a_visit_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("e2e_tmux: tmux is not installed; skipping the end-to-end test");
+    if !tmux_support::available("e2e_tmux") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ledger");
     ledger(&db);
-    let tmux = Tmux {
-        socket: format!("zhengdun-e2e-{}", std::process::id()),
-    };
     let cmd = format!(
         "env LANG=C.UTF-8 ZHENGDUN_TODAY={TODAY} '{BIN}' --db '{}' --as 王建国",
         db.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &cmd,
-    ]);
+    let tmux = Tmux::start("e2e", &cmd);
     let s = tmux.wait_for("整顿软弱涣散村党组织台账");
     assert!(s.contains("东阿村"), "{s}");
 
