@@ -375,12 +375,16 @@ fn phase_import(a: &Args) -> Result<(), String> {
     drop(text);
     let today = ledger.as_of.ok_or("the generated ledger has no as_of")?;
     let store = Store::open(&dir.join("db")).map_err(|e| e.to_string())?;
+    // As `zhengdun import` does: one atomic write, then the engine's snapshot.
     let n = store
-        .insert(ledger.cases, ChangeKind::Imported, &ctx(today))
+        .import(
+            ledger.cases,
+            &ledger.accountability,
+            ChangeKind::Imported,
+            &ctx(today),
+        )
         .map_err(|e| e.to_string())?;
-    for ev in &ledger.accountability {
-        store.add_accountability(ev).map_err(|e| e.to_string())?;
-    }
+    store.checkpoint().map_err(|e| e.to_string())?;
     let import_s = t.elapsed().as_secs_f64();
     std::fs::write(dir.join("today"), today.to_string()).map_err(|e| e.to_string())?;
     println!(

@@ -488,17 +488,6 @@ impl Store {
             .map_err(|e| self.damaged(format!("history event {seq} is unreadable: {e}")))
     }
 
-    pub fn add_accountability(&self, ev: &AccountabilityEvent) -> Result<()> {
-        self.guarded(|| {
-            let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            let n = self.db.generate_id()?;
-            let v = serde_json::to_vec(ev).map_err(|e| StoreError::Io(e.to_string()))?;
-            self.db
-                .insert([b"a/".as_slice(), &n.to_be_bytes()].concat(), v)?;
-            self.sync()
-        })
-    }
-
     pub fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
         self.guarded(|| {
             let mut out = Vec::new();

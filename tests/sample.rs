@@ -220,13 +220,15 @@ fn the_sample_imports_through_the_real_path() {
     let n = ledger.cases.len();
     assert_eq!(
         store
-            .insert(ledger.cases.clone(), ChangeKind::Imported, &ctx)
+            .import(
+                ledger.cases.clone(),
+                &ledger.accountability,
+                ChangeKind::Imported,
+                &ctx
+            )
             .unwrap(),
         n
     );
-    for a in &ledger.accountability {
-        store.add_accountability(a).unwrap();
-    }
     assert_eq!(store.len(), n);
     assert_eq!(store.cases().unwrap(), ledger.cases);
     assert_eq!(

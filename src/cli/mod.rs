@@ -215,13 +215,13 @@ fn demo(cli: Cli) -> Result<(), Failure> {
     {
         let store = env.open()?;
         store
-            .insert(ledger.cases, ChangeKind::Imported, &env.ctx)
+            .import(
+                ledger.cases,
+                &ledger.accountability,
+                ChangeKind::Imported,
+                &env.ctx,
+            )
             .map_err(|e| Failure::store(e, env.lang))?;
-        for a in &ledger.accountability {
-            store
-                .add_accountability(a)
-                .map_err(|e| Failure::store(e, env.lang))?;
-        }
     }
     match cli.cmd {
         None => crate::tui::run(&env, cli.keymap.as_deref()),

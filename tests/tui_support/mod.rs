@@ -238,11 +238,13 @@ pub fn sample_app(actor: &str) -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ledger")).unwrap();
     store
-        .insert(ledger.cases, ChangeKind::Imported, &ctx)
+        .import(
+            ledger.cases,
+            &ledger.accountability,
+            ChangeKind::Imported,
+            &ctx,
+        )
         .unwrap();
-    for a in &ledger.accountability {
-        store.add_accountability(a).unwrap();
-    }
     let app = App::new(
         store,
         ctx,
