@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod interchange;
 pub mod ledger;
 pub mod panics;
+pub mod par;
 pub mod sample;
 pub mod search;
 pub mod stats;

@@ -670,13 +670,16 @@ fn verify_catches_an_edited_a_removed_and_a_reordered_event_and_an_altered_case(
     check(&db, "out of place");
     // a case record altered behind the history's back
     let db = setup();
-    tamper(&db.dir, |s| {
-        let v = s.get(b"c/A-1").unwrap().unwrap();
-        let edited = String::from_utf8(v.to_vec())
-            .unwrap()
-            .replace("前进村", "后退村");
-        s.insert(b"c/A-1", edited.as_bytes()).unwrap();
-    });
+    {
+        // rewritten as a plain JSON record (as schema 1 wrote them, still read), same event
+        let store = zhengdun::store::Store::open(&db.dir).unwrap();
+        let mut case = store.get("A-1").unwrap().unwrap();
+        case.village = "后退村".into();
+        let record = serde_json::json!({ "last_event": 8, "case": case });
+        let bytes = serde_json::to_vec(&record).unwrap();
+        store.raw().insert(b"c/A-1", bytes).unwrap();
+        store.raw().flush().unwrap();
+    }
     check(&db, "case A-1 differs");
 }
 
@@ -717,4 +720,66 @@ fn demo_subcommands_run_on_the_sample() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.is_array());
+}
+
+/// The list summaries live in chunks of consecutive ids that split as they fill: after
+/// imports that land in the middle of existing chunks, and changes, the store still lists
+/// every case once, in id order, each summary equal to its case's.
+#[test]
+fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
+    use zhengdun::domain::{
+        Case, ChangeKind, Command as Cmd, Policy, Situation, Summary, Visit, VisitKind,
+    };
+    use zhengdun::store::{Ctx, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2017, 3, 10).unwrap();
+    let ctx = Ctx {
+        today: day,
+        actor: "test".into(),
+        policy: Policy::default(),
+    };
+    let case = |n: u32| {
+        Case::identified(
+            format!("2017-T-{n:05}"),
+            2017,
+            "阳谷县",
+            "阿城镇",
+            format!("第{n}村"),
+            vec![Situation::PoorService],
+            day,
+        )
+    };
+    // every tenth id first, then the ones between in imports of 300, last ids first
+    let mut batches: Vec<Vec<u32>> = vec![(0..1000).step_by(10).collect()];
+    let rest: Vec<u32> = (1..1000).rev().filter(|n| n % 10 != 0).collect();
+    batches.extend(rest.chunks(300).map(|c| c.to_vec()));
+    for b in &batches {
+        store
+            .insert(
+                b.iter().map(|&n| case(n)).collect(),
+                ChangeKind::Imported,
+                &ctx,
+            )
+            .unwrap();
+    }
+    for n in [0, 5, 517, 999] {
+        let visit = Cmd::LogVisit(Visit {
+            on: day,
+            by: "王建国".into(),
+            kind: VisitKind::Visit,
+            findings: format!("第{n}次"),
+        });
+        store
+            .execute(&format!("2017-T-{n:05}"), &visit, &ctx)
+            .unwrap();
+    }
+    let summaries = store.summaries().unwrap();
+    let cases = store.cases().unwrap();
+    assert_eq!(summaries.len(), 1000);
+    let want: Vec<Summary> = cases.iter().map(Summary::of).collect();
+    assert_eq!(summaries, want);
+    assert!(summaries.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(store.raw().scan_prefix(b"s/").count() > 1000 / 64);
+    assert!(store.verify().unwrap().problems.is_empty());
 }

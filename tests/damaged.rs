@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use zhengdun::store::Store;
+use zhengdun::store::{layout, Store};
 
 const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
 
@@ -68,7 +68,8 @@ fn make_db(root: &Path) -> (PathBuf, String) {
     let db = root.join("ledger");
     let file = root.join("in.json");
     fs::write(&file, ledger(400)).unwrap();
-    assert_eq!(zd(&db, &["import", file.to_str().unwrap()]).code, 0);
+    let r = zd(&db, &["import", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     for i in 0..5 {
         let id = format!("2017-D-{i:04}");
         let r = zd(
@@ -375,12 +376,11 @@ fn a_newer_schema_is_refused_with_upgrade_advice() {
     }
     let r = zd(&db, &["list"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("newer zhengdun (schema 99, this build reads 1)"),
-        "{}",
-        r.stderr
+    let newer = format!(
+        "newer zhengdun (schema 99, this build reads {})",
+        zhengdun::store::SCHEMA_VERSION
     );
+    assert!(r.stderr.contains(&newer), "{}", r.stderr);
     assert!(r.stderr.contains("upgrade zhengdun"), "{}", r.stderr);
     // An unreadable schema mark is damage, not a version.
     {
@@ -403,12 +403,23 @@ fn verify_names_what_was_tampered_with() {
     {
         let store = Store::open(&db).unwrap();
         let raw = store.raw();
-        // An edited case record.
+        // An edited case record, written back as the store writes records.
         let v = raw.get(key("2017-D-0001")).unwrap().unwrap();
-        let edited = String::from_utf8(v.to_vec())
+        let layout::StoredRecord::Compressed {
+            last_event,
+            case_json,
+        } = layout::read_record(&v).unwrap()
+        else {
+            panic!("the store wrote an uncompressed record");
+        };
+        let edited = String::from_utf8(case_json)
             .unwrap()
             .replace("第1村", "第9村");
-        raw.insert(key("2017-D-0001"), edited.as_bytes()).unwrap();
+        raw.insert(
+            key("2017-D-0001"),
+            layout::encode_record(last_event, edited.as_bytes()),
+        )
+        .unwrap();
         // A record that no longer decodes.
         raw.insert(key("2017-D-0002"), b"{not json".as_slice())
             .unwrap();
@@ -581,4 +592,68 @@ fn the_database_and_exports_are_private() {
         );
         assert_eq!(mode(&out), 0o600);
     }
+}
+
+/// A ledger written by schema 1 (one summary per `s/<id>`, records as plain JSON) opens,
+/// is brought up to schema 2 in one step, and reads and verifies as before.
+#[test]
+fn a_schema_1_ledger_is_upgraded_when_opened() {
+    use zhengdun::domain::Summary;
+    let root = tempfile::tempdir().unwrap();
+    let (db, export) = make_db(root.path());
+    let list = zd(&db, &["list", "--format", "csv"]).stdout;
+    {
+        let store = Store::open(&db).unwrap();
+        let raw = store.raw();
+        for kv in raw.scan_prefix(b"s/") {
+            raw.remove(kv.unwrap().0).unwrap();
+        }
+        for kv in raw.scan_prefix(b"c/") {
+            let (k, v) = kv.unwrap();
+            let layout::StoredRecord::Compressed {
+                last_event,
+                case_json,
+            } = layout::read_record(&v).unwrap()
+            else {
+                panic!("the store wrote an uncompressed record");
+            };
+            let case: zhengdun::domain::Case = serde_json::from_slice(&case_json).unwrap();
+            let id = case.id.clone();
+            raw.insert([b"s/", id.as_bytes()].concat(), Summary::of(&case).encode())
+                .unwrap();
+            let old = serde_json::json!({ "last_event": last_event, "case": case });
+            raw.insert(k, serde_json::to_vec(&old).unwrap()).unwrap();
+        }
+        raw.insert(b"m/schema", &1u64.to_be_bytes()).unwrap();
+        store.sync().unwrap();
+    }
+    let r = zd(&db, &["list", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, list);
+    assert_eq!(zd(&db, &["export", "--format", "json"]).stdout, export);
+    let v = zd(&db, &["verify"]);
+    assert!(
+        v.stdout.contains("400 cases") && v.stdout.contains("chain intact"),
+        "{}",
+        v.stdout
+    );
+    let store = Store::open(&db).unwrap();
+    let schema = store.raw().get(b"m/schema").unwrap().unwrap();
+    assert_eq!(schema.as_ref(), &2u64.to_be_bytes());
+    assert_eq!(store.summaries().unwrap().len(), 400);
+    // A change after the upgrade writes the new layout beside the old records.
+    drop(store);
+    let r = zd(
+        &db,
+        &[
+            "visit",
+            "2017-D-0300",
+            "--kind",
+            "visit",
+            "--findings",
+            "升级后走访",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(zd(&db, &["verify"]).stdout.contains("chain intact"));
 }

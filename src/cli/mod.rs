@@ -261,7 +261,9 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
             print(&text)
         }
         Cmd::Stats { format } => {
-            let cases = store.cases().map_err(refused(env))?;
+            let cases = store
+                .cases_mapped(Case::for_counting)
+                .map_err(refused(env))?;
             let acc = store.accountability().map_err(refused(env))?;
             let s = crate::stats::compute(&cases, &acc, today, &ctx.policy);
             print(&match format {

@@ -2,7 +2,8 @@
 //! and [`App::update`] turns actions into state changes and, for forms, into domain commands
 //! run through `Store::execute` — the same path as the command line.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
@@ -113,9 +114,10 @@ pub struct App {
     pub ctx: Ctx,
     pub lang: Lang,
     pub keymap: Keymap,
-    /// One small summary per case: what the list, filters and search read. Whole cases
-    /// are read one at a time, when a case is opened or acted on.
-    pub summaries: Vec<Summary>,
+    /// One small summary per case, in id order: what the list, filters and search read.
+    /// Whole cases are read one at a time, when a case is opened or acted on. Shared with
+    /// the thread that builds the search index at start.
+    pub summaries: Arc<Vec<Summary>>,
     pub due: Vec<DueStatus>,
     /// Built beside the first frame (see `index_job`) and taken on the first `/`; then kept
     /// up to date one case at a time.
@@ -127,7 +129,6 @@ pub struct App {
     pub(super) changed_before_index: Vec<usize>,
     /// The search box's last query and hits, narrowed as it is typed.
     pub(super) typing: Typing,
-    pub(super) by_id: HashMap<String, usize>,
     pub prefs: Prefs,
     pub query: String,
     pub searching: bool,
@@ -162,13 +163,8 @@ impl App {
         keymap: Keymap,
         prefs: Prefs,
     ) -> Result<App, StoreError> {
-        let summaries = store.summaries()?;
+        let summaries = Arc::new(store.summaries()?);
         let due = ledger::statuses(&summaries, ctx.today, &ctx.policy);
-        let by_id = summaries
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
         let mut app = App {
             store,
             ctx,
@@ -180,7 +176,6 @@ impl App {
             index_job: None,
             changed_before_index: Vec::new(),
             typing: Typing::new(),
-            by_id,
             prefs,
             query: String::new(),
             searching: false,
@@ -200,7 +195,7 @@ impl App {
             size: (80, 24),
         };
         app.refresh_rows();
-        let start = app.summaries.clone();
+        let start = Arc::clone(&app.summaries);
         // If the thread cannot be started, the index is built on the first `/` instead.
         app.index_job = std::thread::Builder::new()
             .name("search-index".into())
@@ -354,7 +349,14 @@ impl App {
     }
 
     pub fn summary(&self, id: &str) -> Option<&Summary> {
-        self.by_id.get(id).map(|&i| &self.summaries[i])
+        self.position(id).map(|i| &self.summaries[i])
+    }
+
+    /// Where a case is in `summaries` (which the store gives in id order).
+    pub(super) fn position(&self, id: &str) -> Option<usize> {
+        self.summaries
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
     }
 
     pub fn selected_case(&self) -> Option<&Summary> {
@@ -541,7 +543,7 @@ impl App {
         if self.dashboard_stats.is_none() {
             let loaded = self
                 .store
-                .cases()
+                .cases_mapped(Case::for_counting)
                 .and_then(|c| Ok((c, self.store.accountability()?)));
             match loaded {
                 Ok((cases, events)) => {
@@ -719,7 +721,7 @@ impl App {
 
     fn open_picker(&mut self) {
         let mut areas: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for c in &self.summaries {
+        for c in self.summaries.iter() {
             areas.insert((&c.county, &c.township));
         }
         let mut options = vec![(None, None)];

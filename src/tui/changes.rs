@@ -3,6 +3,8 @@
 //! when they move the case to another stage, and then run through `Store::execute` — the
 //! same path as the command line — one durable batch each.
 
+use std::sync::Arc;
+
 use crate::domain::{self, due_status_of, Case, Command, Stage, Summary};
 use crate::i18n;
 use crate::search::{Field, Typing};
@@ -99,7 +101,7 @@ impl App {
         let Some(form) = self.form.as_ref() else {
             return;
         };
-        let Some(&i) = self.by_id.get(&form.case_id) else {
+        let Some(i) = self.position(&form.case_id) else {
             return;
         };
         let cmds = match form.commands(self.lang) {
@@ -214,7 +216,7 @@ impl App {
     /// the case. Returns whether all of them went through; a refusal lands in the open form
     /// (or the status bar), with the form kept as typed.
     pub(super) fn execute(&mut self, id: &str, cmds: &[Command]) -> bool {
-        let Some(&i) = self.by_id.get(id) else {
+        let Some(i) = self.position(id) else {
             return false;
         };
         let mut ok = true;
@@ -224,7 +226,8 @@ impl App {
                 Ok((case, _)) => {
                     let summary = Summary::of(&case);
                     self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
-                    self.summaries[i] = summary;
+                    // Copies the list only if the index is still being built from it.
+                    Arc::make_mut(&mut self.summaries)[i] = summary;
                     self.dashboard_stats = None;
                     match self.index.as_mut() {
                         Some(ix) => ix.update(i, &self.summaries[i]),

@@ -3,8 +3,10 @@
 //!
 //! Layout (one sled tree, so one batch is atomic across all of it):
 //! - `m/schema`, `m/seq`, `m/head`: schema version, last event number, last event hash
-//! - `c/<id>`: the case record (`Record`: the case plus the number of its last event)
-//! - `s/<id>`: the case's list summary (`Summary`), derived from the record, written with it
+//! - `c/<id>`: the case record (`Record`: the case plus the number of its last event),
+//!   compressed ([`layout::encode_record`])
+//! - `s/<chunk>`: the list summaries (`Summary`) of the cases whose ids hash to the chunk,
+//!   derived from the records and written with them ([`layout::SUMMARY_CHUNKS`])
 //! - `h/<seq>`: history events, hash-chained in `seq` order
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events
@@ -23,8 +25,15 @@ use crate::domain::{
 };
 use crate::panics::quietly;
 
-/// The schema this build writes and reads.
-pub const SCHEMA_VERSION: u64 = 1;
+#[doc(hidden)]
+pub mod layout;
+use layout::{case_key, chunk_key, event_key, index_key};
+
+/// The schema this build writes and reads. Schema 1 (one summary per case, records as plain
+/// JSON) is brought up to date when it is opened.
+pub const SCHEMA_VERSION: u64 = 2;
+/// The schema of backup files, which has not changed with the store's.
+pub const BACKUP_SCHEMA: u64 = 1;
 /// The `format` of a backup file: the interchange ledger plus the full history.
 pub const BACKUP_FORMAT: &str = "zhengdun-backup/1";
 const LOCK_FILE: &str = "zhengdun.lock";
@@ -134,25 +143,49 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn case_hash(case: &Case) -> String {
-    hex(&Sha256::digest(
-        serde_json::to_vec(case).unwrap_or_default(),
-    ))
+    json_hash(&case_json(case))
 }
 
-fn case_key(id: &str) -> Vec<u8> {
-    [b"c/", id.as_bytes()].concat()
+fn case_json(case: &Case) -> Vec<u8> {
+    // Serialising plain data structs to JSON cannot fail.
+    serde_json::to_vec(case).unwrap_or_default()
 }
 
-fn summary_key(id: &str) -> Vec<u8> {
-    [b"s/", id.as_bytes()].concat()
+fn json_hash(json: &[u8]) -> String {
+    hex(&Sha256::digest(json))
 }
 
-fn event_key(seq: u64) -> Vec<u8> {
-    [b"h/".as_slice(), &seq.to_be_bytes()].concat()
+/// What writing a case needs that does not depend on its place in the history: its record
+/// (the event number still to be filled in), the hash of its JSON, and its summary. Worked
+/// out on every core for a large import.
+struct Prepared {
+    case: Case,
+    record: Vec<u8>,
+    hash: String,
+    summary: Vec<u8>,
 }
 
-fn index_key(id: &str, seq: u64) -> Vec<u8> {
-    [b"x/", id.as_bytes(), b"\0", &seq.to_be_bytes()].concat()
+impl Prepared {
+    fn of(case: Case) -> Prepared {
+        let json = case_json(&case);
+        Prepared {
+            hash: json_hash(&json),
+            record: layout::encode_record(0, &json),
+            summary: Summary::of(&case).encode(),
+            case,
+        }
+    }
+}
+
+fn decode_record_bytes(v: &[u8]) -> std::result::Result<Record, String> {
+    match layout::read_record(v)? {
+        layout::StoredRecord::Json(json) => serde_json::from_slice(json),
+        layout::StoredRecord::Compressed {
+            last_event,
+            case_json,
+        } => serde_json::from_slice(&case_json).map(|case| Record { last_event, case }),
+    }
+    .map_err(|e| e.to_string())
 }
 
 pub struct Store {
@@ -160,6 +193,9 @@ pub struct Store {
     dir: PathBuf,
     /// Serialises writers inside this process; other processes are kept out by the lock file.
     write: Mutex<()>,
+    /// Files sled writes once and never changes (`blobs/*`, `snap.*`, `conf`) that
+    /// [`Store::sync`] has already made durable, with their lengths then.
+    synced: Mutex<std::collections::HashMap<PathBuf, u64>>,
     _lock: File,
 }
 
@@ -210,7 +246,17 @@ impl Store {
             .mode(sled::Mode::LowSpace)
             .flush_every_ms(None);
         // sled 0.34 may panic on some kinds of damaged files; that must become a message.
-        let opened = quietly(|| config.open());
+        let mut opened = quietly(|| config.open());
+        // Our lock file keeps other processes out, so sled's own lock on `db` can only be
+        // held by this process: by the engine just closed (a checkpoint), whose background
+        // threads let go of the file a moment after it is dropped. Wait for them.
+        let waiting = std::time::Instant::now();
+        while matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::WouldBlock)
+            && waiting.elapsed() < std::time::Duration::from_secs(10)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            opened = quietly(|| config.open());
+        }
         let db = match opened {
             Ok(Ok(db)) => db,
             Ok(Err(e)) => {
@@ -230,6 +276,7 @@ impl Store {
             db,
             dir: dir.to_path_buf(),
             write: Mutex::new(()),
+            synced: Default::default(),
             _lock: lock,
         };
         store.check_schema().map_err(|e| store.with_dir(e))?;
@@ -293,6 +340,9 @@ impl Store {
                         supported: SCHEMA_VERSION,
                     });
                 }
+                if found < SCHEMA_VERSION {
+                    self.upgrade()?;
+                }
                 Ok(())
             }
             None if self.db.is_empty() => {
@@ -310,7 +360,8 @@ impl Store {
     /// and of the directories that name them. New files are made private on the way.
     pub fn sync(&self) -> Result<()> {
         self.db.flush().map_err(|e| self.with_dir(e.into()))?;
-        sync_tree(&self.dir).map_err(|e| {
+        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        sync_tree(&self.dir, &mut synced).map_err(|e| {
             StoreError::Io(format!(
                 "cannot make the ledger durable in {}: {e}",
                 self.dir.display()
@@ -318,8 +369,86 @@ impl Store {
         })
     }
 
+    /// Schema 1 to 2: the per-case summaries become chunks, rebuilt from the records (which
+    /// stay readable as they are, and are compressed when next written). One atomic batch.
+    fn upgrade(&self) -> Result<()> {
+        self.guarded(|| {
+            let mut batch = sled::Batch::default();
+            for kv in self.db.scan_prefix(b"s/") {
+                batch.remove(kv?.0);
+            }
+            let mut summaries = Vec::new();
+            for kv in self.db.scan_prefix(b"c/") {
+                let (k, v) = kv?;
+                let case = self.decode_record(&k, &v)?.case;
+                summaries.push((case.id.clone(), Summary::of(&case).encode()));
+            }
+            self.put_summaries(&mut batch, summaries, true)?;
+            batch.insert(b"m/schema".as_slice(), &SCHEMA_VERSION.to_be_bytes());
+            self.db.apply_batch(batch)?;
+            self.sync()
+        })
+    }
+
+    /// Puts these summaries (id, encoded) into their chunks in `batch`, merged with what the
+    /// chunks hold now, or — when `fresh` — into new chunks.
+    fn put_summaries(
+        &self,
+        batch: &mut sled::Batch,
+        summaries: Vec<(String, Vec<u8>)>,
+        fresh: bool,
+    ) -> Result<()> {
+        use std::collections::btree_map::Entry;
+        let mut chunks: std::collections::BTreeMap<Vec<u8>, _> = Default::default();
+        for (id, bytes) in summaries {
+            let key = if fresh {
+                chunk_key("")
+            } else {
+                self.chunk_holding(&id)?
+            };
+            let entries = match chunks.entry(key) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    let now = if fresh {
+                        Default::default()
+                    } else {
+                        self.chunk(e.key())?
+                    };
+                    e.insert(now)
+                }
+            };
+            entries.insert(id, bytes);
+        }
+        for (key, entries) in chunks {
+            for (k, v) in layout::split_chunk(key, entries.into_iter().collect()) {
+                batch.insert(k, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// The key of the chunk a case's summary belongs in.
+    fn chunk_holding(&self, id: &str) -> Result<Vec<u8>> {
+        match self.db.range(chunk_key("")..=chunk_key(id)).next_back() {
+            Some(kv) => Ok(kv?.0.to_vec()),
+            None => Ok(chunk_key("")),
+        }
+    }
+
+    fn chunk(&self, key: &[u8]) -> Result<std::collections::BTreeMap<String, Vec<u8>>> {
+        match self.db.get(key)? {
+            None => Ok(Default::default()),
+            Some(v) => layout::chunk_entries(&v).ok_or_else(|| {
+                self.damaged(format!(
+                    "summary chunk {} is unreadable",
+                    String::from_utf8_lossy(key).escape_debug()
+                ))
+            }),
+        }
+    }
+
     fn decode_record(&self, key: &[u8], v: &[u8]) -> Result<Record> {
-        serde_json::from_slice(v).map_err(|e| {
+        decode_record_bytes(v).map_err(|e| {
             self.damaged(format!(
                 "record {} is unreadable: {e}",
                 String::from_utf8_lossy(key).escape_debug()
@@ -341,28 +470,60 @@ impl Store {
 
     /// Every case, in id order.
     pub fn cases(&self) -> Result<Vec<Case>> {
+        self.cases_mapped(|c| c)
+    }
+
+    /// Every case in id order, each passed through `f` as soon as it is read: a few
+    /// thousand at a time, decoded on every core, so that a count over the whole ledger
+    /// need not hold every full case at once.
+    pub fn cases_mapped<T: Send>(&self, f: impl Fn(Case) -> T + Sync) -> Result<Vec<T>> {
+        const AT_A_TIME: usize = 4096;
         self.guarded(|| {
             let mut out = Vec::new();
-            for kv in self.db.scan_prefix(b"c/") {
-                let (k, v) = kv?;
-                out.push(self.decode_record(&k, &v)?.case);
+            let mut records = self.db.scan_prefix(b"c/");
+            loop {
+                let raw = records
+                    .by_ref()
+                    .take(AT_A_TIME)
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                if raw.is_empty() {
+                    return Ok(out);
+                }
+                for r in crate::par::map(raw, |(k, v)| match decode_record_bytes(&v) {
+                    Ok(rec) => Ok(f(rec.case)),
+                    Err(e) => Err((k, e)),
+                }) {
+                    out.push(r.map_err(|(k, e)| {
+                        self.damaged(format!(
+                            "record {} is unreadable: {e}",
+                            String::from_utf8_lossy(&k).escape_debug()
+                        ))
+                    })?);
+                }
             }
-            Ok(out)
         })
     }
 
-    /// Every case's list summary, in id order: what a list of the whole ledger reads.
+    /// Every case's list summary, in id order: what a list of the whole ledger reads. The
+    /// chunks hold consecutive ids and are decoded on every core.
     pub fn summaries(&self) -> Result<Vec<Summary>> {
         self.guarded(|| {
-            let mut out = Vec::new();
-            for kv in self.db.scan_prefix(b"s/") {
-                let (k, v) = kv?;
-                out.push(Summary::decode(&v).ok_or_else(|| {
-                    self.damaged(format!(
-                        "summary {} is unreadable",
-                        String::from_utf8_lossy(&k).escape_debug()
-                    ))
-                })?);
+            let chunks = self
+                .db
+                .scan_prefix(b"s/")
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let parts = crate::par::map(chunks, |(k, v)| {
+                let mut out = Vec::new();
+                match layout::decode_chunk(&v, &mut out) {
+                    Some(()) => Ok(out),
+                    None => Err(String::from_utf8_lossy(&k).escape_debug().to_string()),
+                }
+            });
+            let mut out = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+            for part in parts {
+                let part =
+                    part.map_err(|k| self.damaged(format!("summary chunk {k} is unreadable")))?;
+                out.extend(part);
             }
             Ok(out)
         })
@@ -406,8 +567,8 @@ impl Store {
                     }
                 })?;
             let mut batch = Batches::new(self.head()?);
-            let ev = batch.record(after.clone(), change, ctx);
-            self.db.apply_batch(batch.finish())?;
+            let ev = batch.record(Prepared::of(after.clone()), change, ctx);
+            self.db.apply_batch(batch.finish(self)?)?;
             self.sync()?;
             Ok((after, ev))
         })
@@ -441,17 +602,17 @@ impl Store {
             }
             let n = cases.len();
             let mut batch = Batches::new(self.head()?);
-            for c in cases {
+            for p in crate::par::map(cases, Prepared::of) {
                 let change = Change {
                     kind,
-                    from: c.stage,
-                    to: c.stage,
+                    from: p.case.stage,
+                    to: p.case.stage,
                     detail: String::new(),
                     note: String::new(),
                 };
-                batch.record(c, change, ctx);
+                batch.record(p, change, ctx);
             }
-            let mut batch = batch.finish();
+            let mut batch = batch.finish(self)?;
             for a in accountability {
                 let id = self.db.generate_id()?;
                 let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
@@ -554,11 +715,29 @@ impl Store {
                     expected - 1
                 ));
             }
+            let mut summaries: std::collections::HashMap<String, Summary> = Default::default();
+            for kv in self.db.scan_prefix(b"s/") {
+                let (k, v) = kv?;
+                let mut part = Vec::new();
+                if layout::decode_chunk(&v, &mut part).is_none() {
+                    r.problems.push(format!(
+                        "summary chunk {} is unreadable",
+                        String::from_utf8_lossy(&k).escape_debug()
+                    ));
+                }
+                for s in part {
+                    if let Some(twice) = summaries.insert(s.id.clone(), s) {
+                        r.problems
+                            .push(format!("the list holds two summaries of {}", twice.id));
+                    }
+                }
+            }
             for kv in self.db.scan_prefix(b"c/") {
                 let (k, v) = kv?;
                 r.cases += 1;
                 let id = String::from_utf8_lossy(&k[2..]).into_owned();
-                let rec: Record = match serde_json::from_slice(&v) {
+                let summary = summaries.remove(&id);
+                let rec: Record = match decode_record_bytes(&v) {
                     Ok(rec) => rec,
                     Err(e) => {
                         r.problems.push(format!("case {id} is unreadable: {e}"));
@@ -577,17 +756,18 @@ impl Store {
                             r.problems.push(format!(
                                 "case {id} differs from what its history recorded: it was altered"
                             ));
-                        } else if self
-                            .db
-                            .get(summary_key(&id))?
-                            .and_then(|v| Summary::decode(&v))
-                            != Some(Summary::of(&rec.case))
-                        {
+                        } else if summary != Some(Summary::of(&rec.case)) {
                             r.problems
                                 .push(format!("case {id}: its list summary is missing or stale"));
                         }
                     }
                 }
+            }
+            let mut orphans: Vec<String> = summaries.into_keys().collect();
+            orphans.sort();
+            for id in orphans {
+                r.problems
+                    .push(format!("the list holds a summary of {id}, which is no case"));
             }
             Ok(r)
         })
@@ -616,7 +796,7 @@ impl Store {
             }
             Ok(Backup {
                 format: BACKUP_FORMAT.to_string(),
-                schema: SCHEMA_VERSION,
+                schema: BACKUP_SCHEMA,
                 as_of,
                 cases: self.cases()?,
                 accountability: self.accountability()?,
@@ -641,9 +821,9 @@ impl Store {
                 backup.format
             )));
         }
-        if backup.schema > SCHEMA_VERSION {
+        if backup.schema > BACKUP_SCHEMA {
             return Err(bad(format!(
-                "written by a newer zhengdun (schema {}, this build reads {SCHEMA_VERSION}); upgrade zhengdun",
+                "written by a newer zhengdun (schema {}, this build reads {BACKUP_SCHEMA}); upgrade zhengdun",
                 backup.schema
             )));
         }
@@ -703,16 +883,15 @@ impl Store {
                 batch.insert(event_key(ev.seq), bytes);
                 batch.insert(index_key(&ev.case_id, ev.seq), &[] as &[u8]);
             }
+            let mut summaries = Vec::with_capacity(backup.cases.len());
             for c in &backup.cases {
                 let last_event = last_of.get(c.id.as_str()).map(|e| e.seq).unwrap_or(0);
-                let rec = Record {
-                    last_event,
-                    case: c.clone(),
-                };
-                let bytes = serde_json::to_vec(&rec).map_err(|e| StoreError::Io(e.to_string()))?;
-                batch.insert(case_key(&c.id), bytes);
-                batch.insert(summary_key(&c.id), Summary::of(c).encode());
+                let mut p = Prepared::of(c.clone());
+                layout::set_last_event(&mut p.record, last_event);
+                batch.insert(case_key(&c.id), p.record);
+                summaries.push((p.case.id, p.summary));
             }
+            self.put_summaries(&mut batch, summaries, true)?;
             for a in &backup.accountability {
                 let n = self.db.generate_id()?;
                 let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
@@ -763,9 +942,10 @@ pub struct RestoreSummary {
     pub accountability: usize,
 }
 
-/// Builds one atomic batch of case records and their chained history events.
+/// Builds one atomic batch of case records, their summaries and their chained history events.
 struct Batches {
     batch: sled::Batch,
+    summaries: Vec<(String, Vec<u8>)>,
     seq: u64,
     head: String,
 }
@@ -774,47 +954,52 @@ impl Batches {
     fn new((seq, head): (u64, String)) -> Self {
         Batches {
             batch: sled::Batch::default(),
+            summaries: Vec::new(),
             seq,
             head,
         }
     }
 
-    fn record(&mut self, case: Case, change: Change, ctx: &Ctx) -> Event {
+    fn record(&mut self, case: Prepared, change: Change, ctx: &Ctx) -> Event {
         self.seq += 1;
+        let Prepared {
+            case,
+            mut record,
+            hash,
+            summary,
+        } = case;
         let mut ev = Event {
             seq: self.seq,
             case_id: case.id.clone(),
             at: Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             actor: ctx.actor.clone(),
             change,
-            case_hash: case_hash(&case),
+            case_hash: hash,
             prev: std::mem::take(&mut self.head),
             hash: String::new(),
         };
         ev.hash = ev.compute_hash();
         self.head = ev.hash.clone();
-        let rec = Record {
-            last_event: self.seq,
-            case,
-        };
         // Serialising plain data structs to JSON cannot fail.
-        let rec_bytes = serde_json::to_vec(&rec).unwrap_or_default();
         let ev_bytes = serde_json::to_vec(&ev).unwrap_or_default();
-        self.batch.insert(case_key(&rec.case.id), rec_bytes);
-        self.batch
-            .insert(summary_key(&rec.case.id), Summary::of(&rec.case).encode());
+        layout::set_last_event(&mut record, self.seq);
+        self.batch.insert(case_key(&case.id), record);
         self.batch.insert(event_key(self.seq), ev_bytes);
         self.batch
-            .insert(index_key(&rec.case.id, self.seq), &[] as &[u8]);
+            .insert(index_key(&case.id, self.seq), &[] as &[u8]);
+        self.summaries.push((case.id, summary));
         ev
     }
 
-    fn finish(mut self) -> sled::Batch {
+    /// The batch to apply: the summaries merged into the chunks they belong to as `store`
+    /// holds them now (the caller holds the write lock), and the new head of the chain.
+    fn finish(mut self, store: &Store) -> Result<sled::Batch> {
+        store.put_summaries(&mut self.batch, self.summaries, false)?;
         self.batch
             .insert(b"m/seq".as_slice(), &self.seq.to_be_bytes());
         self.batch
             .insert(b"m/head".as_slice(), self.head.as_bytes());
-        self.batch
+        Ok(self.batch)
     }
 }
 
@@ -913,32 +1098,55 @@ fn remove_unfinished_snapshots(dir: &Path) -> Result<()> {
 
 /// fsyncs every file of the database (top level and `blobs/`), then the directories.
 /// Files another user could read are made owner-only first.
-fn sync_tree(dir: &Path) -> std::io::Result<()> {
+/// Fsyncs the log `db` every time, and every other file once it is whole: sled creates its
+/// blobs and snapshots in one go (on its own threads) and never writes to them again. Files
+/// sled removes while this runs are passed over.
+fn sync_tree(
+    dir: &Path,
+    synced: &mut std::collections::HashMap<PathBuf, u64>,
+) -> std::io::Result<()> {
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
     let blobs = dir.join("blobs");
     let mut dirs = vec![dir.to_path_buf()];
     if blobs.is_dir() {
         dirs.push(blobs);
     }
+    let mut present = std::collections::HashMap::new();
     for d in &dirs {
         for entry in fs::read_dir(d)? {
             let entry = entry?;
-            let ft = entry.file_type()?;
-            if !ft.is_file() || entry.file_name() == LOCK_FILE {
+            if entry.file_name() == LOCK_FILE {
                 continue;
             }
-            let path = entry.path();
-            restrict(&path, &entry.metadata()?, 0o600)?;
-            match File::open(&path) {
-                Ok(f) => f.sync_all()?,
-                // sled removes old snapshot files as it writes new ones.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            let meta = match entry.metadata() {
+                Ok(m) if m.is_file() => m,
+                Ok(_) => continue,
+                Err(e) if gone(&e) => continue,
                 Err(e) => return Err(e),
+            };
+            let path = entry.path();
+            let log = entry.file_name() == "db";
+            if !log && synced.get(&path) == Some(&meta.len()) {
+                present.insert(path, meta.len());
+                continue;
+            }
+            let done = restrict(&path, &meta, 0o600)
+                .and_then(|()| File::open(&path))
+                .and_then(|f| f.sync_all());
+            match done {
+                Ok(()) => {}
+                Err(e) if gone(&e) => continue,
+                Err(e) => return Err(e),
+            }
+            if !log {
+                present.insert(path, meta.len());
             }
         }
     }
     for d in dirs.iter().rev() {
         File::open(d)?.sync_all()?;
     }
+    *synced = present;
     Ok(())
 }
 
@@ -947,16 +1155,26 @@ fn make_private(dir: &Path) -> Result<()> {
     let io =
         |e: std::io::Error| StoreError::Io(format!("cannot make {} private: {e}", dir.display()));
     restrict(dir, &fs::metadata(dir).map_err(io)?, 0o700).map_err(io)?;
+    // sled may remove a file (an old snapshot, a blob) while this runs: that is no error.
+    let ok_if_gone = |r: std::io::Result<()>| match r {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other.map_err(io),
+    };
+    let private = |entry: fs::DirEntry| -> std::io::Result<Option<PathBuf>> {
+        let meta = entry.metadata()?;
+        restrict(
+            &entry.path(),
+            &meta,
+            if meta.is_dir() { 0o700 } else { 0o600 },
+        )?;
+        Ok(meta.is_dir().then(|| entry.path()))
+    };
     for entry in fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let meta = entry.metadata().map_err(io)?;
-        let mode = if meta.is_dir() { 0o700 } else { 0o600 };
-        restrict(&entry.path(), &meta, mode).map_err(io)?;
-        if meta.is_dir() {
-            for inner in fs::read_dir(entry.path()).map_err(io)? {
-                let inner = inner.map_err(io)?;
-                let m = inner.metadata().map_err(io)?;
-                restrict(&inner.path(), &m, if m.is_dir() { 0o700 } else { 0o600 }).map_err(io)?;
+        let mut inner_dir = None;
+        ok_if_gone(private(entry.map_err(io)?).map(|d| inner_dir = d))?;
+        if let Some(d) = inner_dir {
+            for inner in fs::read_dir(d).map_err(io)? {
+                ok_if_gone(private(inner.map_err(io)?).map(|_| ()))?;
             }
         }
     }
