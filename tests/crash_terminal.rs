@@ -180,3 +180,37 @@ fn ctrl_c_restores_the_terminal_and_saves_nothing_half_done() {
     assert_eq!(visits(&db), 0, "a half-typed visit was saved");
     verify_passes(&db);
 }
+
+/// A terminal that goes away (an SSH connection that drops, a closed window) ends the TUI
+/// within seconds rather than leaving it spinning on the dead terminal with the ledger
+/// locked; nothing half-typed is saved, and the ledger opens again.
+#[test]
+fn a_terminal_that_hangs_up_ends_the_tui_and_frees_the_ledger() {
+    if !tmux_support::available("crash_terminal") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = setup(dir.path(), "");
+    let t = Tmux::start(
+        "hangup",
+        &format!(
+            "exec env LANG=C.UTF-8 '{BIN}' --db '{}' --lang en --today 2017-09-15",
+            db.display()
+        ),
+    );
+    half_typed_visit(&t);
+    let pid = t.run(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+    let proc_dir = Path::new("/proc").join(pid.trim());
+    assert!(proc_dir.exists(), "no process {pid}");
+    t.run(&["kill-server"]);
+    let started = std::time::Instant::now();
+    while proc_dir.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        !proc_dir.exists(),
+        "the TUI still runs 20 s after its terminal hung up"
+    );
+    assert_eq!(visits(&db), 0);
+    verify_passes(&db);
+}

@@ -56,6 +56,8 @@ fn stop_flag() -> Arc<AtomicBool> {
 
 pub fn run(app: &mut App) -> io::Result<()> {
     let stop = stop_flag();
+    let done = Arc::new(AtomicBool::new(false));
+    watch_for_a_stuck_reader(Arc::clone(&stop), Arc::clone(&done));
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
         Err(e) => {
@@ -65,8 +67,34 @@ pub fn run(app: &mut App) -> io::Result<()> {
         }
     };
     let result = event_loop(app, &mut terminal, &stop);
+    done.store(true, Ordering::Relaxed);
     ratatui::restore();
     result
+}
+
+/// When a signal has asked the loop to stop and it has not within a second, the input
+/// reader is stuck: crossterm 0.29 reads a terminal that hung up (an SSH connection that
+/// dropped, a closed terminal window) in a loop that never returns. Every change is already
+/// in the ledger, so the process restores what it can of the terminal and ends, as the
+/// signal would have ended it without a handler.
+fn watch_for_a_stuck_reader(stop: Arc<AtomicBool>, done: Arc<AtomicBool>) {
+    let watch = move || {
+        while !stop.load(Ordering::Relaxed) {
+            if done.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        if !done.load(Ordering::Relaxed) {
+            ratatui::restore();
+            std::process::exit(i32::from(crate::cli::exit::STOPPED));
+        }
+    };
+    // Without the thread a stuck reader stays stuck, as before; nothing else depends on it.
+    let _ = std::thread::Builder::new()
+        .name("stop-watch".into())
+        .spawn(watch);
 }
 
 fn event_loop(
