@@ -65,8 +65,25 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
         .max()
         .unwrap_or(4)
         .min(10);
-    let suffix_w = 16;
-    let bar_w = w.saturating_sub(name_w + suffix_w + 2);
+    // "N村" and "逾期N" after each bar, as wide as the widest (100,000 cases need more)
+    let labels: Vec<(String, String)> = s
+        .counties
+        .iter()
+        .map(|c| {
+            (
+                i18n::tf(lang, "tui.dash.cases", &[&c.counts.cases.to_string()]),
+                i18n::tf(lang, "tui.dash.overdue", &[&c.counts.overdue.to_string()]),
+            )
+        })
+        .collect();
+    let widest = |f: fn(&(String, String)) -> &String, min: usize| {
+        labels
+            .iter()
+            .map(|l| text::width(f(l)))
+            .fold(min, usize::max)
+    };
+    let (cases_w, late_w) = (widest(|l| &l.0, 6), widest(|l| &l.1, 10));
+    let bar_w = w.saturating_sub(name_w + cases_w + late_w + 2);
     let most = s
         .counties
         .iter()
@@ -74,7 +91,7 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
         .max()
         .unwrap_or(1)
         .max(1);
-    for (y, c) in s.counties.iter().take(chart_rows).enumerate() {
+    for (y, (c, (cases, late))) in s.counties.iter().zip(&labels).take(chart_rows).enumerate() {
         let mut spans = vec![Span::raw(text::pad(&c.county, name_w)), Span::raw(" ")];
         let total_cells = c.counts.cases * bar_w / most;
         let mut used = 0;
@@ -97,15 +114,13 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
             }
         }
         spans.push(Span::raw(" ".repeat(bar_w.saturating_sub(used) + 1)));
-        let cases = i18n::tf(lang, "tui.dash.cases", &[&c.counts.cases.to_string()]);
-        let late = i18n::tf(lang, "tui.dash.overdue", &[&c.counts.overdue.to_string()]);
         let late_style = if c.counts.overdue > 0 {
             overdue_style()
         } else {
             dim()
         };
-        spans.push(Span::raw(text::pad(&cases, 6)));
-        spans.push(Span::styled(text::pad(&late, suffix_w - 6), late_style));
+        spans.push(Span::raw(text::pad(cases, cases_w)));
+        spans.push(Span::styled(text::pad(late, late_w), late_style));
         put(frame, area, 2 + y as u16, Line::from(spans));
     }
 
