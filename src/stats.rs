@@ -238,141 +238,118 @@ pub fn compute(
     today: NaiveDate,
     policy: &Policy,
 ) -> Stats {
-    let due: Vec<_> = cases.iter().map(|c| due_status(c, today, policy)).collect();
-    let mut total = Counts::default();
-    let mut counties: Vec<CountyStats> = Vec::new();
-    let mut county_at: HashMap<&str, usize> = HashMap::new();
-    let mut township_at: HashMap<(&str, &str), usize> = HashMap::new();
-    for (c, d) in cases.iter().zip(&due) {
-        let overdue = d.overdue();
-        total.add(c, overdue);
-        let ci = *county_at.entry(c.county.as_str()).or_insert_with(|| {
-            counties.push(CountyStats {
+    let mut tally = Tally::new(today, policy);
+    for c in cases {
+        tally.add(c);
+    }
+    tally.finish(accountability)
+}
+
+/// The counts gathered one case at a time, keeping only what they need of each: what
+/// [`compute`] does over a slice, for a ledger read a case at a time (the dashboard,
+/// `zhengdun stats`) that need not hold every case.
+pub struct Tally {
+    today: NaiveDate,
+    policy: Policy,
+    total: Counts,
+    /// In order of first appearance in the ledger.
+    counties: Vec<CountyStats>,
+    county_at: HashMap<String, usize>,
+    township_at: HashMap<(String, String), usize>,
+    /// Townships with overdue cases, in order of first appearance, with (days, id) of each.
+    overdue: Vec<(TownshipOverdue, Vec<(i64, String)>)>,
+    overdue_at: HashMap<(String, String), usize>,
+    /// Each visitor's last visit on or before today, on any case.
+    last_visit: HashMap<String, NaiveDate>,
+    /// County leaders with open paired cases, in order of first appearance.
+    leaders: Vec<(String, Vec<OpenCase>)>,
+    leader_at: HashMap<String, usize>,
+    annual: Annual,
+}
+
+impl Tally {
+    pub fn new(today: NaiveDate, policy: &Policy) -> Tally {
+        Tally {
+            today,
+            policy: policy.clone(),
+            total: Counts::default(),
+            counties: Vec::new(),
+            county_at: HashMap::new(),
+            township_at: HashMap::new(),
+            overdue: Vec::new(),
+            overdue_at: HashMap::new(),
+            last_visit: HashMap::new(),
+            leaders: Vec::new(),
+            leader_at: HashMap::new(),
+            annual: Annual::default(),
+        }
+    }
+
+    pub fn add(&mut self, c: &Case) {
+        let due = due_status(c, self.today, &self.policy);
+        let overdue = due.overdue();
+        self.total.add(c, overdue);
+        let ci = *self.county_at.entry(c.county.clone()).or_insert_with(|| {
+            self.counties.push(CountyStats {
                 county: c.county.clone(),
                 counts: Counts::default(),
                 townships: Vec::new(),
             });
-            counties.len() - 1
+            self.counties.len() - 1
         });
-        let county = &mut counties[ci];
+        let county = &mut self.counties[ci];
         county.counts.add(c, overdue);
-        let ti = *township_at
-            .entry((c.county.as_str(), c.township.as_str()))
-            .or_insert_with(|| {
-                county.townships.push(TownshipStats {
-                    county: c.county.clone(),
-                    township: c.township.clone(),
-                    counts: Counts::default(),
-                });
-                county.townships.len() - 1
+        let place = (c.county.clone(), c.township.clone());
+        let ti = *self.township_at.entry(place.clone()).or_insert_with(|| {
+            county.townships.push(TownshipStats {
+                county: c.county.clone(),
+                township: c.township.clone(),
+                counts: Counts::default(),
             });
+            county.townships.len() - 1
+        });
         county.townships[ti].counts.add(c, overdue);
-    }
-    Stats {
-        as_of: today,
-        talk_threshold: policy.talk_threshold,
-        visit_interval_days: policy.visit_interval_days,
-        total,
-        counties,
-        accountability: Accountability {
-            townships: overdue_townships(cases, &due, accountability, policy),
-            unvisited_leaders: unvisited_leaders(cases, today, policy),
-        },
-        annual: annual(cases),
-    }
-}
 
-fn overdue_townships(
-    cases: &[Case],
-    due: &[crate::domain::DueStatus],
-    events: &[AccountabilityEvent],
-    policy: &Policy,
-) -> Vec<TownshipOverdue> {
-    let mut out: Vec<TownshipOverdue> = Vec::new();
-    let mut at: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut overdue_cases: Vec<Vec<(i64, &str)>> = Vec::new();
-    for (c, d) in cases.iter().zip(due) {
-        if !d.overdue() {
-            continue;
-        }
-        let i = *at
-            .entry((c.county.as_str(), c.township.as_str()))
-            .or_insert_with(|| {
-                out.push(TownshipOverdue {
-                    county: c.county.clone(),
-                    township: c.township.clone(),
-                    overdue: 0,
-                    max_days_overdue: 0,
-                    cases: Vec::new(),
-                    talk_flagged: false,
-                    events: Vec::new(),
-                });
-                overdue_cases.push(Vec::new());
-                out.len() - 1
+        if overdue {
+            let i = *self.overdue_at.entry(place).or_insert_with(|| {
+                self.overdue.push((
+                    TownshipOverdue {
+                        county: c.county.clone(),
+                        township: c.township.clone(),
+                        overdue: 0,
+                        max_days_overdue: 0,
+                        cases: Vec::new(),
+                        talk_flagged: false,
+                        events: Vec::new(),
+                    },
+                    Vec::new(),
+                ));
+                self.overdue.len() - 1
             });
-        out[i].overdue += 1;
-        out[i].max_days_overdue = out[i].max_days_overdue.max(d.days_overdue);
-        overdue_cases[i].push((d.days_overdue, c.id.as_str()));
-    }
-    for (t, mut ids) in out.iter_mut().zip(overdue_cases) {
-        ids.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        t.cases = ids.into_iter().map(|(_, id)| id.to_string()).collect();
-        t.talk_flagged = t.overdue >= policy.talk_threshold;
-        t.events = events
-            .iter()
-            .filter(|e| e.county == t.county && e.township == t.township)
-            .cloned()
-            .collect();
-        t.events.sort_by_key(|e| e.on);
-    }
-    // A stable sort keeps ledger order among equals.
-    out.sort_by(|a, b| {
-        b.overdue
-            .cmp(&a.overdue)
-            .then(b.max_days_overdue.cmp(&a.max_days_overdue))
-    });
-    out
-}
+            let (t, ids) = &mut self.overdue[i];
+            t.overdue += 1;
+            t.max_days_overdue = t.max_days_overdue.max(due.days_overdue);
+            ids.push((due.days_overdue, c.id.clone()));
+        }
 
-/// The seed's rule: a county leader goes down to the villages at least once a month
-/// (`visit_interval_days`). A visit counts for its `by`, on any case, on or before today. A
-/// leader paired within the interval and not yet visiting is not listed yet.
-fn unvisited_leaders(cases: &[Case], today: NaiveDate, policy: &Policy) -> Vec<UnvisitedLeader> {
-    let mut last_visit: HashMap<&str, NaiveDate> = HashMap::new();
-    for v in cases.iter().flat_map(|c| &c.visits) {
-        if v.on <= today && !v.by.trim().is_empty() {
-            let e = last_visit.entry(v.by.trim()).or_insert(v.on);
-            *e = (*e).max(v.on);
+        for v in &c.visits {
+            let by = v.by.trim();
+            if v.on <= self.today && !by.is_empty() {
+                match self.last_visit.get_mut(by) {
+                    Some(last) => *last = (*last).max(v.on),
+                    None => {
+                        self.last_visit.insert(by.to_string(), v.on);
+                    }
+                }
+            }
         }
-    }
-    let mut leaders: Vec<(&str, Vec<&Case>)> = Vec::new();
-    let mut at: HashMap<&str, usize> = HashMap::new();
-    for c in cases {
         let leader = c.county_leader().trim();
-        if leader.is_empty() || c.stage < Stage::Paired || c.stage == Stage::Accepted {
-            continue;
-        }
-        let i = *at.entry(leader).or_insert_with(|| {
-            leaders.push((leader, Vec::new()));
-            leaders.len() - 1
-        });
-        leaders[i].1.push(c);
-    }
-    let mut out = Vec::new();
-    for (leader, mine) in leaders {
-        let last = last_visit.get(leader).copied();
-        let since = last.or_else(|| {
-            mine.iter()
-                .filter_map(|c| c.pairing.as_ref()?.paired_on)
-                .min()
-        });
-        let days = since.map_or(i64::MAX, |d| (today - d).num_days());
-        if days <= policy.visit_interval_days {
-            continue;
-        }
-        let cases = mine
-            .iter()
-            .map(|c| LeaderCase {
+        if !leader.is_empty() && c.stage >= Stage::Paired && c.stage != Stage::Accepted {
+            let i = *self.leader_at.entry(leader.to_string()).or_insert_with(|| {
+                self.leaders.push((leader.to_string(), Vec::new()));
+                self.leaders.len() - 1
+            });
+            let case = LeaderCase {
                 id: c.id.clone(),
                 county: c.county.clone(),
                 township: c.township.clone(),
@@ -381,16 +358,82 @@ fn unvisited_leaders(cases: &[Case], today: NaiveDate, policy: &Policy) -> Vec<U
                 last_visit: c
                     .visits
                     .iter()
-                    .filter(|v| v.by.trim() == leader && v.on <= today)
+                    .filter(|v| v.by.trim() == leader && v.on <= self.today)
                     .map(|v| v.on)
                     .max(),
-            })
-            .collect();
+            };
+            let paired_on = c.pairing.as_ref().and_then(|p| p.paired_on);
+            self.leaders[i].1.push((case, paired_on));
+        }
+        self.annual.add(c);
+    }
+
+    pub fn finish(self, events: &[AccountabilityEvent]) -> Stats {
+        let policy = &self.policy;
+        let mut townships = Vec::with_capacity(self.overdue.len());
+        for (mut t, mut ids) in self.overdue {
+            ids.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            t.cases = ids.into_iter().map(|(_, id)| id).collect();
+            t.talk_flagged = t.overdue >= policy.talk_threshold;
+            t.events = events
+                .iter()
+                .filter(|e| e.county == t.county && e.township == t.township)
+                .cloned()
+                .collect();
+            t.events.sort_by_key(|e| e.on);
+            townships.push(t);
+        }
+        // A stable sort keeps ledger order among equals.
+        townships.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then(b.max_days_overdue.cmp(&a.max_days_overdue))
+        });
+        Stats {
+            as_of: self.today,
+            talk_threshold: policy.talk_threshold,
+            visit_interval_days: policy.visit_interval_days,
+            total: self.total,
+            counties: self.counties,
+            accountability: Accountability {
+                townships,
+                unvisited_leaders: unvisited_leaders(
+                    self.leaders,
+                    &self.last_visit,
+                    self.today,
+                    policy,
+                ),
+            },
+            annual: self.annual.rows(),
+        }
+    }
+}
+
+/// A leader's open case, with the day it was paired.
+type OpenCase = (LeaderCase, Option<NaiveDate>);
+
+/// The seed's rule: a county leader goes down to the villages at least once a month
+/// (`visit_interval_days`). A visit counts for its `by`, on any case, on or before today. A
+/// leader paired within the interval and not yet visiting is not listed yet.
+fn unvisited_leaders(
+    leaders: Vec<(String, Vec<OpenCase>)>,
+    last_visit: &HashMap<String, NaiveDate>,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Vec<UnvisitedLeader> {
+    let mut out = Vec::new();
+    for (leader, mine) in leaders {
+        let last = last_visit.get(&leader).copied();
+        let since = last.or_else(|| mine.iter().filter_map(|(_, paired_on)| *paired_on).min());
+        let days = since.map_or(i64::MAX, |d| (today - d).num_days());
+        if days <= policy.visit_interval_days {
+            continue;
+        }
         out.push(UnvisitedLeader {
-            leader: leader.to_string(),
+            leader,
             last_visit: last,
             days_without_visit: days,
-            cases,
+            cases: mine.into_iter().map(|(case, _)| case).collect(),
         });
     }
     out.sort_by_key(|l| std::cmp::Reverse(l.days_without_visit));
@@ -399,31 +442,31 @@ fn unvisited_leaders(cases: &[Case], today: NaiveDate, policy: &Policy) -> Vec<U
 
 /// Distinct non-empty names, trimmed.
 #[derive(Default)]
-struct Names<'a>(BTreeSet<&'a str>);
+struct Names(BTreeSet<String>);
 
-impl<'a> Names<'a> {
-    fn add(&mut self, s: &'a str) {
+impl Names {
+    fn add(&mut self, s: &str) {
         let s = s.trim();
-        if !s.is_empty() {
-            self.0.insert(s);
+        if !s.is_empty() && !self.0.contains(s) {
+            self.0.insert(s.to_string());
         }
     }
 }
 
 #[derive(Default)]
-struct AnnualAcc<'a> {
+struct AnnualAcc {
     identified: usize,
     rectified: usize,
     by_type: [usize; 10],
     secretaries_filled: usize,
     secretaries_adjusted: usize,
-    units: Names<'a>,
-    leaders: Names<'a>,
-    first_secretaries: Names<'a>,
+    units: Names,
+    leaders: Names,
+    first_secretaries: Names,
 }
 
-impl<'a> AnnualAcc<'a> {
-    fn add(&mut self, c: &'a Case) {
+impl AnnualAcc {
+    fn add(&mut self, c: &Case) {
         self.identified += 1;
         if c.stage == Stage::Accepted {
             self.rectified += 1;
@@ -464,32 +507,46 @@ impl<'a> AnnualAcc<'a> {
     }
 }
 
+/// The annual sheet being gathered: per year, the 总计 and each county in order of first
+/// appearance that year.
+#[derive(Default)]
+struct Annual(std::collections::BTreeMap<i32, (AnnualAcc, Vec<(String, AnnualAcc)>)>);
+
+impl Annual {
+    fn add(&mut self, c: &Case) {
+        let (total, counties) = self.0.entry(c.year).or_default();
+        total.add(c);
+        match counties.iter_mut().find(|(name, _)| *name == c.county) {
+            Some((_, acc)) => acc.add(c),
+            None => {
+                let mut acc = AnnualAcc::default();
+                acc.add(c);
+                counties.push((c.county.clone(), acc));
+            }
+        }
+    }
+
+    fn rows(self) -> Vec<AnnualRow> {
+        let mut out = Vec::new();
+        for (year, (total, counties)) in self.0 {
+            for (name, acc) in counties {
+                out.push(acc.row(year, Some(name)));
+            }
+            out.push(total.row(year, None));
+        }
+        out
+    }
+}
+
 /// The annual sheet: for each campaign year (ascending), one row per county in ledger order,
 /// then the 总计 row. Names are counted once per row, so 总计 is not the sum of distinct
 /// counts when a leader or unit is paired in two counties.
 pub fn annual(cases: &[Case]) -> Vec<AnnualRow> {
-    let years: BTreeSet<i32> = cases.iter().map(|c| c.year).collect();
-    let mut out = Vec::new();
-    for year in years {
-        let mut total = AnnualAcc::default();
-        let mut counties: Vec<(&str, AnnualAcc)> = Vec::new();
-        for c in cases.iter().filter(|c| c.year == year) {
-            total.add(c);
-            match counties.iter_mut().find(|(name, _)| *name == c.county) {
-                Some((_, acc)) => acc.add(c),
-                None => {
-                    let mut acc = AnnualAcc::default();
-                    acc.add(c);
-                    counties.push((c.county.as_str(), acc));
-                }
-            }
-        }
-        for (name, acc) in counties {
-            out.push(acc.row(year, Some(name.to_string())));
-        }
-        out.push(total.row(year, None));
+    let mut annual = Annual::default();
+    for c in cases {
+        annual.add(c);
     }
-    out
+    annual.rows()
 }
 
 // ---------------------------------------------------------------- the text tables of `stats`

@@ -183,13 +183,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
     );
     run_command(&env, &store, cmd)?;
-    if bulk {
-        // After a bulk write, let the engine take its snapshot now rather than at the next open.
-        store
-            .checkpoint()
-            .map_err(|e| Failure::store(e, env.lang))?;
-    }
-    Ok(())
+    // After a bulk write, let the engine take its snapshot now rather than at the next open.
+    let store = match bulk {
+        true => store.checkpoint(),
+        false => Ok(store),
+    };
+    store
+        .and_then(Store::close_for_exit)
+        .map_err(|e| Failure::store(e, env.lang))
 }
 
 /// `--demo`: the sample ledger in a throw-away database, "today" = its `as_of`.
@@ -261,11 +262,12 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
             print(&text)
         }
         Cmd::Stats { format } => {
-            let cases = store
-                .cases_mapped(Case::for_counting)
+            let mut tally = crate::stats::Tally::new(today, &ctx.policy);
+            store
+                .for_each_case(|c| tally.add(&c))
                 .map_err(refused(env))?;
             let acc = store.accountability().map_err(refused(env))?;
-            let s = crate::stats::compute(&cases, &acc, today, &ctx.policy);
+            let s = tally.finish(&acc);
             print(&match format {
                 // Plain data: serialising cannot fail.
                 StatsFormat::Json => serde_json::to_string_pretty(&s).unwrap_or_default(),

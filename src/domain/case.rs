@@ -167,31 +167,6 @@ pub struct Case {
 }
 
 impl Case {
-    /// The case without the free text no count reads (problems, measures, findings, the
-    /// names of adjusted cadres…): what a whole-ledger count keeps of each case, a fraction
-    /// of its size. Never written back.
-    pub fn for_counting(mut self) -> Case {
-        self.problems = String::new();
-        for t in &mut self.tasks {
-            t.measure = String::new();
-            t.responsible = String::new();
-        }
-        for a in &mut self.adjustments {
-            a.name = String::new();
-            a.replacement = None;
-        }
-        for v in &mut self.visits {
-            v.findings = String::new();
-        }
-        for a in &mut self.acceptance {
-            a.by = String::new();
-        }
-        if let Some(p) = &mut self.pairing {
-            p.first_secretary_unit = String::new();
-        }
-        self
-    }
-
     /// A case as the county identifies it: at `identified`, with nothing recorded yet.
     pub fn identified(
         id: impl Into<String>,

@@ -541,19 +541,13 @@ impl App {
     /// then again only after a case has changed.
     pub fn open_dashboard(&mut self) {
         if self.dashboard_stats.is_none() {
-            let loaded = self
+            let mut tally = stats::Tally::new(self.ctx.today, &self.ctx.policy);
+            let read = self
                 .store
-                .cases_mapped(Case::for_counting)
-                .and_then(|c| Ok((c, self.store.accountability()?)));
-            match loaded {
-                Ok((cases, events)) => {
-                    self.dashboard_stats = Some(stats::compute(
-                        &cases,
-                        &events,
-                        self.ctx.today,
-                        &self.ctx.policy,
-                    ));
-                }
+                .for_each_case(|c| tally.add(&c))
+                .and_then(|()| self.store.accountability());
+            match read {
+                Ok(events) => self.dashboard_stats = Some(tally.finish(&events)),
                 Err(e) => return self.warn(e.to_string()),
             }
         }

@@ -67,5 +67,8 @@ pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
             message: format!("terminal: {e}"),
         },
     })?;
-    app.store.sync().map_err(|e| Failure::store(e, env.lang))
+    let App { store, .. } = app;
+    store
+        .close_for_exit()
+        .map_err(|e| Failure::store(e, env.lang))
 }
