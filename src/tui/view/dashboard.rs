@@ -82,7 +82,8 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
             .map(|l| text::width(f(l)))
             .fold(min, usize::max)
     };
-    let (cases_w, late_w) = (widest(|l| &l.0, 6), widest(|l| &l.1, 10));
+    // one cell between the two at least
+    let (cases_w, late_w) = (widest(|l| &l.0, 5) + 1, widest(|l| &l.1, 10));
     let bar_w = w.saturating_sub(name_w + cases_w + late_w + 2);
     let most = s
         .counties
