@@ -479,6 +479,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("tui.action.dashboard", "工作概览：统计与问责提醒", "dashboard: counts and accountability"),
     ("tui.short.dashboard", "概览", "dashboard"),
     ("tui.dash.title", "工作概览 │ 截至 {0} │ 共{1}村，逾期{2}，已调整班子{3}", "Dashboard │ as of {0} │ {1} cases, {2} overdue, {3} cadres adjusted"),
+    ("tui.dash.counting", "正在统计全部{0}村…", "counting all {0} cases…"),
     ("tui.dash.cases", "{0}村", "{0}"),
     ("tui.dash.overdue", "逾期{0}", "{0} late"),
     ("tui.dash.townships", "乡镇逾期排名（逾期≥{0}个须约谈）", "Townships by overdue cases (≥{0}: admonition talk)"),

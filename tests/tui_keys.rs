@@ -336,3 +336,45 @@ fn a_change_before_the_first_search_is_searchable() {
     press(&mut app, "/ zhouxiaoming");
     assert_eq!(ids(&app), vec!["2017-YG-007"]);
 }
+
+/// On a large ledger the dashboard's first count takes seconds: the key that starts it
+/// says so in the status bar first (the loop draws that before handling the key). A
+/// small ledger, or counts already made, start nothing to wait for.
+#[test]
+fn a_slow_first_count_is_announced() {
+    use zhengdun::domain::{Case, Situation};
+    use zhengdun::tui::keymap::Key;
+    let day = tui_support::d("2017-03-10");
+    let many: Vec<Case> = (0..20_000)
+        .map(|n| {
+            Case::identified(
+                format!("2017-T-{n:05}"),
+                2017,
+                "阳谷县",
+                "阿城镇",
+                format!("第{n}村"),
+                vec![Situation::PoorService],
+                day,
+            )
+        })
+        .collect();
+    let (_dir, mut app) = tui_support::app_with_cases(many);
+    let d = Key::parse("d").unwrap();
+    assert!(!app.announce_wait(&Key::parse("j").unwrap()));
+    assert!(app.announce_wait(&d));
+    let msg = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(msg.contains("20000"), "{msg}");
+    app.handle_key(d);
+    assert!(app.dashboard.is_some());
+    assert!(app.message.is_none(), "the notice stays after the count");
+    press(&mut app, "<Esc>");
+    assert!(!app.announce_wait(&d), "counted already");
+
+    let (_dir, mut small) = tui_support::app();
+    assert!(!small.announce_wait(&d));
+    assert!(small.message.is_none());
+}

@@ -378,6 +378,28 @@ impl App {
     }
 
     /// One key press. Returns whether anything changed (the screen needs redrawing).
+    /// Whether `key` starts something the user waits for (the dashboard's first count over
+    /// a large ledger, seconds at 100,000 cases); if so, says so in the status bar so that
+    /// the loop can draw it before handling the key.
+    pub fn announce_wait(&mut self, key: &Key) -> bool {
+        const NOTICEABLE: usize = 20_000;
+        let counts = self.keymap.action(self.mode(), key) == Some(Action::Dashboard)
+            && self.mode() != Mode::Dashboard
+            && self.dashboard_stats.is_none()
+            && self.summaries.len() >= NOTICEABLE;
+        if counts {
+            self.message = Some(Message {
+                text: i18n::tf(
+                    self.lang,
+                    "tui.dash.counting",
+                    &[&self.summaries.len().to_string()],
+                ),
+                error: false,
+            });
+        }
+        counts
+    }
+
     pub fn handle_key(&mut self, key: Key) -> bool {
         if key.ctrl && key.code == super::keymap::Code::Char('c') {
             self.quit = true;

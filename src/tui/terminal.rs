@@ -118,6 +118,13 @@ fn event_loop(
         let mut changed = false;
         loop {
             let ev = event::read()?;
+            if let Event::Key(k) = &ev {
+                let waits = k.kind == KeyEventKind::Press
+                    && Key::from_event(k).is_some_and(|key| app.announce_wait(&key));
+                if waits {
+                    terminal.draw(|f| render(app, f))?;
+                }
+            }
             if test_panic
                 && matches!(&ev, Event::Key(k) if k.code == crossterm::event::KeyCode::F(12))
             {
