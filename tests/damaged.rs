@@ -90,6 +90,17 @@ fn make_db(root: &Path) -> (PathBuf, String) {
     (db, export.stdout)
 }
 
+/// The last event and the case JSON of a record as the store writes it.
+fn compressed_record(v: &[u8]) -> (u64, Vec<u8>) {
+    match layout::read_record(v).unwrap() {
+        layout::StoredRecord::Compressed {
+            last_event,
+            case_json,
+        } => (last_event, case_json),
+        layout::StoredRecord::Json(_) => panic!("the store wrote an uncompressed record"),
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for e in fs::read_dir(from).unwrap() {
@@ -405,13 +416,7 @@ fn verify_names_what_was_tampered_with() {
         let raw = store.raw();
         // An edited case record, written back as the store writes records.
         let v = raw.get(key("2017-D-0001")).unwrap().unwrap();
-        let layout::StoredRecord::Compressed {
-            last_event,
-            case_json,
-        } = layout::read_record(&v).unwrap()
-        else {
-            panic!("the store wrote an uncompressed record");
-        };
+        let (last_event, case_json) = compressed_record(&v);
         let edited = String::from_utf8(case_json)
             .unwrap()
             .replace("第1村", "第9村");
@@ -610,13 +615,7 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
         }
         for kv in raw.scan_prefix(b"c/") {
             let (k, v) = kv.unwrap();
-            let layout::StoredRecord::Compressed {
-                last_event,
-                case_json,
-            } = layout::read_record(&v).unwrap()
-            else {
-                panic!("the store wrote an uncompressed record");
-            };
+            let (last_event, case_json) = compressed_record(&v);
             let case: zhengdun::domain::Case = serde_json::from_slice(&case_json).unwrap();
             let id = case.id.clone();
             raw.insert([b"s/", id.as_bytes()].concat(), Summary::of(&case).encode())

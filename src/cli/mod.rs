@@ -183,14 +183,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
     );
     run_command(&env, &store, cmd)?;
-    // After a bulk write, let the engine take its snapshot now rather than at the next open.
-    let store = match bulk {
-        true => store.checkpoint(),
-        false => Ok(store),
-    };
-    store
-        .and_then(Store::close_for_exit)
-        .map_err(|e| Failure::store(e, env.lang))
+    if bulk {
+        // After a bulk write, let the engine take its snapshot now rather than at the next open.
+        store
+            .checkpoint()
+            .map_err(|e| Failure::store(e, env.lang))?;
+    }
+    Ok(())
 }
 
 /// `--demo`: the sample ledger in a throw-away database, "today" = its `as_of`.

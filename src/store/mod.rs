@@ -251,9 +251,7 @@ impl Store {
         // held by this process: by the engine just closed (a checkpoint), whose background
         // threads let go of the file a moment after it is dropped. Wait for them.
         let waiting = std::time::Instant::now();
-        while matches!(&opened, Ok(Err(sled::Error::Io(e))) if e.kind() == std::io::ErrorKind::WouldBlock)
-            && waiting.elapsed() < std::time::Duration::from_secs(10)
-        {
+        while engine_lock_held(&opened) && waiting.elapsed() < std::time::Duration::from_secs(10) {
             std::thread::sleep(std::time::Duration::from_millis(20));
             opened = quietly(|| config.open());
         }
@@ -283,17 +281,6 @@ impl Store {
         // sled creates its files with the process umask; the ledger is for its owner only.
         make_private(dir)?;
         Ok(store)
-    }
-
-    /// Closes the ledger of a process that exits right after: everything is made durable,
-    /// then the engine is left for the exit to free. sled's own close walks its whole page
-    /// cache (a few hundred milliseconds at 100,000 cases) and writes nothing that
-    /// [`Store::sync`] has not; the exit releases the lock, as it does after a kill, which
-    /// the store is built to survive.
-    pub fn close_for_exit(self) -> Result<()> {
-        self.sync()?;
-        std::mem::forget(self);
-        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -1012,6 +999,15 @@ impl Batches {
         self.batch
             .insert(b"m/head".as_slice(), self.head.as_bytes());
         Ok(self.batch)
+    }
+}
+
+/// Whether sled could not open because its lock on `db` is held (an `Other` error it words
+/// this way).
+fn engine_lock_held(opened: &std::result::Result<sled::Result<sled::Db>, String>) -> bool {
+    match opened {
+        Ok(Err(sled::Error::Io(e))) => e.to_string().starts_with("could not acquire lock"),
+        _ => false,
     }
 }
 

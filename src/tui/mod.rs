@@ -67,8 +67,5 @@ pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
             message: format!("terminal: {e}"),
         },
     })?;
-    let App { store, .. } = app;
-    store
-        .close_for_exit()
-        .map_err(|e| Failure::store(e, env.lang))
+    app.store.sync().map_err(|e| Failure::store(e, env.lang))
 }
