@@ -1,8 +1,9 @@
 //! Counts over the whole ledger, as of a day: per county and township (cases by stage,
 //! overdue, cadres adjusted, acceptance results), the accountability list (townships ranked
 //! by overdue cases, county leaders who have not visited), and the annual statistics sheet
-//! 「整顿软弱涣散基层党组织情况」 (domain.md §3.1-A). Pure functions over cases; the CLI
-//! prints them, the TUI dashboard draws them, the xlsx export writes them.
+//! 「整顿软弱涣散基层党组织情况」 (domain.md §3.1-A). Pure, gathered over the cases
+//! one at a time ([`Tally`]); the CLI prints them, the TUI dashboard draws them, the xlsx
+//! export writes them.
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -32,8 +32,8 @@ pub fn encode_record(last_event: u64, case_json: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The number in a record written by [`encode_record`] for a record whose last event is
-/// not known yet; [`set_last_event`] fills it in.
+/// Sets the last event's number in a record from [`encode_record`], which a large import
+/// encodes (on every core) before the history gives the numbers out.
 pub fn set_last_event(record: &mut [u8], last_event: u64) {
     if let Some(b) = record.get_mut(1..9) {
         b.copy_from_slice(&last_event.to_le_bytes());

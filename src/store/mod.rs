@@ -5,8 +5,8 @@
 //! - `m/schema`, `m/seq`, `m/head`: schema version, last event number, last event hash
 //! - `c/<id>`: the case record (`Record`: the case plus the number of its last event),
 //!   compressed ([`layout::encode_record`])
-//! - `s/<chunk>`: the list summaries (`Summary`) of the cases whose ids hash to the chunk,
-//!   derived from the records and written with them ([`layout::SUMMARY_CHUNKS`])
+//! - `s/<first id>`: the list summaries (`Summary`) in chunks of consecutive ids, derived
+//!   from the records and written with them ([`layout::chunk_key`])
 //! - `h/<seq>`: history events, hash-chained in `seq` order
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events

@@ -377,7 +377,6 @@ impl App {
         }
     }
 
-    /// One key press. Returns whether anything changed (the screen needs redrawing).
     /// Whether `key` starts something the user waits for (the dashboard's first count over
     /// a large ledger, seconds at 100,000 cases); if so, says so in the status bar so that
     /// the loop can draw it before handling the key.
@@ -400,6 +399,7 @@ impl App {
         counts
     }
 
+    /// One key press. Returns whether anything changed (the screen needs redrawing).
     pub fn handle_key(&mut self, key: Key) -> bool {
         if key.ctrl && key.code == super::keymap::Code::Char('c') {
             self.quit = true;
