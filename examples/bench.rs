@@ -308,7 +308,7 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         get(&measure, "typed_yanggu_ms")
     );
     println!(
-        "dashboard d (TUI)          {} ms first (reads every whole case), {} ms cached; peak RSS with the TUI part {} MB",
+        "dashboard d (TUI)          {} ms first (reads the counts kept for every case), {} ms cached; peak RSS with the TUI part {} MB",
         get(&measure, "dashboard_ms"),
         get(&measure, "dashboard_cached_ms"),
         get(&measure, "peak_rss_with_tui_mb")
@@ -470,8 +470,8 @@ fn phase_measure(a: &Args) -> Result<(), String> {
         durable.push(ms(t));
     }
     durable.sort_by(|a, b| a.total_cmp(b));
-    // Peak memory of open + search + actions, before the TUI part (its dashboard reads every
-    // whole case and is reported on its own).
+    // Peak memory of open + search + actions, before the TUI part (reported on its own,
+    // dashboard included).
     let peak_before_tui = peak_rss_mb();
     // The TUI opens the database itself, as `zhengdun` would: close this handle first.
     drop((store, index, cases));

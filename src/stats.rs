@@ -1,9 +1,9 @@
 //! Counts over the whole ledger, as of a day: per county and township (cases by stage,
 //! overdue, cadres adjusted, acceptance results), the accountability list (townships ranked
 //! by overdue cases, county leaders who have not visited), and the annual statistics sheet
-//! 「整顿软弱涣散基层党组织情况」 (domain.md §3.1-A). Pure, gathered over the cases
-//! one at a time ([`Tally`]); the CLI prints them, the TUI dashboard draws them, the xlsx
-//! export writes them.
+//! 「整顿软弱涣散基层党组织情况」 (domain.md §3.1-A). Pure, gathered over what
+//! each case contributes ([`Counted`], which the store keeps beside every case); the CLI
+//! prints them, the TUI dashboard draws them, the xlsx export writes them.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -14,7 +14,8 @@ use crate::i18n::{t, tf, Lang};
 use crate::text;
 
 use crate::domain::{
-    due_status, AccountabilityEvent, AdjustAction, Case, Policy, Post, Situation, Stage, Verdict,
+    due_status_of, AccountabilityEvent, AdjustAction, Case, DueInputs, Policy, Post, Situation,
+    Stage, Verdict,
 };
 
 /// Cases per stage, in the order of §3.
@@ -77,33 +78,25 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, c: &Case, overdue: bool) {
+    fn add(&mut self, c: &Counted, overdue: bool) {
         self.cases += 1;
-        self.by_stage.add(c.stage);
+        self.by_stage.add(c.due.stage);
         if overdue {
             self.overdue += 1;
         }
-        if !c.adjustments.is_empty() {
+        if c.adjustments > 0 {
             self.cadres_adjusted += 1;
-        } else if c
-            .no_adjustment_reason
-            .as_deref()
-            .is_some_and(|r| !r.trim().is_empty())
-        {
+        } else if c.no_adjustment_reason {
             self.no_adjustment_needed += 1;
         }
-        self.adjustments += c.adjustments.len();
-        self.secretaries_adjusted += c
-            .adjustments
-            .iter()
-            .filter(|a| a.post == Post::Secretary)
-            .count();
-        if !c.acceptance.is_empty() {
+        self.adjustments += c.adjustments;
+        self.secretaries_adjusted += c.secretaries_filled + c.secretaries_other;
+        if !c.verdicts.is_empty() {
             self.acceptance.cases += 1;
         }
-        for a in &c.acceptance {
+        for v in &c.verdicts {
             self.acceptance.attempts += 1;
-            match a.verdict {
+            match v {
                 Verdict::Pass => self.acceptance.pass += 1,
                 Verdict::BasicPass => self.acceptance.basic_pass += 1,
                 Verdict::Fail => self.acceptance.fail += 1,
@@ -232,9 +225,82 @@ pub struct Stats {
     pub annual: Vec<AnnualRow>,
 }
 
+/// What the counts read of one case: a few hundred bytes, where the whole case is several
+/// thousand. Derived from the case; the store keeps it beside the case (in the same atomic
+/// write), so the dashboard counts 100,000 cases without reading them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counted {
+    pub id: String,
+    pub year: i32,
+    pub county: String,
+    pub township: String,
+    pub village: String,
+    pub due: DueInputs,
+    pub situations: Vec<Situation>,
+    /// Adjustments recorded, all posts.
+    pub adjustments: usize,
+    /// Of them, of the Party secretary: posts filled, and otherwise adjusted.
+    pub secretaries_filled: usize,
+    pub secretaries_other: usize,
+    /// No adjustment, with a reason recorded why none was needed.
+    pub no_adjustment_reason: bool,
+    /// The verdict of each acceptance attempt.
+    pub verdicts: Vec<Verdict>,
+    pub county_leader: String,
+    pub township_leader: String,
+    pub first_secretary: String,
+    pub assisting_unit: String,
+    /// Each visit's visitor and day.
+    pub visits: Vec<(String, NaiveDate)>,
+}
+
+impl Counted {
+    pub fn of(c: &Case) -> Counted {
+        let secretary = || c.adjustments.iter().filter(|a| a.post == Post::Secretary);
+        let p = c.pairing.clone().unwrap_or_default();
+        Counted {
+            id: c.id.clone(),
+            year: c.year,
+            county: c.county.clone(),
+            township: c.township.clone(),
+            village: c.village.clone(),
+            due: DueInputs::of(c),
+            situations: c.situations.clone(),
+            adjustments: c.adjustments.len(),
+            secretaries_filled: secretary()
+                .filter(|a| a.action == AdjustAction::Filled)
+                .count(),
+            secretaries_other: secretary()
+                .filter(|a| a.action != AdjustAction::Filled)
+                .count(),
+            no_adjustment_reason: c
+                .no_adjustment_reason
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty()),
+            verdicts: c.acceptance.iter().map(|a| a.verdict).collect(),
+            county_leader: p.county_leader,
+            township_leader: p.township_leader,
+            first_secretary: p.first_secretary,
+            assisting_unit: p.assisting_unit,
+            visits: c.visits.iter().map(|v| (v.by.clone(), v.on)).collect(),
+        }
+    }
+}
+
 /// Computes every count as of `today` under `policy`.
 pub fn compute(
     cases: &[Case],
+    accountability: &[AccountabilityEvent],
+    today: NaiveDate,
+    policy: &Policy,
+) -> Stats {
+    let counted: Vec<Counted> = cases.iter().map(Counted::of).collect();
+    from_counted(&counted, accountability, today, policy)
+}
+
+/// [`compute`] from what the counts read of each case (as the store keeps it).
+pub fn from_counted(
+    cases: &[Counted],
     accountability: &[AccountabilityEvent],
     today: NaiveDate,
     policy: &Policy,
@@ -246,9 +312,8 @@ pub fn compute(
     tally.finish(accountability)
 }
 
-/// The counts gathered one case at a time, keeping only what they need of each: what
-/// [`compute`] does over a slice, for a ledger read a case at a time (the dashboard,
-/// `zhengdun stats`) that need not hold every case.
+/// The counts being gathered, one case at a time, so that a ledger read a chunk at a time
+/// (the dashboard, `zhengdun stats`) is never held whole.
 pub struct Tally {
     today: NaiveDate,
     policy: Policy,
@@ -286,8 +351,8 @@ impl Tally {
         }
     }
 
-    pub fn add(&mut self, c: &Case) {
-        let due = due_status(c, self.today, &self.policy);
+    pub fn add(&mut self, c: &Counted) {
+        let due = due_status_of(&c.due, self.today, &self.policy);
         let overdue = due.overdue();
         self.total.add(c, overdue);
         let ci = *self.county_at.entry(c.county.clone()).or_insert_with(|| {
@@ -333,19 +398,20 @@ impl Tally {
             ids.push((due.days_overdue, c.id.clone()));
         }
 
-        for v in &c.visits {
-            let by = v.by.trim();
-            if v.on <= self.today && !by.is_empty() {
+        for (by, on) in &c.visits {
+            let (by, on) = (by.trim(), *on);
+            if on <= self.today && !by.is_empty() {
                 match self.last_visit.get_mut(by) {
-                    Some(last) => *last = (*last).max(v.on),
+                    Some(last) => *last = (*last).max(on),
                     None => {
-                        self.last_visit.insert(by.to_string(), v.on);
+                        self.last_visit.insert(by.to_string(), on);
                     }
                 }
             }
         }
-        let leader = c.county_leader().trim();
-        if !leader.is_empty() && c.stage >= Stage::Paired && c.stage != Stage::Accepted {
+        let stage = c.due.stage;
+        let leader = c.county_leader.trim();
+        if !leader.is_empty() && stage >= Stage::Paired && stage != Stage::Accepted {
             let i = *self.leader_at.entry(leader.to_string()).or_insert_with(|| {
                 self.leaders.push((leader.to_string(), Vec::new()));
                 self.leaders.len() - 1
@@ -355,16 +421,15 @@ impl Tally {
                 county: c.county.clone(),
                 township: c.township.clone(),
                 village: c.village.clone(),
-                stage: c.stage,
+                stage,
                 last_visit: c
                     .visits
                     .iter()
-                    .filter(|v| v.by.trim() == leader && v.on <= self.today)
-                    .map(|v| v.on)
+                    .filter(|(by, on)| by.trim() == leader && *on <= self.today)
+                    .map(|(_, on)| *on)
                     .max(),
             };
-            let paired_on = c.pairing.as_ref().and_then(|p| p.paired_on);
-            self.leaders[i].1.push((case, paired_on));
+            self.leaders[i].1.push((case, c.due.paired_on));
         }
         self.annual.add(c);
     }
@@ -467,9 +532,9 @@ struct AnnualAcc {
 }
 
 impl AnnualAcc {
-    fn add(&mut self, c: &Case) {
+    fn add(&mut self, c: &Counted) {
         self.identified += 1;
-        if c.stage == Stage::Accepted {
+        if c.due.stage == Stage::Accepted {
             self.rectified += 1;
         }
         for (n, t) in self.by_type.iter_mut().zip(ANNUAL_TYPES) {
@@ -477,19 +542,12 @@ impl AnnualAcc {
                 *n += 1;
             }
         }
-        for a in c.adjustments.iter().filter(|a| a.post == Post::Secretary) {
-            if a.action == AdjustAction::Filled {
-                self.secretaries_filled += 1;
-            } else {
-                self.secretaries_adjusted += 1;
-            }
-        }
-        if let Some(p) = &c.pairing {
-            self.units.add(&p.assisting_unit);
-            self.leaders.add(&p.county_leader);
-            self.leaders.add(&p.township_leader);
-            self.first_secretaries.add(&p.first_secretary);
-        }
+        self.secretaries_filled += c.secretaries_filled;
+        self.secretaries_adjusted += c.secretaries_other;
+        self.units.add(&c.assisting_unit);
+        self.leaders.add(&c.county_leader);
+        self.leaders.add(&c.township_leader);
+        self.first_secretaries.add(&c.first_secretary);
     }
 
     fn row(self, year: i32, county: Option<String>) -> AnnualRow {
@@ -514,7 +572,7 @@ impl AnnualAcc {
 struct Annual(std::collections::BTreeMap<i32, (AnnualAcc, Vec<(String, AnnualAcc)>)>);
 
 impl Annual {
-    fn add(&mut self, c: &Case) {
+    fn add(&mut self, c: &Counted) {
         let (total, counties) = self.0.entry(c.year).or_default();
         total.add(c);
         match counties.iter_mut().find(|(name, _)| *name == c.county) {
@@ -545,7 +603,7 @@ impl Annual {
 pub fn annual(cases: &[Case]) -> Vec<AnnualRow> {
     let mut annual = Annual::default();
     for c in cases {
-        annual.add(c);
+        annual.add(&Counted::of(c));
     }
     annual.rows()
 }

@@ -722,9 +722,9 @@ fn demo_subcommands_run_on_the_sample() {
     assert!(v.is_array());
 }
 
-/// The list summaries live in chunks of consecutive ids that split as they fill: after
-/// imports that land in the middle of existing chunks, and changes, the store still lists
-/// every case once, in id order, each summary equal to its case's.
+/// The list summaries and the counts live in chunks of consecutive ids that split as they
+/// fill: after imports that land in the middle of existing chunks, and changes, the store
+/// still holds every case's once, in id order, each equal to what its case gives.
 #[test]
 fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
     use zhengdun::domain::{
@@ -781,5 +781,9 @@ fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
     assert_eq!(summaries, want);
     assert!(summaries.windows(2).all(|w| w[0].id < w[1].id));
     assert!(store.raw().scan_prefix(b"s/").count() > 1000 / 64);
+    let counted: Vec<zhengdun::stats::Counted> =
+        cases.iter().map(zhengdun::stats::Counted::of).collect();
+    assert_eq!(store.counted().unwrap(), counted);
+    assert!(store.raw().scan_prefix(b"k/").count() > 1000 / 64);
     assert!(store.verify().unwrap().problems.is_empty());
 }

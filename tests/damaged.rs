@@ -610,8 +610,11 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
     {
         let store = Store::open(&db).unwrap();
         let raw = store.raw();
-        for kv in raw.scan_prefix(b"s/") {
-            raw.remove(kv.unwrap().0).unwrap();
+        // schema 1 had one summary per case and no counts
+        for prefix in [b"s/", b"k/"] {
+            for kv in raw.scan_prefix(prefix) {
+                raw.remove(kv.unwrap().0).unwrap();
+            }
         }
         for kv in raw.scan_prefix(b"c/") {
             let (k, v) = kv.unwrap();
@@ -640,6 +643,7 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
     let schema = store.raw().get(b"m/schema").unwrap().unwrap();
     assert_eq!(schema.as_ref(), &2u64.to_be_bytes());
     assert_eq!(store.summaries().unwrap().len(), 400);
+    assert_eq!(store.counted().unwrap().len(), 400);
     // A change after the upgrade writes the new layout beside the old records.
     drop(store);
     let r = zd(

@@ -390,3 +390,40 @@ fn the_table_lines_up_in_terminal_cells_within_80_columns() {
     let empty = stats::compute(&[], &[], d("2017-07-01"), &Policy::default());
     assert!(stats::table(&empty, Lang::En).contains("The ledger has no cases."));
 }
+
+/// The store keeps what the counts read of each case beside it, and keeps it current: the
+/// counts from the store (what `stats` and the dashboard read) equal the counts computed
+/// from the whole cases, after an import and after changes.
+#[test]
+fn counts_from_the_store_equal_counts_from_the_cases() {
+    use zhengdun::store::{Ctx, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    let ctx = Ctx {
+        today: d("2017-06-15"),
+        actor: "test".into(),
+        policy: Policy::default(),
+    };
+    store.insert(ledger(), ChangeKind::Imported, &ctx).unwrap();
+    let check = |store: &Store| {
+        let cases = store.cases().unwrap();
+        let counted = store.counted().unwrap();
+        let want: Vec<stats::Counted> = cases.iter().map(stats::Counted::of).collect();
+        assert_eq!(counted, want);
+        assert_eq!(
+            stats::from_counted(&counted, &[], ctx.today, &ctx.policy),
+            stats::compute(&cases, &[], ctx.today, &ctx.policy)
+        );
+    };
+    check(&store);
+    let first = store.cases().unwrap()[0].id.clone();
+    store
+        .execute(
+            &first,
+            &Command::LogVisit(visit("2017-06-10", "新来的领导")),
+            &ctx,
+        )
+        .unwrap();
+    check(&store);
+    assert!(store.verify().unwrap().problems.is_empty());
+}

@@ -263,7 +263,7 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
         Cmd::Stats { format } => {
             let mut tally = crate::stats::Tally::new(today, &ctx.policy);
             store
-                .for_each_case(|c| tally.add(&c))
+                .for_each_counted(|c| tally.add(&c))
                 .map_err(refused(env))?;
             let acc = store.accountability().map_err(refused(env))?;
             let s = tally.finish(&acc);

@@ -9,7 +9,7 @@ use super::case::Case;
 use super::codes::Stage;
 
 /// The dates that decide a case's due status (SPEC §3), in a few bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DueInputs {
     pub stage: Stage,
     pub identified_on: NaiveDate,

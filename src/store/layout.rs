@@ -1,9 +1,8 @@
 //! How the store lays its values out in sled: the keys, the compressed case record, and the
 //! chunks the list summaries are kept in. Nothing here touches sled itself.
 
-use std::collections::BTreeMap;
-
 use crate::domain::Summary;
+use crate::stats::Counted;
 
 pub fn case_key(id: &str) -> Vec<u8> {
     [b"c/", id.as_bytes()].concat()
@@ -73,76 +72,139 @@ pub fn read_record(v: &[u8]) -> Result<StoredRecord<'_>, String> {
     }
 }
 
-/// The list summaries are kept in chunks of consecutive ids, so a list of the whole ledger
-/// reads a few thousand values rather than one per case, in id order, and a change
-/// rewrites one chunk of at most this many summaries (about 8 KB: small enough that sled
-/// keeps a node of them in its log rather than in a file of its own).
+/// Values derived from each case and kept in chunks of consecutive ids, written in the same
+/// batch as the case: a whole-ledger read takes a few thousand values instead of one per
+/// case, in id order, and a change rewrites one chunk of at most [`CHUNK_MAX`] entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `s/`: the list summaries ([`Summary::encode`]), read at every open.
+    Summaries,
+    /// `k/`: what the counts read of each case (`stats::Counted`, JSON), read by the
+    /// dashboard and `stats`; its chunks are LZ4-compressed.
+    Counts,
+}
+
+impl Family {
+    pub const ALL: [Family; 2] = [Family::Summaries, Family::Counts];
+
+    pub fn prefix(self) -> &'static [u8] {
+        match self {
+            Family::Summaries => b"s/",
+            Family::Counts => b"k/",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Summaries => "summary",
+            Family::Counts => "count",
+        }
+    }
+
+    /// A chunk's key is the prefix and the first id it may hold: the first chunk's is the
+    /// prefix alone, and a chunk that grows past [`CHUNK_MAX`] is split into chunks of half
+    /// that, each keyed by its first id. A case's entry lives in the chunk with the
+    /// greatest key not above the prefix and its id.
+    pub fn key(self, first_id: &str) -> Vec<u8> {
+        [self.prefix(), first_id.as_bytes()].concat()
+    }
+
+    /// The chunks `entries` (id order) are written as: one under `key` if they fit, else
+    /// pieces of half a chunk, the first under `key`.
+    pub fn split(self, key: Vec<u8>, entries: Vec<(String, Vec<u8>)>) -> Vec<(Vec<u8>, Vec<u8>)> {
+        if entries.len() <= CHUNK_MAX {
+            return vec![(key, self.encode(&entries))];
+        }
+        entries
+            .chunks(CHUNK_MAX / 2)
+            .enumerate()
+            .map(|(n, piece)| {
+                let k = if n == 0 {
+                    key.clone()
+                } else {
+                    self.key(&piece[0].0)
+                };
+                (k, self.encode(piece))
+            })
+            .collect()
+    }
+
+    /// A chunk's bytes: for each entry its id's length (u16), the id, the value's length
+    /// (u32, both little endian) and the value, in id order; LZ4-compressed for counts.
+    fn encode(self, entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(entries.iter().map(|(k, e)| k.len() + e.len() + 6).sum());
+        for (id, e) in entries {
+            out.extend_from_slice(&(id.len() as u16).to_le_bytes());
+            out.extend_from_slice(id.as_bytes());
+            out.extend_from_slice(&(e.len() as u32).to_le_bytes());
+            out.extend_from_slice(e);
+        }
+        match self {
+            Family::Summaries => out,
+            Family::Counts => lz4_flex::block::compress_prepend_size(&out),
+        }
+    }
+
+    /// A chunk's entries (id, value) in order; `None` for bytes [`Family::encode`] did not
+    /// write.
+    pub fn entries(self, v: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+        let unpacked;
+        let v = match self {
+            Family::Summaries => v,
+            Family::Counts => {
+                let len = u32::from_le_bytes(v.get(..4)?.try_into().ok()?) as usize;
+                if len > MAX_RECORD {
+                    return None;
+                }
+                let mut out = vec![0; len];
+                if lz4_flex::block::decompress_into(v.get(4..)?, &mut out).ok()? != len {
+                    return None;
+                }
+                unpacked = out;
+                &unpacked[..]
+            }
+        };
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < v.len() {
+            let n = u16::from_le_bytes(v.get(at..at + 2)?.try_into().ok()?) as usize;
+            let id = std::str::from_utf8(v.get(at + 2..at + 2 + n)?).ok()?;
+            at += 2 + n;
+            let m = u32::from_le_bytes(v.get(at..at + 4)?.try_into().ok()?) as usize;
+            let value = v.get(at + 4..(at + 4).checked_add(m)?)?;
+            at += 4 + m;
+            out.push((id.to_string(), value.to_vec()));
+        }
+        Some(out)
+    }
+}
+
+/// At most this many entries to a chunk: about 8 KB of summaries, small enough that sled
+/// keeps a node of them in its log rather than in a file of its own.
 pub const CHUNK_MAX: usize = 64;
 
-/// A chunk's key is `s/` and the first id it may hold: the first chunk's is `s/` alone, and
-/// a chunk that grows past [`CHUNK_MAX`] is split into chunks of half that, each keyed by
-/// its first id. A case's summary lives in the chunk with the greatest key not above
-/// `s/<id>`.
-pub fn chunk_key(first_id: &str) -> Vec<u8> {
-    [b"s/", first_id.as_bytes()].concat()
-}
-
-/// The chunks `entries` (id order) are written as: one under `key` if they fit, else
-/// pieces of half a chunk, the first under `key`.
-pub fn split_chunk(key: Vec<u8>, entries: Vec<(String, Vec<u8>)>) -> Vec<(Vec<u8>, Vec<u8>)> {
-    if entries.len() <= CHUNK_MAX {
-        return vec![(key, encode_chunk(&entries))];
-    }
-    entries
-        .chunks(CHUNK_MAX / 2)
-        .enumerate()
-        .map(|(n, piece)| {
-            let k = if n == 0 {
-                key.clone()
-            } else {
-                chunk_key(&piece[0].0)
-            };
-            (k, encode_chunk(piece))
-        })
-        .collect()
-}
-
-/// A chunk's bytes: each summary's length (u32, little endian) and its
-/// [`Summary::encode`] bytes, in id order.
-fn encode_chunk(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.iter().map(|(_, e)| e.len() + 4).sum());
-    for (_, e) in entries {
-        out.extend_from_slice(&(e.len() as u32).to_le_bytes());
-        out.extend_from_slice(e);
-    }
-    out
-}
-
-/// The summaries of one chunk; `None` for bytes [`encode_chunk`] did not write.
-pub fn decode_chunk(v: &[u8], out: &mut Vec<Summary>) -> Option<()> {
-    let mut at = 0;
-    while at < v.len() {
-        let n = u32::from_le_bytes(v.get(at..at + 4)?.try_into().ok()?) as usize;
-        at += 4;
-        out.push(Summary::decode(v.get(at..at.checked_add(n)?)?)?);
-        at += n;
+/// The counts of one chunk; `None` for bytes that are no chunk of counts.
+pub fn decode_counts(v: &[u8], out: &mut Vec<Counted>) -> Option<()> {
+    for (id, bytes) in Family::Counts.entries(v)? {
+        let c: Counted = serde_json::from_slice(&bytes).ok()?;
+        if c.id != id {
+            return None;
+        }
+        out.push(c);
     }
     Some(())
 }
 
-/// A chunk's entries by id, ready to be changed and written back.
-pub fn chunk_entries(v: &[u8]) -> Option<BTreeMap<String, Vec<u8>>> {
-    let mut summaries = Vec::new();
-    decode_chunk(v, &mut summaries)?;
-    Some(
-        summaries
-            .into_iter()
-            .map(|s| {
-                let bytes = s.encode();
-                (s.id, bytes)
-            })
-            .collect(),
-    )
+/// The summaries of one chunk; `None` for bytes that are no chunk of summaries.
+pub fn decode_summaries(v: &[u8], out: &mut Vec<Summary>) -> Option<()> {
+    for (id, bytes) in Family::Summaries.entries(v)? {
+        let s = Summary::decode(&bytes)?;
+        if s.id != id {
+            return None;
+        }
+        out.push(s);
+    }
+    Some(())
 }
 
 #[cfg(test)]
@@ -174,24 +236,34 @@ mod tests {
 
     #[test]
     fn full_chunks_split_in_halves_keyed_by_their_first_id() {
-        let entries: Vec<(String, Vec<u8>)> = (0..CHUNK_MAX + 1)
-            .map(|n| (format!("A-{n:04}"), vec![n as u8]))
-            .collect();
-        assert_eq!(
-            split_chunk(chunk_key(""), entries[..CHUNK_MAX].to_vec()).len(),
-            1
-        );
-        let pieces = split_chunk(chunk_key(""), entries);
-        let keys: Vec<Vec<u8>> = pieces.iter().map(|(k, _)| k.clone()).collect();
-        let half = CHUNK_MAX / 2;
-        assert_eq!(
-            keys,
-            vec![
-                chunk_key(""),
-                chunk_key(&format!("A-{half:04}")),
-                chunk_key(&format!("A-{:04}", 2 * half))
-            ]
-        );
-        assert_eq!(pieces[2].1, vec![1, 0, 0, 0, CHUNK_MAX as u8]);
+        for family in Family::ALL {
+            let entries: Vec<(String, Vec<u8>)> = (0..CHUNK_MAX + 1)
+                .map(|n| (format!("A-{n:04}"), vec![n as u8; 3]))
+                .collect();
+            let one = family.split(family.key(""), entries[..CHUNK_MAX].to_vec());
+            assert_eq!(one.len(), 1);
+            assert_eq!(
+                family.entries(&one[0].1).unwrap(),
+                entries[..CHUNK_MAX].to_vec()
+            );
+            let pieces = family.split(family.key(""), entries.clone());
+            let keys: Vec<Vec<u8>> = pieces.iter().map(|(k, _)| k.clone()).collect();
+            let half = CHUNK_MAX / 2;
+            assert_eq!(
+                keys,
+                vec![
+                    family.key(""),
+                    family.key(&format!("A-{half:04}")),
+                    family.key(&format!("A-{:04}", 2 * half))
+                ]
+            );
+            let back: Vec<_> = pieces
+                .iter()
+                .flat_map(|(_, v)| family.entries(v).unwrap())
+                .collect();
+            assert_eq!(back, entries);
+            let bytes = &pieces[0].1;
+            assert_eq!(family.entries(&bytes[..bytes.len() - 1]), None);
+        }
     }
 }

@@ -6,7 +6,8 @@
 //! - `c/<id>`: the case record (`Record`: the case plus the number of its last event),
 //!   compressed ([`layout::encode_record`])
 //! - `s/<first id>`: the list summaries (`Summary`) in chunks of consecutive ids, derived
-//!   from the records and written with them ([`layout::chunk_key`])
+//!   from the records and written with them ([`layout::Family`])
+//! - `k/<first id>`: what the counts read of each case (`stats::Counted`), likewise
 //! - `h/<seq>`: history events, hash-chained in `seq` order
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events
@@ -24,13 +25,14 @@ use crate::domain::{
     self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal, Summary,
 };
 use crate::panics::quietly;
+use crate::stats::Counted;
 
 #[doc(hidden)]
 pub mod layout;
-use layout::{case_key, chunk_key, event_key, index_key};
+use layout::{case_key, event_key, index_key, Family};
 
 /// The schema this build writes and reads. Schema 1 (one summary per case, records as plain
-/// JSON) is brought up to date when it is opened.
+/// JSON, no counts) is brought up to date when it is opened.
 pub const SCHEMA_VERSION: u64 = 2;
 /// The schema of backup files, which has not changed with the store's.
 pub const BACKUP_SCHEMA: u64 = 1;
@@ -156,13 +158,13 @@ fn json_hash(json: &[u8]) -> String {
 }
 
 /// What writing a case needs that does not depend on its place in the history: its record
-/// (the event number still to be filled in), the hash of its JSON, and its summary. Worked
-/// out on every core for a large import.
+/// (the event number still to be filled in), the hash of its JSON, and the values derived
+/// from it. Worked out on every core for a large import.
 struct Prepared {
     case: Case,
     record: Vec<u8>,
     hash: String,
-    summary: Vec<u8>,
+    derived: Derived,
 }
 
 impl Prepared {
@@ -171,8 +173,26 @@ impl Prepared {
         Prepared {
             hash: json_hash(&json),
             record: layout::encode_record(0, &json),
-            summary: Summary::of(&case).encode(),
+            derived: Derived::of(&case),
             case,
+        }
+    }
+}
+
+/// A case's entries in each chunk family, encoded.
+struct Derived {
+    id: String,
+    summary: Vec<u8>,
+    counted: Vec<u8>,
+}
+
+impl Derived {
+    fn of(case: &Case) -> Derived {
+        Derived {
+            id: case.id.clone(),
+            summary: Summary::of(case).encode(),
+            // Serialising plain data structs to JSON cannot fail.
+            counted: serde_json::to_vec(&Counted::of(case)).unwrap_or_default(),
         }
     }
 }
@@ -367,82 +387,110 @@ impl Store {
         })
     }
 
-    /// Schema 1 to 2: the per-case summaries become chunks, rebuilt from the records (which
-    /// stay readable as they are, and are compressed when next written). One atomic batch.
+    /// Schema 1 to 2: the per-case summaries become chunks, and the counts are added, both
+    /// derived from the records (which stay readable as they are, and are compressed when
+    /// next written). One atomic batch.
     fn upgrade(&self) -> Result<()> {
         self.guarded(|| {
             let mut batch = sled::Batch::default();
-            for kv in self.db.scan_prefix(b"s/") {
-                batch.remove(kv?.0);
+            for family in Family::ALL {
+                for kv in self.db.scan_prefix(family.prefix()) {
+                    batch.remove(kv?.0);
+                }
             }
-            let mut summaries = Vec::new();
+            let mut derived = Vec::new();
             for kv in self.db.scan_prefix(b"c/") {
                 let (k, v) = kv?;
-                let case = self.decode_record(&k, &v)?.case;
-                summaries.push((case.id.clone(), Summary::of(&case).encode()));
+                derived.push(Derived::of(&self.decode_record(&k, &v)?.case));
             }
-            self.put_summaries(&mut batch, summaries, true)?;
+            self.put_derived(&mut batch, derived, true)?;
             batch.insert(b"m/schema".as_slice(), &SCHEMA_VERSION.to_be_bytes());
             self.db.apply_batch(batch)?;
             self.sync()
         })
     }
 
-    /// Puts these summaries (id, encoded) into their chunks in `batch`, merged with what the
+    /// Puts the cases' derived values into their chunks in `batch`, merged with what the
     /// chunks hold now, or — when `fresh` — into new chunks.
-    fn put_summaries(
+    fn put_derived(
         &self,
         batch: &mut sled::Batch,
-        summaries: Vec<(String, Vec<u8>)>,
+        derived: Vec<Derived>,
+        fresh: bool,
+    ) -> Result<()> {
+        let (mut summaries, mut counts) = (Vec::new(), Vec::new());
+        for d in derived {
+            summaries.push((d.id.clone(), d.summary));
+            counts.push((d.id, d.counted));
+        }
+        self.put_chunked(batch, Family::Summaries, summaries, fresh)?;
+        self.put_chunked(batch, Family::Counts, counts, fresh)
+    }
+
+    fn put_chunked(
+        &self,
+        batch: &mut sled::Batch,
+        family: Family,
+        entries: Vec<(String, Vec<u8>)>,
         fresh: bool,
     ) -> Result<()> {
         use std::collections::btree_map::Entry;
         let mut chunks: std::collections::BTreeMap<Vec<u8>, _> = Default::default();
-        for (id, bytes) in summaries {
+        for (id, bytes) in entries {
             let key = if fresh {
-                chunk_key("")
+                family.key("")
             } else {
-                self.chunk_holding(&id)?
+                self.chunk_holding(family, &id)?
             };
-            let entries = match chunks.entry(key) {
+            let held = match chunks.entry(key) {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => {
                     let now = if fresh {
                         Default::default()
                     } else {
-                        self.chunk(e.key())?
+                        self.chunk(family, e.key())?
                     };
                     e.insert(now)
                 }
             };
-            entries.insert(id, bytes);
+            held.insert(id, bytes);
         }
-        for (key, entries) in chunks {
-            for (k, v) in layout::split_chunk(key, entries.into_iter().collect()) {
+        for (key, held) in chunks {
+            for (k, v) in family.split(key, held.into_iter().collect()) {
                 batch.insert(k, v);
             }
         }
         Ok(())
     }
 
-    /// The key of the chunk a case's summary belongs in.
-    fn chunk_holding(&self, id: &str) -> Result<Vec<u8>> {
-        match self.db.range(chunk_key("")..=chunk_key(id)).next_back() {
+    /// The key of the chunk of `family` a case's entry belongs in.
+    fn chunk_holding(&self, family: Family, id: &str) -> Result<Vec<u8>> {
+        match self.db.range(family.key("")..=family.key(id)).next_back() {
             Some(kv) => Ok(kv?.0.to_vec()),
-            None => Ok(chunk_key("")),
+            None => Ok(family.key("")),
         }
     }
 
-    fn chunk(&self, key: &[u8]) -> Result<std::collections::BTreeMap<String, Vec<u8>>> {
+    fn chunk(
+        &self,
+        family: Family,
+        key: &[u8],
+    ) -> Result<std::collections::BTreeMap<String, Vec<u8>>> {
         match self.db.get(key)? {
             None => Ok(Default::default()),
-            Some(v) => layout::chunk_entries(&v).ok_or_else(|| {
-                self.damaged(format!(
-                    "summary chunk {} is unreadable",
-                    String::from_utf8_lossy(key).escape_debug()
-                ))
-            }),
+            Some(v) => match family.entries(&v) {
+                Some(entries) => Ok(entries.into_iter().collect()),
+                None => Err(self.unreadable_chunk(family, key)),
+            },
         }
+    }
+
+    fn unreadable_chunk(&self, family: Family, key: &[u8]) -> StoreError {
+        self.damaged(format!(
+            "{} chunk {} is unreadable",
+            family.name(),
+            String::from_utf8_lossy(key).escape_debug()
+        ))
     }
 
     fn decode_record(&self, key: &[u8], v: &[u8]) -> Result<Record> {
@@ -503,28 +551,60 @@ impl Store {
         })
     }
 
-    /// Every case's list summary, in id order: what a list of the whole ledger reads. The
-    /// chunks hold consecutive ids and are decoded on every core.
+    /// Every case's list summary, in id order: what a list of the whole ledger reads.
     pub fn summaries(&self) -> Result<Vec<Summary>> {
+        let family = Family::Summaries;
         self.guarded(|| {
             let chunks = self
                 .db
-                .scan_prefix(b"s/")
+                .scan_prefix(family.prefix())
                 .collect::<std::result::Result<Vec<_>, _>>()?;
+            // decoded on every core
             let parts = crate::par::map(chunks, |(k, v)| {
                 let mut out = Vec::new();
-                match layout::decode_chunk(&v, &mut out) {
-                    Some(()) => Ok(out),
-                    None => Err(String::from_utf8_lossy(&k).escape_debug().to_string()),
-                }
+                layout::decode_summaries(&v, &mut out)
+                    .map(|()| out)
+                    .ok_or(k)
             });
             let mut out = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
             for part in parts {
-                let part =
-                    part.map_err(|k| self.damaged(format!("summary chunk {k} is unreadable")))?;
-                out.extend(part);
+                out.extend(part.map_err(|k| self.unreadable_chunk(family, &k))?);
             }
             Ok(out)
+        })
+    }
+
+    /// What the counts read of every case, in id order: all the dashboard and `stats` read.
+    pub fn counted(&self) -> Result<Vec<Counted>> {
+        let mut out = Vec::new();
+        self.for_each_counted(|c| out.push(c))?;
+        Ok(out)
+    }
+
+    /// Passes what the counts read of each case to `f`, in id order, a few hundred chunks at
+    /// a time (decoded on every core), so that a count never holds the whole ledger.
+    pub fn for_each_counted(&self, mut f: impl FnMut(Counted)) -> Result<()> {
+        const CHUNKS_AT_A_TIME: usize = 256;
+        let family = Family::Counts;
+        self.guarded(|| {
+            let mut chunks = self.db.scan_prefix(family.prefix());
+            loop {
+                let raw = chunks
+                    .by_ref()
+                    .take(CHUNKS_AT_A_TIME)
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                if raw.is_empty() {
+                    return Ok(());
+                }
+                for part in crate::par::map(raw, |(k, v)| {
+                    let mut out = Vec::new();
+                    layout::decode_counts(&v, &mut out).map(|()| out).ok_or(k)
+                }) {
+                    part.map_err(|k| self.unreadable_chunk(family, &k))?
+                        .into_iter()
+                        .for_each(&mut f);
+                }
+            }
         })
     }
 
@@ -714,20 +794,21 @@ impl Store {
                     expected - 1
                 ));
             }
-            let mut summaries: std::collections::HashMap<String, Summary> = Default::default();
-            for kv in self.db.scan_prefix(b"s/") {
-                let (k, v) = kv?;
-                let mut part = Vec::new();
-                if layout::decode_chunk(&v, &mut part).is_none() {
-                    r.problems.push(format!(
-                        "summary chunk {} is unreadable",
-                        String::from_utf8_lossy(&k).escape_debug()
-                    ));
-                }
-                for s in part {
-                    if let Some(twice) = summaries.insert(s.id.clone(), s) {
+            // Every derived entry by family and id, to compare with the records.
+            let mut derived: [std::collections::HashMap<String, Vec<u8>>; 2] = Default::default();
+            for (family, found) in Family::ALL.into_iter().zip(derived.iter_mut()) {
+                for kv in self.db.scan_prefix(family.prefix()) {
+                    let (k, v) = kv?;
+                    let Some(entries) = family.entries(&v) else {
                         r.problems
-                            .push(format!("the list holds two summaries of {}", twice.id));
+                            .push(self.unreadable_chunk(family, &k).to_string());
+                        continue;
+                    };
+                    for (id, bytes) in entries {
+                        if found.insert(id.clone(), bytes).is_some() {
+                            r.problems
+                                .push(format!("two {} entries of {id}", family.name()));
+                        }
                     }
                 }
             }
@@ -735,7 +816,7 @@ impl Store {
                 let (k, v) = kv?;
                 r.cases += 1;
                 let id = String::from_utf8_lossy(&k[2..]).into_owned();
-                let summary = summaries.remove(&id);
+                let stored = derived.each_mut().map(|found| found.remove(&id));
                 let rec: Record = match decode_record_bytes(&v) {
                     Ok(rec) => rec,
                     Err(e) => {
@@ -755,18 +836,30 @@ impl Store {
                             r.problems.push(format!(
                                 "case {id} differs from what its history recorded: it was altered"
                             ));
-                        } else if summary != Some(Summary::of(&rec.case)) {
-                            r.problems
-                                .push(format!("case {id}: its list summary is missing or stale"));
+                        } else {
+                            let d = Derived::of(&rec.case);
+                            for (family, (stored, want)) in Family::ALL
+                                .into_iter()
+                                .zip(stored.iter().zip([&d.summary, &d.counted]))
+                            {
+                                if stored.as_ref() != Some(want) {
+                                    r.problems.push(format!(
+                                        "case {id}: its {} entry is missing or stale",
+                                        family.name()
+                                    ));
+                                }
+                            }
                         }
                     }
                 }
             }
-            let mut orphans: Vec<String> = summaries.into_keys().collect();
-            orphans.sort();
-            for id in orphans {
-                r.problems
-                    .push(format!("the list holds a summary of {id}, which is no case"));
+            for (family, found) in Family::ALL.into_iter().zip(derived) {
+                let mut orphans: Vec<String> = found.into_keys().collect();
+                orphans.sort();
+                for id in orphans {
+                    r.problems
+                        .push(format!("a {} entry names {id}, which is no case", family.name()));
+                }
             }
             Ok(r)
         })
@@ -882,15 +975,15 @@ impl Store {
                 batch.insert(event_key(ev.seq), bytes);
                 batch.insert(index_key(&ev.case_id, ev.seq), &[] as &[u8]);
             }
-            let mut summaries = Vec::with_capacity(backup.cases.len());
+            let mut derived = Vec::with_capacity(backup.cases.len());
             for c in &backup.cases {
                 let last_event = last_of.get(c.id.as_str()).map(|e| e.seq).unwrap_or(0);
                 let mut p = Prepared::of(c.clone());
                 layout::set_last_event(&mut p.record, last_event);
                 batch.insert(case_key(&c.id), p.record);
-                summaries.push((p.case.id, p.summary));
+                derived.push(p.derived);
             }
-            self.put_summaries(&mut batch, summaries, true)?;
+            self.put_derived(&mut batch, derived, true)?;
             for a in &backup.accountability {
                 let n = self.db.generate_id()?;
                 let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
@@ -941,10 +1034,11 @@ pub struct RestoreSummary {
     pub accountability: usize,
 }
 
-/// Builds one atomic batch of case records, their summaries and their chained history events.
+/// Builds one atomic batch of case records, their derived values and their chained history
+/// events.
 struct Batches {
     batch: sled::Batch,
-    summaries: Vec<(String, Vec<u8>)>,
+    derived: Vec<Derived>,
     seq: u64,
     head: String,
 }
@@ -953,7 +1047,7 @@ impl Batches {
     fn new((seq, head): (u64, String)) -> Self {
         Batches {
             batch: sled::Batch::default(),
-            summaries: Vec::new(),
+            derived: Vec::new(),
             seq,
             head,
         }
@@ -965,7 +1059,7 @@ impl Batches {
             case,
             mut record,
             hash,
-            summary,
+            derived,
         } = case;
         let mut ev = Event {
             seq: self.seq,
@@ -986,14 +1080,15 @@ impl Batches {
         self.batch.insert(event_key(self.seq), ev_bytes);
         self.batch
             .insert(index_key(&case.id, self.seq), &[] as &[u8]);
-        self.summaries.push((case.id, summary));
+        self.derived.push(derived);
         ev
     }
 
-    /// The batch to apply: the summaries merged into the chunks they belong to as `store`
-    /// holds them now (the caller holds the write lock), and the new head of the chain.
+    /// The batch to apply: the derived values merged into the chunks they belong to as
+    /// `store` holds them now (the caller holds the write lock), and the new head of the
+    /// chain.
     fn finish(mut self, store: &Store) -> Result<sled::Batch> {
-        store.put_summaries(&mut self.batch, self.summaries, false)?;
+        store.put_derived(&mut self.batch, self.derived, false)?;
         self.batch
             .insert(b"m/seq".as_slice(), &self.seq.to_be_bytes());
         self.batch

@@ -144,8 +144,9 @@ pub struct App {
     pub picker: Option<Picker>,
     pub help: Option<Help>,
     pub dashboard: Option<Dashboard>,
-    /// The dashboard's figures, computed from every whole case on the first `d` (seconds at
-    /// a hundred thousand cases) and kept until a case changes.
+    /// The dashboard's figures, counted on the first `d` from what the store keeps of each
+    /// case for the counts (under a second at a hundred thousand cases) and kept until a
+    /// case changes.
     pub(super) dashboard_stats: Option<stats::Stats>,
     pub message: Option<Message>,
     pub quit: bool,
@@ -378,7 +379,7 @@ impl App {
     }
 
     /// Whether `key` starts something the user waits for (the dashboard's first count over
-    /// a large ledger, seconds at 100,000 cases); if so, says so in the status bar so that
+    /// a large ledger, most of a second at 100,000 cases); if so, says so in the status bar so that
     /// the loop can draw it before handling the key.
     pub fn announce_wait(&mut self, key: &Key) -> bool {
         const NOTICEABLE: usize = 20_000;
@@ -566,7 +567,7 @@ impl App {
             let mut tally = stats::Tally::new(self.ctx.today, &self.ctx.policy);
             let read = self
                 .store
-                .for_each_case(|c| tally.add(&c))
+                .for_each_counted(|c| tally.add(&c))
                 .and_then(|()| self.store.accountability());
             match read {
                 Ok(events) => self.dashboard_stats = Some(tally.finish(&events)),
