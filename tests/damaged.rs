@@ -660,3 +660,56 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(zd(&db, &["verify"]).stdout.contains("chain intact"));
 }
+
+/// A large import is written in parts behind a marker: a process that dies after a part
+/// (debug builds: ZHENGDUN_TEST_DIE_IN_IMPORT) leaves nothing of the import once the ledger
+/// is opened again, and the same import then goes through whole.
+#[test]
+fn an_import_that_dies_between_its_parts_leaves_nothing() {
+    if !cfg!(debug_assertions) {
+        println!("the forced death exists in debug builds only; skipping");
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (db, before) = make_db(root.path());
+    let big = root.path().join("big.json");
+    fs::write(&big, ledger(6_000).replace("2017-D-", "2018-E-")).unwrap();
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["--lang", "en", "--today", "2017-04-01", "import"])
+        .arg(&big)
+        .env("ZHENGDUN_TEST_DIE_IN_IMPORT", "1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the import was to die");
+    // The first part is in sled, behind the marker (read with sled itself: opening the
+    // ledger would undo it).
+    {
+        let raw = sled::Config::new().path(&db).open().unwrap();
+        assert!(raw.get(b"m/importing").unwrap().is_some());
+        assert_eq!(raw.scan_prefix(b"c/2018-E-").count(), 5_000);
+    }
+    {
+        let store = Store::open(&db).unwrap();
+        assert!(store.raw().get(b"m/importing").unwrap().is_none());
+        assert_eq!(store.raw().scan_prefix(b"c/2018-E-").count(), 0);
+    }
+    let r = zd(&db, &["export", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, before);
+    let v = zd(&db, &["verify"]);
+    assert!(
+        v.stdout.contains("400 cases") && v.stdout.contains("chain intact"),
+        "{}",
+        v.stdout
+    );
+    let r = zd(&db, &["import", big.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = zd(&db, &["verify"]);
+    assert!(
+        v.stdout.contains("6400 cases") && v.stdout.contains("chain intact"),
+        "{}",
+        v.stdout
+    );
+}

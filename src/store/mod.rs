@@ -39,6 +39,18 @@ pub const BACKUP_SCHEMA: u64 = 1;
 /// The `format` of a backup file: the interchange ledger plus the full history.
 pub const BACKUP_FORMAT: &str = "zhengdun-backup/1";
 const LOCK_FILE: &str = "zhengdun.lock";
+/// Imports of more cases than this are written in parts of this many.
+const CASES_PER_PART: usize = 5_000;
+/// Present while a large import is being written: see [`Store::import`].
+const IMPORTING: &[u8] = b"m/importing";
+
+/// What a large import adds, written before its first part.
+#[derive(Serialize, Deserialize)]
+struct ImportMarker {
+    /// The last event before the import.
+    after_seq: u64,
+    ids: Vec<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -298,6 +310,9 @@ impl Store {
             _lock: lock,
         };
         store.check_schema().map_err(|e| store.with_dir(e))?;
+        store
+            .guarded(|| store.undo_interrupted_import())
+            .map_err(|e| store.with_dir(e))?;
         // sled creates its files with the process umask; the ledger is for its owner only.
         make_private(dir)?;
         Ok(store)
@@ -493,6 +508,36 @@ impl Store {
         ))
     }
 
+    /// After a crash in the middle of a large import: removes what its parts wrote (the
+    /// records, events and index entries of the cases the marker names, none of which the
+    /// head of the chain reaches yet), so the ledger is as it was before the import.
+    fn undo_interrupted_import(&self) -> Result<()> {
+        let Some(v) = self.db.get(IMPORTING)? else {
+            return Ok(());
+        };
+        let marker: ImportMarker = serde_json::from_slice(&v)
+            .map_err(|e| self.damaged(format!("an unfinished import is unreadable: {e}")))?;
+        if self.head()?.0 != marker.after_seq {
+            return Err(self.damaged("an unfinished import does not follow the ledger's history"));
+        }
+        let mut batch = sled::Batch::default();
+        for id in &marker.ids {
+            batch.remove(case_key(id));
+            for kv in self.db.scan_prefix([b"x/", id.as_bytes(), b"\0"].concat()) {
+                batch.remove(kv?.0);
+            }
+        }
+        for kv in self
+            .db
+            .range(event_key(marker.after_seq + 1)..=event_key(u64::MAX))
+        {
+            batch.remove(kv?.0);
+        }
+        batch.remove(IMPORTING);
+        self.db.apply_batch(batch)?;
+        self.sync()
+    }
+
     fn decode_record(&self, key: &[u8], v: &[u8]) -> Result<Record> {
         decode_record_bytes(v).map_err(|e| {
             self.damaged(format!(
@@ -680,8 +725,23 @@ impl Store {
                 }
             }
             let n = cases.len();
-            let mut batch = Batches::new(self.head()?);
-            for p in crate::par::map(cases, Prepared::of) {
+            let head = self.head()?;
+            // A large import goes to sled in parts (sled takes one huge batch slowly), behind
+            // a marker that names what it adds: until the last part clears the marker, the
+            // ledger's head still points before the import, and an open after a crash
+            // removes the parts already written (`undo_interrupted_import`).
+            let staged = n > CASES_PER_PART;
+            if staged {
+                let marker = ImportMarker {
+                    after_seq: head.0,
+                    ids: cases.iter().map(|c| c.id.clone()).collect(),
+                };
+                let bytes =
+                    serde_json::to_vec(&marker).map_err(|e| StoreError::Io(e.to_string()))?;
+                self.db.insert(IMPORTING, bytes)?;
+            }
+            let mut batch = Batches::new(head);
+            for (i, p) in crate::par::map(cases, Prepared::of).into_iter().enumerate() {
                 let change = Change {
                     kind,
                     from: p.case.stage,
@@ -690,12 +750,25 @@ impl Store {
                     note: String::new(),
                 };
                 batch.record(p, change, ctx);
+                if staged && (i + 1) % CASES_PER_PART == 0 {
+                    self.db.apply_batch(batch.take_records())?;
+                    // Debug builds only: die here, so a test can prove the undo.
+                    if cfg!(debug_assertions)
+                        && std::env::var_os("ZHENGDUN_TEST_DIE_IN_IMPORT").is_some()
+                    {
+                        self.db.flush()?;
+                        std::process::abort();
+                    }
+                }
             }
             let mut batch = batch.finish(self)?;
             for a in accountability {
                 let id = self.db.generate_id()?;
                 let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
                 batch.insert([b"a/".as_slice(), &id.to_be_bytes()].concat(), v);
+            }
+            if staged {
+                batch.remove(IMPORTING);
             }
             self.db.apply_batch(batch)?;
             self.sync()?;
@@ -1087,6 +1160,12 @@ impl Batches {
     /// The batch to apply: the derived values merged into the chunks they belong to as
     /// `store` holds them now (the caller holds the write lock), and the new head of the
     /// chain.
+    /// What is recorded so far, without the derived values and the head (which
+    /// [`Batches::finish`] writes with the last part).
+    fn take_records(&mut self) -> sled::Batch {
+        std::mem::take(&mut self.batch)
+    }
+
     fn finish(mut self, store: &Store) -> Result<sled::Batch> {
         store.put_derived(&mut self.batch, self.derived, false)?;
         self.batch
