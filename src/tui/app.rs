@@ -152,6 +152,8 @@ pub struct App {
     pub quit: bool,
     /// Terminal size in cells, for paging and keeping the selection in view.
     pub size: (u16, u16),
+    /// The list's id column: as wide as the widest id (12 to 16 cells).
+    pub id_width: usize,
 }
 
 impl App {
@@ -194,7 +196,15 @@ impl App {
             message: None,
             quit: false,
             size: (80, 24),
+            id_width: 12,
         };
+        app.id_width = app
+            .summaries
+            .iter()
+            .map(|s| crate::text::width(&s.id))
+            .max()
+            .unwrap_or(0)
+            .clamp(12, 16);
         app.refresh_rows();
         let start = Arc::clone(&app.summaries);
         // If the thread cannot be started, the index is built on the first `/` instead.

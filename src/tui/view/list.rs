@@ -32,7 +32,7 @@ enum Col {
 /// (column, base width, most it grows to). Dropped from the end of `DROP_ORDER` first
 /// when the terminal is narrow.
 const COLS: [(Col, usize, usize); 8] = [
-    (Col::Id, 12, 14),
+    (Col::Id, 12, 12),
     (Col::County, 8, 12),
     (Col::Township, 8, 14),
     (Col::Village, 8, 20),
@@ -51,8 +51,12 @@ const GROW_ORDER: [Col; 5] = [
 ];
 
 /// The columns that fit in `width` cells, with their widths (one space between columns).
-fn layout(width: usize) -> Vec<(Col, usize)> {
+/// The id column is `id_width` wide: ids are told apart by their ends.
+fn layout(width: usize, id_width: usize) -> Vec<(Col, usize)> {
     let mut cols: Vec<(Col, usize, usize)> = COLS.to_vec();
+    for c in cols.iter_mut().filter(|c| c.0 == Col::Id) {
+        c.1 = id_width;
+    }
     let total = |c: &[(Col, usize, usize)]| {
         c.iter().map(|x| x.1).sum::<usize>() + c.len().saturating_sub(1)
     };
@@ -148,7 +152,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     put(frame, area, 0, bar(&title, w, title_style()));
 
-    let cols = layout(w as usize);
+    let cols = layout(w as usize, app.id_width);
     let mut head = Vec::new();
     for (i, (c, cw)) in cols.iter().enumerate() {
         if i > 0 {
@@ -392,12 +396,15 @@ mod tests {
     #[test]
     fn columns_fill_the_width_exactly_when_they_can() {
         for w in [60usize, 80, 100, 120, 200] {
-            let cols = layout(w);
+            let cols = layout(w, 12);
             let total: usize = cols.iter().map(|c| c.1).sum::<usize>() + cols.len() - 1;
             assert!(total <= w, "{w}: {total}");
         }
-        assert_eq!(layout(80).len(), 8);
-        assert!(layout(60).len() < 8);
+        assert_eq!(layout(80, 12).len(), 8);
+        assert!(layout(60, 12).len() < 8);
+        // a ledger with longer ids gets a wider id column, and still every column at 80
+        let wide = layout(80, 14);
+        assert!(wide.len() == 8 && wide[0].0 == Col::Id && wide[0].1 == 14);
     }
 
     #[test]
