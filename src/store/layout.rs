@@ -12,8 +12,13 @@ pub fn event_key(seq: u64) -> Vec<u8> {
     [b"h/".as_slice(), &seq.to_be_bytes()].concat()
 }
 
+/// The index entries of one case: `x/<id>\0`, then each event's number.
+pub fn index_prefix(id: &str) -> Vec<u8> {
+    [b"x/", id.as_bytes(), b"\0"].concat()
+}
+
 pub fn index_key(id: &str, seq: u64) -> Vec<u8> {
-    [b"x/", id.as_bytes(), b"\0", &seq.to_be_bytes()].concat()
+    [index_prefix(id), seq.to_be_bytes().to_vec()].concat()
 }
 
 /// A case record on disk: [`COMPRESSED`], the number of the case's last event (u64), the
@@ -183,28 +188,41 @@ impl Family {
 /// keeps a node of them in its log rather than in a file of its own.
 pub const CHUNK_MAX: usize = 64;
 
-/// The counts of one chunk; `None` for bytes that are no chunk of counts.
-pub fn decode_counts(v: &[u8], out: &mut Vec<Counted>) -> Option<()> {
-    for (id, bytes) in Family::Counts.entries(v)? {
-        let c: Counted = serde_json::from_slice(&bytes).ok()?;
-        if c.id != id {
-            return None;
-        }
-        out.push(c);
-    }
-    Some(())
+/// The values of one chunk of `family`, each checked against the id it is filed under;
+/// `None` for bytes that are no such chunk.
+fn decode_chunk<T>(
+    family: Family,
+    v: &[u8],
+    decode: impl Fn(&[u8]) -> Option<T>,
+    id_of: fn(&T) -> &str,
+) -> Option<Vec<T>> {
+    family
+        .entries(v)?
+        .into_iter()
+        .map(|(id, bytes)| decode(&bytes).filter(|t| id_of(t) == id))
+        .collect()
 }
 
-/// The summaries of one chunk; `None` for bytes that are no chunk of summaries.
-pub fn decode_summaries(v: &[u8], out: &mut Vec<Summary>) -> Option<()> {
-    for (id, bytes) in Family::Summaries.entries(v)? {
-        let s = Summary::decode(&bytes)?;
-        if s.id != id {
-            return None;
-        }
-        out.push(s);
-    }
-    Some(())
+pub fn decode_summaries(v: &[u8]) -> Option<Vec<Summary>> {
+    decode_chunk(Family::Summaries, v, Summary::decode, |s| &s.id)
+}
+
+pub fn decode_counts(v: &[u8]) -> Option<Vec<Counted>> {
+    decode_chunk(
+        Family::Counts,
+        v,
+        |b| serde_json::from_slice(b).ok(),
+        |c| &c.id,
+    )
+}
+
+/// What is wrong with a chunk that does not decode, for a message.
+pub fn unreadable_chunk(family: Family, key: &[u8]) -> String {
+    format!(
+        "{} chunk {} is unreadable",
+        family.name(),
+        String::from_utf8_lossy(key).escape_debug()
+    )
 }
 
 #[cfg(test)]

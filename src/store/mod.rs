@@ -495,17 +495,9 @@ impl Store {
             None => Ok(Default::default()),
             Some(v) => match family.entries(&v) {
                 Some(entries) => Ok(entries.into_iter().collect()),
-                None => Err(self.unreadable_chunk(family, key)),
+                None => Err(self.damaged(layout::unreadable_chunk(family, key))),
             },
         }
-    }
-
-    fn unreadable_chunk(&self, family: Family, key: &[u8]) -> StoreError {
-        self.damaged(format!(
-            "{} chunk {} is unreadable",
-            family.name(),
-            String::from_utf8_lossy(key).escape_debug()
-        ))
     }
 
     /// After a crash in the middle of a large import: removes what its parts wrote (the
@@ -523,7 +515,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         for id in &marker.ids {
             batch.remove(case_key(id));
-            for kv in self.db.scan_prefix([b"x/", id.as_bytes(), b"\0"].concat()) {
+            for kv in self.db.scan_prefix(layout::index_prefix(id)) {
                 batch.remove(kv?.0);
             }
         }
@@ -569,83 +561,78 @@ impl Store {
     /// Passes every case to `f`, in id order, as it is read: a few thousand at a time,
     /// decoded on every core, so that a count over the whole ledger need not hold every
     /// case at once.
-    pub fn for_each_case(&self, mut f: impl FnMut(Case)) -> Result<()> {
-        const AT_A_TIME: usize = 4096;
-        self.guarded(|| {
-            let mut records = self.db.scan_prefix(b"c/");
-            loop {
-                let raw = records
-                    .by_ref()
-                    .take(AT_A_TIME)
-                    .collect::<std::result::Result<Vec<_>, _>>()?;
-                if raw.is_empty() {
-                    return Ok(());
-                }
-                let decoded =
-                    crate::par::map(raw, |(k, v)| decode_record_bytes(&v).map_err(|e| (k, e)));
-                for r in decoded {
-                    let rec = r.map_err(|(k, e)| {
-                        self.damaged(format!(
-                            "record {} is unreadable: {e}",
-                            String::from_utf8_lossy(&k).escape_debug()
-                        ))
-                    })?;
-                    f(rec.case);
-                }
-            }
-        })
+    pub fn for_each_case(&self, f: impl FnMut(Case)) -> Result<()> {
+        self.scan_decoded(
+            b"c/",
+            4096,
+            |k, v| match decode_record_bytes(v) {
+                Ok(rec) => Ok(vec![rec.case]),
+                Err(e) => Err(format!(
+                    "record {} is unreadable: {e}",
+                    String::from_utf8_lossy(k).escape_debug()
+                )),
+            },
+            f,
+        )
     }
 
     /// Every case's list summary, in id order: what a list of the whole ledger reads.
     pub fn summaries(&self) -> Result<Vec<Summary>> {
-        let family = Family::Summaries;
-        self.guarded(|| {
-            let chunks = self
-                .db
-                .scan_prefix(family.prefix())
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            // decoded on every core
-            let parts = crate::par::map(chunks, |(k, v)| {
-                let mut out = Vec::new();
-                layout::decode_summaries(&v, &mut out)
-                    .map(|()| out)
-                    .ok_or(k)
-            });
-            let mut out = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
-            for part in parts {
-                out.extend(part.map_err(|k| self.unreadable_chunk(family, &k))?);
-            }
-            Ok(out)
-        })
+        let mut out = Vec::new();
+        self.scan_chunks(Family::Summaries, layout::decode_summaries, |s| out.push(s))?;
+        Ok(out)
     }
 
-    /// What the counts read of every case, in id order: all the dashboard and `stats` read.
+    /// What the counts read of every case, in id order.
     pub fn counted(&self) -> Result<Vec<Counted>> {
         let mut out = Vec::new();
         self.for_each_counted(|c| out.push(c))?;
         Ok(out)
     }
 
-    /// Passes what the counts read of each case to `f`, in id order, a few hundred chunks at
-    /// a time (decoded on every core), so that a count never holds the whole ledger.
-    pub fn for_each_counted(&self, mut f: impl FnMut(Counted)) -> Result<()> {
-        const CHUNKS_AT_A_TIME: usize = 256;
-        let family = Family::Counts;
+    /// Passes what the counts read of each case to `f`, in id order: all the dashboard and
+    /// `stats` read, never holding the whole ledger.
+    pub fn for_each_counted(&self, f: impl FnMut(Counted)) -> Result<()> {
+        self.scan_chunks(Family::Counts, layout::decode_counts, f)
+    }
+
+    fn scan_chunks<T: Send>(
+        &self,
+        family: Family,
+        decode: fn(&[u8]) -> Option<Vec<T>>,
+        f: impl FnMut(T),
+    ) -> Result<()> {
+        self.scan_decoded(
+            family.prefix(),
+            256,
+            |k, v| decode(v).ok_or_else(|| layout::unreadable_chunk(family, k)),
+            f,
+        )
+    }
+
+    /// Reads the values under `prefix` in key order, `at_a_time` at once, decodes them on
+    /// every core (a value to its items, or what is wrong with it) and passes the items to
+    /// `f` in order. The first value that does not decode is damage.
+    fn scan_decoded<T: Send>(
+        &self,
+        prefix: &[u8],
+        at_a_time: usize,
+        decode: impl Fn(&[u8], &[u8]) -> std::result::Result<Vec<T>, String> + Sync,
+        mut f: impl FnMut(T),
+    ) -> Result<()> {
         self.guarded(|| {
-            let mut chunks = self.db.scan_prefix(family.prefix());
+            let mut values = self.db.scan_prefix(prefix);
             loop {
-                let raw = chunks
+                let raw = values
                     .by_ref()
-                    .take(CHUNKS_AT_A_TIME)
+                    .take(at_a_time)
                     .collect::<std::result::Result<Vec<_>, _>>()?;
                 if raw.is_empty() {
                     return Ok(());
                 }
-                for part in crate::par::map(raw, |(k, v)| {
-                    let mut out = Vec::new();
-                    layout::decode_counts(&v, &mut out).map(|()| out).ok_or(k)
-                }) {
-                    part.map_err(|k| self.unreadable_chunk(family, &k))?
+                for items in crate::par::map(raw, |(k, v)| decode(&k, &v)) {
+                    items
+                        .map_err(|e| self.damaged(e))?
                         .into_iter()
                         .for_each(&mut f);
                 }
@@ -779,7 +766,7 @@ impl Store {
     /// The history of one case, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<Event>> {
         self.guarded(|| {
-            let prefix = [b"x/", id.as_bytes(), b"\0"].concat();
+            let prefix = layout::index_prefix(id);
             let mut out = Vec::new();
             for kv in self.db.scan_prefix(&prefix) {
                 let (k, _) = kv?;
@@ -873,8 +860,7 @@ impl Store {
                 for kv in self.db.scan_prefix(family.prefix()) {
                     let (k, v) = kv?;
                     let Some(entries) = family.entries(&v) else {
-                        r.problems
-                            .push(self.unreadable_chunk(family, &k).to_string());
+                        r.problems.push(layout::unreadable_chunk(family, &k));
                         continue;
                     };
                     for (id, bytes) in entries {
