@@ -55,6 +55,11 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// The width in cells of the widest of `texts` (0 when there are none).
+pub fn widest<'a>(texts: impl Iterator<Item = &'a str>) -> usize {
+    texts.map(width).max().unwrap_or(0)
+}
+
 /// Truncates, then pads with spaces on the right to exactly `cells` cells.
 pub fn pad(s: &str, cells: usize) -> String {
     let mut t = truncate(s, cells);

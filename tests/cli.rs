@@ -722,6 +722,30 @@ fn demo_subcommands_run_on_the_sample() {
     assert!(v.is_array());
 }
 
+/// The table's id column takes the widest id: ids of large ledgers (2008-DCF-1751,
+/// 2008-DCF-1752) differ only at their ends, and the user types them next.
+#[test]
+fn the_table_shows_long_ids_whole() {
+    let db = Db::new();
+    let f = db.file(
+        "long.json",
+        r#"{ "format": "zhengdun/1", "cases": [
+          { "id": "2008-DCF-17512", "year": 2008, "county": "东昌府区", "township": "顾官屯镇",
+            "village": "前油坊村", "situations": ["poor_service"], "identified_on": "2008-03-01",
+            "stage": "identified" } ] }"#,
+    );
+    db.ok(&["import", f.to_str().unwrap()]);
+    let table = db.ok(&["list"]);
+    let row = table.lines().nth(1).unwrap();
+    assert!(row.starts_with("2008-DCF-17512 东昌府区"), "{table}");
+    let head = table.lines().next().unwrap();
+    assert_eq!(
+        zhengdun::text::width(&head[..head.find("县").unwrap()]),
+        zhengdun::text::width("2008-DCF-17512 "),
+        "header aligned with the rows: {table}"
+    );
+}
+
 /// The list summaries and the counts live in chunks of consecutive ids that split as they
 /// fill: after imports that land in the middle of existing chunks, and changes, the store
 /// still holds every case's once, in id order, each equal to what its case gives.

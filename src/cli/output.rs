@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::domain::{Case, DueStatus, Stage, Summary, Verdict};
 use crate::i18n::{self, field, t, Lang};
 use crate::store::{Ctx, Event};
-use crate::text::{clean, pad, width};
+use crate::text::{clean, pad, widest, width};
 
 /// The due column: the next due date and days left (+) or overdue (−).
 pub fn due_cell(due: &DueStatus, today: chrono::NaiveDate, lang: Lang) -> String {
@@ -22,8 +22,10 @@ pub fn due_cell(due: &DueStatus, today: chrono::NaiveDate, lang: Lang) -> String
     }
 }
 
+/// The list as a table. The id column is as wide as the widest id shown (12 cells at
+/// least): an id is what the user types next (`show ID`), so it is never cut.
 pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> String {
-    const COLS: [(&str, usize); 8] = [
+    let mut cols: [(&str, usize); 8] = [
         ("id", 12),
         ("county", 8),
         ("township", 12),
@@ -33,8 +35,9 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
         ("due", 16),
         ("last_visit", 10),
     ];
+    cols[0].1 = widest(cases.iter().map(|c| c.id.as_str())).max(12);
     let mut out = String::new();
-    let head: Vec<String> = COLS
+    let head: Vec<String> = cols
         .iter()
         .map(|(name, w)| pad(t(lang, &format!("col.{name}")), *w))
         .collect();
@@ -53,7 +56,7 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
         ];
         let cells: Vec<String> = values
             .iter()
-            .zip(COLS)
+            .zip(cols)
             .map(|(v, (_, w))| pad(v, w))
             .collect();
         out.push_str(cells.join(" ").trim_end());

@@ -198,13 +198,8 @@ impl App {
             size: (80, 24),
             id_width: 12,
         };
-        app.id_width = app
-            .summaries
-            .iter()
-            .map(|s| crate::text::width(&s.id))
-            .max()
-            .unwrap_or(0)
-            .clamp(12, 16);
+        app.id_width =
+            crate::text::widest(app.summaries.iter().map(|s| s.id.as_str())).clamp(12, 16);
         app.refresh_rows();
         let start = Arc::clone(&app.summaries);
         // If the thread cannot be started, the index is built on the first `/` instead.
