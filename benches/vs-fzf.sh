@@ -54,3 +54,8 @@ for q in "阳谷县" "王庄" "2017-SX-01" "yangguxian" "qjc" "wangzhuang"; do
   ratio=$(awk -v z="$z" -v f="$f" 'BEGIN { if (f > 0) printf "%.1f", z / f; else print "inf" }')
   printf '%12s %8s %8s %8s %8s  %s\n' "$z" "$f" "$ratio" "$zh" "$fh" "$q"
 done
+
+# The floor under any whole-process search: open the ledger, read one case, close it.
+first=$(head -1 "$tmp/lines.txt" | cut -d' ' -f1)
+floor=$(median_ms "$BIN" --db "$tmp/db" show "$first")
+echo "floor: open the ledger, show one case ($first), close: $floor ms"
