@@ -1143,15 +1143,14 @@ impl Batches {
         ev
     }
 
-    /// The batch to apply: the derived values merged into the chunks they belong to as
-    /// `store` holds them now (the caller holds the write lock), and the new head of the
-    /// chain.
     /// What is recorded so far, without the derived values and the head (which
     /// [`Batches::finish`] writes with the last part).
     fn take_records(&mut self) -> sled::Batch {
         std::mem::take(&mut self.batch)
     }
 
+    /// The last part: the derived values merged into the chunks they belong to as `store`
+    /// holds them now (the caller holds the write lock), and the new head of the chain.
     fn finish(mut self, store: &Store) -> Result<sled::Batch> {
         store.put_derived(&mut self.batch, self.derived, false)?;
         self.batch
