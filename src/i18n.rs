@@ -445,6 +445,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "{0}: save the {1}? This goes into the history.",
     ),
     ("tui.verdict_is", "验收结论：{0}。", "Verdict: {0}."),
+    ("acceptance.voided", "（重新整顿前的验收，不再计入）", " (before a reopen: no longer counts)"),
     ("tui.msg.no_case", "没有选中的村", "no case selected"),
     (
         "tui.msg.no_open_task",

@@ -360,6 +360,32 @@ fn reopen_goes_back_with_a_reason_and_clears_the_closing() {
     assert!(check_case(&c, &Policy::default()).is_ok());
 }
 
+/// A reopened case is accepted anew: the pass from before the reopen stays on record but
+/// no longer closes it, neither through `advance` nor when it is imported back.
+#[test]
+fn a_reopen_voids_the_earlier_pass() {
+    let (c, _) = run(&at_cadres_adjusted(), accept(88, 1, [true; 6], None)).unwrap();
+    let reopen = Command::Reopen {
+        to: Stage::CadresAdjusted,
+        reason: "群众反映问题反弹".into(),
+    };
+    let (c, _) = run(&c, reopen).unwrap();
+    assert_eq!((c.stage, c.voided_attempts), (Stage::CadresAdjusted, 1));
+    assert_eq!(
+        run(&c, Command::Advance).unwrap_err(),
+        Refusal::NoPassingAcceptance
+    );
+    let mut forged = c.clone();
+    forged.stage = Stage::Accepted;
+    forged.closed_on = Some(d("2017-11-01"));
+    assert!(check_case(&forged, &Policy::default()).is_err());
+    let json = serde_json::to_string(&c).unwrap();
+    assert!(json.contains(r#""voided_attempts":1"#), "{json}");
+    assert_eq!(serde_json::from_str::<Case>(&json).unwrap(), c);
+    let (c, _) = run(&c, accept(90, 0, [true; 6], None)).unwrap();
+    assert_eq!((c.stage, c.acceptance.len()), (Stage::Accepted, 2));
+}
+
 #[test]
 fn tasks_and_visits() {
     let c = fresh();

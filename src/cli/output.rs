@@ -229,7 +229,12 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     }
     if !c.acceptance.is_empty() {
         section(&mut o, "验收", "Acceptance");
-        for a in &c.acceptance {
+        for (i, a) in c.acceptance.iter().enumerate() {
+            let voided = if i < c.voided_attempts {
+                t(lang, "acceptance.voided")
+            } else {
+                ""
+            };
             let stds: String = a
                 .standards
                 .iter()
@@ -245,6 +250,7 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
                 stds,
                 a.verdict.label(lang)
             )));
+            o.push_str(voided);
             o.push('\n');
         }
     }

@@ -158,6 +158,10 @@ pub struct Case {
     pub visits: Vec<Visit>,
     #[serde(default)]
     pub acceptance: Vec<Acceptance>,
+    /// How many of the first acceptance attempts a reopen has voided: they stay on record,
+    /// but a reopened case is closed only by a pass recorded after it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub voided_attempts: usize,
     #[serde(default)]
     pub closed_on: Option<NaiveDate>,
     #[serde(default)]
@@ -194,6 +198,7 @@ impl Case {
             no_adjustment_reason: None,
             visits: vec![],
             acceptance: vec![],
+            voided_attempts: 0,
             closed_on: None,
             relapse_of: None,
             profile: Profile::default(),
@@ -218,6 +223,14 @@ impl Case {
         self.visits.iter().max_by_key(|v| v.on)
     }
 
+    /// The acceptance attempts that count towards closing the case: those since the last
+    /// reopen.
+    pub fn counting_attempts(&self) -> &[Acceptance] {
+        self.acceptance
+            .get(self.voided_attempts..)
+            .unwrap_or_default()
+    }
+
     pub fn open_tasks(&self) -> impl Iterator<Item = (usize, &Task)> {
         self.tasks
             .iter()
@@ -225,6 +238,10 @@ impl Case {
             .filter(|(_, t)| t.done_on.is_none())
             .map(|(i, t)| (i + 1, t))
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A township-level accountability event (约谈 / 诫勉 / 问责).

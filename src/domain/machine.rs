@@ -216,7 +216,11 @@ pub fn guard(case: &Case, to: Stage) -> Result<(), Refusal> {
             }
         }
         Stage::Accepted => {
-            if !case.acceptance.iter().any(|a| a.verdict == Verdict::Pass) {
+            if !case
+                .counting_attempts()
+                .iter()
+                .any(|a| a.verdict == Verdict::Pass)
+            {
                 return Err(Refusal::NoPassingAcceptance);
             }
             let numbers: Vec<usize> = case.open_tasks().map(|(n, _)| n).collect();
@@ -457,6 +461,7 @@ pub fn apply(
             non_empty("reason", reason)?;
             c.stage = *to;
             c.closed_on = None;
+            c.voided_attempts = c.acceptance.len();
             (
                 ChangeKind::Reopened,
                 String::new(),
@@ -535,6 +540,13 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
         stage: case.stage,
         cause: Box::new(cause),
     };
+    if case.voided_attempts > case.acceptance.len() {
+        return Err(Refusal::OutOfRange {
+            field: "voided_attempts",
+            value: case.voided_attempts as i64,
+            range: format!("0–{}", case.acceptance.len()),
+        });
+    }
     for (i, a) in case.acceptance.iter().enumerate() {
         if a.score > 100 || a.poll_n == 0 || a.poll_dissatisfied > a.poll_n {
             return Err(Refusal::Invalid {

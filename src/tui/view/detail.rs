@@ -286,9 +286,14 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             if case.acceptance.is_empty() {
                 none(&mut out, lang);
             }
-            for a in &case.acceptance {
+            for (i, a) in case.acceptance.iter().enumerate() {
+                let voided = if i < case.voided_attempts {
+                    i18n::t(lang, "acceptance.voided")
+                } else {
+                    ""
+                };
                 let head = format!(
-                    "{}  {}  {} {}  {} {}/{}  {}",
+                    "{}  {}  {} {}  {} {}/{}  {}{voided}",
                     a.on,
                     a.by,
                     f("score"),
