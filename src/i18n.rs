@@ -270,6 +270,16 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "closed_on is set but the case is not accepted",
     ),
     ("r.invalid", "{0}无效：{1}", "invalid {0}: {1}"),
+    (
+        "r.after_today",
+        "{0}{1}晚于今天（{2}），请填写已发生的日期",
+        "{0} {1} is after today ({2}): give the date it happened",
+    ),
+    (
+        "r.before_identified",
+        "{0}{1}早于认定日期（{2}）",
+        "{0} {1} is before the case was identified ({2})",
+    ),
     // the terminal interface
     (
         "tui.action.noop",
@@ -696,6 +706,28 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
             &[stage(lang, *s), &refusal(lang, cause)],
         ),
         Refusal::ClosedButOpen => t(lang, "r.closed_but_open").to_string(),
+        Refusal::AfterToday {
+            field: f,
+            date,
+            today,
+        } => tf(
+            lang,
+            "r.after_today",
+            &[&field(lang, f), &date.to_string(), &today.to_string()],
+        ),
+        Refusal::BeforeIdentified {
+            field: f,
+            date,
+            identified_on,
+        } => tf(
+            lang,
+            "r.before_identified",
+            &[
+                &field(lang, f),
+                &date.to_string(),
+                &identified_on.to_string(),
+            ],
+        ),
         Refusal::Invalid { field: f, problem } => {
             tf(lang, "r.invalid", &[&field(lang, f), problem])
         }

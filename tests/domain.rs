@@ -8,7 +8,7 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-const TODAY: &str = "2017-06-01";
+const TODAY: &str = "2017-11-15";
 
 fn fresh() -> Case {
     Case {
@@ -30,13 +30,17 @@ fn run(c: &Case, cmd: Command) -> Result<(Case, Change), Refusal> {
 }
 
 fn pair_all() -> Command {
+    pair_on("2017-03-25")
+}
+
+fn pair_on(on: &str) -> Command {
     Command::Pair {
         county_leader: Some("王建国".into()),
         township_leader: Some("李明".into()),
         first_secretary: Some("张伟".into()),
         first_secretary_unit: Some("县财政局".into()),
         assisting_unit: Some("县供电公司".into()),
-        on: Some(d("2017-03-25")),
+        on: Some(d(on)),
     }
 }
 
@@ -540,5 +544,72 @@ fn check_case_catches_every_stage_contradiction() {
             field: "verdict",
             ..
         })
+    ));
+}
+
+/// Dates of things that happened cannot be after today, nor (but for visits, which may
+/// belong to the investigation) before the case was identified; a visit names its visitor.
+#[test]
+fn dates_that_cannot_be_and_a_visit_without_a_visitor_are_refused() {
+    let c = fresh();
+    let bad = run(&c, pair_on("2017-03-01")).unwrap_err();
+    assert_eq!(
+        bad,
+        Refusal::BeforeIdentified {
+            field: "paired_on",
+            date: d("2017-03-01"),
+            identified_on: d("2017-03-10")
+        }
+    );
+    assert!(bad.is_bad_value());
+    assert!(matches!(
+        run(&c, pair_on("2099-01-01")).unwrap_err(),
+        Refusal::AfterToday {
+            field: "paired_on",
+            ..
+        }
+    ));
+    let visit = |on: &str, by: &str| {
+        Command::LogVisit(Visit {
+            on: d(on),
+            by: by.into(),
+            kind: VisitKind::Visit,
+            findings: "群众反映较好".into(),
+        })
+    };
+    assert!(run(&c, visit("2017-03-01", "王建国")).is_ok());
+    assert!(matches!(
+        run(&c, visit("2099-01-01", "王建国")).unwrap_err(),
+        Refusal::AfterToday { field: "on", .. }
+    ));
+    assert_eq!(
+        run(&c, visit("2017-05-01", " ")).unwrap_err(),
+        Refusal::Empty { field: "by" }
+    );
+    let c = at_cadres_adjusted();
+    assert!(matches!(
+        run(
+            &c,
+            Command::Accept {
+                on: Some(d("2099-01-01")),
+                by: "县委组织部".into(),
+                score: 90,
+                poll_n: 15,
+                dissatisfied: 0,
+                standards: [true; 6],
+                new_deadline: None,
+            }
+        )
+        .unwrap_err(),
+        Refusal::AfterToday { .. }
+    ));
+    let mut late = fresh();
+    late.deadline = Some(d("2016-12-31"));
+    assert!(matches!(
+        check_case(&late, &Policy::default()).unwrap_err(),
+        Refusal::BeforeIdentified {
+            field: "deadline",
+            ..
+        }
     ));
 }

@@ -155,7 +155,8 @@ fn case() -> impl Strategy<Value = Case> {
                 }
                 Case {
                     problems: problems.unwrap_or_default(),
-                    deadline,
+                    // a deadline before the identification is refused
+                    deadline: deadline.map(|d| d.max(on)),
                     stage,
                     pairing: (stage >= Stage::Paired).then(|| Pairing {
                         county_leader: p.0,

@@ -300,3 +300,19 @@ pub fn standards(s: &str) -> Result<[bool; 6], String> {
     }
     Ok(out)
 }
+
+impl Cmd {
+    /// Whether the command only reads the ledger.
+    pub fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            Cmd::Export { .. }
+                | Cmd::List(_)
+                | Cmd::Show { .. }
+                | Cmd::Stats { .. }
+                | Cmd::Verify
+                | Cmd::Backup { .. }
+                | Cmd::Import { dry_run: true, .. }
+        )
+    }
+}

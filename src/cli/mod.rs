@@ -54,6 +54,7 @@ impl Failure {
 
     pub fn store(e: StoreError, lang: Lang) -> Failure {
         let code = match &e {
+            StoreError::Refused { refusal, .. } if refusal.is_bad_value() => exit::BAD_INPUT,
             StoreError::Refused { .. } => exit::REFUSED,
             StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => {
                 exit::BAD_INPUT
@@ -150,13 +151,8 @@ pub fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            let text = e.render().to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("error")
-                .trim_start_matches("error: ");
-            eprintln!("zhengdun: {first} (see zhengdun --help)");
+            let (message, help) = one_line(&e.render().to_string());
+            eprintln!("zhengdun: {message} (see {help})");
             return ExitCode::from(exit::BAD_INPUT);
         }
     };
@@ -169,6 +165,36 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// clap's message on one line ("the following required arguments were not provided:
+/// --year <YEAR>, --county <COUNTY>"), and the help to see ("zhengdun new --help", from
+/// its usage line).
+fn one_line(clap_text: &str) -> (String, String) {
+    let mut out = String::new();
+    let mut help = "zhengdun --help".to_string();
+    for line in clap_text.lines().map(str::trim) {
+        if let Some(usage) = line.strip_prefix("Usage:") {
+            let words: Vec<&str> = usage.split_whitespace().take(2).collect();
+            if let [bin, sub] = words[..] {
+                if !sub.starts_with(['-', '[', '<']) {
+                    help = format!("{bin} {sub} --help");
+                }
+            }
+            break;
+        }
+        if line.is_empty() || line.starts_with("For more information") {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { ", " });
+        }
+        out.push_str(line.trim_start_matches("error: "));
+    }
+    if out.is_empty() {
+        out = "error".to_string();
+    }
+    (out, help)
+}
+
 pub fn run(cli: Cli) -> Result<(), Failure> {
     if cli.demo {
         return demo(cli);
@@ -177,19 +203,47 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let Some(cmd) = cli.cmd else {
         return crate::tui::run(&env, cli.keymap.as_deref());
     };
+    // A command that only reads never creates a ledger (a mistyped --db would otherwise
+    // report an empty one), and one that fails leaves no new ledger behind.
+    let created = first_missing(&env.db_dir);
+    if created.is_some() && cmd.only_reads() {
+        return Err(Failure::input(format!(
+            "no ledger at {}: check --db, or start one with `zhengdun --db {} import FILE`",
+            env.db_dir.display(),
+            env.db_dir.display()
+        )));
+    }
     let store = env.open()?;
     let bulk = matches!(
         cmd,
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
     );
-    run_command(&env, &store, cmd)?;
-    if bulk {
+    let result = run_command(&env, &store, cmd);
+    match (&result, created) {
         // After a bulk write, let the engine take its snapshot now rather than at the next open.
-        store
+        (Ok(()), _) if bulk => store
             .checkpoint()
-            .map_err(|e| Failure::store(e, env.lang))?;
+            .map(drop)
+            .map_err(|e| Failure::store(e, env.lang)),
+        (Err(_), Some(dir)) => {
+            drop(store);
+            let _ = fs::remove_dir_all(dir);
+            result
+        }
+        _ => result,
     }
-    Ok(())
+}
+
+/// The outermost directory of `dir` (itself or an ancestor) that does not exist yet.
+fn first_missing(dir: &Path) -> Option<PathBuf> {
+    let mut missing = None;
+    for d in dir.ancestors().filter(|d| !d.as_os_str().is_empty()) {
+        if d.exists() {
+            break;
+        }
+        missing = Some(d.to_path_buf());
+    }
+    missing
 }
 
 /// `--demo`: the sample ledger in a throw-away database, "today" = its `as_of`.
@@ -527,6 +581,12 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
             .map_err(|errors| import_problems(&name, &errors, lang))?;
             Ok(Ledger::new(None, cases, vec![]))
         }
+        _ if path.is_dir() => Err(Failure::input(format!(
+            "{name} is a directory: name the ledger files in it (.json, .csv or .xlsx)"
+        ))),
+        "" => Err(Failure::input(format!(
+            "{name}: the file name has no .json, .csv or .xlsx ending, which says how to read it"
+        ))),
         other => Err(Failure::input(format!(
             "{name}: cannot import '.{other}' files (use .json, .csv or .xlsx)"
         ))),

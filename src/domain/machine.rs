@@ -150,6 +150,18 @@ pub enum Refusal {
     Contradiction { stage: Stage, cause: Box<Refusal> },
     #[error("closed_on is set but the case is not accepted")]
     ClosedButOpen,
+    #[error("{field} {date} is after today ({today})")]
+    AfterToday {
+        field: &'static str,
+        date: NaiveDate,
+        today: NaiveDate,
+    },
+    #[error("{field} {date} is before the case was identified ({identified_on})")]
+    BeforeIdentified {
+        field: &'static str,
+        date: NaiveDate,
+        identified_on: NaiveDate,
+    },
     #[error("invalid {field}: {problem}")]
     Invalid {
         field: &'static str,
@@ -180,6 +192,52 @@ fn non_empty(field: &'static str, s: &str) -> Result<(), Refusal> {
         Err(Refusal::Empty { field })
     } else {
         Ok(())
+    }
+}
+
+/// A date of something that has happened: not after today, and (`since_identified`) not
+/// before the case was identified.
+fn happened(
+    case: &Case,
+    field: &'static str,
+    date: NaiveDate,
+    today: NaiveDate,
+    since_identified: bool,
+) -> Result<(), Refusal> {
+    if date > today {
+        return Err(Refusal::AfterToday { field, date, today });
+    }
+    if since_identified {
+        before_identification(field, case, date)?;
+    }
+    Ok(())
+}
+
+fn before_identification(field: &'static str, case: &Case, date: NaiveDate) -> Result<(), Refusal> {
+    if date < case.identified_on {
+        return Err(Refusal::BeforeIdentified {
+            field,
+            date,
+            identified_on: case.identified_on,
+        });
+    }
+    Ok(())
+}
+
+impl Refusal {
+    /// Whether the refusal is about a value as typed (empty, out of range, malformed, a
+    /// date that cannot be), rather than a rule of the state machine.
+    pub fn is_bad_value(&self) -> bool {
+        matches!(
+            self,
+            Refusal::Empty { .. }
+                | Refusal::OutOfRange { .. }
+                | Refusal::Invalid { .. }
+                | Refusal::NoSuchTask { .. }
+                | Refusal::AfterToday { .. }
+                | Refusal::BeforeIdentified { .. }
+                | Refusal::DeadlineNotAfter { .. }
+        )
     }
 }
 
@@ -264,7 +322,9 @@ pub fn apply(
             set(&mut p.first_secretary_unit, first_secretary_unit);
             set(&mut p.assisting_unit, assisting_unit);
             if on.is_some() || p.paired_on.is_none() {
-                p.paired_on = Some(on.unwrap_or(today));
+                let on = on.unwrap_or(today);
+                happened(case, "paired_on", on, today, true)?;
+                p.paired_on = Some(on);
             }
             let missing = p.missing();
             if !missing.is_empty() {
@@ -288,6 +348,7 @@ pub fn apply(
         Command::Adjust(a) => {
             not_accepted(case)?;
             non_empty("name", &a.name)?;
+            happened(case, "on", a.on, today, true)?;
             let detail = format!(
                 "{} {} {} {} {}{}",
                 a.name,
@@ -346,6 +407,7 @@ pub fn apply(
                 return Err(Refusal::TaskAlreadyDone { number: *number });
             }
             let on = on.unwrap_or(today);
+            happened(case, "done_on", on, today, true)?;
             task.done_on = Some(on);
             (
                 ChangeKind::TaskDone,
@@ -355,6 +417,9 @@ pub fn apply(
         }
         Command::LogVisit(v) => {
             non_empty("findings", &v.findings)?;
+            non_empty("by", &v.by)?;
+            // A visit may predate the identification (the investigation), never today.
+            happened(case, "on", v.on, today, false)?;
             let detail = format!("{} {} {}", v.on, v.kind.code(), v.by);
             c.visits.push(v.clone());
             (ChangeKind::Visit, detail, v.findings.clone())
@@ -405,6 +470,7 @@ pub fn apply(
                 });
             }
             let on = on.unwrap_or(today);
+            happened(case, "on", on, today, true)?;
             let v = verdict(*score, *poll_n, *dissatisfied, standards, policy);
             match v {
                 Verdict::Fail => {
@@ -475,6 +541,7 @@ pub fn apply(
                 parts.push("problems".to_string());
             }
             if let Some(d) = e.deadline {
+                before_identification("deadline", case, d)?;
                 c.deadline = Some(d);
                 parts.push(format!("deadline {d}"));
             }
@@ -540,6 +607,9 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
         stage: case.stage,
         cause: Box::new(cause),
     };
+    if let Some(d) = case.deadline {
+        before_identification("deadline", case, d)?;
+    }
     if case.voided_attempts > case.acceptance.len() {
         return Err(Refusal::OutOfRange {
             field: "voided_attempts",

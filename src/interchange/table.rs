@@ -511,7 +511,8 @@ fn refusal_column(r: &Refusal) -> Option<&'static str> {
         Refusal::ClosedButOpen => Some("closed_on"),
         Refusal::Empty { field }
         | Refusal::Invalid { field, .. }
-        | Refusal::OutOfRange { field, .. } => {
+        | Refusal::OutOfRange { field, .. }
+        | Refusal::BeforeIdentified { field, .. } => {
             COLUMNS.iter().find(|(c, _)| c == field).map(|(c, _)| *c)
         }
         _ => None,

@@ -197,7 +197,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
     put(frame, area, area.height - 2, status_bar(app, w));
     let bottom = area.height - 1;
-    if app.searching || !app.query.is_empty() {
+    // While typing, the line is the query; after Enter a message (a refusal, "saved") has it.
+    if app.searching || (!app.query.is_empty() && app.message.is_none()) {
         let prompt = format!("/{}", app.query);
         let shown = text::truncate(&prompt, w.saturating_sub(1) as usize);
         put(

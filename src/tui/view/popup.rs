@@ -18,6 +18,16 @@ use crate::tui::keymap::Mode;
 /// Clears `r`, draws a border with `title`, and returns the inner area.
 fn frame_box(frame: &mut Frame, r: Rect, title: &str) -> Rect {
     frame.render_widget(Clear, r);
+    // A wide character just left of the box would cover its left border: blank it.
+    let buf = frame.buffer_mut();
+    if r.x > buf.area.x {
+        for y in r.top()..r.bottom().min(buf.area.bottom()) {
+            let cell = &mut buf[(r.x - 1, y)];
+            if text::width(cell.symbol()) > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     let title = text::truncate(title, r.width.saturating_sub(4) as usize);
     let block = Block::bordered()
         .title(format!(" {title} "))
