@@ -159,7 +159,14 @@ fn dry_run_writes_nothing() {
     let f = db.file("ledger.json", LEDGER);
     let out = db.ok(&["import", "--dry-run", f.to_str().unwrap()]);
     assert!(out.contains("6"), "{out}");
-    assert_eq!(db.export()["cases"].as_array().unwrap().len(), 0);
+    assert!(!db.dir.exists(), "a dry run creates no ledger");
+    let (code, err) = db.refused(&["list"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no ledger at"), "{err}");
+    db.import_fixture();
+    let more = db.file("more.json", &LEDGER.replace("\"A-", "\"B-"));
+    db.ok(&["import", "--dry-run", more.to_str().unwrap()]);
+    assert_eq!(db.export()["cases"].as_array().unwrap().len(), 6);
 }
 
 #[test]
@@ -591,7 +598,7 @@ fn several_files_import_all_or_nothing() {
         .replace("\"secretary_unfit\"", "\"nonsense\"");
     let bad = db.file("bad.json", &other);
     db.refused(&["import", good.to_str().unwrap(), bad.to_str().unwrap()]);
-    assert_eq!(db.export()["cases"].as_array().unwrap().len(), 0);
+    assert!(!db.dir.exists(), "a failed first import leaves no ledger");
     let fine = db.file("fine.json", &LEDGER.replace("\"A-", "\"B-"));
     db.ok(&["import", good.to_str().unwrap(), fine.to_str().unwrap()]);
     assert_eq!(db.export()["cases"].as_array().unwrap().len(), 12);

@@ -398,6 +398,10 @@ fn xlsx_export_to_a_pipe_and_of_an_empty_ledger() {
     assert_eq!(sheet(&mut book, "台账").height(), 2 + 5);
 
     let empty_db = dir.path().join("empty");
+    let none = dir.path().join("none.json");
+    std::fs::write(&none, r#"{ "format": "zhengdun/1", "cases": [] }"#).unwrap();
+    let (ok, _, err) = run(&empty_db, &["import", none.to_str().unwrap()]);
+    assert!(ok, "{err}");
     let out = dir.path().join("empty.xlsx");
     let (ok, _, err) = run(
         &empty_db,

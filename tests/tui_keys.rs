@@ -378,3 +378,24 @@ fn a_slow_first_count_is_announced() {
     assert!(!small.announce_wait(&d));
     assert!(small.message.is_none());
 }
+
+/// A paste (bracketed) goes whole into the field being typed, its line breaks as spaces;
+/// in the list it is ignored, so a pasted `q` does not quit.
+#[test]
+fn a_paste_goes_whole_into_the_field_and_is_ignored_in_the_list() {
+    let (dir, mut app) = app();
+    assert!(!app.paste("q\n"));
+    assert!(!app.quit);
+    press(&mut app, "/ 2017-SX-004 <Enter> v");
+    assert_eq!(app.mode(), Mode::Form);
+    assert!(app.paste("群众反映村干部坐班制度落实较好\r\n但集体经济仍无起色\t"));
+    press(&mut app, "<C-s>");
+    assert!(app.form.is_none(), "{:?}", app.form.and_then(|f| f.error));
+    drop(app);
+    let store = Store::open(&dir.path().join("ledger")).unwrap();
+    let v = store.require("2017-SX-004").unwrap().visits.pop().unwrap();
+    assert_eq!(
+        v.findings,
+        "群众反映村干部坐班制度落实较好 但集体经济仍无起色"
+    );
+}

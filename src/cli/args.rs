@@ -312,7 +312,6 @@ impl Cmd {
                 | Cmd::Stats { .. }
                 | Cmd::Verify
                 | Cmd::Backup { .. }
-                | Cmd::Import { dry_run: true, .. }
         )
     }
 }

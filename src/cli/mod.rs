@@ -204,7 +204,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         return crate::tui::run(&env, cli.keymap.as_deref());
     };
     // A command that only reads never creates a ledger (a mistyped --db would otherwise
-    // report an empty one), and one that fails leaves no new ledger behind.
+    // report an empty one), and one that fails, or a dry run, leaves no new ledger behind.
     let created = first_missing(&env.db_dir);
     if created.is_some() && cmd.only_reads() {
         return Err(Failure::input(format!(
@@ -218,14 +218,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         cmd,
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
     );
+    let dry_run = matches!(cmd, Cmd::Import { dry_run: true, .. });
     let result = run_command(&env, &store, cmd);
+    let failed_or_dry = result.is_err() || dry_run;
     match (&result, created) {
         // After a bulk write, let the engine take its snapshot now rather than at the next open.
         (Ok(()), _) if bulk => store
             .checkpoint()
             .map(drop)
             .map_err(|e| Failure::store(e, env.lang)),
-        (Err(_), Some(dir)) => {
+        (_, Some(dir)) if failed_or_dry => {
             drop(store);
             let _ = fs::remove_dir_all(dir);
             result

@@ -90,9 +90,31 @@ pub fn write<W: std::io::Write>(
     for c in cases {
         let mut r = row(c, lang);
         r.extend(extra.iter().map(|(_, f)| f(c)));
-        w.write_record(&r)?;
+        w.write_record(r.into_iter().map(guard_formula))?;
     }
     w.flush()
+}
+
+/// Excel runs a CSV cell that starts with `=`, `+`, `-` or `@` as a formula (a name typed as
+/// `=HYPERLINK(…)` would become a live link). Such text is written after an apostrophe,
+/// which Excel shows as text; [`unguard_formula`] takes it off again on import.
+fn guard_formula(cell: String) -> String {
+    if starts_like_formula(&cell) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+fn unguard_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_like_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
+fn starts_like_formula(s: &str) -> bool {
+    s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// Decodes a CSV file as Excel writes it: UTF-8 with or without a BOM, else GBK/GB18030
@@ -171,7 +193,10 @@ pub fn read(
         number += 1 + skipped;
         rows.push(Row {
             number,
-            cells: rec.iter().map(|f| Cell::Text(f.to_string())).collect(),
+            cells: rec
+                .iter()
+                .map(|f| Cell::Text(unguard_formula(f).to_string()))
+                .collect(),
         });
     }
     table::cases(&rows, file, policy, lang)

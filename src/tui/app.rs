@@ -442,6 +442,44 @@ impl App {
         }
     }
 
+    /// Pasted text (the terminal's bracketed paste) goes whole into what is being typed:
+    /// the query, a form's text field or the help filter, with its line breaks and tabs as
+    /// spaces. Anywhere else it is ignored, so a pasted `q` never quits.
+    pub fn paste(&mut self, pasted: &str) -> bool {
+        let text: String = pasted
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        match self.mode() {
+            Mode::Search => {
+                self.query.push_str(&text);
+                self.query_changed();
+                true
+            }
+            Mode::Form => match self.form.as_mut() {
+                Some(f) if f.is_text_focused() => {
+                    text.chars().for_each(|c| f.insert(c));
+                    f.error = None;
+                    true
+                }
+                _ => false,
+            },
+            Mode::Help => match self.help.as_mut() {
+                Some(h) => {
+                    h.filter.push_str(&text);
+                    h.scroll = 0;
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
     /// The one place state changes. Returns whether anything changed.
     pub fn update(&mut self, action: Action) -> bool {
         if action == Action::Help {

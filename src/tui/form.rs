@@ -378,6 +378,10 @@ impl Form {
         }
     }
 
+    pub fn is_text_focused(&self) -> bool {
+        matches!(self.fields[self.focus].value, Value::Text { .. })
+    }
+
     pub fn insert(&mut self, c: char) {
         match &mut self.fields[self.focus].value {
             Value::Text { text, cursor } => {

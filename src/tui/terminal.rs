@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 
 use super::app::App;
 use super::keymap::Key;
@@ -24,13 +24,7 @@ pub fn handle_event(app: &mut App, ev: Event) -> bool {
             app.resize(w, h);
             true
         }
-        Event::Paste(s) => {
-            let mut changed = false;
-            for c in s.chars() {
-                changed |= app.handle_key(Key::plain(super::keymap::Code::Char(c)));
-            }
-            changed
-        }
+        Event::Paste(s) => app.paste(&s),
         _ => false,
     }
 }
@@ -62,14 +56,29 @@ pub fn run(app: &mut App) -> io::Result<()> {
         Ok(t) => t,
         Err(e) => {
             // raw mode may already be on when the alternate screen failed
-            ratatui::restore();
+            restore();
             return Err(e);
         }
     };
+    // A paste arrives as one event, not as keys (its line breaks would press Enter). A
+    // terminal without bracketed paste ignores the request.
+    let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+        ratatui_hook(info);
+    }));
     let result = event_loop(app, &mut terminal, &stop);
     done.store(true, Ordering::Relaxed);
-    ratatui::restore();
+    restore();
     result
+}
+
+/// Gives the terminal back as it was: bracketed paste off, then ratatui's restore (raw mode
+/// off, the main screen back).
+fn restore() {
+    let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
 }
 
 /// When a signal has asked the loop to stop and it has not within a second, the input
@@ -87,7 +96,7 @@ fn watch_for_a_stuck_reader(stop: Arc<AtomicBool>, done: Arc<AtomicBool>) {
         }
         std::thread::sleep(Duration::from_secs(1));
         if !done.load(Ordering::Relaxed) {
-            ratatui::restore();
+            restore();
             std::process::exit(i32::from(crate::cli::exit::STOPPED));
         }
     };
