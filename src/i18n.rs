@@ -1,7 +1,8 @@
 //! Every user-facing sentence, in Chinese and English, in one place. Code-list labels live
 //! with their codes in `domain::codes`; this module holds everything else.
 
-use crate::domain::{Refusal, Stage};
+use crate::domain::{ChangeKind, Refusal, Stage};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -106,6 +107,22 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "imp.not_date",
         "“{0}”不是日期（可写作 2017-03-10、2017/3/10、2017年3月10日）",
         "'{0}' is not a date (use 2017-03-10, 2017/3/10, 2017年3月10日)",
+    ),
+    (
+        "json.not_date",
+        "“{0}”不是日期（写作 2017-03-10）",
+        "'{0}' is not a date (write 2017-03-10)",
+    ),
+    (
+        "json.not_ledger",
+        "不是 zhengdun 台账：应为一个对象，含 \"format\": \"{0}\" 和 \"cases\": [...]",
+        "not a zhengdun ledger: expected an object with \"format\": \"{0}\" and \"cases\": [...]",
+    ),
+    ("json.missing", "缺少 {0}，此项必填", "{0} is missing; it is required"),
+    (
+        "json.duplicate",
+        "编号重复，与 {0} 相同",
+        "duplicate id, first at {0}",
     ),
     ("imp.not_year", "“{0}”不是年度（例如 2017）", "'{0}' is not a year (e.g. 2017)"),
     (
@@ -270,6 +287,41 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "closed_on is set but the case is not accepted",
     ),
     ("r.invalid", "{0}无效：{1}", "invalid {0}: {1}"),
+    (
+        "e.locked",
+        "台账 {0} 正由另一个进程（pid {1}）打开，请先在那里关闭",
+        "the ledger {0} is open in another process (pid {1}); close it there first",
+    ),
+    (
+        "e.not_a_database",
+        "{0} 不是 zhengdun 台账（其中有其他文件）；请用 --db 指定一个空目录或新目录",
+        "{0} is not a zhengdun database (it holds other files); name an empty or new directory with --db",
+    ),
+    (
+        "e.newer_schema",
+        "{0} 由更新版本的 zhengdun 写入（格式 {1}，本版本只读到 {2}）；请升级 zhengdun",
+        "{0} was written by a newer zhengdun (schema {1}, this build reads {2}); upgrade zhengdun",
+    ),
+    (
+        "e.damaged",
+        "{0} 中的台账已损坏（{1}）；请用备份恢复（zhengdun restore 文件）或重新导入导出文件",
+        "the database in {0} is damaged ({1}); restore it from a backup (zhengdun restore FILE) or an export",
+    ),
+    (
+        "e.corrupted",
+        "台账已损坏（{0}）；请用备份恢复（zhengdun restore 文件）或重新导入导出文件",
+        "the database is damaged ({0}); restore it from a backup (zhengdun restore FILE) or an export",
+    ),
+    (
+        "e.not_found",
+        "没有编号为“{0}”的案件（可用 zhengdun list --search 查找编号）",
+        "no case with id '{0}' (find ids with zhengdun list --search)",
+    ),
+    (
+        "e.duplicate",
+        "编号为“{0}”的案件已在台账中",
+        "a case with id '{0}' is already in the ledger",
+    ),
     (
         "r.after_today",
         "{0}{1}晚于今天（{2}），请填写已发生的日期",
@@ -589,7 +641,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
 
 /// The sentence for `key` in `lang`; the key itself when it is unknown (a bug, but a
 /// visible one rather than a panic).
-pub fn t(lang: Lang, key: &str) -> &str {
+pub fn t<'a>(lang: Lang, key: &'a str) -> &'a str {
     match STRINGS.iter().find(|(k, _, _)| *k == key) {
         Some((_, zh, en)) => match lang {
             Lang::Zh => zh,
@@ -660,6 +712,36 @@ pub fn adjustment_line(a: &crate::domain::Adjustment, lang: Lang) -> String {
 }
 
 /// The localized sentence for a refusal.
+/// What kind of change a history event records, in the user's language.
+pub fn change_label(lang: Lang, kind: ChangeKind) -> String {
+    t(lang, &format!("tui.change.{}", kind.code())).to_string()
+}
+
+/// A store error in the user's language; a refusal as [`refusal`] words it, without the
+/// case (the caller names it where it needs to).
+pub fn store_error(lang: Lang, e: &StoreError) -> String {
+    match e {
+        StoreError::Refused { refusal: r, .. } => refusal(lang, r),
+        StoreError::Locked { dir, pid } => tf(lang, "e.locked", &[dir, pid]),
+        StoreError::NotADatabase { dir } => tf(lang, "e.not_a_database", &[dir]),
+        StoreError::NewerSchema {
+            dir,
+            found,
+            supported,
+        } => tf(
+            lang,
+            "e.newer_schema",
+            &[dir, &found.to_string(), &supported.to_string()],
+        ),
+        StoreError::Damaged { dir, detail } => tf(lang, "e.damaged", &[dir, detail]),
+        StoreError::Corrupted(detail) => tf(lang, "e.corrupted", &[detail]),
+        StoreError::NotFound(id) => tf(lang, "e.not_found", &[id]),
+        StoreError::Duplicate(id) => tf(lang, "e.duplicate", &[id]),
+        StoreError::Io(message) => message.clone(),
+        StoreError::BadBackup { file, problem } => format!("{file}: {problem}"),
+    }
+}
+
 pub fn refusal(lang: Lang, r: &Refusal) -> String {
     match r {
         Refusal::PairingIncomplete { missing } => {

@@ -363,7 +363,7 @@ fn a_case_through_every_stage_with_guards() {
         "--new-deadline",
         "2018-03-31",
     ]);
-    assert!(out.contains("fail"), "{out}");
+    assert!(out.contains("不合格"), "{out}");
     let out = db.ok(&[
         "accept",
         "2017-YG-009",
@@ -376,7 +376,7 @@ fn a_case_through_every_stage_with_guards() {
         "--standards",
         "111111",
     ]);
-    assert!(out.contains("pass") && out.contains("1"), "{out}");
+    assert!(out.contains(" 合格 ") && out.contains("1"), "{out}");
     let (_, err) = db.refused(&["advance", "2017-YG-009"]);
     assert!(err.contains("第1项"), "{err}");
     db.ok(&["task", "2017-YG-009", "done", "1"]);
@@ -447,8 +447,16 @@ fn bad_input_is_refused_and_writes_nothing() {
         ),
         (
             bad("date.json", &LEDGER.replace("2017-05-16", "2017-02-30")),
-            "line ",
+            "cases[1] (A-2).identified_on (line 9, column 35): “2017-02-30”不是日期",
         ),
+        (
+            bad(
+                "village.json",
+                &LEDGER.replace("\"village\": \"后屯村\",", ""),
+            ),
+            "cases[1] (A-2) (line 9, column 60): 缺少 village",
+        ),
+        (bad("array.json", "[]"), "不是 zhengdun 台账"),
         (
             bad(
                 "dup.json",
@@ -698,7 +706,7 @@ fn a_second_process_is_refused_at_once_naming_the_pid() {
     let started = std::time::Instant::now();
     let (code, err) = db.refused(&["list"]);
     assert_eq!(code, 3);
-    assert!(err.contains("open in another process"), "{err}");
+    assert!(err.contains("正由另一个进程"), "{err}");
     assert!(
         err.contains(&format!("pid {}", std::process::id())),
         "{err}"

@@ -62,10 +62,8 @@ impl Failure {
             _ => exit::DATABASE,
         };
         let message = match &e {
-            StoreError::Refused { id, refusal } => {
-                format!("{id}: {}", i18n::refusal(lang, refusal))
-            }
-            other => other.to_string(),
+            StoreError::Refused { id, .. } => format!("{id}: {}", i18n::store_error(lang, &e)),
+            other => i18n::store_error(lang, other),
         };
         Failure { code, message }
     }

@@ -262,7 +262,13 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
             } else {
                 String::new()
             };
-            let mut s = format!("  {} {} {}{}", e.at, e.actor, e.change.kind.code(), stage);
+            let mut s = format!(
+                "  {} {} {}{}",
+                e.at,
+                e.actor,
+                i18n::change_label(lang, e.change.kind),
+                stage
+            );
             if !e.change.detail.is_empty() {
                 s.push_str(&format!(" {}", e.change.detail));
             }
@@ -304,5 +310,5 @@ pub fn accept_result(c: &Case, lang: Lang) -> String {
             Lang::En => format!("deadline {}", c.effective_deadline()),
         },
     };
-    format!("{} {} {}", c.id, a.verdict.code(), tail)
+    format!("{} {} {}", c.id, a.verdict.label(lang), tail)
 }

@@ -49,11 +49,14 @@ pub fn parse(text: &str, file: &str, policy: &Policy, lang: Lang) -> Result<Ledg
         problem,
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let ledger: Ledger = serde_json::from_str(text).map_err(|e| {
-        let msg = e.to_string();
-        // serde_json appends " at line L column C"; put the place first instead.
-        let problem = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        err(format!("line {}, column {}", e.line(), e.column()), problem)
+    let mut de = serde_json::Deserializer::from_str(text);
+    let ledger: Ledger = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let (place, problem) = locate(text, Some(e.path()), e.inner(), lang);
+        err(place, problem)
+    })?;
+    de.end().map_err(|e| {
+        let (place, problem) = locate(text, None, &e, lang);
+        err(place, problem)
     })?;
     if ledger.format != FORMAT {
         return Err(err(
@@ -69,10 +72,73 @@ pub fn parse(text: &str, file: &str, policy: &Policy, lang: Lang) -> Result<Ledg
         let place = format!("cases[{i}] ({})", c.id);
         check_case(c, policy).map_err(|r| err(place.clone(), i18n::refusal(lang, &r)))?;
         if let Some(first) = seen.insert(c.id.as_str(), i) {
-            return Err(err(place, format!("duplicate id, first at cases[{first}]")));
+            return Err(err(
+                place,
+                i18n::tf(lang, "json.duplicate", &[&format!("cases[{first}]")]),
+            ));
         }
     }
     Ok(ledger)
+}
+
+/// Where a JSON error is, as a clerk finds it: the case by its place and id, the field, and
+/// the line; and what is wrong, in words (a bad date names its value and how to write it).
+fn locate(
+    text: &str,
+    path: Option<&serde_path_to_error::Path>,
+    inner: &serde_json::Error,
+    lang: Lang,
+) -> (String, String) {
+    use serde_path_to_error::Segment;
+    let line = format!("line {}, column {}", inner.line(), inner.column());
+    let message = inner.to_string();
+    // serde_json appends " at line L column C"; the place says it already.
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    // Syntax errors have no path worth naming, and no value to look into.
+    let value: Option<serde_json::Value> = serde_json::from_str(text).ok();
+    if value.as_ref().is_some_and(|v| !v.is_object()) {
+        return (line, i18n::tf(lang, "json.not_ledger", &[FORMAT]));
+    }
+    let (Some(value), Some(path)) = (value, path.filter(|p| p.iter().next().is_some())) else {
+        return (line, message.to_string());
+    };
+    let mut at = &value;
+    let mut parts: Vec<String> = Vec::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => {
+                at = &at[*index];
+                let id = at.get("id").and_then(|v| v.as_str());
+                let last = parts.pop().unwrap_or_default();
+                parts.push(match id {
+                    Some(id) => format!("{last}[{index}] ({id})"),
+                    None => format!("{last}[{index}]"),
+                });
+            }
+            Segment::Map { key } => {
+                at = &at[key.as_str()];
+                parts.push(key.clone());
+            }
+            Segment::Enum { variant } => parts.push(variant.clone()),
+            Segment::Unknown => parts.push("?".into()),
+        }
+    }
+    let place = format!("{} ({line})", parts.join("."));
+    // chrono's words for a string that is no date
+    const NOT_A_DATE: [&str; 4] = [
+        "input is out of range",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+    ];
+    let problem = match (at.as_str(), NOT_A_DATE.contains(&message)) {
+        (Some(s), true) => i18n::tf(lang, "json.not_date", &[s]),
+        _ => match message.strip_prefix("missing field `") {
+            Some(f) => i18n::tf(lang, "json.missing", &[f.trim_end_matches('`')]),
+            None => message.to_string(),
+        },
+    };
+    (place, problem)
 }
 
 #[cfg(test)]

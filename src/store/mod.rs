@@ -52,34 +52,52 @@ struct ImportMarker {
     ids: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// What can go wrong in the store. Its words, in either language, are in
+/// [`crate::i18n::store_error`]; `Display` gives the English.
+#[derive(Debug)]
 pub enum StoreError {
-    #[error("the ledger {dir} is open in another process (pid {pid}); close it there first")]
-    Locked { dir: String, pid: String },
-    #[error("{dir} is not a zhengdun database (it holds other files); name an empty or new directory with --db")]
-    NotADatabase { dir: String },
-    #[error("{dir} was written by a newer zhengdun (schema {found}, this build reads {supported}); upgrade zhengdun")]
+    Locked {
+        dir: String,
+        pid: String,
+    },
+    NotADatabase {
+        dir: String,
+    },
     NewerSchema {
         dir: String,
         found: u64,
         supported: u64,
     },
-    #[error("the database in {dir} is damaged ({detail}); restore it from a backup (zhengdun restore FILE) or an export")]
-    Damaged { dir: String, detail: String },
+    Damaged {
+        dir: String,
+        detail: String,
+    },
     /// The storage engine found damaged data while reading (the store knows no directory here).
-    #[error("the database is damaged ({0}); restore it from a backup (zhengdun restore FILE) or an export")]
     Corrupted(String),
-    #[error("{0}")]
     Io(String),
-    #[error("no case with id '{0}'")]
     NotFound(String),
-    #[error("a case with id '{0}' is already in the ledger")]
     Duplicate(String),
-    #[error("{file}: {problem}")]
-    BadBackup { file: String, problem: String },
-    #[error("case {id}: {refusal}")]
-    Refused { id: String, refusal: Refusal },
+    BadBackup {
+        file: String,
+        problem: String,
+    },
+    Refused {
+        id: String,
+        refusal: Refusal,
+    },
 }
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let message = crate::i18n::store_error(crate::i18n::Lang::En, self);
+        match self {
+            StoreError::Refused { id, .. } => write!(f, "case {id}: {message}"),
+            _ => f.write_str(&message),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {

@@ -377,7 +377,7 @@ impl App {
         match self.store.require(&self.summaries[i].id) {
             Ok(c) => Some(c),
             Err(e) => {
-                self.warn(e.to_string());
+                self.warn(i18n::store_error(self.lang, &e));
                 None
             }
         }
@@ -614,7 +614,7 @@ impl App {
                 .and_then(|()| self.store.accountability());
             match read {
                 Ok(events) => self.dashboard_stats = Some(tally.finish(&events)),
-                Err(e) => return self.warn(e.to_string()),
+                Err(e) => return self.warn(i18n::store_error(self.lang, &e)),
             }
         }
         if let Some(stats) = &self.dashboard_stats {

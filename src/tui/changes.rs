@@ -8,7 +8,6 @@ use std::sync::Arc;
 use crate::domain::{self, due_status_of, Case, Command, Stage, Summary};
 use crate::i18n;
 use crate::search::{Field, Typing};
-use crate::store::StoreError;
 
 use super::action::Action;
 use super::app::{App, Confirm, Pending};
@@ -238,10 +237,7 @@ impl App {
                     }
                 }
                 Err(e) => {
-                    let msg = match &e {
-                        StoreError::Refused { refusal, .. } => i18n::refusal(self.lang, refusal),
-                        other => other.to_string(),
-                    };
+                    let msg = i18n::store_error(self.lang, &e);
                     if self.form.is_some() {
                         self.set_form_error(msg);
                     } else {

@@ -329,8 +329,7 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             }
             for e in d.history.iter().rev() {
                 let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
-                let kind =
-                    i18n::t(lang, &format!("tui.change.{}", e.change.kind.code())).to_string();
+                let kind = i18n::change_label(lang, e.change.kind);
                 let mut head = format!("{at}  {}  {kind}", e.actor);
                 if e.change.from != e.change.to {
                     head.push_str(&format!(
