@@ -641,7 +641,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
 
 /// The sentence for `key` in `lang`; the key itself when it is unknown (a bug, but a
 /// visible one rather than a panic).
-pub fn t<'a>(lang: Lang, key: &'a str) -> &'a str {
+pub fn t(lang: Lang, key: &str) -> &str {
     match STRINGS.iter().find(|(k, _, _)| *k == key) {
         Some((_, zh, en)) => match lang {
             Lang::Zh => zh,
