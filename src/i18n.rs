@@ -1,7 +1,7 @@
 //! Every user-facing sentence, in Chinese and English, in one place. Code-list labels live
 //! with their codes in `domain::codes`; this module holds everything else.
 
-use crate::domain::{ChangeKind, Refusal, Stage};
+use crate::domain::{ChangeKind, Refusal, RelapseProblem, Stage};
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -287,6 +287,21 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "closed_on is set but the case is not accepted",
     ),
     ("r.invalid", "{0}无效：{1}", "invalid {0}: {1}"),
+    (
+        "r.relapse.no_such_case",
+        "“反弹自”{0}：台账中没有这个编号",
+        "relapse of {0}: no case with that id in the ledger",
+    ),
+    (
+        "r.relapse.other_village",
+        "“反弹自”{0}：那是另一个村的案件，应填同一村以前的案件",
+        "relapse of {0}: that case is of another village; name an earlier case of the same village",
+    ),
+    (
+        "r.relapse.not_earlier",
+        "“反弹自”{0}：那个案件的认定日期不早于本案，应填以前的案件",
+        "relapse of {0}: that case was not identified before this one; name an earlier case",
+    ),
     (
         "e.locked",
         "台账 {0} 正由另一个进程（pid {1}）打开，请先在那里关闭",
@@ -810,6 +825,14 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
                 &identified_on.to_string(),
             ],
         ),
+        Refusal::Relapse { of, problem } => {
+            let key = match problem {
+                RelapseProblem::NoSuchCase => "r.relapse.no_such_case",
+                RelapseProblem::OtherVillage => "r.relapse.other_village",
+                RelapseProblem::NotEarlier => "r.relapse.not_earlier",
+            };
+            tf(lang, key, &[of])
+        }
         Refusal::Invalid { field: f, problem } => {
             tf(lang, "r.invalid", &[&field(lang, f), problem])
         }

@@ -737,6 +737,43 @@ fn demo_subcommands_run_on_the_sample() {
     assert!(v.is_array());
 }
 
+/// `relapse_of` names an earlier case of the same village, in the ledger or in the same
+/// import; anything else is refused with what is wrong.
+#[test]
+fn a_relapse_names_an_earlier_case_of_the_same_village() {
+    let db = Db::new();
+    db.import_fixture();
+    let new = |id: &'static str, village: &'static str, of: &'static str| {
+        [
+            "new",
+            "--id",
+            id,
+            "--year",
+            "2017",
+            "--county",
+            "阳谷县",
+            "--township",
+            "阿城镇",
+            "--village",
+            village,
+            "--situation",
+            "other",
+            "--identified-on",
+            "2017-06-10",
+            "--relapse-of",
+            of,
+        ]
+    };
+    let (code, err) = db.refused(&new("R-1", "前进村", "NOPE"));
+    assert_eq!(code, 2);
+    assert!(err.contains("台账中没有这个编号"), "{err}");
+    let (_, err) = db.refused(&new("R-1", "后屯村", "A-1"));
+    assert!(err.contains("另一个村"), "{err}");
+    let (_, err) = db.refused(&new("R-1", "前进村", "R-1"));
+    assert!(err.contains("不早于本案"), "{err}");
+    assert_eq!(db.ok(&new("R-1", "前进村", "A-1")).trim(), "R-1");
+}
+
 /// The table's id column takes the widest id: ids of large ledgers (2008-DCF-1751,
 /// 2008-DCF-1752) differ only at their ends, and the user types them next.
 #[test]

@@ -162,11 +162,43 @@ pub enum Refusal {
         date: NaiveDate,
         identified_on: NaiveDate,
     },
+    #[error("relapse_of {of}: {problem:?}")]
+    Relapse { of: String, problem: RelapseProblem },
     #[error("invalid {field}: {problem}")]
     Invalid {
         field: &'static str,
         problem: String,
     },
+}
+
+/// Why a `relapse_of` cannot stand: it names an earlier case of the same village (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelapseProblem {
+    NoSuchCase,
+    OtherVillage,
+    NotEarlier,
+}
+
+/// Checks a case's `relapse_of` against the case it names (`None` when there is none).
+pub fn check_relapse(case: &Case, earlier: Option<&Case>) -> Result<(), Refusal> {
+    let Some(of) = &case.relapse_of else {
+        return Ok(());
+    };
+    let problem = match earlier {
+        None => RelapseProblem::NoSuchCase,
+        Some(e)
+            if (&e.county, &e.township, &e.village)
+                != (&case.county, &case.township, &case.village) =>
+        {
+            RelapseProblem::OtherVillage
+        }
+        Some(e) if e.identified_on >= case.identified_on => RelapseProblem::NotEarlier,
+        Some(_) => return Ok(()),
+    };
+    Err(Refusal::Relapse {
+        of: of.clone(),
+        problem,
+    })
 }
 
 /// The derived acceptance verdict (SPEC §3): never typed in.
@@ -237,6 +269,7 @@ impl Refusal {
                 | Refusal::AfterToday { .. }
                 | Refusal::BeforeIdentified { .. }
                 | Refusal::DeadlineNotAfter { .. }
+                | Refusal::Relapse { .. }
         )
     }
 }

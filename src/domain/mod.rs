@@ -11,6 +11,9 @@ pub mod summary;
 pub use case::*;
 pub use codes::*;
 pub use due::{due_status, due_status_of, stage_due, DueStatus};
-pub use machine::{apply, check_case, guard, verdict, Change, ChangeKind, Command, Edit, Refusal};
+pub use machine::{
+    apply, check_case, check_relapse, guard, verdict, Change, ChangeKind, Command, Edit, Refusal,
+    RelapseProblem,
+};
 pub use policy::Policy;
 pub use summary::{DueInputs, Summary};

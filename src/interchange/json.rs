@@ -168,11 +168,19 @@ mod tests {
     fn unknown_codes_and_bad_dates_name_their_place() {
         let bad = ONE.replace("\"poor_service\"", "\"poor_servic\"");
         let e = parse(&bad, "a.json", &Policy::default(), Lang::En).unwrap_err();
-        assert!(e.place.starts_with("line 3"), "{e}");
+        assert_eq!(
+            e.place,
+            "cases[0] (2017-YG-003).situations[1] (line 3, column 81)"
+        );
         assert!(e.problem.contains("poor_servic"), "{e}");
         let bad = ONE.replace("2017-03-10", "2017-02-30");
         let e = parse(&bad, "a.json", &Policy::default(), Lang::En).unwrap_err();
-        assert!(e.place.starts_with("line 4"), "{e}");
+        assert!(
+            e.place
+                .starts_with("cases[0] (2017-YG-003).identified_on (line 4"),
+            "{e}"
+        );
+        assert_eq!(e.problem, "'2017-02-30' is not a date (write 2017-03-10)");
     }
 
     #[test]

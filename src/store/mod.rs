@@ -729,6 +729,25 @@ impl Store {
                     return Err(StoreError::Duplicate(c.id.clone()));
                 }
             }
+            // A relapse names an earlier case of the same village, in the ledger or in
+            // this import.
+            let by_id: std::collections::HashMap<&str, &Case> =
+                cases.iter().map(|c| (c.id.as_str(), c)).collect();
+            for c in cases.iter().filter(|c| c.relapse_of.is_some()) {
+                let of = c.relapse_of.as_deref().unwrap_or_default();
+                let stored;
+                let earlier = match by_id.get(of) {
+                    Some(e) => Some(*e),
+                    None => {
+                        stored = self.get(of)?;
+                        stored.as_ref()
+                    }
+                };
+                domain::check_relapse(c, earlier).map_err(|refusal| StoreError::Refused {
+                    id: c.id.clone(),
+                    refusal,
+                })?;
+            }
             let n = cases.len();
             let head = self.head()?;
             // A large import goes to sled in parts (sled takes one huge batch slowly), behind
