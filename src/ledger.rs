@@ -1,6 +1,8 @@
 //! Views of the whole ledger shared by the CLI and the TUI: filters, sort orders and the
 //! row a list shows. Pure functions over cases; no I/O.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +98,18 @@ pub fn select(
             .collect(),
     };
     let far = NaiveDate::MAX;
+    // Places sort by their pinyin; each distinct name is spelled once.
+    let mut order: HashMap<&str, (String, String)> = HashMap::new();
+    if sort == Sort::Township {
+        for &i in &idx {
+            for name in [cases[i].county.as_str(), cases[i].township.as_str()] {
+                order
+                    .entry(name)
+                    .or_insert_with(|| crate::search::pinyin_order(name));
+            }
+        }
+    }
+    let place = |c: &'_ Summary| (&order[c.county.as_str()], &order[c.township.as_str()]);
     idx.sort_by(|&a, &b| {
         let (ca, cb) = (&cases[a], &cases[b]);
         let (da, db) = (&due[a], &due[b]);
@@ -105,7 +119,7 @@ pub fn select(
                 .cmp(&da.days_overdue)
                 .then(da.next_due.unwrap_or(far).cmp(&db.next_due.unwrap_or(far))),
             Sort::Due => da.next_due.unwrap_or(far).cmp(&db.next_due.unwrap_or(far)),
-            Sort::Township => (&ca.county, &ca.township).cmp(&(&cb.county, &cb.township)),
+            Sort::Township => place(ca).cmp(&place(cb)),
             Sort::Stage => ca
                 .stage()
                 .cmp(&cb.stage())
@@ -188,6 +202,24 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(select(&cases, &due, &f, None, Sort::MostOverdue), vec![2]);
+    }
+
+    #[test]
+    fn places_sort_by_their_pinyin() {
+        let (mut cases, due) = three_cases();
+        for (c, (county, township)) in cases.iter_mut().zip([
+            ("莘县", "燕店镇"),
+            ("东昌府区", "于集镇"),
+            ("东昌府区", "北城街道"),
+        ]) {
+            (c.county, c.township) = (county.into(), township.into());
+        }
+        // dong chang fu qu / bei, dong chang fu qu / yu, shen xian (local reading)
+        let f = Filter::default();
+        assert_eq!(
+            select(&cases, &due, &f, None, Sort::Township),
+            vec![2, 1, 0]
+        );
     }
 
     #[test]

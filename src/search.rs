@@ -141,6 +141,16 @@ fn readings(text: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// A key that sorts Chinese names as a Chinese reader expects (and Excel does): by their
+/// pinyin, local readings first (莘县 as shen), then by the text itself.
+pub fn pinyin_order(text: &str) -> (String, String) {
+    let spelled: Vec<String> = readings(text)
+        .into_iter()
+        .map(|r| r.into_iter().next().unwrap_or_default())
+        .collect();
+    (spelled.join(" "), text.to_string())
+}
+
 /// One way of spelling a field: the key text and, for each of its bytes, the index of the
 /// field's char it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -135,7 +135,11 @@ fn a_refusal_shows_in_place_and_keeps_what_was_typed() {
     );
     assert_eq!(form.fields[0].value.display(), "王建国");
     assert_eq!(form.fields[1].value.display(), "李明");
-    press(&mut app, "<Tab> 张伟 <Tab> 县财政局 <C-s>");
+    assert_eq!(
+        form.fields[form.focus].name, "first_secretary",
+        "the cursor goes to the first field named"
+    );
+    press(&mut app, "张伟 <Tab> 县财政局 <C-s>");
     assert_eq!(app.mode(), Mode::Confirm, "advancing asks first");
     press(&mut app, "n");
     assert_eq!(app.mode(), Mode::Form);

@@ -257,6 +257,23 @@ fn before_identification(field: &'static str, case: &Case, date: NaiveDate) -> R
 }
 
 impl Refusal {
+    /// The field the refusal is about, when it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Refusal::Empty { field }
+            | Refusal::OutOfRange { field, .. }
+            | Refusal::Invalid { field, .. }
+            | Refusal::AfterToday { field, .. }
+            | Refusal::BeforeIdentified { field, .. } => Some(field),
+            Refusal::PairingIncomplete { missing } => missing.first().copied(),
+            Refusal::FailNeedsNewDeadline | Refusal::DeadlineNotAfter { .. } => {
+                Some("new_deadline")
+            }
+            Refusal::Contradiction { cause, .. } => cause.field(),
+            _ => None,
+        }
+    }
+
     /// Whether the refusal is about a value as typed (empty, out of range, malformed, a
     /// date that cannot be), rather than a rule of the state machine.
     pub fn is_bad_value(&self) -> bool {

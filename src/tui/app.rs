@@ -780,10 +780,18 @@ impl App {
     }
 
     fn open_picker(&mut self) {
-        let mut areas: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut distinct: BTreeSet<(&str, &str)> = BTreeSet::new();
         for c in self.summaries.iter() {
-            areas.insert((&c.county, &c.township));
+            distinct.insert((&c.county, &c.township));
         }
+        // counties and their townships in pinyin order, as a Chinese reader looks them up
+        let mut areas: Vec<(&str, &str)> = distinct.into_iter().collect();
+        areas.sort_by_cached_key(|(county, township)| {
+            (
+                crate::search::pinyin_order(county),
+                crate::search::pinyin_order(township),
+            )
+        });
         let mut options = vec![(None, None)];
         let mut last_county = "";
         for (county, township) in areas {

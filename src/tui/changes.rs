@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::domain::{self, due_status_of, Case, Command, Stage, Summary};
 use crate::i18n;
 use crate::search::{Field, Typing};
+use crate::store::StoreError;
 
 use super::action::Action;
 use super::app::{App, Confirm, Pending};
@@ -106,7 +107,7 @@ impl App {
         let cmds = match form.commands(self.lang) {
             Ok(c) => c,
             Err(e) => {
-                self.set_form_error(e);
+                self.set_form_error(e.message, Some(&e.field));
                 return;
             }
         };
@@ -122,7 +123,7 @@ impl App {
                 Ok((c, _)) => after = c,
                 Err(r) => {
                     let msg = i18n::refusal(self.lang, &r);
-                    self.set_form_error(msg);
+                    self.set_form_error(msg, r.field());
                     return;
                 }
             }
@@ -173,9 +174,13 @@ impl App {
         });
     }
 
-    fn set_form_error(&mut self, e: String) {
+    /// Shows what is wrong in the form, with the cursor on the field it is about.
+    fn set_form_error(&mut self, e: String, field: Option<&str>) {
         if let Some(f) = self.form.as_mut() {
             f.error = Some(e);
+            if let Some(name) = field {
+                f.focus_on(name);
+            }
         }
     }
 
@@ -186,7 +191,7 @@ impl App {
         let cmds = match form.commands(self.lang) {
             Ok(c) => c,
             Err(e) => {
-                self.set_form_error(e);
+                self.set_form_error(e.message, Some(&e.field));
                 return;
             }
         };
@@ -239,7 +244,11 @@ impl App {
                 Err(e) => {
                     let msg = i18n::store_error(self.lang, &e);
                     if self.form.is_some() {
-                        self.set_form_error(msg);
+                        let field = match &e {
+                            StoreError::Refused { refusal, .. } => refusal.field(),
+                            _ => None,
+                        };
+                        self.set_form_error(msg, field);
                     } else {
                         self.warn(msg);
                     }

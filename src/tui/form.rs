@@ -101,6 +101,13 @@ pub struct Field {
     pub value: Value,
 }
 
+/// What is wrong with a value as typed, and in which field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Form {
     pub kind: FormKind,
@@ -356,6 +363,17 @@ impl Form {
             .unwrap_or("")
     }
 
+    /// Puts the cursor on the field called `name`, when it is shown.
+    pub fn focus_on(&mut self, name: &str) {
+        if let Some(i) = self
+            .visible_fields()
+            .into_iter()
+            .find(|&i| self.fields[i].name == name)
+        {
+            self.focus = i;
+        }
+    }
+
     /// Something differs from what the form opened with: cancelling asks first.
     pub fn is_dirty(&self) -> bool {
         self.fields
@@ -430,22 +448,22 @@ impl Form {
     }
 
     /// The commands this form asks for, in order, or what is wrong with a typed value.
-    pub fn commands(&self, lang: Lang) -> Result<Vec<Command>, String> {
-        let date = |name: &str| -> Result<NaiveDate, String> {
-            let s = self.get(name);
-            if s.is_empty() {
-                return Err(i18n::tf(lang, "r.empty", &[&i18n::field(lang, name)]));
-            }
-            dates::parse(s)
-                .ok_or_else(|| i18n::tf(lang, "tui.bad_date", &[&i18n::field(lang, name), s]))
+    pub fn commands(&self, lang: Lang) -> Result<Vec<Command>, FieldError> {
+        let wrong = |name: &str, key: &str, s: &str| FieldError {
+            field: name.to_string(),
+            message: i18n::tf(lang, key, &[&i18n::field(lang, name), s]),
         };
-        let number = |name: &str| -> Result<u32, String> {
-            let s = self.get(name);
-            if s.is_empty() {
-                return Err(i18n::tf(lang, "r.empty", &[&i18n::field(lang, name)]));
+        let date = |name: &str| -> Result<NaiveDate, FieldError> {
+            match self.get(name) {
+                "" => Err(wrong(name, "r.empty", "")),
+                s => dates::parse(s).ok_or_else(|| wrong(name, "tui.bad_date", s)),
             }
-            s.parse::<u32>()
-                .map_err(|_| i18n::tf(lang, "tui.bad_number", &[&i18n::field(lang, name), s]))
+        };
+        let number = |name: &str| -> Result<u32, FieldError> {
+            match self.get(name) {
+                "" => Err(wrong(name, "r.empty", "")),
+                s => s.parse().map_err(|_| wrong(name, "tui.bad_number", s)),
+            }
         };
         let opt = |name: &str| {
             let s = self.get(name);
@@ -623,7 +641,7 @@ mod tests {
         for c in "2017-13-01".chars() {
             f.insert(c);
         }
-        let e = f.commands(Lang::Zh).unwrap_err();
+        let e = f.commands(Lang::Zh).unwrap_err().message;
         assert!(e.contains("完成时限") && e.contains("2017-13-01"), "{e}");
         let mut a = Form::adjust(&case(), Lang::Zh, today);
         assert!(!a.visible_fields().contains(&8));
