@@ -23,7 +23,8 @@ pub fn due_cell(due: &DueStatus, today: chrono::NaiveDate, lang: Lang) -> String
 }
 
 /// The list as a table. The id column is as wide as the widest id shown (12 cells at
-/// least): an id is what the user types next (`show ID`), so it is never cut.
+/// least): an id is what the user types next (`show ID`), so it is never cut; the stage
+/// column takes the widest stage shown, in either language.
 pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> String {
     let mut cols: [(&str, usize); 8] = [
         ("id", 12),
@@ -36,6 +37,7 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
         ("last_visit", 10),
     ];
     cols[0].1 = widest(cases.iter().map(|c| c.id.as_str())).max(12);
+    cols[4].1 = widest(cases.iter().map(|c| c.stage().label(lang))).max(8);
     let mut out = String::new();
     let head: Vec<String> = cols
         .iter()
