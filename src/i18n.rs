@@ -118,11 +118,23 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "不是 zhengdun 台账：应为一个对象，含 \"format\": \"{0}\" 和 \"cases\": [...]",
         "not a zhengdun ledger: expected an object with \"format\": \"{0}\" and \"cases\": [...]",
     ),
+    (
+        "json.unknown_code",
+        "“{0}”不是已知代码（可用：{1}）",
+        "unknown code '{0}' (known: {1})",
+    ),
+    ("json.syntax", "JSON 格式有误（{0}）", "malformed JSON ({0})"),
+    ("json.at", "第{0}行第{1}列", "line {0}, column {1}"),
     ("json.missing", "缺少 {0}，此项必填", "{0} is missing; it is required"),
     (
         "json.duplicate",
         "编号重复，与 {0} 相同",
         "duplicate id, first at {0}",
+    ),
+    (
+        "imp.duplicate_across",
+        "编号“{0}”在 {1} 和 {2} 中都有",
+        "id '{0}' is in both {1} and {2}",
     ),
     ("imp.not_year", "“{0}”不是年度（例如 2017）", "'{0}' is not a year (e.g. 2017)"),
     (
@@ -329,8 +341,13 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "e.not_found",
-        "没有编号为“{0}”的案件（可用 zhengdun list --search 查找编号）",
-        "no case with id '{0}' (find ids with zhengdun list --search)",
+        "没有编号为“{0}”的案件",
+        "no case with id '{0}'",
+    ),
+    (
+        "e.no_ledger",
+        "{0} 处没有台账：请检查 --db，或先导入一个（zhengdun --db {0} import 文件）",
+        "no ledger at {0}: check --db, or start one with `zhengdun --db {0} import FILE`",
     ),
     (
         "e.duplicate",
@@ -726,7 +743,18 @@ pub fn adjustment_line(a: &crate::domain::Adjustment, lang: Lang) -> String {
     s
 }
 
-/// The localized sentence for a refusal.
+/// The verdict of a case's `i`th acceptance attempt as shown, marked when a reopen voided it.
+pub fn attempt_verdict(lang: Lang, case: &crate::domain::Case, i: usize) -> String {
+    let Some(a) = case.acceptance.get(i) else {
+        return String::new();
+    };
+    let mut v = a.verdict.label(lang).to_string();
+    if i < case.voided_attempts {
+        v.push_str(t(lang, "acceptance.voided"));
+    }
+    v
+}
+
 /// What kind of change a history event records, in the user's language.
 pub fn change_label(lang: Lang, kind: ChangeKind) -> String {
     t(lang, &format!("tui.change.{}", kind.code())).to_string()
@@ -757,6 +785,7 @@ pub fn store_error(lang: Lang, e: &StoreError) -> String {
     }
 }
 
+/// The localized sentence for a refusal.
 pub fn refusal(lang: Lang, r: &Refusal) -> String {
     match r {
         Refusal::PairingIncomplete { missing } => {

@@ -109,6 +109,7 @@ pub fn select(
             }
         }
     }
+    // Only Sort::Township calls it, and `order` then holds every name of `idx`.
     let place = |c: &'_ Summary| (&order[c.county.as_str()], &order[c.township.as_str()]);
     idx.sort_by(|&a, &b| {
         let (ca, cb) = (&cases[a], &cases[b]);

@@ -162,7 +162,7 @@ fn dry_run_writes_nothing() {
     assert!(!db.dir.exists(), "a dry run creates no ledger");
     let (code, err) = db.refused(&["list"]);
     assert_eq!(code, 2);
-    assert!(err.contains("no ledger at"), "{err}");
+    assert!(err.contains("处没有台账"), "{err}");
     db.import_fixture();
     let more = db.file("more.json", &LEDGER.replace("\"A-", "\"B-"));
     db.ok(&["import", "--dry-run", more.to_str().unwrap()]);
@@ -436,7 +436,7 @@ fn bad_input_is_refused_and_writes_nothing() {
                 "malformed.json",
                 "{ \"format\": \"zhengdun/1\", \"cases\": [ {",
             ),
-            "line 1",
+            "(第1行第38列): JSON 格式有误",
         ),
         (
             bad(
@@ -447,14 +447,14 @@ fn bad_input_is_refused_and_writes_nothing() {
         ),
         (
             bad("date.json", &LEDGER.replace("2017-05-16", "2017-02-30")),
-            "cases[1] (A-2).identified_on (line 9, column 35): “2017-02-30”不是日期",
+            "cases[1] (A-2).identified_on (第9行第35列): “2017-02-30”不是日期",
         ),
         (
             bad(
                 "village.json",
                 &LEDGER.replace("\"village\": \"后屯村\",", ""),
             ),
-            "cases[1] (A-2) (line 9, column 60): 缺少 village",
+            "cases[1] (A-2) (第9行第60列): 缺少 village",
         ),
         (bad("array.json", "[]"), "不是 zhengdun 台账"),
         (

@@ -63,6 +63,17 @@ impl Failure {
         };
         let message = match &e {
             StoreError::Refused { id, .. } => format!("{id}: {}", i18n::store_error(lang, &e)),
+            // on the command line, say where ids are found
+            StoreError::NotFound(_) => match lang {
+                Lang::Zh => format!(
+                    "{}（可用 zhengdun list --search 查找编号）",
+                    i18n::store_error(lang, &e)
+                ),
+                Lang::En => format!(
+                    "{} (find ids with zhengdun list --search)",
+                    i18n::store_error(lang, &e)
+                ),
+            },
             other => i18n::store_error(lang, other),
         };
         Failure { code, message }
@@ -205,11 +216,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     // report an empty one), and one that fails, or a dry run, leaves no new ledger behind.
     let created = first_missing(&env.db_dir);
     if created.is_some() && cmd.only_reads() {
-        return Err(Failure::input(format!(
-            "no ledger at {}: check --db, or start one with `zhengdun --db {} import FILE`",
-            env.db_dir.display(),
-            env.db_dir.display()
-        )));
+        let dir = env.db_dir.display().to_string();
+        return Err(Failure::input(i18n::tf(env.lang, "e.no_ledger", &[&dir])));
     }
     let store = env.open()?;
     let bulk = matches!(
@@ -218,19 +226,45 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     );
     let dry_run = matches!(cmd, Cmd::Import { dry_run: true, .. });
     let result = run_command(&env, &store, cmd);
-    let failed_or_dry = result.is_err() || dry_run;
     match (&result, created) {
         // After a bulk write, let the engine take its snapshot now rather than at the next open.
         (Ok(()), _) if bulk => store
             .checkpoint()
             .map(drop)
             .map_err(|e| Failure::store(e, env.lang)),
-        (_, Some(dir)) if failed_or_dry => {
-            drop(store);
-            let _ = fs::remove_dir_all(dir);
+        (_, Some(root)) if result.is_err() || dry_run => {
+            remove_new_ledger(store, &env.db_dir, &root);
             result
         }
         _ => result,
+    }
+}
+
+/// Takes away a ledger this command created and left empty. While the store is open this
+/// process holds the ledger's lock, so no other process has it open: the directory is moved
+/// aside under the lock (a process that comes later makes its own), then removed, and the
+/// directories made above it are removed while they are empty.
+fn remove_new_ledger(store: Store, dir: &Path, root: &Path) {
+    if !store.is_empty() {
+        return;
+    }
+    let Some(name) = dir.file_name() else {
+        return;
+    };
+    let aside = dir.with_file_name(format!(
+        ".{}.removed-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    if fs::rename(dir, &aside).is_err() {
+        return;
+    }
+    drop(store);
+    let _ = fs::remove_dir_all(&aside);
+    for d in dir.ancestors().skip(1) {
+        if !d.starts_with(root) || fs::remove_dir(d).is_err() {
+            break;
+        }
     }
 }
 
@@ -505,29 +539,26 @@ fn import(env: &Env, store: &Store, files: &[PathBuf], dry_run: bool) -> Result<
     let mut cases = Vec::new();
     let mut accountability = Vec::new();
     let mut per_file = Vec::new();
+    let mut file_of: std::collections::HashMap<String, String> = Default::default();
     for f in files {
         let name = f.display().to_string();
         let ledger = read_ledger(f, env)?;
-        per_file.push((name, ledger.cases.len()));
+        per_file.push((name.clone(), ledger.cases.len()));
+        // Each file has no id twice (its reader checks); across files, say which two.
+        for c in &ledger.cases {
+            if let Some(first) = file_of.insert(c.id.clone(), name.clone()) {
+                return Err(Failure::input(i18n::tf(
+                    env.lang,
+                    "imp.duplicate_across",
+                    &[&c.id, &first, &name],
+                )));
+            }
+        }
         cases.extend(ledger.cases);
         accountability.extend(ledger.accountability);
     }
-    // Duplicates across files and against the ledger are refused before anything is written.
-    let mut seen = std::collections::HashSet::new();
-    for c in &cases {
-        if !seen.insert(c.id.clone()) {
-            return Err(Failure::input(format!(
-                "duplicate id '{}' appears in more than one file",
-                c.id
-            )));
-        }
-        if store.get(&c.id).map_err(refused(env))?.is_some() {
-            return Err(Failure::input(format!(
-                "id '{}' is already in the ledger",
-                c.id
-            )));
-        }
-    }
+    // What the import would be refused for is refused here too, dry run or not.
+    store.check_import(&cases, &env.ctx).map_err(refused(env))?;
     let mut report = String::new();
     for (name, n) in &per_file {
         report.push_str(&format!("{name}: {n} cases\n"));

@@ -232,11 +232,6 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     if !c.acceptance.is_empty() {
         section(&mut o, "验收", "Acceptance");
         for (i, a) in c.acceptance.iter().enumerate() {
-            let voided = if i < c.voided_attempts {
-                t(lang, "acceptance.voided")
-            } else {
-                ""
-            };
             let stds: String = a
                 .standards
                 .iter()
@@ -250,9 +245,8 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
                 a.poll_dissatisfied,
                 a.poll_n,
                 stds,
-                a.verdict.label(lang)
+                i18n::attempt_verdict(lang, c, i)
             )));
-            o.push_str(voided);
             o.push('\n');
         }
     }

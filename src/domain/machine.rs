@@ -468,7 +468,7 @@ pub fn apply(
         Command::LogVisit(v) => {
             non_empty("findings", &v.findings)?;
             non_empty("by", &v.by)?;
-            // A visit may predate the identification (the investigation), never today.
+            // A visit may predate the identification (the investigation); it cannot be after today.
             happened(case, "on", v.on, today, false)?;
             let detail = format!("{} {} {}", v.on, v.kind.code(), v.by);
             c.visits.push(v.clone());

@@ -99,7 +99,8 @@ pub fn write<W: std::io::Write>(
 /// `=HYPERLINK(…)` would become a live link). Such text is written after an apostrophe,
 /// which Excel shows as text; [`unguard_formula`] takes it off again on import.
 fn guard_formula(cell: String) -> String {
-    if starts_like_formula(&cell) {
+    // text that itself starts with the apostrophe and a formula character keeps it too
+    if starts_like_formula(&cell) || unguard_formula(&cell) != cell {
         format!("'{cell}")
     } else {
         cell

@@ -49,13 +49,14 @@ pub fn parse(text: &str, file: &str, policy: &Policy, lang: Lang) -> Result<Ledg
         problem,
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut de = serde_json::Deserializer::from_str(text);
-    let ledger: Ledger = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let (place, problem) = locate(text, Some(e.path()), e.inner(), lang);
-        err(place, problem)
-    })?;
-    de.end().map_err(|e| {
-        let (place, problem) = locate(text, None, &e, lang);
+    // A plain parse; after an error, a second one that records where in the ledger it is.
+    let ledger: Ledger = serde_json::from_str(text).map_err(|plain| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let (place, problem) = match serde_path_to_error::deserialize::<_, Ledger>(&mut de) {
+            Err(e) => locate(text, Some(e.path()), e.inner(), lang),
+            // what is left after the ledger
+            Ok(_) => locate(text, None, &plain, lang),
+        };
         err(place, problem)
     })?;
     if ledger.format != FORMAT {
@@ -90,40 +91,36 @@ fn locate(
     lang: Lang,
 ) -> (String, String) {
     use serde_path_to_error::Segment;
-    let line = format!("line {}, column {}", inner.line(), inner.column());
+    let (line, column) = (inner.line(), inner.column());
+    let at = i18n::tf(lang, "json.at", &[&line.to_string(), &column.to_string()]);
     let message = inner.to_string();
     // serde_json appends " at line L column C"; the place says it already.
     let message = message.split(" at line ").next().unwrap_or(&message);
-    // Syntax errors have no path worth naming, and no value to look into.
-    let value: Option<serde_json::Value> = serde_json::from_str(text).ok();
-    if value.as_ref().is_some_and(|v| !v.is_object()) {
-        return (line, i18n::tf(lang, "json.not_ledger", &[FORMAT]));
+    if !text.trim_start().starts_with('{') {
+        return (at, i18n::tf(lang, "json.not_ledger", &[FORMAT]));
     }
-    let (Some(value), Some(path)) = (value, path.filter(|p| p.iter().next().is_some())) else {
-        return (line, message.to_string());
-    };
-    let mut at = &value;
     let mut parts: Vec<String> = Vec::new();
-    for seg in path.iter() {
+    for seg in path.into_iter().flat_map(|p| p.iter()) {
         match seg {
             Segment::Seq { index } => {
-                at = &at[*index];
-                let id = at.get("id").and_then(|v| v.as_str());
                 let last = parts.pop().unwrap_or_default();
+                let id = (parts.is_empty() && last == "cases")
+                    .then(|| case_id(text, *index))
+                    .flatten();
                 parts.push(match id {
                     Some(id) => format!("{last}[{index}] ({id})"),
                     None => format!("{last}[{index}]"),
                 });
             }
-            Segment::Map { key } => {
-                at = &at[key.as_str()];
-                parts.push(key.clone());
-            }
+            Segment::Map { key } => parts.push(key.clone()),
             Segment::Enum { variant } => parts.push(variant.clone()),
-            Segment::Unknown => parts.push("?".into()),
+            Segment::Unknown => {}
         }
     }
-    let place = format!("{} ({line})", parts.join("."));
+    let place = match parts.is_empty() {
+        true => at,
+        false => format!("{} ({at})", parts.join(".")),
+    };
     // chrono's words for a string that is no date
     const NOT_A_DATE: [&str; 4] = [
         "input is out of range",
@@ -131,14 +128,59 @@ fn locate(
         "premature end of input",
         "trailing input",
     ];
-    let problem = match (at.as_str(), NOT_A_DATE.contains(&message)) {
-        (Some(s), true) => i18n::tf(lang, "json.not_date", &[s]),
-        _ => match message.strip_prefix("missing field `") {
-            Some(f) => i18n::tf(lang, "json.missing", &[f.trim_end_matches('`')]),
-            None => message.to_string(),
-        },
+    let problem = match (
+        NOT_A_DATE.contains(&message),
+        string_before(text, line, column),
+    ) {
+        (true, Some(s)) => i18n::tf(lang, "json.not_date", &[s]),
+        _ => {
+            let quoted = |prefix: &str| {
+                let rest = message.strip_prefix(prefix)?;
+                let (word, rest) = rest.split_once('`')?;
+                Some((word, rest.replace('`', "")))
+            };
+            if let Some((field, _)) = quoted("missing field `") {
+                i18n::tf(lang, "json.missing", &[field])
+            } else if let Some((code, rest)) = quoted("unknown variant `") {
+                let known = rest.split_once("expected one of ").map_or("", |(_, k)| k);
+                i18n::tf(lang, "json.unknown_code", &[code, known])
+            } else if inner.is_syntax() || inner.is_eof() {
+                i18n::tf(lang, "json.syntax", &[message])
+            } else {
+                message.to_string()
+            }
+        }
     };
     (place, problem)
+}
+
+/// The id of the `index`th case, read again without keeping anything but the ids.
+fn case_id(text: &str, index: usize) -> Option<String> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum MaybeId {
+        Case { id: String },
+        Other(serde::de::IgnoredAny),
+    }
+    #[derive(Deserialize)]
+    struct Ids {
+        cases: Vec<MaybeId>,
+    }
+    let ids: Ids = serde_json::from_str(text).ok()?;
+    match ids.cases.into_iter().nth(index)? {
+        MaybeId::Case { id } => Some(id),
+        MaybeId::Other(_) => None,
+    }
+}
+
+/// The string value that ends just before a place serde_json reports (1-based line and
+/// column): the text of a date it could not read.
+fn string_before(text: &str, line: usize, column: usize) -> Option<&str> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let upto = l.get(..column.min(l.len()))?;
+    let end = upto.rfind('"')?;
+    let start = upto[..end].rfind('"')?;
+    Some(&upto[start + 1..end])
 }
 
 #[cfg(test)]

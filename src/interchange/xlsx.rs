@@ -489,7 +489,7 @@ pub fn write(
         let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.acceptance"))?;
         tb.header(&names)?;
         for c in cases {
-            for a in &c.acceptance {
+            for (i, a) in c.acceptance.iter().enumerate() {
                 let mut values = vec![
                     V::Text(c.id.clone()),
                     V::Text(c.village.clone()),
@@ -504,7 +504,7 @@ pub fn write(
                         V::Text(t(lang, if *m { "x.met" } else { "x.unmet" }).to_string())
                     }),
                 );
-                values.push(V::Text(a.verdict.label(lang).to_string()));
+                values.push(V::Text(i18n::attempt_verdict(lang, c, i)));
                 tb.put(values, a.verdict == Verdict::Fail)?;
             }
         }

@@ -12,6 +12,7 @@
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -703,6 +704,37 @@ impl Store {
         })
     }
 
+    /// What an import of `cases` would be refused for, without writing anything: a case
+    /// that is not well formed, an id twice or already in the ledger, a `relapse_of` that
+    /// does not name an earlier case of the same village (in the ledger or among `cases`).
+    pub fn check_import(&self, cases: &[Case], ctx: &Ctx) -> Result<()> {
+        let refused = |c: &Case, refusal| StoreError::Refused {
+            id: c.id.clone(),
+            refusal,
+        };
+        let mut by_id: HashMap<&str, &Case> = HashMap::new();
+        for c in cases {
+            domain::check_case(c, &ctx.policy).map_err(|r| refused(c, r))?;
+            if by_id.insert(c.id.as_str(), c).is_some() || self.db.contains_key(case_key(&c.id))? {
+                return Err(StoreError::Duplicate(c.id.clone()));
+            }
+        }
+        for c in cases {
+            if let Some(of) = c.relapse_of.as_deref() {
+                let stored;
+                let earlier = match by_id.get(of) {
+                    Some(e) => Some(*e),
+                    None => {
+                        stored = self.get(of)?;
+                        stored.as_ref()
+                    }
+                };
+                domain::check_relapse(c, earlier).map_err(|r| refused(c, r))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Opens new cases (`new` or `import`): all of them, or — on the first refusal — none.
     pub fn insert(&self, cases: Vec<Case>, kind: ChangeKind, ctx: &Ctx) -> Result<usize> {
         self.import(cases, &[], kind, ctx)
@@ -719,35 +751,7 @@ impl Store {
     ) -> Result<usize> {
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            let mut seen = std::collections::HashSet::new();
-            for c in &cases {
-                domain::check_case(c, &ctx.policy).map_err(|refusal| StoreError::Refused {
-                    id: c.id.clone(),
-                    refusal,
-                })?;
-                if !seen.insert(c.id.as_str()) || self.db.contains_key(case_key(&c.id))? {
-                    return Err(StoreError::Duplicate(c.id.clone()));
-                }
-            }
-            // A relapse names an earlier case of the same village, in the ledger or in
-            // this import.
-            let by_id: std::collections::HashMap<&str, &Case> =
-                cases.iter().map(|c| (c.id.as_str(), c)).collect();
-            for c in cases.iter().filter(|c| c.relapse_of.is_some()) {
-                let of = c.relapse_of.as_deref().unwrap_or_default();
-                let stored;
-                let earlier = match by_id.get(of) {
-                    Some(e) => Some(*e),
-                    None => {
-                        stored = self.get(of)?;
-                        stored.as_ref()
-                    }
-                };
-                domain::check_relapse(c, earlier).map_err(|refusal| StoreError::Refused {
-                    id: c.id.clone(),
-                    refusal,
-                })?;
-            }
+            self.check_import(&cases, ctx)?;
             let n = cases.len();
             let head = self.head()?;
             // A large import goes to sled in parts (sled takes one huge batch slowly), behind

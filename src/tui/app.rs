@@ -415,25 +415,31 @@ impl App {
         if let Some(action) = self.keymap.action(mode, &key) {
             return self.update(action);
         }
-        let Some(c) = key.typed_char() else {
-            return false;
-        };
-        match mode {
+        match key.typed_char() {
+            Some(c) => self.type_text(c.encode_utf8(&mut [0; 4])),
+            None => false,
+        }
+    }
+
+    /// Typed (or pasted) text goes to what is being typed: the query, the form's field or
+    /// the help filter. Anywhere else it is nothing.
+    fn type_text(&mut self, text: &str) -> bool {
+        match self.mode() {
             Mode::Search => {
-                self.query.push(c);
+                self.query.push_str(text);
                 self.query_changed();
                 true
             }
             Mode::Form => {
                 if let Some(f) = self.form.as_mut() {
-                    f.insert(c);
+                    f.insert_str(text);
                     f.error = None;
                 }
                 true
             }
             Mode::Help => {
                 if let Some(h) = self.help.as_mut() {
-                    h.filter.push(c);
+                    h.filter.push_str(text);
                     h.scroll = 0;
                 }
                 true
@@ -442,9 +448,9 @@ impl App {
         }
     }
 
-    /// Pasted text (the terminal's bracketed paste) goes whole into what is being typed:
-    /// the query, a form's text field or the help filter, with its line breaks and tabs as
-    /// spaces. Anywhere else it is ignored, so a pasted `q` never quits.
+    /// Pasted text (the terminal's bracketed paste) goes whole into what is being typed,
+    /// with its line breaks and tabs as spaces. Anywhere else it is ignored, so a pasted `q`
+    /// never quits.
     pub fn paste(&mut self, pasted: &str) -> bool {
         let text: String = pasted
             .lines()
@@ -454,30 +460,7 @@ impl App {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        match self.mode() {
-            Mode::Search => {
-                self.query.push_str(&text);
-                self.query_changed();
-                true
-            }
-            Mode::Form => match self.form.as_mut() {
-                Some(f) if f.is_text_focused() => {
-                    text.chars().for_each(|c| f.insert(c));
-                    f.error = None;
-                    true
-                }
-                _ => false,
-            },
-            Mode::Help => match self.help.as_mut() {
-                Some(h) => {
-                    h.filter.push_str(&text);
-                    h.scroll = 0;
-                    true
-                }
-                None => false,
-            },
-            _ => false,
-        }
+        self.type_text(&text)
     }
 
     /// The one place state changes. Returns whether anything changed.

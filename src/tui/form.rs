@@ -396,18 +396,19 @@ impl Form {
         }
     }
 
-    pub fn is_text_focused(&self) -> bool {
-        matches!(self.fields[self.focus].value, Value::Text { .. })
+    pub fn insert(&mut self, c: char) {
+        self.insert_str(c.encode_utf8(&mut [0; 4]));
     }
 
-    pub fn insert(&mut self, c: char) {
+    /// Text typed or pasted at the cursor; a space on a choice moves to the next option.
+    pub fn insert_str(&mut self, s: &str) {
         match &mut self.fields[self.focus].value {
             Value::Text { text, cursor } => {
                 let at = byte_at(text, *cursor);
-                text.insert(at, c);
-                *cursor += 1;
+                text.insert_str(at, s);
+                *cursor += s.chars().count();
             }
-            Value::Choice { .. } if c == ' ' => self.right(),
+            Value::Choice { .. } if s == " " => self.right(),
             Value::Choice { .. } => {}
         }
     }

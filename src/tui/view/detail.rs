@@ -287,13 +287,8 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                 none(&mut out, lang);
             }
             for (i, a) in case.acceptance.iter().enumerate() {
-                let voided = if i < case.voided_attempts {
-                    i18n::t(lang, "acceptance.voided")
-                } else {
-                    ""
-                };
                 let head = format!(
-                    "{}  {}  {} {}  {} {}/{}  {}{voided}",
+                    "{}  {}  {} {}  {} {}/{}  {}",
                     a.on,
                     a.by,
                     f("score"),
@@ -301,7 +296,7 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     f("poll_dissatisfied"),
                     a.poll_dissatisfied,
                     a.poll_n,
-                    a.verdict.label(lang)
+                    i18n::attempt_verdict(lang, case, i)
                 );
                 wrapped(
                     &mut out,
