@@ -5,6 +5,10 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Display width in terminal cells, after [`clean`].
 pub fn width(s: &str) -> usize {
+    // every ASCII char, control or not, is one cell
+    if s.is_ascii() {
+        return s.len();
+    }
     s.chars().map(char_width).sum()
 }
 
