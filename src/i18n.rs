@@ -345,6 +345,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "no case with id '{0}'",
     ),
     (
+        "cli.find_ids",
+        "（可用 zhengdun list --search 查找编号）",
+        " (find ids with zhengdun list --search)",
+    ),
+    (
         "e.no_ledger",
         "{0} 处没有台账：请检查 --db，或先导入一个（zhengdun --db {0} import 文件）",
         "no ledger at {0}: check --db, or start one with `zhengdun --db {0} import FILE`",

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod tui_support;
+
 const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
 
 /// A ledger written for these tests, with overdue states worked out by hand for 2017-06-15:
@@ -803,9 +805,7 @@ fn the_table_shows_long_ids_whole() {
 /// still holds every case's once, in id order, each equal to what its case gives.
 #[test]
 fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
-    use zhengdun::domain::{
-        Case, ChangeKind, Command as Cmd, Policy, Situation, Summary, Visit, VisitKind,
-    };
+    use zhengdun::domain::{ChangeKind, Command as Cmd, Policy, Summary, Visit, VisitKind};
     use zhengdun::store::{Ctx, Store};
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db")).unwrap();
@@ -815,17 +815,7 @@ fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
         actor: "test".into(),
         policy: Policy::default(),
     };
-    let case = |n: u32| {
-        Case::identified(
-            format!("2017-T-{n:05}"),
-            2017,
-            "阳谷县",
-            "阿城镇",
-            format!("第{n}村"),
-            vec![Situation::PoorService],
-            day,
-        )
-    };
+    let case = |n: u32| tui_support::numbered(n, day);
     // every tenth id first, then the ones between in imports of 300, last ids first
     let mut batches: Vec<Vec<u32>> = vec![(0..1000).step_by(10).collect()];
     let rest: Vec<u32> = (1..1000).rev().filter(|n| n % 10 != 0).collect();

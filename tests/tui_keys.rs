@@ -346,22 +346,10 @@ fn a_change_before_the_first_search_is_searchable() {
 /// small ledger, or counts already made, start nothing to wait for.
 #[test]
 fn a_slow_first_count_is_announced() {
-    use zhengdun::domain::{Case, Situation};
+    use zhengdun::domain::Case;
     use zhengdun::tui::keymap::Key;
     let day = tui_support::d("2017-03-10");
-    let many: Vec<Case> = (0..20_000)
-        .map(|n| {
-            Case::identified(
-                format!("2017-T-{n:05}"),
-                2017,
-                "阳谷县",
-                "阿城镇",
-                format!("第{n}村"),
-                vec![Situation::PoorService],
-                day,
-            )
-        })
-        .collect();
+    let many: Vec<Case> = (0..20_000).map(|n| numbered(n, day)).collect();
     let (_dir, mut app) = tui_support::app_with_cases(many);
     let d = Key::parse("d").unwrap();
     assert!(!app.announce_wait(&Key::parse("j").unwrap()));

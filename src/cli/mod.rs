@@ -64,16 +64,13 @@ impl Failure {
         let message = match &e {
             StoreError::Refused { id, .. } => format!("{id}: {}", i18n::store_error(lang, &e)),
             // on the command line, say where ids are found
-            StoreError::NotFound(_) => match lang {
-                Lang::Zh => format!(
-                    "{}（可用 zhengdun list --search 查找编号）",
-                    i18n::store_error(lang, &e)
-                ),
-                Lang::En => format!(
-                    "{} (find ids with zhengdun list --search)",
-                    i18n::store_error(lang, &e)
-                ),
-            },
+            StoreError::NotFound(_) => {
+                format!(
+                    "{}{}",
+                    i18n::store_error(lang, &e),
+                    i18n::t(lang, "cli.find_ids")
+                )
+            }
             other => i18n::store_error(lang, other),
         };
         Failure { code, message }

@@ -227,25 +227,30 @@ fn non_empty(field: &'static str, s: &str) -> Result<(), Refusal> {
     }
 }
 
-/// A date of something that has happened: not after today, and (`since_identified`) not
-/// before the case was identified.
+/// The date of something done during the rectification: not after today, and not before
+/// the case was identified.
 fn happened(
     case: &Case,
     field: &'static str,
     date: NaiveDate,
     today: NaiveDate,
-    since_identified: bool,
 ) -> Result<(), Refusal> {
+    not_after_today(field, date, today)?;
+    not_before_identification(field, case, date)
+}
+
+fn not_after_today(field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
     if date > today {
         return Err(Refusal::AfterToday { field, date, today });
-    }
-    if since_identified {
-        before_identification(field, case, date)?;
     }
     Ok(())
 }
 
-fn before_identification(field: &'static str, case: &Case, date: NaiveDate) -> Result<(), Refusal> {
+fn not_before_identification(
+    field: &'static str,
+    case: &Case,
+    date: NaiveDate,
+) -> Result<(), Refusal> {
     if date < case.identified_on {
         return Err(Refusal::BeforeIdentified {
             field,
@@ -373,7 +378,7 @@ pub fn apply(
             set(&mut p.assisting_unit, assisting_unit);
             if on.is_some() || p.paired_on.is_none() {
                 let on = on.unwrap_or(today);
-                happened(case, "paired_on", on, today, true)?;
+                happened(case, "paired_on", on, today)?;
                 p.paired_on = Some(on);
             }
             let missing = p.missing();
@@ -398,7 +403,7 @@ pub fn apply(
         Command::Adjust(a) => {
             not_accepted(case)?;
             non_empty("name", &a.name)?;
-            happened(case, "on", a.on, today, true)?;
+            happened(case, "on", a.on, today)?;
             let detail = format!(
                 "{} {} {} {} {}{}",
                 a.name,
@@ -457,7 +462,7 @@ pub fn apply(
                 return Err(Refusal::TaskAlreadyDone { number: *number });
             }
             let on = on.unwrap_or(today);
-            happened(case, "done_on", on, today, true)?;
+            happened(case, "done_on", on, today)?;
             task.done_on = Some(on);
             (
                 ChangeKind::TaskDone,
@@ -469,7 +474,7 @@ pub fn apply(
             non_empty("findings", &v.findings)?;
             non_empty("by", &v.by)?;
             // A visit may predate the identification (the investigation); it cannot be after today.
-            happened(case, "on", v.on, today, false)?;
+            not_after_today("on", v.on, today)?;
             let detail = format!("{} {} {}", v.on, v.kind.code(), v.by);
             c.visits.push(v.clone());
             (ChangeKind::Visit, detail, v.findings.clone())
@@ -520,7 +525,7 @@ pub fn apply(
                 });
             }
             let on = on.unwrap_or(today);
-            happened(case, "on", on, today, true)?;
+            happened(case, "on", on, today)?;
             let v = verdict(*score, *poll_n, *dissatisfied, standards, policy);
             match v {
                 Verdict::Fail => {
@@ -591,7 +596,7 @@ pub fn apply(
                 parts.push("problems".to_string());
             }
             if let Some(d) = e.deadline {
-                before_identification("deadline", case, d)?;
+                not_before_identification("deadline", case, d)?;
                 c.deadline = Some(d);
                 parts.push(format!("deadline {d}"));
             }
@@ -658,7 +663,7 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
         cause: Box::new(cause),
     };
     if let Some(d) = case.deadline {
-        before_identification("deadline", case, d)?;
+        not_before_identification("deadline", case, d)?;
     }
     if case.voided_attempts > case.acceptance.len() {
         return Err(Refusal::OutOfRange {

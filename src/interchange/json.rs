@@ -121,6 +121,12 @@ fn locate(
         true => at,
         false => format!("{} ({at})", parts.join(".")),
     };
+    (place, wording(text, inner, message, lang))
+}
+
+/// What is wrong, in the user's words: a date by its value, a missing field, an unknown code,
+/// a syntax error; anything else as serde_json says it.
+fn wording(text: &str, inner: &serde_json::Error, message: &str, lang: Lang) -> String {
     // chrono's words for a string that is no date
     const NOT_A_DATE: [&str; 4] = [
         "input is out of range",
@@ -128,30 +134,27 @@ fn locate(
         "premature end of input",
         "trailing input",
     ];
-    let problem = match (
-        NOT_A_DATE.contains(&message),
-        string_before(text, line, column),
-    ) {
-        (true, Some(s)) => i18n::tf(lang, "json.not_date", &[s]),
-        _ => {
-            let quoted = |prefix: &str| {
-                let rest = message.strip_prefix(prefix)?;
-                let (word, rest) = rest.split_once('`')?;
-                Some((word, rest.replace('`', "")))
-            };
-            if let Some((field, _)) = quoted("missing field `") {
-                i18n::tf(lang, "json.missing", &[field])
-            } else if let Some((code, rest)) = quoted("unknown variant `") {
-                let known = rest.split_once("expected one of ").map_or("", |(_, k)| k);
-                i18n::tf(lang, "json.unknown_code", &[code, known])
-            } else if inner.is_syntax() || inner.is_eof() {
-                i18n::tf(lang, "json.syntax", &[message])
-            } else {
-                message.to_string()
-            }
+    if NOT_A_DATE.contains(&message) {
+        if let Some(s) = string_before(text, inner.line(), inner.column()) {
+            return i18n::tf(lang, "json.not_date", &[s]);
         }
+    }
+    // serde's "missing field `x`" and "unknown variant `x`, expected one of `a`, `b`"
+    let quoted = |prefix: &str| {
+        let rest = message.strip_prefix(prefix)?;
+        let (word, rest) = rest.split_once('`')?;
+        Some((word, rest.replace('`', "")))
     };
-    (place, problem)
+    if let Some((field, _)) = quoted("missing field `") {
+        i18n::tf(lang, "json.missing", &[field])
+    } else if let Some((code, rest)) = quoted("unknown variant `") {
+        let known = rest.split_once("expected one of ").map_or("", |(_, k)| k);
+        i18n::tf(lang, "json.unknown_code", &[code, known])
+    } else if inner.is_syntax() || inner.is_eof() {
+        i18n::tf(lang, "json.syntax", &[message])
+    } else {
+        message.to_string()
+    }
 }
 
 /// The id of the `index`th case, read again without keeping anything but the ids.

@@ -60,6 +60,20 @@ fn case(
     }
 }
 
+/// The `n`th of a run of plain cases (2017-T-00000, 2017-T-00001 …) identified on `day`,
+/// for ledgers that need many.
+pub fn numbered(n: u32, day: NaiveDate) -> Case {
+    Case::identified(
+        format!("2017-T-{n:05}"),
+        2017,
+        "阳谷县",
+        "阿城镇",
+        format!("第{n}村"),
+        vec![Situation::PoorService],
+        day,
+    )
+}
+
 /// Six cases: overdue and not, at every stage, two counties, one leader with three.
 pub fn cases() -> Vec<Case> {
     let mut a = case(
