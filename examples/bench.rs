@@ -477,7 +477,7 @@ fn phase_measure(a: &Args) -> Result<(), String> {
     let ctx = ctx(today);
     let mut durable: Vec<f64> = Vec::new();
     for k in 0..DURABLE_ACTIONS {
-        let id = &cases[(k * 7919) % cases.len()].id;
+        let id = cases[(k * 7919) % cases.len()].id();
         let cmd = Command::LogVisit(Visit {
             on: today,
             by: "bench".into(),

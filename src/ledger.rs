@@ -28,16 +28,20 @@ impl Filter {
         if self.stage.is_some_and(|s| s != case.stage()) {
             return false;
         }
-        if self.county.as_deref().is_some_and(|c| c != case.county) {
+        if self.county.as_deref().is_some_and(|c| c != case.county()) {
             return false;
         }
-        if self.township.as_deref().is_some_and(|t| t != case.township) {
+        if self
+            .township
+            .as_deref()
+            .is_some_and(|t| t != case.township())
+        {
             return false;
         }
         if let Some(name) = self.leader.as_deref() {
-            if case.county_leader != name
-                && case.township_leader != name
-                && case.first_secretary != name
+            if case.county_leader() != name
+                && case.township_leader() != name
+                && case.first_secretary() != name
             {
                 return false;
             }
@@ -102,7 +106,7 @@ pub fn select(
     let mut order: HashMap<&str, (String, String)> = HashMap::new();
     if sort == Sort::Township {
         for &i in &idx {
-            for name in [cases[i].county.as_str(), cases[i].township.as_str()] {
+            for name in [cases[i].county(), cases[i].township()] {
                 order
                     .entry(name)
                     .or_insert_with(|| crate::search::pinyin_order(name));
@@ -110,7 +114,7 @@ pub fn select(
         }
     }
     // Only Sort::Township calls it, and `order` then holds every name of `idx`.
-    let place = |c: &'_ Summary| (&order[c.county.as_str()], &order[c.township.as_str()]);
+    let place = |c: &'_ Summary| (&order[c.county()], &order[c.township()]);
     idx.sort_by(|&a, &b| {
         let (ca, cb) = (&cases[a], &cases[b]);
         let (da, db) = (&due[a], &due[b]);
@@ -126,7 +130,7 @@ pub fn select(
                 .cmp(&cb.stage())
                 .then(db.days_overdue.cmp(&da.days_overdue)),
         };
-        by.then_with(|| ca.id.cmp(&cb.id))
+        by.then_with(|| ca.id().cmp(cb.id()))
     });
     idx
 }
@@ -213,7 +217,12 @@ mod tests {
             ("东昌府区", "于集镇"),
             ("东昌府区", "北城街道"),
         ]) {
-            (c.county, c.township) = (county.into(), township.into());
+            let names = crate::domain::Names {
+                county,
+                township,
+                ..c.names()
+            };
+            *c = Summary::new(names, c.year, c.last_visit, c.due);
         }
         // dong chang fu qu / bei, dong chang fu qu / yu, shen xian (local reading)
         let f = Filter::default();

@@ -51,13 +51,13 @@ impl Field {
     /// The displayed text of this field of a case (empty when the case has no pairing yet).
     pub fn of(self, case: &Summary) -> &str {
         match self {
-            Field::Village => &case.village,
-            Field::Township => &case.township,
-            Field::County => &case.county,
-            Field::CountyLeader => &case.county_leader,
-            Field::TownshipLeader => &case.township_leader,
-            Field::FirstSecretary => &case.first_secretary,
-            Field::Id => &case.id,
+            Field::Village => case.village(),
+            Field::Township => case.township(),
+            Field::County => case.county(),
+            Field::CountyLeader => case.county_leader(),
+            Field::TownshipLeader => case.township_leader(),
+            Field::FirstSecretary => case.first_secretary(),
+            Field::Id => case.id(),
         }
     }
 }
@@ -968,7 +968,7 @@ mod tests {
     fn ids(ix: &SearchIndex, cases: &[Summary], q: &str) -> Vec<String> {
         ix.search(q)
             .into_iter()
-            .map(|i| cases[i].id.clone())
+            .map(|i| cases[i].id().to_string())
             .collect()
     }
 
@@ -979,7 +979,12 @@ mod tests {
         let mut ix = SearchIndex::build(&cases);
         // new leader names, a renamed village, one field emptied, one unchanged case
         cases[2] = case("2017-DE-001", "东阿县", "刘集镇", "前进新村", "吕长青");
-        cases[4].county_leader.clear();
+        let c = &cases[4];
+        let names = crate::domain::Names {
+            county_leader: "",
+            ..c.names()
+        };
+        cases[4] = Summary::new(names, c.year, c.last_visit, c.due);
         ix.update(2, &cases[2]);
         ix.update(4, &cases[4]);
         ix.update(5, &cases[5]);

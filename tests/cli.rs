@@ -845,7 +845,7 @@ fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
     assert_eq!(summaries.len(), 1000);
     let want: Vec<Summary> = cases.iter().map(Summary::of).collect();
     assert_eq!(summaries, want);
-    assert!(summaries.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(summaries.windows(2).all(|w| w[0].id() < w[1].id()));
     assert!(store.raw().scan_prefix(b"s/").count() > 1000 / 64);
     let counted: Vec<zhengdun::stats::Counted> =
         cases.iter().map(zhengdun::stats::Counted::of).collect();

@@ -12,12 +12,12 @@ use zhengdun::tui::keymap::Mode;
 fn ids(app: &zhengdun::tui::App) -> Vec<String> {
     app.rows
         .iter()
-        .map(|&i| app.summaries[i].id.clone())
+        .map(|&i| app.summaries[i].id().to_string())
         .collect()
 }
 
 fn current_id(app: &zhengdun::tui::App) -> String {
-    app.selected_case().unwrap().id.clone()
+    app.selected_case().unwrap().id().to_string()
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn overdue_mine_stage_and_area_filters() {
     assert!(app
         .rows
         .iter()
-        .all(|&i| app.summaries[i].county_leader == "王建国"));
+        .all(|&i| app.summaries[i].county_leader() == "王建国"));
     press(&mut app, "F f");
     assert!(app
         .rows
@@ -58,7 +58,10 @@ fn overdue_mine_stage_and_area_filters() {
         .all(|&i| app.summaries[i].stage() == Stage::Identified));
     press(&mut app, "F c j <Enter>");
     let county = app.prefs.filter.county.clone().unwrap();
-    assert!(app.rows.iter().all(|&i| app.summaries[i].county == county));
+    assert!(app
+        .rows
+        .iter()
+        .all(|&i| app.summaries[i].county() == county));
     press(&mut app, "s");
     assert_ne!(app.prefs.sort, Default::default());
 }
@@ -269,7 +272,7 @@ fn search_shows_the_best_match_first() {
         Some(&app.rows),
         app.prefs.sort,
     );
-    assert_ne!(app.summaries[overdue_first[0]].id, "2017-DE-002");
+    assert_ne!(app.summaries[overdue_first[0]].id(), "2017-DE-002");
     press(&mut app, "<Esc>");
     assert_eq!(ids(&app)[0], "2017-YG-007", "most overdue first again");
     // typing selects the best match, even when the case selected before still matches

@@ -55,7 +55,7 @@ fn dashboard_80x24_120x40_and_enter_filters_the_ledger() {
         app.rows.len(),
         app.rows
             .iter()
-            .filter(|&&i| app.summaries[i].township == first.township)
+            .filter(|&&i| app.summaries[i].township() == first.township)
             .count()
     );
     assert!(app.rows_overdue >= first.overdue);

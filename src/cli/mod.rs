@@ -741,7 +741,7 @@ fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
     // Tables need only the summaries; JSON and CSV carry whole cases.
     let full = || -> Result<Vec<Case>, Failure> {
         sel.iter()
-            .map(|(i, _)| store.require(&summaries[*i].id).map_err(refused(env)))
+            .map(|(i, _)| store.require(summaries[*i].id()).map_err(refused(env)))
             .collect()
     };
     let text = match a.format {

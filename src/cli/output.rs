@@ -36,7 +36,7 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
         ("due", 16),
         ("last_visit", 10),
     ];
-    cols[0].1 = widest(cases.iter().map(|c| c.id.as_str())).max(12);
+    cols[0].1 = widest(cases.iter().map(|c| c.id())).max(12);
     cols[4].1 = widest(cases.iter().map(|c| c.stage().label(lang))).max(8);
     let mut out = String::new();
     let head: Vec<String> = cols
@@ -47,12 +47,12 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
     out.push('\n');
     for (c, d) in cases.iter().zip(due) {
         let values = [
-            c.id.clone(),
-            c.county.clone(),
-            c.township.clone(),
-            c.village.clone(),
+            c.id().to_string(),
+            c.county().to_string(),
+            c.township().to_string(),
+            c.village().to_string(),
             c.stage().label(lang).to_string(),
-            c.county_leader.clone(),
+            c.county_leader().to_string(),
             due_cell(d, ctx.today, lang),
             c.last_visit.map(|d| d.to_string()).unwrap_or_default(),
         ];

@@ -16,4 +16,4 @@ pub use machine::{
     RelapseProblem,
 };
 pub use policy::Policy;
-pub use summary::{DueInputs, Summary};
+pub use summary::{DueInputs, Names, Summary};

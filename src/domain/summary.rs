@@ -34,33 +34,112 @@ impl DueInputs {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
-    pub id: String,
+    /// The seven names ([`Names`]) one after another, so that a summary is one allocation:
+    /// a list of 100,000 cases is read at every start.
+    text: Box<str>,
+    /// Where each name ends in `text`.
+    ends: [u32; NAMES],
     pub year: i32,
-    pub county: String,
-    pub township: String,
-    pub village: String,
-    pub county_leader: String,
-    pub township_leader: String,
-    pub first_secretary: String,
     pub last_visit: Option<NaiveDate>,
     pub due: DueInputs,
 }
 
+const NAMES: usize = 7;
+
+/// The names a summary carries, in the order they are kept and encoded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Names<'a> {
+    pub id: &'a str,
+    pub county: &'a str,
+    pub township: &'a str,
+    pub village: &'a str,
+    pub county_leader: &'a str,
+    pub township_leader: &'a str,
+    pub first_secretary: &'a str,
+}
+
 impl Summary {
-    pub fn of(case: &Case) -> Summary {
-        let p = case.pairing.clone().unwrap_or_default();
-        Summary {
-            id: case.id.clone(),
-            year: case.year,
-            county: case.county.clone(),
-            township: case.township.clone(),
-            village: case.village.clone(),
-            county_leader: p.county_leader,
-            township_leader: p.township_leader,
-            first_secretary: p.first_secretary,
-            last_visit: case.visits.iter().map(|v| v.on).max(),
-            due: DueInputs::of(case),
+    pub fn new(names: Names<'_>, year: i32, last_visit: Option<NaiveDate>, due: DueInputs) -> Self {
+        let parts = [
+            names.id,
+            names.county,
+            names.township,
+            names.village,
+            names.county_leader,
+            names.township_leader,
+            names.first_secretary,
+        ];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0; NAMES];
+        for (part, end) in parts.iter().zip(ends.iter_mut()) {
+            text.push_str(part);
+            *end = text.len() as u32;
         }
+        Summary {
+            text: text.into_boxed_str(),
+            ends,
+            year,
+            last_visit,
+            due,
+        }
+    }
+
+    pub fn of(case: &Case) -> Summary {
+        let p = case.pairing.as_ref();
+        let leader = |f: fn(&super::case::Pairing) -> &str| p.map_or("", f);
+        Summary::new(
+            Names {
+                id: &case.id,
+                county: &case.county,
+                township: &case.township,
+                village: &case.village,
+                county_leader: leader(|p| &p.county_leader),
+                township_leader: leader(|p| &p.township_leader),
+                first_secretary: leader(|p| &p.first_secretary),
+            },
+            case.year,
+            case.visits.iter().map(|v| v.on).max(),
+            DueInputs::of(case),
+        )
+    }
+
+    fn part(&self, n: usize) -> &str {
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
+        &self.text[start..self.ends[n] as usize]
+    }
+
+    pub fn names(&self) -> Names<'_> {
+        Names {
+            id: self.id(),
+            county: self.county(),
+            township: self.township(),
+            village: self.village(),
+            county_leader: self.county_leader(),
+            township_leader: self.township_leader(),
+            first_secretary: self.first_secretary(),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        self.part(0)
+    }
+    pub fn county(&self) -> &str {
+        self.part(1)
+    }
+    pub fn township(&self) -> &str {
+        self.part(2)
+    }
+    pub fn village(&self) -> &str {
+        self.part(3)
+    }
+    pub fn county_leader(&self) -> &str {
+        self.part(4)
+    }
+    pub fn township_leader(&self) -> &str {
+        self.part(5)
+    }
+    pub fn first_secretary(&self) -> &str {
+        self.part(6)
     }
 
     pub fn stage(&self) -> Stage {
@@ -69,7 +148,7 @@ impl Summary {
 
     /// Compact binary form: fixed fields, then length-prefixed strings.
     pub fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(96);
+        let mut b = Vec::with_capacity(64 + self.text.len());
         b.push(self.due.stage as u8);
         b.extend_from_slice(&self.year.to_le_bytes());
         for d in [
@@ -81,15 +160,8 @@ impl Summary {
         ] {
             b.extend_from_slice(&date_code(d).to_le_bytes());
         }
-        for s in [
-            &self.id,
-            &self.county,
-            &self.township,
-            &self.village,
-            &self.county_leader,
-            &self.township_leader,
-            &self.first_secretary,
-        ] {
+        for n in 0..NAMES {
+            let s = self.part(n);
             b.extend_from_slice(&(s.len() as u32).to_le_bytes());
             b.extend_from_slice(s.as_bytes());
         }
@@ -105,25 +177,26 @@ impl Summary {
         for d in dates.iter_mut() {
             *d = date_of(i32::from_le_bytes(r.take(4)?.try_into().ok()?))?;
         }
-        let mut strings: [String; 7] = Default::default();
-        for s in strings.iter_mut() {
+        // The names are copied into one buffer and checked as UTF-8 once; each must still
+        // end on a character boundary.
+        let mut text = Vec::with_capacity(b.len().saturating_sub(r.at + 4 * NAMES));
+        let mut ends = [0; NAMES];
+        for end in ends.iter_mut() {
             let n = u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize;
-            *s = String::from_utf8(r.take(n)?.to_vec()).ok()?;
+            text.extend_from_slice(r.take(n)?);
+            *end = text.len() as u32;
         }
         if r.at != b.len() {
             return None;
         }
-        let [id, county, township, village, county_leader, township_leader, first_secretary] =
-            strings;
+        let text = String::from_utf8(text).ok()?;
+        if !ends.iter().all(|&e| text.is_char_boundary(e as usize)) {
+            return None;
+        }
         Some(Summary {
-            id,
+            text: text.into_boxed_str(),
+            ends,
             year,
-            county,
-            township,
-            village,
-            county_leader,
-            township_leader,
-            first_secretary,
             last_visit: dates[4],
             due: DueInputs {
                 stage,
@@ -170,24 +243,36 @@ mod tests {
 
     #[test]
     fn encode_decode_round_trip_and_refuse_garbage() {
-        let s = Summary {
-            id: "2017-YG-003".into(),
-            year: 2017,
-            county: "阳谷县".into(),
-            township: "阿城镇".into(),
-            village: "前进村".into(),
-            county_leader: "王建国".into(),
-            township_leader: String::new(),
-            first_secretary: "张伟".into(),
-            last_visit: NaiveDate::from_ymd_opt(2017, 4, 2),
-            due: DueInputs {
+        let s = Summary::new(
+            Names {
+                id: "2017-YG-003",
+                county: "阳谷县",
+                township: "阿城镇",
+                village: "前进村",
+                county_leader: "王建国",
+                township_leader: "",
+                first_secretary: "张伟",
+            },
+            2017,
+            NaiveDate::from_ymd_opt(2017, 4, 2),
+            DueInputs {
                 stage: Stage::Paired,
                 identified_on: NaiveDate::from_ymd_opt(2017, 3, 10).unwrap(),
                 paired_on: NaiveDate::from_ymd_opt(2017, 3, 25),
                 deadline: NaiveDate::from_ymd_opt(2017, 12, 31).unwrap(),
                 first_open_task_due: None,
             },
-        };
+        );
+        assert_eq!(
+            (
+                s.id(),
+                s.county(),
+                s.village(),
+                s.township_leader(),
+                s.first_secretary()
+            ),
+            ("2017-YG-003", "阳谷县", "前进村", "", "张伟")
+        );
         let b = s.encode();
         assert_eq!(Summary::decode(&b), Some(s));
         assert_eq!(Summary::decode(&b[..b.len() - 1]), None);
@@ -195,5 +280,13 @@ mod tests {
         let mut extra = b.clone();
         extra.push(0);
         assert_eq!(Summary::decode(&extra), None);
+        // names that are UTF-8 together but cut "阳" between the id and the county
+        let mut cut = b[..26].to_vec(); // stage, year, five dates
+        let yang = "阳".as_bytes();
+        for part in [&yang[..2], &yang[2..], &[], &[], &[], &[], &[]] {
+            cut.extend_from_slice(&(part.len() as u32).to_le_bytes());
+            cut.extend_from_slice(part);
+        }
+        assert_eq!(Summary::decode(&cut), None);
     }
 }

@@ -153,6 +153,21 @@ impl Family {
     /// A chunk's entries (id, value) in order; `None` for bytes [`Family::encode`] did not
     /// write.
     pub fn entries(self, v: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        self.for_each_entry(v, |id, value| {
+            out.push((id.to_string(), value.to_vec()));
+            Some(())
+        })?;
+        Some(out)
+    }
+
+    /// Passes a chunk's entries (id, value) to `f` in order, without copying them; `None`
+    /// for bytes [`Family::encode`] did not write, or as soon as `f` returns `None`.
+    pub fn for_each_entry(
+        self,
+        v: &[u8],
+        mut f: impl FnMut(&str, &[u8]) -> Option<()>,
+    ) -> Option<()> {
         let unpacked;
         let v = match self {
             Family::Summaries => v,
@@ -169,7 +184,6 @@ impl Family {
                 &unpacked[..]
             }
         };
-        let mut out = Vec::new();
         let mut at = 0;
         while at < v.len() {
             let n = u16::from_le_bytes(v.get(at..at + 2)?.try_into().ok()?) as usize;
@@ -178,9 +192,9 @@ impl Family {
             let m = u32::from_le_bytes(v.get(at..at + 4)?.try_into().ok()?) as usize;
             let value = v.get(at + 4..(at + 4).checked_add(m)?)?;
             at += 4 + m;
-            out.push((id.to_string(), value.to_vec()));
+            f(id, value)?;
         }
-        Some(out)
+        Some(())
     }
 }
 
@@ -196,15 +210,16 @@ fn decode_chunk<T>(
     decode: impl Fn(&[u8]) -> Option<T>,
     id_of: fn(&T) -> &str,
 ) -> Option<Vec<T>> {
-    family
-        .entries(v)?
-        .into_iter()
-        .map(|(id, bytes)| decode(&bytes).filter(|t| id_of(t) == id))
-        .collect()
+    let mut out = Vec::with_capacity(CHUNK_MAX);
+    family.for_each_entry(v, |id, bytes| {
+        out.push(decode(bytes).filter(|t| id_of(t) == id)?);
+        Some(())
+    })?;
+    Some(out)
 }
 
 pub fn decode_summaries(v: &[u8]) -> Option<Vec<Summary>> {
-    decode_chunk(Family::Summaries, v, Summary::decode, |s| &s.id)
+    decode_chunk(Family::Summaries, v, Summary::decode, |s| s.id())
 }
 
 pub fn decode_counts(v: &[u8]) -> Option<Vec<Counted>> {

@@ -198,8 +198,7 @@ impl App {
             size: (80, 24),
             id_width: 12,
         };
-        app.id_width =
-            crate::text::widest(app.summaries.iter().map(|s| s.id.as_str())).clamp(12, 16);
+        app.id_width = crate::text::widest(app.summaries.iter().map(|s| s.id())).clamp(12, 16);
         app.refresh_rows();
         let start = Arc::clone(&app.summaries);
         // If the thread cannot be started, the index is built on the first `/` instead.
@@ -360,9 +359,7 @@ impl App {
 
     /// Where a case is in `summaries` (which the store gives in id order).
     pub(super) fn position(&self, id: &str) -> Option<usize> {
-        self.summaries
-            .binary_search_by(|s| s.id.as_str().cmp(id))
-            .ok()
+        self.summaries.binary_search_by(|s| s.id().cmp(id)).ok()
     }
 
     pub fn selected_case(&self) -> Option<&Summary> {
@@ -374,7 +371,7 @@ impl App {
         if let Some(d) = self.detail.as_ref().filter(|d| d.case == i) {
             return Some(d.full.clone());
         }
-        match self.store.require(&self.summaries[i].id) {
+        match self.store.require(self.summaries[i].id()) {
             Ok(c) => Some(c),
             Err(e) => {
                 self.warn(i18n::store_error(self.lang, &e));
@@ -523,7 +520,9 @@ impl App {
                 self.filters_changed();
                 let me = self.ctx.actor.as_str();
                 let paired = |c: &Summary| {
-                    c.county_leader == me || c.township_leader == me || c.first_secretary == me
+                    c.county_leader() == me
+                        || c.township_leader() == me
+                        || c.first_secretary() == me
                 };
                 if self.prefs.mine && !self.summaries.iter().any(paired) {
                     self.warn(i18n::tf(self.lang, "tui.msg.no_mine", &[me]));
@@ -702,7 +701,7 @@ impl App {
                 Pending::SubmitForm => self.run_form(),
                 Pending::DiscardForm => self.form = None,
                 Pending::Advance(i) => {
-                    let id = self.summaries[i].id.clone();
+                    let id = self.summaries[i].id().to_string();
                     self.execute(&id, &[Command::Advance]);
                 }
             },
@@ -765,7 +764,7 @@ impl App {
     fn open_picker(&mut self) {
         let mut distinct: BTreeSet<(&str, &str)> = BTreeSet::new();
         for c in self.summaries.iter() {
-            distinct.insert((&c.county, &c.township));
+            distinct.insert((c.county(), c.township()));
         }
         // counties and their townships in pinyin order, as a Chinese reader looks them up
         let mut areas: Vec<(&str, &str)> = distinct.into_iter().collect();

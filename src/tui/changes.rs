@@ -262,7 +262,7 @@ impl App {
             self.say(i18n::tf(
                 self.lang,
                 "tui.msg.advanced",
-                &[&c.village, c.stage().label(self.lang)],
+                &[c.village(), c.stage().label(self.lang)],
             ));
         }
         if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {

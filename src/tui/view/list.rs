@@ -268,12 +268,12 @@ fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'stat
             continue;
         }
         let (s, style) = match c {
-            Col::Id => (case.id.clone(), base),
-            Col::County => (case.county.clone(), base),
-            Col::Township => (case.township.clone(), base),
-            Col::Village => (case.village.clone(), base),
+            Col::Id => (case.id().to_string(), base),
+            Col::County => (case.county().to_string(), base),
+            Col::Township => (case.township().to_string(), base),
+            Col::Village => (case.village().to_string(), base),
             Col::Stage => (case.stage().label(lang).to_string(), base),
-            Col::Leader => (case.county_leader.clone(), base),
+            Col::Leader => (case.county_leader().to_string(), base),
             Col::Due => {
                 let (s, overdue) = due_text(case.stage(), due, app.ctx.today, lang);
                 (

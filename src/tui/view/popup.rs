@@ -87,7 +87,7 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
         "{} · {} {}",
         i18n::t(lang, f.kind.title_key()),
         f.case_id,
-        case.map(|c| c.village.as_str()).unwrap_or("")
+        case.map(|c| c.village()).unwrap_or("")
     );
     let r = centred(area, width, height);
     let inner = frame_box(frame, r, &title);
