@@ -740,9 +740,11 @@ fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
     let due: Vec<DueStatus> = sel.iter().map(|(_, d)| *d).collect();
     // Tables need only the summaries; JSON and CSV carry whole cases.
     let full = || -> Result<Vec<Case>, Failure> {
-        sel.iter()
-            .map(|(i, _)| store.require(summaries[*i].id()).map_err(refused(env)))
-            .collect()
+        let ids = sel.iter().map(|(i, _)| summaries[*i].id()).collect();
+        crate::par::map(ids, |id| store.require(id))
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .map_err(refused(env))
     };
     let text = match a.format {
         ListFormat::Table => {
