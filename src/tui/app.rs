@@ -154,6 +154,8 @@ pub struct App {
     pub size: (u16, u16),
     /// The list's id column: as wide as the widest id (12 to 16 cells).
     pub id_width: usize,
+    /// Cells the widest due text of `rows` takes.
+    pub due_width: usize,
 }
 
 impl App {
@@ -197,6 +199,7 @@ impl App {
             quit: false,
             size: (80, 24),
             id_width: 12,
+            due_width: 0,
         };
         app.id_width = crate::text::widest(app.summaries.iter().map(|s| s.id())).clamp(12, 16);
         app.refresh_rows();
@@ -314,6 +317,13 @@ impl App {
             ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
         };
         self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
+        self.due_width = super::view::list::due_width(
+            self.rows
+                .iter()
+                .map(|&i| (self.summaries[i].stage(), &self.due[i])),
+            self.ctx.today,
+            self.lang,
+        );
         self.selected = keep
             .and_then(|k| self.rows.iter().position(|&i| i == k))
             .unwrap_or(0);

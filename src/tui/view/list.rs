@@ -51,11 +51,16 @@ const GROW_ORDER: [Col; 5] = [
 ];
 
 /// The columns that fit in `width` cells, with their widths (one space between columns).
-/// The id column is `id_width` wide: ids are told apart by their ends.
-fn layout(width: usize, id_width: usize) -> Vec<(Col, usize)> {
+/// The id column is `id_width` wide: ids are told apart by their ends. The due column is
+/// at least `due_width` wide, so that no due text of the list is cut.
+fn layout(width: usize, id_width: usize, due_width: usize) -> Vec<(Col, usize)> {
     let mut cols: Vec<(Col, usize, usize)> = COLS.to_vec();
-    for c in cols.iter_mut().filter(|c| c.0 == Col::Id) {
-        c.1 = id_width;
+    for c in cols.iter_mut() {
+        match c.0 {
+            Col::Id => c.1 = id_width,
+            Col::Due => (c.1, c.2) = (c.1.max(due_width), c.2.max(due_width)),
+            _ => {}
+        }
     }
     let total = |c: &[(Col, usize, usize)]| {
         c.iter().map(|x| x.1).sum::<usize>() + c.len().saturating_sub(1)
@@ -132,6 +137,44 @@ pub fn due_text(stage: Stage, due: &DueStatus, today: NaiveDate, lang: Lang) -> 
     (format!("{date} {rel}"), false)
 }
 
+/// Cells the widest [`due_text`] of `cases` takes. A text's width depends only on whether
+/// the case is closed, whether its date is in another year, whether it is overdue and the
+/// digits of its day count, so one text of each kind is formatted, whatever the number of
+/// cases.
+pub fn due_width<'a>(
+    cases: impl Iterator<Item = (Stage, &'a DueStatus)>,
+    today: NaiveDate,
+    lang: Lang,
+) -> usize {
+    // a handful of kinds at most: a list beats hashing 100,000 times
+    let mut seen = Vec::new();
+    let mut widest = 0;
+    for (stage, due) in cases {
+        let kind = match due.next_due {
+            _ if stage == Stage::Accepted => (0, false, false, 0),
+            None => (1, false, false, 0),
+            Some(next) => {
+                let days = match due.overdue() {
+                    true => due.days_overdue,
+                    false => (next - today).num_days(),
+                };
+                // "due today" is a text of its own
+                let digits = if days == 0 {
+                    0
+                } else {
+                    days.unsigned_abs().ilog10() + 1
+                };
+                (2, next.year() != today.year(), due.overdue(), digits)
+            }
+        };
+        if !seen.contains(&kind) {
+            seen.push(kind);
+            widest = widest.max(text::width(&due_text(stage, due, today, lang).0));
+        }
+    }
+    widest
+}
+
 pub fn sort_label(sort: Sort, lang: Lang) -> &'static str {
     let key = match sort {
         Sort::MostOverdue => "tui.sort.most_overdue",
@@ -152,7 +195,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     );
     put(frame, area, 0, bar(&title, w, title_style()));
 
-    let cols = layout(w as usize, app.id_width);
+    let cols = layout(w as usize, app.id_width, app.due_width);
     let mut head = Vec::new();
     for (i, (c, cw)) in cols.iter().enumerate() {
         if i > 0 {
@@ -397,15 +440,40 @@ mod tests {
     #[test]
     fn columns_fill_the_width_exactly_when_they_can() {
         for w in [60usize, 80, 100, 120, 200] {
-            let cols = layout(w, 12);
+            let cols = layout(w, 12, 15);
             let total: usize = cols.iter().map(|c| c.1).sum::<usize>() + cols.len() - 1;
             assert!(total <= w, "{w}: {total}");
         }
-        assert_eq!(layout(80, 12).len(), 8);
-        assert!(layout(60, 12).len() < 8);
+        assert_eq!(layout(80, 12, 15).len(), 8);
+        assert!(layout(60, 12, 15).len() < 8);
         // a ledger with longer ids gets a wider id column, and still every column at 80
-        let wide = layout(80, 14);
+        let wide = layout(80, 14, 15);
         assert!(wide.len() == 8 && wide[0].0 == Col::Id && wide[0].1 == 14);
+        // a due text wider than the column's base width widens it; the last visit goes first
+        let due = layout(80, 13, 19);
+        assert!(due.contains(&(Col::Due, 19)));
+        assert!(!due.iter().any(|c| c.0 == Col::LastVisit));
+    }
+
+    #[test]
+    fn the_due_column_is_as_wide_as_its_widest_text() {
+        let today = NaiveDate::from_ymd_opt(2019, 1, 10).unwrap();
+        let at = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let late = DueStatus {
+            next_due: at(2017, 6, 5),
+            days_overdue: 584,
+        };
+        let soon = DueStatus {
+            next_due: at(2019, 2, 1),
+            days_overdue: 0,
+        };
+        let cases = [(Stage::Paired, &soon), (Stage::Paired, &late)];
+        // "17-06-05 逾期584天" and "17-06-05 584d late"
+        assert_eq!(due_width(cases.into_iter(), today, Lang::Zh), 18);
+        assert_eq!(due_width(cases.into_iter(), today, Lang::En), 18);
+        // "02-01 剩22天"
+        assert_eq!(due_width(cases[..1].iter().copied(), today, Lang::Zh), 12);
+        assert_eq!(due_width(std::iter::empty(), today, Lang::Zh), 0);
     }
 
     #[test]

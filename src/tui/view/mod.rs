@@ -5,7 +5,7 @@
 
 mod dashboard;
 pub(crate) mod detail;
-mod list;
+pub(crate) mod list;
 mod popup;
 
 use ratatui::layout::Rect;
