@@ -5,7 +5,7 @@
 //! each case contributes ([`Counted`], which the store keeps beside every case); the CLI
 //! prints them, the TUI dashboard draws them, the xlsx export writes them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -320,8 +320,8 @@ pub struct Tally {
     total: Counts,
     /// In order of first appearance in the ledger.
     counties: Vec<CountyStats>,
-    county_at: HashMap<String, usize>,
-    township_at: HashMap<(String, String), usize>,
+    /// Each county's place in `counties`, with its townships' places in its `townships`.
+    county_at: HashMap<String, (usize, HashMap<String, usize>)>,
     /// Townships with overdue cases, in order of first appearance, with (days, id) of each.
     overdue: Vec<(TownshipOverdue, Vec<(i64, String)>)>,
     overdue_at: HashMap<(String, String), usize>,
@@ -341,7 +341,6 @@ impl Tally {
             total: Counts::default(),
             counties: Vec::new(),
             county_at: HashMap::new(),
-            township_at: HashMap::new(),
             overdue: Vec::new(),
             overdue_at: HashMap::new(),
             last_visit: HashMap::new(),
@@ -355,28 +354,35 @@ impl Tally {
         let due = due_status_of(&c.due, self.today, &self.policy);
         let overdue = due.overdue();
         self.total.add(c, overdue);
-        let ci = *self.county_at.entry(c.county.clone()).or_insert_with(|| {
+        // Looked up before anything is allocated: almost every case is in a known place.
+        if !self.county_at.contains_key(&c.county) {
             self.counties.push(CountyStats {
                 county: c.county.clone(),
                 counts: Counts::default(),
                 townships: Vec::new(),
             });
-            self.counties.len() - 1
-        });
-        let county = &mut self.counties[ci];
+            let at = (self.counties.len() - 1, HashMap::new());
+            self.county_at.insert(c.county.clone(), at);
+        }
+        let (ci, township_at) = self.county_at.get_mut(&c.county).expect("inserted above");
+        let county = &mut self.counties[*ci];
         county.counts.add(c, overdue);
-        let place = (c.county.clone(), c.township.clone());
-        let ti = *self.township_at.entry(place.clone()).or_insert_with(|| {
-            county.townships.push(TownshipStats {
-                county: c.county.clone(),
-                township: c.township.clone(),
-                counts: Counts::default(),
-            });
-            county.townships.len() - 1
-        });
+        let ti = match township_at.get(&c.township) {
+            Some(&ti) => ti,
+            None => {
+                county.townships.push(TownshipStats {
+                    county: c.county.clone(),
+                    township: c.township.clone(),
+                    counts: Counts::default(),
+                });
+                township_at.insert(c.township.clone(), county.townships.len() - 1);
+                county.townships.len() - 1
+            }
+        };
         county.townships[ti].counts.add(c, overdue);
 
         if overdue {
+            let place = (c.county.clone(), c.township.clone());
             let i = *self.overdue_at.entry(place).or_insert_with(|| {
                 self.overdue.push((
                     TownshipOverdue {
@@ -412,10 +418,15 @@ impl Tally {
         let stage = c.due.stage;
         let leader = c.county_leader.trim();
         if !leader.is_empty() && stage >= Stage::Paired && stage != Stage::Accepted {
-            let i = *self.leader_at.entry(leader.to_string()).or_insert_with(|| {
-                self.leaders.push((leader.to_string(), Vec::new()));
-                self.leaders.len() - 1
-            });
+            let i = match self.leader_at.get(leader) {
+                Some(&i) => i,
+                None => {
+                    self.leaders.push((leader.to_string(), Vec::new()));
+                    self.leader_at
+                        .insert(leader.to_string(), self.leaders.len() - 1);
+                    self.leaders.len() - 1
+                }
+            };
             let case = LeaderCase {
                 id: c.id.clone(),
                 county: c.county.clone(),
@@ -508,7 +519,7 @@ fn unvisited_leaders(
 
 /// Distinct non-empty names, trimmed.
 #[derive(Default)]
-struct Names(BTreeSet<String>);
+struct Names(HashSet<String>);
 
 impl Names {
     fn add(&mut self, s: &str) {
