@@ -105,7 +105,12 @@ impl Env {
         let actor = cli
             .actor
             .clone()
-            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| {
+                // the login name, as a shell over SSH or a cron job sets it
+                ["USER", "LOGNAME"]
+                    .iter()
+                    .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+            })
             .unwrap_or_else(|| "unknown".into());
         Ok(Env {
             lang,
