@@ -445,9 +445,6 @@ impl SearchIndex {
             chars: Vec::new(),
             matcher: SkimMatcherV2::default(),
         };
-        // Each distinct text gets its number in order of first use; its spellings (the
-        // costly part, pinyin) are then worked out on every core and added in that order.
-        let mut distinct: Vec<&str> = Vec::new();
         let mut interned: HashMap<&str, u32, BuildHasherDefault<Fnv>> = HashMap::default();
         for case in cases {
             let mut ids = [NONE; 7];
@@ -456,21 +453,21 @@ impl SearchIndex {
                 if text.is_empty() {
                     continue;
                 }
-                let next = distinct.len() as u32;
                 // Ids are unique: nothing to share, and no point remembering them.
-                ids[slot] = if *field == Field::Id {
-                    next
-                } else {
-                    *interned.entry(text).or_insert(next)
-                };
-                if ids[slot] == next {
-                    distinct.push(text);
+                if *field == Field::Id {
+                    ids[slot] = ix.add_text(text);
+                    continue;
                 }
+                ids[slot] = match interned.get(text) {
+                    Some(id) => *id,
+                    None => {
+                        let id = ix.add_text(text);
+                        interned.insert(text, id);
+                        id
+                    }
+                };
             }
             ix.cases.push(ids);
-        }
-        for spelled in crate::par::map(distinct, spellings) {
-            ix.add_spellings(spelled);
         }
         ix.bytes.shrink_to_fit();
         ix.chars.shrink_to_fit();
@@ -518,13 +515,9 @@ impl SearchIndex {
     }
 
     fn add_text(&mut self, text: &str) -> u32 {
-        self.add_spellings(spellings(text))
-    }
-
-    fn add_spellings(&mut self, spelled: Vec<Spelling>) -> u32 {
         let keys_start = self.keys.len() as u32;
         let mut all = 0u64;
-        for s in spelled {
+        for s in spellings(text) {
             let m = mask(&s.text);
             all |= m;
             self.keys.push(Key {
