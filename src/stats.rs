@@ -354,7 +354,8 @@ impl Tally {
         let due = due_status_of(&c.due, self.today, &self.policy);
         let overdue = due.overdue();
         self.total.add(c, overdue);
-        // Looked up before anything is allocated: almost every case is in a known place.
+        // A known place is looked up without allocating (only a new place or an overdue case
+        // copies its names).
         if !self.county_at.contains_key(&c.county) {
             self.counties.push(CountyStats {
                 county: c.county.clone(),
@@ -519,9 +520,9 @@ fn unvisited_leaders(
 
 /// Distinct non-empty names, trimmed.
 #[derive(Default)]
-struct Names(HashSet<String>);
+struct Distinct(HashSet<String>);
 
-impl Names {
+impl Distinct {
     fn add(&mut self, s: &str) {
         let s = s.trim();
         if !s.is_empty() && !self.0.contains(s) {
@@ -537,9 +538,9 @@ struct AnnualAcc {
     by_type: [usize; 10],
     secretaries_filled: usize,
     secretaries_adjusted: usize,
-    units: Names,
-    leaders: Names,
-    first_secretaries: Names,
+    units: Distinct,
+    leaders: Distinct,
+    first_secretaries: Distinct,
 }
 
 impl AnnualAcc {

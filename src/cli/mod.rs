@@ -105,6 +105,7 @@ impl Env {
         let actor = cli
             .actor
             .clone()
+            .filter(|a| !a.trim().is_empty())
             .or_else(|| {
                 // the login name, as a shell over SSH or a cron job sets it
                 ["USER", "LOGNAME"]
@@ -745,11 +746,9 @@ fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
     let due: Vec<DueStatus> = sel.iter().map(|(_, d)| *d).collect();
     // Tables need only the summaries; JSON and CSV carry whole cases.
     let full = || -> Result<Vec<Case>, Failure> {
-        let ids = sel.iter().map(|(i, _)| summaries[*i].id()).collect();
-        crate::par::map(ids, |id| store.require(id))
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .map_err(refused(env))
+        sel.iter()
+            .map(|(i, _)| store.require(summaries[*i].id()).map_err(refused(env)))
+            .collect()
     };
     let text = match a.format {
         ListFormat::Table => {

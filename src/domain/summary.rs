@@ -32,7 +32,7 @@ impl DueInputs {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Summary {
     /// The seven names ([`Names`]) one after another, so that a summary is one allocation:
     /// a list of 100,000 cases is read at every start.
@@ -85,17 +85,19 @@ impl Summary {
     }
 
     pub fn of(case: &Case) -> Summary {
-        let p = case.pairing.as_ref();
-        let leader = |f: fn(&super::case::Pairing) -> &str| p.map_or("", f);
+        let (county_leader, township_leader, first_secretary) =
+            case.pairing.as_ref().map_or(("", "", ""), |p| {
+                (&*p.county_leader, &*p.township_leader, &*p.first_secretary)
+            });
         Summary::new(
             Names {
                 id: &case.id,
                 county: &case.county,
                 township: &case.township,
                 village: &case.village,
-                county_leader: leader(|p| &p.county_leader),
-                township_leader: leader(|p| &p.township_leader),
-                first_secretary: leader(|p| &p.first_secretary),
+                county_leader,
+                township_leader,
+                first_secretary,
             },
             case.year,
             case.visits.iter().map(|v| v.on).max(),
@@ -209,6 +211,18 @@ impl Summary {
     }
 }
 
+/// The names one by one, not the buffer they share.
+impl std::fmt::Debug for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Summary")
+            .field("names", &self.names())
+            .field("year", &self.year)
+            .field("last_visit", &self.last_visit)
+            .field("due", &self.due)
+            .finish()
+    }
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
@@ -280,13 +294,26 @@ mod tests {
         let mut extra = b.clone();
         extra.push(0);
         assert_eq!(Summary::decode(&extra), None);
-        // names that are UTF-8 together but cut "阳" between the id and the county
-        let mut cut = b[..26].to_vec(); // stage, year, five dates
+        // names one after another: UTF-8 each, then UTF-8 together but "阳" cut between the
+        // id and the county
+        let header = 1 + 4 + 5 * 4; // stage, year, five dates
+        let with_names = |names: [&[u8]; 7]| {
+            let mut v = b[..header].to_vec();
+            for part in names {
+                v.extend_from_slice(&(part.len() as u32).to_le_bytes());
+                v.extend_from_slice(part);
+            }
+            v
+        };
         let yang = "阳".as_bytes();
-        for part in [&yang[..2], &yang[2..], &[], &[], &[], &[], &[]] {
-            cut.extend_from_slice(&(part.len() as u32).to_le_bytes());
-            cut.extend_from_slice(part);
-        }
+        let whole = Summary::decode(&with_names([b"A-1", yang, b"", b"", b"", b"", b"x"]));
+        assert_eq!(
+            whole
+                .as_ref()
+                .map(|s| (s.id(), s.county(), s.township(), s.first_secretary())),
+            Some(("A-1", "阳", "", "x"))
+        );
+        let cut = with_names([&yang[..2], &yang[2..], b"", b"", b"", b"", b""]);
         assert_eq!(Summary::decode(&cut), None);
     }
 }

@@ -632,8 +632,9 @@ impl Store {
     /// Reads the values under `prefix` in key order, `at_a_time` at once, decodes them (a
     /// value to its items, or what is wrong with it) and passes the items to `f` in order.
     /// The first value that does not decode is damage. A thread of its own reads the next
-    /// values from sled while these are decoded. (Decoding on both cores between reads
-    /// was no faster at 100,000 cases, for summaries, counts or whole cases.)
+    /// values from sled while these are decoded (when no thread can be started, this one
+    /// reads them). Decoding on both cores between reads was no faster at 100,000 cases, for
+    /// summaries, counts or whole cases.
     fn scan_decoded<T>(
         &self,
         prefix: &[u8],
@@ -641,31 +642,44 @@ impl Store {
         decode: impl Fn(&[u8], &[u8]) -> std::result::Result<Vec<T>, String>,
         mut f: impl FnMut(T),
     ) -> Result<()> {
+        let batches = || {
+            let mut values = self.db.scan_prefix(prefix);
+            std::iter::from_fn(move || {
+                match values
+                    .by_ref()
+                    .take(at_a_time)
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                {
+                    Ok(raw) if raw.is_empty() => None,
+                    read => Some(read),
+                }
+            })
+        };
         self.guarded(|| {
             std::thread::scope(|s| {
-                let (tx, rx) = std::sync::mpsc::sync_channel(2);
-                let mut values = self.db.scan_prefix(prefix);
-                let reader = s.spawn(move || loop {
-                    let raw = values
-                        .by_ref()
-                        .take(at_a_time)
-                        .collect::<std::result::Result<Vec<_>, _>>();
-                    let done = raw.as_ref().map_or(true, |r| r.is_empty());
-                    // The receiver is gone only when it met damage and stopped.
-                    if tx.send(raw).is_err() || done {
-                        return;
-                    }
-                });
-                for raw in rx {
+                // No queue: the reader reads one batch ahead of the decoding.
+                let (tx, rx) = std::sync::mpsc::sync_channel(0);
+                let reader = std::thread::Builder::new()
+                    .name("store-reader".into())
+                    .spawn_scoped(s, move || {
+                        for batch in batches() {
+                            // The receiver is gone when it met damage, or `f` panicked.
+                            if tx.send(batch).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                let read: Box<dyn Iterator<Item = _>> = match reader {
+                    Ok(_) => Box::new(rx.into_iter()),
+                    Err(_) => Box::new(batches()),
+                };
+                for raw in read {
                     for items in raw?.into_iter().map(|(k, v)| decode(&k, &v)) {
                         items
                             .map_err(|e| self.damaged(e))?
                             .into_iter()
                             .for_each(&mut f);
                     }
-                }
-                if let Err(p) = reader.join() {
-                    std::panic::resume_unwind(p);
                 }
                 Ok(())
             })

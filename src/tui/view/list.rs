@@ -112,64 +112,81 @@ pub fn short_date(d: NaiveDate, today: NaiveDate) -> String {
     }
 }
 
-/// "due date, days left or overdue", and whether it is overdue.
-pub fn due_text(stage: Stage, due: &DueStatus, today: NaiveDate, lang: Lang) -> (String, bool) {
-    if stage == Stage::Accepted {
-        return (i18n::t(lang, "tui.closed").to_string(), false);
-    }
-    let Some(next) = due.next_due else {
-        return ("—".into(), false);
-    };
-    let date = short_date(next, today);
-    if due.overdue() {
-        let n = due.days_overdue.to_string();
-        return (
-            format!("{date} {}", i18n::tf(lang, "tui.days_overdue", &[&n])),
-            true,
-        );
-    }
-    let left = (next - today).num_days();
-    let rel = if left == 0 {
-        i18n::t(lang, "tui.due_today").to_string()
-    } else {
-        i18n::tf(lang, "tui.days_left", &[&left.to_string()])
-    };
-    (format!("{date} {rel}"), false)
+/// What the due column says of a case, before it is put in words.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Due {
+    Closed,
+    NoDate,
+    Overdue(NaiveDate, i64),
+    Today(NaiveDate),
+    Left(NaiveDate, i64),
 }
 
-/// Cells the widest [`due_text`] of `cases` takes. A text's width depends only on whether
-/// the case is closed, whether its date is in another year, whether it is overdue and the
-/// digits of its day count, so one text of each kind is formatted, whatever the number of
-/// cases.
+impl Due {
+    fn of(stage: Stage, due: &DueStatus, today: NaiveDate) -> Due {
+        match due.next_due {
+            _ if stage == Stage::Accepted => Due::Closed,
+            None => Due::NoDate,
+            Some(next) if due.overdue() => Due::Overdue(next, due.days_overdue),
+            Some(next) if next == today => Due::Today(next),
+            Some(next) => Due::Left(next, (next - today).num_days()),
+        }
+    }
+
+    fn text(self, today: NaiveDate, lang: Lang) -> String {
+        let days = |key, n: i64| i18n::tf(lang, key, &[&n.to_string()]);
+        match self {
+            Due::Closed => i18n::t(lang, "tui.closed").to_string(),
+            Due::NoDate => "—".into(),
+            Due::Overdue(d, n) => {
+                format!("{} {}", short_date(d, today), days("tui.days_overdue", n))
+            }
+            Due::Today(d) => format!(
+                "{} {}",
+                short_date(d, today),
+                i18n::t(lang, "tui.due_today")
+            ),
+            Due::Left(d, n) => format!("{} {}", short_date(d, today), days("tui.days_left", n)),
+        }
+    }
+
+    /// What the width of [`Due::text`] depends on: the kind, whether the date is in another
+    /// year, and the digits (and sign) of the day count.
+    fn shape(self, today: NaiveDate) -> (u8, bool, u32) {
+        let other_year = |d: NaiveDate| d.year() != today.year();
+        let chars = |n: i64| n.unsigned_abs().checked_ilog10().unwrap_or(0) + 1 + u32::from(n < 0);
+        match self {
+            Due::Closed => (0, false, 0),
+            Due::NoDate => (1, false, 0),
+            Due::Overdue(d, n) => (2, other_year(d), chars(n)),
+            Due::Today(d) => (3, other_year(d), 0),
+            Due::Left(d, n) => (4, other_year(d), chars(n)),
+        }
+    }
+}
+
+/// "due date, days left or overdue", and whether it is overdue.
+pub fn due_text(stage: Stage, due: &DueStatus, today: NaiveDate, lang: Lang) -> (String, bool) {
+    let shown = Due::of(stage, due, today);
+    (shown.text(today, lang), matches!(shown, Due::Overdue(..)))
+}
+
+/// Cells the widest [`due_text`] of `cases` takes. One text of each shape is formatted,
+/// whatever the number of cases.
 pub fn due_width<'a>(
     cases: impl Iterator<Item = (Stage, &'a DueStatus)>,
     today: NaiveDate,
     lang: Lang,
 ) -> usize {
-    // a handful of kinds at most: a list beats hashing 100,000 times
+    // a handful of shapes at most: a list beats hashing 100,000 times
     let mut seen = Vec::new();
     let mut widest = 0;
     for (stage, due) in cases {
-        let kind = match due.next_due {
-            _ if stage == Stage::Accepted => (0, false, false, 0),
-            None => (1, false, false, 0),
-            Some(next) => {
-                let days = match due.overdue() {
-                    true => due.days_overdue,
-                    false => (next - today).num_days(),
-                };
-                // "due today" is a text of its own
-                let digits = if days == 0 {
-                    0
-                } else {
-                    days.unsigned_abs().ilog10() + 1
-                };
-                (2, next.year() != today.year(), due.overdue(), digits)
-            }
-        };
-        if !seen.contains(&kind) {
-            seen.push(kind);
-            widest = widest.max(text::width(&due_text(stage, due, today, lang).0));
+        let shown = Due::of(stage, due, today);
+        let shape = shown.shape(today);
+        if !seen.contains(&shape) {
+            seen.push(shape);
+            widest = widest.max(text::width(&shown.text(today, lang)));
         }
     }
     widest
@@ -473,6 +490,18 @@ mod tests {
         assert_eq!(due_width(cases.into_iter(), today, Lang::En), 18);
         // "02-01 剩22天"
         assert_eq!(due_width(cases[..1].iter().copied(), today, Lang::Zh), 12);
+        // a date passed but not overdue (a status from another day): "01-05 剩-5天" is wider
+        // than "01-15 剩5天"
+        let ahead = DueStatus {
+            next_due: at(2019, 1, 15),
+            days_overdue: 0,
+        };
+        let passed = DueStatus {
+            next_due: at(2019, 1, 5),
+            days_overdue: 0,
+        };
+        let both = [(Stage::Paired, &ahead), (Stage::Paired, &passed)];
+        assert_eq!(due_width(both.into_iter(), today, Lang::Zh), 12);
         assert_eq!(due_width(std::iter::empty(), today, Lang::Zh), 0);
     }
 

@@ -5,7 +5,7 @@
 
 mod dashboard;
 pub(crate) mod detail;
-pub(crate) mod list;
+pub(super) mod list;
 mod popup;
 
 use ratatui::layout::Rect;
