@@ -157,6 +157,9 @@ pub fn pinyin_order(text: &str) -> (String, String) {
 pub struct Spelling {
     pub text: String,
     pub chars: Vec<u16>,
+    /// Every char takes its first reading (the local one, else the usual one). A prefix of a
+    /// spelling that takes a rarer reading (家 read gu) ranks only as a substring.
+    pub common: bool,
 }
 
 /// Every spelling a field is searched under: its lower-cased text, then (when it has
@@ -172,6 +175,7 @@ pub fn spellings(text: &str) -> Vec<Spelling> {
     let mut lower = Spelling {
         text: String::new(),
         chars: Vec::new(),
+        common: true,
     };
     for (i, c) in text.chars().enumerate() {
         for l in c.to_lowercase() {
@@ -224,6 +228,7 @@ pub fn spellings(text: &str) -> Vec<Spelling> {
             let mut s = Spelling {
                 text: String::new(),
                 chars: Vec::new(),
+                common: pick.iter().all(|&p| p == 0),
             };
             for (i, c) in choices.iter().enumerate() {
                 let part = &c[pick[i]];
@@ -278,8 +283,14 @@ pub struct Hit {
 }
 
 /// Matches one term against one spelling, the plain way: prefix, substring, or SkimMatcherV2.
-pub fn match_spelling(matcher: &SkimMatcherV2, spelling: &str, term: &str) -> Option<Hit> {
-    if spelling.starts_with(term) {
+/// A prefix of a spelling that is not `common` ranks as a substring.
+pub fn match_spelling(
+    matcher: &SkimMatcherV2,
+    spelling: &str,
+    common: bool,
+    term: &str,
+) -> Option<Hit> {
+    if spelling.starts_with(term) && common {
         Some(Hit {
             tier: Tier::Prefix,
             score: 0,
@@ -391,6 +402,8 @@ struct Key {
     start: u32,
     len: u32,
     mask: u64,
+    /// [`Spelling::common`].
+    common: bool,
 }
 
 /// The spellings of one distinct field text.
@@ -524,6 +537,7 @@ impl SearchIndex {
                 start: self.bytes.len() as u32,
                 len: s.text.len() as u32,
                 mask: m,
+                common: s.common,
             });
             self.bytes.push_str(&s.text);
             self.chars.extend_from_slice(&s.chars);
@@ -561,7 +575,7 @@ impl SearchIndex {
                 continue;
             }
             let s = self.key_text(k);
-            if s.starts_with(term) {
+            if s.starts_with(term) && k.common {
                 return Some(Hit {
                     tier: Tier::Prefix,
                     score: 0,
@@ -851,7 +865,7 @@ impl SearchIndex {
                 continue;
             }
             let s = self.key_text(k);
-            let Some(hit) = match_spelling(&self.matcher, s, term) else {
+            let Some(hit) = match_spelling(&self.matcher, s, k.common, term) else {
                 continue;
             };
             if best.as_ref().is_some_and(|(b, _)| *b >= hit) {
@@ -1088,6 +1102,22 @@ mod tests {
     }
 
     #[test]
+    fn a_rare_reading_does_not_make_a_prefix() {
+        // 家 also reads gu: 杨家口村 spells yanggukoucun too, but 阳谷县 is what "yanggu" means
+        let cases = vec![
+            case("2017-CP-001", "茌平区", "振兴街道", "杨家口村", "赵长军"),
+            case("2017-YG-001", "阳谷县", "阿城镇", "前进村", "王建国"),
+        ];
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "yanggu"), ["2017-YG-001", "2017-CP-001"]);
+        // its usual reading still is one
+        assert_eq!(ids(&ix, &cases, "yangjia"), ["2017-CP-001"]);
+        assert!(spellings("杨家口")
+            .iter()
+            .any(|s| s.text == "yanggukou" && !s.common));
+    }
+
+    #[test]
     fn ids_and_leaders_are_searched() {
         let cases = fixture();
         let ix = SearchIndex::build(&cases);
@@ -1175,7 +1205,7 @@ mod tests {
                         continue;
                     }
                     for s in &spelled[i][slot] {
-                        if let Some(h) = match_spelling(&matcher, &s.text, term) {
+                        if let Some(h) = match_spelling(&matcher, &s.text, s.common, term) {
                             let better = match best {
                                 None => true,
                                 Some((b, bf)) => h > b || (h == b && f < bf),

@@ -278,7 +278,7 @@ fn search_shows_the_best_match_first() {
     // typing selects the best match, even when the case selected before still matches
     press(&mut app, "G");
     assert_eq!(current_id(&app), "2017-DE-009");
-    press(&mut app, "/ j");
+    press(&mut app, "/ c");
     assert!(ids(&app)[1..].contains(&"2017-DE-009".to_string()));
     assert_eq!((app.selected, app.offset), (0, 0));
     assert_eq!(current_id(&app), ids(&app)[0]);
