@@ -320,8 +320,9 @@ pub struct Tally {
     total: Counts,
     /// In order of first appearance in the ledger.
     counties: Vec<CountyStats>,
-    /// Each county's place in `counties`, with its townships' places in its `townships`.
-    county_at: HashMap<String, (usize, HashMap<String, usize>)>,
+    county_at: HashMap<String, usize>,
+    /// For each county (as in `counties`), its townships' places in its `townships`.
+    township_at: Vec<HashMap<String, usize>>,
     /// Townships with overdue cases, in order of first appearance, with (days, id) of each.
     overdue: Vec<(TownshipOverdue, Vec<(i64, String)>)>,
     overdue_at: HashMap<(String, String), usize>,
@@ -341,6 +342,7 @@ impl Tally {
             total: Counts::default(),
             counties: Vec::new(),
             county_at: HashMap::new(),
+            township_at: Vec::new(),
             overdue: Vec::new(),
             overdue_at: HashMap::new(),
             last_visit: HashMap::new(),
@@ -354,32 +356,25 @@ impl Tally {
         let due = due_status_of(&c.due, self.today, &self.policy);
         let overdue = due.overdue();
         self.total.add(c, overdue);
-        // A known place is looked up without allocating (only a new place or an overdue case
-        // copies its names).
-        if !self.county_at.contains_key(&c.county) {
+        let ci = place(&mut self.county_at, &c.county, || {
             self.counties.push(CountyStats {
                 county: c.county.clone(),
                 counts: Counts::default(),
                 townships: Vec::new(),
             });
-            let at = (self.counties.len() - 1, HashMap::new());
-            self.county_at.insert(c.county.clone(), at);
-        }
-        let (ci, township_at) = self.county_at.get_mut(&c.county).expect("inserted above");
-        let county = &mut self.counties[*ci];
+            self.township_at.push(HashMap::new());
+            self.counties.len() - 1
+        });
+        let county = &mut self.counties[ci];
         county.counts.add(c, overdue);
-        let ti = match township_at.get(&c.township) {
-            Some(&ti) => ti,
-            None => {
-                county.townships.push(TownshipStats {
-                    county: c.county.clone(),
-                    township: c.township.clone(),
-                    counts: Counts::default(),
-                });
-                township_at.insert(c.township.clone(), county.townships.len() - 1);
-                county.townships.len() - 1
-            }
-        };
+        let ti = place(&mut self.township_at[ci], &c.township, || {
+            county.townships.push(TownshipStats {
+                county: c.county.clone(),
+                township: c.township.clone(),
+                counts: Counts::default(),
+            });
+            county.townships.len() - 1
+        });
         county.townships[ti].counts.add(c, overdue);
 
         if overdue {
@@ -419,15 +414,10 @@ impl Tally {
         let stage = c.due.stage;
         let leader = c.county_leader.trim();
         if !leader.is_empty() && stage >= Stage::Paired && stage != Stage::Accepted {
-            let i = match self.leader_at.get(leader) {
-                Some(&i) => i,
-                None => {
-                    self.leaders.push((leader.to_string(), Vec::new()));
-                    self.leader_at
-                        .insert(leader.to_string(), self.leaders.len() - 1);
-                    self.leaders.len() - 1
-                }
-            };
+            let i = place(&mut self.leader_at, leader, || {
+                self.leaders.push((leader.to_string(), Vec::new()));
+                self.leaders.len() - 1
+            });
             let case = LeaderCase {
                 id: c.id.clone(),
                 county: c.county.clone(),
@@ -516,6 +506,19 @@ fn unvisited_leaders(
     }
     out.sort_by_key(|l| std::cmp::Reverse(l.days_without_visit));
     out
+}
+
+/// Where `key` is in the list that `at` indexes: a known key is found without allocating; a
+/// new one is added to the list by `push`, which says where.
+fn place(at: &mut HashMap<String, usize>, key: &str, push: impl FnOnce() -> usize) -> usize {
+    match at.get(key) {
+        Some(&i) => i,
+        None => {
+            let i = push();
+            at.insert(key.to_string(), i);
+            i
+        }
+    }
 }
 
 /// Distinct non-empty names, trimmed.

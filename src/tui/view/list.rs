@@ -118,7 +118,8 @@ enum Due {
     Closed,
     NoDate,
     Overdue(NaiveDate, i64),
-    Today(NaiveDate),
+    /// Due today.
+    Today,
     Left(NaiveDate, i64),
 }
 
@@ -128,7 +129,7 @@ impl Due {
             _ if stage == Stage::Accepted => Due::Closed,
             None => Due::NoDate,
             Some(next) if due.overdue() => Due::Overdue(next, due.days_overdue),
-            Some(next) if next == today => Due::Today(next),
+            Some(next) if next == today => Due::Today,
             Some(next) => Due::Left(next, (next - today).num_days()),
         }
     }
@@ -141,9 +142,9 @@ impl Due {
             Due::Overdue(d, n) => {
                 format!("{} {}", short_date(d, today), days("tui.days_overdue", n))
             }
-            Due::Today(d) => format!(
+            Due::Today => format!(
                 "{} {}",
-                short_date(d, today),
+                short_date(today, today),
                 i18n::t(lang, "tui.due_today")
             ),
             Due::Left(d, n) => format!("{} {}", short_date(d, today), days("tui.days_left", n)),
@@ -159,7 +160,7 @@ impl Due {
             Due::Closed => (0, false, 0),
             Due::NoDate => (1, false, 0),
             Due::Overdue(d, n) => (2, other_year(d), chars(n)),
-            Due::Today(d) => (3, other_year(d), 0),
+            Due::Today => (3, false, 0),
             Due::Left(d, n) => (4, other_year(d), chars(n)),
         }
     }
@@ -475,15 +476,11 @@ mod tests {
     #[test]
     fn the_due_column_is_as_wide_as_its_widest_text() {
         let today = NaiveDate::from_ymd_opt(2019, 1, 10).unwrap();
-        let at = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-        let late = DueStatus {
-            next_due: at(2017, 6, 5),
-            days_overdue: 584,
+        let due = |y, m, d, days_overdue| DueStatus {
+            next_due: NaiveDate::from_ymd_opt(y, m, d),
+            days_overdue,
         };
-        let soon = DueStatus {
-            next_due: at(2019, 2, 1),
-            days_overdue: 0,
-        };
+        let (late, soon) = (due(2017, 6, 5, 584), due(2019, 2, 1, 0));
         let cases = [(Stage::Paired, &soon), (Stage::Paired, &late)];
         // "17-06-05 逾期584天" and "17-06-05 584d late"
         assert_eq!(due_width(cases.into_iter(), today, Lang::Zh), 18);
@@ -492,14 +489,7 @@ mod tests {
         assert_eq!(due_width(cases[..1].iter().copied(), today, Lang::Zh), 12);
         // a date passed but not overdue (a status from another day): "01-05 剩-5天" is wider
         // than "01-15 剩5天"
-        let ahead = DueStatus {
-            next_due: at(2019, 1, 15),
-            days_overdue: 0,
-        };
-        let passed = DueStatus {
-            next_due: at(2019, 1, 5),
-            days_overdue: 0,
-        };
+        let (ahead, passed) = (due(2019, 1, 15, 0), due(2019, 1, 5, 0));
         let both = [(Stage::Paired, &ahead), (Stage::Paired, &passed)];
         assert_eq!(due_width(both.into_iter(), today, Lang::Zh), 12);
         assert_eq!(due_width(std::iter::empty(), today, Lang::Zh), 0);
