@@ -651,6 +651,11 @@ const SCREEN: usize = 80;
 /// of 80 cells and wraps onto continuation lines instead of being cut.
 fn render(cols: &mut [Col], rows: &[Vec<String>]) -> Vec<String> {
     let n = cols.len();
+    // a count is never cut: 10,356 cases of a county at national scale
+    for (i, c) in cols.iter_mut().enumerate().filter(|(_, c)| c.right) {
+        let widest = rows.iter().map(|r| text::width(&r[i])).max().unwrap_or(0);
+        c.width = c.width.max(widest);
+    }
     let used: usize = cols[..n - 1].iter().map(|c| c.width + 1).sum();
     if let Some(last) = cols.last_mut() {
         let need = rows
@@ -869,4 +874,21 @@ pub fn table(s: &Stats, lang: Lang) -> String {
         out.extend(render(&mut cols, &rows));
     }
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_never_cut() {
+        let mut cols = vec![
+            Col::new("县", 8, false),
+            Col::new("总数", 4, true),
+            Col::new("逾期", 4, true),
+        ];
+        let rows = vec![vec!["茌平区".to_string(), "10356".into(), "182".into()]];
+        let out = render(&mut cols, &rows);
+        assert_eq!(out[1], "茌平区   10356  182");
+    }
 }
