@@ -13,7 +13,7 @@ pub mod cli;
 pub mod domain;
 pub mod i18n;
 pub mod interchange;
-pub mod ledger;
+pub mod listing;
 pub mod panics;
 pub mod par;
 pub mod sample;

@@ -265,7 +265,7 @@ fn search_shows_the_best_match_first() {
     assert!(app.search_ready());
     // 王楼村 (a village, 15 days overdue) before 王建国's cases (84 and more days overdue)
     assert_eq!(ids(&app)[0], "2017-DE-002");
-    let overdue_first = zhengdun::ledger::select(
+    let overdue_first = zhengdun::listing::select(
         &app.summaries,
         &app.due,
         &app.filter(),

@@ -21,7 +21,7 @@ use crate::domain::{
 };
 use crate::i18n::{self, Lang};
 use crate::interchange::{self, json::Ledger};
-use crate::ledger::{self, Filter, Sort};
+use crate::listing::{self, Filter, Sort};
 use crate::search::SearchIndex;
 use crate::store::{Ctx, Store, StoreError};
 
@@ -722,7 +722,7 @@ pub fn select(
     today: NaiveDate,
     policy: &Policy,
 ) -> Vec<(usize, DueStatus)> {
-    let due = ledger::statuses(summaries, today, policy);
+    let due = listing::statuses(summaries, today, policy);
     let hits = a
         .search
         .as_deref()
@@ -734,7 +734,7 @@ pub fn select(
         township: a.township.clone(),
         leader: a.leader.clone(),
     };
-    ledger::select(summaries, &due, &filter, hits.as_deref(), Sort::MostOverdue)
+    listing::select(summaries, &due, &filter, hits.as_deref(), Sort::MostOverdue)
         .into_iter()
         .map(|i| (i, due[i]))
         .collect()

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
 use crate::i18n::{self, Lang};
-use crate::ledger::{self, Filter};
+use crate::listing::{self, Filter};
 use crate::search::{Field, SearchIndex, Typing};
 use crate::stats;
 use crate::store::{Ctx, Event, Store, StoreError};
@@ -169,7 +169,7 @@ impl App {
         prefs: Prefs,
     ) -> Result<App, StoreError> {
         let summaries = Arc::new(store.summaries()?);
-        let due = ledger::statuses(&summaries, ctx.today, &ctx.policy);
+        let due = listing::statuses(&summaries, ctx.today, &ctx.policy);
         let mut app = App {
             store,
             ctx,
@@ -312,9 +312,9 @@ impl App {
                 Some(ix) => self.typing.update(ix, &self.query),
                 None => &[],
             };
-            ledger::ranked(&self.summaries, &self.due, &filter, hits)
+            listing::ranked(&self.summaries, &self.due, &filter, hits)
         } else {
-            ledger::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
+            listing::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
         };
         self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
         self.due_width = super::view::list::due_width(

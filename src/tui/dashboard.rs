@@ -4,7 +4,7 @@
 //! from `stats::compute`, the same as `zhengdun stats`; Enter on a row opens the ledger
 //! filtered to it.
 
-use crate::ledger::Filter;
+use crate::listing::Filter;
 use crate::stats::Stats;
 
 /// A row of the accountability list that Enter can open.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ledger::{Filter, Sort};
+use crate::listing::{Filter, Sort};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::{bar, dim, hints_or_message, overdue_style, put, title_style};
 use crate::domain::{DueStatus, Stage};
 use crate::i18n::{self, Lang};
-use crate::ledger::Sort;
+use crate::listing::Sort;
 use crate::search::Field;
 use crate::text;
 use crate::tui::action::Action;

@@ -1,4 +1,4 @@
-//! Views of the whole ledger shared by the CLI and the TUI: filters, sort orders and the
+//! Listings of the ledger shared by the CLI and the TUI: filters, sort orders and the
 //! row a list shows. Pure functions over cases; no I/O.
 
 use std::collections::HashMap;
