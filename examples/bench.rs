@@ -10,7 +10,7 @@
 //!    `Store::execute` (each flushed and fsynced), and reads its peak RSS (VmHWM).
 //!
 //! 3. in the same process, after closing that store: the TUI as `zhengdun` starts it
-//!    (`Store::open` + `tui::app_from_store` + the first frame into a headless 80×24
+//!    (`Store::open` + `tui::Tui::new` + the first frame into a headless 80×24
 //!    terminal) as `open_first_frame_ms`; one frame after moving the selection at 80×24 and
 //!    200×60 (`frame_ms` is the larger median); the first `/` (taking the search index
 //!    built in the background since open); and the dashboard (`d`), first and cached.
@@ -60,7 +60,7 @@ fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String
     use zhengdun::tui::keymap::{Code, Key, Keymap};
     use zhengdun::tui::prefs::Prefs;
 
-    let env = zhengdun::cli::Env {
+    let env = zhengdun::session::Env {
         lang: Lang::Zh,
         ctx: ctx(today),
         db_dir: dir.join("db"),
@@ -72,26 +72,27 @@ fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String
 
     // As `tui::run` does: open the store, build the app, draw the first frame.
     let t = Instant::now();
-    let store = env.open().map_err(|f| f.message)?;
-    let mut app = zhengdun::tui::app_from_store(&env, store, keymap, Prefs::default())
+    let ledger = env.open().map_err(|f| f.message)?;
+    let mut app = zhengdun::tui::Tui::new(Box::new(ledger), &env, keymap, Prefs::default())
         .map_err(|f| f.message)?;
-    app.resize(80, 24);
+    app.dispatch(zhengdun::tui::Msg::Resize(80, 24));
     let mut small = Terminal::new(TestBackend::new(80, 24)).map_err(err)?;
     small
-        .draw(|f| zhengdun::tui::render(&app, f))
+        .draw(|f| zhengdun::tui::render(&app.app, f))
         .map_err(err)?;
     let first_frame_ms = ms(t);
 
     let key = |c: char| Key::plain(Code::Char(c));
     let mut frame_median = |w: u16, h: u16| -> Result<f64, String> {
         let mut term = Terminal::new(TestBackend::new(w, h)).map_err(err)?;
-        app.resize(w, h);
+        app.dispatch(zhengdun::tui::Msg::Resize(w, h));
         let mut times = Vec::with_capacity(FRAMES);
         for n in 0..FRAMES {
             // down the list, then back up: a new selection and, past a page, a scroll
             app.handle_key(key(if (n / 50) % 2 == 0 { 'j' } else { 'k' }));
             let t = Instant::now();
-            term.draw(|f| zhengdun::tui::render(&app, f)).map_err(err)?;
+            term.draw(|f| zhengdun::tui::render(&app.app, f))
+                .map_err(err)?;
             times.push(ms(t));
         }
         times.sort_by(|a, b| a.total_cmp(b));
@@ -108,7 +109,7 @@ fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String
         app.handle_key(key(c));
     }
     small
-        .draw(|f| zhengdun::tui::render(&app, f))
+        .draw(|f| zhengdun::tui::render(&app.app, f))
         .map_err(err)?;
     let typed_ms = ms(t);
     app.handle_key(Key::plain(Code::Esc));
@@ -117,7 +118,7 @@ fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String
     let t = Instant::now();
     app.handle_key(key('d'));
     let dashboard_ms = ms(t);
-    if app.dashboard.is_none() {
+    if app.app.dashboard().is_none() {
         return Err("the dashboard did not open".into());
     }
     app.handle_key(Key::plain(Code::Esc));

@@ -3,7 +3,7 @@
 //! everything and `import` can still take its cases into another ledger.
 
 use crate::interchange::json::{Ledger, FORMAT};
-use crate::store::{Backup, BACKUP_FORMAT};
+use crate::ledger::{Backup, BACKUP_FORMAT};
 
 pub fn to_json(b: &Backup) -> Vec<u8> {
     // Plain data: serialising cannot fail.

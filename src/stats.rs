@@ -13,10 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::{t, tf, Lang};
 use crate::text;
 
-use crate::domain::{
-    due_status_of, AccountabilityEvent, AdjustAction, Case, DueInputs, Policy, Post, Situation,
-    Stage, Verdict,
-};
+pub use crate::domain::Counted;
+
+use crate::domain::{due_status_of, AccountabilityEvent, Case, Policy, Situation, Stage, Verdict};
 
 /// Cases per stage, in the order of §3.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,68 +222,6 @@ pub struct Stats {
     pub accountability: Accountability,
     /// The annual sheet: per year, one row per county then the 总计 row.
     pub annual: Vec<AnnualRow>,
-}
-
-/// What the counts read of one case: a few hundred bytes, where the whole case is several
-/// thousand. Derived from the case; the store keeps it beside the case (in the same atomic
-/// write), so the dashboard counts 100,000 cases without reading them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counted {
-    pub id: String,
-    pub year: i32,
-    pub county: String,
-    pub township: String,
-    pub village: String,
-    pub due: DueInputs,
-    pub situations: Vec<Situation>,
-    /// Adjustments recorded, all posts.
-    pub adjustments: usize,
-    /// Of them, of the Party secretary: posts filled, and otherwise adjusted.
-    pub secretaries_filled: usize,
-    pub secretaries_other: usize,
-    /// No adjustment, with a reason recorded why none was needed.
-    pub no_adjustment_reason: bool,
-    /// The verdict of each acceptance attempt.
-    pub verdicts: Vec<Verdict>,
-    pub county_leader: String,
-    pub township_leader: String,
-    pub first_secretary: String,
-    pub assisting_unit: String,
-    /// Each visit's visitor and day.
-    pub visits: Vec<(String, NaiveDate)>,
-}
-
-impl Counted {
-    pub fn of(c: &Case) -> Counted {
-        let secretary = || c.adjustments.iter().filter(|a| a.post == Post::Secretary);
-        let p = c.pairing.clone().unwrap_or_default();
-        Counted {
-            id: c.id.clone(),
-            year: c.year,
-            county: c.county.clone(),
-            township: c.township.clone(),
-            village: c.village.clone(),
-            due: DueInputs::of(c),
-            situations: c.situations.clone(),
-            adjustments: c.adjustments.len(),
-            secretaries_filled: secretary()
-                .filter(|a| a.action == AdjustAction::Filled)
-                .count(),
-            secretaries_other: secretary()
-                .filter(|a| a.action != AdjustAction::Filled)
-                .count(),
-            no_adjustment_reason: c
-                .no_adjustment_reason
-                .as_deref()
-                .is_some_and(|r| !r.trim().is_empty()),
-            verdicts: c.acceptance.iter().map(|a| a.verdict).collect(),
-            county_leader: p.county_leader,
-            township_leader: p.township_leader,
-            first_secretary: p.first_secretary,
-            assisting_unit: p.assisting_unit,
-            visits: c.visits.iter().map(|v| (v.by.clone(), v.on)).collect(),
-        }
-    }
 }
 
 /// Computes every count as of `today` under `policy`.

@@ -39,13 +39,13 @@ fn every_action_is_bound_by_default_and_listed_in_help() {
     }
     let (_d, mut app) = app();
     press(&mut app, "?");
-    let rows = app.help_rows();
+    let rows = app.app.help_rows();
     let total: usize = Mode::ALL.iter().map(|m| k.bindings(*m).len()).sum();
     assert_eq!(rows.len(), total, "help lists every binding");
     for m in Mode::ALL {
         for b in k.bindings(m) {
             let key = b.key.to_string();
-            let desc = b.action.description(app.lang);
+            let desc = b.action.description(app.app.lang);
             assert!(rows.contains(&(m, key.clone(), desc)), "{m:?} {key}");
         }
     }
@@ -57,11 +57,11 @@ fn a_user_override_changes_behaviour_and_help() {
     let keymap = Keymap::with_overrides(user, "mine.toml").unwrap();
     let (_d, mut app) = app_with(zhengdun::i18n::Lang::Zh, keymap);
     press(&mut app, "j");
-    assert_eq!(app.selected, 0, "j is unbound");
+    assert_eq!(app.app.selected, 0, "j is unbound");
     press(&mut app, "n");
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.app.selected, 1);
     press(&mut app, "?");
-    let rows = app.help_rows();
+    let rows = app.app.help_rows();
     assert!(rows.iter().any(|(m, k, _)| *m == Mode::List && k == "n"));
     assert!(!rows.iter().any(|(m, k, _)| *m == Mode::List && k == "j"));
 }

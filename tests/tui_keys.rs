@@ -9,15 +9,16 @@ use zhengdun::store::Store;
 use zhengdun::tui::app::Tab;
 use zhengdun::tui::keymap::Mode;
 
-fn ids(app: &zhengdun::tui::App) -> Vec<String> {
-    app.rows
+fn ids(app: &zhengdun::tui::Tui) -> Vec<String> {
+    app.app
+        .rows
         .iter()
-        .map(|&i| app.summaries[i].id().to_string())
+        .map(|&i| app.app.summaries[i].id().to_string())
         .collect()
 }
 
-fn current_id(app: &zhengdun::tui::App) -> String {
-    app.selected_case().unwrap().id().to_string()
+fn current_id(app: &zhengdun::tui::Tui) -> String {
+    app.app.selected_case().unwrap().id().to_string()
 }
 
 #[test]
@@ -25,63 +26,66 @@ fn most_overdue_first_then_move_and_open_a_tab() {
     let (_d, mut app) = app();
     assert_eq!(ids(&app)[0], "2017-YG-007", "157 days overdue comes first");
     press(&mut app, "j j <Enter>");
-    assert_eq!(app.mode(), Mode::Detail);
+    assert_eq!(app.app.mode(), Mode::Detail);
     assert_eq!(current_id(&app), ids(&app)[2]);
     press(&mut app, "<Tab> <Tab>");
-    assert_eq!(app.detail.as_ref().unwrap().tab, Tab::Tasks);
+    assert_eq!(app.app.detail().unwrap().tab, Tab::Tasks);
     press(&mut app, "<S-Tab> <Esc>");
-    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.app.mode(), Mode::List);
     press(&mut app, "G");
-    assert_eq!(app.selected, app.rows.len() - 1);
+    assert_eq!(app.app.selected, app.app.rows.len() - 1);
     press(&mut app, "g");
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.app.selected, 0);
 }
 
 #[test]
 fn overdue_mine_stage_and_area_filters() {
     let (_d, mut app) = app();
     press(&mut app, "o");
-    assert!(app.rows.iter().all(|&i| app.due[i].overdue()));
-    assert_eq!(app.rows.len(), app.rows_overdue);
-    assert!(app.rows.len() < app.summaries.len());
+    assert!(app.app.rows.iter().all(|&i| app.app.due[i].overdue()));
+    assert_eq!(app.app.rows.len(), app.app.rows_overdue);
+    assert!(app.app.rows.len() < app.app.summaries.len());
     press(&mut app, "o m");
     let mine = ids(&app);
     assert_eq!(mine.len(), 3, "{mine:?}");
     assert!(app
+        .app
         .rows
         .iter()
-        .all(|&i| app.summaries[i].county_leader() == "王建国"));
+        .all(|&i| app.app.summaries[i].county_leader() == "王建国"));
     press(&mut app, "F f");
     assert!(app
+        .app
         .rows
         .iter()
-        .all(|&i| app.summaries[i].stage() == Stage::Identified));
+        .all(|&i| app.app.summaries[i].stage() == Stage::Identified));
     press(&mut app, "F c j <Enter>");
-    let county = app.prefs.filter.county.clone().unwrap();
+    let county = app.app.prefs.filter.county.clone().unwrap();
     assert!(app
+        .app
         .rows
         .iter()
-        .all(|&i| app.summaries[i].county() == county));
+        .all(|&i| app.app.summaries[i].county() == county));
     press(&mut app, "s");
-    assert_ne!(app.prefs.sort, Default::default());
+    assert_ne!(app.app.prefs.sort, Default::default());
 }
 
 #[test]
 fn mine_with_an_unknown_name_says_how_to_fix_it() {
     let mut c = ctx();
     c.actor = "root".into();
-    let (_d, app) = app();
-    let mut app = zhengdun::tui::App::new(
-        app.store,
+    let (d, app) = app();
+    drop(app);
+    let store = Store::open(&d.path().join("ledger")).unwrap();
+    let mut app = tui_support::tui_on(
+        store,
         c,
         zhengdun::i18n::Lang::Zh,
-        app.keymap,
-        Default::default(),
-    )
-    .unwrap();
+        zhengdun::tui::keymap::Keymap::default_keys().unwrap(),
+    );
     press(&mut app, "m");
-    assert!(app.rows.is_empty());
-    let m = app.message.clone().unwrap();
+    assert!(app.app.rows.is_empty());
+    let m = app.app.message.clone().unwrap();
     assert!(m.error && m.text.contains("--as"), "{m:?}");
 }
 
@@ -89,31 +93,31 @@ fn mine_with_an_unknown_name_says_how_to_fix_it() {
 fn search_by_pinyin_full_and_initials_and_chinese() {
     let (_d, mut app) = app();
     press(&mut app, "/ yuanyanghu");
-    assert_eq!(app.mode(), Mode::Search);
+    assert_eq!(app.app.mode(), Mode::Search);
     assert_eq!(ids(&app)[0], "2017-YG-007");
     press(&mut app, "<Enter>");
-    assert_eq!(app.mode(), Mode::List);
-    assert_eq!(app.query, "yuanyanghu");
+    assert_eq!(app.app.mode(), Mode::List);
+    assert_eq!(app.app.query, "yuanyanghu");
     press(&mut app, "<Esc> / yyhc");
     assert_eq!(ids(&app)[0], "2017-YG-007");
     press(&mut app, "<Esc> / 王楼");
     assert_eq!(ids(&app), vec!["2017-DE-002"]);
     press(&mut app, "<Backspace> <Backspace> <Esc>");
-    assert_eq!(app.rows.len(), app.summaries.len());
+    assert_eq!(app.app.rows.len(), app.app.summaries.len());
 }
 
 #[test]
 fn quick_visit_is_durable_and_uses_the_defaults() {
     let (dir, mut app) = app();
     press(&mut app, "/ 2017-SX-004 <Enter> v");
-    assert_eq!(app.mode(), Mode::Form);
+    assert_eq!(app.app.mode(), Mode::Form);
     press(&mut app, "班子开会研究集体经济项目 <C-s>");
     assert!(
-        app.form.is_none(),
+        app.app.form().is_none(),
         "{:?}",
-        app.form.as_ref().and_then(|f| f.error.clone())
+        app.app.form().and_then(|f| f.error.clone())
     );
-    assert!(app.message.as_ref().is_some_and(|m| !m.error));
+    assert!(app.app.message.as_ref().is_some_and(|m| !m.error));
     drop(app);
     let store = Store::open(&dir.path().join("ledger")).unwrap();
     let case = store.require("2017-SX-004").unwrap();
@@ -130,7 +134,7 @@ fn a_refusal_shows_in_place_and_keeps_what_was_typed() {
     let (_d, mut app) = app();
     press(&mut app, "/ 2017-YG-007 <Enter> a");
     press(&mut app, "王建国 <Tab> 李明 <C-s>");
-    let form = app.form.as_ref().expect("the form stays open");
+    let form = app.app.form().expect("the form stays open");
     let err = form.error.clone().unwrap();
     assert!(
         err.contains("第一书记") && err.contains("派出单位"),
@@ -143,32 +147,29 @@ fn a_refusal_shows_in_place_and_keeps_what_was_typed() {
         "the cursor goes to the first field named"
     );
     press(&mut app, "张伟 <Tab> 县财政局 <C-s>");
-    assert_eq!(app.mode(), Mode::Confirm, "advancing asks first");
+    assert_eq!(app.app.mode(), Mode::Confirm, "advancing asks first");
     press(&mut app, "n");
-    assert_eq!(app.mode(), Mode::Form);
+    assert_eq!(app.app.mode(), Mode::Form);
     assert_eq!(
-        app.store.require("2017-YG-007").unwrap().stage,
+        app.ledger.case("2017-YG-007").unwrap().stage,
         Stage::Identified
     );
     press(&mut app, "<C-s> y");
-    assert!(app.form.is_none());
-    assert_eq!(
-        app.store.require("2017-YG-007").unwrap().stage,
-        Stage::Paired
-    );
+    assert!(app.app.form().is_none());
+    assert_eq!(app.ledger.case("2017-YG-007").unwrap().stage, Stage::Paired);
 }
 
 #[test]
 fn cancelling_a_typed_form_asks_first() {
     let (_d, mut app) = app();
     press(&mut app, "v <Esc>");
-    assert_eq!(app.mode(), Mode::List, "nothing typed: closes at once");
+    assert_eq!(app.app.mode(), Mode::List, "nothing typed: closes at once");
     press(&mut app, "v 有 <Esc>");
-    assert_eq!(app.mode(), Mode::Confirm);
+    assert_eq!(app.app.mode(), Mode::Confirm);
     press(&mut app, "n");
-    assert_eq!(app.mode(), Mode::Form);
+    assert_eq!(app.app.mode(), Mode::Form);
     press(&mut app, "<Esc> y");
-    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.app.mode(), Mode::List);
 }
 
 #[test]
@@ -177,41 +178,41 @@ fn adjustment_then_acceptance_closes_the_case() {
     // paired -> cadres_adjusted through the "no adjustment needed" branch
     press(&mut app, "/ 2017-SX-004 <Enter> a");
     press(&mut app, "<S-Tab> <Right>");
-    assert_eq!(app.form.as_ref().unwrap().visible_fields().len(), 2);
+    assert_eq!(app.app.form().unwrap().visible_fields().len(), 2);
     press(&mut app, "<Tab> 班子结构合理 <C-s> y");
     assert_eq!(
-        app.store.require("2017-SX-004").unwrap().stage,
+        app.ledger.case("2017-SX-004").unwrap().stage,
         Stage::CadresAdjusted
     );
 
     // cadres_adjusted: `a` opens the acceptance form; the open task is finished first
     press(&mut app, "<Esc> / 2017-DE-002 <Enter> a");
     assert_eq!(
-        app.form.as_ref().unwrap().kind,
+        app.app.form().unwrap().kind,
         zhengdun::tui::form::FormKind::Accept
     );
     press(&mut app, "90 <Tab> 40 <Tab> 1 <C-s>");
-    let c = app.confirm.clone().expect("acceptance asks first");
+    let c = app.app.confirm().cloned().expect("acceptance asks first");
     assert!(
         c.message.contains("暂不销号") && c.message.contains("第1项"),
         "{}",
         c.message
     );
     press(&mut app, "n <Esc> y");
-    assert!(app.form.is_none());
+    assert!(app.app.form().is_none());
     press(&mut app, "x <C-s>");
     assert!(app
-        .store
-        .require("2017-DE-002")
+        .ledger
+        .case("2017-DE-002")
         .unwrap()
         .open_tasks()
         .next()
         .is_none());
     press(&mut app, "a 85 <Tab> 40 <Tab> 2 <C-s>");
-    let c = app.confirm.clone().expect("acceptance asks first");
+    let c = app.app.confirm().cloned().expect("acceptance asks first");
     assert!(c.message.contains("合格"), "{}", c.message);
     press(&mut app, "y");
-    let case = app.store.require("2017-DE-002").unwrap();
+    let case = app.ledger.case("2017-DE-002").unwrap();
     assert_eq!(case.stage, Stage::Accepted);
     assert_eq!(case.closed_on, Some(today()));
 }
@@ -220,11 +221,11 @@ fn adjustment_then_acceptance_closes_the_case() {
 fn reopen_needs_a_reason_and_goes_back() {
     let (_d, mut app) = app();
     press(&mut app, "/ 2017-DE-009 <Enter> <Enter> r <C-s>");
-    assert!(app.form.as_ref().unwrap().error.is_some());
+    assert!(app.app.form().unwrap().error.is_some());
     press(&mut app, "群众反映班子又出现问题 <C-s> y");
-    let case = app.store.require("2017-DE-009").unwrap();
+    let case = app.ledger.case("2017-DE-009").unwrap();
     assert_eq!(case.stage, Stage::CadresAdjusted);
-    let d = app.detail.as_ref().unwrap();
+    let d = app.app.detail().unwrap();
     assert_eq!(
         d.history.last().unwrap().change.note,
         "群众反映班子又出现问题"
@@ -235,21 +236,21 @@ fn reopen_needs_a_reason_and_goes_back() {
 fn help_is_filterable_as_you_type() {
     let (_d, mut app) = app();
     press(&mut app, "?");
-    assert_eq!(app.mode(), Mode::Help);
-    let all = app.help_rows().len();
+    assert_eq!(app.app.mode(), Mode::Help);
+    let all = app.app.help_rows().len();
     press(&mut app, "走访");
-    let rows = app.help_rows();
+    let rows = app.app.help_rows();
     assert!(!rows.is_empty() && rows.len() < all);
     assert!(rows.iter().all(|(_, k, _)| k == "v"), "{rows:?}");
     press(&mut app, "<Esc>");
-    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.app.mode(), Mode::List);
 }
 
 #[test]
 fn ctrl_c_quits_from_anywhere() {
     let (_d, mut app) = app();
     press(&mut app, "v 写了一半 <C-c>");
-    assert!(app.quit);
+    assert!(app.app.quit);
 }
 
 /// While searching, the best match is on top whatever its due date (the command line's
@@ -258,21 +259,21 @@ fn ctrl_c_quits_from_anywhere() {
 fn search_shows_the_best_match_first() {
     let (_d, mut app) = app();
     assert!(
-        !app.search_ready(),
+        !app.app.search_ready(),
         "the first frame does not wait for the index"
     );
     press(&mut app, "/ wang");
-    assert!(app.search_ready());
+    assert!(app.app.search_ready());
     // 王楼村 (a village, 15 days overdue) before 王建国's cases (84 and more days overdue)
     assert_eq!(ids(&app)[0], "2017-DE-002");
     let overdue_first = zhengdun::listing::select(
-        &app.summaries,
-        &app.due,
-        &app.filter(),
-        Some(&app.rows),
-        app.prefs.sort,
+        &app.app.summaries,
+        &app.app.due,
+        &app.app.filter(),
+        Some(&app.app.rows),
+        app.app.prefs.sort,
     );
-    assert_ne!(app.summaries[overdue_first[0]].id(), "2017-DE-002");
+    assert_ne!(app.app.summaries[overdue_first[0]].id(), "2017-DE-002");
     press(&mut app, "<Esc>");
     assert_eq!(ids(&app)[0], "2017-YG-007", "most overdue first again");
     // typing selects the best match, even when the case selected before still matches
@@ -280,7 +281,7 @@ fn search_shows_the_best_match_first() {
     assert_eq!(current_id(&app), "2017-DE-009");
     press(&mut app, "/ c");
     assert!(ids(&app)[1..].contains(&"2017-DE-009".to_string()));
-    assert_eq!((app.selected, app.offset), (0, 0));
+    assert_eq!((app.app.selected, app.app.offset), (0, 0));
     assert_eq!(current_id(&app), ids(&app)[0]);
 }
 
@@ -290,13 +291,13 @@ fn search_shows_the_best_match_first() {
 fn a_new_pairing_is_searchable_at_once() {
     let (_d, mut app) = app();
     press(&mut app, "/ zhouxiaoming");
-    assert!(app.rows.is_empty());
+    assert!(app.app.rows.is_empty());
     press(&mut app, "<Esc> / 2017-YG-007 <Enter> a");
     press(
         &mut app,
         "周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
     );
-    assert!(app.form.is_none());
+    assert!(app.app.form().is_none());
     press(&mut app, "<Esc> / zhouxiao");
     assert_eq!(ids(&app), vec!["2017-YG-007"]);
     press(&mut app, "ming");
@@ -310,8 +311,8 @@ fn a_new_pairing_is_searchable_at_once() {
 #[test]
 fn the_dashboard_follows_a_change() {
     let (_d, mut app) = app();
-    let paired = |app: &zhengdun::tui::App| {
-        let d = app.dashboard.as_ref().expect("the dashboard is open");
+    let paired = |app: &zhengdun::tui::Tui| {
+        let d = app.app.dashboard().expect("the dashboard is open");
         d.stats.total.by_stage.get(Stage::Paired)
     };
     press(&mut app, "d");
@@ -323,7 +324,7 @@ fn the_dashboard_follows_a_change() {
         &mut app,
         "周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
     );
-    assert!(app.form.is_none());
+    assert!(app.app.form().is_none());
     press(&mut app, "<Esc> d");
     assert_eq!(paired(&app), before + 1);
 }
@@ -338,8 +339,8 @@ fn a_change_before_the_first_search_is_searchable() {
         &mut app,
         "a 周晓明 <Tab> 李明 <Tab> 张伟 <Tab> 县财政局 <C-s> y",
     );
-    assert!(app.form.is_none());
-    assert!(!app.search_ready());
+    assert!(app.app.form().is_none());
+    assert!(!app.app.search_ready());
     press(&mut app, "/ zhouxiaoming");
     assert_eq!(ids(&app), vec!["2017-YG-007"]);
 }
@@ -355,23 +356,27 @@ fn a_slow_first_count_is_announced() {
     let many: Vec<Case> = (0..20_000).map(|n| numbered(n, day)).collect();
     let (_dir, mut app) = tui_support::app_with_cases(many);
     let d = Key::parse("d").unwrap();
-    assert!(!app.announce_wait(&Key::parse("j").unwrap()));
-    assert!(app.announce_wait(&d));
+    assert!(!app.app.announce_wait(&Key::parse("j").unwrap()));
+    assert!(app.app.announce_wait(&d));
     let msg = app
+        .app
         .message
         .as_ref()
         .map(|m| m.text.clone())
         .unwrap_or_default();
     assert!(msg.contains("20000"), "{msg}");
     app.handle_key(d);
-    assert!(app.dashboard.is_some());
-    assert!(app.message.is_none(), "the notice stays after the count");
+    assert!(app.app.dashboard().is_some());
+    assert!(
+        app.app.message.is_none(),
+        "the notice stays after the count"
+    );
     press(&mut app, "<Esc>");
-    assert!(!app.announce_wait(&d), "counted already");
+    assert!(!app.app.announce_wait(&d), "counted already");
 
     let (_dir, mut small) = tui_support::app();
-    assert!(!small.announce_wait(&d));
-    assert!(small.message.is_none());
+    assert!(!small.app.announce_wait(&d));
+    assert!(small.app.message.is_none());
 }
 
 /// A paste (bracketed) goes whole into the field being typed, its line breaks as spaces;
@@ -380,12 +385,16 @@ fn a_slow_first_count_is_announced() {
 fn a_paste_goes_whole_into_the_field_and_is_ignored_in_the_list() {
     let (dir, mut app) = app();
     assert!(!app.paste("q\n"));
-    assert!(!app.quit);
+    assert!(!app.app.quit);
     press(&mut app, "/ 2017-SX-004 <Enter> v");
-    assert_eq!(app.mode(), Mode::Form);
+    assert_eq!(app.app.mode(), Mode::Form);
     assert!(app.paste("群众反映村干部坐班制度落实较好\r\n但集体经济仍无起色\t"));
     press(&mut app, "<C-s>");
-    assert!(app.form.is_none(), "{:?}", app.form.and_then(|f| f.error));
+    assert!(
+        app.app.form().is_none(),
+        "{:?}",
+        app.app.form().and_then(|f| f.error.clone())
+    );
     drop(app);
     let store = Store::open(&dir.path().join("ledger")).unwrap();
     let v = store.require("2017-SX-004").unwrap().visits.pop().unwrap();

@@ -176,11 +176,13 @@ fn overdue_is_red() {
 fn the_selection_stays_visible_when_the_terminal_shrinks() {
     let (_d, mut app) = app();
     press(&mut app, "G");
-    let last = app.summaries[*app.rows.last().unwrap()].id().to_string();
+    let last = app.app.summaries[*app.app.rows.last().unwrap()]
+        .id()
+        .to_string();
     assert!(screen(&mut app, 80, 24).contains(&last));
     assert!(screen(&mut app, 60, 7).contains(&last));
     press(&mut app, "g");
-    let first = app.summaries[app.rows[0]].id().to_string();
+    let first = app.app.summaries[app.app.rows[0]].id().to_string();
     assert!(screen(&mut app, 60, 7).contains(&first));
 }
 

@@ -29,8 +29,8 @@ fn sample_detail_and_visit_form_80x24() {
 fn dashboard_80x24_120x40_and_enter_filters_the_ledger() {
     let (_d, mut app) = sample_app("刘文梅");
     press(&mut app, "d");
-    assert_eq!(app.mode(), Mode::Dashboard);
-    let dash = app.dashboard.as_ref().unwrap();
+    assert_eq!(app.app.mode(), Mode::Dashboard);
+    let dash = app.app.dashboard().unwrap();
     assert!(dash
         .stats
         .accountability
@@ -41,30 +41,24 @@ fn dashboard_80x24_120x40_and_enter_filters_the_ledger() {
     insta::assert_snapshot!("sample_dashboard_120x40", screen(&mut app, 120, 40));
 
     // Enter on the first township opens the ledger filtered to it
-    let first = app
-        .dashboard
-        .as_ref()
-        .unwrap()
-        .stats
-        .accountability
-        .townships[0]
-        .clone();
+    let first = app.app.dashboard().unwrap().stats.accountability.townships[0].clone();
     press(&mut app, "<Enter>");
-    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.app.mode(), Mode::List);
     assert_eq!(
-        app.rows.len(),
-        app.rows
+        app.app.rows.len(),
+        app.app
+            .rows
             .iter()
-            .filter(|&&i| app.summaries[i].township() == first.township)
+            .filter(|&&i| app.app.summaries[i].township() == first.township)
             .count()
     );
-    assert!(app.rows_overdue >= first.overdue);
+    assert!(app.app.rows_overdue >= first.overdue);
 
     // Enter on a leader without a recent visit opens that leader's cases
     press(&mut app, "d G");
     let leader = app
-        .dashboard
-        .as_ref()
+        .app
+        .dashboard()
         .unwrap()
         .stats
         .accountability
@@ -73,12 +67,12 @@ fn dashboard_80x24_120x40_and_enter_filters_the_ledger() {
         .unwrap()
         .clone();
     press(&mut app, "<Enter>");
-    assert_eq!(app.rows.len(), leader.cases.len());
+    assert_eq!(app.app.rows.len(), leader.cases.len());
     let s = screen(&mut app, 80, 24);
     assert!(s.contains(&leader.leader), "{s}");
     press(&mut app, "F d <Esc>");
-    assert_eq!(app.mode(), Mode::List);
-    assert_eq!(app.rows.len(), app.summaries.len());
+    assert_eq!(app.app.mode(), Mode::List);
+    assert_eq!(app.app.rows.len(), app.app.summaries.len());
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! The command line: parses arguments, opens the store, and turns each subcommand into a
-//! domain [`Command`] through the same [`Store::execute`] the TUI uses.
+//! The command line: parses arguments, opens the ledger, and turns each subcommand into
+//! domain [`Command`]s through the same [`Ledger::execute`] the TUI uses.
 
 pub mod args;
 mod output;
@@ -20,137 +20,51 @@ use crate::domain::{
     Adjustment, Case, ChangeKind, Command, DueStatus, Policy, Stage, Summary, Task, Visit,
 };
 use crate::i18n::{self, Lang};
-use crate::interchange::{self, json::Ledger};
+use crate::interchange::{self, json::Ledger as LedgerFile};
+use crate::ledger::{Ctx, Ledger, Local};
 use crate::listing::{self, Filter, Sort};
-use crate::search::SearchIndex;
-use crate::store::{Ctx, Store, StoreError};
+use crate::session;
 
 /// The sample ledger shipped in the binary, for `--demo`.
 pub const SAMPLE: &str = include_str!("../../sample-data/liaocheng-2017.json");
 
-/// Exit codes: documented in the README.
-pub mod exit {
-    pub const REFUSED: u8 = 1;
-    pub const BAD_INPUT: u8 = 2;
-    pub const DATABASE: u8 = 3;
-    /// The TUI was stopped by SIGTERM, SIGHUP or SIGINT (128 + SIGTERM, as shells report it).
-    pub const STOPPED: u8 = 143;
-}
+pub use crate::session::{exit, Env, Failure};
 
-/// An error on its way to the user: one line, and the exit code that goes with it.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn input(message: impl Into<String>) -> Failure {
-        Failure {
-            code: exit::BAD_INPUT,
-            message: message.into(),
+/// The run's [`Env`] from the command line: language, ledger directory, policy, actor, today.
+pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
+    let lang = match &cli.lang {
+        Some(l) => {
+            Lang::parse(l).ok_or_else(|| Failure::input(format!("--lang '{l}': use zh or en")))?
         }
-    }
-
-    pub fn store(e: StoreError, lang: Lang) -> Failure {
-        let code = match &e {
-            StoreError::Refused { refusal, .. } if refusal.is_bad_value() => exit::BAD_INPUT,
-            StoreError::Refused { .. } => exit::REFUSED,
-            StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => {
-                exit::BAD_INPUT
-            }
-            _ => exit::DATABASE,
-        };
-        let message = match &e {
-            StoreError::Refused { id, .. } => format!("{id}: {}", i18n::store_error(lang, &e)),
-            // on the command line, say where ids are found
-            StoreError::NotFound(_) => {
-                format!(
-                    "{}{}",
-                    i18n::store_error(lang, &e),
-                    i18n::t(lang, "cli.find_ids")
-                )
-            }
-            other => i18n::store_error(lang, other),
-        };
-        Failure { code, message }
-    }
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Failure::input(format!("{e:#}"))
-    }
-}
-
-/// Everything a command needs besides its own arguments.
-pub struct Env {
-    pub lang: Lang,
-    pub ctx: Ctx,
-    pub db_dir: PathBuf,
-}
-
-impl Env {
-    pub fn from_cli(cli: &Cli) -> Result<Env, Failure> {
-        let lang = match &cli.lang {
-            Some(l) => Lang::parse(l)
-                .ok_or_else(|| Failure::input(format!("--lang '{l}': use zh or en")))?,
-            None => Lang::Zh,
-        };
-        let db_dir = match &cli.db {
-            Some(d) => d.clone(),
-            None => default_db_dir()?,
-        };
-        let policy = load_policy(cli.policy.as_deref(), &db_dir)?;
-        let actor = cli
-            .actor
-            .clone()
-            .filter(|a| !a.trim().is_empty())
-            .or_else(|| {
-                // the login name, as a shell over SSH or a cron job sets it
-                ["USER", "LOGNAME"]
-                    .iter()
-                    .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-            })
-            .unwrap_or_else(|| "unknown".into());
-        Ok(Env {
-            lang,
-            db_dir,
-            ctx: Ctx {
-                today: cli
-                    .today
-                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
-                actor,
-                policy,
-            },
-        })
-    }
-
-    pub fn open(&self) -> Result<Store, Failure> {
-        Store::open(&self.db_dir).map_err(|e| Failure::store(e, self.lang))
-    }
-}
-
-pub fn default_db_dir() -> Result<PathBuf, Failure> {
-    directories::ProjectDirs::from("", "", "zhengdun")
-        .map(|d| d.data_dir().join("ledger"))
-        .ok_or_else(|| Failure::input("no home directory to keep the ledger in: give --db DIR"))
-}
-
-fn load_policy(explicit: Option<&Path>, db_dir: &Path) -> Result<Policy, Failure> {
-    let path = match explicit {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let p = db_dir.join("policy.toml");
-            if !p.exists() {
-                return Ok(Policy::default());
-            }
-            p
-        }
+        None => Lang::Zh,
     };
-    let text = fs::read_to_string(&path)
-        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    Policy::from_toml(&text, &path.display().to_string()).map_err(|e| Failure::input(e.to_string()))
+    let db_dir = match &cli.db {
+        Some(d) => d.clone(),
+        None => session::default_db_dir()?,
+    };
+    let policy = session::load_policy(cli.policy.as_deref(), &db_dir)?;
+    let actor = cli
+        .actor
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| {
+            // the login name, as a shell over SSH or a cron job sets it
+            ["USER", "LOGNAME"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    Ok(Env {
+        lang,
+        db_dir,
+        ctx: Ctx {
+            today: cli
+                .today
+                .unwrap_or_else(|| chrono::Local::now().date_naive()),
+            actor,
+            policy,
+        },
+    })
 }
 
 /// Parses the process arguments and runs; clap's own errors are cut to one line.
@@ -211,7 +125,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     if cli.demo {
         return demo(cli);
     }
-    let env = Env::from_cli(&cli)?;
+    let env = env_from_cli(&cli)?;
     let Some(cmd) = cli.cmd else {
         return crate::tui::run(&env, cli.keymap.as_deref());
     };
@@ -222,21 +136,18 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         let dir = env.db_dir.display().to_string();
         return Err(Failure::input(i18n::tf(env.lang, "e.no_ledger", &[&dir])));
     }
-    let store = env.open()?;
+    let ledger = env.open()?;
     let bulk = matches!(
         cmd,
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
     );
     let dry_run = matches!(cmd, Cmd::Import { dry_run: true, .. });
-    let result = run_command(&env, &store, cmd);
+    let result = run_command(&env, &ledger, cmd);
     match (&result, created) {
         // After a bulk write, let the engine take its snapshot now rather than at the next open.
-        (Ok(()), _) if bulk => store
-            .checkpoint()
-            .map(drop)
-            .map_err(|e| Failure::store(e, env.lang)),
+        (Ok(()), _) if bulk => ledger.checkpoint().map(drop).map_err(env.failed()),
         (_, Some(root)) if result.is_err() || dry_run => {
-            remove_new_ledger(store, &env.db_dir, &root);
+            remove_new_ledger(ledger, &env.db_dir, &root);
             result
         }
         _ => result,
@@ -247,8 +158,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// process holds the ledger's lock, so no other process has it open: the directory is moved
 /// aside under the lock (a process that comes later makes its own), then removed, and the
 /// directories made above it are removed while they are empty.
-fn remove_new_ledger(store: Store, dir: &Path, root: &Path) {
-    if !store.is_empty() {
+fn remove_new_ledger(ledger: Local, dir: &Path, root: &Path) {
+    if !ledger.is_empty() {
         return;
     }
     let Some(name) = dir.file_name() else {
@@ -262,7 +173,7 @@ fn remove_new_ledger(store: Store, dir: &Path, root: &Path) {
     if fs::rename(dir, &aside).is_err() {
         return;
     }
-    drop(store);
+    drop(ledger);
     let _ = fs::remove_dir_all(&aside);
     for d in dir.ancestors().skip(1) {
         if !d.starts_with(root) || fs::remove_dir(d).is_err() {
@@ -296,55 +207,35 @@ fn demo(cli: Cli) -> Result<(), Failure> {
         .prefix("zhengdun-demo-")
         .tempdir()
         .context("cannot create a temporary directory for the demo")?;
-    let mut env = Env::from_cli(&cli)?;
+    let mut env = env_from_cli(&cli)?;
     env.db_dir = tmp.path().join("ledger");
     if cli.today.is_none() {
         if let Some(as_of) = ledger.as_of {
             env.ctx.today = as_of;
         }
     }
-    {
-        let store = env.open()?;
-        store
-            .import(
-                ledger.cases,
-                &ledger.accountability,
-                ChangeKind::Imported,
-                &env.ctx,
-            )
-            .map_err(|e| Failure::store(e, env.lang))?;
-    }
+    env.open()?
+        .import(ledger.cases, ledger.accountability, ChangeKind::Imported)
+        .map_err(env.failed())?;
     match cli.cmd {
         None => crate::tui::run(&env, cli.keymap.as_deref()),
-        Some(cmd) => {
-            let store = env.open()?;
-            run_command(&env, &store, cmd)
-        }
+        Some(cmd) => run_command(&env, &env.open()?, cmd),
     }
 }
 
-fn refused(env: &Env) -> impl Fn(StoreError) -> Failure + '_ {
-    move |e| Failure::store(e, env.lang)
-}
-
-pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
+pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failure> {
     let ctx = &env.ctx;
     let lang = env.lang;
     let today = ctx.today;
     let by = |b: Option<String>| b.unwrap_or_else(|| ctx.actor.clone());
-    let exec = |id: &str, c: Command| -> Result<Case, Failure> {
-        store
-            .execute(id, &c, ctx)
-            .map(|(case, _)| case)
-            .map_err(refused(env))
-    };
+    let exec = |id: &str, c: Command| ledger.execute(id, &[c]).map_err(env.failed());
     match cmd {
-        Cmd::Import { files, dry_run } => import(env, store, &files, dry_run),
-        Cmd::Export { format, output } => export(env, store, format, output.as_deref()),
-        Cmd::List(a) => list(env, store, &a),
+        Cmd::Import { files, dry_run } => import(env, ledger, &files, dry_run),
+        Cmd::Export { format, output } => export(env, ledger, format, output.as_deref()),
+        Cmd::List(a) => list(env, ledger, &a),
         Cmd::Show { id, format } => {
-            let case = store.require(&id).map_err(refused(env))?;
-            let history = store.history(&id).map_err(refused(env))?;
+            let case = ledger.case(&id).map_err(env.failed())?;
+            let history = ledger.history(&id).map_err(env.failed())?;
             let text = match format {
                 ShowFormat::Json => output::show_json(&case, &history, ctx),
                 ShowFormat::Text => output::show_text(&case, &history, ctx, lang),
@@ -352,12 +243,7 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
             print(&text)
         }
         Cmd::Stats { format } => {
-            let mut tally = crate::stats::Tally::new(today, &ctx.policy);
-            store
-                .for_each_counted(|c| tally.add(&c))
-                .map_err(refused(env))?;
-            let acc = store.accountability().map_err(refused(env))?;
-            let s = tally.finish(&acc);
+            let s = ledger.stats(today).map_err(env.failed())?;
             print(&match format {
                 // Plain data: serialising cannot fail.
                 StatsFormat::Json => serde_json::to_string_pretty(&s).unwrap_or_default(),
@@ -365,11 +251,11 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
             })
         }
         Cmd::Verify => {
-            let r = store.verify().map_err(refused(env))?;
+            let r = ledger.verify().map_err(env.failed())?;
             if r.problems.is_empty() {
                 print(&format!(
                     "{}: {} cases, {} history events, chain intact",
-                    store.dir().display(),
+                    ledger.location(),
                     r.cases,
                     r.events
                 ))
@@ -383,13 +269,13 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
                     message: format!(
                         "verify found {} problem(s) in {}; restore from a backup or an export",
                         r.problems.len(),
-                        store.dir().display()
+                        ledger.location()
                     ),
                 })
             }
         }
-        Cmd::Backup { file } => backup(env, store, &file),
-        Cmd::Restore { file } => restore(env, store, &file),
+        Cmd::Backup { file } => backup(env, ledger, &file),
+        Cmd::Restore { file } => restore(env, ledger, &file),
         Cmd::New(a) => {
             let case = Case {
                 problems: a.problems.unwrap_or_default(),
@@ -406,9 +292,9 @@ pub fn run_command(env: &Env, store: &Store, cmd: Cmd) -> Result<(), Failure> {
                 )
             };
             let id = case.id.clone();
-            store
-                .insert(vec![case], ChangeKind::Opened, ctx)
-                .map_err(refused(env))?;
+            ledger
+                .import(vec![case], Vec::new(), ChangeKind::Opened)
+                .map_err(env.failed())?;
             print(&id)
         }
         Cmd::Pair(a) => {
@@ -538,7 +424,7 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Reads and checks every file first; writes only when all are good, in one batch.
-fn import(env: &Env, store: &Store, files: &[PathBuf], dry_run: bool) -> Result<(), Failure> {
+fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> Result<(), Failure> {
     let mut cases = Vec::new();
     let mut accountability = Vec::new();
     let mut per_file = Vec::new();
@@ -575,22 +461,22 @@ fn import(env: &Env, store: &Store, files: &[PathBuf], dry_run: bool) -> Result<
     let n = cases.len();
     if dry_run {
         // what the import would be refused for (it checks the same itself)
-        store.check_import(&cases, &env.ctx).map_err(refused(env))?;
+        ledger.check_import(&cases).map_err(env.failed())?;
         report.push_str(&format!(
             "would import {n} cases ({}); nothing written",
             stages.join(", ")
         ));
         return print(&report);
     }
-    store
-        .import(cases, &accountability, ChangeKind::Imported, &env.ctx)
-        .map_err(refused(env))?;
+    ledger
+        .import(cases, accountability, ChangeKind::Imported)
+        .map_err(env.failed())?;
     report.push_str(&format!("imported {n} cases ({})", stages.join(", ")));
     print(&report)
 }
 
 /// Reads one ledger file by its extension.
-pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
+pub fn read_ledger(path: &Path, env: &Env) -> Result<LedgerFile, Failure> {
     let name = path.display().to_string();
     let ext = path
         .extension()
@@ -613,7 +499,7 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<Ledger, Failure> {
                 interchange::xlsx::read(&bytes, &name, policy, lang)
             }
             .map_err(|errors| import_problems(&name, &errors, lang))?;
-            Ok(Ledger::new(None, cases, vec![]))
+            Ok(LedgerFile::new(None, cases, vec![]))
         }
         _ if path.is_dir() => Err(Failure::input(format!(
             "{name} is a directory: name the ledger files in it (.json, .csv or .xlsx)"
@@ -644,15 +530,15 @@ fn import_problems(name: &str, errors: &[interchange::InputError], lang: Lang) -
 
 fn export(
     env: &Env,
-    store: &Store,
+    ledger: &dyn Ledger,
     format: ExportFormat,
     output: Option<&Path>,
 ) -> Result<(), Failure> {
-    let cases = store.cases().map_err(refused(env))?;
+    let cases = ledger.cases(None).map_err(env.failed())?;
     let bytes = match format {
         ExportFormat::Json => {
-            let acc = store.accountability().map_err(refused(env))?;
-            let mut s = Ledger::new(Some(env.ctx.today), cases, acc).to_json();
+            let acc = ledger.accountability().map_err(env.failed())?;
+            let mut s = LedgerFile::new(Some(env.ctx.today), cases, acc).to_json();
             s.push('\n');
             s.into_bytes()
         }
@@ -714,19 +600,22 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Applies the list filters of the CLI to the ledger's summaries: the selected ones in
-/// order, with their due status.
+/// Applies the list filters of the CLI to the ledger's summaries (and, with `--search`, to
+/// the ids of its hits): the selected ones in order, with their due status.
 pub fn select(
     summaries: &[Summary],
     a: &ListArgs,
+    search_hits: Option<&[String]>,
     today: NaiveDate,
     policy: &Policy,
 ) -> Vec<(usize, DueStatus)> {
     let due = listing::statuses(summaries, today, policy);
-    let hits = a
-        .search
-        .as_deref()
-        .map(|q| SearchIndex::build(summaries).search(q));
+    // the store gives summaries in id order
+    let hits: Option<Vec<usize>> = search_hits.map(|ids| {
+        ids.iter()
+            .filter_map(|id| summaries.binary_search_by(|s| s.id().cmp(id)).ok())
+            .collect()
+    });
     let filter = Filter {
         overdue: a.overdue,
         stage: a.stage,
@@ -740,15 +629,27 @@ pub fn select(
         .collect()
 }
 
-fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
-    let summaries = store.summaries().map_err(refused(env))?;
-    let sel = select(&summaries, a, env.ctx.today, &env.ctx.policy);
+fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
+    let summaries = ledger.summaries().map_err(env.failed())?;
+    let hits = match &a.search {
+        Some(q) => Some(ledger.search(q).map_err(env.failed())?),
+        None => None,
+    };
+    let sel = select(
+        &summaries,
+        a,
+        hits.as_deref(),
+        env.ctx.today,
+        &env.ctx.policy,
+    );
     let due: Vec<DueStatus> = sel.iter().map(|(_, d)| *d).collect();
     // Tables need only the summaries; JSON and CSV carry whole cases.
     let full = || -> Result<Vec<Case>, Failure> {
-        sel.iter()
-            .map(|(i, _)| store.require(summaries[*i].id()).map_err(refused(env)))
-            .collect()
+        let ids: Vec<String> = sel
+            .iter()
+            .filter_map(|(i, _)| summaries.get(*i).map(|s| s.id().to_string()))
+            .collect();
+        ledger.cases(Some(&ids)).map_err(env.failed())
     };
     let text = match a.format {
         ListFormat::Table => {
@@ -778,8 +679,8 @@ fn list(env: &Env, store: &Store, a: &ListArgs) -> Result<(), Failure> {
 }
 
 /// `backup FILE`: one consistent snapshot, written private and synced.
-fn backup(env: &Env, store: &Store, file: &Path) -> Result<(), Failure> {
-    let b = store.backup(Some(env.ctx.today)).map_err(refused(env))?;
+fn backup(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
+    let b = ledger.backup(Some(env.ctx.today)).map_err(env.failed())?;
     let (cases, events) = (b.cases.len(), b.history.len());
     write_private(file, &crate::backup::to_json(&b))?;
     print(&format!(
@@ -789,12 +690,12 @@ fn backup(env: &Env, store: &Store, file: &Path) -> Result<(), Failure> {
 }
 
 /// `restore FILE`: a backup into an empty ledger, history and all.
-fn restore(env: &Env, store: &Store, file: &Path) -> Result<(), Failure> {
+fn restore(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
     let name = file.display().to_string();
     let text = fs::read_to_string(file).map_err(|e| Failure::input(format!("{name}: {e}")))?;
     let b = crate::backup::parse(&text, &name).map_err(Failure::input)?;
-    let r = store.restore(b, &name).map_err(refused(env))?;
-    let v = store.verify().map_err(refused(env))?;
+    let r = ledger.restore(b, &name).map_err(env.failed())?;
+    let v = ledger.verify().map_err(env.failed())?;
     if !v.problems.is_empty() {
         return Err(Failure {
             code: exit::DATABASE,
@@ -806,6 +707,6 @@ fn restore(env: &Env, store: &Store, file: &Path) -> Result<(), Failure> {
         r.cases,
         r.events,
         r.accountability,
-        store.dir().display()
+        ledger.location()
     ))
 }

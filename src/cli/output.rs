@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::domain::{Case, DueStatus, Stage, Summary, Verdict};
 use crate::i18n::{self, field, t, Lang};
-use crate::store::{Ctx, Event};
+use crate::ledger::{Ctx, Event};
 use crate::text::{clean, pad, widest, width};
 
 /// The due column: the next due date and days left (+) or overdue (−).

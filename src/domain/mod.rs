@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod codes;
+pub mod counted;
 pub mod due;
 pub mod machine;
 pub mod policy;
@@ -10,6 +11,7 @@ pub mod summary;
 
 pub use case::*;
 pub use codes::*;
+pub use counted::Counted;
 pub use due::{due_status, due_status_of, stage_due, DueStatus};
 pub use machine::{
     apply, check_case, check_relapse, guard, verdict, Change, ChangeKind, Command, Edit, Refusal,

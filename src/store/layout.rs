@@ -1,8 +1,7 @@
 //! How the store lays its values out in sled: the keys, the compressed case record, and the
 //! chunks the list summaries are kept in. Nothing here touches sled itself.
 
-use crate::domain::Summary;
-use crate::stats::Counted;
+use crate::domain::{Counted, Summary};
 
 pub fn case_key(id: &str) -> Vec<u8> {
     [b"c/", id.as_bytes()].concat()
@@ -84,7 +83,7 @@ pub fn read_record(v: &[u8]) -> Result<StoredRecord<'_>, String> {
 pub enum Family {
     /// `s/`: the list summaries ([`Summary::encode`]), read at every open.
     Summaries,
-    /// `k/`: what the counts read of each case (`stats::Counted`, JSON), read by the
+    /// `k/`: what the counts read of each case (`domain::Counted`, JSON), read by the
     /// dashboard and `stats`; its chunks are LZ4-compressed.
     Counts,
 }

@@ -7,7 +7,7 @@
 //!   compressed ([`layout::encode_record`])
 //! - `s/<first id>`: the list summaries (`Summary`) in chunks of consecutive ids, derived
 //!   from the records and written with them ([`layout::Family`])
-//! - `k/<first id>`: what the counts read of each case (`stats::Counted`), likewise
+//! - `k/<first id>`: what the counts read of each case (`domain::Counted`), likewise
 //! - `h/<seq>`: history events, hash-chained in `seq` order
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events
@@ -23,10 +23,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    self, AccountabilityEvent, Case, Change, ChangeKind, Command, Policy, Refusal, Summary,
+    self, AccountabilityEvent, Case, Change, ChangeKind, Command, Counted, Policy, Refusal, Summary,
 };
 use crate::panics::quietly;
-use crate::stats::Counted;
 
 #[doc(hidden)]
 pub mod layout;
@@ -694,7 +693,8 @@ impl Store {
         self.db.scan_prefix(b"c/").next().is_none()
     }
 
-    fn head(&self) -> Result<(u64, String)> {
+    /// The number and hash of the last history event (0 and empty in a new ledger).
+    pub fn head(&self) -> Result<(u64, String)> {
         let seq = match self.db.get(b"m/seq")? {
             Some(v) => u64::from_be_bytes(
                 v.as_ref()
@@ -713,21 +713,38 @@ impl Store {
     /// Applies a command to one case: the case and its history event are written in one
     /// atomic batch and made durable before this returns.
     pub fn execute(&self, id: &str, cmd: &Command, ctx: &Ctx) -> Result<(Case, Event)> {
+        let (case, mut events) = self.execute_all(id, std::slice::from_ref(cmd), ctx)?;
+        match events.pop() {
+            Some(ev) => Ok((case, ev)),
+            None => Err(StoreError::Io("a change recorded no history event".into())),
+        }
+    }
+
+    /// Applies commands to one case in order, each to the case the one before left: the
+    /// case and one history event per command are written in one atomic batch and made
+    /// durable before this returns. On the first refusal nothing is written.
+    pub fn execute_all(&self, id: &str, cmds: &[Command], ctx: &Ctx) -> Result<(Case, Vec<Event>)> {
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            let before = self.require(id)?;
-            let (after, change) =
-                domain::apply(&before, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
-                    StoreError::Refused {
-                        id: id.to_string(),
-                        refusal,
-                    }
-                })?;
+            let mut case = self.require(id)?;
             let mut batch = Batches::new(self.head()?);
-            let ev = batch.record(Prepared::of(after.clone()), change, ctx);
-            self.db.apply_batch(batch.finish(self)?)?;
-            self.sync()?;
-            Ok((after, ev))
+            let mut events = Vec::with_capacity(cmds.len());
+            for cmd in cmds {
+                let (after, change) =
+                    domain::apply(&case, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
+                        StoreError::Refused {
+                            id: case.id.clone(),
+                            refusal,
+                        }
+                    })?;
+                events.push(batch.record(Prepared::of(after.clone()), change, ctx));
+                case = after;
+            }
+            if !events.is_empty() {
+                self.db.apply_batch(batch.finish(self)?)?;
+                self.sync()?;
+            }
+            Ok((case, events))
         })
     }
 

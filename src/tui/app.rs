@@ -1,6 +1,9 @@
-//! The app state and the one place it changes: keys become [`Action`]s through the keymap,
-//! and [`App::update`] turns actions into state changes and, for forms, into domain commands
-//! run through `Store::execute` — the same path as the command line.
+//! The app state and the one place it changes, in the shape of The Elm Architecture: every
+//! input (a key, typed or pasted text, a resize, a change pushed by the ledger, the result
+//! of a read or a write) is a [`Msg`], and [`App::update`] turns it into a new state and the
+//! [`Effect`]s to carry out. The app never touches the ledger or the disk itself: the
+//! runtime ([`super::Tui`]) does what the effects ask, through the one `Ledger` interface,
+//! and answers with another message.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -8,10 +11,10 @@ use std::thread::JoinHandle;
 
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
 use crate::i18n::{self, Lang};
+use crate::ledger::{self, Ctx, Event, Notice, StoreError};
 use crate::listing::{self, Filter};
 use crate::search::{Field, SearchIndex, Typing};
 use crate::stats;
-use crate::store::{Ctx, Event, Store, StoreError};
 
 use super::action::Action;
 use super::dashboard::Dashboard;
@@ -109,8 +112,123 @@ pub struct Message {
     pub error: bool,
 }
 
+/// What fills the screen under any overlay.
+// The app holds one screen at a time: boxing its larger variants would save nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Screen {
+    /// The ledger list (the search box is an overlay on it).
+    List,
+    /// One case, its tabs.
+    Detail(Detail),
+    /// The counts; Esc goes back to the case it was opened from, if any.
+    Dashboard {
+        board: Dashboard,
+        back_to: Option<Detail>,
+    },
+}
+
+/// Drawn over the screen and given the keys first, the last one on top.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// Typing into the search box.
+    Search,
+    /// A form, with the case as it was when the form opened.
+    Form(Box<Form>, Box<Case>),
+    Confirm(Confirm),
+    Picker(Picker),
+    Help(Help),
+}
+
+/// Every input the app reacts to.
+#[derive(Debug)]
+pub enum Msg {
+    Key(Key),
+    /// Pasted text (the terminal's bracketed paste).
+    Paste(String),
+    Resize(u16, u16),
+    Act(Action),
+    /// The case (and, when asked for, its history) that an [`Effect::Load`] read.
+    Loaded {
+        case: Case,
+        history: Option<Vec<Event>>,
+        then: Then,
+    },
+    /// What an [`Effect::Execute`] did.
+    Executed {
+        id: String,
+        result: Result<Case, ledger::Error>,
+        then: Then,
+    },
+    /// The dashboard's figures, counted by an [`Effect::Count`].
+    Counted(stats::Stats),
+    /// The ledger changed (anyone's change, this app's own included).
+    Changed(Notice),
+    /// The cases an [`Effect::Refresh`] read again.
+    Refreshed(Vec<Case>),
+    /// Every summary again, when cases were added.
+    Reloaded(Vec<Summary>),
+    /// An effect failed.
+    Failed(Problem),
+}
+
+/// What a read or a write is for, carried through the effect and back in its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Then {
+    /// Open the case's detail.
+    Open,
+    /// Start this action on the case (a form, or the advance confirmation).
+    Act(Action),
+    /// Show the history just read in the open detail.
+    ShowHistory,
+    /// Say that the form `title` was saved (and the stage it left, if it moved).
+    Saved { title: String, from: Stage },
+    /// Say that the case advanced.
+    Advanced,
+}
+
+/// Something for the runtime to do, outside the app: every read and write of the ledger,
+/// and writing the preferences.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Load {
+        id: String,
+        history: bool,
+        then: Then,
+    },
+    Execute {
+        id: String,
+        commands: Vec<Command>,
+        then: Then,
+    },
+    Count,
+    Refresh(Vec<String>),
+    ReloadAll,
+    SavePrefs(Prefs),
+}
+
+/// Why an update could not do what was asked: said in the open form, or the status bar.
+#[derive(Debug)]
+pub enum Problem {
+    Say(String),
+    /// A bad value or a guard's refusal, in the form, with the cursor on its field.
+    InForm {
+        message: String,
+        field: Option<String>,
+    },
+    Ledger(ledger::Error),
+}
+
+impl From<ledger::Error> for Problem {
+    fn from(e: ledger::Error) -> Self {
+        Problem::Ledger(e)
+    }
+}
+
+/// What one update asks for.
+pub type Effects = Vec<Effect>;
+
 pub struct App {
-    pub store: Store,
     pub ctx: Ctx,
     pub lang: Lang,
     pub keymap: Keymap,
@@ -131,19 +249,14 @@ pub struct App {
     pub(super) typing: Typing,
     pub prefs: Prefs,
     pub query: String,
-    pub searching: bool,
     /// The cases shown, as indices into `summaries`, in display order.
     pub rows: Vec<usize>,
     /// How many of `rows` are overdue (kept with `rows`, so a frame does not count).
     pub rows_overdue: usize,
     pub selected: usize,
     pub offset: usize,
-    pub detail: Option<Detail>,
-    pub form: Option<Form>,
-    pub confirm: Option<Confirm>,
-    pub picker: Option<Picker>,
-    pub help: Option<Help>,
-    pub dashboard: Option<Dashboard>,
+    pub screen: Screen,
+    pub overlays: Vec<Overlay>,
     /// The dashboard's figures, counted on the first `d` from what the store keeps of each
     /// case for the counts (under a second at a hundred thousand cases) and kept until a
     /// case changes.
@@ -159,19 +272,12 @@ pub struct App {
 }
 
 impl App {
-    /// Reads every case's summary from the store, and starts building the search index in
-    /// the background.
-    pub fn new(
-        store: Store,
-        ctx: Ctx,
-        lang: Lang,
-        keymap: Keymap,
-        prefs: Prefs,
-    ) -> Result<App, StoreError> {
-        let summaries = Arc::new(store.summaries()?);
+    /// The app over the ledger's summaries; starts building the search index in the
+    /// background.
+    pub fn new(summaries: Vec<Summary>, ctx: Ctx, lang: Lang, keymap: Keymap, prefs: Prefs) -> App {
+        let summaries = Arc::new(summaries);
         let due = listing::statuses(&summaries, ctx.today, &ctx.policy);
         let mut app = App {
-            store,
             ctx,
             lang,
             keymap,
@@ -183,17 +289,12 @@ impl App {
             typing: Typing::new(),
             prefs,
             query: String::new(),
-            searching: false,
             rows: Vec::new(),
             rows_overdue: 0,
             selected: 0,
             offset: 0,
-            detail: None,
-            form: None,
-            confirm: None,
-            picker: None,
-            help: None,
-            dashboard: None,
+            screen: Screen::List,
+            overlays: Vec::new(),
             dashboard_stats: None,
             message: None,
             quit: false,
@@ -203,34 +304,101 @@ impl App {
         };
         app.id_width = crate::text::widest(app.summaries.iter().map(|s| s.id())).clamp(12, 16);
         app.refresh_rows();
-        let start = Arc::clone(&app.summaries);
+        app.start_index_job();
+        app
+    }
+
+    pub(super) fn start_index_job(&mut self) {
+        let start = Arc::clone(&self.summaries);
         // If the thread cannot be started, the index is built on the first `/` instead.
-        app.index_job = std::thread::Builder::new()
+        self.index_job = std::thread::Builder::new()
             .name("search-index".into())
             .spawn(move || SearchIndex::build(&start))
             .ok();
-        Ok(app)
     }
 
-    /// The mode whose keymap section is in force.
+    /// The mode whose keymap section is in force: the top overlay's, else the screen's.
     pub fn mode(&self) -> Mode {
-        if self.help.is_some() {
-            Mode::Help
-        } else if self.confirm.is_some() {
-            Mode::Confirm
-        } else if self.picker.is_some() {
-            Mode::Picker
-        } else if self.form.is_some() {
-            Mode::Form
-        } else if self.searching {
-            Mode::Search
-        } else if self.dashboard.is_some() {
-            Mode::Dashboard
-        } else if self.detail.is_some() {
-            Mode::Detail
-        } else {
-            Mode::List
+        match (self.overlays.last(), &self.screen) {
+            (Some(Overlay::Help(_)), _) => Mode::Help,
+            (Some(Overlay::Confirm(_)), _) => Mode::Confirm,
+            (Some(Overlay::Picker(_)), _) => Mode::Picker,
+            (Some(Overlay::Form(..)), _) => Mode::Form,
+            (Some(Overlay::Search), _) => Mode::Search,
+            (None, Screen::Dashboard { .. }) => Mode::Dashboard,
+            (None, Screen::Detail(_)) => Mode::Detail,
+            (None, Screen::List) => Mode::List,
         }
+    }
+
+    /// The open case, on the detail screen.
+    pub fn detail(&self) -> Option<&Detail> {
+        match &self.screen {
+            Screen::Detail(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub(super) fn detail_mut(&mut self) -> Option<&mut Detail> {
+        match &mut self.screen {
+            Screen::Detail(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    pub fn dashboard(&self) -> Option<&Dashboard> {
+        match &self.screen {
+            Screen::Dashboard { board, .. } => Some(board),
+            _ => None,
+        }
+    }
+
+    /// The open form (wherever it is in the overlays: a confirmation may be above it).
+    pub fn form(&self) -> Option<&Form> {
+        self.overlays.iter().rev().find_map(|o| match o {
+            Overlay::Form(f, _) => Some(&**f),
+            _ => None,
+        })
+    }
+
+    pub(super) fn form_mut(&mut self) -> Option<&mut Form> {
+        self.overlays.iter_mut().rev().find_map(|o| match o {
+            Overlay::Form(f, _) => Some(&mut **f),
+            _ => None,
+        })
+    }
+
+    /// The case as it was when the open form opened.
+    pub(super) fn form_case(&self) -> Option<&Case> {
+        self.overlays.iter().rev().find_map(|o| match o {
+            Overlay::Form(_, c) => Some(&**c),
+            _ => None,
+        })
+    }
+
+    /// The confirmation being asked, if it is on top.
+    pub fn confirm(&self) -> Option<&Confirm> {
+        match self.overlays.last() {
+            Some(Overlay::Confirm(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn help(&self) -> Option<&Help> {
+        self.overlays.iter().rev().find_map(|o| match o {
+            Overlay::Help(h) => Some(h),
+            _ => None,
+        })
+    }
+
+    /// Whether the search box is being typed into.
+    pub fn searching(&self) -> bool {
+        matches!(self.overlays.last(), Some(Overlay::Search))
+    }
+
+    pub(super) fn close_form(&mut self) {
+        self.overlays
+            .retain(|o| !matches!(o, Overlay::Form(..) | Overlay::Confirm(_)));
     }
 
     pub(super) fn t(&self, key: &str) -> String {
@@ -251,6 +419,34 @@ impl App {
         });
     }
 
+    /// Shows a problem where it belongs: in the open form, with the cursor on its field,
+    /// or in the status bar.
+    pub fn show(&mut self, problem: Problem) {
+        let (message, field) = match problem {
+            Problem::Say(text) => return self.warn(text),
+            Problem::InForm { message, field } => (message, field),
+            Problem::Ledger(e) => {
+                let field = match &e {
+                    ledger::Error::Store(StoreError::Refused { refusal, .. }) => {
+                        refusal.field().map(str::to_string)
+                    }
+                    _ => None,
+                };
+                let ledger::Error::Store(store_error) = &e;
+                (i18n::store_error(self.lang, store_error), field)
+            }
+        };
+        match self.form_mut() {
+            Some(f) => {
+                f.error = Some(message);
+                if let Some(name) = field {
+                    f.focus_on(&name);
+                }
+            }
+            None => self.warn(message),
+        }
+    }
+
     /// The filter in force; "mine" names the `--as` person as the leader.
     pub fn filter(&self) -> Filter {
         let mut f = self.prefs.filter.clone();
@@ -268,7 +464,9 @@ impl App {
             let ix = match built {
                 Some(mut ix) if ix.len() == self.summaries.len() => {
                     for &i in &self.changed_before_index {
-                        ix.update(i, &self.summaries[i]);
+                        if let Some(s) = self.summaries.get(i) {
+                            ix.update(i, s);
+                        }
                     }
                     ix
                 }
@@ -316,11 +514,17 @@ impl App {
         } else {
             listing::select(&self.summaries, &self.due, &filter, None, self.prefs.sort)
         };
-        self.rows_overdue = self.rows.iter().filter(|&&i| self.due[i].overdue()).count();
+        let due = &self.due;
+        self.rows_overdue = self
+            .rows
+            .iter()
+            .filter(|&&i| due.get(i).is_some_and(DueStatus::overdue))
+            .count();
+        let summaries = &self.summaries;
         self.due_width = super::view::list::due_width(
             self.rows
                 .iter()
-                .map(|&i| (self.summaries[i].stage(), &self.due[i])),
+                .filter_map(|&i| Some((summaries.get(i)?.stage(), due.get(i)?))),
             self.ctx.today,
             self.lang,
         );
@@ -339,7 +543,7 @@ impl App {
         (self.size.1 as usize).saturating_sub(4).max(1)
     }
 
-    fn scroll_into_view(&mut self) {
+    pub(super) fn scroll_into_view(&mut self) {
         let h = self.list_height();
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -350,44 +554,30 @@ impl App {
         self.offset = self.offset.min(max_offset);
     }
 
-    pub fn resize(&mut self, w: u16, h: u16) {
+    fn resize(&mut self, w: u16, h: u16) {
         self.size = (w, h);
         self.scroll_into_view();
     }
 
     /// The case the next action applies to: the open one, else the selected row.
     pub fn current(&self) -> Option<usize> {
-        match &self.detail {
+        match self.detail() {
             Some(d) => Some(d.case),
             None => self.rows.get(self.selected).copied(),
         }
     }
 
     pub fn summary(&self, id: &str) -> Option<&Summary> {
-        self.position(id).map(|i| &self.summaries[i])
+        self.position(id).and_then(|i| self.summaries.get(i))
     }
 
-    /// Where a case is in `summaries` (which the store gives in id order).
+    /// Where a case is in `summaries` (which the ledger gives in id order).
     pub(super) fn position(&self, id: &str) -> Option<usize> {
         self.summaries.binary_search_by(|s| s.id().cmp(id)).ok()
     }
 
     pub fn selected_case(&self) -> Option<&Summary> {
-        self.current().map(|i| &self.summaries[i])
-    }
-
-    /// The whole case behind summary `i`: the open detail's copy, else read from the store.
-    pub(super) fn load(&mut self, i: usize) -> Option<Case> {
-        if let Some(d) = self.detail.as_ref().filter(|d| d.case == i) {
-            return Some(d.full.clone());
-        }
-        match self.store.require(self.summaries[i].id()) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.warn(i18n::store_error(self.lang, &e));
-                None
-            }
-        }
+        self.current().and_then(|i| self.summaries.get(i))
     }
 
     /// Whether `key` starts something the user waits for (the dashboard's first count over
@@ -412,53 +602,81 @@ impl App {
         counts
     }
 
-    /// One key press. Returns whether anything changed (the screen needs redrawing).
-    pub fn handle_key(&mut self, key: Key) -> bool {
-        if key.ctrl && key.code == super::keymap::Code::Char('c') {
-            self.quit = true;
-            return true;
+    /// The one place state changes: a message in, the effects it asks for out. A problem is
+    /// returned, for the runtime to show ([`App::show`]).
+    pub fn update(&mut self, msg: Msg) -> Result<Effects, Problem> {
+        match msg {
+            Msg::Key(key) => {
+                if key.ctrl && key.code == super::keymap::Code::Char('c') {
+                    self.quit = true;
+                    return Ok(Vec::new());
+                }
+                if let Some(action) = self.keymap.action(self.mode(), &key) {
+                    return self.act(action);
+                }
+                if let Some(c) = key.typed_char() {
+                    self.type_text(c.encode_utf8(&mut [0; 4]));
+                }
+                Ok(Vec::new())
+            }
+            Msg::Paste(pasted) => {
+                self.paste(&pasted);
+                Ok(Vec::new())
+            }
+            Msg::Resize(w, h) => {
+                self.resize(w, h);
+                Ok(Vec::new())
+            }
+            Msg::Act(action) => self.act(action),
+            Msg::Loaded {
+                case,
+                history,
+                then,
+            } => self.loaded(case, history, then),
+            Msg::Executed { id, result, then } => self.executed(&id, result?, then),
+            Msg::Counted(stats) => {
+                self.dashboard_stats = Some(stats);
+                self.show_dashboard();
+                Ok(Vec::new())
+            }
+            Msg::Changed(notice) => Ok(self.changed(notice)),
+            Msg::Refreshed(cases) => Ok(self.refreshed(cases)),
+            Msg::Reloaded(summaries) => {
+                self.reloaded(summaries);
+                Ok(Vec::new())
+            }
+            Msg::Failed(problem) => Err(problem),
         }
-        let mode = self.mode();
-        if let Some(action) = self.keymap.action(mode, &key) {
-            return self.update(action);
-        }
-        match key.typed_char() {
-            Some(c) => self.type_text(c.encode_utf8(&mut [0; 4])),
-            None => false,
-        }
+    }
+
+    /// Whether a message may change what is drawn (all but a change of nobody's concern).
+    pub fn redraws(msg: &Msg) -> bool {
+        !matches!(msg, Msg::Changed(_))
     }
 
     /// Typed (or pasted) text goes to what is being typed: the query, the form's field or
     /// the help filter. Anywhere else it is nothing.
-    fn type_text(&mut self, text: &str) -> bool {
-        match self.mode() {
-            Mode::Search => {
+    fn type_text(&mut self, text: &str) {
+        match self.overlays.last_mut() {
+            Some(Overlay::Search) => {
                 self.query.push_str(text);
                 self.query_changed();
-                true
             }
-            Mode::Form => {
-                if let Some(f) = self.form.as_mut() {
-                    f.insert_str(text);
-                    f.error = None;
-                }
-                true
+            Some(Overlay::Form(f, _)) => {
+                f.insert_str(text);
+                f.error = None;
             }
-            Mode::Help => {
-                if let Some(h) = self.help.as_mut() {
-                    h.filter.push_str(text);
-                    h.scroll = 0;
-                }
-                true
+            Some(Overlay::Help(h)) => {
+                h.filter.push_str(text);
+                h.scroll = 0;
             }
-            _ => false,
+            _ => {}
         }
     }
 
-    /// Pasted text (the terminal's bracketed paste) goes whole into what is being typed,
-    /// with its line breaks and tabs as spaces. Anywhere else it is ignored, so a pasted `q`
-    /// never quits.
-    pub fn paste(&mut self, pasted: &str) -> bool {
+    /// Pasted text goes whole into what is being typed, with its line breaks and tabs as
+    /// spaces. Anywhere else it is ignored, so a pasted `q` never quits.
+    fn paste(&mut self, pasted: &str) {
         let text: String = pasted
             .lines()
             .map(str::trim_end)
@@ -467,26 +685,33 @@ impl App {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        self.type_text(&text)
+        self.type_text(&text);
     }
 
-    /// The one place state changes. Returns whether anything changed.
-    pub fn update(&mut self, action: Action) -> bool {
+    /// Whether pasting now would go anywhere (the terminal loop redraws only then).
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self.overlays.last(),
+            Some(Overlay::Search | Overlay::Form(..) | Overlay::Help(_))
+        )
+    }
+
+    fn act(&mut self, action: Action) -> Result<Effects, Problem> {
         if action == Action::Help {
-            self.help = Some(Help::default());
-            return true;
+            self.overlays.push(Overlay::Help(Help::default()));
+            return Ok(Vec::new());
         }
         match self.mode() {
             Mode::Help => self.update_help(action),
-            Mode::Dashboard => self.update_dashboard(action),
-            Mode::Confirm => self.update_confirm(action),
-            Mode::Picker => self.update_picker(action),
-            Mode::Form => self.update_form(action),
+            Mode::Dashboard => return self.update_dashboard(action),
+            Mode::Confirm => return self.update_confirm(action),
+            Mode::Picker => return Ok(self.update_picker(action)),
+            Mode::Form => return self.update_form(action),
             Mode::Search => self.update_search(action),
-            Mode::Detail => self.update_detail(action),
-            Mode::List => self.update_list(action),
+            Mode::Detail => return self.update_detail(action),
+            Mode::List => return self.update_list(action),
         }
-        true
+        Ok(Vec::new())
     }
 
     fn move_selection(&mut self, by: isize) {
@@ -498,7 +723,7 @@ impl App {
         self.scroll_into_view();
     }
 
-    fn update_list(&mut self, action: Action) {
+    fn update_list(&mut self, action: Action) -> Result<Effects, Problem> {
         let page = self.list_height() as isize;
         match action {
             Action::Down => self.move_selection(1),
@@ -507,9 +732,9 @@ impl App {
             Action::PageUp => self.move_selection(-page),
             Action::Top => self.move_selection(isize::MIN / 2),
             Action::Bottom => self.move_selection(isize::MAX / 2),
-            Action::Open => self.open_detail(),
+            Action::Open => return Ok(self.load_selected(true, Then::Open)),
             Action::Search => {
-                self.searching = true;
+                self.overlays.push(Overlay::Search);
                 self.search_index();
                 self.message = None;
             }
@@ -522,12 +747,12 @@ impl App {
             }
             Action::ToggleOverdue => {
                 self.prefs.filter.overdue = !self.prefs.filter.overdue;
-                self.filters_changed();
+                return Ok(self.filters_changed());
             }
             Action::ToggleMine => {
                 self.prefs.mine = !self.prefs.mine;
                 self.prefs.filter.leader = None;
-                self.filters_changed();
+                let effects = self.filters_changed();
                 let me = self.ctx.actor.as_str();
                 let paired = |c: &Summary| {
                     c.county_leader() == me
@@ -537,6 +762,7 @@ impl App {
                 if self.prefs.mine && !self.summaries.iter().any(paired) {
                     self.warn(i18n::tf(self.lang, "tui.msg.no_mine", &[me]));
                 }
+                return Ok(effects);
             }
             Action::CycleStage => {
                 let next = match self.prefs.filter.stage {
@@ -544,33 +770,33 @@ impl App {
                     Some(s) => Stage::ALL.iter().copied().find(|x| *x > s),
                 };
                 self.prefs.filter.stage = next;
-                self.filters_changed();
+                return Ok(self.filters_changed());
             }
             Action::CycleSort => {
                 self.prefs.sort = self.prefs.sort.next();
-                self.filters_changed();
+                return Ok(self.filters_changed());
             }
             Action::ClearFilters => {
                 self.prefs.filter = Filter::default();
                 self.prefs.mine = false;
                 self.query.clear();
-                self.filters_changed();
+                return Ok(self.filters_changed());
             }
             Action::PickArea => self.open_picker(),
-            Action::Dashboard => self.open_dashboard(),
+            Action::Dashboard => return Ok(self.open_dashboard()),
             Action::Quit => self.quit = true,
-            other => self.case_action(other),
+            other => return self.case_action(other),
         }
+        Ok(Vec::new())
     }
 
-    fn update_detail(&mut self, action: Action) {
+    fn update_detail(&mut self, action: Action) -> Result<Effects, Problem> {
         let max = self
-            .detail
-            .as_ref()
+            .detail()
             .map(|d| super::view::detail::max_scroll(self, d))
             .unwrap_or(0);
-        let Some(d) = self.detail.as_mut() else {
-            return;
+        let Some(d) = self.detail_mut() else {
+            return Ok(Vec::new());
         };
         match action {
             Action::NextTab => {
@@ -586,67 +812,79 @@ impl App {
             Action::PageDown => d.scroll = (d.scroll + 10).min(max),
             Action::PageUp => d.scroll = d.scroll.saturating_sub(10),
             Action::Back => {
-                self.detail = None;
+                self.screen = Screen::List;
                 self.message = None;
             }
-            Action::Dashboard => self.open_dashboard(),
+            Action::Dashboard => return Ok(self.open_dashboard()),
             Action::Quit => self.quit = true,
-            other => self.case_action(other),
+            other => return self.case_action(other),
         }
+        Ok(Vec::new())
     }
 
-    /// `d`: the counts and the accountability list, computed from the whole ledger — once,
+    /// `d`: the counts and the accountability list, counted from the whole ledger — once,
     /// then again only after a case has changed.
-    pub fn open_dashboard(&mut self) {
+    fn open_dashboard(&mut self) -> Effects {
         if self.dashboard_stats.is_none() {
-            let mut tally = stats::Tally::new(self.ctx.today, &self.ctx.policy);
-            let read = self
-                .store
-                .for_each_counted(|c| tally.add(&c))
-                .and_then(|()| self.store.accountability());
-            match read {
-                Ok(events) => self.dashboard_stats = Some(tally.finish(&events)),
-                Err(e) => return self.warn(i18n::store_error(self.lang, &e)),
-            }
+            return vec![Effect::Count];
         }
-        if let Some(stats) = &self.dashboard_stats {
-            self.dashboard = Some(Dashboard::new(stats.clone()));
-            self.message = None;
-        }
+        self.show_dashboard();
+        Vec::new()
     }
 
-    fn update_dashboard(&mut self, action: Action) {
-        let Some(d) = self.dashboard.as_mut() else {
+    fn show_dashboard(&mut self) {
+        let Some(stats) = &self.dashboard_stats else {
             return;
         };
+        let board = Dashboard::new(stats.clone());
+        let back_to = match std::mem::replace(&mut self.screen, Screen::List) {
+            Screen::Detail(d) => Some(d),
+            Screen::Dashboard { back_to, .. } => back_to,
+            Screen::List => None,
+        };
+        self.screen = Screen::Dashboard { board, back_to };
+        self.message = None;
+    }
+
+    fn update_dashboard(&mut self, action: Action) -> Result<Effects, Problem> {
+        let Screen::Dashboard { board, back_to } = &mut self.screen else {
+            return Ok(Vec::new());
+        };
         match action {
-            Action::Down => d.move_by(1),
-            Action::Up => d.move_by(-1),
-            Action::PageDown => d.move_by(10),
-            Action::PageUp => d.move_by(-10),
-            Action::Top => d.move_by(isize::MIN / 2),
-            Action::Bottom => d.move_by(isize::MAX / 2),
+            Action::Down => board.move_by(1),
+            Action::Up => board.move_by(-1),
+            Action::PageDown => board.move_by(10),
+            Action::PageUp => board.move_by(-10),
+            Action::Top => board.move_by(isize::MIN / 2),
+            Action::Bottom => board.move_by(isize::MAX / 2),
             Action::Open => {
-                if let Some(filter) = d.filter() {
-                    self.dashboard = None;
-                    self.detail = None;
+                if let Some(filter) = board.filter() {
+                    self.screen = Screen::List;
                     self.query.clear();
                     self.prefs.filter = filter;
                     self.prefs.mine = false;
-                    self.filters_changed();
+                    return Ok(self.filters_changed());
                 }
             }
-            Action::Back | Action::Dashboard => self.dashboard = None,
+            Action::Back | Action::Dashboard => {
+                self.screen = match back_to.take() {
+                    Some(d) => Screen::Detail(d),
+                    None => Screen::List,
+                };
+            }
             Action::Quit => self.quit = true,
             _ => {}
         }
+        Ok(Vec::new())
     }
 
     fn update_search(&mut self, action: Action) {
         match action {
-            Action::Confirm => self.searching = false,
+            Action::Confirm => {
+                self.overlays.pop();
+            }
             Action::Cancel => {
-                self.searching = false;
+                self.overlays.pop();
                 self.query.clear();
                 self.refresh_rows();
             }
@@ -670,9 +908,13 @@ impl App {
     }
 
     fn update_help(&mut self, action: Action) {
-        let Some(h) = self.help.as_mut() else { return };
+        let Some(Overlay::Help(h)) = self.overlays.last_mut() else {
+            return;
+        };
         match action {
-            Action::Back | Action::Cancel | Action::Quit => self.help = None,
+            Action::Back | Action::Cancel | Action::Quit => {
+                self.overlays.pop();
+            }
             Action::Down => h.scroll += 1,
             Action::Up => h.scroll = h.scroll.saturating_sub(1),
             Action::PageDown => h.scroll += 10,
@@ -685,43 +927,66 @@ impl App {
         }
     }
 
-    fn update_picker(&mut self, action: Action) {
-        let Some(p) = self.picker.as_mut() else {
-            return;
+    fn update_picker(&mut self, action: Action) -> Effects {
+        let Some(Overlay::Picker(p)) = self.overlays.last_mut() else {
+            return Vec::new();
         };
         match action {
             Action::Down => p.selected = (p.selected + 1).min(p.options.len().saturating_sub(1)),
             Action::Up => p.selected = p.selected.saturating_sub(1),
             Action::Confirm => {
                 let (county, township) = p.options.get(p.selected).cloned().unwrap_or((None, None));
-                self.picker = None;
+                self.overlays.pop();
                 self.prefs.filter.county = county;
                 self.prefs.filter.township = township;
-                self.filters_changed();
+                return self.filters_changed();
             }
-            Action::Cancel | Action::Back => self.picker = None,
+            Action::Cancel | Action::Back => {
+                self.overlays.pop();
+            }
             _ => {}
         }
+        Vec::new()
     }
 
-    fn update_confirm(&mut self, action: Action) {
-        let Some(c) = self.confirm.take() else { return };
+    fn update_confirm(&mut self, action: Action) -> Result<Effects, Problem> {
+        let Some(Overlay::Confirm(c)) = self.overlays.last() else {
+            return Ok(Vec::new());
+        };
+        let pending = c.pending.clone();
         match action {
-            Action::Confirm => match c.pending {
-                Pending::SubmitForm => self.run_form(),
-                Pending::DiscardForm => self.form = None,
-                Pending::Advance(i) => {
-                    let id = self.summaries[i].id().to_string();
-                    self.execute(&id, &[Command::Advance]);
+            Action::Confirm => {
+                self.overlays.pop();
+                match pending {
+                    Pending::SubmitForm => self.run_form(),
+                    Pending::DiscardForm => {
+                        self.close_form();
+                        Ok(Vec::new())
+                    }
+                    Pending::Advance(i) => {
+                        let Some(s) = self.summaries.get(i) else {
+                            return Ok(Vec::new());
+                        };
+                        Ok(vec![Effect::Execute {
+                            id: s.id().to_string(),
+                            commands: vec![Command::Advance],
+                            then: Then::Advanced,
+                        }])
+                    }
                 }
-            },
-            Action::Cancel | Action::Back => {}
-            _ => self.confirm = Some(c),
+            }
+            Action::Cancel | Action::Back => {
+                self.overlays.pop();
+                Ok(Vec::new())
+            }
+            _ => Ok(Vec::new()),
         }
     }
 
-    fn update_form(&mut self, action: Action) {
-        let Some(f) = self.form.as_mut() else { return };
+    fn update_form(&mut self, action: Action) -> Result<Effects, Problem> {
+        let Some(f) = self.form_mut() else {
+            return Ok(Vec::new());
+        };
         match action {
             Action::NextField => f.next_field(),
             Action::PrevField => f.prev_field(),
@@ -731,44 +996,77 @@ impl App {
             Action::DeleteForward => f.delete_forward(),
             Action::Cancel | Action::Back => {
                 if f.is_dirty() {
-                    self.confirm = Some(Confirm {
-                        message: self.t("tui.confirm.discard"),
+                    let message = self.t("tui.confirm.discard");
+                    self.overlays.push(Overlay::Confirm(Confirm {
+                        message,
                         pending: Pending::DiscardForm,
-                    });
+                    }));
                 } else {
-                    self.form = None;
+                    self.close_form();
                 }
             }
-            Action::Submit => self.submit_form(),
+            Action::Submit => return self.submit_form(),
             _ => {}
         }
+        Ok(Vec::new())
     }
 
-    pub(super) fn filters_changed(&mut self) {
+    /// The filters or the sort changed: new rows, and the preferences written.
+    pub(super) fn filters_changed(&mut self) -> Effects {
         self.refresh_rows();
-        if let Err(e) = self.prefs.save() {
-            self.warn(e);
-        } else {
-            self.message = None;
+        self.message = None;
+        vec![Effect::SavePrefs(self.prefs.clone())]
+    }
+
+    /// Reads the selected case (and its history), for `then`.
+    fn load_selected(&mut self, history: bool, then: Then) -> Effects {
+        match self
+            .rows
+            .get(self.selected)
+            .and_then(|&i| self.summaries.get(i))
+        {
+            Some(s) => vec![Effect::Load {
+                id: s.id().to_string(),
+                history,
+                then,
+            }],
+            None => Vec::new(),
         }
     }
 
-    fn open_detail(&mut self) {
-        let Some(i) = self.rows.get(self.selected).copied() else {
-            return;
+    fn loaded(
+        &mut self,
+        case: Case,
+        history: Option<Vec<Event>>,
+        then: Then,
+    ) -> Result<Effects, Problem> {
+        let Some(i) = self.position(&case.id) else {
+            return Ok(Vec::new());
         };
-        let Some(full) = self.load(i) else {
-            return;
-        };
-        let history = self.store.history(&full.id).unwrap_or_default();
-        self.detail = Some(Detail {
-            case: i,
-            full,
-            tab: Tab::Overview,
-            scroll: 0,
-            history,
-        });
-        self.message = None;
+        match then {
+            Then::Open => {
+                self.screen = Screen::Detail(Detail {
+                    case: i,
+                    full: case,
+                    tab: Tab::Overview,
+                    scroll: 0,
+                    history: history.unwrap_or_default(),
+                });
+                self.message = None;
+                Ok(Vec::new())
+            }
+            Then::ShowHistory => {
+                if let Some(d) = self.detail_mut().filter(|d| d.case == i) {
+                    if let Some(h) = history {
+                        d.history = h;
+                    }
+                    d.full = case;
+                }
+                Ok(Vec::new())
+            }
+            Then::Act(action) => self.start(action, i, case),
+            Then::Saved { .. } | Then::Advanced => Ok(Vec::new()),
+        }
     }
 
     fn open_picker(&mut self) {
@@ -798,14 +1096,14 @@ impl App {
             self.prefs.filter.township.clone(),
         );
         let selected = options.iter().position(|o| *o == current).unwrap_or(0);
-        self.picker = Some(Picker { options, selected });
+        self.overlays
+            .push(Overlay::Picker(Picker { options, selected }));
     }
 
     /// Help rows in force: (mode, key, description), narrowed by the help filter.
     pub fn help_rows(&self) -> Vec<(Mode, String, String)> {
         let filter = self
-            .help
-            .as_ref()
+            .help()
             .map(|h| h.filter.to_lowercase())
             .unwrap_or_default();
         let mut rows = Vec::new();

@@ -1,138 +1,140 @@
 //! Every change to a case, from the TUI: the forms' commands are checked on a copy of the
 //! case first (so a refusal shows in place before anything is asked or written), confirmed
-//! when they move the case to another stage, and then run through `Store::execute` — the
-//! same path as the command line — one durable batch each.
+//! when they move the case to another stage, and then asked of the ledger as one
+//! [`Effect::Execute`] — the same domain path as the command line, one atomic durable write
+//! for all of a form's commands. Changes pushed by the ledger land here too.
 
 use std::sync::Arc;
 
-use crate::domain::{self, due_status_of, Case, Command, Stage, Summary};
+use crate::domain::{self, due_status_of, Case, Stage, Summary};
 use crate::i18n;
+use crate::ledger::Notice;
 use crate::search::{Field, Typing};
-use crate::store::StoreError;
 
 use super::action::Action;
-use super::app::{App, Confirm, Pending};
+use super::app::{App, Confirm, Effect, Effects, Overlay, Pending, Problem, Screen, Then};
 use super::form::{Form, FormKind};
 
 impl App {
-    /// The actions on one case, from the list or the detail.
-    pub(super) fn case_action(&mut self, action: Action) {
-        let Some(i) = self.current() else {
-            if matches!(
-                action,
-                Action::Advance
-                    | Action::Visit
-                    | Action::AddTask
-                    | Action::FinishTask
-                    | Action::Reopen
-                    | Action::Pair
-            ) {
-                self.warn(self.t("tui.msg.no_case"));
-            }
-            return;
-        };
-        let Some(full) = self.load(i) else {
-            return;
-        };
-        let case = &full;
-        let (lang, today, actor) = (self.lang, self.ctx.today, self.ctx.actor.clone());
-        let form = match action {
-            Action::Visit => Some(Form::visit(case, lang, today, &actor)),
-            Action::Pair => Some(Form::pair(case, lang, today)),
-            Action::AddTask => Some(Form::add_task(case, lang, &actor)),
-            Action::FinishTask => {
-                let f = Form::finish_task(case, lang, today);
-                if f.is_none() {
-                    self.warn(self.t("tui.msg.no_open_task"));
-                }
-                f
-            }
-            Action::Reopen => {
-                let f = Form::reopen(case, lang);
-                if f.is_none() {
-                    self.warn(self.t("tui.msg.first_stage"));
-                }
-                f
-            }
-            Action::Advance => self.start_advance(i, case),
-            _ => None,
-        };
-        if form.is_some() {
-            self.message = None;
-            self.form = form;
+    /// The actions on one case, from the list or the detail: on the open case at once,
+    /// on the selected row once it is read.
+    pub(super) fn case_action(&mut self, action: Action) -> Result<Effects, Problem> {
+        let acts = matches!(
+            action,
+            Action::Advance
+                | Action::Visit
+                | Action::AddTask
+                | Action::FinishTask
+                | Action::Reopen
+                | Action::Pair
+        );
+        if !acts {
+            return Ok(Vec::new());
         }
+        let Some(i) = self.current() else {
+            return Err(Problem::Say(self.t("tui.msg.no_case")));
+        };
+        if let Some(d) = self.detail().filter(|d| d.case == i) {
+            let case = d.full.clone();
+            return self.start(action, i, case);
+        }
+        let Some(s) = self.summaries.get(i) else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![Effect::Load {
+            id: s.id().to_string(),
+            history: false,
+            then: Then::Act(action),
+        }])
     }
 
-    /// `a`: when the next stage's guard already holds, confirm and move; otherwise open
-    /// the form that records what the next stage needs.
-    fn start_advance(&mut self, i: usize, case: &Case) -> Option<Form> {
+    /// Starts `action` on case `i`, read whole: opens its form, or asks to confirm an
+    /// advance whose guard already holds.
+    pub(super) fn start(
+        &mut self,
+        action: Action,
+        i: usize,
+        case: Case,
+    ) -> Result<Effects, Problem> {
+        let (lang, today, actor) = (self.lang, self.ctx.today, self.ctx.actor.clone());
+        let form = match action {
+            Action::Visit => Form::visit(&case, lang, today, &actor),
+            Action::Pair => Form::pair(&case, lang, today),
+            Action::AddTask => Form::add_task(&case, lang, &actor),
+            Action::FinishTask => Form::finish_task(&case, lang, today)
+                .ok_or_else(|| Problem::Say(self.t("tui.msg.no_open_task")))?,
+            Action::Reopen => Form::reopen(&case, lang)
+                .ok_or_else(|| Problem::Say(self.t("tui.msg.first_stage")))?,
+            Action::Advance => match self.start_advance(i, &case)? {
+                Some(form) => form,
+                None => return Ok(Vec::new()),
+            },
+            _ => return Ok(Vec::new()),
+        };
+        self.message = None;
+        self.overlays
+            .push(Overlay::Form(Box::new(form), Box::new(case)));
+        Ok(Vec::new())
+    }
+
+    /// `a`: when the next stage's guard already holds, confirm and move; otherwise the form
+    /// that records what the next stage needs.
+    fn start_advance(&mut self, i: usize, case: &Case) -> Result<Option<Form>, Problem> {
         let (lang, today) = (self.lang, self.ctx.today);
         let Some(to) = case.stage.next() else {
-            self.warn(i18n::refusal(lang, &domain::Refusal::AlreadyAccepted));
-            return None;
+            return Err(Problem::Say(i18n::refusal(
+                lang,
+                &domain::Refusal::AlreadyAccepted,
+            )));
         };
         match domain::guard(case, to) {
             Ok(()) => {
-                self.confirm = Some(Confirm {
+                self.overlays.push(Overlay::Confirm(Confirm {
                     message: i18n::tf(
                         lang,
                         "tui.confirm.advance",
                         &[&case.village, case.stage.label(lang), to.label(lang)],
                     ),
                     pending: Pending::Advance(i),
-                });
-                None
+                }));
+                Ok(None)
             }
-            Err(domain::Refusal::TasksOpen { numbers }) => {
-                self.warn(i18n::refusal(lang, &domain::Refusal::TasksOpen { numbers }));
-                None
+            Err(r @ domain::Refusal::TasksOpen { .. }) => {
+                Err(Problem::Say(i18n::refusal(lang, &r)))
             }
-            Err(_) => Some(match case.stage {
+            Err(_) => Ok(Some(match case.stage {
                 Stage::Identified => Form::pair(case, lang, today),
                 Stage::Paired => Form::adjust(case, lang, today),
                 _ => Form::accept(case, lang, today, &self.ctx.actor),
-            }),
+            })),
         }
     }
 
     /// Ctrl-S: check the values and the guard on a copy first, so a refusal shows in place
     /// before anything is asked or written; stage moves are confirmed first.
-    pub(super) fn submit_form(&mut self) {
-        let Some(form) = self.form.as_ref() else {
-            return;
+    pub(super) fn submit_form(&mut self) -> Result<Effects, Problem> {
+        let (Some(form), Some(before)) = (self.form(), self.form_case()) else {
+            return Ok(Vec::new());
         };
-        let Some(i) = self.position(&form.case_id) else {
-            return;
-        };
-        let cmds = match form.commands(self.lang) {
-            Ok(c) => c,
-            Err(e) => {
-                self.set_form_error(e.message, Some(&e.field));
-                return;
-            }
-        };
-        let Some(before) = self.load(i) else {
-            return;
-        };
-        let Some(form) = self.form.as_ref() else {
-            return;
-        };
+        let cmds = form.commands(self.lang).map_err(|e| Problem::InForm {
+            message: e.message,
+            field: Some(e.field),
+        })?;
         let mut after = before.clone();
         for cmd in &cmds {
-            match domain::apply(&after, cmd, self.ctx.today, &self.ctx.policy) {
-                Ok((c, _)) => after = c,
-                Err(r) => {
-                    let msg = i18n::refusal(self.lang, &r);
-                    self.set_form_error(msg, r.field());
-                    return;
-                }
-            }
+            let (c, _) =
+                domain::apply(&after, cmd, self.ctx.today, &self.ctx.policy).map_err(|r| {
+                    Problem::InForm {
+                        message: i18n::refusal(self.lang, &r),
+                        field: r.field().map(str::to_string),
+                    }
+                })?;
+            after = c;
         }
         let needs_confirm =
             form.moves_stage || form.kind == FormKind::Accept || form.kind == FormKind::Reopen;
         if !needs_confirm {
-            self.run_form();
-            return;
+            return self.run_form();
         }
         let lang = self.lang;
         let mut message = if after.stage != before.stage {
@@ -168,118 +170,167 @@ impl App {
                 message = format!("{verdict} {message}");
             }
         }
-        self.confirm = Some(Confirm {
+        self.overlays.push(Overlay::Confirm(Confirm {
             message,
             pending: Pending::SubmitForm,
-        });
+        }));
+        Ok(Vec::new())
     }
 
-    /// Shows what is wrong in the form, with the cursor on the field it is about.
-    fn set_form_error(&mut self, e: String, field: Option<&str>) {
-        if let Some(f) = self.form.as_mut() {
-            f.error = Some(e);
-            if let Some(name) = field {
-                f.focus_on(name);
-            }
-        }
-    }
-
-    pub(super) fn run_form(&mut self) {
-        let Some(form) = self.form.as_ref() else {
-            return;
+    /// The open form's commands, asked of the ledger as one atomic change.
+    pub(super) fn run_form(&mut self) -> Result<Effects, Problem> {
+        let (Some(form), Some(before)) = (self.form(), self.form_case()) else {
+            return Ok(Vec::new());
         };
-        let cmds = match form.commands(self.lang) {
-            Ok(c) => c,
-            Err(e) => {
-                self.set_form_error(e.message, Some(&e.field));
-                return;
-            }
-        };
-        let id = form.case_id.clone();
-        let title = self.t(form.kind.title_key());
-        let before = self.summary(&id).map(|s| s.stage());
-        if self.execute(&id, &cmds) {
-            self.form = None;
-            let mut msg = i18n::tf(self.lang, "tui.msg.saved", &[&title, &id]);
-            if let Some(now) = self
-                .summary(&id)
-                .map(|s| s.stage())
-                .filter(|s| Some(*s) != before)
-            {
-                msg.push_str(&i18n::tf(
-                    self.lang,
-                    "tui.msg.now_at",
-                    &[now.label(self.lang)],
-                ));
-            }
-            self.say(msg);
-        }
+        let commands = form.commands(self.lang).map_err(|e| Problem::InForm {
+            message: e.message,
+            field: Some(e.field),
+        })?;
+        Ok(vec![Effect::Execute {
+            id: form.case_id.clone(),
+            commands,
+            then: Then::Saved {
+                title: self.t(form.kind.title_key()),
+                from: before.stage,
+            },
+        }])
     }
 
-    /// Runs commands through the store, one durable batch each, and updates the view of
-    /// the case. Returns whether all of them went through; a refusal lands in the open form
-    /// (or the status bar), with the form kept as typed.
-    pub(super) fn execute(&mut self, id: &str, cmds: &[Command]) -> bool {
+    /// A change went through: the case's summary, due status and search keys are brought
+    /// up to date, the form closes, and the status bar says what was done. The open detail
+    /// reads its history again.
+    pub(super) fn executed(
+        &mut self,
+        id: &str,
+        case: Case,
+        then: Then,
+    ) -> Result<Effects, Problem> {
         let Some(i) = self.position(id) else {
-            return false;
+            return Ok(Vec::new());
         };
-        let mut ok = true;
-        let (old_due, old_summary) = (self.due[i], self.summaries[i].clone());
-        for cmd in cmds {
-            match self.store.execute(id, cmd, &self.ctx) {
-                Ok((case, _)) => {
-                    let summary = Summary::of(&case);
-                    self.due[i] = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
-                    // Copies the list only if the index is still being built from it.
-                    Arc::make_mut(&mut self.summaries)[i] = summary;
-                    self.dashboard_stats = None;
-                    match self.index.as_mut() {
-                        Some(ix) => ix.update(i, &self.summaries[i]),
-                        None => self.changed_before_index.push(i),
-                    }
-                    if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
-                        d.full = case;
-                    }
+        let stage = case.stage;
+        let village = case.village.clone();
+        let reread = self.put_case(i, case);
+        match then {
+            Then::Saved { title, from } => {
+                self.close_form();
+                let mut msg = i18n::tf(self.lang, "tui.msg.saved", &[&title, id]);
+                if stage != from {
+                    msg.push_str(&i18n::tf(
+                        self.lang,
+                        "tui.msg.now_at",
+                        &[stage.label(self.lang)],
+                    ));
                 }
-                Err(e) => {
-                    let msg = i18n::store_error(self.lang, &e);
-                    if self.form.is_some() {
-                        let field = match &e {
-                            StoreError::Refused { refusal, .. } => refusal.field(),
-                            _ => None,
-                        };
-                        self.set_form_error(msg, field);
-                    } else {
-                        self.warn(msg);
-                    }
-                    ok = false;
-                    break;
-                }
+                self.say(msg);
             }
-        }
-        if ok && cmds == [Command::Advance] {
-            let c = &self.summaries[i];
-            self.say(i18n::tf(
+            Then::Advanced => self.say(i18n::tf(
                 self.lang,
                 "tui.msg.advanced",
-                &[c.village(), c.stage().label(self.lang)],
-            ));
+                &[&village, stage.label(self.lang)],
+            )),
+            _ => {}
         }
-        if let Some(d) = self.detail.as_mut().filter(|d| d.case == i) {
-            d.history = self.store.history(id).unwrap_or_default();
+        Ok(reread)
+    }
+
+    /// Puts a case as the ledger now has it in place of summary `i`, refreshing the rows
+    /// when its place in them may have changed. Returns the read of its history when its
+    /// detail is open.
+    fn put_case(&mut self, i: usize, case: Case) -> Effects {
+        let summary = Summary::of(&case);
+        let Some(old_summary) = self.summaries.get(i).cloned() else {
+            return Vec::new();
+        };
+        let old_due = self.due.get(i).copied();
+        let new_due = due_status_of(&summary.due, self.ctx.today, &self.ctx.policy);
+        if let Some(d) = self.due.get_mut(i) {
+            *d = new_due;
+        }
+        // Copies the list only if the index is still being built from it.
+        if let Some(s) = Arc::make_mut(&mut self.summaries).get_mut(i) {
+            *s = summary.clone();
+        }
+        self.dashboard_stats = None;
+        match self.index.as_mut() {
+            Some(ix) => ix.update(i, &summary),
+            None => self.changed_before_index.push(i),
+        }
+        let mut effects = Vec::new();
+        if let Some(d) = self.detail_mut().filter(|d| d.case == i) {
+            d.full = case.clone();
+            effects.push(Effect::Load {
+                id: case.id.clone(),
+                history: true,
+                then: Then::ShowHistory,
+            });
         }
         // The rows depend on a case's due status, stage and names (sort keys, filters and
         // search keys); a visit or a task often changes none of them, and then the list
         // of a hundred thousand cases need not be sorted again.
-        let new = &self.summaries[i];
-        let same_names = Field::ALL.iter().all(|f| f.of(new) == f.of(&old_summary));
-        if self.due[i] != old_due || new.stage() != old_summary.stage() || !same_names {
+        let same_names = Field::ALL
+            .iter()
+            .all(|f| f.of(&summary) == f.of(&old_summary));
+        if Some(new_due) != old_due || summary.stage() != old_summary.stage() || !same_names {
             if !same_names {
                 // the remembered hits of the search box may no longer hold
                 self.typing = Typing::new();
             }
             self.refresh_rows();
         }
-        ok
+        effects
+    }
+
+    /// The ledger changed: read again the cases it names (all summaries, when it names a
+    /// case this app has not seen).
+    pub(super) fn changed(&mut self, notice: Notice) -> Effects {
+        if notice.case_ids.iter().all(|id| self.position(id).is_some()) {
+            vec![Effect::Refresh(notice.case_ids)]
+        } else {
+            vec![Effect::ReloadAll]
+        }
+    }
+
+    pub(super) fn refreshed(&mut self, cases: Vec<Case>) -> Effects {
+        let mut effects = Vec::new();
+        for case in cases {
+            if let Some(i) = self.position(&case.id) {
+                effects.extend(self.put_case(i, case));
+            }
+        }
+        effects
+    }
+
+    /// Every summary anew (cases were added): the selection stays on the same case, the
+    /// open detail on its case, and the search index is rebuilt in the background.
+    pub(super) fn reloaded(&mut self, summaries: Vec<Summary>) {
+        let open = self
+            .detail()
+            .and_then(|d| self.summaries.get(d.case))
+            .map(|s| s.id().to_string());
+        let selected = self.selected_case().map(|s| s.id().to_string());
+        self.summaries = Arc::new(summaries);
+        self.due = crate::listing::statuses(&self.summaries, self.ctx.today, &self.ctx.policy);
+        self.index = None;
+        self.changed_before_index.clear();
+        self.typing = Typing::new();
+        self.dashboard_stats = None;
+        self.start_index_job();
+        let reopened = open.and_then(|id| self.position(&id));
+        match (&mut self.screen, reopened) {
+            (Screen::Detail(d), Some(i)) => d.case = i,
+            (Screen::Detail(_), None) => self.screen = Screen::List,
+            (Screen::Dashboard { back_to, .. }, _) => *back_to = None,
+            (Screen::List, _) => {}
+        }
+        self.rows.clear();
+        self.refresh_rows();
+        if let Some(pos) = selected
+            .and_then(|id| self.position(&id))
+            .and_then(|i| self.rows.iter().position(|&r| r == i))
+        {
+            self.selected = pos;
+            self.scroll_into_view();
+        }
     }
 }

@@ -3,9 +3,11 @@
 //!
 //! - [`action`]: the `Action` enum, the contract between keymap, help and state;
 //! - [`keymap`]: key strings, `keymaps/default.toml` and user overrides;
-//! - [`app`]: the state and `update`, which changes cases only through `Store::execute`;
-//! - [`form`]: the forms and the commands they become; `changes`: running them;
+//! - [`app`]: the state, the messages and [`App::update`], the one place state changes;
+//! - [`form`]: the forms and the commands they become; `changes`: checking and asking for them;
 //! - [`view`]: pure drawing, `render(&App, &mut Frame)`;
+//! - [`Tui`] (here): the runtime that carries out the effects an update asks for, through
+//!   the [`Ledger`] interface, and feeds their results back as messages;
 //! - [`terminal`]: the event loop and terminal restoration.
 
 pub mod action;
@@ -19,53 +21,137 @@ pub mod terminal;
 pub mod view;
 
 use std::path::Path;
+use std::sync::mpsc::Receiver;
 
-pub use app::App;
+pub use app::{App, Effect, Msg, Problem};
 pub use view::render;
 
-use crate::cli::{Env, Failure};
-use crate::store::Store;
+use crate::i18n;
+use crate::ledger::{Ledger, Notice};
+use crate::session::{exit, Env, Failure};
 
-/// Builds the app on an open store, as `zhengdun` does at start (no terminal involved):
-/// the entry point for tests and benchmarks.
-pub fn app_from_store(
-    env: &Env,
-    store: Store,
-    keymap: keymap::Keymap,
-    prefs: prefs::Prefs,
-) -> Result<App, Failure> {
-    App::new(store, env.ctx.clone(), env.lang, keymap, prefs)
-        .map_err(|e| Failure::store(e, env.lang))
+/// The app and the ledger it works on: the one place effects happen.
+pub struct Tui {
+    pub app: App,
+    pub ledger: Box<dyn Ledger>,
+    /// The ledger's changes, anyone's, as they happen.
+    changes: Receiver<Notice>,
+}
+
+impl Tui {
+    /// Reads the ledger's summaries and builds the app on them (no terminal involved): what
+    /// `zhengdun` does at start, and the entry point for tests and benchmarks.
+    pub fn new(
+        ledger: Box<dyn Ledger>,
+        env: &Env,
+        keymap: keymap::Keymap,
+        prefs: prefs::Prefs,
+    ) -> Result<Tui, Failure> {
+        let summaries = ledger.summaries().map_err(env.failed())?;
+        let changes = ledger.subscribe();
+        let app = App::new(summaries, ledger.ctx().clone(), env.lang, keymap, prefs);
+        Ok(Tui {
+            app,
+            ledger,
+            changes,
+        })
+    }
+
+    /// Handles one message and everything it leads to, effects and their answers, until
+    /// nothing is left to do. Returns whether the screen needs redrawing.
+    pub fn dispatch(&mut self, msg: Msg) -> bool {
+        let mut redraw = false;
+        let mut queue = std::collections::VecDeque::from([msg]);
+        while let Some(msg) = queue.pop_front() {
+            redraw |= App::redraws(&msg);
+            match self.app.update(msg) {
+                Ok(effects) => {
+                    for effect in effects {
+                        redraw |= !matches!(effect, Effect::SavePrefs(_));
+                        if let Some(answer) = self.perform(effect) {
+                            queue.push_back(answer);
+                        }
+                    }
+                }
+                Err(problem) => {
+                    self.app.show(problem);
+                    redraw = true;
+                }
+            }
+        }
+        redraw
+    }
+
+    pub fn handle_key(&mut self, key: keymap::Key) -> bool {
+        self.dispatch(Msg::Key(key))
+    }
+
+    /// Pasted text; returns whether it went anywhere (into what is being typed).
+    pub fn paste(&mut self, text: &str) -> bool {
+        self.app.takes_text() && self.dispatch(Msg::Paste(text.to_string()))
+    }
+
+    /// The changes the ledger has pushed since the last look, handled. Returns whether the
+    /// screen needs redrawing.
+    pub fn take_changes(&mut self) -> bool {
+        let mut redraw = false;
+        while let Ok(notice) = self.changes.try_recv() {
+            redraw |= self.dispatch(Msg::Changed(notice));
+        }
+        redraw
+    }
+
+    /// Carries out one effect; its result comes back as a message.
+    fn perform(&mut self, effect: Effect) -> Option<Msg> {
+        let ledger = &*self.ledger;
+        let answer = match effect {
+            Effect::Load { id, history, then } => ledger.case(&id).and_then(|case| {
+                let history = match history {
+                    true => Some(ledger.history(&id)?),
+                    false => None,
+                };
+                Ok(Msg::Loaded {
+                    case,
+                    history,
+                    then,
+                })
+            }),
+            Effect::Execute { id, commands, then } => {
+                let result = ledger.execute(&id, &commands);
+                Ok(Msg::Executed { id, result, then })
+            }
+            Effect::Count => ledger.stats(self.app.ctx.today).map(Msg::Counted),
+            Effect::Refresh(ids) => ledger.cases(Some(&ids)).map(Msg::Refreshed),
+            Effect::ReloadAll => ledger.summaries().map(Msg::Reloaded),
+            Effect::SavePrefs(prefs) => {
+                return prefs.save().err().map(|e| Msg::Failed(Problem::Say(e)));
+            }
+        };
+        Some(answer.unwrap_or_else(|e| Msg::Failed(Problem::Ledger(e))))
+    }
 }
 
 /// `zhengdun` without a subcommand: everything that can fail before the screen is taken
 /// over (keymap, database lock) fails here, on a normal terminal, with one line.
 pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
-    let keys = keymap::Keymap::load(keymap).map_err(|e| {
-        Failure::input(crate::i18n::tf(
-            env.lang,
-            "tui.keymap_error",
-            &[&e.to_string()],
-        ))
-    })?;
-    let store = env.open()?;
+    let keys = keymap::Keymap::load(keymap)
+        .map_err(|e| Failure::input(i18n::tf(env.lang, "tui.keymap_error", &[&e.to_string()])))?;
+    let ledger = env.open()?;
     let (prefs, problem) = prefs::Prefs::load(prefs::Prefs::path_for(&env.db_dir));
-    let mut app = app_from_store(env, store, keys, prefs)?;
+    let mut tui = Tui::new(Box::new(ledger), env, keys, prefs)?;
     if let Some(p) = problem {
-        app.message = Some(app::Message {
-            text: crate::i18n::tf(env.lang, "tui.prefs_error", &[&p]),
-            error: true,
-        });
+        tui.app
+            .show(Problem::Say(i18n::tf(env.lang, "tui.prefs_error", &[&p])));
     }
-    terminal::run(&mut app).map_err(|e| match e.kind() {
+    terminal::run(&mut tui).map_err(|e| match e.kind() {
         std::io::ErrorKind::Interrupted => Failure {
-            code: crate::cli::exit::STOPPED,
-            message: crate::i18n::t(env.lang, "tui.stopped").to_string(),
+            code: exit::STOPPED,
+            message: i18n::t(env.lang, "tui.stopped").to_string(),
         },
         _ => Failure {
-            code: crate::cli::exit::DATABASE,
+            code: exit::DATABASE,
             message: format!("terminal: {e}"),
         },
     })?;
-    app.store.sync().map_err(|e| Failure::store(e, env.lang))
+    tui.ledger.flush().map_err(env.failed())
 }

@@ -9,23 +9,27 @@ use std::time::Duration;
 
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 
-use super::app::App;
+use super::app::Msg;
 use super::keymap::Key;
 use super::view::render;
+use super::Tui;
+
+/// One terminal event as the app's message: key presses, pastes and resizes; nothing else.
+pub fn message(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press => Key::from_event(&k).map(Msg::Key),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Paste(s) => Some(Msg::Paste(s)),
+        _ => None,
+    }
+}
 
 /// Applies one terminal event; returns whether the screen needs redrawing.
-pub fn handle_event(app: &mut App, ev: Event) -> bool {
-    match ev {
-        Event::Key(k) if k.kind == KeyEventKind::Press => match Key::from_event(&k) {
-            Some(key) => app.handle_key(key),
-            None => false,
-        },
-        Event::Resize(w, h) => {
-            app.resize(w, h);
-            true
-        }
-        Event::Paste(s) => app.paste(&s),
-        _ => false,
+pub fn handle_event(tui: &mut Tui, ev: Event) -> bool {
+    match message(ev) {
+        Some(Msg::Paste(s)) => tui.paste(&s),
+        Some(msg) => tui.dispatch(msg),
+        None => false,
     }
 }
 
@@ -48,7 +52,7 @@ fn stop_flag() -> Arc<AtomicBool> {
     flag
 }
 
-pub fn run(app: &mut App) -> io::Result<()> {
+pub fn run(tui: &mut Tui) -> io::Result<()> {
     let stop = stop_flag();
     let done = Arc::new(AtomicBool::new(false));
     watch_for_a_stuck_reader(Arc::clone(&stop), Arc::clone(&done));
@@ -68,7 +72,7 @@ pub fn run(app: &mut App) -> io::Result<()> {
         let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
         ratatui_hook(info);
     }));
-    let result = event_loop(app, &mut terminal, &stop);
+    let result = event_loop(tui, &mut terminal, &stop);
     done.store(true, Ordering::Relaxed);
     restore();
     result
@@ -97,7 +101,7 @@ fn watch_for_a_stuck_reader(stop: Arc<AtomicBool>, done: Arc<AtomicBool>) {
         std::thread::sleep(Duration::from_secs(1));
         if !done.load(Ordering::Relaxed) {
             restore();
-            std::process::exit(i32::from(crate::cli::exit::STOPPED));
+            std::process::exit(i32::from(crate::session::exit::STOPPED));
         }
     };
     // Without the thread a stuck reader stays stuck, as before; nothing else depends on it.
@@ -107,7 +111,7 @@ fn watch_for_a_stuck_reader(stop: Arc<AtomicBool>, done: Arc<AtomicBool>) {
 }
 
 fn event_loop(
-    app: &mut App,
+    tui: &mut Tui,
     terminal: &mut ratatui::DefaultTerminal,
     stop: &AtomicBool,
 ) -> io::Result<()> {
@@ -115,11 +119,18 @@ fn event_loop(
     // Debug builds only: a key that panics, so a test can prove a panic restores the terminal.
     let test_panic = cfg!(debug_assertions) && std::env::var_os("ZHENGDUN_TEST_PANIC").is_some();
     let size = terminal.size()?;
-    app.resize(size.width, size.height);
-    terminal.draw(|f| render(app, f))?;
-    while !app.quit {
-        match event::poll(Duration::from_millis(200)) {
-            _ if stop.load(Ordering::Relaxed) => return Err(stopped()),
+    tui.dispatch(Msg::Resize(size.width, size.height));
+    terminal.draw(|f| render(&tui.app, f))?;
+    while !tui.app.quit {
+        // Changes others made to the ledger show within the poll's interval.
+        let polled = event::poll(Duration::from_millis(200));
+        if stop.load(Ordering::Relaxed) {
+            return Err(stopped());
+        }
+        if tui.take_changes() {
+            terminal.draw(|f| render(&tui.app, f))?;
+        }
+        match polled {
             Ok(false) => continue,
             Ok(true) => {}
             Err(e) => return Err(e),
@@ -129,9 +140,9 @@ fn event_loop(
             let ev = event::read()?;
             if let Event::Key(k) = &ev {
                 let waits = k.kind == KeyEventKind::Press
-                    && Key::from_event(k).is_some_and(|key| app.announce_wait(&key));
+                    && Key::from_event(k).is_some_and(|key| tui.app.announce_wait(&key));
                 if waits {
-                    terminal.draw(|f| render(app, f))?;
+                    terminal.draw(|f| render(&tui.app, f))?;
                 }
             }
             if test_panic
@@ -139,13 +150,13 @@ fn event_loop(
             {
                 panic!("ZHENGDUN_TEST_PANIC: F12 pressed");
             }
-            changed |= handle_event(app, ev);
-            if app.quit || !event::poll(Duration::ZERO)? {
+            changed |= handle_event(tui, ev);
+            if tui.app.quit || !event::poll(Duration::ZERO)? {
                 break;
             }
         }
-        if changed && !app.quit {
-            terminal.draw(|f| render(app, f))?;
+        if changed && !tui.app.quit {
+            terminal.draw(|f| render(&tui.app, f))?;
         }
     }
     Ok(())

@@ -7,10 +7,13 @@ use ratatui::Terminal;
 
 use zhengdun::domain::*;
 use zhengdun::i18n::Lang;
-use zhengdun::store::{Ctx, Store};
+use zhengdun::ledger::Ctx;
+use zhengdun::ledger::Local;
+use zhengdun::session::Env;
+use zhengdun::store::Store;
 use zhengdun::tui::keymap::{Key, Keymap};
 use zhengdun::tui::prefs::Prefs;
-use zhengdun::tui::{render, App};
+use zhengdun::tui::{render, Tui};
 
 pub fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -172,29 +175,39 @@ pub fn ctx() -> Ctx {
 }
 
 /// A fresh database with the hand-made cases, and the app on it (the tempdir must live).
-pub fn app_with(lang: Lang, keymap: Keymap) -> (tempfile::TempDir, App) {
+pub fn app_with(lang: Lang, keymap: Keymap) -> (tempfile::TempDir, Tui) {
     build(cases(), lang, keymap)
 }
 
-pub fn app_with_cases(cases: Vec<Case>) -> (tempfile::TempDir, App) {
+pub fn app_with_cases(cases: Vec<Case>) -> (tempfile::TempDir, Tui) {
     build(cases, Lang::Zh, Keymap::default_keys().unwrap())
 }
 
-fn build(cases: Vec<Case>, lang: Lang, keymap: Keymap) -> (tempfile::TempDir, App) {
+fn build(cases: Vec<Case>, lang: Lang, keymap: Keymap) -> (tempfile::TempDir, Tui) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ledger")).unwrap();
     store.insert(cases, ChangeKind::Imported, &ctx()).unwrap();
-    let app = App::new(store, ctx(), lang, keymap, Prefs::default()).unwrap();
-    (dir, app)
+    (dir, tui_on(store, ctx(), lang, keymap))
 }
 
-pub fn app() -> (tempfile::TempDir, App) {
+/// The app on an open store, as `zhengdun` builds it.
+pub fn tui_on(store: Store, ctx: Ctx, lang: Lang, keymap: Keymap) -> Tui {
+    let env = Env {
+        lang,
+        ctx: ctx.clone(),
+        db_dir: store.dir().to_path_buf(),
+    };
+    let ledger = Box::new(Local::new(store, ctx));
+    Tui::new(ledger, &env, keymap, Prefs::default()).unwrap()
+}
+
+pub fn app() -> (tempfile::TempDir, Tui) {
     app_with(Lang::Zh, Keymap::default_keys().unwrap())
 }
 
 /// Drives the app with a key sequence: `<…>` and single characters are keys; a longer
 /// word is typed character by character (Chinese included, as an input method sends it).
-pub fn press(app: &mut App, keys: &str) {
+pub fn press(app: &mut Tui, keys: &str) {
     for token in keys.split(' ').filter(|t| !t.is_empty()) {
         if token.starts_with('<') || token.chars().count() == 1 {
             let key = Key::parse(token).unwrap_or_else(|e| panic!("{e}"));
@@ -208,15 +221,15 @@ pub fn press(app: &mut App, keys: &str) {
 }
 
 /// Renders into a `w`×`h` test terminal and returns the backend (for snapshots).
-pub fn draw(app: &mut App, w: u16, h: u16) -> TestBackend {
-    app.resize(w, h);
+pub fn draw(app: &mut Tui, w: u16, h: u16) -> TestBackend {
+    app.dispatch(zhengdun::tui::Msg::Resize(w, h));
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| render(app, f)).unwrap();
+    t.draw(|f| render(&app.app, f)).unwrap();
     t.backend().clone()
 }
 
 /// The screen as plain text lines.
-pub fn screen(app: &mut App, w: u16, h: u16) -> String {
+pub fn screen(app: &mut Tui, w: u16, h: u16) -> String {
     let b = draw(app, w, h);
     let buf = b.buffer();
     let mut out = String::new();
@@ -236,7 +249,7 @@ pub fn screen(app: &mut App, w: u16, h: u16) -> String {
 }
 
 /// The shipped sample ledger (Liaocheng 2017), as of its own date, seen by `actor`.
-pub fn sample_app(actor: &str) -> (tempfile::TempDir, App) {
+pub fn sample_app(actor: &str) -> (tempfile::TempDir, Tui) {
     let ledger = zhengdun::interchange::json::parse(
         zhengdun::cli::SAMPLE,
         "sample",
@@ -259,20 +272,15 @@ pub fn sample_app(actor: &str) -> (tempfile::TempDir, App) {
             &ctx,
         )
         .unwrap();
-    let app = App::new(
-        store,
-        ctx,
-        Lang::Zh,
-        Keymap::default_keys().unwrap(),
-        Prefs::default(),
+    (
+        dir,
+        tui_on(store, ctx, Lang::Zh, Keymap::default_keys().unwrap()),
     )
-    .unwrap();
-    (dir, app)
 }
 
 /// The screen as plain text, each line with matched characters (drawn underlined) followed
 /// by a line with `^` under every such cell — styles made visible for snapshots.
-pub fn screen_with_marks(app: &mut App, w: u16, h: u16) -> String {
+pub fn screen_with_marks(app: &mut Tui, w: u16, h: u16) -> String {
     use ratatui::style::Modifier;
     let text = screen(app, w, h);
     let b = draw(app, w, h);

@@ -259,7 +259,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     put(frame, area, area.height - 2, status_bar(app, w));
     let bottom = area.height - 1;
     // While typing, the line is the query; after Enter a message (a refusal, "saved") has it.
-    if app.searching || (!app.query.is_empty() && app.message.is_none()) {
+    if app.searching() || (!app.query.is_empty() && app.message.is_none()) {
         let prompt = format!("/{}", app.query);
         let shown = text::truncate(&prompt, w.saturating_sub(1) as usize);
         put(
@@ -268,7 +268,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             bottom,
             Line::from(Span::raw(text::pad(&shown, w as usize))),
         );
-        if app.searching && app.form.is_none() && app.help.is_none() {
+        if app.searching() {
             let x = (text::width(&shown) as u16).min(w - 1);
             frame.set_cursor_position(Position::new(area.x + x, area.y + bottom));
         }

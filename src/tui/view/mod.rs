@@ -15,7 +15,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::action::Action;
-use super::app::App;
+use super::app::{App, Overlay, Screen};
 use super::keymap::Mode;
 use crate::i18n;
 use crate::text;
@@ -28,24 +28,26 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(Paragraph::new(msg), area);
         return;
     }
-    match &app.detail {
-        Some(d) => detail::render(app, d, frame, area),
-        None => list::render(app, frame, area),
+    match &app.screen {
+        Screen::List => list::render(app, frame, area),
+        Screen::Detail(d) => detail::render(app, d, frame, area),
+        Screen::Dashboard { board, back_to } => {
+            // the dashboard covers what it was opened from, as a popup does
+            match back_to {
+                Some(d) => detail::render(app, d, frame, area),
+                None => list::render(app, frame, area),
+            }
+            dashboard::render(app, board, frame, area);
+        }
     }
-    if let Some(d) = &app.dashboard {
-        dashboard::render(app, d, frame, area);
-    }
-    if let Some(p) = &app.picker {
-        popup::picker(app, p, frame, area);
-    }
-    if let Some(f) = &app.form {
-        popup::form(app, f, frame, area);
-    }
-    if let Some(c) = &app.confirm {
-        popup::confirm(app, c, frame, area);
-    }
-    if let Some(h) = &app.help {
-        popup::help(app, h, frame, area);
+    for overlay in &app.overlays {
+        match overlay {
+            Overlay::Search => {}
+            Overlay::Picker(p) => popup::picker(app, p, frame, area),
+            Overlay::Form(f, _) => popup::form(app, f, frame, area),
+            Overlay::Confirm(c) => popup::confirm(app, c, frame, area),
+            Overlay::Help(h) => popup::help(app, h, frame, area),
+        }
     }
 }
 

@@ -1,0 +1,177 @@
+//! The embedded ledger: this process opens the sled store itself (the default, SPEC §5).
+
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+
+use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Summary};
+use crate::search::SearchIndex;
+use crate::stats::{Stats, Tally};
+use crate::store::{Backup, Ctx, Event, RestoreSummary, Store, VerifyReport};
+
+use super::{Ledger, Notice, Result};
+
+pub struct Local {
+    store: Store,
+    ctx: Ctx,
+    /// Who is told of each change; a receiver that is gone is dropped at the next change.
+    subscribers: Mutex<Vec<Sender<Notice>>>,
+}
+
+impl Local {
+    /// Opens (or creates) the ledger in `dir`; see [`Store::open`].
+    pub fn open(dir: &Path, ctx: Ctx) -> Result<Local> {
+        Ok(Local::new(Store::open(dir)?, ctx))
+    }
+
+    pub fn new(store: Store, ctx: Ctx) -> Local {
+        Local {
+            store,
+            ctx,
+            subscribers: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.store.dir()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// The store, for what only the process that owns the ledger does (checkpoints, tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
+    /// Closes and reopens the engine after a bulk write; see [`Store::checkpoint`].
+    pub fn checkpoint(self) -> Result<Local> {
+        let Local {
+            store,
+            ctx,
+            subscribers,
+        } = self;
+        Ok(Local {
+            store: store.checkpoint()?,
+            ctx,
+            subscribers,
+        })
+    }
+
+    fn notify(&self, case_ids: Vec<String>) -> Result<()> {
+        let (seq, head) = self.store.head()?;
+        let notice = Notice {
+            seq,
+            head,
+            case_ids,
+        };
+        let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        subs.retain(|s| s.send(notice.clone()).is_ok());
+        Ok(())
+    }
+}
+
+impl Ledger for Local {
+    fn location(&self) -> String {
+        self.store.dir().display().to_string()
+    }
+
+    fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    fn summaries(&self) -> Result<Vec<Summary>> {
+        Ok(self.store.summaries()?)
+    }
+
+    fn case(&self, id: &str) -> Result<Case> {
+        Ok(self.store.require(id)?)
+    }
+
+    fn cases(&self, ids: Option<&[String]>) -> Result<Vec<Case>> {
+        match ids {
+            None => Ok(self.store.cases()?),
+            Some(ids) => ids.iter().map(|id| self.case(id)).collect(),
+        }
+    }
+
+    fn history(&self, id: &str) -> Result<Vec<Event>> {
+        Ok(self.store.history(id)?)
+    }
+
+    fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
+        Ok(self.store.accountability()?)
+    }
+
+    fn search(&self, query: &str) -> Result<Vec<String>> {
+        let summaries = self.store.summaries()?;
+        let hits = SearchIndex::build(&summaries).search(query);
+        Ok(hits
+            .into_iter()
+            .filter_map(|i| summaries.get(i).map(|s| s.id().to_string()))
+            .collect())
+    }
+
+    fn stats(&self, today: NaiveDate) -> Result<Stats> {
+        let mut tally = Tally::new(today, &self.ctx.policy);
+        self.store.for_each_counted(|c| tally.add(&c))?;
+        Ok(tally.finish(&self.store.accountability()?))
+    }
+
+    fn execute(&self, id: &str, commands: &[Command]) -> Result<Case> {
+        let (case, _) = self.store.execute_all(id, commands, &self.ctx)?;
+        self.notify(vec![case.id.clone()])?;
+        Ok(case)
+    }
+
+    fn check_import(&self, cases: &[Case]) -> Result<()> {
+        Ok(self.store.check_import(cases, &self.ctx)?)
+    }
+
+    fn import(
+        &self,
+        cases: Vec<Case>,
+        accountability: Vec<AccountabilityEvent>,
+        kind: ChangeKind,
+    ) -> Result<usize> {
+        let ids = cases.iter().map(|c| c.id.clone()).collect();
+        let n = self.store.import(cases, &accountability, kind, &self.ctx)?;
+        self.notify(ids)?;
+        Ok(n)
+    }
+
+    fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
+        Ok(self.store.backup(as_of)?)
+    }
+
+    fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
+        let ids = backup.cases.iter().map(|c| c.id.clone()).collect();
+        let r = self.store.restore(backup, file)?;
+        self.notify(ids)?;
+        Ok(r)
+    }
+
+    fn verify(&self) -> Result<VerifyReport> {
+        Ok(self.store.verify()?)
+    }
+
+    fn subscribe(&self) -> Receiver<Notice> {
+        let (tx, rx) = mpsc::channel();
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(tx);
+        rx
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(self.store.sync()?)
+    }
+}

@@ -1,0 +1,114 @@
+//! What one run of zhengdun works with, shared by the CLI and the TUI: the language, who
+//! acts on what day ([`Env`]), the ledger it opens, and how a failure reaches the user (one
+//! line and an exit code, [`Failure`]).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::domain::Policy;
+use crate::i18n::{self, Lang};
+use crate::ledger::{self, Ctx, Local, StoreError};
+
+/// Exit codes: documented in the README.
+pub mod exit {
+    pub const REFUSED: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const DATABASE: u8 = 3;
+    /// The TUI was stopped by SIGTERM, SIGHUP or SIGINT (128 + SIGTERM, as shells report it).
+    pub const STOPPED: u8 = 143;
+}
+
+/// An error on its way to the user: one line, and the exit code that goes with it.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: exit::BAD_INPUT,
+            message: message.into(),
+        }
+    }
+
+    pub fn ledger(e: ledger::Error, lang: Lang) -> Failure {
+        match e {
+            ledger::Error::Store(e) => Failure::store(e, lang),
+        }
+    }
+
+    pub fn store(e: StoreError, lang: Lang) -> Failure {
+        let code = match &e {
+            StoreError::Refused { refusal, .. } if refusal.is_bad_value() => exit::BAD_INPUT,
+            StoreError::Refused { .. } => exit::REFUSED,
+            StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => {
+                exit::BAD_INPUT
+            }
+            _ => exit::DATABASE,
+        };
+        let message = match &e {
+            StoreError::Refused { id, .. } => format!("{id}: {}", i18n::store_error(lang, &e)),
+            // on the command line, say where ids are found
+            StoreError::NotFound(_) => {
+                format!(
+                    "{}{}",
+                    i18n::store_error(lang, &e),
+                    i18n::t(lang, "cli.find_ids")
+                )
+            }
+            other => i18n::store_error(lang, other),
+        };
+        Failure { code, message }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::input(format!("{e:#}"))
+    }
+}
+
+/// Everything a command needs besides its own arguments.
+pub struct Env {
+    pub lang: Lang,
+    pub ctx: Ctx,
+    pub db_dir: PathBuf,
+}
+
+impl Env {
+    /// Opens (or creates) the embedded ledger in `db_dir`.
+    pub fn open(&self) -> Result<Local, Failure> {
+        Local::open(&self.db_dir, self.ctx.clone()).map_err(|e| Failure::ledger(e, self.lang))
+    }
+
+    /// A closure that turns a ledger error into this run's failure, for `map_err`.
+    pub fn failed(&self) -> impl Fn(ledger::Error) -> Failure + '_ {
+        move |e| Failure::ledger(e, self.lang)
+    }
+}
+
+pub fn default_db_dir() -> Result<PathBuf, Failure> {
+    directories::ProjectDirs::from("", "", "zhengdun")
+        .map(|d| d.data_dir().join("ledger"))
+        .ok_or_else(|| Failure::input("no home directory to keep the ledger in: give --db DIR"))
+}
+
+/// The county's policy: the file named, else `policy.toml` beside the ledger, else the
+/// defaults of SPEC §3.
+pub fn load_policy(explicit: Option<&Path>, db_dir: &Path) -> Result<Policy, Failure> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = db_dir.join("policy.toml");
+            if !p.exists() {
+                return Ok(Policy::default());
+            }
+            p
+        }
+    };
+    let text = fs::read_to_string(&path)
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    Policy::from_toml(&text, &path.display().to_string()).map_err(|e| Failure::input(e.to_string()))
+}

@@ -1,0 +1,97 @@
+//! The embedded ledger through the `Ledger` interface: several commands in one atomic
+//! write, a change told to every subscriber, search by id.
+
+mod tui_support;
+
+use tui_support::{cases, ctx, d};
+use zhengdun::domain::*;
+use zhengdun::ledger::{Ledger, Local, StoreError};
+
+fn ledger() -> (tempfile::TempDir, Local) {
+    let dir = tempfile::tempdir().unwrap();
+    let l = Local::open(&dir.path().join("ledger"), ctx()).unwrap();
+    l.import(cases(), Vec::new(), ChangeKind::Imported).unwrap();
+    (dir, l)
+}
+
+fn adjustment() -> Command {
+    Command::Adjust(Adjustment {
+        name: "赵某".into(),
+        post: Post::Secretary,
+        reason: AdjustReason::Aging,
+        action: AdjustAction::Removed,
+        on: d("2017-09-01"),
+        replacement: Some("钱某".into()),
+        replacement_source: Some(ReplacementSource::BusinessLeader),
+    })
+}
+
+#[test]
+fn an_adjustment_and_the_advance_it_allows_are_one_write() {
+    let (_d, l) = ledger();
+    let before = l.history("2017-YG-003").unwrap().len();
+    let case = l
+        .execute("2017-YG-003", &[adjustment(), Command::Advance])
+        .unwrap();
+    assert_eq!(case.stage, Stage::CadresAdjusted);
+    let history = l.history("2017-YG-003").unwrap();
+    let kinds: Vec<ChangeKind> = history[before..].iter().map(|e| e.change.kind).collect();
+    assert_eq!(kinds, vec![ChangeKind::Adjusted, ChangeKind::Advanced]);
+    assert_eq!(history[before + 1].seq, history[before].seq + 1);
+    assert!(l.verify().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_refused_command_leaves_the_others_unwritten() {
+    let (_d, l) = ledger();
+    let before = l.case("2017-YG-003").unwrap();
+    let events = l.history("2017-YG-003").unwrap().len();
+    // acceptance needs cadres_adjusted: the adjustment before it must not stay behind
+    let accept = Command::Accept {
+        on: Some(d("2017-09-10")),
+        by: "县委组织部".into(),
+        score: 90,
+        poll_n: 30,
+        dissatisfied: 1,
+        standards: [true; 6],
+        new_deadline: None,
+    };
+    let err = l
+        .execute("2017-YG-003", &[adjustment(), accept])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            zhengdun::ledger::Error::Store(StoreError::Refused { .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(l.case("2017-YG-003").unwrap(), before);
+    assert_eq!(l.history("2017-YG-003").unwrap().len(), events);
+}
+
+#[test]
+fn every_subscriber_hears_of_a_change_with_the_new_head() {
+    let (_d, l) = ledger();
+    let (a, b) = (l.subscribe(), l.subscribe());
+    let visit = Command::LogVisit(Visit {
+        on: d("2017-09-14"),
+        by: "王建国".into(),
+        kind: VisitKind::Visit,
+        findings: "活动场所已开放。".into(),
+    });
+    l.execute("2017-YG-007", &[visit]).unwrap();
+    let last = l.history("2017-YG-007").unwrap().pop().unwrap();
+    for rx in [a, b] {
+        let n = rx.try_recv().expect("a notice for each subscriber");
+        assert_eq!(n.case_ids, vec!["2017-YG-007".to_string()]);
+        assert_eq!((n.seq, n.head.as_str()), (last.seq, last.hash.as_str()));
+    }
+}
+
+#[test]
+fn search_gives_ids_best_first() {
+    let (_d, l) = ledger();
+    assert_eq!(l.search("yuanyanghu").unwrap()[0], "2017-YG-007");
+    assert!(l.search("没有这个村").unwrap().is_empty());
+}
