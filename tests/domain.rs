@@ -63,7 +63,7 @@ fn accept(
     new_deadline: Option<&str>,
 ) -> Command {
     Command::Accept {
-        on: Some(d("2017-11-01")),
+        on: d("2017-11-01"),
         by: "县委组织部".into(),
         score,
         poll_n: 15,
@@ -210,7 +210,7 @@ fn accepted_needs_a_pass_and_every_task_done() {
         &c,
         Command::FinishTask {
             number: 1,
-            on: None,
+            on: d(TODAY),
         },
     )
     .unwrap();
@@ -409,7 +409,7 @@ fn tasks_and_visits() {
             &c,
             Command::FinishTask {
                 number: 2,
-                on: None
+                on: d(TODAY)
             }
         )
         .unwrap_err(),
@@ -423,7 +423,7 @@ fn tasks_and_visits() {
             &c,
             Command::FinishTask {
                 number: 0,
-                on: None
+                on: d(TODAY)
             }
         )
         .unwrap_err(),
@@ -436,7 +436,7 @@ fn tasks_and_visits() {
         &c,
         Command::FinishTask {
             number: 1,
-            on: None,
+            on: d(TODAY),
         },
     )
     .unwrap();
@@ -446,7 +446,7 @@ fn tasks_and_visits() {
             &c,
             Command::FinishTask {
                 number: 1,
-                on: None
+                on: d(TODAY)
             }
         )
         .unwrap_err(),
@@ -591,7 +591,7 @@ fn dates_that_cannot_be_and_a_visit_without_a_visitor_are_refused() {
         run(
             &c,
             Command::Accept {
-                on: Some(d("2099-01-01")),
+                on: d("2099-01-01"),
                 by: "县委组织部".into(),
                 score: 90,
                 poll_n: 15,
@@ -612,4 +612,36 @@ fn dates_that_cannot_be_and_a_visit_without_a_visitor_are_refused() {
             ..
         }
     ));
+}
+
+/// Every date a command records is in the command: a first pairing without a date is
+/// refused rather than dated "today" by whoever applies it, and a later one keeps its date.
+#[test]
+fn a_pairing_date_comes_with_the_command() {
+    let Command::Pair {
+        county_leader,
+        township_leader,
+        first_secretary,
+        first_secretary_unit,
+        assisting_unit,
+        ..
+    } = pair_all()
+    else {
+        unreachable!()
+    };
+    let undated = Command::Pair {
+        county_leader,
+        township_leader,
+        first_secretary,
+        first_secretary_unit,
+        assisting_unit,
+        on: None,
+    };
+    assert_eq!(
+        run(&fresh(), undated.clone()).unwrap_err(),
+        Refusal::Empty { field: "paired_on" }
+    );
+    let (paired, _) = run(&fresh(), pair_all()).unwrap();
+    let (again, _) = run(&paired, undated).unwrap();
+    assert_eq!(again.pairing.unwrap().paired_on, Some(d("2017-03-25")));
 }

@@ -48,7 +48,7 @@ fn a_refused_command_leaves_the_others_unwritten() {
     let events = l.history("2017-YG-003").unwrap().len();
     // acceptance needs cadres_adjusted: the adjustment before it must not stay behind
     let accept = Command::Accept {
-        on: Some(d("2017-09-10")),
+        on: d("2017-09-10"),
         by: "县委组织部".into(),
         score: 90,
         poll_n: 30,

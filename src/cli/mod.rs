@@ -298,6 +298,14 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             print(&id)
         }
         Cmd::Pair(a) => {
+            // a first pairing is dated today unless --on says otherwise; a later one keeps
+            // its date unless --on gives a new one
+            let paired_on = ledger
+                .case(&a.id)
+                .map_err(env.failed())?
+                .pairing
+                .and_then(|p| p.paired_on);
+            let on = a.on.or(paired_on.is_none().then_some(today));
             let c = exec(
                 &a.id,
                 Command::Pair {
@@ -306,7 +314,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                     first_secretary: a.first_secretary,
                     first_secretary_unit: a.unit,
                     assisting_unit: a.assisting_unit,
-                    on: a.on,
+                    on,
                 },
             )?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))
@@ -344,7 +352,10 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                     due,
                     done_on: None,
                 }),
-                TaskOp::Done { n, on } => Command::FinishTask { number: n, on },
+                TaskOp::Done { n, on } => Command::FinishTask {
+                    number: n,
+                    on: on.unwrap_or(today),
+                },
             };
             let c = exec(&id, cmd)?;
             print(&format!("{} {}", c.id, c.tasks.len()))
@@ -369,7 +380,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             let c = exec(
                 &a.id,
                 Command::Accept {
-                    on: a.on,
+                    on: a.on.unwrap_or(today),
                     by: by(a.by),
                     score: a.score,
                     poll_n: a.poll_n,

@@ -10,11 +10,14 @@ use super::codes::*;
 use super::due::add_months;
 use super::policy::Policy;
 
-/// A change someone asks for. Dates that a person may leave out are `Option`s resolved to
-/// "today" by [`apply`], so the same command means the same thing from the CLI and the TUI.
+/// A change someone asks for. Every date it records is in the command, filled in by whoever
+/// made it (the CLI's `--on`, default today; the form's date field): [`apply`] reads
+/// "today" only to refuse dates in the future and for the day a stage move is made, so a
+/// command kept and applied later (a field copy's sync) records the same dates.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Records or updates the 四个一 pairing; from `identified` it also advances to `paired`.
+    /// `None` keeps what is recorded (`on`: the pairing date, needed when there is none).
     Pair {
         county_leader: Option<String>,
         township_leader: Option<String>,
@@ -30,12 +33,12 @@ pub enum Command {
     AddTask(Task),
     FinishTask {
         number: usize,
-        on: Option<NaiveDate>,
+        on: NaiveDate,
     },
     LogVisit(Visit),
     Advance,
     Accept {
-        on: Option<NaiveDate>,
+        on: NaiveDate,
         by: String,
         score: u32,
         poll_n: u32,
@@ -376,14 +379,16 @@ pub fn apply(
             set(&mut p.first_secretary, first_secretary);
             set(&mut p.first_secretary_unit, first_secretary_unit);
             set(&mut p.assisting_unit, assisting_unit);
-            if on.is_some() || p.paired_on.is_none() {
-                let on = on.unwrap_or(today);
+            if let Some(on) = *on {
                 happened(case, "paired_on", on, today)?;
                 p.paired_on = Some(on);
             }
             let missing = p.missing();
             if !missing.is_empty() {
                 return Err(Refusal::PairingIncomplete { missing });
+            }
+            if p.paired_on.is_none() {
+                return Err(Refusal::Empty { field: "paired_on" });
             }
             let detail = format!(
                 "{} / {} / {} ({}) / {} @ {}",
@@ -461,7 +466,7 @@ pub fn apply(
             if task.done_on.is_some() {
                 return Err(Refusal::TaskAlreadyDone { number: *number });
             }
-            let on = on.unwrap_or(today);
+            let on = *on;
             happened(case, "done_on", on, today)?;
             task.done_on = Some(on);
             (
@@ -524,7 +529,7 @@ pub fn apply(
                     range: format!("0–{poll_n}"),
                 });
             }
-            let on = on.unwrap_or(today);
+            let on = *on;
             happened(case, "on", on, today)?;
             let v = verdict(*score, *poll_n, *dissatisfied, standards, policy);
             match v {

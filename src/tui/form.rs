@@ -522,7 +522,7 @@ impl Form {
                     _ => Some(date("new_deadline")?),
                 };
                 vec![Command::Accept {
-                    on: Some(date("on")?),
+                    on: date("on")?,
                     by: text("by"),
                     score: number("score")?,
                     poll_n: number("poll_n")?,
@@ -539,7 +539,7 @@ impl Form {
             })],
             FormKind::FinishTask => vec![Command::FinishTask {
                 number: self.get("task").parse().unwrap_or(0),
-                on: Some(date("done_on")?),
+                on: date("done_on")?,
             }],
             FormKind::Reopen => vec![Command::Reopen {
                 to: Stage::parse(self.get("stage")).unwrap_or(Stage::Identified),
