@@ -853,3 +853,44 @@ fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
     assert!(store.raw().scan_prefix(b"k/").count() > 1000 / 64);
     assert!(store.verify().unwrap().problems.is_empty());
 }
+
+/// `edit` corrects a case's fields through the one domain path: the change is a history
+/// event, the list shows the new names, and an empty or absent correction is refused.
+#[test]
+fn edit_corrects_fields_and_keeps_the_record() {
+    let db = Db::new();
+    db.import_fixture();
+    db.ok(&[
+        "edit",
+        "A-1",
+        "--village",
+        "前进新村",
+        "--problems",
+        "班子软弱，书记长期外出",
+        "--situations",
+        "secretary_unfit,poor_service",
+        "--deadline",
+        "2017-11-30",
+    ]);
+    let show: Value = serde_json::from_str(&db.ok(&["show", "A-1", "--format", "json"])).unwrap();
+    assert_eq!(show["village"], "前进新村");
+    assert_eq!(show["problems"], "班子软弱，书记长期外出");
+    assert_eq!(show["situations"][1], "poor_service");
+    assert_eq!(show["deadline"], "2017-11-30");
+    let history = show["history"].as_array().unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last["kind"], "edited");
+    assert_eq!(last["actor"], "测试员");
+    assert!(
+        last["detail"].as_str().unwrap().contains("前进村"),
+        "the old name stays in the record: {last}"
+    );
+    assert!(db.ok(&["list", "--search", "前进新村"]).contains("A-1"));
+    db.ok(&["verify"]);
+    let (code, _) = db.refused(&["edit", "A-1", "--village", "  "]);
+    assert_eq!(code, 2);
+    let (code, _) = db.refused(&["edit", "A-1"]);
+    assert_ne!(code, 0);
+    let (code, _) = db.refused(&["edit", "NOPE", "--problems", "x"]);
+    assert_eq!(code, 2);
+}

@@ -140,6 +140,8 @@ pub enum Cmd {
     Advance { id: String },
     /// Records an acceptance attempt and prints the verdict
     Accept(AcceptArgs),
+    /// Corrects a case's recorded fields; the history keeps what was there before
+    Edit(EditArgs),
     /// Moves a case back to an earlier stage
     Reopen {
         id: String,
@@ -169,6 +171,24 @@ pub struct ListArgs {
     pub search: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub id: String,
+    #[arg(long)]
+    pub problems: Option<String>,
+    #[arg(long, value_parser = date)]
+    pub deadline: Option<NaiveDate>,
+    /// Situation codes or labels (repeat, or separate with commas): replace the recorded ones
+    #[arg(long = "situations", num_args = 1.., value_delimiter = ',', value_parser = code::<Situation>)]
+    pub situations: Option<Vec<Situation>>,
+    #[arg(long)]
+    pub village: Option<String>,
+    #[arg(long)]
+    pub township: Option<String>,
+    #[arg(long)]
+    pub county: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ pub use args::{Cli, Cmd};
 use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, StatsFormat, TaskOp};
 
 use crate::domain::{
-    Adjustment, Case, ChangeKind, Command, DueStatus, Policy, Stage, Summary, Task, Visit,
+    Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Policy, Stage, Summary, Task, Visit,
 };
 use crate::i18n::{self, Lang};
 use crate::interchange::{self, json::Ledger as LedgerFile};
@@ -390,6 +390,19 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                 },
             )?;
             print(&output::accept_result(&c, lang))
+        }
+        Cmd::Edit(a) => {
+            let edit = Edit {
+                county: a.county,
+                township: a.township,
+                village: a.village,
+                problems: a.problems,
+                deadline: a.deadline,
+                situations: a.situations,
+                relapse_of: None,
+            };
+            let c = exec(&a.id, Command::Edit(edit))?;
+            print(&format!("{} {}", c.id, c.stage.label(lang)))
         }
         Cmd::Reopen { id, to, reason } => {
             let c = exec(&id, Command::Reopen { to, reason })?;

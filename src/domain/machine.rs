@@ -53,9 +53,12 @@ pub enum Command {
     Edit(Edit),
 }
 
-/// Fields of a case that may be corrected after it is opened.
+/// Fields of a case that may be corrected after it is opened (`None`: left as recorded).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Edit {
+    pub county: Option<String>,
+    pub township: Option<String>,
+    pub village: Option<String>,
     pub problems: Option<String>,
     pub deadline: Option<NaiveDate>,
     pub situations: Option<Vec<Situation>>,
@@ -596,6 +599,17 @@ pub fn apply(
         }
         Command::Edit(e) => {
             let mut parts = Vec::new();
+            for (field, now, to) in [
+                ("county", &mut c.county, &e.county),
+                ("township", &mut c.township, &e.township),
+                ("village", &mut c.village, &e.village),
+            ] {
+                if let Some(to) = to {
+                    non_empty(field, to)?;
+                    parts.push(format!("{field} {} -> {}", now, to.trim()));
+                    *now = to.trim().to_string();
+                }
+            }
             if let Some(p) = &e.problems {
                 c.problems = p.clone();
                 parts.push("problems".to_string());
