@@ -624,8 +624,11 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
             let (last_event, case_json) = compressed_record(&v);
             let case: zhengdun::domain::Case = serde_json::from_slice(&case_json).unwrap();
             let id = case.id.clone();
-            raw.insert([b"s/", id.as_bytes()].concat(), Summary::of(&case).encode())
-                .unwrap();
+            raw.insert(
+                [b"s/", id.as_bytes()].concat(),
+                zhengdun::store::layout::encode_summary(&Summary::of(&case)),
+            )
+            .unwrap();
             let old = serde_json::json!({ "last_event": last_event, "case": case });
             raw.insert(k, serde_json::to_vec(&old).unwrap()).unwrap();
         }

@@ -18,4 +18,4 @@ pub use machine::{
     RelapseProblem,
 };
 pub use policy::Policy;
-pub use summary::{DueInputs, Names, Summary};
+pub use summary::{DueInputs, Names, Summary, NAMES as SUMMARY_NAMES};

@@ -44,7 +44,8 @@ pub struct Summary {
     pub due: DueInputs,
 }
 
-const NAMES: usize = 7;
+/// How many names a summary carries.
+pub const NAMES: usize = 7;
 
 /// The names a summary carries, in the order they are kept and encoded.
 #[derive(Debug, Clone, Copy, Default)]
@@ -148,66 +149,41 @@ impl Summary {
         self.due.stage
     }
 
-    /// Compact binary form: fixed fields, then length-prefixed strings.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(64 + self.text.len());
-        b.push(self.due.stage as u8);
-        b.extend_from_slice(&self.year.to_le_bytes());
-        for d in [
-            Some(self.due.identified_on),
-            self.due.paired_on,
-            Some(self.due.deadline),
-            self.due.first_open_task_due,
-            self.last_visit,
-        ] {
-            b.extend_from_slice(&date_code(d).to_le_bytes());
-        }
-        for n in 0..NAMES {
-            let s = self.part(n);
-            b.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            b.extend_from_slice(s.as_bytes());
-        }
-        b
-    }
-
-    /// The inverse of [`Summary::encode`]; `None` for bytes it did not write.
-    pub fn decode(b: &[u8]) -> Option<Summary> {
-        let mut r = Reader { b, at: 0 };
-        let stage = *Stage::ALL.get(r.take(1)?[0] as usize)?;
-        let year = i32::from_le_bytes(r.take(4)?.try_into().ok()?);
-        let mut dates = [None; 5];
-        for d in dates.iter_mut() {
-            *d = date_of(i32::from_le_bytes(r.take(4)?.try_into().ok()?))?;
-        }
-        // The names are copied into one buffer and checked as UTF-8 once; each must still
-        // end on a character boundary.
-        let mut text = Vec::with_capacity(b.len().saturating_sub(r.at + 4 * NAMES));
-        let mut ends = [0; NAMES];
-        for end in ends.iter_mut() {
-            let n = u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize;
-            text.extend_from_slice(r.take(n)?);
-            *end = text.len() as u32;
-        }
-        if r.at != b.len() {
-            return None;
-        }
-        let text = String::from_utf8(text).ok()?;
-        if !ends.iter().all(|&e| text.is_char_boundary(e as usize)) {
+    /// A summary from its names already laid one after another in `text`, each ending
+    /// where `ends` says (how the store keeps them, so a read copies them once); `None`
+    /// when an end is out of order or not on a character boundary.
+    pub fn from_packed(
+        text: String,
+        ends: [u32; NAMES],
+        year: i32,
+        last_visit: Option<NaiveDate>,
+        due: DueInputs,
+    ) -> Option<Summary> {
+        let in_order = ends.windows(2).all(|w| matches!(w, [a, b] if a <= b));
+        if !in_order || !ends.iter().all(|&e| text.is_char_boundary(e as usize)) {
             return None;
         }
         Some(Summary {
             text: text.into_boxed_str(),
             ends,
             year,
-            last_visit: dates[4],
-            due: DueInputs {
-                stage,
-                identified_on: dates[0]?,
-                paired_on: dates[1],
-                deadline: dates[2]?,
-                first_open_task_due: dates[3],
-            },
+            last_visit,
+            due,
         })
+    }
+
+    /// The names in the order they are kept, for the store's encoding.
+    pub fn parts(&self) -> [&str; NAMES] {
+        let n = self.names();
+        [
+            n.id,
+            n.county,
+            n.township,
+            n.village,
+            n.county_leader,
+            n.township_leader,
+            n.first_secretary,
+        ]
     }
 }
 
@@ -220,100 +196,5 @@ impl std::fmt::Debug for Summary {
             .field("last_visit", &self.last_visit)
             .field("due", &self.due)
             .finish()
-    }
-}
-
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-}
-
-/// Days since 0001-01-01 (CE day count), with `i32::MIN` for "none".
-fn date_code(d: Option<NaiveDate>) -> i32 {
-    use chrono::Datelike;
-    d.map_or(i32::MIN, |d| d.num_days_from_ce())
-}
-
-/// `Some(None)` for "none", `None` for a code that is no date.
-fn date_of(code: i32) -> Option<Option<NaiveDate>> {
-    if code == i32::MIN {
-        Some(None)
-    } else {
-        NaiveDate::from_num_days_from_ce_opt(code).map(Some)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encode_decode_round_trip_and_refuse_garbage() {
-        let s = Summary::new(
-            Names {
-                id: "2017-YG-003",
-                county: "阳谷县",
-                township: "阿城镇",
-                village: "前进村",
-                county_leader: "王建国",
-                township_leader: "",
-                first_secretary: "张伟",
-            },
-            2017,
-            NaiveDate::from_ymd_opt(2017, 4, 2),
-            DueInputs {
-                stage: Stage::Paired,
-                identified_on: NaiveDate::from_ymd_opt(2017, 3, 10).unwrap(),
-                paired_on: NaiveDate::from_ymd_opt(2017, 3, 25),
-                deadline: NaiveDate::from_ymd_opt(2017, 12, 31).unwrap(),
-                first_open_task_due: None,
-            },
-        );
-        assert_eq!(
-            (
-                s.id(),
-                s.county(),
-                s.village(),
-                s.township_leader(),
-                s.first_secretary()
-            ),
-            ("2017-YG-003", "阳谷县", "前进村", "", "张伟")
-        );
-        let b = s.encode();
-        assert_eq!(Summary::decode(&b), Some(s));
-        assert_eq!(Summary::decode(&b[..b.len() - 1]), None);
-        assert_eq!(Summary::decode(b"garbage"), None);
-        let mut extra = b.clone();
-        extra.push(0);
-        assert_eq!(Summary::decode(&extra), None);
-        // names one after another: UTF-8 each, then UTF-8 together but "阳" cut between the
-        // id and the county
-        let header = 1 + 4 + 5 * 4; // stage, year, five dates
-        let with_names = |names: [&[u8]; 7]| {
-            let mut v = b[..header].to_vec();
-            for part in names {
-                v.extend_from_slice(&(part.len() as u32).to_le_bytes());
-                v.extend_from_slice(part);
-            }
-            v
-        };
-        let yang = "阳".as_bytes();
-        let whole = Summary::decode(&with_names([b"A-1", yang, b"", b"", b"", b"", b"x"]));
-        assert_eq!(
-            whole
-                .as_ref()
-                .map(|s| (s.id(), s.county(), s.township(), s.first_secretary())),
-            Some(("A-1", "阳", "", "x"))
-        );
-        let cut = with_names([&yang[..2], &yang[2..], b"", b"", b"", b"", b""]);
-        assert_eq!(Summary::decode(&cut), None);
     }
 }

@@ -1,7 +1,9 @@
 //! How the store lays its values out in sled: the keys, the compressed case record, and the
 //! chunks the list summaries are kept in. Nothing here touches sled itself.
 
-use crate::domain::{Counted, Summary};
+use chrono::NaiveDate;
+
+use crate::domain::{Counted, DueInputs, Stage, Summary, SUMMARY_NAMES};
 
 pub fn case_key(id: &str) -> Vec<u8> {
     [b"c/", id.as_bytes()].concat()
@@ -218,7 +220,89 @@ fn decode_chunk<T>(
 }
 
 pub fn decode_summaries(v: &[u8]) -> Option<Vec<Summary>> {
-    decode_chunk(Family::Summaries, v, Summary::decode, |s| s.id())
+    decode_chunk(Family::Summaries, v, decode_summary, |s| s.id())
+}
+
+/// A summary's compact binary form: fixed fields, then length-prefixed names.
+pub fn encode_summary(s: &Summary) -> Vec<u8> {
+    let parts = s.parts();
+    let mut b = Vec::with_capacity(64 + parts.iter().map(|p| p.len()).sum::<usize>());
+    b.push(s.due.stage as u8);
+    b.extend_from_slice(&s.year.to_le_bytes());
+    for d in [
+        Some(s.due.identified_on),
+        s.due.paired_on,
+        Some(s.due.deadline),
+        s.due.first_open_task_due,
+        s.last_visit,
+    ] {
+        b.extend_from_slice(&date_code(d).to_le_bytes());
+    }
+    for part in parts {
+        b.extend_from_slice(&(part.len() as u32).to_le_bytes());
+        b.extend_from_slice(part.as_bytes());
+    }
+    b
+}
+
+/// The inverse of [`encode_summary`]; `None` for bytes it did not write.
+pub fn decode_summary(b: &[u8]) -> Option<Summary> {
+    let mut r = Reader { b, at: 0 };
+    let stage = *Stage::ALL.get(usize::from(*r.take(1)?.first()?))?;
+    let year = i32::from_le_bytes(r.take(4)?.try_into().ok()?);
+    let mut dates = [None; 5];
+    for d in dates.iter_mut() {
+        *d = date_of(i32::from_le_bytes(r.take(4)?.try_into().ok()?))?;
+    }
+    // The names are copied into one buffer and checked as UTF-8 once; each must still
+    // end on a character boundary.
+    let mut text = Vec::with_capacity(b.len().saturating_sub(r.at + 4 * SUMMARY_NAMES));
+    let mut ends = [0; SUMMARY_NAMES];
+    for end in ends.iter_mut() {
+        let n = u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize;
+        text.extend_from_slice(r.take(n)?);
+        *end = text.len() as u32;
+    }
+    if r.at != b.len() {
+        return None;
+    }
+    let [identified_on, paired_on, deadline, first_open_task_due, last_visit] = dates;
+    let due = DueInputs {
+        stage,
+        identified_on: identified_on?,
+        paired_on,
+        deadline: deadline?,
+        first_open_task_due,
+    };
+    Summary::from_packed(String::from_utf8(text).ok()?, ends, year, last_visit, due)
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+}
+
+/// Days since 0001-01-01 (CE day count), with `i32::MIN` for "none".
+fn date_code(d: Option<NaiveDate>) -> i32 {
+    use chrono::Datelike;
+    d.map_or(i32::MIN, |d| d.num_days_from_ce())
+}
+
+/// `Some(None)` for "none", `None` for a code that is no date.
+fn date_of(code: i32) -> Option<Option<NaiveDate>> {
+    if code == i32::MIN {
+        Some(None)
+    } else {
+        NaiveDate::from_num_days_from_ce_opt(code).map(Some)
+    }
 }
 
 pub fn decode_counts(v: &[u8]) -> Option<Vec<Counted>> {
@@ -241,6 +325,70 @@ pub fn unreadable_chunk(family: Family, key: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::domain::Names;
+
+    #[test]
+    fn summaries_encode_decode_round_trip_and_refuse_garbage() {
+        let s = Summary::new(
+            Names {
+                id: "2017-YG-003",
+                county: "阳谷县",
+                township: "阿城镇",
+                village: "前进村",
+                county_leader: "王建国",
+                township_leader: "",
+                first_secretary: "张伟",
+            },
+            2017,
+            NaiveDate::from_ymd_opt(2017, 4, 2),
+            DueInputs {
+                stage: Stage::Paired,
+                identified_on: NaiveDate::from_ymd_opt(2017, 3, 10).unwrap(),
+                paired_on: NaiveDate::from_ymd_opt(2017, 3, 25),
+                deadline: NaiveDate::from_ymd_opt(2017, 12, 31).unwrap(),
+                first_open_task_due: None,
+            },
+        );
+        assert_eq!(
+            (
+                s.id(),
+                s.county(),
+                s.village(),
+                s.township_leader(),
+                s.first_secretary()
+            ),
+            ("2017-YG-003", "阳谷县", "前进村", "", "张伟")
+        );
+        let b = encode_summary(&s);
+        assert_eq!(decode_summary(&b), Some(s));
+        assert_eq!(decode_summary(&b[..b.len() - 1]), None);
+        assert_eq!(decode_summary(b"garbage"), None);
+        let mut extra = b.clone();
+        extra.push(0);
+        assert_eq!(decode_summary(&extra), None);
+        // names one after another: UTF-8 each, then UTF-8 together but "阳" cut between the
+        // id and the county
+        let header = 1 + 4 + 5 * 4; // stage, year, five dates
+        let with_names = |names: [&[u8]; 7]| {
+            let mut v = b[..header].to_vec();
+            for part in names {
+                v.extend_from_slice(&(part.len() as u32).to_le_bytes());
+                v.extend_from_slice(part);
+            }
+            v
+        };
+        let yang = "阳".as_bytes();
+        let whole = decode_summary(&with_names([b"A-1", yang, b"", b"", b"", b"", b"x"]));
+        assert_eq!(
+            whole
+                .as_ref()
+                .map(|s| (s.id(), s.county(), s.township(), s.first_secretary())),
+            Some(("A-1", "阳", "", "x"))
+        );
+        let cut = with_names([&yang[..2], &yang[2..], b"", b"", b"", b"", b""]);
+        assert_eq!(decode_summary(&cut), None);
+    }
+
     use super::*;
 
     #[test]

@@ -220,7 +220,7 @@ impl Derived {
     fn of(case: &Case) -> Derived {
         Derived {
             id: case.id.clone(),
-            summary: Summary::of(case).encode(),
+            summary: layout::encode_summary(&Summary::of(case)),
             // Serialising plain data structs to JSON cannot fail.
             counted: serde_json::to_vec(&Counted::of(case)).unwrap_or_default(),
         }
