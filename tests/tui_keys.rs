@@ -403,3 +403,33 @@ fn a_paste_goes_whole_into_the_field_and_is_ignored_in_the_list() {
         "群众反映村干部坐班制度落实较好 但集体经济仍无起色"
     );
 }
+
+/// A history that cannot be read is reported, never shown as an empty one.
+#[test]
+fn a_damaged_history_is_reported_not_shown_empty() {
+    let (d, app) = app();
+    drop(app);
+    let store = Store::open(&d.path().join("ledger")).unwrap();
+    let events = store.history("2017-YG-007").unwrap();
+    let seq = events.last().unwrap().seq;
+    let key = [b"h/".as_slice(), &seq.to_be_bytes()].concat();
+    store
+        .raw()
+        .insert(key, b"{not an event".as_slice())
+        .unwrap();
+    store.sync().unwrap();
+    let mut app = tui_support::tui_on(
+        store,
+        ctx(),
+        zhengdun::i18n::Lang::Zh,
+        zhengdun::tui::keymap::Keymap::default_keys().unwrap(),
+    );
+    press(&mut app, "/ 2017-YG-007 <Enter> <Enter>");
+    assert_eq!(
+        app.app.mode(),
+        Mode::List,
+        "the detail does not open on a bad history"
+    );
+    let m = app.app.message.clone().expect("the damage is said");
+    assert!(m.error && m.text.contains("损坏"), "{m:?}");
+}
