@@ -894,3 +894,37 @@ fn edit_corrects_fields_and_keeps_the_record() {
     let (code, _) = db.refused(&["edit", "NOPE", "--problems", "x"]);
     assert_eq!(code, 2);
 }
+
+/// Ids are matched without regard to letter case (SPEC §11), and a second id that differs
+/// only in case is refused as a duplicate.
+#[test]
+fn ids_are_matched_without_regard_to_case() {
+    let db = Db::new();
+    db.import_fixture();
+    let show: Value = serde_json::from_str(&db.ok(&["show", "a-3", "--format", "json"])).unwrap();
+    assert_eq!(show["id"], "A-3");
+    db.ok(&[
+        "visit",
+        "a-3",
+        "--kind",
+        "visit",
+        "--findings",
+        "走访了解班子情况",
+    ]);
+    let show: Value = serde_json::from_str(&db.ok(&["show", "A-3", "--format", "json"])).unwrap();
+    assert_eq!(show["visits"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        show["history"].as_array().unwrap().last().unwrap()["case_id"],
+        "A-3"
+    );
+    let twin = db.file(
+        "twin.json",
+        r#"{ "format": "zhengdun/1", "cases": [ { "id": "a-1", "year": 2017, "county": "阳谷县",
+            "township": "阿城镇", "village": "新村", "situations": ["other"],
+            "identified_on": "2017-05-01", "stage": "identified" } ] }"#,
+    );
+    let (code, err) = db.refused(&["import", twin.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("a-1"), "{err}");
+    db.ok(&["verify"]);
+}

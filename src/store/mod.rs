@@ -557,11 +557,35 @@ impl Store {
         })
     }
 
+    /// The case with this id, matched without regard to letter case (SPEC §11:
+    /// `2017-yg-003` is `2017-YG-003`).
     pub fn get(&self, id: &str) -> Result<Option<Case>> {
-        self.guarded(|| match self.db.get(case_key(id))? {
-            Some(v) => Ok(Some(self.decode_record(&case_key(id), &v)?.case)),
+        let Some(id) = self.canonical_id(id)? else {
+            return Ok(None);
+        };
+        self.guarded(|| match self.db.get(case_key(&id))? {
+            Some(v) => Ok(Some(self.decode_record(&case_key(&id), &v)?.case)),
             None => Ok(None),
         })
+    }
+
+    /// The id as the ledger holds it: `id` itself, or else the one whose letters differ from
+    /// it only in case. Ids are unique without regard to case (an import checks), so there
+    /// is at most one. The second look reads the summaries, only when the first misses.
+    pub fn canonical_id(&self, id: &str) -> Result<Option<String>> {
+        if self.guarded(|| Ok(self.db.contains_key(case_key(id))?))? {
+            return Ok(Some(id.to_string()));
+        }
+        if id.is_ascii() && !id.bytes().any(|b| b.is_ascii_alphabetic()) {
+            return Ok(None);
+        }
+        let mut found = None;
+        self.for_each_summary(|s| {
+            if found.is_none() && s.id().eq_ignore_ascii_case(id) {
+                found = Some(s.id().to_string());
+            }
+        })?;
+        Ok(found)
     }
 
     pub fn require(&self, id: &str) -> Result<Case> {
@@ -597,8 +621,13 @@ impl Store {
     /// Every case's list summary, in id order: what a list of the whole ledger reads.
     pub fn summaries(&self) -> Result<Vec<Summary>> {
         let mut out = Vec::new();
-        self.scan_chunks(Family::Summaries, layout::decode_summaries, |s| out.push(s))?;
+        self.for_each_summary(|s| out.push(s))?;
         Ok(out)
+    }
+
+    /// Every case's list summary, in id order, one at a time.
+    pub fn for_each_summary(&self, f: impl FnMut(Summary)) -> Result<()> {
+        self.scan_chunks(Family::Summaries, layout::decode_summaries, f)
     }
 
     /// What the counts read of every case, in id order.
@@ -757,11 +786,19 @@ impl Store {
             refusal,
         };
         let mut by_id: HashMap<&str, &Case> = HashMap::new();
+        // ids are unique without regard to letter case
+        let mut held: std::collections::HashSet<String> = Default::default();
+        if !self.is_empty() {
+            self.for_each_summary(|s| {
+                held.insert(s.id().to_ascii_lowercase());
+            })?;
+        }
         for c in cases {
             domain::check_case(c, &ctx.policy).map_err(|r| refused(c, r))?;
-            if by_id.insert(c.id.as_str(), c).is_some() || self.db.contains_key(case_key(&c.id))? {
+            if !held.insert(c.id.to_ascii_lowercase()) {
                 return Err(StoreError::Duplicate(c.id.clone()));
             }
+            by_id.insert(c.id.as_str(), c);
         }
         for c in cases {
             if let Some(of) = c.relapse_of.as_deref() {
@@ -850,6 +887,8 @@ impl Store {
 
     /// The history of one case, oldest first.
     pub fn history(&self, id: &str) -> Result<Vec<Event>> {
+        let id = self.canonical_id(id)?.unwrap_or_else(|| id.to_string());
+        let id = id.as_str();
         self.guarded(|| {
             let prefix = layout::index_prefix(id);
             let mut out = Vec::new();
