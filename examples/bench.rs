@@ -198,11 +198,11 @@ fn ms(since: Instant) -> f64 {
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+    sorted
+        .get(i.min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 /// A memory figure of this process from /proc/self/status, in MB (Linux).
@@ -478,7 +478,10 @@ fn phase_measure(a: &Args) -> Result<(), String> {
     let ctx = ctx(today);
     let mut durable: Vec<f64> = Vec::new();
     for k in 0..DURABLE_ACTIONS {
-        let id = cases[(k * 7919) % cases.len()].id();
+        let id = cases
+            .get((k * 7919) % cases.len().max(1))
+            .ok_or_else(|| "the database holds no cases".to_string())?
+            .id();
         let cmd = Command::LogVisit(Visit {
             on: today,
             by: "bench".into(),

@@ -1,6 +1,10 @@
 //! The real binary on temporary databases: import/export round trip, overdue as SPEC §3
 //! defines it, guards, every bad-input class refused with nothing written, a tampered
 //! history caught by `verify`, and the second-process refusal.
+#![allow(
+    clippy::unwrap_used,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -12,6 +12,11 @@
 //!
 //! Every run prints its seed; `ZHENGDUN_CRASH_SEED=<seed>` replays the same kill points
 //! (the same delays; what the process reached by then depends on the machine).
+#![allow(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -3,6 +3,11 @@
 //! real binary in tmux at 80×24 and checks, after it ended, that the alternate screen is
 //! left, that the terminal is back in canonical mode with echo (what `stty` reports from
 //! the same terminal), and that nothing half-typed was saved. Skips without tmux.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::path::Path;
 use std::process::Command;

@@ -3,6 +3,12 @@
 //! message and exit code 3 (what is wrong, and to restore from a backup or an export), or —
 //! where the damage touched nothing live — in the same ledger as before. Never a panic.
 //! Also: `verify` names what was tampered with, and backup/restore round-trips.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

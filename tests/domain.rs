@@ -1,5 +1,9 @@
 //! The state machine, (stage, command) → (stage, change) or refusal, for every transition and
 //! every refusal of SPEC §3, and the verdict at its boundaries.
+#![allow(
+    clippy::unwrap_used,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use chrono::NaiveDate;
 use zhengdun::domain::*;

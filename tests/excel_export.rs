@@ -1,6 +1,11 @@
 //! Exporting like a clerk: the xlsx read back with calamine (sheets, headers, date cells,
 //! overdue marks, the annual sheet), the CSV and xlsx re-imported into an empty database
 //! with the same flat fields, files readable by the owner only.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::path::Path;
 use std::process::Command;

@@ -1,6 +1,10 @@
 //! Importing the county's existing ledgers: xlsx and CSV files made here the way Excel and
 //! clerks make them (title rows, date cells, text dates, GBK, blank rows, extra columns),
 //! and every malformed form refused with its row and column, nothing written.
+#![allow(
+    clippy::unwrap_used,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

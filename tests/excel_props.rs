@@ -1,5 +1,10 @@
 //! Properties of the flat ledger: whatever the cells hold, reading never panics; any valid
 //! case written as a CSV row (Chinese or English headers) reads back with the same flat fields.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use chrono::NaiveDate;
 use proptest::prelude::*;

@@ -7,6 +7,11 @@
 //! `policy.toml` loader, TUI preferences, dates, the command line and the text functions.
 //! The number of inputs per target is `ZHENGDUN_FUZZ_CASES` (default 1000; the xlsx and
 //! preference targets run a quarter of it, restore a tenth); each prints how many it ran.
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::path::Path;
 use std::process::Command;

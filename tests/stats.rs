@@ -1,4 +1,8 @@
 //! Statistics checked against counts worked out by hand on a small ledger.
+#![allow(
+    clippy::unwrap_used,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use chrono::NaiveDate;
 use zhengdun::domain::*;

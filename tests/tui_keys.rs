@@ -1,5 +1,10 @@
 //! Key-sequence tests: the app driven by keys, without a terminal, checked by its state
 //! and by what reached the database.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 mod tui_support;
 

@@ -1,6 +1,10 @@
 //! The real binary in a real terminal: a tmux session of 80×24 on its own socket, killed
 //! when the value drops. Shared by the end-to-end tests.
-
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "helpers shared by the test binaries: a failed step should stop the test with its message"
+)]
 // Each test crate uses part of it.
 #![allow(dead_code)]
 
