@@ -125,10 +125,10 @@ fn readings(text: &str) -> Vec<Vec<String>> {
     for (place, local) in LOCAL_READINGS {
         let p: Vec<char> = place.chars().collect();
         let mut i = 0;
-        while i + p.len() <= chars.len() {
-            if chars[i..i + p.len()] == p[..] {
-                for (k, reading) in local.iter().enumerate() {
-                    let r = &mut out[i + k];
+        while let Some(window) = chars.get(i..i + p.len()) {
+            if window == p.as_slice() {
+                // `out` has one entry per char of `text`, so the window's entries exist.
+                for (r, reading) in out.iter_mut().skip(i).zip(local.iter()) {
                     r.retain(|x| x != reading);
                     r.insert(0, reading.to_string());
                 }
@@ -230,8 +230,9 @@ pub fn spellings(text: &str) -> Vec<Spelling> {
                 chars: Vec::new(),
                 common: pick.iter().all(|&p| p == 0),
             };
-            for (i, c) in choices.iter().enumerate() {
-                let part = &c[pick[i]];
+            // Each pick is below its width, at most its choices' count: `get` always finds it.
+            for (i, (c, &p)) in choices.iter().zip(&pick).enumerate() {
+                let part = c.get(p).map_or("", String::as_str);
                 s.text.push_str(part);
                 s.chars.extend(std::iter::repeat_n(
                     i.min(u16::MAX as usize) as u16,
@@ -239,12 +240,12 @@ pub fn spellings(text: &str) -> Vec<Spelling> {
                 ));
             }
             push(s);
-            for i in (0..pick.len()).rev() {
-                pick[i] += 1;
-                if pick[i] < width[i] {
+            for (p, &w) in pick.iter_mut().zip(&width).rev() {
+                *p += 1;
+                if *p < w {
                     break;
                 }
-                pick[i] = 0;
+                *p = 0;
             }
         }
     }
@@ -318,7 +319,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
             .iter()
             .enumerate()
             .take((hay.len() + 1).saturating_sub(needle.len()))
-            .any(|(i, c)| c == first && hay[i + 1..].starts_with(rest)),
+            .any(|(i, c)| c == first && hay.get(i + 1..).is_some_and(|h| h.starts_with(rest))),
     }
 }
 
@@ -461,17 +462,17 @@ impl SearchIndex {
         let mut interned: HashMap<&str, u32, BuildHasherDefault<Fnv>> = HashMap::default();
         for case in cases {
             let mut ids = [NONE; 7];
-            for (slot, field) in Field::ALL.iter().enumerate() {
+            for (id, field) in ids.iter_mut().zip(Field::ALL) {
                 let text = field.of(case);
                 if text.is_empty() {
                     continue;
                 }
                 // Ids are unique: nothing to share, and no point remembering them.
-                if *field == Field::Id {
-                    ids[slot] = ix.add_text(text);
+                if field == Field::Id {
+                    *id = ix.add_text(text);
                     continue;
                 }
-                ids[slot] = match interned.get(text) {
+                *id = match interned.get(text) {
                     Some(id) => *id,
                     None => {
                         let id = ix.add_text(text);
@@ -493,22 +494,21 @@ impl SearchIndex {
     /// after a change to it: same results as building the index again, without reading
     /// every case. Texts the case no longer uses stay in the index, unreferenced.
     pub fn update(&mut self, case: usize, summary: &Summary) {
-        let old = self.cases.get(case).copied();
+        let old = self.cases.get(case).copied().unwrap_or([NONE; 7]);
         let mut ids = [NONE; 7];
-        for (slot, field) in Field::ALL.iter().enumerate() {
+        for ((id, field), old) in ids.iter_mut().zip(Field::ALL).zip(old) {
             let text = field.of(summary);
             if text.is_empty() {
                 continue;
             }
-            ids[slot] = match old.map(|o| o[slot]).filter(|&t| t != NONE) {
+            *id = match Some(old).filter(|&t| t != NONE) {
                 Some(t) if self.spells(t, text) => t,
                 _ => self.add_text(text),
             };
         }
-        let n = self.cases.len();
-        if case < n {
-            self.cases[case] = ids;
-        } else if case == n {
+        if let Some(slot) = self.cases.get_mut(case) {
+            *slot = ids;
+        } else if case == self.cases.len() {
             self.cases.push(ids);
         }
         // An index further past the end names no case: nothing refers to it.
@@ -558,13 +558,24 @@ impl SearchIndex {
         self.cases.is_empty()
     }
 
+    /// The text of a key. `add_text` made the key from the bytes it appended, so the range
+    /// is always there; an empty text would only match nothing.
     fn key_text(&self, k: &Key) -> &str {
-        &self.bytes[k.start as usize..(k.start + k.len) as usize]
+        self.bytes
+            .get(k.start as usize..(k.start + k.len) as usize)
+            .unwrap_or("")
     }
 
+    /// The keys of a distinct text, all added with it by `add_text` (none for an id that
+    /// names no text).
     fn keys_of(&self, text: u32) -> &[Key] {
-        let t = &self.texts[text as usize];
-        &self.keys[t.keys_start as usize..(t.keys_start + t.keys_len) as usize]
+        self.texts
+            .get(text as usize)
+            .and_then(|t| {
+                self.keys
+                    .get(t.keys_start as usize..(t.keys_start + t.keys_len) as usize)
+            })
+            .unwrap_or(&[])
     }
 
     /// Prefix or substring hit of `term` on a distinct text, without fuzzy scoring.
@@ -664,7 +675,11 @@ impl SearchIndex {
                                 *m = true;
                             }
                         }
-                        (0..n).filter(|&ci| member[ci]).collect()
+                        member
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(ci, &m)| m.then_some(ci))
+                            .collect()
                     }
                     None => (0..n).collect(),
                 };
@@ -739,18 +754,24 @@ impl SearchIndex {
                 continue;
             };
             let mut first: Option<(Hit, Field)> = None;
-            for (ti, term) in q.terms.iter().enumerate() {
-                let state = &mut states[ti];
+            // `states` and `fuzzy_memo` hold one entry per term, each with one slot per
+            // distinct text (the memo once filled): the `get`s below always find theirs.
+            let per_term = q.terms.iter().zip(q.masks).zip(states.iter_mut());
+            for (ti, (((term, &qmask), state), memo)) in
+                per_term.zip(fuzzy_memo.iter_mut()).enumerate()
+            {
                 let mut best: Option<(Hit, Field)> = None;
                 let mut fuzzy_candidate = false;
                 // Exact hits first; fuzzy only when no field has one.
-                for (slot, &text) in fields.iter().enumerate() {
+                for (&text, field) in fields.iter().zip(Field::ALL) {
                     if text == NONE {
                         continue;
                     }
-                    let st = &mut state[text as usize];
+                    let Some(st) = state.get_mut(text as usize) else {
+                        continue;
+                    };
                     if *st == UNKNOWN {
-                        *st = self.state(text, term, q.masks[ti]);
+                        *st = self.state(text, term, qmask);
                     }
                     let tier = match *st {
                         PREFIX => Tier::Prefix,
@@ -763,22 +784,23 @@ impl SearchIndex {
                     };
                     let hit = Hit { tier, score: 0 };
                     if best.is_none_or(|(b, _)| hit > b) {
-                        best = Some((hit, Field::ALL[slot]));
+                        best = Some((hit, field));
                     }
                 }
                 if best.is_none() && fuzzy_candidate {
-                    let memo = &mut fuzzy_memo[ti];
                     if memo.is_empty() {
                         memo.resize(self.texts.len(), FUZZY_UNKNOWN);
                     }
-                    for (slot, &text) in fields.iter().enumerate() {
-                        if text == NONE || state[text as usize] != MAYBE_FUZZY {
+                    for (&text, field) in fields.iter().zip(Field::ALL) {
+                        if text == NONE || state.get(text as usize) != Some(&MAYBE_FUZZY) {
                             continue;
                         }
-                        let score = &mut memo[text as usize];
+                        let Some(score) = memo.get_mut(text as usize) else {
+                            continue;
+                        };
                         if *score == FUZZY_UNKNOWN {
                             *score = self
-                                .fuzzy(text, term, q.masks[ti])
+                                .fuzzy(text, term, qmask)
                                 .map_or(FUZZY_NONE, |h| h.score);
                         }
                         if *score != FUZZY_NONE {
@@ -787,7 +809,7 @@ impl SearchIndex {
                                 score: *score,
                             };
                             if best.is_none_or(|(b, _)| hit > b) {
-                                best = Some((hit, Field::ALL[slot]));
+                                best = Some((hit, field));
                             }
                         }
                     }
@@ -808,7 +830,10 @@ impl SearchIndex {
                     } else {
                         Field::ALL.len()
                     };
-                    part.buckets[b + field as usize].push(ci as u32);
+                    // Two buckets per field (prefix, substring): always there.
+                    if let Some(bucket) = part.buckets.get_mut(b + field as usize) {
+                        bucket.push(ci as u32);
+                    }
                 }
                 None => {}
             }
@@ -819,7 +844,11 @@ impl SearchIndex {
     /// What `term` does on a distinct text: a prefix or substring hit, possibly a fuzzy one
     /// (its characters are all there), or nothing.
     fn state(&self, text: u32, term: &str, qmask: u64) -> u8 {
-        if self.texts[text as usize].mask & qmask != qmask {
+        if self
+            .texts
+            .get(text as usize)
+            .is_none_or(|t| t.mask & qmask != qmask)
+        {
             return NO_MATCH;
         }
         match self.exact(text, term, qmask) {
@@ -839,7 +868,7 @@ impl SearchIndex {
             return vec![];
         };
         let mut out = Vec::new();
-        for (slot, &text) in fields.iter().enumerate() {
+        for (&text, field) in fields.iter().zip(Field::ALL) {
             if text == NONE {
                 continue;
             }
@@ -850,7 +879,7 @@ impl SearchIndex {
             marked.sort_unstable();
             marked.dedup();
             if !marked.is_empty() {
-                out.push((Field::ALL[slot], marked));
+                out.push((field, marked));
             }
         }
         out
@@ -871,11 +900,12 @@ impl SearchIndex {
             if best.as_ref().is_some_and(|(b, _)| *b >= hit) {
                 continue;
             }
-            let byte_at = |b: usize| self.chars[k.start as usize + b] as usize;
+            // `chars` has an entry for every byte of every key (see `add_text`).
+            let byte_at = |b: usize| self.chars.get(k.start as usize + b).map(|&c| c as usize);
             let mut chars: Vec<usize> = match hit.tier {
                 Tier::Prefix | Tier::Substring => {
                     let at = s.find(term).unwrap_or(0);
-                    (at..at + term.len()).map(byte_at).collect()
+                    (at..at + term.len()).filter_map(byte_at).collect()
                 }
                 Tier::Fuzzy => {
                     let offsets: Vec<usize> = s.char_indices().map(|(b, _)| b).collect();
@@ -883,7 +913,7 @@ impl SearchIndex {
                         .fuzzy_indices(s, term)
                         .map(|(_, idx)| {
                             idx.into_iter()
-                                .filter_map(|i| offsets.get(i).map(|b| byte_at(*b)))
+                                .filter_map(|i| offsets.get(i).and_then(|b| byte_at(*b)))
                                 .collect()
                         })
                         .unwrap_or_default()
@@ -931,11 +961,15 @@ impl Typing {
 /// Whether every case matching `new` also matches `old`: the same terms, the last one
 /// possibly longer, possibly more terms after it.
 fn extends(old: &[String], new: &[String]) -> bool {
-    if new.len() < old.len() {
+    let Some((old_last, old_rest)) = old.split_last() else {
         return false;
+    };
+    match (new.get(..old_rest.len()), new.get(old_rest.len())) {
+        (Some(new_rest), Some(new_last)) => {
+            old_rest == new_rest && new_last.starts_with(old_last.as_str())
+        }
+        _ => false,
     }
-    let last = old.len() - 1;
-    old[..last] == new[..last] && new[last].starts_with(old[last].as_str())
 }
 
 #[cfg(test)]
