@@ -69,8 +69,23 @@ impl Rng {
         ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
     }
 
+    /// One of `xs`, uniformly.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`below(n)` is under n, and every table drawn from is a non-empty constant"
+    )]
     fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
+    }
+
+    /// One entry of a weighted table, drawn by the weights.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`weighted` yields an index of its weights, one per entry of the non-empty table"
+    )]
+    fn weighted_pick<'a, T>(&mut self, table: &'a [(T, u32)]) -> &'a T {
+        let weights: Vec<u32> = table.iter().map(|(_, w)| *w).collect();
+        &table[self.weighted(&weights)].0
     }
 
     /// An index drawn with the given weights (all zero: uniform).
@@ -101,6 +116,24 @@ impl Rng {
             xs.swap(i, j);
         }
     }
+}
+
+/// The county at index `c`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "every county index in the generator is made by enumerating COUNTIES"
+)]
+fn county(c: usize) -> &'static County {
+    &COUNTIES[c]
+}
+
+/// The name of township `t` of county `c`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "every township index in the generator is made by enumerating its county's townships"
+)]
+fn township(c: usize, t: usize) -> &'static str {
+    county(c).townships[t]
 }
 
 /// A calendar date from constants known to be valid.
@@ -595,8 +628,7 @@ fn unit(template: &str, county: &County) -> String {
 
 /// A synthetic person's name.
 fn person(rng: &mut Rng) -> String {
-    let weights: Vec<u32> = SURNAMES.iter().map(|(_, w)| *w).collect();
-    let surname = SURNAMES[rng.weighted(&weights)].0;
+    let surname = rng.weighted_pick(SURNAMES);
     if rng.chance(0.3) {
         format!("{surname}{}", rng.pick(GIVEN_SINGLE))
     } else {
@@ -610,8 +642,7 @@ fn person(rng: &mut Rng) -> String {
 
 /// A Liaocheng-style synthetic village name (…庄, …屯, 前/后/东/西…村, rare characters).
 fn village(rng: &mut Rng) -> String {
-    let weights: Vec<u32> = SURNAMES.iter().map(|(_, w)| *w).collect();
-    let surname = SURNAMES[rng.weighted(&weights)].0;
+    let surname = rng.weighted_pick(SURNAMES);
     let base = match rng.below(6) {
         0 | 1 => format!("{surname}{}", rng.pick(VILLAGE_ENDINGS)),
         2 => format!(
@@ -663,8 +694,11 @@ fn situations(rng: &mut Rng) -> Vec<Situation> {
     let mut out = Vec::new();
     for _ in 0..n {
         let i = rng.weighted(&weights);
-        weights[i] = 0;
-        out.push(SITUATION_WEIGHTS[i].0);
+        // `weighted` yields an index of `weights`, one per entry of SITUATION_WEIGHTS.
+        if let (Some(w), Some((situation, _))) = (weights.get_mut(i), SITUATION_WEIGHTS.get(i)) {
+            *w = 0;
+            out.push(*situation);
+        }
     }
     out.sort();
     out
@@ -695,6 +729,19 @@ impl Rosters {
             );
         }
         Rosters { county, township }
+    }
+
+    /// The leaders of county `c` (none for an index that names no county).
+    fn county(&self, c: usize) -> &[String] {
+        self.county.get(c).map_or(&[], Vec::as_slice)
+    }
+
+    /// The leaders of township `t` of county `c`.
+    fn township(&self, c: usize, t: usize) -> &[String] {
+        self.township
+            .get(c)
+            .and_then(|ts| ts.get(t))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -764,8 +811,10 @@ pub fn generate(cases: usize, seed: u64) -> Ledger {
     let small = cases <= ONE_YEAR_MAX;
     let mut skeletons: Vec<Skeleton> = Vec::with_capacity(cases);
     for &(year, n) in &plan {
-        let earlier: Vec<usize> = (0..skeletons.len())
-            .filter(|&i| skeletons[i].year < year)
+        let earlier: Vec<usize> = skeletons
+            .iter()
+            .enumerate()
+            .filter_map(|(i, sk)| (sk.year < year).then_some(i))
             .collect();
         let relapses = if small {
             earlier.len()
@@ -790,8 +839,10 @@ pub fn generate(cases: usize, seed: u64) -> Ledger {
     }
 
     let mut out: Vec<Case> = Vec::with_capacity(cases);
-    let current: Vec<usize> = (0..skeletons.len())
-        .filter(|&i| skeletons[i].year == YEAR)
+    let current: Vec<usize> = skeletons
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sk)| (sk.year == YEAR).then_some(i))
         .collect();
     let outcomes = current_outcomes(&mut rng, &skeletons, &current, &problem);
     for (i, sk) in skeletons.iter().enumerate() {
@@ -822,22 +873,21 @@ fn skeletons_for_year(
     problem: &[(usize, usize)],
     current: bool,
 ) -> Vec<Skeleton> {
-    let mut weights: Vec<u32> = Vec::new();
-    let mut places: Vec<(usize, usize)> = Vec::new();
+    // Each township with its weight.
+    let mut places: Vec<((usize, usize), u32)> = Vec::new();
     for (c, county) in COUNTIES.iter().enumerate() {
         for t in 0..county.townships.len() {
-            places.push((c, t));
-            weights.push(if current && problem.contains(&(c, t)) {
+            let weight = if current && problem.contains(&(c, t)) {
                 3
             } else {
                 1
-            });
+            };
+            places.push(((c, t), weight));
         }
     }
     let mut used: BTreeSet<(usize, usize, String)> = BTreeSet::new();
     let mut raw: Vec<Skeleton> = Vec::with_capacity(n);
-    for &o in origins {
-        let e = &earlier[o];
+    for e in origins.iter().filter_map(|&o| earlier.get(o)) {
         used.insert((e.county, e.township, e.village.clone()));
         let mut situations = e.situations.clone();
         if !situations.contains(&Situation::PoorService) {
@@ -858,7 +908,7 @@ fn skeletons_for_year(
         });
     }
     while raw.len() < n {
-        let (c, t) = places[rng.weighted(&weights)];
+        let (c, t) = *rng.weighted_pick(&places);
         let mut v = village(rng);
         let mut tries = 0;
         while used.contains(&(c, t, v.clone())) {
@@ -869,7 +919,10 @@ fn skeletons_for_year(
                 format!(
                     "{}{}村",
                     v.trim_end_matches('村'),
-                    ["一", "二", "三", "四", "五"][tries % 5]
+                    ["一", "二", "三", "四", "五"]
+                        .get(tries % 5)
+                        .copied()
+                        .unwrap_or_default()
                 )
             };
         }
@@ -889,10 +942,17 @@ fn skeletons_for_year(
         });
     }
     raw.sort_by(|a, b| (a.county, a.township, &a.village).cmp(&(b.county, b.township, &b.village)));
-    let mut seq = vec![0usize; COUNTIES.len()];
+    // Numbered per county: `raw` is sorted by county, so the number restarts at each one.
+    let mut previous: Option<usize> = None;
+    let mut seq = 0usize;
     for s in &mut raw {
-        seq[s.county] += 1;
-        s.id = format!("{year}-{}-{:03}", COUNTIES[s.county].abbr, seq[s.county]);
+        seq = if previous == Some(s.county) {
+            seq + 1
+        } else {
+            1
+        };
+        previous = Some(s.county);
+        s.id = format!("{year}-{}-{:03}", county(s.county).abbr, seq);
     }
     raw
 }
@@ -901,14 +961,10 @@ fn skeletons_for_year(
 /// county leaders 1–3 each; township leaders by township (its Party secretary the hardest).
 fn pair_leaders(rng: &mut Rng, rosters: &Rosters, year: &mut [Skeleton]) {
     for c in 0..COUNTIES.len() {
-        let mut idx: Vec<usize> = (0..year.len()).filter(|&i| year[i].county == c).collect();
-        idx.sort_by(|&a, &b| {
-            year[b]
-                .hardness
-                .cmp(&year[a].hardness)
-                .then(year[a].id.cmp(&year[b].id))
-        });
-        let leaders = &rosters.county[c];
+        // Hardest first, then by id: the skeletons' order by the same key.
+        let mut idx: Vec<&mut Skeleton> = year.iter_mut().filter(|s| s.county == c).collect();
+        idx.sort_by(|a, b| b.hardness.cmp(&a.hardness).then(a.id.cmp(&b.id)));
+        let leaders = rosters.county(c);
         let mut slots: Vec<usize> = vec![0; rng.range(1, 2) as usize];
         slots.extend(std::iter::repeat_n(1, rng.range(1, 2) as usize));
         let mut others: Vec<usize> = (2..leaders.len()).collect();
@@ -922,18 +978,19 @@ fn pair_leaders(rng: &mut Rng, rosters: &Rosters, year: &mut [Skeleton]) {
                 }
             }
         }
-        for (k, &i) in idx.iter().enumerate() {
-            year[i].county_leader = leaders[slots[k]].clone();
+        // There are at least as many slots as villages, each slot a leader's index.
+        for (s, &l) in idx.into_iter().zip(&slots) {
+            s.county_leader = leaders.get(l).cloned().unwrap_or_default();
         }
     }
     for s in year.iter_mut() {
-        let roster = &rosters.township[s.county][s.township];
-        let k = if s.hardness >= 5 {
-            0
+        let roster = rosters.township(s.county, s.township);
+        let leader = if s.hardness >= 5 {
+            roster.first()
         } else {
-            rng.below(roster.len())
+            Some(rng.pick(roster))
         };
-        s.township_leader = roster[k].clone();
+        s.township_leader = leader.cloned().unwrap_or_default();
     }
 }
 
@@ -972,7 +1029,9 @@ fn current_outcomes(
     };
     let n_fail = if n >= 20 { (n * 3 / 100).max(2) } else { 0 };
     for (k, &i) in order.iter().enumerate() {
-        let sk = &skeletons[i];
+        let Some(sk) = skeletons.get(i) else {
+            continue;
+        };
         let hot = problem.contains(&(sk.county, sk.township));
         let o = if k < n_basic {
             Outcome {
@@ -987,7 +1046,12 @@ fn current_outcomes(
                 attempt: Attempt::Fail { hard: k == n_basic },
             }
         } else {
-            let stage = Stage::ALL[rng.weighted(&[6, 18, 62, 14])];
+            let stage = *rng.weighted_pick(&[
+                (Stage::Identified, 6),
+                (Stage::Paired, 18),
+                (Stage::CadresAdjusted, 62),
+                (Stage::Accepted, 14),
+            ]);
             let overdue = stage != Stage::Accepted && rng.chance(if hot { 0.7 } else { 0.24 });
             Outcome {
                 stage,
@@ -1058,13 +1122,13 @@ fn measures(rng: &mut Rng, sk: &Skeleton, n: usize) -> Vec<&'static str> {
 }
 
 fn pairing(rng: &mut Rng, sk: &Skeleton, on: NaiveDate) -> Pairing {
-    let county = &COUNTIES[sk.county];
+    let county = county(sk.county);
     Pairing {
         county_leader: sk.county_leader.clone(),
         township_leader: sk.township_leader.clone(),
         first_secretary: person(rng),
-        first_secretary_unit: unit(SENDING_UNITS[rng.below(SENDING_UNITS.len())], county),
-        assisting_unit: unit(ASSISTING_UNITS[rng.below(ASSISTING_UNITS.len())], county),
+        first_secretary_unit: unit(rng.pick::<&str>(SENDING_UNITS), county),
+        assisting_unit: unit(rng.pick::<&str>(ASSISTING_UNITS), county),
         paired_on: Some(on),
     }
 }
@@ -1205,7 +1269,7 @@ fn visits(
                     *rng.pick(&[VisitKind::Visit, VisitKind::OnsiteOffice]),
                 ),
                 _ => (
-                    unit(INSPECTORS[rng.below(INSPECTORS.len())], county),
+                    unit(rng.pick::<&str>(INSPECTORS), county),
                     *rng.pick(&[
                         VisitKind::Routine,
                         VisitKind::Random,
@@ -1229,7 +1293,7 @@ fn acceptance_team(rng: &mut Rng, county: &County) -> String {
     format!(
         "{}委组织部验收组{}组",
         county.kind,
-        ["一", "二", "三"][rng.below(3)]
+        rng.pick(&["一", "二", "三"])
     )
 }
 
@@ -1245,12 +1309,16 @@ fn attempt(rng: &mut Rng, county: &County, on: NaiveDate, kind: Attempt) -> Acce
         ),
         Attempt::Fail { hard: false } => {
             let mut s = [true; 6];
-            s[rng.below(6)] = false;
+            if let Some(met) = s.get_mut(rng.below(6)) {
+                *met = false;
+            }
             (rng.range(55, 69) as u32, rng.range(2, 6) as u32, s)
         }
         Attempt::BasicPass => {
             let mut s = [true; 6];
-            s[rng.below(6)] = false;
+            if let Some(met) = s.get_mut(rng.below(6)) {
+                *met = false;
+            }
             (rng.range(70, 80) as u32, rng.range(1, 4) as u32, s)
         }
         Attempt::Pass | Attempt::None => {
@@ -1269,7 +1337,7 @@ fn attempt(rng: &mut Rng, county: &County, on: NaiveDate, kind: Attempt) -> Acce
 }
 
 fn empty_case(sk: &Skeleton, identified_on: NaiveDate) -> Case {
-    let county = &COUNTIES[sk.county];
+    let county = county(sk.county);
     Case {
         problems: problems_text(sk),
         relapse_of: sk.relapse_of.clone(),
@@ -1277,7 +1345,7 @@ fn empty_case(sk: &Skeleton, identified_on: NaiveDate) -> Case {
             sk.id.clone(),
             sk.year,
             county.name.to_string(),
-            county.townships[sk.township].to_string(),
+            township(sk.county, sk.township).to_string(),
             sk.village.clone(),
             sk.situations.clone(),
             identified_on,
@@ -1344,13 +1412,14 @@ fn build_current(rng: &mut Rng, sk: &Skeleton, o: Outcome, as_of: NaiveDate) -> 
     }
     if o.overdue && o.stage == Stage::CadresAdjusted {
         if !plan.iter().any(|t| t.due < as_of) {
-            plan[0].due = rng.day(plus(paired_on, 15), plus(as_of, -3));
+            if let Some(first) = plan.first_mut() {
+                first.due = rng.day(plus(paired_on, 15), plus(as_of, -3));
+            }
             plan.sort_by_key(|t| t.due);
         }
-        let past: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].due < as_of).collect();
         let open = rng.range(1, 4) as usize;
-        for &i in past.iter().rev().take(open) {
-            plan[i].done_on = None;
+        for t in plan.iter_mut().filter(|t| t.due < as_of).rev().take(open) {
+            t.done_on = None;
         }
     }
     let mut aging = false;
@@ -1363,8 +1432,8 @@ fn build_current(rng: &mut Rng, sk: &Skeleton, o: Outcome, as_of: NaiveDate) -> 
         (Stage::Accepted, _) => rng.range(2, 6),
         _ => rng.range(1, 5),
     } as usize;
-    case.visits = visits(rng, &COUNTIES[sk.county], &p, n_visits, paired_on, until);
-    let county = &COUNTIES[sk.county];
+    let county = county(sk.county);
+    case.visits = visits(rng, county, &p, n_visits, paired_on, until);
     match o.attempt {
         Attempt::None => {}
         Attempt::Pass => {
@@ -1406,7 +1475,7 @@ fn build_past(rng: &mut Rng, sk: &Skeleton) -> Case {
     }
     let to = plus(paired_on, 80);
     let aging = adjust(rng, sk, &mut case, plus(paired_on, 7), to);
-    let county = &COUNTIES[sk.county];
+    let county = county(sk.county);
     let first_on = rng.day(date(y, 12, 1), date(y, 12, 25));
     let closed_on = match rng.below(100) {
         0..=6 => {
@@ -1442,14 +1511,7 @@ fn build_past(rng: &mut Rng, sk: &Skeleton) -> Case {
         }
     };
     let n_visits = rng.range(2, 6) as usize;
-    case.visits = visits(
-        rng,
-        &COUNTIES[sk.county],
-        &p,
-        n_visits,
-        paired_on,
-        closed_on,
-    );
+    case.visits = visits(rng, county, &p, n_visits, paired_on, closed_on);
     case.tasks = plan;
     case.pairing = Some(p);
     case.stage = Stage::Accepted;
@@ -1470,8 +1532,8 @@ fn talks(
     let on = plus(as_of, -7);
     let mut out = Vec::new();
     for &(c, t) in problem {
-        let county = &COUNTIES[c];
-        let township = county.townships[t];
+        let county = county(c);
+        let township = township(c, t);
         let overdue: Vec<String> = cases
             .iter()
             .filter(|k| k.year == as_of.year() && k.county == county.name && k.township == township)
@@ -1485,7 +1547,8 @@ fn talks(
             on,
             county: county.name.to_string(),
             township: township.to_string(),
-            person: rosters.township[c][t][0].clone(),
+            // The township's Party secretary.
+            person: rosters.township(c, t).first().cloned().unwrap_or_default(),
             kind: AccountabilityKind::Talk,
             reason: format!(
                 "辖区内{}个软弱涣散村党组织整顿任务逾期，进度滞后",
