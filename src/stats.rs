@@ -5,7 +5,9 @@
 //! each case contributes ([`Counted`], which the store keeps beside every case); the CLI
 //! prints them, the TUI dashboard draws them, the xlsx export writes them.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -255,11 +257,10 @@ pub struct Tally {
     today: NaiveDate,
     policy: Policy,
     total: Counts,
-    /// In order of first appearance in the ledger.
-    counties: Vec<CountyStats>,
+    /// In order of first appearance in the ledger, each with its townships' places in its
+    /// `townships`.
+    counties: Vec<(CountyStats, HashMap<String, usize>)>,
     county_at: HashMap<String, usize>,
-    /// For each county (as in `counties`), its townships' places in its `townships`.
-    township_at: Vec<HashMap<String, usize>>,
     /// Townships with overdue cases, in order of first appearance, with (days, id) of each.
     overdue: Vec<(TownshipOverdue, Vec<(i64, String)>)>,
     overdue_at: HashMap<(String, String), usize>,
@@ -279,7 +280,6 @@ impl Tally {
             total: Counts::default(),
             counties: Vec::new(),
             county_at: HashMap::new(),
-            township_at: Vec::new(),
             overdue: Vec::new(),
             overdue_at: HashMap::new(),
             last_visit: HashMap::new(),
@@ -293,45 +293,46 @@ impl Tally {
         let due = due_status_of(&c.due, self.today, &self.policy);
         let overdue = due.overdue();
         self.total.add(c, overdue);
-        let ci = place(&mut self.county_at, &c.county, || {
-            self.counties.push(CountyStats {
-                county: c.county.clone(),
-                counts: Counts::default(),
-                townships: Vec::new(),
-            });
-            self.township_at.push(HashMap::new());
-            self.counties.len() - 1
-        });
-        let county = &mut self.counties[ci];
+        let (county, township_at) = place(
+            &mut self.counties,
+            &mut self.county_at,
+            c.county.as_str(),
+            || {
+                let county = CountyStats {
+                    county: c.county.clone(),
+                    counts: Counts::default(),
+                    townships: Vec::new(),
+                };
+                (county, HashMap::new())
+            },
+        );
         county.counts.add(c, overdue);
-        let ti = place(&mut self.township_at[ci], &c.township, || {
-            county.townships.push(TownshipStats {
+        let township = place(
+            &mut county.townships,
+            township_at,
+            c.township.as_str(),
+            || TownshipStats {
                 county: c.county.clone(),
                 township: c.township.clone(),
                 counts: Counts::default(),
-            });
-            county.townships.len() - 1
-        });
-        county.townships[ti].counts.add(c, overdue);
+            },
+        );
+        township.counts.add(c, overdue);
 
         if overdue {
-            let place = (c.county.clone(), c.township.clone());
-            let i = *self.overdue_at.entry(place).or_insert_with(|| {
-                self.overdue.push((
-                    TownshipOverdue {
-                        county: c.county.clone(),
-                        township: c.township.clone(),
-                        overdue: 0,
-                        max_days_overdue: 0,
-                        cases: Vec::new(),
-                        talk_flagged: false,
-                        events: Vec::new(),
-                    },
-                    Vec::new(),
-                ));
-                self.overdue.len() - 1
+            let key = (c.county.clone(), c.township.clone());
+            let (t, ids) = place(&mut self.overdue, &mut self.overdue_at, &key, || {
+                let t = TownshipOverdue {
+                    county: c.county.clone(),
+                    township: c.township.clone(),
+                    overdue: 0,
+                    max_days_overdue: 0,
+                    cases: Vec::new(),
+                    talk_flagged: false,
+                    events: Vec::new(),
+                };
+                (t, Vec::new())
             });
-            let (t, ids) = &mut self.overdue[i];
             t.overdue += 1;
             t.max_days_overdue = t.max_days_overdue.max(due.days_overdue);
             ids.push((due.days_overdue, c.id.clone()));
@@ -351,10 +352,6 @@ impl Tally {
         let stage = c.due.stage;
         let leader = c.county_leader.trim();
         if !leader.is_empty() && stage >= Stage::Paired && stage != Stage::Accepted {
-            let i = place(&mut self.leader_at, leader, || {
-                self.leaders.push((leader.to_string(), Vec::new()));
-                self.leaders.len() - 1
-            });
             let case = LeaderCase {
                 id: c.id.clone(),
                 county: c.county.clone(),
@@ -368,7 +365,10 @@ impl Tally {
                     .map(|(_, on)| *on)
                     .max(),
             };
-            self.leaders[i].1.push((case, c.due.paired_on));
+            let (_, cases) = place(&mut self.leaders, &mut self.leader_at, leader, || {
+                (leader.to_string(), Vec::new())
+            });
+            cases.push((case, c.due.paired_on));
         }
         self.annual.add(c);
     }
@@ -399,7 +399,7 @@ impl Tally {
             talk_threshold: policy.talk_threshold,
             visit_interval_days: policy.visit_interval_days,
             total: self.total,
-            counties: self.counties,
+            counties: self.counties.into_iter().map(|(c, _)| c).collect(),
             accountability: Accountability {
                 townships,
                 unvisited_leaders: unvisited_leaders(
@@ -445,17 +445,31 @@ fn unvisited_leaders(
     out
 }
 
-/// Where `key` is in the list that `at` indexes: a known key is found without allocating; a
-/// new one is added to the list by `push`, which says where.
-fn place(at: &mut HashMap<String, usize>, key: &str, push: impl FnOnce() -> usize) -> usize {
-    match at.get(key) {
+/// The entry for `key` in `list`, which `at` indexes: a known key is found without
+/// allocating; for a new one `make` makes the entry, added at the end of the list.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "`at` holds only the places of entries pushed here onto `list`, which never shrinks"
+)]
+fn place<'a, K, Q, T>(
+    list: &'a mut Vec<T>,
+    at: &mut HashMap<K, usize>,
+    key: &Q,
+    make: impl FnOnce() -> T,
+) -> &'a mut T
+where
+    K: Borrow<Q> + Hash + Eq,
+    Q: ToOwned<Owned = K> + Hash + Eq + ?Sized,
+{
+    let i = match at.get(key) {
         Some(&i) => i,
         None => {
-            let i = push();
-            at.insert(key.to_string(), i);
-            i
+            at.insert(key.to_owned(), list.len());
+            list.push(make());
+            list.len() - 1
         }
-    }
+    };
+    &mut list[i]
 }
 
 /// Distinct non-empty names, trimmed.
@@ -589,21 +603,27 @@ const SCREEN: usize = 80;
 fn render(cols: &mut [Col], rows: &[Vec<String>]) -> Vec<String> {
     let n = cols.len();
     // a count is never cut: 10,356 cases of a county at national scale
-    for (i, c) in cols.iter_mut().enumerate().filter(|(_, c)| c.right) {
-        let widest = rows.iter().map(|r| text::width(&r[i])).max().unwrap_or(0);
-        c.width = c.width.max(widest);
-    }
-    let used: usize = cols[..n - 1].iter().map(|c| c.width + 1).sum();
-    if let Some(last) = cols.last_mut() {
-        let need = rows
-            .iter()
-            .map(|r| text::width(&r[n - 1]))
+    // Every row has a cell per column.
+    let widest = |i: usize| {
+        rows.iter()
+            .filter_map(|r| r.get(i))
+            .map(|s| text::width(s))
             .max()
-            .unwrap_or(0);
-        last.width = last
-            .width
-            .max(need.min(SCREEN.saturating_sub(used).max(12)));
+            .unwrap_or(0)
+    };
+    for (i, c) in cols.iter_mut().enumerate().filter(|(_, c)| c.right) {
+        c.width = c.width.max(widest(i));
     }
+    let Some((last, firsts)) = cols.split_last_mut() else {
+        return Vec::new();
+    };
+    let used: usize = firsts.iter().map(|c| c.width + 1).sum();
+    let need = widest(n - 1);
+    last.width = last
+        .width
+        .max(need.min(SCREEN.saturating_sub(used).max(12)));
+    let (last_w, last_right) = (last.width, last.right);
+    let cols: &[Col] = cols;
     let fmt = |cells: &[String]| {
         let mut out = String::new();
         for (i, (s, c)) in cells.iter().zip(cols.iter()).enumerate() {
@@ -620,16 +640,17 @@ fn render(cols: &mut [Col], rows: &[Vec<String>]) -> Vec<String> {
     };
     let head: Vec<String> = cols.iter().map(|c| c.head.clone()).collect();
     let mut out = vec![fmt(&head)];
-    let last_w = cols[n - 1].width;
     for r in rows {
-        let wrapped = if cols[n - 1].right {
-            vec![r[n - 1].clone()]
+        let first_cells = r.get(..n - 1).unwrap_or(&[]);
+        let last_cell = r.get(n - 1).map_or("", String::as_str);
+        let wrapped = if last_right {
+            vec![last_cell.to_string()]
         } else {
-            text::wrap(&r[n - 1], last_w)
+            text::wrap(last_cell, last_w)
         };
         for (k, part) in wrapped.iter().enumerate() {
             let mut cells: Vec<String> = if k == 0 {
-                r[..n - 1].to_vec()
+                first_cells.to_vec()
             } else {
                 vec![String::new(); n - 1]
             };
@@ -770,8 +791,17 @@ pub fn table(s: &Stats, lang: Lang) -> String {
                 ]
             })
             .collect();
-        let events_w = rows.iter().map(|r| text::width(&r[6])).max().unwrap_or(0);
-        cols[6].width = cols[6].width.max(events_w);
+        // The events column (its place in `cols` and in each row).
+        const EVENTS: usize = 6;
+        let events_w = rows
+            .iter()
+            .filter_map(|r| r.get(EVENTS))
+            .map(|s| text::width(s))
+            .max()
+            .unwrap_or(0);
+        if let Some(events) = cols.get_mut(EVENTS) {
+            events.width = events.width.max(events_w);
+        }
         out.extend(render(&mut cols, &rows));
     }
 
