@@ -290,7 +290,10 @@ mod standards_map {
                     Standard::codes_list()
                 ))
             })?;
-            out[std as usize] = *b;
+            // One place per standard: `Standard` has as many values as `Standards` places.
+            if let Some(met) = out.get_mut(std as usize) {
+                *met = *b;
+            }
         }
         for s in Standard::ALL {
             if !m.keys().any(|k| Standard::parse(k) == Some(*s)) {

@@ -106,9 +106,12 @@ impl Summary {
         )
     }
 
+    /// Name `n` of `text`. The ends only grow and each falls on a character boundary (they
+    /// are built so, and `from_packed` checks them), so the range is always there.
     fn part(&self, n: usize) -> &str {
-        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize };
-        &self.text[start..self.ends[n] as usize]
+        let end_of = |k: usize| self.ends.get(k).map_or(0, |&e| e as usize);
+        let start = n.checked_sub(1).map_or(0, end_of);
+        self.text.get(start..end_of(n)).unwrap_or("")
     }
 
     pub fn names(&self) -> Names<'_> {

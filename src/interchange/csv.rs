@@ -186,8 +186,10 @@ pub fn read(
             )
         })?;
         let start = rec.position().map_or(0, |p| p.byte() as usize);
-        let skipped = text.as_bytes()[start.min(text.len())..]
+        let skipped = text
+            .as_bytes()
             .iter()
+            .skip(start)
             .take_while(|b| **b == b'\n' || **b == b'\r')
             .filter(|b| **b == b'\n')
             .count();

@@ -13,21 +13,19 @@ pub fn parse(s: &str) -> Option<NaiveDate> {
         .trim_end_matches('日')
         .split(['-', '/', '.', '年', '月'])
         .collect();
-    if parts.len() != 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
     {
         return None;
     }
-    if parts[0].len() != 4 || parts[1].len() > 2 || parts[2].len() > 2 {
+    if year.len() != 4 || month.len() > 2 || day.len() > 2 {
         return None;
     }
-    NaiveDate::from_ymd_opt(
-        parts[0].parse().ok()?,
-        parts[1].parse().ok()?,
-        parts[2].parse().ok()?,
-    )
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
 }
 
 #[cfg(test)]

@@ -224,8 +224,11 @@ fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
         codes.dedup();
         codes.len()
     };
-    let first = rows.iter().position(|r| distinct(&known(r)) >= 3)?;
-    let mut cells = known(&rows[first]);
+    let (first, first_row) = rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| distinct(&known(r)) >= 3)?;
+    let mut cells = known(first_row);
     let mut last = first;
     if let Some(next) = rows.get(first + 1) {
         let more = known(next);
@@ -255,7 +258,7 @@ fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
     Some((
         last,
         Header {
-            row: rows[first].number,
+            row: first_row.number,
             columns,
             duplicate,
         },
@@ -349,7 +352,7 @@ pub fn cases(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
-    for r in &rows[at + 1..] {
+    for r in rows.iter().skip(at + 1) {
         if r.cells.iter().all(Cell::is_blank) || is_note(r) {
             continue;
         }

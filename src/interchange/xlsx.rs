@@ -208,7 +208,9 @@ impl<'a> Table<'a> {
             self.widths.resize(col + 1, 0);
         }
         let w = s.lines().map(text::width).max().unwrap_or(0);
-        self.widths[col] = self.widths[col].max(w);
+        if let Some(widest) = self.widths.get_mut(col) {
+            *widest = (*widest).max(w);
+        }
     }
 
     fn put(&mut self, values: Vec<V>, late: bool) -> Result<(), XlsxError> {

@@ -61,14 +61,16 @@ pub fn read_record(v: &[u8]) -> Result<StoredRecord<'_>, String> {
     if v.first() != Some(&COMPRESSED) {
         return Ok(StoredRecord::Json(v));
     }
-    let header = v.get(1..13).ok_or("the record is cut short")?;
-    let last_event = u64::from_le_bytes(header[..8].try_into().unwrap_or_default());
-    let len = u32::from_le_bytes(header[8..].try_into().unwrap_or_default()) as usize;
+    let cut = "the record is cut short";
+    let (last_event, rest) = v.get(1..).and_then(<[u8]>::split_first_chunk).ok_or(cut)?;
+    let (len, compressed) = rest.split_first_chunk().ok_or(cut)?;
+    let last_event = u64::from_le_bytes(*last_event);
+    let len = u32::from_le_bytes(*len) as usize;
     if len > MAX_RECORD {
         return Err(format!("the record claims {len} bytes"));
     }
     let mut case_json = vec![0; len];
-    match lz4_flex::block::decompress_into(&v[13..], &mut case_json) {
+    match lz4_flex::block::decompress_into(compressed, &mut case_json) {
         Ok(n) if n == len => Ok(StoredRecord::Compressed {
             last_event,
             case_json,
@@ -125,10 +127,10 @@ impl Family {
             .chunks(CHUNK_MAX / 2)
             .enumerate()
             .map(|(n, piece)| {
-                let k = if n == 0 {
-                    key.clone()
-                } else {
-                    self.key(&piece[0].0)
+                // `chunks` yields no empty piece: each after the first has a first id.
+                let k = match piece.first() {
+                    Some((id, _)) if n > 0 => self.key(id),
+                    _ => key.clone(),
                 };
                 (k, self.encode(piece))
             })
