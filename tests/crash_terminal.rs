@@ -2,7 +2,8 @@
 //! with ZHENGDUN_TEST_PANIC=1), SIGTERM and Ctrl-C while a form is half typed. Each runs the
 //! real binary in tmux at 80×24 and checks, after it ended, that the alternate screen is
 //! left, that the terminal is back in canonical mode with echo (what `stty` reports from
-//! the same terminal), and that nothing half-typed was saved. Skips without tmux.
+//! the same terminal), and that nothing half-typed was saved. Skips without tmux (fails
+//! instead in CI, `CI=true`).
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,

@@ -1,6 +1,6 @@
 //! End to end: the real binary in a real terminal (tmux, 80×24). Search by pinyin, filter
 //! overdue, open a case, log a visit in Chinese, quit, and find the visit in the database.
-//! Skips with a notice when tmux is not installed.
+//! Skips with a notice when tmux is not installed; in CI (`CI=true`) that fails instead.
 #![allow(
     clippy::unwrap_used,
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"

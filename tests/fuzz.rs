@@ -510,6 +510,13 @@ fn on_terminal(db: &Path, args: &str) -> Option<String> {
 #[test]
 fn escapes_in_imported_text_never_reach_the_terminal() {
     if Command::new("script").arg("--version").output().is_err() {
+        // In CI (`CI=true`) the terminal tests must run: a missing `script` fails.
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "no `script` (util-linux) to give the binary a terminal, and with CI=true the \
+             terminal tests may not be skipped"
+        );
         eprintln!("skipped: no `script` to give the binary a terminal");
         return;
     }

@@ -12,13 +12,24 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::Duration;
 
-/// Whether tmux is installed; says so when it is not, so the test can skip.
+/// Whether tmux is installed; says so when it is not, so the test can skip. In CI
+/// (`CI=true`) a missing tmux fails the test instead: the terminal tests must run there.
 pub fn available(test: &str) -> bool {
     let ok = Command::new("tmux").arg("-V").output().is_ok();
     if !ok {
+        assert!(
+            !in_ci(),
+            "{test}: tmux is not installed, and with CI=true the terminal tests may not be \
+             skipped (.ci/run installs tmux)"
+        );
         println!("{test}: tmux is not installed; skipping");
     }
     ok
+}
+
+/// Whether this is a CI run (`CI=true`, as CI services set it), where no test may skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 pub struct Tmux {
