@@ -52,7 +52,9 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown argument '{other}' ({USAGE})")),
         }
     }
-    let mut json = generate(cases, seed).to_json();
+    let mut json = generate(cases, seed)
+        .to_json()
+        .map_err(|e| format!("the sample does not serialise: {e}"))?;
     json.push('\n');
     match out {
         Some(path) => std::fs::write(&path, json).map_err(|e| format!("{path}: {e}")),

@@ -5,11 +5,12 @@
 use crate::interchange::json::{Ledger, FORMAT};
 use crate::ledger::{Backup, BACKUP_FORMAT};
 
-pub fn to_json(b: &Backup) -> Vec<u8> {
-    // Plain data: serialising cannot fail.
-    let mut s = serde_json::to_string_pretty(b).unwrap_or_default();
+/// The backup file's bytes. Plain data does not fail to serialise, but if it ever did the
+/// caller reports it: an empty backup is never written.
+pub fn to_json(b: &Backup) -> Result<Vec<u8>, serde_json::Error> {
+    let mut s = serde_json::to_string_pretty(b)?;
     s.push('\n');
-    s.into_bytes()
+    Ok(s.into_bytes())
 }
 
 /// Parses a backup file, with the place of the first problem.
@@ -50,5 +51,7 @@ pub fn as_ledger(text: &str, file: &str) -> Result<String, String> {
         return Ok(text.to_string());
     }
     let b = parse(body, file)?;
-    Ok(Ledger::new(b.as_of, b.cases, b.accountability).to_json())
+    Ledger::new(b.as_of, b.cases, b.accountability)
+        .to_json()
+        .map_err(|e| format!("{file}: {e}"))
 }

@@ -150,7 +150,11 @@ fn ledger() -> Vec<Case> {
 fn seeded(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("db");
     let file = dir.join("ledger.json");
-    std::fs::write(&file, Ledger::new(None, ledger(), vec![]).to_json()).unwrap();
+    std::fs::write(
+        &file,
+        Ledger::new(None, ledger(), vec![]).to_json().unwrap(),
+    )
+    .unwrap();
     let (ok, _, err) = run(&db, &["import", file.to_str().unwrap()]);
     assert!(ok, "{err}");
     db

@@ -267,8 +267,12 @@ fn json_import_takes_any_mutation_of_a_valid_ledger() {
             if let Ok(l) =
                 ledger_json::parse(&doc.to_string(), "in.json", &Policy::default(), Lang::En)
             {
-                let again =
-                    ledger_json::parse(&l.to_json(), "out.json", &Policy::default(), Lang::En);
+                let again = ledger_json::parse(
+                    &l.to_json().unwrap(),
+                    "out.json",
+                    &Policy::default(),
+                    Lang::En,
+                );
                 prop_assert!(again.is_ok(), "{:?}", again.err());
             }
             Ok(())
@@ -454,7 +458,7 @@ fn restore_takes_any_mutation_of_a_backup() {
         .insert(ledger.cases, zhengdun::domain::ChangeKind::Imported, &ctx)
         .unwrap();
     let good: Value =
-        serde_json::from_slice(&backup::to_json(&source.backup(None).unwrap())).unwrap();
+        serde_json::from_slice(&backup::to_json(&source.backup(None).unwrap()).unwrap()).unwrap();
     drop(source);
     let n = (cases() / 10).max(20);
     let counter = std::cell::Cell::new(0);

@@ -562,7 +562,9 @@ fn export(
     let bytes = match format {
         ExportFormat::Json => {
             let acc = ledger.accountability().map_err(env.failed())?;
-            let mut s = LedgerFile::new(Some(env.ctx.today), cases, acc).to_json();
+            let mut s = LedgerFile::new(Some(env.ctx.today), cases, acc)
+                .to_json()
+                .map_err(|e| anyhow!(e))?;
             s.push('\n');
             s.into_bytes()
         }
@@ -706,7 +708,7 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
 fn backup(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
     let b = ledger.backup(Some(env.ctx.today)).map_err(env.failed())?;
     let (cases, events) = (b.cases.len(), b.history.len());
-    write_private(file, &crate::backup::to_json(&b))?;
+    write_private(file, &crate::backup::to_json(&b).map_err(|e| anyhow!(e))?)?;
     print(&format!(
         "{}: {cases} cases, {events} history events",
         file.display()

@@ -34,9 +34,10 @@ impl Ledger {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        // Plain data: serialising cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    /// The ledger as pretty JSON. Plain data does not fail to serialise, but if it ever did
+    /// the caller reports it: an empty file is never written in place of an export.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 }
 
@@ -205,7 +206,13 @@ mod tests {
     fn the_spec_example_parses_and_round_trips() {
         let l = parse(ONE, "a.json", &Policy::default(), Lang::En).unwrap();
         assert_eq!(l.cases.len(), 1);
-        let again = parse(&l.to_json(), "b.json", &Policy::default(), Lang::En).unwrap();
+        let again = parse(
+            &l.to_json().unwrap(),
+            "b.json",
+            &Policy::default(),
+            Lang::En,
+        )
+        .unwrap();
         assert_eq!(l, again);
     }
 

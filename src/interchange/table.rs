@@ -431,7 +431,8 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
         )
     })?;
     required("identified_on")?;
-    let identified_on = date("identified_on")?.unwrap_or_default();
+    let identified_on = date("identified_on")?
+        .ok_or_else(|| problem("identified_on", i18n::t(lang, "imp.blank").to_string()))?;
     let deadline = date("deadline")?;
     let stage_text = required("stage")?;
     let stage = stage_of(&stage_text)

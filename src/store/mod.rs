@@ -155,12 +155,12 @@ pub struct Event {
 }
 
 impl Event {
-    fn compute_hash(&self) -> String {
+    fn compute_hash(&self) -> Result<String> {
         let mut e = self.clone();
         e.hash = String::new();
         // serde_json writes struct fields in declaration order: a stable encoding.
-        let bytes = serde_json::to_vec(&e).unwrap_or_default();
-        hex(&Sha256::digest(&bytes))
+        let bytes = json_bytes(&e)?;
+        Ok(hex(&Sha256::digest(&bytes)))
     }
 }
 
@@ -174,13 +174,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn case_hash(case: &Case) -> String {
-    json_hash(&case_json(case))
+fn case_hash(case: &Case) -> Result<String> {
+    Ok(json_hash(&json_bytes(case)?))
 }
 
-fn case_json(case: &Case) -> Vec<u8> {
-    // Serialising plain data structs to JSON cannot fail.
-    serde_json::to_vec(case).unwrap_or_default()
+/// The JSON of a record, an event or a derived value. Plain data does not fail to
+/// serialise, but if it ever did the write is refused: an empty record is never written.
+fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Io(e.to_string()))
 }
 
 fn json_hash(json: &[u8]) -> String {
@@ -198,14 +199,14 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn of(case: Case) -> Prepared {
-        let json = case_json(&case);
-        Prepared {
+    fn of(case: Case) -> Result<Prepared> {
+        let json = json_bytes(&case)?;
+        Ok(Prepared {
             hash: json_hash(&json),
             record: layout::encode_record(0, &json),
-            derived: Derived::of(&case),
+            derived: Derived::of(&case)?,
             case,
-        }
+        })
     }
 }
 
@@ -217,13 +218,12 @@ struct Derived {
 }
 
 impl Derived {
-    fn of(case: &Case) -> Derived {
-        Derived {
+    fn of(case: &Case) -> Result<Derived> {
+        Ok(Derived {
             id: case.id.clone(),
             summary: layout::encode_summary(&Summary::of(case)),
-            // Serialising plain data structs to JSON cannot fail.
-            counted: serde_json::to_vec(&Counted::of(case)).unwrap_or_default(),
-        }
+            counted: json_bytes(&Counted::of(case))?,
+        })
     }
 }
 
@@ -434,7 +434,7 @@ impl Store {
             let mut derived = Vec::new();
             for kv in self.db.scan_prefix(b"c/") {
                 let (k, v) = kv?;
-                derived.push(Derived::of(&self.decode_record(&k, &v)?.case));
+                derived.push(Derived::of(&self.decode_record(&k, &v)?.case)?);
             }
             self.put_derived(&mut batch, derived, true)?;
             batch.insert(b"m/schema".as_slice(), &SCHEMA_VERSION.to_be_bytes());
@@ -766,7 +766,7 @@ impl Store {
                             refusal,
                         }
                     })?;
-                events.push(batch.record(Prepared::of(after.clone()), change, ctx));
+                events.push(batch.record(Prepared::of(after.clone())?, change, ctx)?);
                 case = after;
             }
             if !events.is_empty() {
@@ -851,6 +851,7 @@ impl Store {
             }
             let mut batch = Batches::new(head);
             for (i, p) in crate::par::map(cases, Prepared::of).into_iter().enumerate() {
+                let p = p?;
                 let change = Change {
                     kind,
                     from: p.case.stage,
@@ -858,7 +859,7 @@ impl Store {
                     detail: String::new(),
                     note: String::new(),
                 };
-                batch.record(p, change, ctx);
+                batch.record(p, change, ctx)?;
                 if staged && (i + 1) % CASES_PER_PART == 0 {
                     self.db.apply_batch(batch.take_records())?;
                     // Debug builds only: die here, so a test can prove the undo.
@@ -894,9 +895,10 @@ impl Store {
             let mut out = Vec::new();
             for kv in self.db.scan_prefix(&prefix) {
                 let (k, _) = kv?;
-                let seq_bytes: [u8; 8] = k[prefix.len()..]
-                    .try_into()
-                    .map_err(|_| self.damaged("bad history index key"))?;
+                let seq_bytes: [u8; 8] = k
+                    .strip_prefix(prefix.as_slice())
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| self.damaged("bad history index key"))?;
                 let seq = u64::from_be_bytes(seq_bytes);
                 let v = self.db.get(event_key(seq))?.ok_or_else(|| {
                     self.damaged(format!("history event {seq} of {id} is missing"))
@@ -937,7 +939,8 @@ impl Store {
             let mut last_of: std::collections::HashMap<String, (u64, String)> = Default::default();
             for kv in self.db.scan_prefix(b"h/") {
                 let (k, v) = kv?;
-                let Ok(seq_bytes) = <[u8; 8]>::try_from(&k[2..]) else {
+                let Some(seq_bytes) = k.strip_prefix(b"h/").and_then(|b| <[u8; 8]>::try_from(b).ok())
+                else {
                     r.problems.push("a history key is malformed".into());
                     continue;
                 };
@@ -961,7 +964,7 @@ impl Store {
                         ev.case_id
                     ));
                 }
-                if ev.compute_hash() != ev.hash {
+                if ev.compute_hash()? != ev.hash {
                     r.problems.push(format!(
                         "history event {key_seq} ({}) was altered after it was written",
                         ev.case_id
@@ -998,7 +1001,7 @@ impl Store {
             for kv in self.db.scan_prefix(b"c/") {
                 let (k, v) = kv?;
                 r.cases += 1;
-                let id = String::from_utf8_lossy(&k[2..]).into_owned();
+                let id = String::from_utf8_lossy(k.strip_prefix(b"c/").unwrap_or(&k)).into_owned();
                 let stored = derived.each_mut().map(|found| found.remove(&id));
                 let rec: Record = match decode_record_bytes(&v) {
                     Ok(rec) => rec,
@@ -1015,12 +1018,12 @@ impl Store {
                                 "case {id} was last changed by event {} but its history ends at event {last}",
                                 rec.last_event
                             ));
-                        } else if *hash != case_hash(&rec.case) {
+                        } else if *hash != case_hash(&rec.case)? {
                             r.problems.push(format!(
                                 "case {id} differs from what its history recorded: it was altered"
                             ));
                         } else {
-                            let d = Derived::of(&rec.case);
+                            let d = Derived::of(&rec.case)?;
                             for (family, (stored, want)) in Family::ALL
                                 .into_iter()
                                 .zip(stored.iter().zip([&d.summary, &d.counted]))
@@ -1059,7 +1062,11 @@ impl Store {
             let mut history = Vec::new();
             for kv in self.db.scan_prefix(b"h/") {
                 let (k, v) = kv?;
-                let seq = k[2..].try_into().map(u64::from_be_bytes).unwrap_or(0);
+                let seq = k
+                    .strip_prefix(b"h/")
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .ok_or_else(|| self.damaged("a history key is malformed"))?;
                 history.push(self.decode_event(seq, &v)?);
             }
             if history.len() as u64 != seq
@@ -1122,7 +1129,7 @@ impl Store {
                         ev.seq
                     )));
                 }
-                if ev.prev != prev || ev.compute_hash() != ev.hash {
+                if ev.prev != prev || ev.compute_hash()? != ev.hash {
                     return Err(bad(format!(
                         "history event {} ({}) was altered: the hash chain is broken",
                         ev.seq, ev.case_id
@@ -1138,7 +1145,7 @@ impl Store {
                 }
                 match last_of.get(c.id.as_str()) {
                     None => return Err(bad(format!("case {} has no history", c.id))),
-                    Some(ev) if ev.case_hash != case_hash(c) => {
+                    Some(ev) if ev.case_hash != case_hash(c)? => {
                         return Err(bad(format!(
                             "case {} differs from what its history recorded",
                             c.id
@@ -1161,7 +1168,7 @@ impl Store {
             let mut derived = Vec::with_capacity(backup.cases.len());
             for c in &backup.cases {
                 let last_event = last_of.get(c.id.as_str()).map(|e| e.seq).unwrap_or(0);
-                let mut p = Prepared::of(c.clone());
+                let mut p = Prepared::of(c.clone())?;
                 layout::set_last_event(&mut p.record, last_event);
                 batch.insert(case_key(&c.id), p.record);
                 derived.push(p.derived);
@@ -1236,8 +1243,9 @@ impl Batches {
         }
     }
 
-    fn record(&mut self, case: Prepared, change: Change, ctx: &Ctx) -> Event {
-        self.seq += 1;
+    /// Records the next event. On an error nothing is recorded and the numbering and the
+    /// head stay as they were.
+    fn record(&mut self, case: Prepared, change: Change, ctx: &Ctx) -> Result<Event> {
         let Prepared {
             case,
             mut record,
@@ -1245,26 +1253,26 @@ impl Batches {
             derived,
         } = case;
         let mut ev = Event {
-            seq: self.seq,
+            seq: self.seq + 1,
             case_id: case.id.clone(),
             at: Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             actor: ctx.actor.clone(),
             change,
             case_hash: hash,
-            prev: std::mem::take(&mut self.head),
+            prev: self.head.clone(),
             hash: String::new(),
         };
-        ev.hash = ev.compute_hash();
+        ev.hash = ev.compute_hash()?;
+        let ev_bytes = json_bytes(&ev)?;
+        self.seq = ev.seq;
         self.head = ev.hash.clone();
-        // Serialising plain data structs to JSON cannot fail.
-        let ev_bytes = serde_json::to_vec(&ev).unwrap_or_default();
         layout::set_last_event(&mut record, self.seq);
         self.batch.insert(case_key(&case.id), record);
         self.batch.insert(event_key(self.seq), ev_bytes);
         self.batch
             .insert(index_key(&case.id, self.seq), &[] as &[u8]);
         self.derived.push(derived);
-        ev
+        Ok(ev)
     }
 
     /// What is recorded so far, without the derived values and the head (which
