@@ -68,9 +68,14 @@ pub enum Sort {
 impl Sort {
     pub const ALL: [Sort; 4] = [Sort::MostOverdue, Sort::Due, Sort::Township, Sort::Stage];
 
+    /// The next sort order, in the order of [`Sort::ALL`], round to the first.
     pub fn next(self) -> Sort {
-        let i = Sort::ALL.iter().position(|s| *s == self).unwrap_or(0);
-        Sort::ALL[(i + 1) % Sort::ALL.len()]
+        match self {
+            Sort::MostOverdue => Sort::Due,
+            Sort::Due => Sort::Township,
+            Sort::Township => Sort::Stage,
+            Sort::Stage => Sort::MostOverdue,
+        }
     }
 }
 
@@ -91,22 +96,19 @@ pub fn select(
     only: Option<&[usize]>,
     sort: Sort,
 ) -> Vec<usize> {
+    // `due` has one status per case; an index past either names no case.
+    let at = |i: usize| cases.get(i).zip(due.get(i));
+    let passes = |&i: &usize| at(i).is_some_and(|(c, d)| filter.matches(c, d));
     let mut idx: Vec<usize> = match only {
-        Some(only) => only
-            .iter()
-            .copied()
-            .filter(|&i| filter.matches(&cases[i], &due[i]))
-            .collect(),
-        None => (0..cases.len())
-            .filter(|&i| filter.matches(&cases[i], &due[i]))
-            .collect(),
+        Some(only) => only.iter().copied().filter(passes).collect(),
+        None => (0..cases.len()).filter(passes).collect(),
     };
     let far = NaiveDate::MAX;
     // Places sort by their pinyin; each distinct name is spelled once.
     let mut order: HashMap<&str, (String, String)> = HashMap::new();
     if sort == Sort::Township {
-        for &i in &idx {
-            for name in [cases[i].county(), cases[i].township()] {
+        for (c, _) in idx.iter().filter_map(|&i| at(i)) {
+            for name in [c.county(), c.township()] {
                 order
                     .entry(name)
                     .or_insert_with(|| crate::search::pinyin_order(name));
@@ -114,10 +116,12 @@ pub fn select(
         }
     }
     // Only Sort::Township calls it, and `order` then holds every name of `idx`.
-    let place = |c: &'_ Summary| (&order[c.county()], &order[c.township()]);
+    let place = |c: &'_ Summary| (order.get(c.county()), order.get(c.township()));
     idx.sort_by(|&a, &b| {
-        let (ca, cb) = (&cases[a], &cases[b]);
-        let (da, db) = (&due[a], &due[b]);
+        // Every index left in `idx` passed `at`.
+        let (Some((ca, da)), Some((cb, db))) = (at(a), at(b)) else {
+            return a.cmp(&b);
+        };
         let by = match sort {
             Sort::MostOverdue => db
                 .days_overdue
@@ -141,7 +145,12 @@ pub fn select(
 pub fn ranked(cases: &[Summary], due: &[DueStatus], filter: &Filter, hits: &[usize]) -> Vec<usize> {
     hits.iter()
         .copied()
-        .filter(|&i| filter.matches(&cases[i], &due[i]))
+        .filter(|&i| {
+            cases
+                .get(i)
+                .zip(due.get(i))
+                .is_some_and(|(c, d)| filter.matches(c, d))
+        })
         .collect()
 }
 

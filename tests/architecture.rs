@@ -7,6 +7,11 @@
 //!
 //! Test code (from a file's first `#[cfg(test)]` on) is not checked: tests may reach
 //! anywhere.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,5 +1,9 @@
 //! The embedded ledger through the `Ledger` interface: several commands in one atomic
 //! write, a change told to every subscriber, search by id.
+#![allow(
+    clippy::unwrap_used,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
 
 mod tui_support;
 

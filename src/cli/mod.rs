@@ -476,11 +476,14 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
     }
     let mut by_stage = [0usize; 4];
     for c in &cases {
-        by_stage[c.stage.index()] += 1;
+        if let Some(n) = by_stage.get_mut(c.stage.index()) {
+            *n += 1;
+        }
     }
     let stages: Vec<String> = Stage::ALL
         .iter()
-        .map(|s| format!("{} {}", s.label(env.lang), by_stage[s.index()]))
+        .zip(by_stage)
+        .map(|(s, n)| format!("{} {n}", s.label(env.lang)))
         .collect();
     let n = cases.len();
     if dry_run {
@@ -651,7 +654,7 @@ pub fn select(
     };
     listing::select(summaries, &due, &filter, hits.as_deref(), Sort::MostOverdue)
         .into_iter()
-        .map(|i| (i, due[i]))
+        .filter_map(|i| due.get(i).map(|d| (i, *d)))
         .collect()
 }
 
@@ -679,7 +682,7 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
     };
     let text = match a.format {
         ListFormat::Table => {
-            let rows: Vec<&Summary> = sel.iter().map(|(i, _)| &summaries[*i]).collect();
+            let rows: Vec<&Summary> = sel.iter().filter_map(|(i, _)| summaries.get(*i)).collect();
             output::list_table(&rows, &due, &env.ctx, env.lang)
         }
         ListFormat::Json => {

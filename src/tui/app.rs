@@ -60,7 +60,10 @@ impl Tab {
     fn step(self, by: isize) -> Tab {
         let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as isize;
         let n = Tab::ALL.len() as isize;
-        Tab::ALL[((i + by).rem_euclid(n)) as usize]
+        Tab::ALL
+            .get((i + by).rem_euclid(n) as usize)
+            .copied()
+            .unwrap_or(self)
     }
 }
 
@@ -766,7 +769,7 @@ impl App {
             }
             Action::CycleStage => {
                 let next = match self.prefs.filter.stage {
-                    None => Some(Stage::ALL[0]),
+                    None => Stage::ALL.first().copied(),
                     Some(s) => Stage::ALL.iter().copied().find(|x| *x > s),
                 };
                 self.prefs.filter.stage = next;

@@ -342,11 +342,21 @@ impl Form {
             return true;
         }
         let none = self.get("record") == "none";
-        match self.fields[i].name.as_str() {
-            "record" => true,
-            "no_adjustment_reason" => none,
-            _ => !none,
+        match self.fields.get(i).map(|f| f.name.as_str()) {
+            None => false,
+            Some("record") => true,
+            Some("no_adjustment_reason") => none,
+            Some(_) => !none,
         }
+    }
+
+    /// The value of the focused field (the focus is always one of the form's fields).
+    fn focused(&self) -> Option<&Value> {
+        self.fields.get(self.focus).map(|f| &f.value)
+    }
+
+    fn focused_mut(&mut self) -> Option<&mut Value> {
+        self.fields.get_mut(self.focus).map(|f| &mut f.value)
     }
 
     pub fn visible_fields(&self) -> Vec<usize> {
@@ -368,7 +378,7 @@ impl Form {
         if let Some(i) = self
             .visible_fields()
             .into_iter()
-            .find(|&i| self.fields[i].name == name)
+            .find(|&i| self.fields.get(i).is_some_and(|f| f.name == name))
         {
             self.focus = i;
         }
@@ -385,14 +395,18 @@ impl Form {
     pub fn next_field(&mut self) {
         let vis = self.visible_fields();
         if let Some(p) = vis.iter().position(|&i| i == self.focus) {
-            self.focus = vis[(p + 1) % vis.len()];
+            if let Some(&next) = vis.get((p + 1) % vis.len()) {
+                self.focus = next;
+            }
         }
     }
 
     pub fn prev_field(&mut self) {
         let vis = self.visible_fields();
         if let Some(p) = vis.iter().position(|&i| i == self.focus) {
-            self.focus = vis[(p + vis.len() - 1) % vis.len()];
+            if let Some(&prev) = vis.get((p + vis.len() - 1) % vis.len()) {
+                self.focus = prev;
+            }
         }
     }
 
@@ -402,19 +416,19 @@ impl Form {
 
     /// Text typed or pasted at the cursor; a space on a choice moves to the next option.
     pub fn insert_str(&mut self, s: &str) {
-        match &mut self.fields[self.focus].value {
-            Value::Text { text, cursor } => {
+        match self.focused_mut() {
+            Some(Value::Text { text, cursor }) => {
                 let at = byte_at(text, *cursor);
                 text.insert_str(at, s);
                 *cursor += s.chars().count();
             }
-            Value::Choice { .. } if s == " " => self.right(),
-            Value::Choice { .. } => {}
+            Some(Value::Choice { .. }) if s == " " => self.right(),
+            Some(Value::Choice { .. }) | None => {}
         }
     }
 
     pub fn delete_back(&mut self) {
-        if let Value::Text { text, cursor } = &mut self.fields[self.focus].value {
+        if let Some(Value::Text { text, cursor }) = self.focused_mut() {
             if *cursor > 0 {
                 let at = byte_at(text, *cursor - 1);
                 text.remove(at);
@@ -424,7 +438,7 @@ impl Form {
     }
 
     pub fn delete_forward(&mut self) {
-        if let Value::Text { text, cursor } = &mut self.fields[self.focus].value {
+        if let Some(Value::Text { text, cursor }) = self.focused_mut() {
             if *cursor < text.chars().count() {
                 let at = byte_at(text, *cursor);
                 text.remove(at);
@@ -433,18 +447,21 @@ impl Form {
     }
 
     pub fn left(&mut self) {
-        match &mut self.fields[self.focus].value {
-            Value::Text { cursor, .. } => *cursor = cursor.saturating_sub(1),
-            Value::Choice { options, index } => {
-                *index = (*index + options.len() - 1) % options.len().max(1)
+        match self.focused_mut() {
+            Some(Value::Text { cursor, .. }) => *cursor = cursor.saturating_sub(1),
+            Some(Value::Choice { options, index }) => {
+                let n = options.len().max(1);
+                *index = (*index + n - 1) % n
             }
+            None => {}
         }
     }
 
     pub fn right(&mut self) {
-        match &mut self.fields[self.focus].value {
-            Value::Text { text, cursor } => *cursor = (*cursor + 1).min(text.chars().count()),
-            Value::Choice { options, index } => *index = (*index + 1) % options.len().max(1),
+        match self.focused_mut() {
+            Some(Value::Text { text, cursor }) => *cursor = (*cursor + 1).min(text.chars().count()),
+            Some(Value::Choice { options, index }) => *index = (*index + 1) % options.len().max(1),
+            None => {}
         }
     }
 
@@ -514,8 +531,8 @@ impl Form {
             }
             FormKind::Accept => {
                 let mut standards = [false; 6];
-                for (i, s) in Standard::ALL.iter().enumerate() {
-                    standards[i] = self.get(s.code()) == "1";
+                for (met, s) in standards.iter_mut().zip(Standard::ALL) {
+                    *met = self.get(s.code()) == "1";
                 }
                 let new_deadline = match self.get("new_deadline") {
                     "" => None,
@@ -550,7 +567,7 @@ impl Form {
 
     /// The cursor's place in the focused text field, in cells from the field's start.
     pub fn cursor_cells(&self) -> Option<usize> {
-        match &self.fields[self.focus].value {
+        match self.focused()? {
             Value::Text { text, cursor } => {
                 Some(text::width(&text.chars().take(*cursor).collect::<String>()))
             }

@@ -132,7 +132,7 @@ impl Key {
         let inner = &s[1..s.len() - 1];
         let mut key = Key::plain(Code::Esc);
         let mut rest = inner;
-        while rest.len() > 2 && rest.as_bytes()[1] == b'-' {
+        while rest.len() > 2 && rest.as_bytes().get(1) == Some(&b'-') {
             match &rest[..1] {
                 "C" => key.ctrl = true,
                 "A" => key.alt = true,

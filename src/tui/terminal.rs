@@ -148,7 +148,7 @@ fn event_loop(
             if test_panic
                 && matches!(&ev, Event::Key(k) if k.code == crossterm::event::KeyCode::F(12))
             {
-                panic!("ZHENGDUN_TEST_PANIC: F12 pressed");
+                forced_panic();
             }
             changed |= handle_event(tui, ev);
             if tui.app.quit || !event::poll(Duration::ZERO)? {
@@ -160,4 +160,14 @@ fn event_loop(
         }
     }
     Ok(())
+}
+
+/// Debug builds with ZHENGDUN_TEST_PANIC set, on F12: a real panic, so a test can prove
+/// that the panic hook restores the terminal.
+#[allow(
+    clippy::panic,
+    reason = "the forced panic is what tests/crash_terminal.rs checks the terminal against"
+)]
+fn forced_panic() -> ! {
+    panic!("ZHENGDUN_TEST_PANIC: F12 pressed");
 }
