@@ -237,7 +237,9 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             let case = ledger.case(&id).map_err(env.failed())?;
             let history = ledger.history(&id).map_err(env.failed())?;
             let text = match format {
-                ShowFormat::Json => output::show_json(&case, &history, ctx),
+                ShowFormat::Json => {
+                    output::show_json(&case, &history, ctx).map_err(|e| anyhow!(e))?
+                }
                 ShowFormat::Text => output::show_text(&case, &history, ctx, lang),
             };
             print(&text)
@@ -245,8 +247,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
         Cmd::Stats { format } => {
             let s = ledger.stats(today).map_err(env.failed())?;
             print(&match format {
-                // Plain data: serialising cannot fail.
-                StatsFormat::Json => serde_json::to_string_pretty(&s).unwrap_or_default(),
+                StatsFormat::Json => serde_json::to_string_pretty(&s).map_err(|e| anyhow!(e))?,
                 StatsFormat::Table => crate::stats::table(&s, lang),
             })
         }
@@ -687,7 +688,7 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
         }
         ListFormat::Json => {
             let cases = full()?;
-            output::list_json(&cases.iter().collect::<Vec<_>>(), &due)
+            output::list_json(&cases.iter().collect::<Vec<_>>(), &due).map_err(|e| anyhow!(e))?
         }
         ListFormat::Csv => {
             let cases = full()?;

@@ -82,35 +82,33 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
     out
 }
 
-/// A case in the interchange shape plus `overdue` and `days_overdue`.
-pub fn case_json(c: &Case, due: &DueStatus) -> Value {
-    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+/// A case in the interchange shape plus `overdue` and `days_overdue`. Plain data does not
+/// fail to serialise, but if it ever did the command reports it instead of printing `null`.
+pub fn case_json(c: &Case, due: &DueStatus) -> Result<Value, serde_json::Error> {
+    let mut v = serde_json::to_value(c)?;
     if let Value::Object(m) = &mut v {
         m.insert("overdue".into(), json!(due.overdue()));
         m.insert("days_overdue".into(), json!(due.days_overdue));
     }
-    v
+    Ok(v)
 }
 
-pub fn list_json(cases: &[&Case], due: &[DueStatus]) -> String {
-    let arr: Vec<Value> = cases
+pub fn list_json(cases: &[&Case], due: &[DueStatus]) -> Result<String, serde_json::Error> {
+    let arr = cases
         .iter()
         .zip(due)
         .map(|(c, d)| case_json(c, d))
-        .collect();
-    serde_json::to_string_pretty(&arr).unwrap_or_default()
+        .collect::<Result<Vec<Value>, _>>()?;
+    serde_json::to_string_pretty(&arr)
 }
 
-pub fn show_json(c: &Case, history: &[Event], ctx: &Ctx) -> String {
+pub fn show_json(c: &Case, history: &[Event], ctx: &Ctx) -> Result<String, serde_json::Error> {
     let due = crate::domain::due_status(c, ctx.today, &ctx.policy);
-    let mut v = case_json(c, &due);
+    let mut v = case_json(c, &due)?;
     if let Value::Object(m) = &mut v {
-        m.insert(
-            "history".into(),
-            serde_json::to_value(history).unwrap_or(Value::Null),
-        );
+        m.insert("history".into(), serde_json::to_value(history)?);
     }
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    serde_json::to_string_pretty(&v)
 }
 
 fn line(out: &mut String, label: &str, value: &str) {
