@@ -96,18 +96,18 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
         let mut spans = vec![Span::raw(text::pad(&c.county, name_w)), Span::raw(" ")];
         let total_cells = c.counts.cases * bar_w / most;
         let mut used = 0;
-        for (i, stage) in Stage::ALL.iter().enumerate() {
+        for (i, (stage, (ch, color))) in Stage::ALL.iter().zip(STAGE_LOOK).enumerate() {
             let n = c.counts.by_stage.get(*stage);
             // cumulative rounding, so the parts add up to the whole bar
-            let upto: usize = Stage::ALL[..=i]
+            let upto: usize = Stage::ALL
                 .iter()
+                .take(i + 1)
                 .map(|s| c.counts.by_stage.get(*s))
                 .sum();
             let end = upto * total_cells / c.counts.cases.max(1);
             let cells = end.saturating_sub(used);
             used = end;
             if n > 0 && cells > 0 {
-                let (ch, color) = STAGE_LOOK[i];
                 spans.push(Span::styled(
                     ch.to_string().repeat(cells),
                     Style::new().fg(color),
@@ -179,7 +179,10 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
         };
         let row = match item {
             Item::Township(i) => {
-                let t = &a.townships[*i];
+                // Items are made from these same lists: an index names an entry of them.
+                let Some(t) = a.townships.get(*i) else {
+                    continue;
+                };
                 let flag = if t.talk_flagged {
                     format!("⚑{}", i18n::t(lang, "tui.dash.talk"))
                 } else {
@@ -224,7 +227,9 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
                         Line::from(Span::styled(text::truncate(&title, w), head)),
                     ));
                 }
-                let l = &a.unvisited_leaders[*i];
+                let Some(l) = a.unvisited_leaders.get(*i) else {
+                    continue;
+                };
                 let when = match l.last_visit {
                     None => i18n::t(lang, "tui.dash.never").to_string(),
                     Some(v) => i18n::tf(

@@ -18,7 +18,13 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     let lang = app.lang;
     let case = &d.full;
     let w = area.width;
-    let (due, overdue) = due_text(case.stage, &app.due[d.case], app.ctx.today, lang);
+    // The list's due status of the case, or worked out afresh from the case itself.
+    let status = app
+        .due
+        .get(d.case)
+        .copied()
+        .unwrap_or_else(|| crate::domain::due_status(case, app.ctx.today, &app.ctx.policy));
+    let (due, overdue) = due_text(case.stage, &status, app.ctx.today, lang);
     let head = format!(
         "{}  {} {} {}  [{}]  ",
         case.id,
@@ -53,8 +59,9 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     let cur = Tab::ALL.iter().position(|t| *t == d.tab).unwrap_or(0);
     let mut first = 0;
     let fits = |from: usize| {
-        tabs[from..=cur]
-            .iter()
+        tabs.iter()
+            .take(cur + 1)
+            .skip(from)
             .map(|t| text::width(&t.0) + 1)
             .sum::<usize>()
             <= w as usize
@@ -64,7 +71,7 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     }
     let mut tab_spans = Vec::new();
     let mut used = 0;
-    for (label, on) in &tabs[first..] {
+    for (label, on) in tabs.iter().skip(first) {
         let lw = text::width(label);
         if used + lw > w as usize {
             break;

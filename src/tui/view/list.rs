@@ -250,10 +250,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             )),
         );
     }
-    for (y, pos) in (app.offset..app.rows.len()).take(height).enumerate() {
-        let i = app.rows[pos];
-        let line = row(app, i, &cols, pos == app.selected);
-        put(frame, area, 2 + y as u16, line);
+    let shown = app.rows.iter().enumerate().skip(app.offset).take(height);
+    for (y, (pos, &i)) in shown.enumerate() {
+        if let Some(line) = row(app, i, &cols, pos == app.selected) {
+            put(frame, area, 2 + y as u16, line);
+        }
     }
 
     put(frame, area, area.height - 2, status_bar(app, w));
@@ -292,9 +293,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'static> {
-    let case = &app.summaries[i];
-    let due = &app.due[i];
+/// The line of case `i`; none for an index that names no case (rows are made from
+/// `summaries`, with one due status each, so there always is one).
+fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Option<Line<'static>> {
+    let case = app.summaries.get(i)?;
+    let due = app.due.get(i)?;
     let lang = app.lang;
     let base = if selected {
         Style::new().bg(Color::Blue).fg(Color::White)
@@ -359,7 +362,7 @@ fn row(app: &App, i: usize, cols: &[(Col, usize)], selected: bool) -> Line<'stat
         };
         spans.push(Span::styled(text::pad(&s, *cw), style));
     }
-    Line::from(spans)
+    Some(Line::from(spans))
 }
 
 /// How matched chars look: the row's style, underlined, bold and yellow.

@@ -43,22 +43,23 @@ fn window(value: &str, cursor: usize, avail: usize) -> (String, usize) {
     let clean = text::clean(value);
     let chars: Vec<char> = clean.chars().collect();
     let avail = avail.max(2);
+    let cursor = cursor.min(chars.len());
     if text::width(&clean) < avail {
-        let before: String = chars[..cursor.min(chars.len())].iter().collect();
+        let before: String = chars.iter().take(cursor).collect();
         return (clean, text::width(&before));
     }
     // Walk back from the cursor while the text fits, leaving a cell for the cursor.
-    let mut start = cursor.min(chars.len());
+    let mut start = cursor;
     let mut w = 0;
-    while start > 0 {
-        let cw = text::width(&chars[start - 1].to_string());
+    for c in chars.iter().take(cursor).rev() {
+        let cw = text::width(&c.to_string());
         if w + cw > avail - 1 {
             break;
         }
         w += cw;
         start -= 1;
     }
-    let shown: String = chars[start..].iter().collect();
+    let shown: String = chars.iter().skip(start).collect();
     (text::truncate(&shown, avail), w)
 }
 
@@ -69,7 +70,8 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
     let vis = f.visible_fields();
     let label_w = vis
         .iter()
-        .map(|&i| text::width(&f.fields[i].label))
+        .filter_map(|&i| f.fields.get(i))
+        .map(|field| text::width(&field.label))
         .max()
         .unwrap_or(4)
         .min(inner_w * 2 / 5);
@@ -99,7 +101,10 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
     let first = (focus_pos + 1).saturating_sub(field_rows);
     let mut y = 0u16;
     for &i in vis.iter().skip(first).take(field_rows) {
-        let field = &f.fields[i];
+        // `visible_fields` names fields of the form only.
+        let Some(field) = f.fields.get(i) else {
+            continue;
+        };
         let focused = i == f.focus;
         let label_style = if focused {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
