@@ -223,6 +223,7 @@ fn ctx(today: NaiveDate) -> Ctx {
         today,
         actor: "bench".into(),
         policy: Policy::default(),
+        person: None,
     }
 }
 

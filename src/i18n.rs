@@ -1,7 +1,7 @@
 //! Every user-facing sentence, in Chinese and English, in one place. Code-list labels live
 //! with their codes in `domain::codes`; this module holds everything else.
 
-use crate::domain::{ChangeKind, Refusal, RelapseProblem, Stage};
+use crate::domain::{ChangeKind, Operation, Refusal, RelapseProblem, Role, Scope, Stage};
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,6 +63,10 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "reason no adjustment was needed",
     ),
     ("f.by", "人员", "by"),
+    ("f.login", "账户", "login"),
+    ("f.role", "角色", "role"),
+    ("user.unchanged", "{0} 已在名册中，未作改动", "{0} is in the roster as given; nothing changed"),
+    ("user.empty", "人员名册为空", "the roster is empty"),
     ("f.kind", "类型", "kind"),
     ("f.findings", "发现问题", "findings"),
     ("f.score", "得分", "score"),
@@ -674,6 +678,119 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("tui.change.acceptance", "验收", "acceptance"),
     ("tui.change.reopened", "退回", "reopened"),
     ("tui.change.edited", "修改", "edited"),
+    ("tui.change.user_added", "添加人员", "user added"),
+    ("tui.change.user_changed", "修改人员", "user changed"),
+    ("tui.change.user_removed", "移除人员", "user removed"),
+    // people and roles (SPEC §9)
+    ("role.a.clerk", "组织部台账员", "a clerk"),
+    ("role.a.leader", "县级包联领导", "a county leader"),
+    ("role.a.township", "乡镇党委书记", "a township secretary"),
+    ("role.a.auditor", "审核员", "an auditor"),
+    ("role.may.clerk", "做任何事", "do anything"),
+    (
+        "role.may.township",
+        "查看台账；对本乡镇的案件记录走访、添加和完成整改任务、录入包联和班子调整、推进到领导包联或班子调整",
+        "read the ledger, and on the cases of its township log visits, add and finish plan tasks, record the pairing and cadre adjustments, and advance to paired or cadres adjusted",
+    ),
+    (
+        "role.may.leader",
+        "查看台账；对其包联的案件记录走访、添加和完成整改任务",
+        "read the ledger, and on the cases it is the paired county leader of log visits and add and finish plan tasks",
+    ),
+    (
+        "role.may.auditor",
+        "查看台账、核验台账（zhengdun verify）",
+        "read the ledger and verify it (zhengdun verify)",
+    ),
+    ("op.read", "查看台账", "read the ledger"),
+    ("op.visit", "记录走访", "log a visit"),
+    ("op.task_add", "添加整改任务", "add a plan task"),
+    ("op.task_done", "完成整改任务", "mark a plan task done"),
+    ("op.pair", "录入包联", "record the pairing"),
+    ("op.adjust", "录入班子调整", "record a cadre adjustment"),
+    ("op.advance_identified", "推进到排查认定", "advance to identified"),
+    ("op.advance_paired", "推进到领导包联", "advance to paired"),
+    ("op.advance_cadres_adjusted", "推进到班子调整", "advance to cadres adjusted"),
+    ("op.advance_accepted", "推进到验收销号", "advance to accepted"),
+    ("op.new", "新建案件", "open a case"),
+    ("op.import", "导入台账", "import a ledger"),
+    ("op.accept", "录入验收", "record an acceptance"),
+    ("op.reopen", "退回案件", "reopen a case"),
+    ("op.edit", "修改案件", "edit a case"),
+    ("op.void", "作废案件", "void a case"),
+    ("op.user", "查看或修改人员名册", "see or change the roster"),
+    ("op.export", "导出台账", "export the ledger"),
+    ("op.backup", "备份台账", "back up the ledger"),
+    ("op.restore", "恢复备份", "restore a backup"),
+    ("op.verify", "核验台账", "verify the ledger"),
+    (
+        "r.role_cannot",
+        "账户 {0} 是{1}，不能{2}；{1}可以：{3}",
+        "account {0} is {1} and cannot {2}; {1} may {3}",
+    ),
+    (
+        "r.out_of_scope",
+        "账户 {0} 是{1}，只能对{2}{3}；{4}",
+        "account {0} is {1} and may {3} only on {2}; {4}",
+    ),
+    ("scope.own.township", "本乡镇（{0}）的案件", "the cases of its township ({0})"),
+    (
+        "scope.own.leader",
+        "其包联的案件",
+        "the cases it is the paired county leader of",
+    ),
+    ("scope.case.township", "本案属于{0}", "this case is in {0}"),
+    (
+        "scope.case.leader",
+        "本案的县级包联领导是{0}",
+        "this case's county leader is {0}",
+    ),
+    (
+        "scope.case.leader_account",
+        "本案的县级包联领导是{0}（账户 {1}）",
+        "this case's county leader is {0} (account {1})",
+    ),
+    (
+        "scope.case.no_leader",
+        "本案尚未确定县级包联领导",
+        "this case has no county leader yet",
+    ),
+    (
+        "scope.case.shared_name",
+        "本案的县级包联领导“{0}”未关联账户，名册中同名的领导有 {1}；台账员可用 zhengdun pair 编号 --county-leader-account 账户 指明",
+        "this case names its county leader only as {0}, a name leaders {1} share; a clerk can say which with zhengdun pair ID --county-leader-account LOGIN",
+    ),
+    (
+        "r.not_in_roster",
+        "账户 {0} 不在本台账的人员名册中；请台账员添加：zhengdun user add {0} --name 姓名 --role 角色",
+        "account {0} is not in this ledger's roster; a clerk can add it: zhengdun user add {0} --name NAME --role ROLE",
+    ),
+    ("r.no_such_account", "人员名册中没有账户 {0}", "the roster has no account {0}"),
+    (
+        "r.acting_as_other",
+        "--as {2}：账户 {0} 在名册中是{1}，不能以他人名义操作",
+        "--as {2}: account {0} is {1} in the roster and cannot act as someone else",
+    ),
+    (
+        "r.visit_by_other",
+        "账户 {0} 是{1}，只能记录本人的走访；代他人（{2}）记录须由台账员进行",
+        "account {0} is {1} and logs only its own visits; only a clerk logs a visit by {2}",
+    ),
+    (
+        "r.ambiguous_leader",
+        "名册中有多位县级领导名为{0}（账户 {1}）：请用 --county-leader-account 账户 指明",
+        "several county leaders are named {0} (accounts {1}): say which with --county-leader-account LOGIN",
+    ),
+    (
+        "r.not_a_leader",
+        "账户 {0} 不是名册中的县级包联领导",
+        "account {0} is no county leader in the roster",
+    ),
+    (
+        "r.last_clerk",
+        "账户 {0} 是名册中最后一位台账员，名册至少要有一位",
+        "account {0} is the last clerk of the roster, which needs at least one",
+    ),
 ];
 
 /// The sentence for `key` in `lang`; the key itself when it is unknown (a bug, but a
@@ -787,7 +904,40 @@ pub fn store_error(lang: Lang, e: &StoreError) -> String {
         StoreError::Duplicate(id) => tf(lang, "e.duplicate", &[id]),
         StoreError::Io(message) => message.clone(),
         StoreError::BadBackup { file, problem } => format!("{file}: {problem}"),
+        StoreError::Denied(r) => refusal(lang, r),
     }
+}
+
+/// A role as a sentence names it ("a county leader"; 县级包联领导).
+pub fn role_phrase(lang: Lang, role: Role) -> String {
+    t(lang, &format!("role.a.{}", role.code())).to_string()
+}
+
+/// What someone asks to do, as a verb phrase ("advance to paired"; 推进到领导包联).
+pub fn operation(lang: Lang, op: Operation) -> String {
+    t(lang, &format!("op.{}", op.code())).to_string()
+}
+
+fn scope(lang: Lang, s: &Scope) -> (String, String) {
+    let own = match s {
+        Scope::Township { mine, .. } => tf(lang, "scope.own.township", &[mine]),
+        Scope::Leader { .. } | Scope::SharedName { .. } => t(lang, "scope.own.leader").to_string(),
+    };
+    let case = match s {
+        Scope::Township { case, .. } => tf(lang, "scope.case.township", &[case]),
+        Scope::Leader { case_leader, .. } if case_leader.is_empty() => {
+            t(lang, "scope.case.no_leader").to_string()
+        }
+        Scope::Leader {
+            case_leader,
+            account: Some(a),
+        } => tf(lang, "scope.case.leader_account", &[case_leader, a]),
+        Scope::Leader { case_leader, .. } => tf(lang, "scope.case.leader", &[case_leader]),
+        Scope::SharedName { name, logins } => {
+            tf(lang, "scope.case.shared_name", &[name, &logins.join(", ")])
+        }
+    };
+    (own, case)
 }
 
 /// The localized sentence for a refusal.
@@ -870,6 +1020,54 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::Invalid { field: f, problem } => {
             tf(lang, "r.invalid", &[&field(lang, f), problem])
         }
+        Refusal::RoleCannot {
+            login,
+            role,
+            operation: op,
+        } => tf(
+            lang,
+            "r.role_cannot",
+            &[
+                login,
+                &role_phrase(lang, *role),
+                &operation(lang, *op),
+                t(lang, &format!("role.may.{}", role.code())),
+            ],
+        ),
+        Refusal::OutOfScope {
+            login,
+            role,
+            operation: op,
+            scope: s,
+        } => {
+            let (own, case) = scope(lang, s);
+            tf(
+                lang,
+                "r.out_of_scope",
+                &[
+                    login,
+                    &role_phrase(lang, *role),
+                    &own,
+                    &operation(lang, *op),
+                    &case,
+                ],
+            )
+        }
+        Refusal::NotInRoster { login } => tf(lang, "r.not_in_roster", &[login]),
+        Refusal::NoSuchAccount { login } => tf(lang, "r.no_such_account", &[login]),
+        Refusal::ActingAsOther { login, name, asked } => {
+            tf(lang, "r.acting_as_other", &[login, name, asked])
+        }
+        Refusal::VisitByOther { login, role, by } => tf(
+            lang,
+            "r.visit_by_other",
+            &[login, &role_phrase(lang, *role), by],
+        ),
+        Refusal::AmbiguousLeader { name, logins } => {
+            tf(lang, "r.ambiguous_leader", &[name, &logins.join(", ")])
+        }
+        Refusal::NotALeader { login } => tf(lang, "r.not_a_leader", &[login]),
+        Refusal::LastClerk { login } => tf(lang, "r.last_clerk", &[login]),
     }
 }
 

@@ -1125,6 +1125,7 @@ fn pairing(rng: &mut Rng, sk: &Skeleton, on: NaiveDate) -> Pairing {
     let county = county(sk.county);
     Pairing {
         county_leader: sk.county_leader.clone(),
+        county_leader_account: None,
         township_leader: sk.township_leader.clone(),
         first_secretary: person(rng),
         first_secretary_unit: unit(rng.pick::<&str>(SENDING_UNITS), county),

@@ -983,6 +983,7 @@ mod tests {
             stage: Stage::Paired,
             pairing: Some(Pairing {
                 county_leader: leader.into(),
+                county_leader_account: None,
                 township_leader: "赵明".into(),
                 first_secretary: "孙伟".into(),
                 first_secretary_unit: "县财政局".into(),

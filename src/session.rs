@@ -43,6 +43,8 @@ impl Failure {
         let code = match &e {
             StoreError::Refused { refusal, .. } if refusal.is_bad_value() => exit::BAD_INPUT,
             StoreError::Refused { .. } => exit::REFUSED,
+            StoreError::Denied(refusal) if refusal.is_bad_value() => exit::BAD_INPUT,
+            StoreError::Denied(_) => exit::REFUSED,
             StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => {
                 exit::BAD_INPUT
             }

@@ -818,6 +818,7 @@ fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
         today: day,
         actor: "test".into(),
         policy: Policy::default(),
+        person: None,
     };
     let case = |n: u32| tui_support::numbered(n, day);
     // every tenth id first, then the ones between in imports of 300, last ids first
@@ -855,7 +856,7 @@ fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
         cases.iter().map(zhengdun::stats::Counted::of).collect();
     assert_eq!(store.counted().unwrap(), counted);
     assert!(store.raw().scan_prefix(b"k/").count() > 1000 / 64);
-    assert!(store.verify().unwrap().problems.is_empty());
+    assert!(store.verify(&ctx).unwrap().problems.is_empty());
 }
 
 /// `edit` corrects a case's fields through the one domain path: the change is a history

@@ -40,6 +40,7 @@ fn pair_all() -> Command {
 fn pair_on(on: &str) -> Command {
     Command::Pair {
         county_leader: Some("王建国".into()),
+        county_leader_account: None,
         township_leader: Some("李明".into()),
         first_secretary: Some("张伟".into()),
         first_secretary_unit: Some("县财政局".into()),
@@ -101,6 +102,7 @@ fn incomplete_pairing_is_refused_naming_each_missing_person() {
         &fresh(),
         Command::Pair {
             county_leader: Some("王建国".into()),
+            county_leader_account: None,
             township_leader: None,
             first_secretary: Some("  ".into()),
             first_secretary_unit: None,
@@ -139,6 +141,7 @@ fn updating_a_pairing_later_keeps_the_stage_and_the_pairing_date() {
         &c,
         Command::Pair {
             county_leader: None,
+            county_leader_account: None,
             township_leader: None,
             first_secretary: Some("刘洋".into()),
             first_secretary_unit: Some("县农业农村局".into()),
@@ -635,6 +638,7 @@ fn a_pairing_date_comes_with_the_command() {
     };
     let undated = Command::Pair {
         county_leader,
+        county_leader_account: None,
         township_leader,
         first_secretary,
         first_secretary_unit,

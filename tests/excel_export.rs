@@ -56,6 +56,7 @@ fn base(id: &str, county: &str, township: &str, village: &str, stage: Stage) -> 
 fn pairing(leader: &str, secretary: &str) -> Option<Pairing> {
     Some(Pairing {
         county_leader: leader.into(),
+        county_leader_account: None,
         township_leader: "李明".into(),
         first_secretary: secretary.into(),
         first_secretary_unit: "县财政局".into(),

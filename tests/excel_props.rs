@@ -171,6 +171,7 @@ fn case() -> impl Strategy<Value = Case> {
                     stage,
                     pairing: (stage >= Stage::Paired).then(|| Pairing {
                         county_leader: p.0,
+                        county_leader_account: None,
                         township_leader: p.1,
                         first_secretary: p.2,
                         first_secretary_unit: p.3,

@@ -445,6 +445,7 @@ fn restore_takes_any_mutation_of_a_backup() {
         today: chrono::NaiveDate::from_ymd_opt(2017, 9, 15).unwrap(),
         actor: "fuzz".into(),
         policy: Policy::default(),
+        person: None,
     };
     let ledger = ledger_json::parse(
         &valid_ledger().to_string(),
@@ -458,7 +459,8 @@ fn restore_takes_any_mutation_of_a_backup() {
         .insert(ledger.cases, zhengdun::domain::ChangeKind::Imported, &ctx)
         .unwrap();
     let good: Value =
-        serde_json::from_slice(&backup::to_json(&source.backup(None).unwrap()).unwrap()).unwrap();
+        serde_json::from_slice(&backup::to_json(&source.backup(None, &ctx).unwrap()).unwrap())
+            .unwrap();
     drop(source);
     let n = (cases() / 10).max(20);
     let counter = std::cell::Cell::new(0);
@@ -479,10 +481,10 @@ fn restore_takes_any_mutation_of_a_backup() {
             counter.set(counter.get() + 1);
             let dir = root.path().join(format!("r{}", counter.get()));
             let store = Store::open(&dir).unwrap();
-            match store.restore(b, "b.json") {
+            match store.restore(b, "b.json", &ctx) {
                 // Whatever was let in must be a ledger whose history checks out.
                 Ok(_) => {
-                    let v = store.verify().unwrap();
+                    let v = store.verify(&ctx).unwrap();
                     prop_assert!(v.problems.is_empty(), "restored but: {:?}", v.problems);
                 }
                 Err(e) => {

@@ -222,6 +222,7 @@ fn the_sample_imports_through_the_real_path() {
         today: ledger.as_of.unwrap(),
         actor: "test".into(),
         policy,
+        person: None,
     };
     let n = ledger.cases.len();
     assert_eq!(
@@ -241,5 +242,5 @@ fn the_sample_imports_through_the_real_path() {
         store.accountability().unwrap().len(),
         ledger.accountability.len()
     );
-    assert!(store.verify().unwrap().problems.is_empty());
+    assert!(store.verify(&ctx).unwrap().problems.is_empty());
 }

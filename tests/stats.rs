@@ -30,6 +30,7 @@ fn case(id: &str, county: &str, township: &str, stage: Stage) -> Case {
 fn paired(mut c: Case, leader: &str, on: &str) -> Case {
     c.pairing = Some(Pairing {
         county_leader: leader.into(),
+        county_leader_account: None,
         township_leader: format!("{leader}乡"),
         first_secretary: format!("{}书记", c.id),
         first_secretary_unit: "县财政局".into(),
@@ -407,6 +408,7 @@ fn counts_from_the_store_equal_counts_from_the_cases() {
         today: d("2017-06-15"),
         actor: "test".into(),
         policy: Policy::default(),
+        person: None,
     };
     store.insert(ledger(), ChangeKind::Imported, &ctx).unwrap();
     let check = |store: &Store| {
@@ -429,5 +431,5 @@ fn counts_from_the_store_equal_counts_from_the_cases() {
         )
         .unwrap();
     check(&store);
-    assert!(store.verify().unwrap().problems.is_empty());
+    assert!(store.verify(&ctx).unwrap().problems.is_empty());
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Post, ReplacementSource, Situation, Stage, VisitKind,
+    AdjustAction, AdjustReason, Post, ReplacementSource, Role, Situation, Stage, VisitKind,
 };
 use crate::interchange::dates;
 
@@ -142,6 +142,11 @@ pub enum Cmd {
     Accept(AcceptArgs),
     /// Corrects a case's recorded fields; the history keeps what was there before
     Edit(EditArgs),
+    /// The roster: which accounts are which people, in which role (clerk only)
+    User {
+        #[command(subcommand)]
+        op: UserOp,
+    },
     /// Moves a case back to an earlier stage
     Reopen {
         id: String,
@@ -222,6 +227,10 @@ pub struct PairArgs {
     pub id: String,
     #[arg(long)]
     pub county_leader: Option<String>,
+    /// The county leader's account (login) in the roster: says which of two leaders of one
+    /// name is meant ("" unlinks)
+    #[arg(long, value_name = "LOGIN")]
+    pub county_leader_account: Option<String>,
     #[arg(long)]
     pub township_leader: Option<String>,
     #[arg(long)]
@@ -274,6 +283,34 @@ pub enum TaskOp {
         #[arg(long, value_parser = date)]
         on: Option<NaiveDate>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserOp {
+    /// Adds an account to the roster, or changes its entry
+    Add {
+        /// The operating-system login name of the account
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// clerk, leader, township or auditor
+        #[arg(long, value_parser = code::<Role>)]
+        role: Role,
+        #[arg(long)]
+        county: Option<String>,
+        /// Required for the township role
+        #[arg(long)]
+        township: Option<String>,
+    },
+    /// Lists the roster
+    List {
+        #[arg(long, value_enum, default_value = "table")]
+        format: StatsFormat,
+    },
+    /// Removes an account from the roster
+    Remove { login: String },
+    /// The roster's history: every change, who made it and when
+    History,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +369,9 @@ impl Cmd {
                 | Cmd::Stats { .. }
                 | Cmd::Verify
                 | Cmd::Backup { .. }
+                | Cmd::User {
+                    op: UserOp::List { .. } | UserOp::History
+                }
         )
     }
 }

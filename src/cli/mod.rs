@@ -14,10 +14,11 @@ use chrono::NaiveDate;
 use clap::Parser;
 
 pub use args::{Cli, Cmd};
-use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, StatsFormat, TaskOp};
+use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, StatsFormat, TaskOp, UserOp};
 
 use crate::domain::{
-    Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Policy, Stage, Summary, Task, Visit,
+    Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Person, Policy, Stage, Summary, Task,
+    Visit,
 };
 use crate::i18n::{self, Lang};
 use crate::interchange::{self, json::Ledger as LedgerFile};
@@ -63,6 +64,8 @@ pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
                 .unwrap_or_else(|| chrono::Local::now().date_naive()),
             actor,
             policy,
+            // the embedded ledger: see `Ctx::person`
+            person: None,
         },
     })
 }
@@ -311,6 +314,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                 &a.id,
                 Command::Pair {
                     county_leader: a.county_leader,
+                    county_leader_account: a.county_leader_account,
                     township_leader: a.township_leader,
                     first_secretary: a.first_secretary,
                     first_secretary_unit: a.unit,
@@ -405,6 +409,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             let c = exec(&a.id, Command::Edit(edit))?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))
         }
+        Cmd::User { op } => user(env, ledger, op),
         Cmd::Reopen { id, to, reason } => {
             let c = exec(&id, Command::Reopen { to, reason })?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))
@@ -562,10 +567,9 @@ fn export(
     format: ExportFormat,
     output: Option<&Path>,
 ) -> Result<(), Failure> {
-    let cases = ledger.cases(None).map_err(env.failed())?;
+    let (cases, acc) = ledger.export().map_err(env.failed())?;
     let bytes = match format {
         ExportFormat::Json => {
-            let acc = ledger.accountability().map_err(env.failed())?;
             let mut s = LedgerFile::new(Some(env.ctx.today), cases, acc)
                 .to_json()
                 .map_err(|e| anyhow!(e))?;
@@ -706,6 +710,63 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
         }
     };
     print(&text)
+}
+
+/// `user add|list|remove|history`: the roster (SPEC §9).
+fn user(env: &Env, ledger: &dyn Ledger, op: UserOp) -> Result<(), Failure> {
+    let lang = env.lang;
+    let changed = |ev: &crate::ledger::Event| {
+        format!(
+            "{} {}",
+            i18n::change_label(lang, ev.change.kind),
+            ev.change.detail
+        )
+    };
+    match op {
+        UserOp::Add {
+            login,
+            name,
+            role,
+            county,
+            township,
+        } => {
+            let person = Person {
+                login,
+                name,
+                role,
+                county,
+                township,
+            };
+            let shown = person.login.clone();
+            match ledger.add_person(person).map_err(env.failed())? {
+                Some(ev) => print(&changed(&ev)),
+                None => print(&i18n::tf(lang, "user.unchanged", &[&shown])),
+            }
+        }
+        UserOp::Remove { login } => {
+            let ev = ledger.remove_person(&login).map_err(env.failed())?;
+            print(&changed(&ev))
+        }
+        UserOp::List { format } => {
+            let people = ledger.roster().map_err(env.failed())?;
+            match format {
+                StatsFormat::Json => {
+                    // Plain data: serialising cannot fail.
+                    print(&serde_json::to_string_pretty(&people).unwrap_or_default())
+                }
+                StatsFormat::Table if people.is_empty() => print(i18n::t(lang, "user.empty")),
+                StatsFormat::Table => print(&output::roster_table(&people, lang)),
+            }
+        }
+        UserOp::History => {
+            let events = ledger.roster_history().map_err(env.failed())?;
+            let lines: Vec<String> = events
+                .iter()
+                .map(|e| output::history_line(e, lang))
+                .collect();
+            print(&lines.join("\n"))
+        }
+    }
 }
 
 /// `backup FILE`: one consistent snapshot, written private and synced.

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::domain::{Case, DueStatus, Stage, Summary, Verdict};
+use crate::domain::{Case, DueStatus, Person, Stage, Summary, Verdict};
 use crate::i18n::{self, field, t, Lang};
 use crate::ledger::{Ctx, Event};
 use crate::text::{clean, pad, widest, width};
@@ -153,7 +153,11 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
         &due_cell(&due, ctx.today, lang),
     );
     if let Some(p) = &c.pairing {
-        line(&mut o, &f("county_leader"), &p.county_leader);
+        let leader = match &p.county_leader_account {
+            Some(a) => format!("{}（{a}）", p.county_leader),
+            None => p.county_leader.clone(),
+        };
+        line(&mut o, &f("county_leader"), &leader);
         line(&mut o, &f("township_leader"), &p.township_leader);
         line(
             &mut o,
@@ -251,29 +255,73 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     if !history.is_empty() {
         section(&mut o, "历史记录", "History");
         for e in history {
-            let stage = if e.change.from != e.change.to {
-                format!(" {}→{}", e.change.from.label(lang), e.change.to.label(lang))
-            } else {
-                String::new()
-            };
-            let mut s = format!(
-                "  {} {} {}{}",
-                e.at,
-                e.actor,
-                i18n::change_label(lang, e.change.kind),
-                stage
-            );
-            if !e.change.detail.is_empty() {
-                s.push_str(&format!(" {}", e.change.detail));
-            }
-            if !e.change.note.is_empty() {
-                s.push_str(&format!(" — {}", e.change.note));
-            }
-            o.push_str(&clean(&s));
+            o.push_str(&history_line(e, lang));
             o.push('\n');
         }
     }
     o.trim_end().to_string()
+}
+
+/// One history event as `show` and `user history` print it: time, who (with the account,
+/// when it came through a server), what, the values and the note.
+pub fn history_line(e: &Event, lang: Lang) -> String {
+    let stage = if e.change.from != e.change.to {
+        format!(" {}→{}", e.change.from.label(lang), e.change.to.label(lang))
+    } else {
+        String::new()
+    };
+    let who = match &e.account {
+        Some(a) if *a != e.actor => format!("{}({a})", e.actor),
+        _ => e.actor.clone(),
+    };
+    let mut s = format!(
+        "  {} {} {}{}",
+        e.at,
+        who,
+        i18n::change_label(lang, e.change.kind),
+        stage
+    );
+    if !e.change.detail.is_empty() {
+        s.push_str(&format!(" {}", e.change.detail));
+    }
+    if !e.change.note.is_empty() {
+        s.push_str(&format!(" — {}", e.change.note));
+    }
+    clean(&s)
+}
+
+/// The roster as `user list` prints it: one account a line, columns aligned in cells.
+pub fn roster_table(people: &[Person], lang: Lang) -> String {
+    let rows: Vec<[String; 5]> = people
+        .iter()
+        .map(|p| {
+            [
+                p.login.clone(),
+                p.name.clone(),
+                p.role.label(lang).to_string(),
+                p.county.clone().unwrap_or_default(),
+                p.township.clone().unwrap_or_default(),
+            ]
+            .map(|c| clean(&c))
+        })
+        .collect();
+    let head = ["login", "name", "role", "county", "township"].map(|f| field(lang, f));
+    let mut widths = head.each_ref().map(|h| width(h));
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(width(c));
+        }
+    }
+    let line = |cells: &[String; 5]| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let mut out = line(&head);
+    for r in &rows {
+        out.push('\n');
+        out.push_str(&line(r));
+    }
+    out
 }
 
 /// What `accept` prints: the verdict, and whether the case closed.

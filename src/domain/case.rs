@@ -12,6 +12,10 @@ use super::codes::*;
 pub struct Pairing {
     #[serde(default)]
     pub county_leader: String,
+    /// The roster account (login) of the county leader, when the ledger knows it: a name
+    /// alone cannot say which of two 王建国 is meant. See [`super::roster`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub county_leader_account: Option<String>,
     #[serde(default)]
     pub township_leader: String,
     #[serde(default)]

@@ -93,6 +93,16 @@ code_list! {
     }
 }
 
+code_list! {
+    /// 角色: what a person in the roster may do (SPEC §9's role table, in [`super::roster`]).
+    Role {
+        Clerk = "clerk", "组织部台账员", "clerk";
+        Leader = "leader", "县级包联领导", "county leader";
+        Township = "township", "乡镇党委书记", "township secretary";
+        Auditor = "auditor", "审核员", "auditor";
+    }
+}
+
 impl Stage {
     /// The stage after this one, if any.
     pub fn next(self) -> Option<Stage> {

@@ -85,6 +85,7 @@ mod tests {
             stage,
             pairing: Some(Pairing {
                 county_leader: "王建国".into(),
+                county_leader_account: None,
                 township_leader: "李明".into(),
                 first_secretary: "张伟".into(),
                 first_secretary_unit: "县财政局".into(),

@@ -9,6 +9,7 @@ use super::case::{Acceptance, Adjustment, Case, Pairing, Standards, Task, Visit}
 use super::codes::*;
 use super::due::add_months;
 use super::policy::Policy;
+use super::roster::{Operation, Scope};
 
 /// A change someone asks for. Every date it records is in the command, filled in by whoever
 /// made it (the CLI's `--on`, default today; the form's date field): [`apply`] reads
@@ -20,6 +21,10 @@ pub enum Command {
     /// `None` keeps what is recorded (`on`: the pairing date, needed when there is none).
     Pair {
         county_leader: Option<String>,
+        /// The county leader's roster account: `Some("")` unlinks it. Left `None`, a
+        /// changed county leader is unlinked, and the store links the name when the roster
+        /// has exactly one leader of that name ([`super::Roster::resolve_pair`]).
+        county_leader_account: Option<String>,
         township_leader: Option<String>,
         first_secretary: Option<String>,
         first_secretary_unit: Option<String>,
@@ -81,6 +86,10 @@ pub enum ChangeKind {
     Acceptance,
     Reopened,
     Edited,
+    /// The roster changes (SPEC §9): events of no case, chained with the rest.
+    UserAdded,
+    UserChanged,
+    UserRemoved,
 }
 
 impl ChangeKind {
@@ -98,6 +107,9 @@ impl ChangeKind {
             ChangeKind::Acceptance => "acceptance",
             ChangeKind::Reopened => "reopened",
             ChangeKind::Edited => "edited",
+            ChangeKind::UserAdded => "user_added",
+            ChangeKind::UserChanged => "user_changed",
+            ChangeKind::UserRemoved => "user_removed",
         }
     }
 }
@@ -175,6 +187,50 @@ pub enum Refusal {
         field: &'static str,
         problem: String,
     },
+    /// The account's role may never do this (SPEC §9's role table).
+    #[error("account {login} is a {role:?} and cannot {operation:?}")]
+    RoleCannot {
+        login: String,
+        role: Role,
+        operation: Operation,
+    },
+    /// The role may do this on its own cases only, and this case is not one of them.
+    #[error("account {login} is a {role:?} and cannot {operation:?} on this case: {scope:?}")]
+    OutOfScope {
+        login: String,
+        role: Role,
+        operation: Operation,
+        scope: Scope,
+    },
+    /// The connecting account has no entry in the roster.
+    #[error("account {login} is not in the roster; a clerk can add it with zhengdun user add")]
+    NotInRoster { login: String },
+    /// `user remove` of an account the roster does not hold.
+    #[error("the roster has no account {login}")]
+    NoSuchAccount { login: String },
+    /// `--as NAME` naming someone other than the account's own roster entry.
+    #[error("--as {asked}: account {login} is {name} in the roster")]
+    ActingAsOther {
+        login: String,
+        name: String,
+        asked: String,
+    },
+    /// Someone other than a clerk recording a visit made by another person.
+    #[error("account {login} is a {role:?}; only a clerk records a visit by {by}")]
+    VisitByOther {
+        login: String,
+        role: Role,
+        by: String,
+    },
+    /// A county leader named only by a name several leaders of the roster share.
+    #[error("several leaders are named {name}: {}", .logins.join(", "))]
+    AmbiguousLeader { name: String, logins: Vec<String> },
+    /// `--county-leader-account` naming an account that is no leader of the roster.
+    #[error("account {login} is no leader in the roster")]
+    NotALeader { login: String },
+    /// A roster change that would leave the ledger with no clerk.
+    #[error("account {login} is the last clerk")]
+    LastClerk { login: String },
 }
 
 /// Why a `relapse_of` cannot stand: it names an earlier case of the same village (SPEC §2).
@@ -298,6 +354,9 @@ impl Refusal {
                 | Refusal::BeforeIdentified { .. }
                 | Refusal::DeadlineNotAfter { .. }
                 | Refusal::Relapse { .. }
+                | Refusal::NoSuchAccount { .. }
+                | Refusal::ActingAsOther { .. }
+                | Refusal::NotALeader { .. }
         )
     }
 }
@@ -364,6 +423,7 @@ pub fn apply(
     let (kind, detail, note) = match cmd {
         Command::Pair {
             county_leader,
+            county_leader_account,
             township_leader,
             first_secretary,
             first_secretary_unit,
@@ -372,6 +432,16 @@ pub fn apply(
         } => {
             not_accepted(case)?;
             let mut p = c.pairing.take().unwrap_or_default();
+            let leader_changed = county_leader
+                .as_deref()
+                .is_some_and(|l| l.trim() != p.county_leader);
+            match county_leader_account.as_deref().map(str::trim) {
+                Some("") => p.county_leader_account = None,
+                Some(login) => p.county_leader_account = Some(login.to_string()),
+                // a new leader's account is not the old one's
+                None if leader_changed => p.county_leader_account = None,
+                None => {}
+            }
             let set = |field: &mut String, v: &Option<String>| {
                 if let Some(v) = v {
                     *field = v.trim().to_string();
@@ -394,8 +464,12 @@ pub fn apply(
                 return Err(Refusal::Empty { field: "paired_on" });
             }
             let detail = format!(
-                "{} / {} / {} ({}) / {} @ {}",
+                "{}{} / {} / {} ({}) / {} @ {}",
                 p.county_leader,
+                p.county_leader_account
+                    .as_ref()
+                    .map(|a| format!(" [{a}]"))
+                    .unwrap_or_default(),
                 p.township_leader,
                 p.first_secretary,
                 p.first_secretary_unit,

@@ -7,6 +7,7 @@ pub mod counted;
 pub mod due;
 pub mod machine;
 pub mod policy;
+pub mod roster;
 pub mod summary;
 
 pub use case::*;
@@ -18,4 +19,7 @@ pub use machine::{
     RelapseProblem,
 };
 pub use policy::Policy;
+pub use roster::{
+    authorize, authorize_ledger, grant, Grant, Operation, Person, Roster, RosterChange, Scope,
+};
 pub use summary::{DueInputs, Names, Summary, NAMES as SUMMARY_NAMES};

@@ -441,6 +441,7 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
     let closed_on = date("closed_on")?;
     let pairing = Pairing {
         county_leader: text("county_leader"),
+        county_leader_account: None,
         township_leader: text("township_leader"),
         first_secretary: text("first_secretary"),
         first_secretary_unit: text("first_secretary_unit"),

@@ -6,10 +6,12 @@ use std::sync::Mutex;
 
 use chrono::NaiveDate;
 
-use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Summary};
+use crate::domain::{
+    AccountabilityEvent, Case, ChangeKind, Command, Operation, Person, RosterChange, Summary,
+};
 use crate::search::SearchIndex;
 use crate::stats::{Stats, Tally};
-use crate::store::{Backup, Ctx, Event, RestoreSummary, Store, VerifyReport};
+use crate::store::{Backup, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport};
 
 use super::{Ledger, Notice, Result};
 
@@ -147,19 +149,52 @@ impl Ledger for Local {
         Ok(n)
     }
 
+    fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
+        self.store.authorize(&self.ctx, Operation::Export)?;
+        Ok((self.store.cases()?, self.store.accountability()?))
+    }
+
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
-        Ok(self.store.backup(as_of)?)
+        Ok(self.store.backup(as_of, &self.ctx)?)
     }
 
     fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
         let ids = backup.cases.iter().map(|c| c.id.clone()).collect();
-        let r = self.store.restore(backup, file)?;
+        let r = self.store.restore(backup, file, &self.ctx)?;
         self.notify(ids)?;
         Ok(r)
     }
 
     fn verify(&self) -> Result<VerifyReport> {
-        Ok(self.store.verify()?)
+        Ok(self.store.verify(&self.ctx)?)
+    }
+
+    fn roster(&self) -> Result<Vec<Person>> {
+        Ok(self.store.people(&self.ctx)?.people().to_vec())
+    }
+
+    fn add_person(&self, person: Person) -> Result<Option<Event>> {
+        let ev = self
+            .store
+            .change_roster(&RosterChange::Add(person), &self.ctx)?;
+        if ev.is_some() {
+            self.notify(Vec::new())?;
+        }
+        Ok(ev)
+    }
+
+    fn remove_person(&self, login: &str) -> Result<Event> {
+        let change = RosterChange::Remove {
+            login: login.to_string(),
+        };
+        let ev = self.store.change_roster(&change, &self.ctx)?;
+        self.notify(Vec::new())?;
+        // a removal always changes the roster, or is refused
+        ev.ok_or_else(|| StoreError::Io("a removal recorded no history event".into()).into())
+    }
+
+    fn roster_history(&self) -> Result<Vec<Event>> {
+        Ok(self.store.roster_history(&self.ctx)?)
     }
 
     fn subscribe(&self) -> Receiver<Notice> {

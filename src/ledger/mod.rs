@@ -14,11 +14,11 @@ use std::sync::mpsc::Receiver;
 
 use chrono::NaiveDate;
 
-use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Summary};
+use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Summary};
 use crate::stats::Stats;
 
 pub use crate::store::{
-    Backup, Ctx, Event, RestoreSummary, StoreError, VerifyReport, BACKUP_FORMAT,
+    Backup, Ctx, Event, RestoreSummary, StoreError, VerifyReport, BACKUP_FORMAT, ROSTER_EVENTS,
 };
 pub use local::Local;
 
@@ -102,7 +102,11 @@ pub trait Ledger {
         kind: ChangeKind,
     ) -> Result<usize>;
 
-    /// One consistent snapshot of the whole ledger with its history.
+    /// The whole ledger for `export`: every case, in id order, and the accountability
+    /// events (a clerk's, SPEC §9).
+    fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)>;
+
+    /// One consistent snapshot of the whole ledger with its history and roster.
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup>;
 
     /// Brings a backup back into an empty ledger.
@@ -110,6 +114,19 @@ pub trait Ledger {
 
     /// Checks the records and the history chain.
     fn verify(&self) -> Result<VerifyReport>;
+
+    /// The roster (SPEC §9), in login order: a clerk's to see and change.
+    fn roster(&self) -> Result<Vec<Person>>;
+
+    /// Adds an account to the roster, or changes its entry: one history event, returned;
+    /// `None` when the entry was already as given.
+    fn add_person(&self, person: Person) -> Result<Option<Event>>;
+
+    /// Removes an account from the roster: one history event.
+    fn remove_person(&self, login: &str) -> Result<Event>;
+
+    /// The roster's history events, oldest first.
+    fn roster_history(&self) -> Result<Vec<Event>>;
 
     /// A channel that receives a [`Notice`] for every change made from now on.
     fn subscribe(&self) -> Receiver<Notice>;

@@ -11,6 +11,8 @@
 //! - `h/<seq>`: history events, hash-chained in `seq` order
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events
+//! - `u/<login>`: the roster (`domain::Person`, JSON); each change is a history event of no
+//!   case ([`roster`])
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -23,19 +25,22 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    self, AccountabilityEvent, Case, Change, ChangeKind, Command, Counted, Policy, Refusal, Summary,
+    self, AccountabilityEvent, Case, Change, ChangeKind, Command, Counted, Operation, Person,
+    Policy, Refusal, Roster, Summary,
 };
 use crate::panics::quietly;
 
 #[doc(hidden)]
 pub mod layout;
+mod roster;
 use layout::{case_key, event_key, index_key, Family};
+pub use roster::ROSTER_EVENTS;
 
 /// The schema this build writes and reads. Schema 1 (one summary per case, records as plain
 /// JSON, no counts) is brought up to date when it is opened.
 pub const SCHEMA_VERSION: u64 = 2;
-/// The schema of backup files, which has not changed with the store's.
-pub const BACKUP_SCHEMA: u64 = 1;
+/// The schema of backup files: 2 added the roster (a schema 1 backup has none).
+pub const BACKUP_SCHEMA: u64 = 2;
 /// The `format` of a backup file: the interchange ledger plus the full history.
 pub const BACKUP_FORMAT: &str = "zhengdun-backup/1";
 const LOCK_FILE: &str = "zhengdun.lock";
@@ -85,6 +90,9 @@ pub enum StoreError {
         id: String,
         refusal: Refusal,
     },
+    /// Refused, but not about one case: a role that may not import, an account not in the
+    /// roster, a roster change that cannot be.
+    Denied(Refusal),
 }
 
 impl std::fmt::Display for StoreError {
@@ -133,8 +141,40 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub today: NaiveDate,
+    /// The name history records when no `person` is known (`--as`, or the login).
     pub actor: String,
     pub policy: Policy,
+    /// The person acting, as the roster knows the account: set by the server from the
+    /// connecting account's credentials. Every change is then authorised by the domain
+    /// (`domain::authorize`) against the roster *as it is when the change is made* (a role
+    /// taken away applies at once), and history records the roster name and the account.
+    ///
+    /// `None` is the embedded ledger (SPEC §5, §9: with no server every command opens the
+    /// database itself): nothing is checked, whatever the roster holds, exactly as before
+    /// there was one. A ledger's directory is readable only by the account that owns it
+    /// (0700), and a served ledger's owner is the account that runs `serve`, a clerk of its
+    /// roster ([`Store::ensure_clerk`]); a role check on the one process that could as well
+    /// rewrite the files would be no check. So a roster kept in an embedded ledger is data:
+    /// the clerk sets it up (`user add`) before the first `serve`, and the server enforces it.
+    pub person: Option<Person>,
+}
+
+impl Ctx {
+    /// This context acting as `person` (as the server makes one for each connecting
+    /// account): its roster name is the actor.
+    pub fn with_person(mut self, person: Person) -> Ctx {
+        self.actor = person.name.clone();
+        self.person = Some(person);
+        self
+    }
+
+    /// The name history records: the roster name of the person acting, else `actor`.
+    pub fn recorded_actor(&self) -> &str {
+        match &self.person {
+            Some(p) => &p.name,
+            None => &self.actor,
+        }
+    }
 }
 
 /// One history event. `hash` covers every other field, and `prev` is the hash of the event
@@ -146,9 +186,14 @@ pub struct Event {
     /// Local time of the change, RFC 3339.
     pub at: String,
     pub actor: String,
+    /// The roster account of the actor, when the change came through a server (absent
+    /// from older events, so their hashes are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     #[serde(flatten)]
     pub change: Change,
-    /// SHA-256 of the case record as this event left it.
+    /// SHA-256 of the case record as this event left it; for a roster event (no case),
+    /// of the whole roster as it left it.
     pub case_hash: String,
     pub prev: String,
     pub hash: String,
@@ -756,16 +801,27 @@ impl Store {
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
             let mut case = self.require(id)?;
+            let pairs = cmds.iter().any(|c| matches!(c, Command::Pair { .. }));
+            let roster = if ctx.person.is_some() || pairs {
+                self.roster()?
+            } else {
+                Roster::default()
+            };
+            let person = self.acting(ctx, &roster)?;
             let mut batch = Batches::new(self.head()?);
             let mut events = Vec::with_capacity(cmds.len());
             for cmd in cmds {
+                let refused = |refusal| StoreError::Refused {
+                    id: case.id.clone(),
+                    refusal,
+                };
+                let mut cmd = roster.resolve_pair(cmd, &case).map_err(refused)?;
+                if let Some(p) = &person {
+                    cmd = p.sign(&cmd);
+                    domain::authorize(p, &roster, &cmd, &case).map_err(refused)?;
+                }
                 let (after, change) =
-                    domain::apply(&case, cmd, ctx.today, &ctx.policy).map_err(|refusal| {
-                        StoreError::Refused {
-                            id: case.id.clone(),
-                            refusal,
-                        }
-                    })?;
+                    domain::apply(&case, &cmd, ctx.today, &ctx.policy).map_err(refused)?;
                 events.push(batch.record(Prepared::of(after.clone())?, change, ctx)?);
                 case = after;
             }
@@ -777,10 +833,16 @@ impl Store {
         })
     }
 
-    /// What an import of `cases` would be refused for, without writing anything: a case
-    /// that is not well formed, an id twice or already in the ledger, a `relapse_of` that
-    /// does not name an earlier case of the same village (in the ledger or among `cases`).
+    /// What an import of `cases` would be refused for, without writing anything: a role
+    /// that may not import, a case that is not well formed, an id twice or already in the
+    /// ledger, a `relapse_of` that does not name an earlier case of the same village (in
+    /// the ledger or among `cases`).
     pub fn check_import(&self, cases: &[Case], ctx: &Ctx) -> Result<()> {
+        self.authorize(ctx, Operation::Import)?;
+        self.check_cases(cases, ctx)
+    }
+
+    fn check_cases(&self, cases: &[Case], ctx: &Ctx) -> Result<()> {
         let refused = |c: &Case, refusal| StoreError::Refused {
             id: c.id.clone(),
             refusal,
@@ -822,17 +884,28 @@ impl Store {
     }
 
     /// Like [`Store::insert`], with the accountability events of the imported ledger written
-    /// in the same atomic batch: a killed import leaves all of it or none of it.
+    /// in the same atomic batch: a killed import leaves all of it or none of it. A county
+    /// leader named by exactly one leader of the roster is linked to that account
+    /// ([`Roster::link_leader`]).
     pub fn import(
         &self,
-        cases: Vec<Case>,
+        mut cases: Vec<Case>,
         accountability: &[AccountabilityEvent],
         kind: ChangeKind,
         ctx: &Ctx,
     ) -> Result<usize> {
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            self.check_import(&cases, ctx)?;
+            let op = match kind {
+                ChangeKind::Opened => Operation::New,
+                _ => Operation::Import,
+            };
+            self.authorize(ctx, op)?;
+            self.check_cases(&cases, ctx)?;
+            let roster = self.roster()?;
+            if !roster.is_empty() {
+                cases.iter_mut().for_each(|c| roster.link_leader(c));
+            }
             let n = cases.len();
             let head = self.head()?;
             // A large import goes to sled in parts (sled takes one huge batch slowly), behind
@@ -929,14 +1002,17 @@ impl Store {
     }
 
     /// Checks every record decodes, the history chain is unbroken from the first event to
-    /// the stored head, and every case agrees with its last event.
-    pub fn verify(&self) -> Result<VerifyReport> {
+    /// the stored head, every case agrees with its last event, and the roster with its
+    /// last.
+    pub fn verify(&self, ctx: &Ctx) -> Result<VerifyReport> {
+        self.authorize(ctx, Operation::Verify)?;
         self.guarded(|| {
             let mut r = VerifyReport::default();
             let (seq, head) = self.head()?;
             let mut prev = String::new();
             let mut expected = 1u64;
             let mut last_of: std::collections::HashMap<String, (u64, String)> = Default::default();
+            let mut roster_hash = None;
             for kv in self.db.scan_prefix(b"h/") {
                 let (k, v) = kv?;
                 let Some(seq_bytes) = k.strip_prefix(b"h/").and_then(|b| <[u8; 8]>::try_from(b).ok())
@@ -972,7 +1048,11 @@ impl Store {
                 }
                 prev = ev.hash.clone();
                 expected = key_seq + 1;
-                last_of.insert(ev.case_id.clone(), (ev.seq, ev.case_hash.clone()));
+                if ev.case_id == ROSTER_EVENTS {
+                    roster_hash = Some(ev.case_hash.clone());
+                } else {
+                    last_of.insert(ev.case_id.clone(), (ev.seq, ev.case_hash.clone()));
+                }
                 r.events += 1;
             }
             if r.events != seq || prev != head {
@@ -1047,6 +1127,7 @@ impl Store {
                         .push(format!("a {} entry names {id}, which is no case", family.name()));
                 }
             }
+            self.verify_roster(roster_hash, &mut r.problems)?;
             Ok(r)
         })
     }
@@ -1055,7 +1136,8 @@ impl Store {
     /// accountability events. Writers in this process wait while it is read (the store's
     /// write lock), other processes are kept out by the lock file, so no change can fall
     /// between the keys read.
-    pub fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
+    pub fn backup(&self, as_of: Option<NaiveDate>, ctx: &Ctx) -> Result<Backup> {
+        self.authorize(ctx, Operation::Backup)?;
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
         self.guarded(|| {
             let (seq, head) = self.head()?;
@@ -1082,6 +1164,7 @@ impl Store {
                 as_of,
                 cases: self.cases()?,
                 accountability: self.accountability()?,
+                roster: self.roster()?.people().to_vec(),
                 history,
             })
         })
@@ -1091,7 +1174,8 @@ impl Store {
     /// history, written in one atomic batch. The backup is checked first — the hash chain
     /// unbroken, every case equal to what its last event recorded — so a damaged or edited
     /// backup is refused and nothing is written.
-    pub fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
+    pub fn restore(&self, backup: Backup, file: &str, ctx: &Ctx) -> Result<RestoreSummary> {
+        self.authorize(ctx, Operation::Restore)?;
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
         let bad = |problem: String| StoreError::BadBackup {
             file: file.to_string(),
@@ -1110,7 +1194,7 @@ impl Store {
             )));
         }
         self.guarded(|| {
-            let occupied = ["c/", "s/", "h/", "a/"]
+            let occupied = ["c/", "s/", "h/", "a/", "u/"]
                 .iter()
                 .any(|p| self.db.scan_prefix(p.as_bytes()).next().is_some());
             if occupied {
@@ -1121,6 +1205,7 @@ impl Store {
             }
             let mut prev = String::new();
             let mut last_of: std::collections::HashMap<&str, &Event> = Default::default();
+            let mut roster_hash = None;
             for (i, ev) in backup.history.iter().enumerate() {
                 let want = i as u64 + 1;
                 if ev.seq != want {
@@ -1136,7 +1221,20 @@ impl Store {
                     )));
                 }
                 prev = ev.hash.clone();
-                last_of.insert(ev.case_id.as_str(), ev);
+                if ev.case_id == ROSTER_EVENTS {
+                    roster_hash = Some(ev.case_hash.as_str());
+                } else {
+                    last_of.insert(ev.case_id.as_str(), ev);
+                }
+            }
+            let roster = Roster::new(backup.roster.clone());
+            if roster.people().len() != backup.roster.len() {
+                return Err(bad("the roster names an account twice".into()));
+            }
+            if !roster::agrees(&roster, roster_hash)? {
+                return Err(bad(
+                    "the roster differs from what its history recorded".to_string()
+                ));
             }
             let mut seen = std::collections::HashSet::new();
             for c in &backup.cases {
@@ -1174,6 +1272,7 @@ impl Store {
                 derived.push(p.derived);
             }
             self.put_derived(&mut batch, derived, true)?;
+            roster::put(&mut batch, &Roster::default(), &roster)?;
             for a in &backup.accountability {
                 let n = self.db.generate_id()?;
                 let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
@@ -1213,6 +1312,9 @@ pub struct Backup {
     pub cases: Vec<Case>,
     #[serde(default)]
     pub accountability: Vec<AccountabilityEvent>,
+    /// The roster (schema 2; a schema 1 backup has none).
+    #[serde(default)]
+    pub roster: Vec<Person>,
     pub history: Vec<Event>,
 }
 
@@ -1252,11 +1354,22 @@ impl Batches {
             hash,
             derived,
         } = case;
+        let ev = self.event(&case.id, change, hash, ctx)?;
+        layout::set_last_event(&mut record, self.seq);
+        self.batch.insert(case_key(&case.id), record);
+        self.derived.push(derived);
+        Ok(ev)
+    }
+
+    /// The next event of the chain, about case `case_id` (or [`ROSTER_EVENTS`]), with its
+    /// index entry; `hash` is what it left behind.
+    fn event(&mut self, case_id: &str, change: Change, hash: String, ctx: &Ctx) -> Result<Event> {
         let mut ev = Event {
             seq: self.seq + 1,
-            case_id: case.id.clone(),
+            case_id: case_id.to_string(),
             at: Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-            actor: ctx.actor.clone(),
+            actor: ctx.recorded_actor().to_string(),
+            account: ctx.person.as_ref().map(|p| p.login.clone()),
             change,
             case_hash: hash,
             prev: self.head.clone(),
@@ -1266,12 +1379,9 @@ impl Batches {
         let ev_bytes = json_bytes(&ev)?;
         self.seq = ev.seq;
         self.head = ev.hash.clone();
-        layout::set_last_event(&mut record, self.seq);
-        self.batch.insert(case_key(&case.id), record);
         self.batch.insert(event_key(self.seq), ev_bytes);
         self.batch
-            .insert(index_key(&case.id, self.seq), &[] as &[u8]);
-        self.derived.push(derived);
+            .insert(index_key(case_id, self.seq), &[] as &[u8]);
         Ok(ev)
     }
 

@@ -497,6 +497,7 @@ impl Form {
             })],
             FormKind::Pair => vec![Command::Pair {
                 county_leader: Some(text("county_leader")),
+                county_leader_account: None,
                 township_leader: Some(text("township_leader")),
                 first_secretary: Some(text("first_secretary")),
                 first_secretary_unit: Some(text("first_secretary_unit")),

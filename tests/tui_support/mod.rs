@@ -38,6 +38,7 @@ fn pairing(
 ) -> Option<Pairing> {
     Some(Pairing {
         county_leader: leader.into(),
+        county_leader_account: None,
         township_leader: township_leader.into(),
         first_secretary: secretary.into(),
         first_secretary_unit: unit.into(),
@@ -177,6 +178,7 @@ pub fn ctx() -> Ctx {
         today: today(),
         actor: "王建国".into(),
         policy: Policy::default(),
+        person: None,
     }
 }
 
@@ -267,6 +269,7 @@ pub fn sample_app(actor: &str) -> (tempfile::TempDir, Tui) {
         today: ledger.as_of.expect("the sample has an as_of date"),
         actor: actor.into(),
         policy: Policy::default(),
+        person: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ledger")).unwrap();
