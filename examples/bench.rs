@@ -64,6 +64,8 @@ fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String
         lang: Lang::Zh,
         ctx: ctx(today),
         db_dir: dir.join("db"),
+        wait: std::time::Duration::ZERO,
+        command: "tui",
     };
     let keymap = Keymap::default_keys().map_err(|e| e.to_string())?;
     fn err(e: impl std::fmt::Display) -> String {

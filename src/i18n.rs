@@ -320,8 +320,43 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "e.locked",
-        "台账 {0} 正由另一个进程（pid {1}）打开，请先在那里关闭",
-        "the ledger {0} is open in another process (pid {1}); close it there first",
+        "台账 {0} 正被 {3} 的 zhengdun {2}（pid {1}）占用，等了 {4} 秒仍未释放；请稍后再试，或用 --wait 秒数 等得更久",
+        "the ledger {0} is held by `zhengdun {2}` of {3} (pid {1}), not let go of in {4} s; try again later, or wait longer with --wait SECONDS",
+    ),
+    (
+        "e.locked_tui",
+        "台账 {0} 正在 {3} 的 zhengdun 界面中打开（pid {1}），请先在那里关闭",
+        "the ledger {0} is open in the zhengdun screen of {3} (pid {1}); close it there first",
+    ),
+    (
+        "e.disk.full",
+        "台账 {0} 所在的磁盘已满（{1}）：请腾出空间后再试；已报告完成的修改都在，失败的这次修改请先用 show 查看是否已记入",
+        "the disk holding the ledger {0} is full ({1}): free some space and try again; changes reported done are safe (check a failed one with `show` before repeating it)",
+    ),
+    (
+        "e.disk.read_only",
+        "台账 {0} 所在的磁盘是只读的（{1}）：只能查看，不能修改；请把它重新挂载为可写",
+        "the disk holding the ledger {0} is read-only ({1}): it can be read, not changed; mount it writable",
+    ),
+    (
+        "e.disk.denied",
+        "没有权限使用台账 {0}（{1}）：请用台账所有者的账户运行，或检查目录的权限",
+        "no permission to use the ledger {0} ({1}): run as the account that owns it, or check the directory's permissions",
+    ),
+    (
+        "e.disk.gone",
+        "台账 {0} 所在的磁盘没有响应（{1}）：请检查硬盘、挂载或网络后再试；已报告完成的修改都在",
+        "the disk holding the ledger {0} does not answer ({1}): check the drive, the mount or the network, then try again; changes reported done are safe",
+    ),
+    (
+        "w.read_copy",
+        "注意：台账 {0} 所在的磁盘已满或只读，这次读的是它的副本；磁盘恢复之前不能修改",
+        "note: the disk holding the ledger {0} is full or read-only; this was read from a copy, and nothing can be changed until the disk is fixed",
+    ),
+    (
+        "w.close_failed",
+        "注意：修改已保存，但关闭台账时出错：{0}",
+        "note: the change is saved, but closing the ledger failed: {0}",
     ),
     (
         "e.not_a_database",
@@ -887,7 +922,39 @@ pub fn change_label(lang: Lang, kind: ChangeKind) -> String {
 pub fn store_error(lang: Lang, e: &StoreError) -> String {
     match e {
         StoreError::Refused { refusal: r, .. } => refusal(lang, r),
-        StoreError::Locked { dir, pid } => tf(lang, "e.locked", &[dir, pid]),
+        StoreError::Locked {
+            dir,
+            holder,
+            waited,
+        } => tf(
+            lang,
+            if holder.is_session() {
+                "e.locked_tui"
+            } else {
+                "e.locked"
+            },
+            &[
+                dir,
+                &holder.pid,
+                &holder.command,
+                &holder.account,
+                &waited.to_string(),
+            ],
+        ),
+        StoreError::Disk {
+            dir,
+            problem,
+            detail,
+        } => {
+            use crate::store::disk::DiskProblem;
+            let key = match problem {
+                DiskProblem::Full => "e.disk.full",
+                DiskProblem::ReadOnly => "e.disk.read_only",
+                DiskProblem::Denied => "e.disk.denied",
+                DiskProblem::Gone => "e.disk.gone",
+            };
+            tf(lang, key, &[dir, detail])
+        }
         StoreError::NotADatabase { dir } => tf(lang, "e.not_a_database", &[dir]),
         StoreError::NewerSchema {
             dir,

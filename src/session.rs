@@ -77,12 +77,34 @@ pub struct Env {
     pub lang: Lang,
     pub ctx: Ctx,
     pub db_dir: PathBuf,
+    /// How long to wait for the ledger's lock (`--wait`).
+    pub wait: std::time::Duration,
+    /// What this process is doing, for the lock file: a subcommand's name, or `tui`.
+    pub command: &'static str,
 }
 
 impl Env {
-    /// Opens (or creates) the embedded ledger in `db_dir`.
+    /// Opens (or creates) the embedded ledger in `db_dir`, waiting up to `wait` while
+    /// another command holds it.
     pub fn open(&self) -> Result<Local, Failure> {
-        Local::open(&self.db_dir, self.ctx.clone()).map_err(|e| Failure::ledger(e, self.lang))
+        Local::open_as(&self.db_dir, self.ctx.clone(), &self.holder(), self.wait)
+            .map_err(|e| Failure::ledger(e, self.lang))
+    }
+
+    /// [`Env::open`] for a command that only reads: a ledger on a full or read-only disk
+    /// is read from a copy, and a line on stderr says so.
+    pub fn open_to_read(&self) -> Result<Local, Failure> {
+        let ledger = Local::open_to_read(&self.db_dir, self.ctx.clone(), &self.holder(), self.wait)
+            .map_err(|e| Failure::ledger(e, self.lang))?;
+        if ledger.store().reading_a_copy().is_some() {
+            let dir = self.db_dir.display().to_string();
+            eprintln!("zhengdun: {}", i18n::tf(self.lang, "w.read_copy", &[&dir]));
+        }
+        Ok(ledger)
+    }
+
+    fn holder(&self) -> crate::ledger::Holder {
+        crate::ledger::Holder::me(self.command, &self.ctx.actor)
     }
 
     /// A closure that turns a ledger error into this run's failure, for `map_err`.

@@ -705,22 +705,77 @@ fn verify_catches_an_edited_a_removed_and_a_reordered_event_and_an_altered_case(
 }
 
 #[test]
-fn a_second_process_is_refused_at_once_naming_the_pid() {
+fn a_second_process_waits_then_is_refused_naming_who_holds_the_ledger() {
+    use zhengdun::store::{disk::Holder, Store};
     let db = Db::new();
     db.import_fixture();
-    let store = zhengdun::store::Store::open(&db.dir).unwrap();
-    let started = std::time::Instant::now();
-    let (code, err) = db.refused(&["list"]);
+    let holder = Holder::me("import", "办公室王");
+    let store = Store::open_as(&db.dir, &holder, std::time::Duration::ZERO).unwrap();
+    let (code, err) = db.refused(&["--wait", "1", "list"]);
     assert_eq!(code, 3);
-    assert!(err.contains("正由另一个进程"), "{err}");
+    assert!(err.contains("zhengdun import"), "{err}");
+    assert!(err.contains("办公室王"), "{err}");
+    assert!(err.contains("等了 1 秒"), "{err}");
     assert!(
         err.contains(&format!("pid {}", std::process::id())),
         "{err}"
     );
-    // "at once": well under the time a hang would take (not a performance assertion)
-    assert!(started.elapsed().as_secs() < 30);
     drop(store);
     db.ok(&["list"]);
+
+    // The TUI holds the ledger for a whole session: no waiting for it.
+    let store = Store::open_as(
+        &db.dir,
+        &Holder::me("tui", "李明"),
+        std::time::Duration::ZERO,
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (code, err) = db.refused(&["--wait", "600", "--lang", "en", "list"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("open in the zhengdun screen of 李明"), "{err}");
+    // "at once": well under the wait asked for (not a performance assertion)
+    assert!(started.elapsed().as_secs() < 300);
+    drop(store);
+}
+
+/// Short commands wait for each other: twenty visits started at once all get the ledger in
+/// turn (each waits up to `--wait`, 10 s by default) and all are recorded.
+#[test]
+fn twenty_visits_started_at_once_all_succeed() {
+    let db = Db::new();
+    db.import_fixture();
+    let id = "A-1";
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            Command::new(BIN)
+                .arg("--db")
+                .arg(&db.dir)
+                .args(["--today", "2017-06-15", "--as", "测试员", "visit", id])
+                .args(["--kind", "visit", "--findings", &format!("同时走访{i}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, c) in children.into_iter().enumerate() {
+        let o = c.wait_with_output().unwrap();
+        assert!(
+            o.status.success(),
+            "visit {i}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let v: Value = serde_json::from_str(&db.ok(&["show", id, "--format", "json"])).unwrap();
+    let findings: Vec<&str> = v["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["findings"].as_str())
+        .filter(|f| f.starts_with("同时走访"))
+        .collect();
+    assert_eq!(findings.len(), 20, "{findings:?}");
 }
 
 #[test]

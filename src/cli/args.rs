@@ -44,6 +44,9 @@ pub struct Cli {
     /// A keymap file that overrides single default keys
     #[arg(long, global = true, value_name = "FILE")]
     pub keymap: Option<PathBuf>,
+    /// How long to wait for the ledger while another command holds it, in seconds
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10)]
+    pub wait: u64,
     /// Open a throw-away copy of the sample ledger, as of its date
     #[arg(long)]
     pub demo: bool,
@@ -359,6 +362,30 @@ pub fn standards(s: &str) -> Result<[bool; 6], String> {
 }
 
 impl Cmd {
+    /// The subcommand's name, as the lock file records who holds the ledger.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Cmd::Import { .. } => "import",
+            Cmd::Export { .. } => "export",
+            Cmd::List(_) => "list",
+            Cmd::Show { .. } => "show",
+            Cmd::Stats { .. } => "stats",
+            Cmd::Verify => "verify",
+            Cmd::Backup { .. } => "backup",
+            Cmd::Restore { .. } => "restore",
+            Cmd::New(_) => "new",
+            Cmd::Pair(_) => "pair",
+            Cmd::Adjust(_) => "adjust",
+            Cmd::Task { .. } => "task",
+            Cmd::Visit(_) => "visit",
+            Cmd::Advance { .. } => "advance",
+            Cmd::Accept(_) => "accept",
+            Cmd::Reopen { .. } => "reopen",
+            Cmd::Edit(_) => "edit",
+            Cmd::User { .. } => "user",
+        }
+    }
+
     /// Whether the command only reads the ledger.
     pub fn only_reads(&self) -> bool {
         matches!(

@@ -58,6 +58,8 @@ pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
     Ok(Env {
         lang,
         db_dir,
+        wait: std::time::Duration::from_secs(cli.wait),
+        command: cli.cmd.as_ref().map_or("tui", Cmd::name),
         ctx: Ctx {
             today: cli
                 .today
@@ -139,22 +141,37 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         let dir = env.db_dir.display().to_string();
         return Err(Failure::input(i18n::tf(env.lang, "e.no_ledger", &[&dir])));
     }
-    let ledger = env.open()?;
+    let ledger = if cmd.only_reads() {
+        env.open_to_read()?
+    } else {
+        env.open()?
+    };
     let bulk = matches!(
         cmd,
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
     );
     let dry_run = matches!(cmd, Cmd::Import { dry_run: true, .. });
     let result = run_command(&env, &ledger, cmd);
-    match (&result, created) {
+    let closed = match (&result, created) {
         // After a bulk write, let the engine take its snapshot now rather than at the next open.
-        (Ok(()), _) if bulk => ledger.checkpoint().map(drop).map_err(env.failed()),
+        (Ok(()), _) if bulk => ledger.checkpoint().and_then(Local::close),
         (_, Some(root)) if result.is_err() || dry_run => {
             remove_new_ledger(ledger, &env.db_dir, &root);
-            result
+            Ok(())
         }
-        _ => result,
+        _ => ledger.close(),
+    };
+    // What was printed stands: a change reported done is durable before it is reported,
+    // so a disk that fails while the ledger closes is worth a warning, not an exit code
+    // that says the command failed.
+    if let (Ok(()), Err(e)) = (&result, closed) {
+        let why = Failure::ledger(e, env.lang).message;
+        eprintln!(
+            "zhengdun: {}",
+            i18n::tf(env.lang, "w.close_failed", &[&why])
+        );
     }
+    result
 }
 
 /// Takes away a ledger this command created and left empty. While the store is open this
@@ -162,10 +179,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 /// aside under the lock (a process that comes later makes its own), then removed, and the
 /// directories made above it are removed while they are empty.
 fn remove_new_ledger(ledger: Local, dir: &Path, root: &Path) {
-    if !ledger.is_empty() {
-        return;
-    }
-    let Some(name) = dir.file_name() else {
+    let Some(name) = dir.file_name().filter(|_| ledger.is_empty()) else {
+        let _ = ledger.close();
         return;
     };
     let aside = dir.with_file_name(format!(
@@ -174,9 +189,10 @@ fn remove_new_ledger(ledger: Local, dir: &Path, root: &Path) {
         std::process::id()
     ));
     if fs::rename(dir, &aside).is_err() {
+        let _ = ledger.close();
         return;
     }
-    drop(ledger);
+    let _ = ledger.close();
     let _ = fs::remove_dir_all(&aside);
     for d in dir.ancestors().skip(1) {
         if !d.starts_with(root) || fs::remove_dir(d).is_err() {
@@ -189,7 +205,9 @@ fn remove_new_ledger(ledger: Local, dir: &Path, root: &Path) {
 fn first_missing(dir: &Path) -> Option<PathBuf> {
     let mut missing = None;
     for d in dir.ancestors().filter(|d| !d.as_os_str().is_empty()) {
-        if d.exists() {
+        // A directory that cannot be looked at (a disk gone away) is not a missing one: the
+        // store says what is wrong with it.
+        if !matches!(fs::metadata(d), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
             break;
         }
         missing = Some(d.to_path_buf());

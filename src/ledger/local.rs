@@ -28,6 +28,31 @@ impl Local {
         Ok(Local::new(Store::open(dir)?, ctx))
     }
 
+    /// [`Store::open_as`]: as `me`, waiting up to `wait` for another command's lock.
+    pub fn open_as(
+        dir: &Path,
+        ctx: Ctx,
+        me: &super::Holder,
+        wait: std::time::Duration,
+    ) -> Result<Local> {
+        Ok(Local::new(Store::open_as(dir, me, wait)?, ctx))
+    }
+
+    /// [`Store::open_to_read`]: a ledger on a full or read-only disk is read from a copy.
+    pub fn open_to_read(
+        dir: &Path,
+        ctx: Ctx,
+        me: &super::Holder,
+        wait: std::time::Duration,
+    ) -> Result<Local> {
+        Ok(Local::new(Store::open_to_read(dir, me, wait)?, ctx))
+    }
+
+    /// Closes the engine; see [`Store::close`].
+    pub fn close(self) -> Result<()> {
+        Ok(self.store.close()?)
+    }
+
     pub fn new(store: Store, ctx: Ctx) -> Local {
         Local {
             store,

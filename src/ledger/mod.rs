@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Summary};
 use crate::stats::Stats;
 
+pub use crate::store::disk::Holder;
 pub use crate::store::{
     Backup, Ctx, Event, RestoreSummary, StoreError, VerifyReport, BACKUP_FORMAT, ROSTER_EVENTS,
 };

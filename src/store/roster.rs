@@ -119,6 +119,7 @@ impl Store {
     /// history event, durable before this returns. `None` when the entry was already as
     /// given (nothing recorded).
     pub fn change_roster(&self, change: &domain::RosterChange, ctx: &Ctx) -> Result<Option<Event>> {
+        self.writable()?;
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
         let roster = self.roster()?;
         if let Some(p) = self.acting(ctx, &roster)? {
@@ -131,6 +132,7 @@ impl Store {
     /// `name` when it is not in the roster, made one (its entry otherwise kept) when it has
     /// another role. Recorded as its own change. `None` when it was a clerk already.
     pub fn ensure_clerk(&self, login: &str, name: &str) -> Result<Option<Event>> {
+        self.writable()?;
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
         let roster = self.roster()?;
         let clerk = match roster.get(login) {

@@ -204,6 +204,8 @@ pub fn tui_on(store: Store, ctx: Ctx, lang: Lang, keymap: Keymap) -> Tui {
         lang,
         ctx: ctx.clone(),
         db_dir: store.dir().to_path_buf(),
+        wait: std::time::Duration::ZERO,
+        command: "tui",
     };
     let ledger = Box::new(Local::new(store, ctx));
     Tui::new(ledger, &env, keymap, Prefs::default()).unwrap()
