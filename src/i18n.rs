@@ -359,6 +359,17 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "note: the change is saved, but closing the ledger failed: {0}",
     ),
     (
+        "e.stale",
+        "案卷 {0} 在此表单打开之后已被修改：{1}",
+        "case {0} was changed after this form was opened: {1}",
+    ),
+    ("e.stale_change", "{0} 于 {1} {2}", "{2} by {0} at {1}"),
+    (
+        "tui.stale_keep",
+        "。所填内容已保留：再按 Ctrl-S 即在修改后的案卷上保存，Esc 放弃",
+        ". What you typed is kept: Ctrl-S again saves it on the case as it is now, Esc drops it",
+    ),
+    (
         "e.not_a_database",
         "{0} 不是 zhengdun 台账（其中有其他文件）；请用 --db 指定一个空目录或新目录",
         "{0} is not a zhengdun database (it holds other files); name an empty or new directory with --db",
@@ -972,6 +983,22 @@ pub fn store_error(lang: Lang, e: &StoreError) -> String {
         StoreError::Io(message) => message.clone(),
         StoreError::BadBackup { file, problem } => format!("{file}: {problem}"),
         StoreError::Denied(r) => refusal(lang, r),
+        StoreError::Stale { id, since } => {
+            let changes: Vec<String> = since
+                .iter()
+                .map(|e| {
+                    // "2017-09-15T10:20:00+08:00" → "2017-09-15 10:20"
+                    let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
+                    tf(
+                        lang,
+                        "e.stale_change",
+                        &[&e.actor, &at, &change_label(lang, e.change.kind)],
+                    )
+                })
+                .collect();
+            let sep = if lang == Lang::Zh { "；" } else { "; " };
+            tf(lang, "e.stale", &[id, &changes.join(sep)])
+        }
     }
 }
 

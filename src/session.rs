@@ -42,7 +42,7 @@ impl Failure {
     pub fn store(e: StoreError, lang: Lang) -> Failure {
         let code = match &e {
             StoreError::Refused { refusal, .. } if refusal.is_bad_value() => exit::BAD_INPUT,
-            StoreError::Refused { .. } => exit::REFUSED,
+            StoreError::Refused { .. } | StoreError::Stale { .. } => exit::REFUSED,
             StoreError::Denied(refusal) if refusal.is_bad_value() => exit::BAD_INPUT,
             StoreError::Denied(_) => exit::REFUSED,
             StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => {

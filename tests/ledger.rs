@@ -35,7 +35,7 @@ fn an_adjustment_and_the_advance_it_allows_are_one_write() {
     let (_d, l) = ledger();
     let before = l.history("2017-YG-003").unwrap().len();
     let case = l
-        .execute("2017-YG-003", &[adjustment(), Command::Advance])
+        .execute("2017-YG-003", &[adjustment(), Command::Advance], None)
         .unwrap();
     assert_eq!(case.stage, Stage::CadresAdjusted);
     let history = l.history("2017-YG-003").unwrap();
@@ -61,7 +61,7 @@ fn a_refused_command_leaves_the_others_unwritten() {
         new_deadline: None,
     };
     let err = l
-        .execute("2017-YG-003", &[adjustment(), accept])
+        .execute("2017-YG-003", &[adjustment(), accept], None)
         .unwrap_err();
     assert!(
         matches!(
@@ -84,7 +84,7 @@ fn every_subscriber_hears_of_a_change_with_the_new_head() {
         kind: VisitKind::Visit,
         findings: "活动场所已开放。".into(),
     });
-    l.execute("2017-YG-007", &[visit]).unwrap();
+    l.execute("2017-YG-007", &[visit], None).unwrap();
     let last = l.history("2017-YG-007").unwrap().pop().unwrap();
     for rx in [a, b] {
         let n = rx.try_recv().expect("a notice for each subscriber");
@@ -98,4 +98,43 @@ fn search_gives_ids_best_first() {
     let (_d, l) = ledger();
     assert_eq!(l.search("yuanyanghu").unwrap()[0], "2017-YG-007");
     assert!(l.search("没有这个村").unwrap().is_empty());
+}
+
+#[test]
+fn a_change_based_on_an_old_version_is_refused_naming_who_changed_what() {
+    let (_d, l) = ledger();
+    let seen = l.case("2017-YG-007").unwrap();
+    let version = zhengdun::ledger::case_version(&seen);
+    let visit = |findings: &str| {
+        Command::LogVisit(Visit {
+            on: d("2017-09-14"),
+            by: "王建国".into(),
+            kind: VisitKind::Visit,
+            findings: findings.into(),
+        })
+    };
+    // the version of the case as it is: accepted
+    let after = l
+        .execute("2017-YG-007", &[visit("第一次")], Some(&version))
+        .unwrap();
+    // based on the version before that change: refused, nothing written
+    let events = l.history("2017-YG-007").unwrap().len();
+    let err = l
+        .execute("2017-YG-007", &[visit("第二次")], Some(&version))
+        .unwrap_err();
+    let zhengdun::ledger::Error::Store(StoreError::Stale { id, since }) = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(id, "2017-YG-007");
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].change.kind, ChangeKind::Visit);
+    assert_eq!(since[0].actor, ctx().actor);
+    let message = err.to_string();
+    assert!(message.contains("visit by"), "{message}");
+    assert_eq!(l.history("2017-YG-007").unwrap().len(), events);
+    assert_eq!(l.case("2017-YG-007").unwrap(), after);
+    // based on the case as it is now: accepted
+    let now = zhengdun::ledger::case_version(&after);
+    l.execute("2017-YG-007", &[visit("第二次")], Some(&now))
+        .unwrap();
 }

@@ -9,7 +9,7 @@
 mod tui_support;
 
 use tui_support::*;
-use zhengdun::domain::{Stage, VisitKind};
+use zhengdun::domain::{Command, Stage, Visit, VisitKind};
 use zhengdun::store::Store;
 use zhengdun::tui::app::Tab;
 use zhengdun::tui::keymap::Mode;
@@ -437,4 +437,55 @@ fn a_damaged_history_is_reported_not_shown_empty() {
     );
     let m = app.app.message.clone().expect("the damage is said");
     assert!(m.error && m.text.contains("损坏"), "{m:?}");
+}
+
+#[test]
+fn a_form_confirmed_on_a_case_changed_since_it_opened_is_refused_and_keeps_what_was_typed() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-SX-004 <Enter> v");
+    press(&mut app, "班子开会研究集体经济项目");
+    // a visit is logged on the same case meanwhile (as a server's other client would)
+    let meanwhile = Command::LogVisit(Visit {
+        on: today(),
+        by: "李华".into(),
+        kind: VisitKind::Unannounced,
+        findings: "暗访".into(),
+    });
+    let visits_before = app.ledger.case("2017-SX-004").unwrap().visits.len();
+    app.ledger
+        .execute("2017-SX-004", &[meanwhile], None)
+        .unwrap();
+    app.take_changes();
+    press(&mut app, "<C-s>");
+    let form = app.app.form().expect("the form stays open");
+    let error = form.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("2017-SX-004") && error.contains("走访督查"),
+        "{error}"
+    );
+    assert!(
+        form.fields.iter().any(|f| matches!(
+            &f.value,
+            zhengdun::tui::form::Value::Text { text, .. } if text == "班子开会研究集体经济项目"
+        )),
+        "what was typed is kept"
+    );
+    assert_eq!(
+        app.ledger.case("2017-SX-004").unwrap().visits.len(),
+        visits_before + 1,
+        "the stale form wrote nothing"
+    );
+    // a second Ctrl-S saves it on the case as it is now
+    press(&mut app, "<C-s>");
+    assert!(
+        app.app.form().is_none(),
+        "{:?}",
+        app.app.form().map(|f| &f.error)
+    );
+    let case = app.ledger.case("2017-SX-004").unwrap();
+    assert_eq!(case.visits.len(), visits_before + 2);
+    assert_eq!(
+        case.visits.last().unwrap().findings,
+        "班子开会研究集体经济项目"
+    );
 }

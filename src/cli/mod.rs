@@ -249,7 +249,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
     let lang = env.lang;
     let today = ctx.today;
     let by = |b: Option<String>| b.unwrap_or_else(|| ctx.actor.clone());
-    let exec = |id: &str, c: Command| ledger.execute(id, &[c]).map_err(env.failed());
+    let exec = |id: &str, c: Command| ledger.execute(id, &[c], None).map_err(env.failed());
     match cmd {
         Cmd::Import { files, dry_run } => import(env, ledger, &files, dry_run),
         Cmd::Export { format, output } => export(env, ledger, format, output.as_deref()),

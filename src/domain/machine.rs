@@ -15,7 +15,8 @@ use super::roster::{Operation, Scope};
 /// made it (the CLI's `--on`, default today; the form's date field): [`apply`] reads
 /// "today" only to refuse dates in the future and for the day a stage move is made, so a
 /// command kept and applied later (a field copy's sync) records the same dates.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialisable, so that a client can send it to the county's server as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     /// Records or updates the 四个一 pairing; from `identified` it also advances to `paired`.
     /// `None` keeps what is recorded (`on`: the pairing date, needed when there is none).
@@ -59,7 +60,7 @@ pub enum Command {
 }
 
 /// Fields of a case that may be corrected after it is opened (`None`: left as recorded).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Edit {
     pub county: Option<String>,
     pub township: Option<String>,
@@ -128,11 +129,15 @@ pub struct Change {
 }
 
 /// Why a command was refused. Every variant names what is missing or wrong; the
-/// localized sentences live in `i18n`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// localized sentences live in `i18n`. Serialisable, so that a server's refusal reaches its
+/// client as the same value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum Refusal {
     #[error("pairing incomplete: missing {}", .missing.join(", "))]
-    PairingIncomplete { missing: Vec<&'static str> },
+    PairingIncomplete {
+        #[serde(deserialize_with = "names::many")]
+        missing: Vec<&'static str>,
+    },
     #[error("no cadre adjustment recorded and no reason why none was needed")]
     NoAdjustment,
     #[error("no acceptance attempt with verdict pass")]
@@ -153,14 +158,18 @@ pub enum Refusal {
     #[error("reopen goes to an earlier stage; the case is at {from:?}, asked for {to:?}")]
     ReopenNotEarlier { from: Stage, to: Stage },
     #[error("{field} is empty")]
-    Empty { field: &'static str },
+    Empty {
+        #[serde(deserialize_with = "names::one")]
+        field: names::Name,
+    },
     #[error("no task {number}; the plan has {count}")]
     NoSuchTask { number: usize, count: usize },
     #[error("task {number} is already done")]
     TaskAlreadyDone { number: usize },
     #[error("{field} = {value} is out of range ({range})")]
     OutOfRange {
-        field: &'static str,
+        #[serde(deserialize_with = "names::one")]
+        field: names::Name,
         value: i64,
         range: String,
     },
@@ -170,13 +179,15 @@ pub enum Refusal {
     ClosedButOpen,
     #[error("{field} {date} is after today ({today})")]
     AfterToday {
-        field: &'static str,
+        #[serde(deserialize_with = "names::one")]
+        field: names::Name,
         date: NaiveDate,
         today: NaiveDate,
     },
     #[error("{field} {date} is before the case was identified ({identified_on})")]
     BeforeIdentified {
-        field: &'static str,
+        #[serde(deserialize_with = "names::one")]
+        field: names::Name,
         date: NaiveDate,
         identified_on: NaiveDate,
     },
@@ -184,7 +195,8 @@ pub enum Refusal {
     Relapse { of: String, problem: RelapseProblem },
     #[error("invalid {field}: {problem}")]
     Invalid {
-        field: &'static str,
+        #[serde(deserialize_with = "names::one")]
+        field: names::Name,
         problem: String,
     },
     /// The account's role may never do this (SPEC §9's role table).
@@ -234,11 +246,51 @@ pub enum Refusal {
 }
 
 /// Why a `relapse_of` cannot stand: it names an earlier case of the same village (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RelapseProblem {
     NoSuchCase,
     OtherVillage,
     NotEarlier,
+}
+
+/// The field names a [`Refusal`] carries are the domain's own `&'static str`s. Read back
+/// from another process (a server's answer), each is matched to the same name, or — a name
+/// this build does not know — kept once for the rest of the process (a bounded few).
+mod names {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    use serde::{Deserialize, Deserializer};
+
+    /// A field name; an alias, so that serde's derive does not take the field for a borrow
+    /// of the input (which would tie every `Refusal` read to `'static` input).
+    pub type Name = &'static str;
+
+    /// Past this many distinct unknown names, or this long a name, a stand-in is used.
+    const MOST: usize = 256;
+    const LONGEST: usize = 64;
+
+    fn intern(s: &str) -> &'static str {
+        static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+        let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = seen.get(s) {
+            return known;
+        }
+        if seen.len() >= MOST || s.len() > LONGEST {
+            return "field";
+        }
+        let kept: &'static str = Box::leak(s.into());
+        seen.insert(kept);
+        kept
+    }
+
+    pub fn one<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        String::deserialize(d).map(|s| intern(&s))
+    }
+
+    pub fn many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+        Vec::<String>::deserialize(d).map(|v| v.iter().map(|s| intern(s)).collect())
+    }
 }
 
 /// Checks a case's `relapse_of` against the case it names (`None` when there is none).

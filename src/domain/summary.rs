@@ -190,6 +190,41 @@ impl Summary {
     }
 }
 
+/// On the wire (a server's answer) a summary is a short array: its seven names, the year,
+/// the last visit and the due dates, e.g. `[["2017-YG-003","阳谷县",…],2017,null,{…}]`.
+impl serde::Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let names: [&str; NAMES] = std::array::from_fn(|n| self.part(n));
+        (names, self.year, self.last_visit, self.due).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Summary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        type Wire = ([String; NAMES], i32, Option<NaiveDate>, DueInputs);
+        let (
+            [id, county, township, village, county_leader, township_leader, first_secretary],
+            year,
+            last_visit,
+            due,
+        ) = Wire::deserialize(d)?;
+        Ok(Summary::new(
+            Names {
+                id: &id,
+                county: &county,
+                township: &township,
+                village: &village,
+                county_leader: &county_leader,
+                township_leader: &township_leader,
+                first_secretary: &first_secretary,
+            },
+            year,
+            last_visit,
+            due,
+        ))
+    }
+}
+
 /// The names one by one, not the buffer they share.
 impl std::fmt::Debug for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -199,5 +234,38 @@ impl std::fmt::Debug for Summary {
             .field("last_visit", &self.last_visit)
             .field("due", &self.due)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_crosses_the_wire_as_a_short_array_and_back() {
+        let s = Summary::new(
+            Names {
+                id: "2017-YG-003",
+                county: "阳谷县",
+                township: "阿城镇",
+                village: "前进村",
+                county_leader: "王建国",
+                township_leader: "",
+                first_secretary: "张伟",
+            },
+            2017,
+            NaiveDate::from_ymd_opt(2017, 4, 2),
+            DueInputs {
+                stage: Stage::Paired,
+                identified_on: NaiveDate::from_ymd_opt(2017, 3, 10).unwrap(),
+                paired_on: NaiveDate::from_ymd_opt(2017, 3, 25),
+                deadline: NaiveDate::from_ymd_opt(2017, 12, 31).unwrap(),
+                first_open_task_due: None,
+            },
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.starts_with(r#"[["2017-YG-003","阳谷县","#), "{json}");
+        assert_eq!(serde_json::from_str::<Summary>(&json).unwrap(), s);
+        assert!(serde_json::from_str::<Summary>(r#"[["x"],2017,null,{}]"#).is_err());
     }
 }

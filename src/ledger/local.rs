@@ -152,8 +152,8 @@ impl Ledger for Local {
         Ok(tally.finish(&self.store.accountability()?))
     }
 
-    fn execute(&self, id: &str, commands: &[Command]) -> Result<Case> {
-        let (case, _) = self.store.execute_all(id, commands, &self.ctx)?;
+    fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
+        let (case, _) = self.store.execute_all(id, commands, &self.ctx, expected)?;
         self.notify(vec![case.id.clone()])?;
         Ok(case)
     }

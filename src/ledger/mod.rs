@@ -19,7 +19,8 @@ use crate::stats::Stats;
 
 pub use crate::store::disk::Holder;
 pub use crate::store::{
-    Backup, Ctx, Event, RestoreSummary, StoreError, VerifyReport, BACKUP_FORMAT, ROSTER_EVENTS,
+    case_version, Backup, Ctx, Event, RestoreSummary, StoreError, VerifyReport, BACKUP_FORMAT,
+    ROSTER_EVENTS,
 };
 pub use local::Local;
 
@@ -50,7 +51,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// A change someone made to the ledger: the new head of its history and the cases it
 /// touched, so that a screen can refresh just those.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Notice {
     /// The number and hash of the last history event after the change.
     pub seq: u64,
@@ -89,7 +90,11 @@ pub trait Ledger {
 
     /// Runs commands on one case through the domain's one path: all of them, in one atomic
     /// durable write, or — on the first refusal — none. Returns the case as they left it.
-    fn execute(&self, id: &str, commands: &[Command]) -> Result<Case>;
+    ///
+    /// `expected` is the [`case_version`] of the case the change was based on (the one a
+    /// form opened on): when the case has changed since, nothing is written and the error
+    /// ([`StoreError::Stale`]) names who changed what and when.
+    fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case>;
 
     /// What an import of `cases` would be refused for, without writing anything.
     fn check_import(&self, cases: &[Case]) -> Result<()>;

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// What the disk did, as the operating system reported it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DiskProblem {
     /// No space left, or the quota is used up.
     Full,
@@ -65,7 +66,7 @@ impl DiskProblem {
 }
 
 /// Who holds a ledger's lock, as its lock file says: written when the lock is taken.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holder {
     pub pid: String,
     /// The subcommand (`visit`, `import` …), or `tui`.

@@ -60,8 +60,9 @@ struct ImportMarker {
 }
 
 /// What can go wrong in the store. Its words, in either language, are in
-/// [`crate::i18n::store_error`]; `Display` gives the English.
-#[derive(Debug)]
+/// [`crate::i18n::store_error`]; `Display` gives the English. Serialisable, so that a server's
+/// error reaches its client as the same value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum StoreError {
     /// Another process holds the ledger (after `waited` seconds of waiting for it).
     Locked {
@@ -104,6 +105,12 @@ pub enum StoreError {
     /// Refused, but not about one case: a role that may not import, an account not in the
     /// roster, a roster change that cannot be.
     Denied(Refusal),
+    /// The case changed after the version a change was based on (a form opened on it
+    /// before someone else's change): the events since, oldest first.
+    Stale {
+        id: String,
+        since: Vec<Event>,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -173,7 +180,7 @@ impl StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Who acts, on what day, under which policy. Passed to every change.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ctx {
     pub today: NaiveDate,
     /// The name history records when no `person` is known (`--as`, or the login).
@@ -264,6 +271,15 @@ fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| StoreError::Io(e.to_string()))
 }
 
+/// The version of a case as a reader holds it: the hash its last history event recorded
+/// (`Event::case_hash`). A change based on what a reader saw passes it as `expected`
+/// ([`Store::execute_all`]), and is refused if the case has changed since.
+pub fn case_version(case: &Case) -> String {
+    // Plain data does not fail to serialise; if it ever did, the empty version matches no
+    // case, and the change is refused rather than written on a base nobody saw.
+    case_hash(case).unwrap_or_default()
+}
+
 fn json_hash(json: &[u8]) -> String {
     hex(&Sha256::digest(json))
 }
@@ -336,7 +352,7 @@ pub struct Store {
 }
 
 /// The findings of `verify`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct VerifyReport {
     pub cases: usize,
     pub events: u64,
@@ -916,7 +932,7 @@ impl Store {
     /// Applies a command to one case: the case and its history event are written in one
     /// atomic batch and made durable before this returns.
     pub fn execute(&self, id: &str, cmd: &Command, ctx: &Ctx) -> Result<(Case, Event)> {
-        let (case, mut events) = self.execute_all(id, std::slice::from_ref(cmd), ctx)?;
+        let (case, mut events) = self.execute_all(id, std::slice::from_ref(cmd), ctx, None)?;
         match events.pop() {
             Some(ev) => Ok((case, ev)),
             None => Err(StoreError::Io("a change recorded no history event".into())),
@@ -926,7 +942,17 @@ impl Store {
     /// Applies commands to one case in order, each to the case the one before left: the
     /// case and one history event per command are written in one atomic batch and made
     /// durable before this returns. On the first refusal nothing is written.
-    pub fn execute_all(&self, id: &str, cmds: &[Command], ctx: &Ctx) -> Result<(Case, Vec<Event>)> {
+    ///
+    /// With `expected` (a [`case_version`] of the case as the caller saw it), the commands
+    /// are refused with [`StoreError::Stale`] when the case has changed since: checked
+    /// under the write lock, so no change can fall between the check and the write.
+    pub fn execute_all(
+        &self,
+        id: &str,
+        cmds: &[Command],
+        ctx: &Ctx,
+        expected: Option<&str>,
+    ) -> Result<(Case, Vec<Event>)> {
         self.writable()?;
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
@@ -938,6 +964,14 @@ impl Store {
                 Roster::default()
             };
             let person = self.acting(ctx, &roster)?;
+            if let Some(expected) = expected {
+                if case_hash(&case)? != expected {
+                    return Err(StoreError::Stale {
+                        id: case.id.clone(),
+                        since: self.events_since(&case.id, expected)?,
+                    });
+                }
+            }
             let mut batch = Batches::new(self.head()?);
             let mut events = Vec::with_capacity(cmds.len());
             for cmd in cmds {
@@ -1111,6 +1145,17 @@ impl Store {
             }
             Ok(out)
         })
+    }
+
+    /// The events of case `id` after the one that left it at `version`, oldest first (its
+    /// last event alone when no event did: a version it never had).
+    fn events_since(&self, id: &str, version: &str) -> Result<Vec<Event>> {
+        let mut history = self.history(id)?;
+        let from = match history.iter().rposition(|e| e.case_hash == version) {
+            Some(at) => at + 1,
+            None => history.len().saturating_sub(1),
+        };
+        Ok(history.split_off(from.min(history.len())))
     }
 
     fn decode_event(&self, seq: u64, v: &[u8]) -> Result<Event> {
@@ -1451,7 +1496,7 @@ pub struct Backup {
 }
 
 /// What `restore` brought back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestoreSummary {
     pub cases: usize,
     pub events: usize,

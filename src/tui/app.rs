@@ -188,6 +188,9 @@ pub enum Then {
     Saved { title: String, from: Stage },
     /// Say that the case advanced.
     Advanced,
+    /// Put the case as it is now under the open form, keeping what was typed (someone
+    /// changed it after the form opened).
+    Rebase,
 }
 
 /// Something for the runtime to do, outside the app: every read and write of the ledger,
@@ -202,6 +205,9 @@ pub enum Effect {
     Execute {
         id: String,
         commands: Vec<Command>,
+        /// The version of the case the change is based on (`ledger::case_version`), when a
+        /// form opened on it: refused if someone changed the case since.
+        expected: Option<String>,
         then: Then,
     },
     Count,
@@ -636,6 +642,11 @@ impl App {
                 history,
                 then,
             } => self.loaded(case, history, then),
+            Msg::Executed {
+                id,
+                result: Err(e @ ledger::Error::Store(StoreError::Stale { .. })),
+                ..
+            } => Ok(self.stale(&id, e)),
             Msg::Executed { id, result, then } => self.executed(&id, result?, then),
             Msg::Counted(stats) => {
                 self.dashboard_stats = Some(stats);
@@ -973,6 +984,8 @@ impl App {
                         Ok(vec![Effect::Execute {
                             id: s.id().to_string(),
                             commands: vec![Command::Advance],
+                            // the guard is checked again on the case as it is then
+                            expected: None,
                             then: Then::Advanced,
                         }])
                     }
@@ -1068,6 +1081,17 @@ impl App {
                 Ok(Vec::new())
             }
             Then::Act(action) => self.start(action, i, case),
+            Then::Rebase => {
+                let on_it = self.form().is_some_and(|f| f.case_id == case.id);
+                for o in self.overlays.iter_mut() {
+                    if let Overlay::Form(_, under) = o {
+                        if on_it {
+                            **under = case.clone();
+                        }
+                    }
+                }
+                Ok(Vec::new())
+            }
             Then::Saved { .. } | Then::Advanced => Ok(Vec::new()),
         }
     }

@@ -189,6 +189,7 @@ impl App {
         Ok(vec![Effect::Execute {
             id: form.case_id.clone(),
             commands,
+            expected: Some(crate::ledger::case_version(before)),
             then: Then::Saved {
                 title: self.t(form.kind.title_key()),
                 from: before.stage,
@@ -279,6 +280,24 @@ impl App {
             self.refresh_rows();
         }
         effects
+    }
+
+    /// The open form's change was refused because someone changed the case after the form
+    /// opened: the form says who changed what and when, keeps what was typed, and is put on
+    /// the case as it is now, so that a second Ctrl-S saves it there knowingly.
+    pub(super) fn stale(&mut self, id: &str, e: crate::ledger::Error) -> Effects {
+        self.show(Problem::Ledger(e));
+        let keep = self.t("tui.stale_keep");
+        if let Some(f) = self.form_mut() {
+            if let Some(error) = f.error.as_mut() {
+                error.push_str(&keep);
+            }
+        }
+        vec![Effect::Load {
+            id: id.to_string(),
+            history: false,
+            then: Then::Rebase,
+        }]
     }
 
     /// The ledger changed: read again the cases it names (all summaries, when it names a

@@ -116,8 +116,13 @@ impl Tui {
                     then,
                 })
             }),
-            Effect::Execute { id, commands, then } => {
-                let result = ledger.execute(&id, &commands);
+            Effect::Execute {
+                id,
+                commands,
+                expected,
+                then,
+            } => {
+                let result = ledger.execute(&id, &commands, expected.as_deref());
                 Ok(Msg::Executed { id, result, then })
             }
             Effect::Count => ledger.stats(self.app.ctx.today).map(Msg::Counted),
