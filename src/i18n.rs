@@ -370,6 +370,72 @@ const STRINGS: &[(&str, &str, &str)] = &[
         ". What you typed is kept: Ctrl-S again saves it on the case as it is now, Esc drops it",
     ),
     (
+        "e.unreachable",
+        "无法连接台账服务器 {0}：{1}",
+        "cannot reach the ledger server {0}: {1}",
+    ),
+    (
+        "e.version",
+        "台账服务器 {0} 使用协议版本 {1}，本程序为 {2}：请将两边的 zhengdun 更新到同一版本",
+        "the ledger server {0} speaks protocol {1}, this zhengdun speaks {2}: bring both to the same version of zhengdun",
+    ),
+    (
+        "e.account_unknown",
+        "台账服务器不认识账号 {0}：请组织部管理员把它加入名册",
+        "the ledger server does not know the account {0}: a clerk can add it to the roster",
+    ),
+    (
+        "e.account_not_owner",
+        "这个台账只对打开它的账号 {1} 开放，账号 {0} 无权连接",
+        "this ledger is open only to the account that opened it ({1}); the account {0} may not connect",
+    ),
+    (
+        "e.as_someone_else",
+        "通过服务器时 --as 不能指定他人：账号 {1} 就是 {2}，不是 {0}",
+        "over a server --as cannot name someone else: the account {1} is {2}, not {0}",
+    ),
+    (
+        "e.protocol",
+        "台账服务器 {0} 发来了无法读取的内容：{1}",
+        "the ledger server {0} sent what this zhengdun cannot read: {1}",
+    ),
+    (
+        "srv.in_use",
+        "{0} 上已有台账服务器在运行",
+        "a ledger server is already listening on {0}",
+    ),
+    (
+        "srv.not_a_socket",
+        "{0} 已存在且不是套接字：请用 --socket 指定别的路径",
+        "{0} exists and is not a socket: give another path with --socket",
+    ),
+    (
+        "srv.socket_io",
+        "无法在 {0} 建立套接字：{1}（可用 --socket 指定路径）",
+        "cannot make the socket {0}: {1} (give a path with --socket)",
+    ),
+    (
+        "srv.not_through_a_ledger",
+        "serve 与 proxy 不能通过另一个台账运行",
+        "serve and proxy cannot run through another ledger",
+    ),
+    (
+        "cfg.unreadable",
+        "配置文件 {0} 无法读取：{1}",
+        "the config file {0} cannot be read: {1}",
+    ),
+    ("srv.no_group", "没有名为 {0} 的用户组", "there is no group named {0}"),
+    (
+        "srv.serving",
+        "台账 {0} 在 {1} 上提供服务（pid {2}）",
+        "serving the ledger {0} on {1} (pid {2})",
+    ),
+    (
+        "srv.stopped",
+        "已停止：所有修改已写入磁盘",
+        "stopped: every change is on disk",
+    ),
+    (
         "e.not_a_database",
         "{0} 不是 zhengdun 台账（其中有其他文件）；请用 --db 指定一个空目录或新目录",
         "{0} is not a zhengdun database (it holds other files); name an empty or new directory with --db",

@@ -19,6 +19,7 @@ pub mod panics;
 pub mod par;
 pub mod sample;
 pub mod search;
+pub mod server;
 pub mod session;
 pub mod stats;
 pub mod store;

@@ -34,8 +34,20 @@ impl Failure {
     }
 
     pub fn ledger(e: ledger::Error, lang: Lang) -> Failure {
-        match e {
-            ledger::Error::Store(e) => Failure::store(e, lang),
+        let code = match &e {
+            ledger::Error::Store(e) => return Failure::store(e.clone(), lang),
+            ledger::Error::Account {
+                refusal: ledger::AccountRefusal::NotYou { .. },
+                ..
+            } => exit::BAD_INPUT,
+            ledger::Error::Account { .. } => exit::REFUSED,
+            ledger::Error::Unreachable { .. }
+            | ledger::Error::Version { .. }
+            | ledger::Error::Protocol { .. } => exit::DATABASE,
+        };
+        Failure {
+            code,
+            message: e.message(lang),
         }
     }
 
@@ -111,6 +123,56 @@ impl Env {
     pub fn failed(&self) -> impl Fn(ledger::Error) -> Failure + '_ {
         move |e| Failure::ledger(e, self.lang)
     }
+}
+
+/// The user's own settings: `config.toml` in the platform's config directory
+/// (`~/.config/zhengdun/config.toml` on Linux). Today it names the server to work through:
+/// `server = "ssh://county-host"` or a socket path.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Config {
+    pub server: Option<String>,
+}
+
+impl Config {
+    pub fn path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "zhengdun")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// The settings, or none when there is no file; a file that cannot be read is an error
+    /// that names it.
+    pub fn load(lang: Lang) -> Result<Config, Failure> {
+        let Some(path) = Config::path() else {
+            return Ok(Config::default());
+        };
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(Failure::input(i18n::tf(
+                    lang,
+                    "cfg.unreadable",
+                    &[&path.display().to_string(), &e.to_string()],
+                )))
+            }
+        };
+        let mut config: Config = toml::from_str(&text).map_err(|e| {
+            Failure::input(i18n::tf(
+                lang,
+                "cfg.unreadable",
+                &[&path.display().to_string(), e.message()],
+            ))
+        })?;
+        config.server = config.server.filter(|s| !s.trim().is_empty());
+        Ok(config)
+    }
+}
+
+/// The login name, as a shell over SSH or a cron job sets it.
+pub fn login_name() -> Option<String> {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
 }
 
 pub fn default_db_dir() -> Result<PathBuf, Failure> {

@@ -36,9 +36,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // the store owns sled
     ("store", &["domain", "i18n", "panics", "par"]),
     // the one interface to a ledger, and what a run works with
-    ("ledger", &["domain", "store", "search", "stats", "listing"]),
+    (
+        "ledger",
+        &["domain", "store", "search", "stats", "listing", "i18n"],
+    ),
     ("backup", &["ledger", "interchange"]),
     ("session", &["domain", "i18n", "ledger"]),
+    // the county's server: one more client of the ledger, through the same interface
+    (
+        "server",
+        &[
+            "domain", "i18n", "text", "search", "listing", "ledger", "session",
+        ],
+    ),
     // the faces: through the ledger, never the store
     (
         "tui",
@@ -52,6 +62,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "ledger",
             "session",
             "interchange",
+            "server",
         ],
     ),
     (
@@ -68,6 +79,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "interchange",
             "backup",
             "tui",
+            "server",
         ],
     ),
 ];

@@ -47,6 +47,10 @@ pub struct Cli {
     /// How long to wait for the ledger while another command holds it, in seconds
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10)]
     pub wait: u64,
+    /// Work through the county's ledger server: its socket, or ssh://[user@]host[/socket]
+    /// (default: `server = "…"` in the config file, unless --db is given)
+    #[arg(long, global = true, env = "ZHENGDUN_SERVER", value_name = "SERVER")]
+    pub server: Option<String>,
     /// Open a throw-away copy of the sample ledger, as of its date
     #[arg(long)]
     pub demo: bool,
@@ -149,6 +153,23 @@ pub enum Cmd {
     User {
         #[command(subcommand)]
         op: UserOp,
+    },
+    /// Runs the county's ledger server on --db: the one process that opens it, serving
+    /// clients (--server) over a Unix socket until SIGTERM or SIGINT
+    Serve {
+        /// The socket to listen on (default: /run/zhengdun/zhengdun.sock)
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
+        /// Let this group's members reach the socket too
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
+    },
+    /// Bridges standard input and output to the server's socket (what --server ssh://… runs
+    /// on the county machine)
+    Proxy {
+        /// The server's socket (default: /run/zhengdun/zhengdun.sock)
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
     },
     /// Moves a case back to an earlier stage
     Reopen {
@@ -383,6 +404,8 @@ impl Cmd {
             Cmd::Reopen { .. } => "reopen",
             Cmd::Edit(_) => "edit",
             Cmd::User { .. } => "user",
+            Cmd::Serve { .. } => "serve",
+            Cmd::Proxy { .. } => "proxy",
         }
     }
 

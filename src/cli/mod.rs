@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::i18n::{self, Lang};
 use crate::interchange::{self, json::Ledger as LedgerFile};
-use crate::ledger::{Ctx, Ledger, Local};
+use crate::ledger::{Ctx, Ledger, Local, Remote};
 use crate::listing::{self, Filter, Sort};
 use crate::session;
 
@@ -126,12 +126,32 @@ fn one_line(clap_text: &str) -> (String, String) {
     (out, help)
 }
 
-pub fn run(cli: Cli) -> Result<(), Failure> {
+pub fn run(mut cli: Cli) -> Result<(), Failure> {
     if cli.demo {
         return demo(cli);
     }
-    let env = env_from_cli(&cli)?;
-    let Some(cmd) = cli.cmd else {
+    let mut env = env_from_cli(&cli)?;
+    match &cli.cmd {
+        Some(Cmd::Serve { socket, group }) => {
+            let opts = crate::server::ServeOptions {
+                socket: socket.clone(),
+                group: group.clone(),
+                today: cli.today,
+            };
+            return crate::server::serve(&env, opts);
+        }
+        Some(Cmd::Proxy { socket }) => {
+            let default = PathBuf::from(crate::server::DEFAULT_SOCKET);
+            return crate::server::proxy::proxy(socket.as_ref().unwrap_or(&default), env.lang);
+        }
+        _ => {}
+    }
+    let cmd = cli.cmd.take();
+    if let Some(server) = server_of(&cli, env.lang)? {
+        let remote = Remote::connect(&server, cli.today).map_err(env.failed())?;
+        return run_remote(&mut env, &cli, cmd, remote);
+    }
+    let Some(cmd) = cmd else {
         return crate::tui::run(&env, cli.keymap.as_deref());
     };
     // A command that only reads never creates a ledger (a mistyped --db would otherwise
@@ -140,6 +160,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     if created.is_some() && cmd.only_reads() {
         let dir = env.db_dir.display().to_string();
         return Err(Failure::input(i18n::tf(env.lang, "e.no_ledger", &[&dir])));
+    }
+    // held by a server of this account (a `serve`, or a TUI): through it
+    if let Some(remote) = Remote::for_db(&env.db_dir, cli.today) {
+        return run_remote(&mut env, &cli, Some(cmd), remote);
     }
     let ledger = if cmd.only_reads() {
         env.open_to_read()?
@@ -172,6 +196,44 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         );
     }
     result
+}
+
+/// The server to work through: `--server` or `ZHENGDUN_SERVER`; else, unless `--db` names a
+/// ledger, `server = "…"` in the user's config file.
+fn server_of(cli: &Cli, lang: Lang) -> Result<Option<String>, Failure> {
+    if let Some(s) = cli.server.as_ref().filter(|s| !s.trim().is_empty()) {
+        return Ok(Some(s.trim().to_string()));
+    }
+    if cli.db.is_some() {
+        return Ok(None);
+    }
+    Ok(session::Config::load(lang)?.server)
+}
+
+/// A command, or the TUI, through a server: the person and the policy are the server's, and
+/// so is today, unless `--today` asks to review the ledger as of another day.
+fn run_remote(env: &mut Env, cli: &Cli, cmd: Option<Cmd>, remote: Remote) -> Result<(), Failure> {
+    let person = remote.ctx().actor.clone();
+    if let Some(named) = cli.actor.as_ref().filter(|a| !a.trim().is_empty()) {
+        if named.trim() != person {
+            let account = crate::session::login_name().unwrap_or_else(|| person.clone());
+            return Err(Failure::ledger(
+                crate::ledger::Error::Account {
+                    account,
+                    refusal: crate::ledger::AccountRefusal::NotYou {
+                        named: named.trim().to_string(),
+                        person,
+                    },
+                },
+                env.lang,
+            ));
+        }
+    }
+    env.ctx = remote.ctx().clone();
+    match cmd {
+        None => crate::tui::run_on(env, cli.keymap.as_deref(), Box::new(remote)),
+        Some(cmd) => run_command(env, &remote, cmd),
+    }
 }
 
 /// Takes away a ledger this command created and left empty. While the store is open this
@@ -431,6 +493,10 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
         Cmd::Reopen { id, to, reason } => {
             let c = exec(&id, Command::Reopen { to, reason })?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))
+        }
+        // `run` starts these before any ledger is opened
+        Cmd::Serve { .. } | Cmd::Proxy { .. } => {
+            Err(Failure::input(i18n::t(lang, "srv.not_through_a_ledger")))
         }
     }
 }

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use crate::domain::{
     AccountabilityEvent, Case, ChangeKind, Command, Operation, Person, RosterChange, Summary,
 };
+use crate::listing::Filter;
 use crate::search::SearchIndex;
 use crate::stats::{Stats, Tally};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport};
@@ -105,40 +106,136 @@ impl Local {
     }
 }
 
+/// The ledger as someone else than its own actor uses it: a server's client, with the
+/// context the server made for the connecting account (its person, the server's today).
+pub struct Acting<'a> {
+    local: &'a Local,
+    ctx: &'a Ctx,
+}
+
+impl Local {
+    /// This ledger used with `ctx` instead of its own.
+    pub fn acting<'a>(&'a self, ctx: &'a Ctx) -> Acting<'a> {
+        Acting { local: self, ctx }
+    }
+}
+
 impl Ledger for Local {
     fn location(&self) -> String {
-        self.store.dir().display().to_string()
+        self.acting(&self.ctx).location()
     }
-
     fn ctx(&self) -> &Ctx {
         &self.ctx
     }
+    fn summaries(&self) -> Result<Vec<Summary>> {
+        self.acting(&self.ctx).summaries()
+    }
+    fn case(&self, id: &str) -> Result<Case> {
+        self.acting(&self.ctx).case(id)
+    }
+    fn cases(&self, ids: Option<&[String]>) -> Result<Vec<Case>> {
+        self.acting(&self.ctx).cases(ids)
+    }
+    fn history(&self, id: &str) -> Result<Vec<Event>> {
+        self.acting(&self.ctx).history(id)
+    }
+    fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
+        self.acting(&self.ctx).accountability()
+    }
+    fn search(&self, query: &str) -> Result<Vec<String>> {
+        self.acting(&self.ctx).search(query)
+    }
+    fn select(
+        &self,
+        filter: &Filter,
+        search: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Vec<Summary>> {
+        self.acting(&self.ctx).select(filter, search, today)
+    }
+    fn stats(&self, today: NaiveDate) -> Result<Stats> {
+        self.acting(&self.ctx).stats(today)
+    }
+    fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
+        self.acting(&self.ctx).execute(id, commands, expected)
+    }
+    fn check_import(&self, cases: &[Case]) -> Result<()> {
+        self.acting(&self.ctx).check_import(cases)
+    }
+    fn import(
+        &self,
+        cases: Vec<Case>,
+        accountability: Vec<AccountabilityEvent>,
+        kind: ChangeKind,
+    ) -> Result<usize> {
+        self.acting(&self.ctx).import(cases, accountability, kind)
+    }
+    fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
+        self.acting(&self.ctx).export()
+    }
+    fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
+        self.acting(&self.ctx).backup(as_of)
+    }
+    fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
+        self.acting(&self.ctx).restore(backup, file)
+    }
+    fn verify(&self) -> Result<VerifyReport> {
+        self.acting(&self.ctx).verify()
+    }
+    fn roster(&self) -> Result<Vec<Person>> {
+        self.acting(&self.ctx).roster()
+    }
+    fn add_person(&self, person: Person) -> Result<Option<Event>> {
+        self.acting(&self.ctx).add_person(person)
+    }
+    fn remove_person(&self, login: &str) -> Result<Event> {
+        self.acting(&self.ctx).remove_person(login)
+    }
+    fn roster_history(&self) -> Result<Vec<Event>> {
+        self.acting(&self.ctx).roster_history()
+    }
+    fn subscribe(&self) -> Receiver<Notice> {
+        self.acting(&self.ctx).subscribe()
+    }
+    fn flush(&self) -> Result<()> {
+        self.acting(&self.ctx).flush()
+    }
+}
+
+impl Ledger for Acting<'_> {
+    fn location(&self) -> String {
+        self.local.store.dir().display().to_string()
+    }
+
+    fn ctx(&self) -> &Ctx {
+        self.ctx
+    }
 
     fn summaries(&self) -> Result<Vec<Summary>> {
-        Ok(self.store.summaries()?)
+        Ok(self.local.store.summaries()?)
     }
 
     fn case(&self, id: &str) -> Result<Case> {
-        Ok(self.store.require(id)?)
+        Ok(self.local.store.require(id)?)
     }
 
     fn cases(&self, ids: Option<&[String]>) -> Result<Vec<Case>> {
         match ids {
-            None => Ok(self.store.cases()?),
+            None => Ok(self.local.store.cases()?),
             Some(ids) => ids.iter().map(|id| self.case(id)).collect(),
         }
     }
 
     fn history(&self, id: &str) -> Result<Vec<Event>> {
-        Ok(self.store.history(id)?)
+        Ok(self.local.store.history(id)?)
     }
 
     fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
-        Ok(self.store.accountability()?)
+        Ok(self.local.store.accountability()?)
     }
 
     fn search(&self, query: &str) -> Result<Vec<String>> {
-        let summaries = self.store.summaries()?;
+        let summaries = self.local.store.summaries()?;
         let hits = SearchIndex::build(&summaries).search(query);
         Ok(hits
             .into_iter()
@@ -148,18 +245,21 @@ impl Ledger for Local {
 
     fn stats(&self, today: NaiveDate) -> Result<Stats> {
         let mut tally = Tally::new(today, &self.ctx.policy);
-        self.store.for_each_counted(|c| tally.add(&c))?;
-        Ok(tally.finish(&self.store.accountability()?))
+        self.local.store.for_each_counted(|c| tally.add(&c))?;
+        Ok(tally.finish(&self.local.store.accountability()?))
     }
 
     fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
-        let (case, _) = self.store.execute_all(id, commands, &self.ctx, expected)?;
-        self.notify(vec![case.id.clone()])?;
+        let (case, _) = self
+            .local
+            .store
+            .execute_all(id, commands, self.ctx, expected)?;
+        self.local.notify(vec![case.id.clone()])?;
         Ok(case)
     }
 
     fn check_import(&self, cases: &[Case]) -> Result<()> {
-        Ok(self.store.check_import(cases, &self.ctx)?)
+        Ok(self.local.store.check_import(cases, self.ctx)?)
     }
 
     fn import(
@@ -169,41 +269,48 @@ impl Ledger for Local {
         kind: ChangeKind,
     ) -> Result<usize> {
         let ids = cases.iter().map(|c| c.id.clone()).collect();
-        let n = self.store.import(cases, &accountability, kind, &self.ctx)?;
-        self.notify(ids)?;
+        let n = self
+            .local
+            .store
+            .import(cases, &accountability, kind, self.ctx)?;
+        self.local.notify(ids)?;
         Ok(n)
     }
 
     fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
-        self.store.authorize(&self.ctx, Operation::Export)?;
-        Ok((self.store.cases()?, self.store.accountability()?))
+        self.local.store.authorize(self.ctx, Operation::Export)?;
+        Ok((
+            self.local.store.cases()?,
+            self.local.store.accountability()?,
+        ))
     }
 
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
-        Ok(self.store.backup(as_of, &self.ctx)?)
+        Ok(self.local.store.backup(as_of, self.ctx)?)
     }
 
     fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
         let ids = backup.cases.iter().map(|c| c.id.clone()).collect();
-        let r = self.store.restore(backup, file, &self.ctx)?;
-        self.notify(ids)?;
+        let r = self.local.store.restore(backup, file, self.ctx)?;
+        self.local.notify(ids)?;
         Ok(r)
     }
 
     fn verify(&self) -> Result<VerifyReport> {
-        Ok(self.store.verify(&self.ctx)?)
+        Ok(self.local.store.verify(self.ctx)?)
     }
 
     fn roster(&self) -> Result<Vec<Person>> {
-        Ok(self.store.people(&self.ctx)?.people().to_vec())
+        Ok(self.local.store.people(self.ctx)?.people().to_vec())
     }
 
     fn add_person(&self, person: Person) -> Result<Option<Event>> {
         let ev = self
+            .local
             .store
-            .change_roster(&RosterChange::Add(person), &self.ctx)?;
+            .change_roster(&RosterChange::Add(person), self.ctx)?;
         if ev.is_some() {
-            self.notify(Vec::new())?;
+            self.local.notify(Vec::new())?;
         }
         Ok(ev)
     }
@@ -212,19 +319,20 @@ impl Ledger for Local {
         let change = RosterChange::Remove {
             login: login.to_string(),
         };
-        let ev = self.store.change_roster(&change, &self.ctx)?;
-        self.notify(Vec::new())?;
+        let ev = self.local.store.change_roster(&change, self.ctx)?;
+        self.local.notify(Vec::new())?;
         // a removal always changes the roster, or is refused
         ev.ok_or_else(|| StoreError::Io("a removal recorded no history event".into()).into())
     }
 
     fn roster_history(&self) -> Result<Vec<Event>> {
-        Ok(self.store.roster_history(&self.ctx)?)
+        Ok(self.local.store.roster_history(self.ctx)?)
     }
 
     fn subscribe(&self) -> Receiver<Notice> {
         let (tx, rx) = mpsc::channel();
-        self.subscribers
+        self.local
+            .subscribers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(tx);
@@ -232,6 +340,6 @@ impl Ledger for Local {
     }
 
     fn flush(&self) -> Result<()> {
-        Ok(self.store.sync()?)
+        Ok(self.local.store.sync()?)
     }
 }

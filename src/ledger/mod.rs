@@ -9,12 +9,17 @@
 //! The CLI and the TUI import the store's types from here, never from `store` itself.
 
 mod local;
+pub mod protocol;
+mod remote;
 
 use std::sync::mpsc::Receiver;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Summary};
+use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Policy, Summary};
+use crate::i18n::{self, Lang};
+use crate::listing::Filter;
 use crate::stats::Stats;
 
 pub use crate::store::disk::Holder;
@@ -23,12 +28,73 @@ pub use crate::store::{
     ROSTER_EVENTS,
 };
 pub use local::Local;
+pub use remote::{Remote, OWN_SOCKET, SERVER_FILE, SOCKET_WORK_PREFIX};
 
-/// What can go wrong with a ledger. The embedded store's errors are the only kind today; a
-/// server connection adds its own (unreachable, refused by role, another protocol version).
-#[derive(Debug)]
+/// What can go wrong with a ledger: the store's errors (wherever the store is), and a
+/// server connection's own. Serialisable: a server's error reaches its client as it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Error {
     Store(StoreError),
+    /// The server could not be reached, or the connection to it broke.
+    Unreachable {
+        server: String,
+        detail: String,
+    },
+    /// The client and the server speak different versions of the protocol.
+    Version {
+        server: String,
+        theirs: String,
+        ours: String,
+    },
+    /// The server does not let the connecting account in.
+    Account {
+        account: String,
+        refusal: AccountRefusal,
+    },
+    /// The other side sent what this build cannot read.
+    Protocol {
+        server: String,
+        detail: String,
+    },
+}
+
+/// Why a server turned an account away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountRefusal {
+    /// The server knows no person for this account (no name for its uid; later, not in
+    /// the roster).
+    Unknown,
+    /// A ledger that a TUI serves while it runs is for the account that opened it only.
+    NotOwner { owner: String },
+    /// `--as` named someone else than the person the account is.
+    NotYou { named: String, person: String },
+}
+
+impl Error {
+    /// The sentence for the user.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Error::Store(e) => i18n::store_error(lang, e),
+            Error::Unreachable { server, detail } => {
+                i18n::tf(lang, "e.unreachable", &[server, detail])
+            }
+            Error::Version {
+                server,
+                theirs,
+                ours,
+            } => i18n::tf(lang, "e.version", &[server, theirs, ours]),
+            Error::Account { account, refusal } => match refusal {
+                AccountRefusal::Unknown => i18n::tf(lang, "e.account_unknown", &[account]),
+                AccountRefusal::NotOwner { owner } => {
+                    i18n::tf(lang, "e.account_not_owner", &[account, owner])
+                }
+                AccountRefusal::NotYou { named, person } => {
+                    i18n::tf(lang, "e.as_someone_else", &[named, account, person])
+                }
+            },
+            Error::Protocol { server, detail } => i18n::tf(lang, "e.protocol", &[server, detail]),
+        }
+    }
 }
 
 impl From<StoreError> for Error {
@@ -41,6 +107,7 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::Store(e) => e.fmt(f),
+            other => f.write_str(&other.message(Lang::En)),
         }
     }
 }
@@ -57,6 +124,44 @@ pub struct Notice {
     pub seq: u64,
     pub head: String,
     pub case_ids: Vec<String>,
+}
+
+/// The summaries (in id order) that `filter` lets through, and — with `hits`, the ids a
+/// search found — that are among the hits, most overdue first as of `today`.
+pub fn select_in(
+    summaries: &[Summary],
+    filter: &Filter,
+    hits: Option<&[String]>,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Vec<Summary> {
+    let hits: Option<Vec<usize>> = hits.map(|ids| {
+        ids.iter()
+            .filter_map(|id| summaries.binary_search_by(|s| s.id().cmp(id)).ok())
+            .collect()
+    });
+    select_at(summaries, filter, hits.as_deref(), today, policy)
+}
+
+/// [`select_in`] with the hits as places in `summaries`.
+pub fn select_at(
+    summaries: &[Summary],
+    filter: &Filter,
+    hits: Option<&[usize]>,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Vec<Summary> {
+    let due = crate::listing::statuses(summaries, today, policy);
+    crate::listing::select(
+        summaries,
+        &due,
+        filter,
+        hits,
+        crate::listing::Sort::MostOverdue,
+    )
+    .into_iter()
+    .filter_map(|i| summaries.get(i).cloned())
+    .collect()
 }
 
 /// Everything the CLI and the TUI do with a ledger.
@@ -84,6 +189,29 @@ pub trait Ledger {
 
     /// The ids of the cases matching `query` (pinyin included), best match first.
     fn search(&self, query: &str) -> Result<Vec<String>>;
+
+    /// What a list shows: the summaries of the cases `filter` lets through (and, with
+    /// `search`, that match it), most overdue first as of `today`. A server answers it from
+    /// what it keeps in memory, so that a client reads only what it prints.
+    fn select(
+        &self,
+        filter: &Filter,
+        search: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Vec<Summary>> {
+        let summaries = self.summaries()?;
+        let hits = match search {
+            Some(q) => Some(self.search(q)?),
+            None => None,
+        };
+        Ok(select_in(
+            &summaries,
+            filter,
+            hits.as_deref(),
+            today,
+            &self.ctx().policy,
+        ))
+    }
 
     /// Every count of the dashboard and `stats`, as of `today`.
     fn stats(&self, today: NaiveDate) -> Result<Stats>;
@@ -139,4 +267,88 @@ pub trait Ledger {
 
     /// Makes everything written durable, before the process ends.
     fn flush(&self) -> Result<()>;
+}
+
+/// A ledger shared by several owners in one process (a TUI and the server it runs for
+/// the same account's other processes).
+impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
+    fn location(&self) -> String {
+        (**self).location()
+    }
+    fn ctx(&self) -> &Ctx {
+        (**self).ctx()
+    }
+    fn summaries(&self) -> Result<Vec<Summary>> {
+        (**self).summaries()
+    }
+    fn case(&self, id: &str) -> Result<Case> {
+        (**self).case(id)
+    }
+    fn cases(&self, ids: Option<&[String]>) -> Result<Vec<Case>> {
+        (**self).cases(ids)
+    }
+    fn history(&self, id: &str) -> Result<Vec<Event>> {
+        (**self).history(id)
+    }
+    fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
+        (**self).accountability()
+    }
+    fn search(&self, query: &str) -> Result<Vec<String>> {
+        (**self).search(query)
+    }
+    fn select(
+        &self,
+        filter: &Filter,
+        search: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Vec<Summary>> {
+        (**self).select(filter, search, today)
+    }
+    fn stats(&self, today: NaiveDate) -> Result<Stats> {
+        (**self).stats(today)
+    }
+    fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
+        (**self).execute(id, commands, expected)
+    }
+    fn check_import(&self, cases: &[Case]) -> Result<()> {
+        (**self).check_import(cases)
+    }
+    fn import(
+        &self,
+        cases: Vec<Case>,
+        accountability: Vec<AccountabilityEvent>,
+        kind: ChangeKind,
+    ) -> Result<usize> {
+        (**self).import(cases, accountability, kind)
+    }
+    fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
+        (**self).export()
+    }
+    fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
+        (**self).backup(as_of)
+    }
+    fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
+        (**self).restore(backup, file)
+    }
+    fn verify(&self) -> Result<VerifyReport> {
+        (**self).verify()
+    }
+    fn roster(&self) -> Result<Vec<Person>> {
+        (**self).roster()
+    }
+    fn add_person(&self, person: Person) -> Result<Option<Event>> {
+        (**self).add_person(person)
+    }
+    fn remove_person(&self, login: &str) -> Result<Event> {
+        (**self).remove_person(login)
+    }
+    fn roster_history(&self) -> Result<Vec<Event>> {
+        (**self).roster_history()
+    }
+    fn subscribe(&self) -> Receiver<Notice> {
+        (**self).subscribe()
+    }
+    fn flush(&self) -> Result<()> {
+        (**self).flush()
+    }
 }

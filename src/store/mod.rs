@@ -46,6 +46,13 @@ pub const BACKUP_SCHEMA: u64 = 2;
 /// The `format` of a backup file: the interchange ledger plus the full history.
 pub const BACKUP_FORMAT: &str = "zhengdun-backup/1";
 const LOCK_FILE: &str = "zhengdun.lock";
+/// Names the socket of the server that holds the ledger while it runs (written by the
+/// server, read by the same account's clients given `--db`).
+pub const SERVER_FILE: &str = "zhengdun.server";
+/// The socket a TUI serves its own ledger on while it runs, in the ledger's directory.
+pub const OWN_SOCKET: &str = "zhengdun.sock";
+/// The private directory a socket is made in before it is moved into place.
+pub const SOCKET_WORK_PREFIX: &str = ".zhengdun-sock-";
 /// Imports of more cases than this are written in parts of this many.
 const CASES_PER_PART: usize = 5_000;
 /// Present while a large import is being written: see [`Store::import`].
@@ -352,7 +359,7 @@ pub struct Store {
 }
 
 /// The findings of `verify`.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct VerifyReport {
     pub cases: usize,
     pub events: u64,
@@ -380,13 +387,22 @@ impl Store {
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect();
             let ours = |n: &str| {
-                n == "conf" || n == "db" || n == "blobs" || n == LOCK_FILE || n.starts_with("snap.")
+                n == "conf"
+                    || n == "db"
+                    || n == "blobs"
+                    || n == LOCK_FILE
+                    || n == SERVER_FILE
+                    || n == OWN_SOCKET
+                    || n.starts_with(SOCKET_WORK_PREFIX)
+                    || n.starts_with("snap.")
             };
             if !names.is_empty()
                 && (!names.iter().all(|n| ours(n)) || !names.iter().any(|n| n == "db"))
                 && !disk::never_written(dir, &names)
             {
-                let engine_files = names.iter().any(|n| n != LOCK_FILE);
+                let engine_files = names
+                    .iter()
+                    .any(|n| n != LOCK_FILE && n != SERVER_FILE && n != OWN_SOCKET);
                 if engine_files && names.iter().all(|n| ours(n)) {
                     return Err(StoreError::Damaged {
                         dir: dir_s,

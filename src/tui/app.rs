@@ -441,8 +441,7 @@ impl App {
                     }
                     _ => None,
                 };
-                let ledger::Error::Store(store_error) = &e;
-                (i18n::store_error(self.lang, store_error), field)
+                (e.message(self.lang), field)
             }
         };
         match self.form_mut() {

@@ -138,12 +138,32 @@ impl Tui {
 
 /// `zhengdun` without a subcommand: everything that can fail before the screen is taken
 /// over (keymap, database lock) fails here, on a normal terminal, with one line.
+///
+/// While it runs, the TUI serves the ledger it opened to the same account's other
+/// processes (a second TUI, a `list`, a nightly `backup`), which would otherwise be kept
+/// out by its lock; a ledger another process of this account serves is used through it.
 pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
+    let ledger = match env.open() {
+        Ok(l) => std::sync::Arc::new(l),
+        Err(refused) => {
+            return match crate::ledger::Remote::for_db(&env.db_dir, Some(env.ctx.today)) {
+                Some(remote) => run_on(env, keymap, Box::new(remote)),
+                None => Err(refused),
+            }
+        }
+    };
+    let serving = crate::server::Serving::start(std::sync::Arc::clone(&ledger), env.lang);
+    let result = run_on(env, keymap, Box::new(ledger));
+    drop(serving);
+    result
+}
+
+/// The TUI on a ledger already opened (the embedded one, or a server's).
+pub fn run_on(env: &Env, keymap: Option<&Path>, ledger: Box<dyn Ledger>) -> Result<(), Failure> {
     let keys = keymap::Keymap::load(keymap)
         .map_err(|e| Failure::input(i18n::tf(env.lang, "tui.keymap_error", &[&e.to_string()])))?;
-    let ledger = env.open()?;
     let (prefs, problem) = prefs::Prefs::load(prefs::Prefs::path_for(&env.db_dir));
-    let mut tui = Tui::new(Box::new(ledger), env, keys, prefs)?;
+    let mut tui = Tui::new(ledger, env, keys, prefs)?;
     if let Some(p) = problem {
         tui.app
             .show(Problem::Say(i18n::tf(env.lang, "tui.prefs_error", &[&p])));

@@ -1,0 +1,269 @@
+//! What a client and the county's server say to each other over a Unix socket (or an SSH
+//! connection bridged to one): frames of a 4-byte big-endian length and that many bytes of
+//! JSON, each one value of the types below, which are the domain's and the store's own
+//! (cases, commands, refusals, events, summaries): no second set of shapes.
+//!
+//! A conversation: the client says [`Hello`] with its protocol version, the server answers
+//! [`Welcome`] (who the connecting account acts as, the server's today and policy) or
+//! refuses. Then the client sends [`Request`]s, one at a time, and the server sends
+//! [`ToClient::Reply`] for each, and [`ToClient::Notice`] for every change anyone makes,
+//! whenever it happens.
+//!
+//! A frame longer than [`MAX_FRAME`] is refused before it is read, and a frame that is not
+//! one of these values ends the connection that sent it, nothing else.
+
+use std::io::{self, Read, Write};
+
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Summary};
+use crate::listing::Filter;
+use crate::stats::Stats;
+use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
+
+use super::{Error, Notice};
+
+/// The version of this protocol. A client and a server of different versions do not talk:
+/// the one that notices says so in a sentence ([`Error::Version`]).
+pub const PROTOCOL: u32 = 1;
+
+/// The longest frame either side reads: room for a backup or an import of a county's whole
+/// ledger (100,000 cases with their history is about 150 MB of JSON), and a bound on what a
+/// broken or hostile peer can make the other allocate.
+pub const MAX_FRAME: u32 = 512 * 1024 * 1024;
+
+/// The client's first frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    /// The zhengdun version, for the message when the protocols differ.
+    pub version: String,
+}
+
+impl Hello {
+    pub fn ours() -> Hello {
+        Hello {
+            protocol: PROTOCOL,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// The server's answer to [`Hello`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Welcome {
+    pub protocol: u32,
+    pub version: String,
+    /// The connection is refused (another protocol version, an account the server does
+    /// not know): why. Nothing more is said on it.
+    pub refused: Option<Error>,
+    /// Who the connecting account acts as, the server's today and the county's policy:
+    /// what every change made on this connection is made with.
+    pub ctx: Option<Ctx>,
+    /// Where the ledger is, for messages.
+    pub location: String,
+}
+
+/// One question of a client, with the number its reply will carry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    pub call: Call,
+}
+
+/// What a client asks: one for each method of [`super::Ledger`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Call {
+    Summaries,
+    Select {
+        filter: Filter,
+        search: Option<String>,
+        today: NaiveDate,
+    },
+    Case(String),
+    Cases(Option<Vec<String>>),
+    History(String),
+    Accountability,
+    Search(String),
+    Stats(NaiveDate),
+    Execute {
+        id: String,
+        commands: Vec<Command>,
+        expected: Option<String>,
+    },
+    CheckImport(Vec<Case>),
+    Import {
+        cases: Vec<Case>,
+        accountability: Vec<AccountabilityEvent>,
+        kind: ChangeKind,
+    },
+    Backup(Option<NaiveDate>),
+    Restore {
+        backup: Backup,
+        file: String,
+    },
+    Verify,
+    Export,
+    Roster,
+    AddPerson(Person),
+    RemovePerson(String),
+    RosterHistory,
+    Flush,
+}
+
+/// What a call gave.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Answer {
+    Summaries(Vec<Summary>),
+    Case(Box<Case>),
+    Cases(Vec<Case>),
+    History(Vec<Event>),
+    Accountability(Vec<AccountabilityEvent>),
+    Ids(Vec<String>),
+    Stats(Box<Stats>),
+    Count(usize),
+    Backup(Box<Backup>),
+    Restored(RestoreSummary),
+    Verified(VerifyReport),
+    Exported(Vec<Case>, Vec<AccountabilityEvent>),
+    People(Vec<Person>),
+    /// A roster change: its history event (`None`: the entry was already as given).
+    Recorded(Option<Box<Event>>),
+    Done,
+}
+
+/// What the server sends after its [`Welcome`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ToClient {
+    Reply {
+        id: u64,
+        result: Result<Answer, Error>,
+    },
+    Notice(Notice),
+}
+
+/// Why a frame could not be read.
+#[derive(Debug)]
+pub enum FrameError {
+    /// The connection failed, or ended in the middle of a frame.
+    Io(io::Error),
+    /// The length says more than [`MAX_FRAME`]: nothing of it was read.
+    TooLarge(u64),
+    /// The bytes are not the value expected.
+    Malformed(String),
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameError::Io(e) => write!(f, "{e}"),
+            FrameError::TooLarge(n) => {
+                write!(f, "a frame of {n} bytes is over the bound of {MAX_FRAME}")
+            }
+            FrameError::Malformed(e) => write!(f, "a malformed frame: {e}"),
+        }
+    }
+}
+
+impl From<io::Error> for FrameError {
+    fn from(e: io::Error) -> Self {
+        FrameError::Io(e)
+    }
+}
+
+/// Writes one value as one frame, and flushes it.
+pub fn write_frame<W: Write + ?Sized, T: Serialize>(w: &mut W, value: &T) -> io::Result<()> {
+    w.write_all(&encode(value)?)?;
+    w.flush()
+}
+
+/// One value as the bytes of its frame, length first.
+pub fn encode<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
+    let mut frame = vec![0u8; 4];
+    serde_json::to_writer(&mut frame, value).map_err(io::Error::other)?;
+    let len = u32::try_from(frame.len() - 4)
+        .ok()
+        .filter(|n| *n <= MAX_FRAME)
+        .ok_or_else(|| {
+            io::Error::other(FrameError::TooLarge(frame.len() as u64 - 4).to_string())
+        })?;
+    if let Some(head) = frame.get_mut(..4) {
+        head.copy_from_slice(&len.to_be_bytes());
+    }
+    Ok(frame)
+}
+
+/// Reads the bytes of one frame. `Ok(None)` when the connection ended cleanly before it (the
+/// other side closed between frames). Memory grows with what arrives, never with what the
+/// length only claims.
+pub fn read_frame<R: Read + ?Sized>(r: &mut R) -> Result<Option<Vec<u8>>, FrameError> {
+    let mut len = [0u8; 4];
+    let mut got = 0;
+    while got < len.len() {
+        let Some(rest) = len.get_mut(got..) else {
+            break;
+        };
+        match r.read(rest) {
+            Ok(0) if got == 0 => return Ok(None),
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let len = u32::from_be_bytes(len);
+    if len > MAX_FRAME {
+        return Err(FrameError::TooLarge(u64::from(len)));
+    }
+    let mut body = Vec::with_capacity((len as usize).min(64 * 1024));
+    r.take(u64::from(len)).read_to_end(&mut body)?;
+    if body.len() != len as usize {
+        return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+    }
+    Ok(Some(body))
+}
+
+/// The value in a frame's bytes.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FrameError> {
+    serde_json::from_slice(body).map_err(|e| FrameError::Malformed(e.to_string()))
+}
+
+/// Reads one frame and the value in it; `Ok(None)` at a clean end.
+pub fn read<R: Read + ?Sized, T: DeserializeOwned>(r: &mut R) -> Result<Option<T>, FrameError> {
+    match read_frame(r)? {
+        Some(body) => decode(&body).map(Some),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_round_trips_and_a_cut_or_oversized_one_is_an_error() {
+        let hello = Hello::ours();
+        let bytes = encode(&hello).unwrap();
+        assert_eq!(&bytes[..4], &((bytes.len() - 4) as u32).to_be_bytes());
+        let back: Hello = read(&mut &bytes[..]).unwrap().unwrap();
+        assert_eq!(back, hello);
+        assert!(read::<_, Hello>(&mut &[][..]).unwrap().is_none());
+        assert!(matches!(
+            read::<_, Hello>(&mut &bytes[..bytes.len() - 1]),
+            Err(FrameError::Io(_))
+        ));
+        let huge = (MAX_FRAME + 1).to_be_bytes();
+        assert!(matches!(
+            read_frame(&mut &huge[..]),
+            Err(FrameError::TooLarge(_))
+        ));
+        let mut junk = 3u32.to_be_bytes().to_vec();
+        junk.extend_from_slice(b"{x}");
+        assert!(matches!(
+            read::<_, Hello>(&mut &junk[..]),
+            Err(FrameError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,650 @@
+//! The county's ledger server (SPEC §9): the one process that opens the database, serving
+//! clients over a Unix socket — `zhengdun serve`, or a TUI serving the ledger it opened to
+//! the same account's other processes while it runs.
+//!
+//! The server is one more client of the ledger, not a second domain: each request becomes
+//! a call of the embedded [`Local`] ledger, so every change goes through the store's one
+//! path, in order, under its write lock. What a server adds:
+//! - who acts: the connecting account ([`identity`]), never a flag;
+//! - one thread per client, and one more that writes to it from a bounded queue with a
+//!   write timeout, so that a stalled client never holds up the others: one whose queue is
+//!   full is disconnected;
+//! - each change pushed to every client ([`crate::ledger::protocol::ToClient::Notice`]);
+//! - the summaries and the search index kept in memory, so that a list or a search is
+//!   answered without reading the database;
+//! - a clean stop on SIGTERM or SIGINT: the change in flight is finished and flushed, the
+//!   socket removed.
+
+pub mod identity;
+pub mod proxy;
+pub mod socket;
+
+use std::io::{BufReader, BufWriter, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use crate::domain::Summary;
+use crate::i18n::{self, Lang};
+use crate::ledger::protocol::{
+    self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome, PROTOCOL,
+};
+use crate::ledger::{self, Ctx, Ledger, Local, Notice, SERVER_FILE};
+use crate::search::SearchIndex;
+use crate::session::{exit, Env, Failure};
+
+pub use identity::{Access, Peer, Who};
+pub use socket::DEFAULT_SOCKET;
+
+/// Frames waiting to be written to one client. A client this far behind is stalled: it is
+/// disconnected rather than let hold anything up.
+const QUEUE: usize = 256;
+/// How long writing one frame to a client may take before it counts as stalled.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What `zhengdun serve` is asked.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub socket: Option<PathBuf>,
+    pub group: Option<String>,
+    /// The server's today for every change (`serve --today`), else the date of each change.
+    pub today: Option<NaiveDate>,
+}
+
+/// The summaries (in id order) and their search index, as of the last notice applied.
+struct Cache {
+    summaries: Vec<Summary>,
+    index: SearchIndex,
+}
+
+/// One connected client, as the other threads see it.
+struct Client {
+    id: u64,
+    queue: SyncSender<Arc<[u8]>>,
+    stream: UnixStream,
+}
+
+pub struct Server {
+    ledger: Arc<Local>,
+    access: Access,
+    today: Option<NaiveDate>,
+    lang: Lang,
+    cache: RwLock<Option<Cache>>,
+    /// The changes the cache has yet to take in; locked while it takes them.
+    unseen: Mutex<Receiver<Notice>>,
+    clients: Mutex<Vec<Client>>,
+    next_client: AtomicU64,
+    /// Held by every change while it is made: a stop takes it and keeps it.
+    gate: Mutex<()>,
+    /// Frames queued for clients and not yet written.
+    queued: Arc<AtomicUsize>,
+    stopping: AtomicBool,
+    socket: PathBuf,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Server {
+    fn new(
+        ledger: Arc<Local>,
+        access: Access,
+        today: Option<NaiveDate>,
+        lang: Lang,
+        socket: PathBuf,
+    ) -> Arc<Server> {
+        let unseen = ledger.subscribe();
+        let server = Arc::new(Server {
+            ledger,
+            access,
+            today,
+            lang,
+            cache: RwLock::new(None),
+            unseen: Mutex::new(unseen),
+            clients: Mutex::new(Vec::new()),
+            next_client: AtomicU64::new(1),
+            gate: Mutex::new(()),
+            queued: Arc::new(AtomicUsize::new(0)),
+            stopping: AtomicBool::new(false),
+            socket,
+        });
+        let changes = server.ledger.subscribe();
+        let pushing = Arc::clone(&server);
+        // Without this thread clients are not told of changes; they still work.
+        let _ = std::thread::Builder::new()
+            .name("push".into())
+            .spawn(move || pushing.push(changes));
+        server
+    }
+
+    /// What `who` does is done with: the server's today, the county's policy, and the
+    /// person, against whose role the domain authorises every change.
+    fn ctx_of(&self, who: &Who) -> Ctx {
+        let own = self.ledger.ctx();
+        Ctx {
+            today: self
+                .today
+                .unwrap_or_else(|| chrono::Local::now().date_naive()),
+            actor: who.name().to_string(),
+            policy: own.policy.clone(),
+            person: who.person.clone(),
+        }
+    }
+
+    /// Tells every client of each change; a client whose queue is full is disconnected.
+    fn push(&self, changes: Receiver<Notice>) {
+        for notice in changes {
+            let Ok(frame) = protocol::encode(&ToClient::Notice(notice)) else {
+                continue;
+            };
+            let frame: Arc<[u8]> = frame.into();
+            lock(&self.clients).retain(|c| match c.queue.try_send(Arc::clone(&frame)) {
+                Ok(()) => {
+                    self.queued.fetch_add(1, Ordering::SeqCst);
+                    true
+                }
+                Err(TrySendError::Full(_)) => {
+                    let _ = c.stream.shutdown(std::net::Shutdown::Both);
+                    false
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            });
+        }
+    }
+
+    /// The cache with every change made so far taken in (built on first use).
+    fn fresh(&self) -> ledger::Result<std::sync::RwLockReadGuard<'_, Option<Cache>>> {
+        {
+            let unseen = lock(&self.unseen);
+            let notices: Vec<Notice> = unseen.try_iter().collect();
+            let built = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
+            if !built || !notices.is_empty() {
+                let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+                match cache.as_mut() {
+                    Some(c) if built => self.take_in(c, notices)?,
+                    _ => *cache = Some(self.build()?),
+                }
+            }
+        }
+        Ok(self.cache.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn build(&self) -> ledger::Result<Cache> {
+        let summaries = self.ledger.summaries()?;
+        let index = SearchIndex::build(&summaries);
+        Ok(Cache { summaries, index })
+    }
+
+    /// Brings the cache up to date with changes: the cases they name read again, or —
+    /// when they name a case the cache does not hold (an import) — everything.
+    fn take_in(&self, cache: &mut Cache, notices: Vec<Notice>) -> ledger::Result<()> {
+        let mut ids: Vec<String> = notices.into_iter().flat_map(|n| n.case_ids).collect();
+        ids.sort();
+        ids.dedup();
+        let place =
+            |summaries: &[Summary], id: &str| summaries.binary_search_by(|s| s.id().cmp(id)).ok();
+        if ids.iter().any(|id| place(&cache.summaries, id).is_none()) {
+            *cache = self.build()?;
+            return Ok(());
+        }
+        for case in self.ledger.cases(Some(&ids))? {
+            let summary = Summary::of(&case);
+            if let Some(i) = place(&cache.summaries, &case.id) {
+                cache.index.update(i, &summary);
+                if let Some(s) = cache.summaries.get_mut(i) {
+                    *s = summary;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A change, made while no stop is under way (a stop waits for it).
+    fn change<T>(&self, f: impl FnOnce() -> ledger::Result<T>) -> ledger::Result<T> {
+        let _gate = lock(&self.gate);
+        f()
+    }
+
+    /// What one call of `who` gives: a call of the ledger acting as that person.
+    fn answer(&self, who: &Who, call: Call) -> ledger::Result<Answer> {
+        let ctx = self.ctx_of(who);
+        let l = self.ledger.acting(&ctx);
+        let policy = &ctx.policy;
+        let from_cache = |f: &dyn Fn(&Cache) -> Answer| -> ledger::Result<Answer> {
+            match &*self.fresh()? {
+                Some(c) => Ok(f(c)),
+                None => Ok(f(&self.build()?)),
+            }
+        };
+        match call {
+            Call::Summaries => from_cache(&|c| Answer::Summaries(c.summaries.clone())),
+            Call::Search(q) => from_cache(&|c| {
+                Answer::Ids(
+                    c.index
+                        .search(&q)
+                        .into_iter()
+                        .filter_map(|i| c.summaries.get(i).map(|s| s.id().to_string()))
+                        .collect(),
+                )
+            }),
+            Call::Select {
+                filter,
+                search,
+                today,
+            } => from_cache(&|c| {
+                let hits = search.as_deref().map(|q| c.index.search(q));
+                Answer::Summaries(ledger::select_at(
+                    &c.summaries,
+                    &filter,
+                    hits.as_deref(),
+                    today,
+                    policy,
+                ))
+            }),
+            Call::Case(id) => l.case(&id).map(|c| Answer::Case(Box::new(c))),
+            Call::Cases(ids) => l.cases(ids.as_deref()).map(Answer::Cases),
+            Call::History(id) => l.history(&id).map(Answer::History),
+            Call::Accountability => l.accountability().map(Answer::Accountability),
+            Call::Stats(today) => l.stats(today).map(|s| Answer::Stats(Box::new(s))),
+            Call::Execute {
+                id,
+                commands,
+                expected,
+            } => self.change(|| {
+                l.execute(&id, &commands, expected.as_deref())
+                    .map(|c| Answer::Case(Box::new(c)))
+            }),
+            Call::CheckImport(cases) => l.check_import(&cases).map(|()| Answer::Done),
+            Call::Import {
+                cases,
+                accountability,
+                kind,
+            } => self.change(|| l.import(cases, accountability, kind).map(Answer::Count)),
+            Call::Export => l.export().map(|(c, a)| Answer::Exported(c, a)),
+            Call::Backup(as_of) => l.backup(as_of).map(|b| Answer::Backup(Box::new(b))),
+            Call::Restore { backup, file } => {
+                self.change(|| l.restore(backup, &file).map(Answer::Restored))
+            }
+            Call::Verify => l.verify().map(Answer::Verified),
+            Call::Roster => l.roster().map(Answer::People),
+            Call::AddPerson(p) => {
+                self.change(|| l.add_person(p).map(|e| Answer::Recorded(e.map(Box::new))))
+            }
+            Call::RemovePerson(login) => self.change(|| {
+                l.remove_person(&login)
+                    .map(|e| Answer::Recorded(Some(Box::new(e))))
+            }),
+            Call::RosterHistory => l.roster_history().map(Answer::History),
+            Call::Flush => l.flush().map(|()| Answer::Done),
+        }
+    }
+
+    /// Accepts clients until the server stops, each on a thread of its own.
+    fn accept(self: &Arc<Self>, listener: UnixListener) {
+        for stream in listener.incoming() {
+            if self.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            let server = Arc::clone(self);
+            let spawned = std::thread::Builder::new()
+                .name("client".into())
+                .spawn(move || server.serve_client(stream));
+            if let Err(e) = spawned {
+                self.log(&format!("cannot start a thread for a client: {e}"));
+            }
+        }
+    }
+
+    fn log(&self, line: &str) {
+        eprintln!("zhengdun serve: {}", crate::text::clean(line));
+    }
+
+    /// One client's conversation: hello and welcome, then its requests in turn.
+    fn serve_client(self: Arc<Self>, stream: UnixStream) {
+        let peer = match Peer::of(&stream) {
+            Ok(p) => p,
+            Err(e) => return self.log(&format!("a client without credentials: {e}")),
+        };
+        let who = |known: Option<&Who>| match known {
+            Some(w) => format!("{} (pid {})", w.account, peer.pid),
+            None => format!("uid {} (pid {})", peer.uid, peer.pid),
+        };
+        let (Ok(reading), Ok(writing)) = (stream.try_clone(), stream.try_clone()) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(HELLO_TIMEOUT));
+        let _ = writing.set_write_timeout(Some(WRITE_TIMEOUT));
+        let mut input = BufReader::new(reading);
+        let mut out = BufWriter::new(writing);
+        let hello: Hello = match protocol::read(&mut input) {
+            Ok(Some(h)) => h,
+            Ok(None) => return,
+            Err(e) => return self.log(&format!("{}: {e}; connection closed", who(None))),
+        };
+        let ours = Hello::ours();
+        let mut welcome = Welcome {
+            protocol: PROTOCOL,
+            version: ours.version.clone(),
+            refused: None,
+            ctx: None,
+            location: self.ledger.location(),
+        };
+        let person = if hello.protocol != PROTOCOL {
+            welcome.refused = Some(ledger::Error::Version {
+                server: self.socket.display().to_string(),
+                theirs: format!("{} (zhengdun {})", PROTOCOL, ours.version),
+                ours: format!("{} (zhengdun {})", hello.protocol, hello.version),
+            });
+            None
+        } else {
+            let roster = self.ledger.store().roster().map_err(ledger::Error::from);
+            match roster.and_then(|r| self.access.who(peer, &r)) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.log(&e.message(self.lang));
+                    welcome.refused = Some(e);
+                    None
+                }
+            }
+        };
+        let Some(person) = person else {
+            let _ = protocol::write_frame(&mut out, &welcome);
+            return;
+        };
+        welcome.ctx = Some(self.ctx_of(&person));
+        if protocol::write_frame(&mut out, &welcome).is_err() {
+            return;
+        }
+        let _ = stream.set_read_timeout(None);
+        let (queue, frames) = mpsc::sync_channel::<Arc<[u8]>>(QUEUE);
+        let id = self.next_client.fetch_add(1, Ordering::Relaxed);
+        let Ok(registered) = stream.try_clone() else {
+            return;
+        };
+        let queued = Arc::clone(&self.queued);
+        let writer = std::thread::Builder::new()
+            .name("client-writer".into())
+            .spawn(move || write_frames(out, frames, &queued));
+        if writer.is_err() {
+            return;
+        }
+        lock(&self.clients).push(Client {
+            id,
+            queue: queue.clone(),
+            stream: registered,
+        });
+        loop {
+            let request: Request = match protocol::read(&mut input) {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(FrameError::Io(_)) => break,
+                Err(e) => {
+                    self.log(&format!("{}: {e}; connection closed", who(Some(&person))));
+                    break;
+                }
+            };
+            let result = self.answer(&person, request.call);
+            let reply = ToClient::Reply {
+                id: request.id,
+                result,
+            };
+            let frame = match protocol::encode(&reply) {
+                Ok(f) => f,
+                Err(e) => {
+                    let failed = ToClient::Reply {
+                        id: request.id,
+                        result: Err(ledger::Error::Protocol {
+                            server: self.socket.display().to_string(),
+                            detail: e.to_string(),
+                        }),
+                    };
+                    match protocol::encode(&failed) {
+                        Ok(f) => f,
+                        Err(_) => break,
+                    }
+                }
+            };
+            self.queued.fetch_add(1, Ordering::SeqCst);
+            if queue.send(frame.into()).is_err() {
+                self.queued.fetch_sub(1, Ordering::SeqCst);
+                break;
+            }
+        }
+        lock(&self.clients).retain(|c| c.id != id);
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+
+    /// Stops: no new change starts, the one in flight finishes, everything is flushed and
+    /// the replies already queued are given a moment to go out; the socket is removed.
+    fn stop(&self) -> Result<(), Failure> {
+        self.stopping.store(true, Ordering::SeqCst);
+        let gate = lock(&self.gate);
+        let flushed = self.ledger.flush();
+        let waiting = Instant::now();
+        while self.queued.load(Ordering::SeqCst) > 0 && waiting.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.remove_files();
+        // no change starts after this: the gate stays taken until the process ends
+        std::mem::forget(gate);
+        flushed.map_err(|e| Failure::ledger(e, self.lang))
+    }
+
+    fn remove_files(&self) {
+        let _ = std::fs::remove_file(&self.socket);
+        let named = self.ledger.dir().join(SERVER_FILE);
+        if std::fs::read_to_string(&named)
+            .is_ok_and(|s| Path::new(s.trim()) == self.socket.as_path())
+        {
+            let _ = std::fs::remove_file(named);
+        }
+    }
+}
+
+/// A client's writer thread: its frames in order, until one cannot be written in time.
+fn write_frames(mut out: BufWriter<UnixStream>, frames: Receiver<Arc<[u8]>>, queued: &AtomicUsize) {
+    let mut failed = false;
+    for frame in frames {
+        if !failed {
+            failed = out.write_all(&frame).and_then(|()| out.flush()).is_err();
+            if failed {
+                let _ = out.get_ref().shutdown(std::net::Shutdown::Both);
+            }
+        }
+        queued.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Writes where the ledger's server listens into its directory, for the same account's
+/// clients given `--db`.
+fn name_socket(dir: &Path, socket: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let absolute = std::path::absolute(socket)?;
+    let named = dir.join(SERVER_FILE);
+    let partial = dir.join(format!("{SERVER_FILE}.{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)?;
+    f.write_all(absolute.display().to_string().as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&partial, &named)
+}
+
+fn socket_failure(e: socket::SocketError, lang: Lang) -> Failure {
+    let message = match e {
+        socket::SocketError::InUse(p) => i18n::tf(lang, "srv.in_use", &[&p.display().to_string()]),
+        socket::SocketError::NotASocket(p) => {
+            i18n::tf(lang, "srv.not_a_socket", &[&p.display().to_string()])
+        }
+        socket::SocketError::Io { path, error } => i18n::tf(
+            lang,
+            "srv.socket_io",
+            &[&path.display().to_string(), &error.to_string()],
+        ),
+    };
+    Failure {
+        code: exit::DATABASE,
+        message,
+    }
+}
+
+/// `zhengdun serve`: opens the ledger (a second server on it is refused, naming the pid
+/// of the first), listens, and serves until SIGTERM or SIGINT.
+pub fn serve(env: &Env, opts: ServeOptions) -> Result<(), Failure> {
+    let lang = env.lang;
+    let group = match &opts.group {
+        Some(name) => Some(
+            identity::group_id(name)
+                .ok_or_else(|| Failure::input(i18n::tf(lang, "srv.no_group", &[name])))?,
+        ),
+        None => None,
+    };
+    let ledger = Arc::new(env.open()?);
+    // The account that runs `serve` is a clerk of its roster (SPEC §9).
+    let me = identity::account_name(identity::own_uid()).ok_or_else(|| {
+        Failure::input(i18n::tf(
+            lang,
+            "e.account_unknown",
+            &[&format!("uid {}", identity::own_uid())],
+        ))
+    })?;
+    ledger
+        .store()
+        .ensure_clerk(&me, &me)
+        .map_err(|e| Failure::store(e, lang))?;
+    let socket = opts
+        .socket
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_SOCKET));
+    let listener = socket::bind(&socket, group).map_err(|e| socket_failure(e, lang))?;
+    let server = Server::new(
+        Arc::clone(&ledger),
+        Access::Accounts,
+        opts.today,
+        lang,
+        socket.clone(),
+    );
+    let stops = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ]);
+    let mut stops = match stops {
+        Ok(s) => s,
+        Err(e) => {
+            server.remove_files();
+            return Err(Failure {
+                code: exit::DATABASE,
+                message: format!("signals: {e}"),
+            });
+        }
+    };
+    if let Err(e) = name_socket(ledger.dir(), &socket) {
+        server.log(&format!(
+            "{}: {e}",
+            ledger.dir().join(SERVER_FILE).display()
+        ));
+    }
+    // The first client need not wait for the summaries and the search index.
+    if let Err(e) = server.fresh() {
+        server.remove_files();
+        return Err(Failure::ledger(e, lang));
+    }
+    server.log(&i18n::tf(
+        lang,
+        "srv.serving",
+        &[
+            &ledger.location(),
+            &socket.display().to_string(),
+            &std::process::id().to_string(),
+        ],
+    ));
+    let stopping = Arc::clone(&server);
+    let stopper = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if stops.forever().next().is_some() {
+                let code = match stopping.stop() {
+                    Ok(()) => {
+                        stopping.log(i18n::t(stopping.lang, "srv.stopped"));
+                        0
+                    }
+                    Err(f) => {
+                        stopping.log(&f.message);
+                        i32::from(f.code)
+                    }
+                };
+                std::process::exit(code);
+            }
+        });
+    if let Err(e) = stopper {
+        server.remove_files();
+        return Err(Failure {
+            code: exit::DATABASE,
+            message: format!("signals: {e}"),
+        });
+    }
+    server.accept(listener);
+    Ok(())
+}
+
+/// A TUI's ledger, served to the same account's other processes while the TUI runs (an
+/// owner-only socket in the ledger's directory). Dropping it stops the serving and takes
+/// the socket away.
+pub struct Serving {
+    server: Arc<Server>,
+}
+
+impl Serving {
+    /// Starts serving `ledger` in the background; `None` when it cannot (the TUI works the
+    /// same, only other processes are refused as before).
+    pub fn start(ledger: Arc<Local>, lang: Lang) -> Option<Serving> {
+        let socket = ledger.dir().join(ledger::OWN_SOCKET);
+        let listener = socket::bind(&socket, None).ok()?;
+        let server = Server::new(
+            Arc::clone(&ledger),
+            Access::Owner {
+                uid: identity::own_uid(),
+            },
+            Some(ledger.ctx().today),
+            lang,
+            socket.clone(),
+        );
+        if name_socket(ledger.dir(), &socket).is_err() {
+            server.remove_files();
+            return None;
+        }
+        let accepting = Arc::clone(&server);
+        let spawned = std::thread::Builder::new()
+            .name("serve".into())
+            .spawn(move || accepting.accept(listener));
+        if spawned.is_err() {
+            server.remove_files();
+            return None;
+        }
+        Some(Serving { server })
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.server.stopping.store(true, Ordering::SeqCst);
+        // wakes the accepting thread, which sees it is to stop
+        let _ = UnixStream::connect(&self.server.socket);
+        self.server.remove_files();
+        for c in lock(&self.server.clients).drain(..) {
+            let _ = c.stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
