@@ -836,3 +836,76 @@ fn tui_preferences_take_any_file() {
         },
     );
 }
+
+/// The server's and the client's frame decoder: any bytes give a value or an error, never
+/// a panic, and never a wait for more than there is (a length that claims more than the
+/// bytes hold is an error at their end; one over the bound is refused unread).
+fn check_frames(bytes: &[u8]) -> Result<(), TestCaseError> {
+    use zhengdun::ledger::protocol::{self, FrameError, Hello, Request, ToClient, Welcome};
+    let mut rest = bytes;
+    // as the server reads a connection: frames until the first error or the end
+    for _ in 0..bytes.len() + 1 {
+        match protocol::read::<_, Request>(&mut rest) {
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(FrameError::TooLarge(n)) => {
+                prop_assert!(n > u64::from(protocol::MAX_FRAME));
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    for decode in [
+        |b: &[u8]| protocol::decode::<Hello>(b).is_ok(),
+        |b: &[u8]| protocol::decode::<Welcome>(b).is_ok(),
+        |b: &[u8]| protocol::decode::<ToClient>(b).is_ok(),
+    ] {
+        let _ = decode(bytes);
+    }
+    Ok(())
+}
+
+#[test]
+fn frame_decoder_takes_any_bytes_and_any_mutation_of_real_frames() {
+    use zhengdun::ledger::protocol::{self, Call, Hello, Request};
+    fuzz(
+        "frames: any bytes",
+        cases(),
+        prop::collection::vec(any::<u8>(), 0..512),
+        |b| check_frames(&b),
+    );
+    // real frames, then cut, flipped, or their length rewritten
+    let mut real = protocol::encode(&Hello::ours()).unwrap();
+    for call in [
+        Call::Summaries,
+        Call::Search("qjc".into()),
+        Call::Execute {
+            id: "2017-YG-003".into(),
+            commands: vec![zhengdun::domain::Command::Advance],
+            expected: Some("ab".repeat(32)),
+        },
+    ] {
+        real.extend(protocol::encode(&Request { id: 7, call }).unwrap());
+    }
+    let len = real.len();
+    let edits = prop::collection::vec((0..len, any::<u8>()), 0..6);
+    fuzz(
+        "frames: mutated",
+        cases(),
+        (edits, 0..=len, any::<u32>()),
+        |(edits, cut, length)| {
+            let mut b = real.clone();
+            for (at, byte) in edits {
+                if let Some(x) = b.get_mut(at) {
+                    *x = byte;
+                }
+            }
+            b.truncate(cut);
+            check_frames(&b)?;
+            // a first frame whose length says anything at all
+            let mut claimed = length.to_be_bytes().to_vec();
+            claimed.extend_from_slice(b.get(4..).unwrap_or_default());
+            check_frames(&claimed)
+        },
+    );
+}

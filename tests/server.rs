@@ -1,0 +1,550 @@
+//! The county's server with real processes: `zhengdun serve`, clients of the CLI (as this
+//! account and, when the tests run as root, as other accounts), raw connections that send
+//! what no client would, `kill -9` in the middle of a stream of writes, SIGTERM.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "helpers outside #[test]: a failed step should stop the test with its message"
+)]
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use zhengdun::domain::{Command as Change, Visit, VisitKind};
+use zhengdun::ledger::protocol::{self, Hello};
+use zhengdun::ledger::{Ledger, Remote};
+
+const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+const TODAY: &str = "2017-09-15";
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/sample-data/liaocheng-2017.json"
+);
+
+struct Served {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    socket: PathBuf,
+    server: Option<Child>,
+}
+
+impl Served {
+    /// A sample ledger and `zhengdun serve` on it, listening.
+    fn start(group: Option<&str>) -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("ledger");
+        let out = zhengdun(&["--db", db.to_str().unwrap(), "import", SAMPLE]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        // a directory others may enter, as /run is: the socket's own mode decides
+        let socket = dir.path().join("run").join("zhengdun.sock");
+        let mut s = Served {
+            dir,
+            db,
+            socket,
+            server: None,
+        };
+        s.serve(group);
+        s
+    }
+
+    fn serve(&mut self, group: Option<&str>) {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--lang", "en", "--db", self.db.to_str().unwrap()])
+            .args(["serve", "--today", TODAY, "--socket"])
+            .arg(&self.socket)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(g) = group {
+            cmd.args(["--group", g]);
+        }
+        self.server = Some(cmd.spawn().unwrap());
+        let started = Instant::now();
+        while UnixStream::connect(&self.socket).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the server never listened"
+            );
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn client(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--lang", "en", "--server", self.socket.to_str().unwrap()];
+        all.extend_from_slice(args);
+        zhengdun(&all)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.client(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    }
+
+    fn remote(&self) -> Remote {
+        Remote::connect(self.socket.to_str().unwrap(), None).unwrap()
+    }
+
+    fn kill_9(&mut self) {
+        if let Some(mut c) = self.server.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill_9();
+    }
+}
+
+fn zhengdun(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("ZHENGDUN_SERVER")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn visit(findings: &str) -> Change {
+    Change::LogVisit(Visit {
+        on: zhengdun::interchange::dates::parse(TODAY).unwrap(),
+        by: "王建国".into(),
+        kind: VisitKind::Visit,
+        findings: findings.into(),
+    })
+}
+
+fn am_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+#[test]
+fn clients_share_one_ledger_and_the_server_knows_who_they_are() {
+    let s = Served::start(None);
+    // the socket is the server's account's only, whatever the umask
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&s.socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let me = zhengdun::server::identity::account_name(rustix::process::geteuid().as_raw()).unwrap();
+    s.ok(&[
+        "visit",
+        "2017-YG-003",
+        "--kind",
+        "visit",
+        "--findings",
+        "服务器上的走访",
+    ]);
+    let shown = s.ok(&["show", "2017-YG-003"]);
+    // recorded by the account, on the server's today
+    assert!(
+        shown.contains(&format!("{me} visit {TODAY} visit {me} — 服务器上的走访")),
+        "{shown}"
+    );
+    let listed = s.ok(&["list", "--search", "qjc", "--format", "csv"]);
+    assert!(listed.lines().count() > 2, "{listed}");
+    // --as naming someone else is refused, exit 2
+    let out = s.client(&[
+        "--as",
+        "张三",
+        "visit",
+        "2017-YG-003",
+        "--kind",
+        "visit",
+        "--findings",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot name someone else"),
+        "{}",
+        text(&out.stderr)
+    );
+    // --as naming oneself is no refusal
+    s.ok(&["--as", &me, "stats"]);
+    // a client given the --db the server holds goes through it instead of exiting 3
+    let out = zhengdun(&[
+        "--lang",
+        "en",
+        "--db",
+        s.db.to_str().unwrap(),
+        "list",
+        "--overdue",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let backup = s.dir.path().join("b.json");
+    let out = zhengdun(&[
+        "--db",
+        s.db.to_str().unwrap(),
+        "backup",
+        backup.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // a second server on the same ledger is refused, naming the first one's pid
+    let pid = s.server.as_ref().unwrap().id().to_string();
+    let out = zhengdun(&[
+        "--lang",
+        "en",
+        "--db",
+        s.db.to_str().unwrap(),
+        "serve",
+        "--socket",
+        s.dir.path().join("other.sock").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains(&format!("pid {pid}")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(s.ok(&["verify"]).contains("chain intact"));
+}
+
+#[test]
+fn through_ssh_a_proxy_bridges_to_the_socket() {
+    let s = Served::start(None);
+    // a stand-in for ssh on PATH: drops its options and the host, runs the command here
+    let bin = s.dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let ssh = bin.join("ssh");
+    let zdir = Path::new(BIN).parent().unwrap().display().to_string();
+    std::fs::write(
+        &ssh,
+        format!(
+            "#!/bin/sh\nwhile [ \"$1\" != \"--\" ]; do shift; done\nshift; shift\nPATH={zdir}:$PATH exec \"$@\"\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let url = format!("ssh://leader@county{}", s.socket.display());
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(["--lang", "en", "--server", &url])
+            .args(args)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "visit",
+        "2017-YG-007",
+        "--kind",
+        "routine",
+        "--findings",
+        "经SSH",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(s.ok(&["show", "2017-YG-007"]).contains("经SSH"));
+    // a config file naming the server does the same, without --server
+    let config = s.dir.path().join("config");
+    std::fs::create_dir_all(config.join("zhengdun")).unwrap();
+    std::fs::write(
+        config.join("zhengdun/config.toml"),
+        format!("server = \"{url}\"\n"),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--lang", "en", "show", "2017-YG-007"])
+        .env("PATH", &path)
+        .env("XDG_CONFIG_HOME", &config)
+        .env_remove("ZHENGDUN_SERVER")
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("经SSH"), "{}", text(&out.stderr));
+    // a server that is not there: one line, exit 3
+    let out = Command::new(BIN)
+        .args([
+            "--lang",
+            "en",
+            "--server",
+            "ssh://county/nowhere.sock",
+            "stats",
+        ])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("cannot reach the ledger server"));
+}
+
+#[test]
+fn sigterm_finishes_flushes_and_removes_the_socket_and_a_stale_one_is_replaced() {
+    let mut s = Served::start(None);
+    s.ok(&[
+        "visit",
+        "2017-YG-003",
+        "--kind",
+        "visit",
+        "--findings",
+        "停止之前",
+    ]);
+    let mut child = s.server.take().unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("stopped: every change is on disk"), "{err}");
+    assert!(!s.socket.exists(), "the socket is removed");
+    assert!(!s.db.join(zhengdun::ledger::SERVER_FILE).exists());
+    // killed: its socket stays behind, and the next server replaces it
+    s.serve(None);
+    s.kill_9();
+    assert!(s.socket.exists());
+    s.serve(None);
+    assert!(s.ok(&["show", "2017-YG-003"]).contains("停止之前"));
+}
+
+#[test]
+fn kill_9_during_a_stream_of_writes_loses_no_acknowledged_change() {
+    let mut s = Served::start(None);
+    let socket = s.socket.clone();
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let socket = socket.clone();
+            std::thread::spawn(move || {
+                let remote = Remote::connect(socket.to_str().unwrap(), None).unwrap();
+                let mut acknowledged = Vec::new();
+                for n in 0.. {
+                    let findings = format!("写入{w}-{n}");
+                    match remote.execute("2017-YG-003", &[visit(&findings)], None) {
+                        Ok(_) => acknowledged.push(findings),
+                        Err(_) => break,
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    sleep(Duration::from_millis(700));
+    s.kill_9();
+    let acknowledged: Vec<String> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(
+        acknowledged.len() > 3,
+        "the writers got going: {}",
+        acknowledged.len()
+    );
+    s.serve(None);
+    let case = s.remote().case("2017-YG-003").unwrap();
+    for f in &acknowledged {
+        assert!(case.visits.iter().any(|v| &v.findings == f), "{f} was lost");
+    }
+    assert!(s.ok(&["verify"]).contains("chain intact"));
+}
+
+#[test]
+fn a_malformed_an_oversized_or_a_cut_frame_closes_that_connection_only() {
+    let s = Served::start(None);
+    let good = s.remote();
+    let hello = protocol::encode(&Hello::ours()).unwrap();
+    let closed = |mut c: UnixStream| {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut rest = Vec::new();
+        // the server may send its welcome first; then the connection ends
+        let _ = c.read_to_end(&mut rest);
+    };
+    // not JSON at all, before the hello
+    let mut c = UnixStream::connect(&s.socket).unwrap();
+    c.write_all(&[0, 0, 0, 5, b'{', b'x', b'x', b'x', b'}'])
+        .unwrap();
+    closed(c);
+    // a hello, then a frame that is no request
+    let mut c = UnixStream::connect(&s.socket).unwrap();
+    c.write_all(&hello).unwrap();
+    c.write_all(&protocol::encode(&"not a request").unwrap())
+        .unwrap();
+    closed(c);
+    // a length over the bound: refused before anything of it is read
+    let mut c = UnixStream::connect(&s.socket).unwrap();
+    c.write_all(&hello).unwrap();
+    c.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    closed(c);
+    // cut in the middle of a request: the client went away; nothing half-written
+    let mut c = UnixStream::connect(&s.socket).unwrap();
+    c.write_all(&hello).unwrap();
+    let request = protocol::encode(&protocol::Request {
+        id: 1,
+        call: protocol::Call::Execute {
+            id: "2017-YG-003".into(),
+            commands: vec![visit("半截请求")],
+            expected: None,
+        },
+    })
+    .unwrap();
+    c.write_all(&request[..request.len() / 2]).unwrap();
+    drop(c);
+    // a whole request whose client died before the reply: written whole, and kept
+    let mut c = UnixStream::connect(&s.socket).unwrap();
+    c.write_all(&hello).unwrap();
+    let _: protocol::Welcome = protocol::read(&mut c).unwrap().unwrap();
+    let request = protocol::encode(&protocol::Request {
+        id: 1,
+        call: protocol::Call::Execute {
+            id: "2017-YG-003".into(),
+            commands: vec![visit("整个请求")],
+            expected: None,
+        },
+    })
+    .unwrap();
+    c.write_all(&request).unwrap();
+    drop(c);
+    // the other client was never disturbed
+    good.execute("2017-YG-003", &[visit("另一个客户端")], None)
+        .unwrap();
+    sleep(Duration::from_millis(300));
+    let case = good.case("2017-YG-003").unwrap();
+    let has = |f: &str| case.visits.iter().any(|v| v.findings == f);
+    assert!(has("另一个客户端") && has("整个请求") && !has("半截请求"));
+    assert!(good.verify().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_client_of_another_protocol_version_is_told_so() {
+    let s = Served::start(None);
+    let mut c = UnixStream::connect(&s.socket).unwrap();
+    let old = Hello {
+        protocol: 0,
+        version: "0.0.1".into(),
+    };
+    protocol::write_frame(&mut c, &old).unwrap();
+    let welcome: protocol::Welcome = protocol::read(&mut c).unwrap().unwrap();
+    let refused = welcome.refused.expect("refused");
+    let message = refused.message(zhengdun::i18n::Lang::En);
+    assert!(
+        message.contains("protocol 1") && message.contains("0 (zhengdun 0.0.1)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_change_confirmed_on_an_old_version_is_refused_over_the_server() {
+    let s = Served::start(None);
+    let a = s.remote();
+    let b = s.remote();
+    let seen = a.case("2017-YG-003").unwrap();
+    let version = zhengdun::ledger::case_version(&seen);
+    let changes = a.subscribe();
+    b.execute("2017-YG-003", &[visit("别人先改")], None)
+        .unwrap();
+    // pushed to the other client
+    let notice = changes.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(notice.case_ids, vec!["2017-YG-003".to_string()]);
+    let err = a
+        .execute("2017-YG-003", &[visit("过时的表单")], Some(&version))
+        .unwrap_err();
+    let message = err.message(zhengdun::i18n::Lang::En);
+    assert!(
+        message.contains("was changed after this form was opened"),
+        "{message}"
+    );
+    assert!(message.contains("visit by"), "{message}");
+}
+
+/// Accounts other than the server's: run as root (as CI does), clients run under other
+/// uids with `Command::uid`. Members of `--group` (here by the process's gid) reach the
+/// socket; an account with no name is refused naming its uid; others cannot reach it.
+#[test]
+fn other_accounts_reach_the_socket_through_the_group_and_are_named() {
+    if !am_root() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "in CI this test must run as root"
+        );
+        println!("server: not root, so no other accounts to run clients as; skipping");
+        return;
+    }
+    let users = zhengdun::server::identity::group_id("users").expect("a group 'users'");
+    let nobody = 65534;
+    let mut s = Served::start(Some("users"));
+    // others must be able to enter the directories on the way to the socket and the binary
+    for d in [s.dir.path(), &s.dir.path().join("run")] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let as_account = |uid: u32, gid: u32, args: &[&str]| {
+        Command::new(BIN)
+            .args(["--lang", "en", "--server", s.socket.to_str().unwrap()])
+            .args(args)
+            .env("HOME", "/nonexistent")
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .uid(uid)
+            .gid(gid)
+            .output()
+            .unwrap()
+    };
+    // in the group and in the roster (the server's account, a clerk, adds it): works,
+    // recorded under its roster name
+    let login = zhengdun::server::identity::account_name(nobody).unwrap();
+    s.ok(&["user", "add", &login, "--name", "值班员", "--role", "clerk"]);
+    let out = as_account(
+        nobody,
+        users,
+        &[
+            "visit",
+            "2017-YG-003",
+            "--kind",
+            "visit",
+            "--findings",
+            "组员走访",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = s.ok(&["show", "2017-YG-003"]);
+    assert!(shown.contains(&format!("值班员({login}) visit")), "{shown}");
+    // in the group but not in the roster: refused, naming the account
+    let daemon = zhengdun::server::identity::account_name(1).unwrap();
+    let out = as_account(1, users, &["stats"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("does not know the account {daemon}")),
+        "{}",
+        text(&out.stderr)
+    );
+    // not in the group: the socket cannot be reached
+    let out = as_account(nobody, nobody, &["stats"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot reach"),
+        "{}",
+        text(&out.stderr)
+    );
+    // an account without a name: refused, naming it
+    let out = as_account(54_321, users, &["stats"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("uid 54321"),
+        "{}",
+        text(&out.stderr)
+    );
+    s.kill_9();
+}

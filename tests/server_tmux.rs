@@ -1,0 +1,201 @@
+//! The TUI with the county's server, in a real terminal (tmux, 80×24): a TUI through the
+//! server shows another client's change without a key press; a form confirmed on a case
+//! changed since it opened is refused and kept; and a TUI that opened a ledger itself lets
+//! the same account's `list` in instead of exiting 3. Skips without tmux, except in CI.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
+
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+mod tmux_support;
+use tmux_support::Tmux;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+const TODAY: &str = "2017-09-15";
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/sample-data/liaocheng-2017.json"
+);
+
+fn zhengdun(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["--lang", "en"])
+        .args(args)
+        .env_remove("ZHENGDUN_SERVER")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = zhengdun(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn sample(dir: &Path) -> PathBuf {
+    let db = dir.join("ledger");
+    ok(&["--db", db.to_str().unwrap(), "import", SAMPLE]);
+    db
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &Path, socket: &Path) -> Server {
+    let child = Command::new(BIN)
+        .args(["--db", db.to_str().unwrap(), "serve", "--today", TODAY])
+        .arg("--socket")
+        .arg(socket)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while UnixStream::connect(socket).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never listened"
+        );
+        sleep(Duration::from_millis(20));
+    }
+    Server(child)
+}
+
+/// Polls until the screen's line holding `row` also holds `what`.
+fn wait_for_row(tmux: &Tmux, row: &str, what: &str) -> String {
+    let mut s = String::new();
+    for _ in 0..100 {
+        s = tmux.screen();
+        if s.lines().any(|l| l.contains(row) && l.contains(what)) {
+            return s;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    panic!("{row} never showed {what}; the screen was:\n{s}");
+}
+
+#[test]
+fn a_tui_through_the_server_shows_another_clients_change_and_refuses_a_stale_form() {
+    if !tmux_support::available("server_tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample(dir.path());
+    let socket = dir.path().join("z.sock");
+    let _server = serve(&db, &socket);
+    let server = socket.to_str().unwrap().to_string();
+    let cmd = format!("env LANG=C.UTF-8 '{BIN}' --lang en --server '{server}'");
+    let tmux = Tmux::start("server-live", &cmd);
+    // the most overdue case, last visited on 08-18
+    let s = wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    assert!(s.contains(TODAY), "the server's today: {s}");
+    tmux.keys(&["j"]);
+    // another client logs a visit: the TUI shows it without a key press
+    ok(&[
+        "--server",
+        &server,
+        "visit",
+        "2017-LQ-015",
+        "--kind",
+        "visit",
+        "--findings",
+        "另一终端",
+    ]);
+    wait_for_row(&tmux, "2017-LQ-015", "09-15");
+
+    // a visit form opened, then someone else changes the case
+    tmux.keys(&["/"]);
+    tmux.type_text("2017-SX-004");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("2017-SX-004");
+    tmux.keys(&["v"]);
+    tmux.wait_for("Log a visit");
+    tmux.type_text("表单里的字");
+    tmux.wait_for("表单里的字");
+    ok(&[
+        "--server",
+        &server,
+        "visit",
+        "2017-SX-004",
+        "--kind",
+        "routine",
+        "--findings",
+        "抢先一步",
+    ]);
+    tmux.keys(&["C-s"]);
+    let s = tmux.wait_for("was changed after this form was opened");
+    assert!(s.contains("表单里的字"), "what was typed is kept: {s}");
+    let shown = ok(&["--server", &server, "show", "2017-SX-004"]);
+    assert!(
+        shown.contains("抢先一步") && !shown.contains("表单里的字"),
+        "{shown}"
+    );
+    // a second Ctrl-S saves it on the case as it is now
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("saved: ");
+    let shown = ok(&["--server", &server, "show", "2017-SX-004"]);
+    assert!(shown.contains("表单里的字"), "{shown}");
+    tmux.keys(&["q"]);
+}
+
+#[test]
+fn a_list_and_a_second_tui_work_while_a_tui_has_the_ledger_open() {
+    if !tmux_support::available("server_tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample(dir.path());
+    let dbs = db.to_str().unwrap().to_string();
+    let cmd = format!("env LANG=C.UTF-8 '{BIN}' --lang en --today {TODAY} --db '{dbs}'");
+    let first = Tmux::start("server-own-1", &cmd);
+    first.wait_for("2017-LQ-015");
+    // the same account's list: through the TUI, not refused
+    let listed = ok(&["--db", &dbs, "--today", TODAY, "list", "--search", "qjc"]);
+    assert!(listed.contains("cases"), "{listed}");
+    let second = Tmux::start("server-own-2", &cmd);
+    second.wait_for("2017-LQ-015");
+    // a change in the second shows in the first
+    ok(&[
+        "--db",
+        &dbs,
+        "visit",
+        "2017-LQ-015",
+        "--kind",
+        "visit",
+        "--findings",
+        "x",
+        "--on",
+        TODAY,
+    ]);
+    wait_for_row(&first, "2017-LQ-015", "09-15");
+    wait_for_row(&second, "2017-LQ-015", "09-15");
+    second.keys(&["q"]);
+    first.keys(&["q"]);
+    for _ in 0..50 {
+        if !first.alive() {
+            break;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    // the socket is gone with the TUI, and the ledger opens as before
+    assert!(!db.join(zhengdun::ledger::OWN_SOCKET).exists());
+    assert!(ok(&["--db", &dbs, "verify"]).contains("chain intact"));
+}
