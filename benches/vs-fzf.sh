@@ -55,6 +55,26 @@ for q in "阳谷县" "王庄" "2017-SX-01" "yangguxian" "qjc" "wangzhuang"; do
   printf '%12s %8s %8s %8s %8s  %s\n' "$z" "$f" "$ratio" "$zh" "$fh" "$q"
 done
 
+# Through the county's server, which keeps the summaries and the search index in memory: the
+# client process only connects, asks and prints.
+"$BIN" --db "$tmp/db" serve --today 2017-09-15 --socket "$tmp/server.sock" 2>/dev/null &
+server=$!
+trap 'kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 600); do
+  "$BIN" --server "$tmp/server.sock" show "$(head -1 "$tmp/lines.txt" | cut -d' ' -f1)" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+echo "through the server (--server):"
+printf '%12s %8s %8s %8s %8s  %s\n' server_ms fzf_ms ratio z_hits f_hits query
+for q in "阳谷县" "王庄" "2017-SX-01" "yangguxian" "qjc" "wangzhuang"; do
+  z=$(median_ms "$BIN" --server "$tmp/server.sock" list --search "$q" --format csv)
+  f=$(median_ms fzf --filter "$q" < "$tmp/lines.txt")
+  zh=$("$BIN" --server "$tmp/server.sock" list --search "$q" --format csv | tail -n +2 | wc -l)
+  fh=$(fzf --filter "$q" < "$tmp/lines.txt" | wc -l || true)
+  ratio=$(awk -v z="$z" -v f="$f" 'BEGIN { if (f > 0) printf "%.1f", z / f; else print "inf" }')
+  printf '%12s %8s %8s %8s %8s  %s\n' "$z" "$f" "$ratio" "$zh" "$fh" "$q"
+done
+
 # The floor under any whole-process search: open the ledger, read one case, close it.
 first=$(head -1 "$tmp/lines.txt" | cut -d' ' -f1)
 floor=$(median_ms "$BIN" --db "$tmp/db" show "$first")

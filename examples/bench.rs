@@ -55,6 +55,15 @@ const FRAMES: usize = 200;
 
 /// TUI_FIGURES: the TUI through its real code paths, headless (ratatui's `TestBackend`).
 fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String> {
+    tui_figures_on(dir, today, None)
+}
+
+/// [`tui_figures`], on the ledger itself or (with `server`) through a server's socket.
+fn tui_figures_on(
+    dir: &Path,
+    today: NaiveDate,
+    server: Option<&Path>,
+) -> Result<serde_json::Value, String> {
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
     use zhengdun::tui::keymap::{Code, Key, Keymap};
@@ -74,9 +83,15 @@ fn tui_figures(dir: &Path, today: NaiveDate) -> Result<serde_json::Value, String
 
     // As `tui::run` does: open the store, build the app, draw the first frame.
     let t = Instant::now();
-    let ledger = env.open().map_err(|f| f.message)?;
-    let mut app = zhengdun::tui::Tui::new(Box::new(ledger), &env, keymap, Prefs::default())
-        .map_err(|f| f.message)?;
+    let ledger: Box<dyn zhengdun::ledger::Ledger> = match server {
+        None => Box::new(env.open().map_err(|f| f.message)?),
+        Some(socket) => Box::new(
+            zhengdun::ledger::Remote::connect(&socket.display().to_string(), Some(today))
+                .map_err(|e| e.to_string())?,
+        ),
+    };
+    let mut app =
+        zhengdun::tui::Tui::new(ledger, &env, keymap, Prefs::default()).map_err(|f| f.message)?;
     app.dispatch(zhengdun::tui::Msg::Resize(80, 24));
     let mut small = Terminal::new(TestBackend::new(80, 24)).map_err(err)?;
     small
@@ -235,6 +250,8 @@ fn run() -> Result<(), String> {
         Some("import") => phase_import(&a),
         Some("measure") => phase_measure(&a),
         Some("first-frame") => phase_first_frame(&a),
+        Some("serve") => phase_serve(&a),
+        Some("server") => phase_server(&a),
         Some(other) => Err(format!("unknown phase '{other}'")),
         None => orchestrate(&a),
     }
@@ -276,6 +293,7 @@ fn orchestrate(a: &Args) -> Result<(), String> {
     let import = child(a, "import", &dir)?;
     let measure = child(a, "measure", &dir)?;
     let fresh = child(a, "first-frame", &dir)?;
+    let server = child(a, "server", &dir)?;
     let get = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or(serde_json::Value::Null);
     let summary = serde_json::json!({
         "cases": a.cases,
@@ -287,6 +305,7 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         "durable_action_p50_ms": get(&measure, "durable_action_p50_ms"),
         "peak_rss_mb": get(&measure, "peak_rss_mb"),
         "import_s": get(&import, "import_s"),
+        "server": server.clone(),
     });
     println!("cases                      {}", a.cases);
     println!(
@@ -344,6 +363,21 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         get(&measure, "peak_rss_mb"),
         get(&measure, "rss_after_load_mb"),
         get(&measure, "index_mb")
+    );
+    println!(
+        "through the server (TUI)   open + first frame {} ms; frame {} ms at 80×24, {} ms at 200×60; typing yanggu + frame {} ms",
+        get(&server, "open_first_frame_ms"),
+        get(&server, "frame_80x24_ms"),
+        get(&server, "frame_200x60_ms"),
+        get(&server, "typed_yanggu_ms")
+    );
+    println!(
+        "30 clients writing at once {} acknowledged durable visits: p50 {} ms, p99 {} ms, max {} ms; peak server RSS {} MB",
+        get(&server, "writes"),
+        get(&server, "write_p50_ms"),
+        get(&server, "write_p99_ms"),
+        get(&server, "write_max_ms"),
+        get(&server, "server_peak_rss_mb")
     );
     // Other work on the machine inflates every wall-clock figure above: say how much there was.
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
@@ -421,6 +455,136 @@ fn phase_first_frame(a: &Args) -> Result<(), String> {
         serde_json::json!({ "open_first_frame_ms": tui.get("open_first_frame_ms") })
     );
     Ok(())
+}
+
+/// The county's server on the bench's ledger (until it is killed): the `server` phase's
+/// other process.
+fn phase_serve(a: &Args) -> Result<(), String> {
+    let dir = a.dir.as_ref().ok_or("--dir is required")?;
+    let today_s = std::fs::read_to_string(dir.join("today")).map_err(|e| e.to_string())?;
+    let today = NaiveDate::parse_from_str(today_s.trim(), "%Y-%m-%d").map_err(|e| e.to_string())?;
+    let env = zhengdun::session::Env {
+        lang: Lang::En,
+        ctx: ctx(today),
+        db_dir: dir.join("db"),
+        wait: std::time::Duration::ZERO,
+        command: "serve",
+    };
+    let opts = zhengdun::server::ServeOptions {
+        socket: Some(dir.join("server.sock")),
+        group: None,
+        today: Some(today),
+    };
+    zhengdun::server::serve(&env, opts).map_err(|f| f.message)
+}
+
+/// Writers at once in the server phase, each logging this many visits.
+const WRITERS: usize = 30;
+const WRITES_EACH: usize = 20;
+
+/// SERVER_FIGURES: a `serve` process on the ledger; the TUI through it, then 30 clients
+/// each logging visits at once (every one acknowledged only once durable), and the
+/// server's peak memory.
+fn phase_server(a: &Args) -> Result<(), String> {
+    let dir = a.dir.as_ref().ok_or("--dir is required")?;
+    let today_s = std::fs::read_to_string(dir.join("today")).map_err(|e| e.to_string())?;
+    let today = NaiveDate::parse_from_str(today_s.trim(), "%Y-%m-%d").map_err(|e| e.to_string())?;
+    let socket = dir.join("server.sock");
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut server = std::process::Command::new(exe)
+        .args(["--phase", "serve", "--dir"])
+        .arg(dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let started = Instant::now();
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        if started.elapsed().as_secs() > 120 {
+            let _ = server.kill();
+            return Err("the server never listened".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let result = server_figures(dir, today, &socket, server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    println!("{}", result?);
+    Ok(())
+}
+
+fn server_figures(
+    dir: &Path,
+    today: NaiveDate,
+    socket: &Path,
+    pid: u32,
+) -> Result<serde_json::Value, String> {
+    let mut figures = tui_figures_on(dir, today, Some(socket))?;
+    let ids: Vec<String> = {
+        let remote = zhengdun::ledger::Remote::connect(&socket.display().to_string(), None)
+            .map_err(|e| e.to_string())?;
+        use zhengdun::ledger::Ledger;
+        let all = remote.summaries().map_err(|e| e.to_string())?;
+        all.iter()
+            .step_by((all.len() / WRITERS).max(1))
+            .take(WRITERS)
+            .map(|s| s.id().to_string())
+            .collect()
+    };
+    let writers: Vec<_> = ids
+        .into_iter()
+        .map(|id| {
+            let socket = socket.to_path_buf();
+            std::thread::spawn(move || -> Result<Vec<f64>, String> {
+                use zhengdun::ledger::Ledger;
+                let remote = zhengdun::ledger::Remote::connect(&socket.display().to_string(), None)
+                    .map_err(|e| e.to_string())?;
+                let mut times = Vec::with_capacity(WRITES_EACH);
+                for n in 0..WRITES_EACH {
+                    let visit = zhengdun::domain::Command::LogVisit(zhengdun::domain::Visit {
+                        on: today,
+                        by: "王建国".into(),
+                        kind: zhengdun::domain::VisitKind::Visit,
+                        findings: format!("并发走访 {n}"),
+                    });
+                    let t = Instant::now();
+                    remote
+                        .execute(&id, &[visit], None)
+                        .map_err(|e| e.to_string())?;
+                    times.push(ms(t));
+                }
+                Ok(times)
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    for w in writers {
+        times.extend(w.join().map_err(|_| "a writer failed".to_string())??);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| round(kb / 1024.0, 0));
+    if let Some(o) = figures.as_object_mut() {
+        o.insert("writes".into(), times.len().into());
+        o.insert(
+            "write_p50_ms".into(),
+            round(percentile(&times, 0.5), 2).into(),
+        );
+        o.insert(
+            "write_p99_ms".into(),
+            round(percentile(&times, 0.99), 2).into(),
+        );
+        o.insert(
+            "write_max_ms".into(),
+            round(times.last().copied().unwrap_or(0.0), 2).into(),
+        );
+        o.insert("server_peak_rss_mb".into(), peak.into());
+    }
+    Ok(figures)
 }
 
 fn phase_measure(a: &Args) -> Result<(), String> {
