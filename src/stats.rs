@@ -532,15 +532,13 @@ impl AnnualAcc {
     }
 }
 
-/// The annual sheet being gathered: per year, the 总计 and each county in order of first
-/// appearance that year.
+/// The annual sheet being gathered: per year, each county in order of first appearance.
 #[derive(Default)]
-struct Annual(std::collections::BTreeMap<i32, (AnnualAcc, Vec<(String, AnnualAcc)>)>);
+struct Annual(std::collections::BTreeMap<i32, Vec<(String, AnnualAcc)>>);
 
 impl Annual {
     fn add(&mut self, c: &Counted) {
-        let (total, counties) = self.0.entry(c.year).or_default();
-        total.add(c);
+        let counties = self.0.entry(c.year).or_default();
         match counties.iter_mut().find(|(name, _)| *name == c.county) {
             Some((_, acc)) => acc.add(c),
             None => {
@@ -551,21 +549,35 @@ impl Annual {
         }
     }
 
+    /// The county rows of each year, then its 总计: their sums, so that a person paired in
+    /// two counties is counted in each (by the person, as the counties report them), and the
+    /// total adds up.
     fn rows(self) -> Vec<AnnualRow> {
         let mut out = Vec::new();
-        for (year, (total, counties)) in self.0 {
+        for (year, counties) in self.0 {
+            let mut total = AnnualAcc::default().row(year, None);
             for (name, acc) in counties {
-                out.push(acc.row(year, Some(name)));
+                let row = acc.row(year, Some(name));
+                total.identified += row.identified;
+                total.rectified += row.rectified;
+                for (t, n) in total.by_type.iter_mut().zip(&row.by_type) {
+                    *t += n;
+                }
+                total.secretaries_filled += row.secretaries_filled;
+                total.secretaries_adjusted += row.secretaries_adjusted;
+                total.paired_units += row.paired_units;
+                total.pairing_leaders += row.pairing_leaders;
+                total.first_secretaries += row.first_secretaries;
+                out.push(row);
             }
-            out.push(total.row(year, None));
+            out.push(total);
         }
         out
     }
 }
 
 /// The annual sheet: for each campaign year (ascending), one row per county in ledger order,
-/// then the 总计 row. Names are counted once per row, so 总计 is not the sum of distinct
-/// counts when a leader or unit is paired in two counties.
+/// then the 总计 row, the sum of the county rows.
 pub fn annual(cases: &[Case]) -> Vec<AnnualRow> {
     let mut annual = Annual::default();
     for c in cases {
