@@ -267,9 +267,10 @@ pub struct AccountabilityEvent {
 /// or unknown standard is caught by name.
 mod standards_map {
     use super::{Standard, Standards};
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::de::{Error, MapAccess, SeqAccess, Unexpected, Visitor};
+    use serde::{Deserializer, Serialize, Serializer};
     use std::collections::BTreeMap;
+    use std::fmt;
 
     pub fn serialize<S: Serializer>(v: &Standards, s: S) -> Result<S::Ok, S::Error> {
         let m: Vec<(&str, bool)> = Standard::ALL
@@ -284,29 +285,78 @@ mod standards_map {
         map.serialize(s)
     }
 
+    /// A map of the six codes to booleans (as written), a list of six booleans in §4's
+    /// order, or six 1/0 flags as the CLI takes them (`"111101"`).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Standards, D::Error> {
-        let m: BTreeMap<String, bool> = BTreeMap::deserialize(d)?;
-        let mut out = [false; 6];
-        for (k, b) in &m {
-            let std = Standard::parse(k).ok_or_else(|| {
-                D::Error::custom(format!(
-                    "unknown standard '{k}' (expected {})",
-                    Standard::codes_list()
-                ))
-            })?;
-            // One place per standard: `Standard` has as many values as `Standards` places.
-            if let Some(met) = out.get_mut(std as usize) {
-                *met = *b;
-            }
+        d.deserialize_any(Forms)
+    }
+
+    struct Forms;
+
+    impl<'de> Visitor<'de> for Forms {
+        type Value = Standards;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(
+                f,
+                "the six standards: a map of {}, six booleans, or six 1/0 flags",
+                Standard::codes_list()
+            )
         }
-        for s in Standard::ALL {
-            if !m.keys().any(|k| Standard::parse(k) == Some(*s)) {
-                return Err(D::Error::custom(format!(
-                    "standard '{}' is missing",
-                    s.code()
-                )));
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Standards, A::Error> {
+            let mut m: BTreeMap<String, bool> = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, bool>()? {
+                m.insert(k, v);
             }
+            let mut out = [false; 6];
+            for (k, b) in &m {
+                let std = Standard::parse(k).ok_or_else(|| {
+                    A::Error::custom(format!(
+                        "unknown standard '{k}' (expected {})",
+                        Standard::codes_list()
+                    ))
+                })?;
+                // One place per standard: `Standard` has as many values as `Standards` places.
+                if let Some(met) = out.get_mut(std as usize) {
+                    *met = *b;
+                }
+            }
+            for s in Standard::ALL {
+                if !m.keys().any(|k| Standard::parse(k) == Some(*s)) {
+                    return Err(A::Error::custom(format!(
+                        "standard '{}' is missing",
+                        s.code()
+                    )));
+                }
+            }
+            Ok(out)
         }
-        Ok(out)
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Standards, A::Error> {
+            let mut out = [false; 6];
+            for (i, met) in out.iter_mut().enumerate() {
+                *met = seq
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(i, &self))?;
+            }
+            if seq.next_element::<bool>()?.is_some() {
+                return Err(A::Error::invalid_length(7, &self));
+            }
+            Ok(out)
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Standards, E> {
+            let flags: Vec<bool> = v
+                .trim()
+                .chars()
+                .map(|c| match c {
+                    '1' => Ok(true),
+                    '0' => Ok(false),
+                    _ => Err(E::invalid_value(Unexpected::Str(v), &self)),
+                })
+                .collect::<Result<_, _>>()?;
+            <Standards>::try_from(flags).map_err(|_| E::invalid_value(Unexpected::Str(v), &self))
+        }
     }
 }
