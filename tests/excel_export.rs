@@ -266,9 +266,12 @@ fn xlsx_export_reads_back_like_a_ledger_a_clerk_can_print() {
     );
     let cases = sheet(&mut book, "台账");
     assert!(text(&cases, 0, 0).starts_with("软弱涣散村党组织整顿台账（截至2017-09-15）"));
-    let header: Vec<String> = (0..18).map(|c| text(&cases, 1, c)).collect();
+    let header: Vec<String> = (0..23).map(|c| text(&cases, 1, c)).collect();
     assert_eq!(header[..3], ["编号", "年度", "县(市、区)"]);
-    assert_eq!(header[17], "逾期天数");
+    assert_eq!(
+        header[17..],
+        ["反弹自", "户数", "人口", "党员人数", "书记年龄", "逾期天数"]
+    );
     assert_eq!(cases.height(), 2 + 5);
     // dates are date cells, the year a number
     let identified = col(&cases, 1, "认定日期");

@@ -281,9 +281,9 @@ fn every_malformed_form_is_refused_with_its_row_and_column() {
             "'班子软' is not a situation",
         ),
         (
-            "2017-YG-009,2017,阳谷县,阿城镇,后街村,其他,2017-03-10,整改中,,,,,,",
+            "2017-YG-009,2017,阳谷县,阿城镇,后街村,其他,2017-03-10,整改完毕,,,,,,",
             "row 2, column 阶段",
-            "'整改中' is not a stage",
+            "'整改完毕' is not a stage",
         ),
         (
             "2017-YG-009,2017,阳谷县,阿城镇,后街村,其他,2017-03-10,,,,,,,",

@@ -97,8 +97,9 @@ pub enum Cmd {
     },
     /// Export the whole ledger
     Export {
-        #[arg(long, value_enum, default_value = "json")]
-        format: ExportFormat,
+        /// json, csv or xlsx (default: by the output file's extension, else json)
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
         /// Output file (default: standard output; required for xlsx)
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,

@@ -543,9 +543,11 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
     let mut accountability = Vec::new();
     let mut per_file = Vec::new();
     let mut file_of: std::collections::HashMap<String, String> = Default::default();
+    let mut notes = Vec::new();
     for f in files {
         let name = f.display().to_string();
-        let ledger = read_ledger(f, env)?;
+        let (ledger, said) = read_ledger_noted(f, env)?;
+        notes.extend(said);
         per_file.push((name.clone(), ledger.cases.len()));
         // Each file has no id twice (its reader checks); across files, say which two.
         for c in &ledger.cases {
@@ -563,6 +565,11 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
     let mut report = String::new();
     for (name, n) in &per_file {
         report.push_str(&format!("{name}: {n} cases\n"));
+    }
+    // what each reader did besides reading cases: sheets skipped, columns not used, ids made
+    for note in &notes {
+        report.push_str(&crate::text::clean(note));
+        report.push('\n');
     }
     let mut by_stage = [0usize; 4];
     for c in &cases {
@@ -594,7 +601,18 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
 
 /// Reads one ledger file by its extension.
 pub fn read_ledger(path: &Path, env: &Env) -> Result<LedgerFile, Failure> {
+    read_ledger_noted(path, env).map(|(l, _)| l)
+}
+
+/// Reads one ledger file by its extension, with what its reader says about how it read it
+/// (sheets skipped and why, columns not used, ids made).
+pub fn read_ledger_noted(path: &Path, env: &Env) -> Result<(LedgerFile, Vec<String>), Failure> {
     let name = path.display().to_string();
+    let opts = interchange::ReadOptions {
+        policy: &env.ctx.policy,
+        lang: env.lang,
+        today: Some(env.ctx.today),
+    };
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -604,19 +622,19 @@ pub fn read_ledger(path: &Path, env: &Env) -> Result<LedgerFile, Failure> {
             let text =
                 fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
             let text = crate::backup::as_ledger(&text, &name).map_err(Failure::input)?;
-            interchange::json::parse(&text, &name, &env.ctx.policy, env.lang)
+            interchange::json::import(&text, &name, &opts)
+                .map(|l| (l, Vec::new()))
                 .map_err(|e| Failure::input(e.to_string()))
         }
         "csv" | "txt" | "xlsx" | "xlsm" | "xls" | "ods" => {
             let bytes = fs::read(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
-            let (policy, lang) = (&env.ctx.policy, env.lang);
-            let cases = if ext == "csv" || ext == "txt" {
-                interchange::csv::read(&bytes, &name, policy, lang)
+            let read = if ext == "csv" || ext == "txt" {
+                interchange::csv::import(&bytes, &name, &opts)
             } else {
-                interchange::xlsx::read(&bytes, &name, policy, lang)
+                interchange::xlsx::import(&bytes, &name, &opts)
             }
-            .map_err(|errors| import_problems(&name, &errors, lang))?;
-            Ok(LedgerFile::new(None, cases, vec![]))
+            .map_err(|errors| import_problems(&name, &errors, env.lang))?;
+            Ok((LedgerFile::new(None, read.cases, vec![]), read.notes))
         }
         _ if path.is_dir() => Err(Failure::input(format!(
             "{name} is a directory: name the ledger files in it (.json, .csv or .xlsx)"
@@ -648,9 +666,20 @@ fn import_problems(name: &str, errors: &[interchange::InputError], lang: Lang) -
 fn export(
     env: &Env,
     ledger: &dyn Ledger,
-    format: ExportFormat,
+    format: Option<ExportFormat>,
     output: Option<&Path>,
 ) -> Result<(), Failure> {
+    // without --format, the output file's extension decides (台账.xlsx is a workbook)
+    let by_extension = output
+        .and_then(|p| p.extension())
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .and_then(|e| match e.as_str() {
+            "xlsx" => Some(ExportFormat::Xlsx),
+            "csv" => Some(ExportFormat::Csv),
+            "json" => Some(ExportFormat::Json),
+            _ => None,
+        });
+    let format = format.or(by_extension).unwrap_or(ExportFormat::Json);
     let (cases, acc) = ledger.export().map_err(env.failed())?;
     let bytes = match format {
         ExportFormat::Json => {

@@ -3,7 +3,7 @@
 //! table reader ([`table`]).
 
 use super::table::{self, Cell, Row};
-use super::InputError;
+use super::{Imported, InputError, ReadOptions};
 use crate::domain::{Case, Policy, Situation};
 use crate::i18n::{self, tf, Lang};
 
@@ -159,6 +159,18 @@ pub fn read(
     policy: &Policy,
     lang: Lang,
 ) -> Result<Vec<Case>, Vec<InputError>> {
+    let opts = ReadOptions {
+        policy,
+        lang,
+        today: None,
+    };
+    import(bytes, file, &opts).map(|i| i.cases)
+}
+
+/// Reads a flat CSV ledger with what the import's summary says of it (columns not used,
+/// ids made), all or nothing.
+pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, Vec<InputError>> {
+    let lang = opts.lang;
     let err = |place: String, problem: String| {
         vec![InputError {
             file: file.to_string(),
@@ -168,6 +180,8 @@ pub fn read(
     };
     let text = decode(bytes)
         .ok_or_else(|| err(String::new(), i18n::t(lang, "imp.encoding").to_string()))?;
+    // Excel writes CRLF; one line end is one line, whatever it is made of.
+    let text = text.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -202,5 +216,14 @@ pub fn read(
                 .collect(),
         });
     }
-    table::cases(&rows, file, policy, lang)
+    let t = table::read(
+        &rows,
+        &table::Source::file(file),
+        opts,
+        &mut table::IdMaker::default(),
+    )?;
+    Ok(Imported {
+        notes: table::notes(&t, file, lang),
+        cases: t.cases.into_iter().map(|(_, c)| c).collect(),
+    })
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::InputError;
+use super::{InputError, ReadOptions};
 use crate::domain::{check_case, AccountabilityEvent, Case, Policy};
 use crate::i18n::{self, Lang};
 
@@ -44,6 +44,18 @@ impl Ledger {
 /// Parses and checks a ledger file: shape, codes and dates (with line and column), then
 /// each case's consistency and duplicate ids (with the case's place in the file).
 pub fn parse(text: &str, file: &str, policy: &Policy, lang: Lang) -> Result<Ledger, InputError> {
+    let opts = ReadOptions {
+        policy,
+        lang,
+        today: None,
+    };
+    import(text, file, &opts)
+}
+
+/// [`parse`], refusing besides what no ledger means ([`super::implausible`]): a case
+/// identified after `opts.today`, a date in year 0017, a name of invisible characters.
+pub fn import(text: &str, file: &str, opts: &ReadOptions) -> Result<Ledger, InputError> {
+    let (policy, lang) = (opts.policy, opts.lang);
     let err = |place: String, problem: String| InputError {
         file: file.to_string(),
         place,
@@ -73,6 +85,9 @@ pub fn parse(text: &str, file: &str, policy: &Policy, lang: Lang) -> Result<Ledg
     for (i, c) in ledger.cases.iter().enumerate() {
         let place = format!("cases[{i}] ({})", c.id);
         check_case(c, policy).map_err(|r| err(place.clone(), i18n::refusal(lang, &r)))?;
+        if let Some(r) = super::implausible(c, opts.today, lang) {
+            return Err(err(place, i18n::refusal(lang, &r)));
+        }
         if let Some(first) = seen.insert(c.id.as_str(), i) {
             return Err(err(
                 place,

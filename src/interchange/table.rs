@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::{csv::COLUMNS, dates, InputError};
-use crate::domain::{check_case, Case, Pairing, Policy, Refusal, Situation, Stage};
-use crate::i18n::{self, t, tf, Lang};
+use crate::domain::{check_case, Case, Pairing, Policy, Profile, Refusal, Situation, Stage, Task};
+use crate::i18n::{self, tf, Lang};
 
 /// One cell as a reader found it.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,10 +27,10 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn is_blank(&self) -> bool {
+    pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Text(s) => super::visible(s).is_empty(),
             _ => false,
         }
     }
@@ -39,7 +39,7 @@ impl Cell {
     pub fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.trim().to_string(),
+            Cell::Text(s) => super::visible(s),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
             Cell::Number(n) => n.to_string(),
             Cell::Date(d) => d.to_string(),
@@ -70,11 +70,28 @@ const ALIASES: &[(&str, &[&str])] = &[
             "县(市区)",
             "县(市)",
             "县(区)",
+            "所属县",
+            "所属县区",
+            "所属县市区",
+            "县名称",
         ],
     ),
     (
         "township",
-        &["乡镇", "乡镇街道", "乡镇(街道)", "街道", "乡镇街"],
+        &[
+            "乡镇",
+            "乡镇街道",
+            "乡镇(街道)",
+            "街道",
+            "乡镇街",
+            "所属乡镇",
+            "所属乡镇街道",
+            "镇(街道)",
+            "镇街道",
+            "镇街",
+            "乡镇名称",
+            "乡镇名",
+        ],
     ),
     (
         "village",
@@ -87,6 +104,11 @@ const ALIASES: &[(&str, &[&str])] = &[
             "村(社区)",
             "村党组织",
             "村党支部",
+            "村名称",
+            "村居名称",
+            "所属村",
+            "村社区",
+            "村社区名称",
         ],
     ),
     (
@@ -101,12 +123,33 @@ const ALIASES: &[(&str, &[&str])] = &[
         ],
     ),
     ("problems", &["主要问题", "存在问题", "问题"]),
-    ("identified_on", &["认定日期", "认定时间"]),
+    (
+        "identified_on",
+        &[
+            "认定日期",
+            "认定时间",
+            "排查时间",
+            "排查日期",
+            "排查认定时间",
+        ],
+    ),
     (
         "deadline",
         &["转化期限", "整顿期限", "整改期限", "转化时限"],
     ),
-    ("stage", &["阶段", "整顿阶段", "当前阶段", "进度"]),
+    (
+        "stage",
+        &[
+            "阶段",
+            "整顿阶段",
+            "当前阶段",
+            "进度",
+            "整顿进展",
+            "目前进展",
+            "整顿进度",
+            "进展情况",
+        ],
+    ),
     (
         "county_leader",
         &[
@@ -115,6 +158,9 @@ const ALIASES: &[(&str, &[&str])] = &[
             "包联县级领导",
             "联系县领导",
             "县级领导",
+            "包村县级领导",
+            "包联县领导",
+            "县级包村领导",
         ],
     ),
     (
@@ -125,6 +171,7 @@ const ALIASES: &[(&str, &[&str])] = &[
             "包村乡镇领导",
             "乡镇领导",
             "包村领导",
+            "乡镇包联领导",
         ],
     ),
     ("first_secretary", &["第一书记"]),
@@ -138,6 +185,19 @@ const ALIASES: &[(&str, &[&str])] = &[
     ),
     ("paired_on", &["包联日期", "包联时间"]),
     ("closed_on", &["销号日期", "销号时间"]),
+    ("relapse_of", &["反弹自", "relapse of"]),
+    // One plan task in the case's row, as a county's sheet of 整顿措施 has it.
+    ("measure", &["整顿措施", "整改措施", "主要措施"]),
+    ("responsible", &["责任人", "整改责任人"]),
+    ("due", &["完成时限", "完成时间"]),
+    // the village's profile (SPEC §2)
+    ("households", &["户数", "总户数", "households"]),
+    ("population", &["人口", "总人口", "人口数", "population"]),
+    ("party_members", &["党员人数", "党员数", "party members"]),
+    (
+        "secretary_age",
+        &["书记年龄", "secretary's age", "secretary age"],
+    ),
 ];
 
 /// The columns a case cannot do without (SPEC §6).
@@ -199,6 +259,8 @@ struct Header {
     columns: HashMap<&'static str, (usize, String)>,
     /// Two columns with the same meaning (header texts as written), refused.
     duplicate: Option<(String, String)>,
+    /// The headers of the columns no field is read from, as written.
+    unused: Vec<String>,
 }
 
 /// The known headers of a row: (column index, code, text as written).
@@ -255,12 +317,27 @@ fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
             }
         }
     }
+    let mut unused: Vec<(usize, String)> = Vec::new();
+    for r in rows.iter().skip(first).take(last + 1 - first) {
+        for (c, cell) in r.cells.iter().enumerate() {
+            let text = cell.text();
+            if text.is_empty() || columns.values().any(|(at, _)| *at == c) {
+                continue;
+            }
+            // the lower of two header rows names the column; the upper one its group
+            match unused.iter_mut().find(|(at, _)| *at == c) {
+                Some(seen) => seen.1 = text,
+                None => unused.push((c, text)),
+            }
+        }
+    }
     Some((
         last,
         Header {
             row: first_row.number,
             columns,
             duplicate,
+            unused: unused.into_iter().map(|(_, t)| t).collect(),
         },
     ))
 }
@@ -307,19 +384,140 @@ fn problem(column: &'static str, text: String) -> Problem {
     }
 }
 
-/// Reads every case of a flat ledger. All or nothing: any bad row makes the whole table
-/// refused, with every problem found (first one first).
+/// Where a table comes from, for its messages and for what its cells mean.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub file: &'a str,
+    /// The sheet's name in a workbook, said in every place; `None` for a CSV file.
+    pub sheet: Option<&'a str>,
+    /// zhengdun's own workbook writes a default 转化期限 (31 Dec of the year) as text and a
+    /// recorded one as a date cell, so that the default reads back as the default.
+    pub text_deadline_is_default: bool,
+}
+
+impl<'a> Source<'a> {
+    pub fn file(file: &'a str) -> Source<'a> {
+        Source {
+            file,
+            sheet: None,
+            text_deadline_is_default: false,
+        }
+    }
+
+    /// A place in the file, with the sheet's name in front when there is one.
+    pub fn place(&self, lang: Lang, place: String) -> String {
+        match (self.sheet, place.is_empty()) {
+            (None, _) => place,
+            (Some(sheet), true) => tf(lang, "imp.sheet", &[sheet]),
+            (Some(sheet), false) => tf(lang, "imp.sheet_place", &[sheet, &place]),
+        }
+    }
+
+    pub fn error(&self, lang: Lang, place: String, problem: String) -> InputError {
+        InputError {
+            file: self.file.to_string(),
+            place: self.place(lang, place),
+            problem,
+        }
+    }
+}
+
+/// A table read: each case with the number of its row, and what the import's summary says
+/// about the table.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub cases: Vec<(usize, Case)>,
+    /// The headers of the columns nothing was read from.
+    pub unused: Vec<String>,
+    /// The ids made for a table without an 编号 column.
+    pub made_ids: Vec<String>,
+    /// The year of every case when the table has no 年度 column but its title names one.
+    pub title_year: Option<i32>,
+}
+
+/// Ids for a ledger without an 编号 column, as counties number their cases: the year, the
+/// county's pinyin initials and a number, counted per year and county across the sheets of
+/// one workbook (2017-YG-001, 2017-YG-002 …).
+#[derive(Debug, Default)]
+pub struct IdMaker(HashMap<(i32, String), usize>);
+
+impl IdMaker {
+    fn make(&mut self, year: i32, county: &str) -> String {
+        let n = self.0.entry((year, county.to_string())).or_insert(0);
+        *n += 1;
+        format!("{year}-{}-{:03}", initials(county), n)
+    }
+}
+
+/// 阳谷县 → YG: the pinyin initials of a county's name without 县, 区, 市 or 旗; a Latin
+/// name's letters, upper-cased.
+fn initials(county: &str) -> String {
+    use pinyin::ToPinyin;
+    let name = county.trim();
+    let short = name
+        .strip_suffix(['县', '区', '市', '旗'])
+        .filter(|s| s.chars().count() >= 2)
+        .unwrap_or(name);
+    let letters: String = short
+        .chars()
+        .filter_map(|c| match c.to_pinyin() {
+            Some(p) => p.first_letter().chars().next(),
+            None => c.is_ascii_alphanumeric().then_some(c),
+        })
+        .flat_map(|c| c.to_uppercase())
+        .take(4)
+        .collect();
+    if letters.is_empty() {
+        "X".to_string()
+    } else {
+        letters
+    }
+}
+
+/// The year a title names (2017年度软弱涣散村党组织整顿台账), when it is a campaign year.
+pub fn year_in_title(text: &str) -> Option<i32> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(5).find_map(|w| match w {
+        [a, b, c, d, '年'] if [a, b, c, d].iter().all(|x| x.is_ascii_digit()) => {
+            let y: i32 = [a, b, c, d]
+                .iter()
+                .copied()
+                .collect::<String>()
+                .parse()
+                .ok()?;
+            super::YEARS.contains(&y).then_some(y)
+        }
+        _ => None,
+    })
+}
+
+/// Reads every case of a flat ledger (compatibility form: a CSV-like table of one file, no
+/// check against today).
 pub fn cases(
     rows: &[Row],
     file: &str,
     policy: &Policy,
     lang: Lang,
 ) -> Result<Vec<Case>, Vec<InputError>> {
-    let err = |place: String, problem: String| InputError {
-        file: file.to_string(),
-        place,
-        problem,
+    let opts = super::ReadOptions {
+        policy,
+        lang,
+        today: None,
     };
+    read(rows, &Source::file(file), &opts, &mut IdMaker::default())
+        .map(|t| t.cases.into_iter().map(|(_, c)| c).collect())
+}
+
+/// Reads every case of a flat ledger. All or nothing: any bad row makes the whole table
+/// refused, with every problem found (first one first).
+pub fn read(
+    rows: &[Row],
+    src: &Source,
+    opts: &super::ReadOptions,
+    ids: &mut IdMaker,
+) -> Result<Table, Vec<InputError>> {
+    let lang = opts.lang;
+    let err = |place: String, problem: String| src.error(lang, place, problem);
     let Some((at, header)) = find_header(rows) else {
         return Err(vec![err(
             String::new(),
@@ -332,24 +530,39 @@ pub fn cases(
             tf(lang, "imp.duplicate_column", &[a, b]),
         )]);
     }
+    let title_year = if header.columns.contains_key("year") {
+        None
+    } else {
+        rows.iter()
+            .take_while(|r| r.number < header.row)
+            .flat_map(|r| r.cells.iter())
+            .find_map(|c| year_in_title(&c.text()))
+            .or_else(|| src.sheet.and_then(year_in_title))
+    };
     let missing: Vec<String> = REQUIRED
         .iter()
         .filter(|c| !header.columns.contains_key(*c))
+        .filter(|c| !(**c == "id" || (**c == "year" && title_year.is_some())))
         .map(|c| default_header(c, lang))
         .collect();
     if !missing.is_empty() {
         let sep = if lang == Lang::Zh { "、" } else { ", " };
-        let mut problem = tf(lang, "imp.missing_columns", &[&missing.join(sep)]);
-        // A ledger kept by hand often numbers its rows (序号) but has no stable id.
-        if !header.columns.contains_key("id") {
-            problem.push_str(t(lang, "imp.id_hint"));
-        }
+        let problem = tf(lang, "imp.missing_columns", &[&missing.join(sep)]);
         return Err(vec![err(
             tf(lang, "imp.row", &[&header.row.to_string()]),
             problem,
         )]);
     }
-    let mut out = Vec::new();
+    let made = !header.columns.contains_key("id");
+    let row_ctx = RowContext {
+        title_year,
+        text_deadline_is_default: src.text_deadline_is_default,
+    };
+    let mut out = Table {
+        unused: header.unused.clone(),
+        title_year,
+        ..Table::default()
+    };
     let mut errors = Vec::new();
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
     for r in rows.iter().skip(at + 1) {
@@ -367,7 +580,8 @@ pub fn cases(
             }
             None => tf(lang, "imp.row", &[&r.number.to_string()]),
         };
-        match case_of(r, &header, policy, lang) {
+        let id_of = |year: i32, county: &str| made.then(|| ids.make(year, county));
+        match case_of(r, &header, opts, &row_ctx, id_of) {
             Ok(c) => {
                 if let Some(first) = first_row_of.get(&c.id) {
                     let p = problem(
@@ -377,7 +591,10 @@ pub fn cases(
                     errors.push(err(place(&p), p.text));
                 } else {
                     first_row_of.insert(c.id.clone(), r.number);
-                    out.push(c);
+                    if made {
+                        out.made_ids.push(c.id.clone());
+                    }
+                    out.cases.push((r.number, c));
                 }
             }
             Err(p) => errors.push(err(place(&p), p.text)),
@@ -390,6 +607,31 @@ pub fn cases(
     }
 }
 
+/// What the import's summary says about a table, each line starting with `name` (the file,
+/// or the file and the sheet): the columns it did not use, the ids it made, the year it took
+/// from the title.
+pub fn notes(t: &Table, name: &str, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    if !t.unused.is_empty() {
+        let sep = if lang == Lang::Zh { "、" } else { ", " };
+        out.push(tf(lang, "imp.unused", &[name, &t.unused.join(sep)]));
+    }
+    if let Some(first) = t.made_ids.first() {
+        let n = t.made_ids.len().to_string();
+        out.push(tf(lang, "imp.made_ids", &[name, &n, first]));
+    }
+    if let Some(y) = t.title_year {
+        out.push(tf(lang, "imp.title_year", &[name, &y.to_string()]));
+    }
+    out
+}
+
+/// What every row of a table shares besides its header.
+struct RowContext {
+    title_year: Option<i32>,
+    text_deadline_is_default: bool,
+}
+
 /// The cell of a column in a row (blank when the column or the cell is absent).
 fn cell<'a>(r: &'a Row, header: &Header, code: &str) -> &'a Cell {
     header
@@ -399,24 +641,41 @@ fn cell<'a>(r: &'a Row, header: &Header, code: &str) -> &'a Cell {
         .unwrap_or(&Cell::Empty)
 }
 
-fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Problem> {
+fn case_of(
+    r: &Row,
+    h: &Header,
+    opts: &super::ReadOptions,
+    ctx: &RowContext,
+    mut made_id: impl FnMut(i32, &str) -> Option<String>,
+) -> Result<Case, Problem> {
+    let (policy, lang) = (opts.policy, opts.lang);
     let text = |code: &'static str| cell(r, h, code).text();
     let required = |code: &'static str| -> Result<String, Problem> {
         let t = text(code);
-        if t.is_empty() {
-            Err(problem(code, i18n::t(lang, "imp.blank").to_string()))
-        } else {
-            Ok(t)
+        match cell(r, h, code) {
+            Cell::Text(raw) if t.is_empty() && !raw.trim().is_empty() => {
+                Err(problem(code, i18n::t(lang, "imp.invisible").to_string()))
+            }
+            _ if t.is_empty() => Err(problem(code, i18n::t(lang, "imp.blank").to_string())),
+            _ => Ok(t),
         }
     };
     let date = |code: &'static str| -> Result<Option<NaiveDate>, Problem> {
         date_cell(cell(r, h, code)).map_err(|v| problem(code, tf(lang, "imp.not_date", &[&v])))
     };
-    let id = required("id")?;
-    let year_text = required("year")?;
-    let year = year_of(cell(r, h, "year"))
-        .ok_or_else(|| problem("year", tf(lang, "imp.not_year", &[&year_text])))?;
+    let year = match ctx.title_year.filter(|_| !h.columns.contains_key("year")) {
+        Some(y) => y,
+        None => {
+            let year_text = required("year")?;
+            year_of(cell(r, h, "year"))
+                .ok_or_else(|| problem("year", tf(lang, "imp.not_year", &[&year_text])))?
+        }
+    };
     let county = required("county")?;
+    let id = match made_id(year, &county) {
+        Some(id) => id,
+        None => required("id")?,
+    };
     let township = required("township")?;
     let village = required("village")?;
     let situations_text = required("situations")?;
@@ -433,7 +692,17 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
     required("identified_on")?;
     let identified_on = date("identified_on")?
         .ok_or_else(|| problem("identified_on", i18n::t(lang, "imp.blank").to_string()))?;
-    let deadline = date("deadline")?;
+    let default_deadline = NaiveDate::from_ymd_opt(year, 12, 31);
+    let deadline = match cell(r, h, "deadline") {
+        Cell::Text(t)
+            if ctx.text_deadline_is_default
+                && dates::parse(t).is_some()
+                && dates::parse(t) == default_deadline =>
+        {
+            None
+        }
+        _ => date("deadline")?,
+    };
     let stage_text = required("stage")?;
     let stage = stage_of(&stage_text)
         .ok_or_else(|| problem("stage", tf(lang, "imp.unknown_stage", &[&stage_text])))?;
@@ -448,14 +717,64 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
         assisting_unit: text("assisting_unit"),
         paired_on,
     };
+    // One plan task in the row. A 完成时限 that is no date (6月底, 长期坚持) stays with the
+    // measure; the task is then due at the conversion deadline.
+    let measure = text("measure");
+    let tasks = if measure.is_empty() {
+        Vec::new()
+    } else {
+        let (due, words) = match date_cell(cell(r, h, "due")) {
+            Ok(d) => (d, None),
+            Err(v) => (None, Some(v)),
+        };
+        let measure = match words {
+            Some(w) => format!("{measure}{}", tf(lang, "imp.due_words", &[&w])),
+            None => measure,
+        };
+        let due = due
+            .or(deadline)
+            .or(default_deadline)
+            .unwrap_or(identified_on);
+        vec![Task {
+            measure,
+            responsible: text("responsible"),
+            due,
+            // a case struck off had its plan done by then
+            done_on: closed_on.filter(|_| stage == Stage::Accepted),
+        }]
+    };
+    let relapse_of = Some(text("relapse_of")).filter(|s| !s.is_empty());
+    let count = |code: &'static str| -> Result<Option<u32>, Problem> {
+        let c = cell(r, h, code);
+        match c {
+            Cell::Number(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n) => {
+                Ok(Some(*n as u32))
+            }
+            _ if c.is_blank() => Ok(None),
+            _ => c
+                .text()
+                .parse()
+                .map(Some)
+                .map_err(|_| problem(code, tf(lang, "imp.not_number", &[&c.text()]))),
+        }
+    };
+    let profile = Profile {
+        households: count("households")?,
+        population: count("population")?,
+        party_members: count("party_members")?,
+        secretary_age: count("secretary_age")?,
+    };
     let case = Case {
         problems: text("problems"),
         deadline,
         stage,
         pairing: (pairing != Pairing::default()).then_some(pairing),
+        tasks,
         no_adjustment_reason: (stage >= Stage::CadresAdjusted)
             .then(|| i18n::t(lang, "imp.adjustments_elsewhere").to_string()),
         closed_on,
+        relapse_of,
+        profile,
         ..Case::identified(
             id,
             year,
@@ -466,10 +785,14 @@ fn case_of(r: &Row, h: &Header, policy: &Policy, lang: Lang) -> Result<Case, Pro
             identified_on,
         )
     };
-    check_case(&case, policy).map_err(|r| Problem {
+    let refused = |r: Refusal| Problem {
         column: refusal_column(&r),
         text: i18n::refusal(lang, &r),
-    })?;
+    };
+    check_case(&case, policy).map_err(refused)?;
+    if let Some(r) = super::implausible(&case, opts.today, lang) {
+        return Err(refused(r));
+    }
     Ok(case)
 }
 
@@ -488,8 +811,21 @@ fn stage_of(s: &str) -> Option<Stage> {
         ("已销号", Stage::Accepted),
         ("已验收", Stage::Accepted),
         ("已验收销号", Stage::Accepted),
+        ("验收合格", Stage::Accepted),
+        ("已验收合格", Stage::Accepted),
+        ("验收通过", Stage::Accepted),
+        // being rectified: the leaders are paired and at work
+        ("整改中", Stage::Paired),
+        ("整顿中", Stage::Paired),
+        ("正在整改", Stage::Paired),
+        ("正在整顿", Stage::Paired),
     ];
-    let packed: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let packed: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .trim_end_matches(['。', '.', '；', ';'])
+        .to_string();
     Stage::parse(s)
         .or_else(|| Stage::parse(&packed))
         .or_else(|| SHORT.iter().find(|(k, _)| *k == packed).map(|(_, v)| *v))
@@ -517,9 +853,12 @@ fn refusal_column(r: &Refusal) -> Option<&'static str> {
         Refusal::Empty { field }
         | Refusal::Invalid { field, .. }
         | Refusal::OutOfRange { field, .. }
-        | Refusal::BeforeIdentified { field, .. } => {
-            COLUMNS.iter().find(|(c, _)| c == field).map(|(c, _)| *c)
-        }
+        | Refusal::BeforeIdentified { field, .. }
+        | Refusal::AfterToday { field, .. } => COLUMNS
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(ALIASES.iter().map(|(c, _)| *c))
+            .find(|c| c == field),
         _ => None,
     }
 }
@@ -540,7 +879,7 @@ fn year_of(c: &Cell) -> Option<i32> {
 
 /// Excel keeps a date as days since 1899-12-30; a number in a date column whose format was
 /// lost is taken as such a serial when it falls in 1954–2099, or as `20170310`.
-fn date_cell(c: &Cell) -> Result<Option<NaiveDate>, String> {
+pub(super) fn date_cell(c: &Cell) -> Result<Option<NaiveDate>, String> {
     match c {
         Cell::Empty => Ok(None),
         Cell::Date(d) => Ok(Some(*d)),
@@ -578,7 +917,33 @@ fn unquote(s: &str) -> String {
         .collect()
 }
 
-const LIST_SEPARATORS: &[char] = &['、', '；', ';', ',', '，', '\n', '\r'];
+const LIST_SEPARATORS: &[char] = &['、', '；', ';', ',', '，', '。', '\n', '\r'];
+
+/// The short names people give some situations.
+const SHORT_SITUATIONS: &[(&str, Situation)] = &[
+    ("村霸", Situation::VillageBully),
+    ("微腐败", Situation::PettyCorruption),
+];
+
+/// A list mark in front of an item: `1、` `2.` `(3)` `（4）` `5)` `①`.
+fn strip_list_mark(s: &str) -> &str {
+    if let Some(rest) = s.strip_prefix(|c: char| ('\u{2460}'..='\u{2473}').contains(&c)) {
+        return rest;
+    }
+    let inner = s.strip_prefix(['(', '（']);
+    let body = inner.unwrap_or(s);
+    let digits = body.len() - body.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return s;
+    }
+    let after = body.get(digits..).unwrap_or("");
+    let closers: &[char] = if inner.is_some() {
+        &[')', '）']
+    } else {
+        &['、', '.', '．', ')', '）']
+    };
+    after.strip_prefix(closers).unwrap_or(s)
+}
 
 /// Splits a situations cell. Known labels are matched first, longest first, since several
 /// contain 、 themselves (班子配备不齐、书记长期缺职); what is left is split on 、 ； ; , ，.
@@ -596,6 +961,7 @@ pub fn situations(cell: &str) -> Result<Vec<Situation>, String> {
                 ]
             })
             .collect();
+        names.extend(SHORT_SITUATIONS.iter().map(|(n, s)| (n.to_string(), *s)));
         names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
         names
     });
@@ -604,6 +970,7 @@ pub fn situations(cell: &str) -> Result<Vec<Situation>, String> {
     let mut out = Vec::new();
     loop {
         rest = rest.trim_start_matches(|c: char| c.is_whitespace() || LIST_SEPARATORS.contains(&c));
+        rest = strip_list_mark(rest).trim_start();
         if rest.is_empty() {
             break;
         }
@@ -659,6 +1026,22 @@ mod tests {
         );
         assert_eq!(column_of("认定\n日期"), Some("identified_on"));
         assert_eq!(column_of("序号"), None);
+        for (h, code) in [
+            ("包村县级领导", "county_leader"),
+            ("所属乡镇", "township"),
+            ("镇（街道）", "township"),
+            ("乡镇名称", "township"),
+            ("村名称", "village"),
+            ("所属县", "county"),
+            ("排查时间", "identified_on"),
+            ("整顿进展", "stage"),
+            ("目前进展", "stage"),
+            ("整顿措施", "measure"),
+            ("完成时限", "due"),
+            ("责任人", "responsible"),
+        ] {
+            assert_eq!(column_of(h), Some(code), "{h}");
+        }
         assert_eq!(column_of("2017年度软弱涣散村党组织整顿台账"), None);
     }
 
@@ -680,6 +1063,15 @@ mod tests {
         assert_eq!(situations("书记不胜任现职、班子软"), Err("班子软".into()));
         assert_eq!(situations("班子配备不齐"), Err("班子配备不齐".into()));
         assert_eq!(situations("其他其他"), Err("其他其他".into()));
+        assert_eq!(
+            situations("1、书记不胜任现职；2、村霸。"),
+            Ok(vec![SecretaryUnfit, VillageBully])
+        );
+        assert_eq!(
+            situations("（1）微腐败 ②无集体经济收入。"),
+            Ok(vec![PettyCorruption, NoCollectiveIncome])
+        );
+        assert_eq!(situations("12、"), Ok(vec![]));
     }
 
     #[test]
@@ -689,7 +1081,8 @@ mod tests {
         assert_eq!(stage_of("cadres_adjusted"), Some(Stage::CadresAdjusted));
         assert_eq!(stage_of("Cadres adjusted"), Some(Stage::CadresAdjusted));
         assert_eq!(stage_of("包联"), Some(Stage::Paired));
-        assert_eq!(stage_of("整改中"), None);
+        assert_eq!(stage_of("整改中"), Some(Stage::Paired));
+        assert_eq!(stage_of("验收合格。"), Some(Stage::Accepted));
         assert_eq!(stage_of("验收"), None, "being accepted is not accepted");
     }
 

@@ -12,7 +12,8 @@ use rust_xlsxwriter::{
 };
 
 use super::table::{self, Cell, Row};
-use super::{csv as flat, InputError};
+use super::workbook::Detail;
+use super::{csv as flat, Imported, InputError, ReadOptions};
 use crate::domain::{due_status, Case, Policy, Standard, Verdict};
 use crate::i18n::{self, t, tf, Lang};
 use crate::stats::{self, ANNUAL_TYPES};
@@ -40,14 +41,83 @@ fn cell(d: &Data) -> Cell {
     }
 }
 
-/// Reads a flat ledger from an xlsx (or xls, ods) workbook: the first sheet whose rows
-/// include a header row. All or nothing.
+/// Reads a flat ledger from an xlsx (or xls, ods) workbook: the cases of every sheet with a
+/// ledger header row. All or nothing.
 pub fn read(
     bytes: &[u8],
     file: &str,
     policy: &Policy,
     lang: Lang,
 ) -> Result<Vec<Case>, Vec<InputError>> {
+    let opts = ReadOptions {
+        policy,
+        lang,
+        today: None,
+    };
+    import(bytes, file, &opts).map(|i| i.cases)
+}
+
+/// The rows of one sheet, numbered as a spreadsheet shows them, with a vertically merged
+/// cell's value in every row it covers (a county or township merged down its villages).
+fn sheet_rows(book: &mut calamine::Sheets<Cursor<&[u8]>>, name: &str) -> Result<Vec<Row>, String> {
+    let range =
+        crate::panics::quietly(|| book.worksheet_range(name))?.map_err(|e| e.to_string())?;
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let mut rows: Vec<Row> = range
+        .rows()
+        .enumerate()
+        .map(|(i, r)| Row {
+            number: r0 as usize + i + 1,
+            cells: std::iter::repeat_n(Cell::Empty, c0 as usize)
+                .chain(r.iter().map(cell))
+                .collect(),
+        })
+        .collect();
+    let merges = match book {
+        calamine::Sheets::Xlsx(x) => {
+            crate::panics::quietly(|| x.merge_cells_by_sheet_name(name))?.unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    for m in merges.iter().filter(|m| m.end.0 > m.start.0) {
+        let at = |row: u32| (row as usize).checked_sub(r0 as usize);
+        let Some(value) = at(m.start.0)
+            .and_then(|i| rows.get(i))
+            .and_then(|r| r.cells.get(m.start.1 as usize))
+            .cloned()
+        else {
+            continue;
+        };
+        for row in m.start.0..=m.end.0 {
+            let Some(r) = at(row).and_then(|i| rows.get_mut(i)) else {
+                continue;
+            };
+            for col in m.start.1 as usize..=m.end.1 as usize {
+                // a merged region is at most as wide as the sheet
+                if col >= r.cells.len() && col < 16_384 {
+                    r.cells.resize(col + 1, Cell::Empty);
+                }
+                if let Some(c) = r.cells.get_mut(col).filter(|c| c.is_blank()) {
+                    *c = value.clone();
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Whether a sheet's name is one zhengdun gives a sheet of its workbook, in either language.
+fn named(sheet: &str, key: &str) -> bool {
+    [Lang::Zh, Lang::En]
+        .iter()
+        .any(|l| sheet_name(t(*l, key)) == sheet)
+}
+
+/// Reads every sheet of a workbook that holds a ledger table, and zhengdun's own sheets of
+/// plan tasks, adjustments, visits and acceptance attempts back into their cases. A sheet
+/// that holds none is named in the notes, with why. All or nothing.
+pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, Vec<InputError>> {
+    let lang = opts.lang;
     let err = |problem: String| {
         vec![InputError {
             file: file.to_string(),
@@ -61,26 +131,102 @@ pub fn read(
         crate::panics::quietly(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))
             .map_err(damaged)?
             .map_err(|e| damaged(e.to_string()))?;
-    for name in book.sheet_names() {
-        let range = crate::panics::quietly(|| book.worksheet_range(&name))
-            .map_err(damaged)?
-            .map_err(|e| damaged(e.to_string()))?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let rows: Vec<Row> = range
-            .rows()
-            .enumerate()
-            .map(|(i, r)| Row {
-                number: r0 as usize + i + 1,
-                cells: std::iter::repeat_n(Cell::Empty, c0 as usize)
-                    .chain(r.iter().map(cell))
-                    .collect(),
-            })
-            .collect();
-        if table::has_header(&rows) {
-            return table::cases(&rows, file, policy, lang);
+    let names = book.sheet_names();
+    let several = names.len() > 1;
+    // zhengdun's own workbook: its default 转化期限 is text, its details are on their sheets
+    let ours = names.iter().any(|n| named(n, "x.sheet.tasks"))
+        && names.iter().any(|n| named(n, "x.sheet.acceptance"));
+    let mut ids = table::IdMaker::default();
+    let mut notes = Vec::new();
+    let mut errors = Vec::new();
+    let mut found: Vec<(Option<String>, usize, Case)> = Vec::new();
+    let mut details: Vec<(Detail, String, Vec<Row>)> = Vec::new();
+    for name in &names {
+        let rows = sheet_rows(&mut book, name).map_err(damaged)?;
+        let skip = |why: &str| tf(lang, "imp.skipped", &[file, name, t(lang, why)]);
+        if let Some(kind) = Detail::ALL.iter().find(|d| named(name, d.sheet_key())) {
+            details.push((*kind, name.clone(), rows));
+            continue;
+        }
+        if named(name, "x.sheet.annual") {
+            notes.push(skip("imp.skip.annual"));
+            continue;
+        }
+        if rows.iter().all(|r| r.cells.iter().all(Cell::is_blank)) {
+            notes.push(skip("imp.skip.empty"));
+            continue;
+        }
+        if !table::has_header(&rows) {
+            notes.push(skip("imp.skip.no_header"));
+            continue;
+        }
+        let src = table::Source {
+            file,
+            sheet: several.then_some(name.as_str()),
+            text_deadline_is_default: ours,
+        };
+        match table::read(&rows, &src, opts, &mut ids) {
+            Ok(tb) => {
+                if several {
+                    let n = tb.cases.len().to_string();
+                    notes.push(tf(lang, "imp.sheet_cases", &[file, name, &n]));
+                }
+                let label = match several {
+                    true => format!("{file} {}", tf(lang, "imp.sheet", &[name])),
+                    false => file.to_string(),
+                };
+                notes.extend(table::notes(&tb, &label, lang));
+                let sheet = several.then(|| name.clone());
+                found.extend(tb.cases.into_iter().map(|(r, c)| (sheet.clone(), r, c)));
+            }
+            Err(e) => errors.extend(e),
         }
     }
-    Err(err(t(lang, "imp.no_sheet").to_string()))
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if found.is_empty() {
+        return Err(err(t(lang, "imp.no_sheet").to_string()));
+    }
+    // The same id on two sheets.
+    let mut first: std::collections::HashMap<&str, (&Option<String>, usize)> = Default::default();
+    for (sheet, row, c) in &found {
+        if let Some((s0, r0)) = first.insert(c.id.as_str(), (sheet, *row)) {
+            let src = table::Source {
+                file,
+                sheet: sheet.as_deref(),
+                text_deadline_is_default: ours,
+            };
+            let at0 = table::Source {
+                sheet: s0.as_deref(),
+                ..src
+            }
+            .place(lang, tf(lang, "imp.row", &[&r0.to_string()]));
+            errors.push(src.error(
+                lang,
+                tf(lang, "imp.row", &[&row.to_string()]),
+                tf(lang, "imp.duplicate_id", &[&c.id, &at0]),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if ours {
+        super::workbook::attach(&mut found, &details, file, opts)?;
+    } else {
+        for (_, name, _) in &details {
+            notes.push(tf(
+                lang,
+                "imp.skipped",
+                &[file, name, t(lang, "imp.skip.no_header")],
+            ));
+        }
+    }
+    Ok(Imported {
+        cases: found.into_iter().map(|(_, _, c)| c).collect(),
+        notes,
+    })
 }
 
 // ---------------------------------------------------------------- writing
@@ -317,6 +463,15 @@ fn fields(lang: Lang, names: &[&str]) -> Vec<String> {
     names.iter().map(|n| i18n::field(lang, n)).collect()
 }
 
+/// The cases sheet's columns after the flat ones.
+const EXTRA_COLUMNS: &[&str] = &[
+    "relapse_of",
+    "households",
+    "population",
+    "party_members",
+    "secretary_age",
+];
+
 const DATE_COLUMNS: &[&str] = &["identified_on", "deadline", "paired_on", "closed_on"];
 
 /// The whole ledger as an xlsx workbook, as of `today`.
@@ -330,9 +485,11 @@ pub fn write(
     let mut book = Workbook::new();
     let due: Vec<_> = cases.iter().map(|c| due_status(c, today, policy)).collect();
 
-    // The cases: the flat columns (re-importable), then days overdue.
+    // The cases: the flat columns (re-importable), the relapse and the village's profile,
+    // then days overdue.
     {
         let mut names: Vec<String> = flat::header(lang).iter().map(|s| s.to_string()).collect();
+        names.extend(fields(lang, EXTRA_COLUMNS));
         names.push(t(lang, "x.days_overdue").to_string());
         let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.cases"))?;
         tb.prose = vec![5, 6];
@@ -344,7 +501,15 @@ pub fn write(
                 .into_iter()
                 .zip(flat::COLUMNS)
                 .map(|(s, (code, _))| {
-                    if DATE_COLUMNS.contains(code) {
+                    if *code == "deadline" && c.deadline.is_none() {
+                        // the default, as text: it reads back as the default, not as a date
+                        // someone set
+                        V::Text(
+                            NaiveDate::from_ymd_opt(c.year, 12, 31)
+                                .map(|d| d.to_string())
+                                .unwrap_or_default(),
+                        )
+                    } else if DATE_COLUMNS.contains(code) {
                         V::Date(super::dates::parse(&s))
                     } else if *code == "year" {
                         V::Num(Some(c.year as f64))
@@ -353,6 +518,12 @@ pub fn write(
                     }
                 })
                 .collect();
+            let p = &c.profile;
+            values.push(V::Text(c.relapse_of.clone().unwrap_or_default()));
+            values.extend(
+                [p.households, p.population, p.party_members, p.secretary_age]
+                    .map(|n| V::Num(n.map(f64::from))),
+            );
             values.push(V::Num(d.overdue().then_some(d.days_overdue as f64)));
             tb.put(values, d.overdue())?;
         }
