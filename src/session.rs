@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::domain::Policy;
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, Text};
 use crate::ledger::{self, Ctx, Local, StoreError};
 
 /// Exit codes: documented in the README.
@@ -63,16 +63,12 @@ impl Failure {
             _ => exit::DATABASE,
         };
         let message = match &e {
-            StoreError::Refused { id, .. } => format!("{id}: {}", i18n::store_error(lang, &e)),
+            StoreError::Refused { id, .. } => format!("{id}: {}", e.message(lang)),
             // on the command line, say where ids are found
             StoreError::NotFound(_) => {
-                format!(
-                    "{}{}",
-                    i18n::store_error(lang, &e),
-                    i18n::t(lang, "cli.find_ids")
-                )
+                format!("{}{}", e.message(lang), i18n::t(lang, Text::CliFindIds))
             }
-            other => i18n::store_error(lang, other),
+            other => other.message(lang),
         };
         Failure { code, message }
     }
@@ -110,7 +106,7 @@ impl Env {
             .map_err(|e| Failure::ledger(e, self.lang))?;
         if ledger.store().reading_a_copy().is_some() {
             let dir = self.db_dir.display().to_string();
-            eprintln!("zhengdun: {}", i18n::tf(self.lang, "w.read_copy", &[&dir]));
+            eprintln!("zhengdun: {}", i18n::msg::warn_read_copy(self.lang, dir));
         }
         Ok(ledger)
     }
@@ -149,18 +145,18 @@ impl Config {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => {
-                return Err(Failure::input(i18n::tf(
+                return Err(Failure::input(i18n::msg::config_unreadable(
                     lang,
-                    "cfg.unreadable",
-                    &[&path.display().to_string(), &e.to_string()],
+                    path.display(),
+                    e,
                 )))
             }
         };
         let mut config: Config = toml::from_str(&text).map_err(|e| {
-            Failure::input(i18n::tf(
+            Failure::input(i18n::msg::config_unreadable(
                 lang,
-                "cfg.unreadable",
-                &[&path.display().to_string(), e.message()],
+                path.display(),
+                e.message(),
             ))
         })?;
         config.server = config.server.filter(|s| !s.trim().is_empty());
@@ -178,12 +174,12 @@ pub fn login_name() -> Option<String> {
 pub fn default_db_dir() -> Result<PathBuf, Failure> {
     directories::ProjectDirs::from("", "", "zhengdun")
         .map(|d| d.data_dir().join("ledger"))
-        .ok_or_else(|| Failure::input("no home directory to keep the ledger in: give --db DIR"))
+        .ok_or_else(|| Failure::input(i18n::t(Lang::default(), Text::NoHomeDirectory)))
 }
 
 /// The county's policy: the file named, else `policy.toml` beside the ledger, else the
 /// defaults of SPEC §3.
-pub fn load_policy(explicit: Option<&Path>, db_dir: &Path) -> Result<Policy, Failure> {
+pub fn load_policy(explicit: Option<&Path>, db_dir: &Path, lang: Lang) -> Result<Policy, Failure> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => {
@@ -196,5 +192,6 @@ pub fn load_policy(explicit: Option<&Path>, db_dir: &Path) -> Result<Policy, Fai
     };
     let text = fs::read_to_string(&path)
         .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    Policy::from_toml(&text, &path.display().to_string()).map_err(|e| Failure::input(e.to_string()))
+    Policy::from_toml(&text, &path.display().to_string())
+        .map_err(|e| Failure::input(i18n::policy_error(lang, &e)))
 }

@@ -12,7 +12,7 @@ use std::hash::Hash;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{t, tf, Lang};
+use crate::i18n::{self, t, Label, Lang, Text};
 use crate::text;
 
 pub use crate::domain::Counted;
@@ -681,11 +681,11 @@ fn counts_table(
     values: impl Fn(&Counts) -> Vec<usize>,
 ) -> Vec<String> {
     let mut cols = vec![
-        Col::new(t(lang, "col.county"), 8, false),
-        Col::new(t(lang, "col.township"), 10, false),
+        Col::new(t(lang, Text::ColCounty), 8, false),
+        Col::new(t(lang, Text::ColTownship), 10, false),
     ];
     cols.extend(heads.iter().map(|h| Col::new(h.clone(), 4, true)));
-    let total = t(lang, "s.total");
+    let total = t(lang, Text::StatsTotal);
     let row = |county: &str, township: &str, c: &Counts| {
         let mut r = vec![county.to_string(), township.to_string()];
         r.extend(values(c).iter().map(|v| v.to_string()));
@@ -712,7 +712,7 @@ fn first_few(items: &[String], sep: &str, lang: Lang) -> String {
         .collect::<Vec<_>>()
         .join(sep);
     if items.len() > FEW {
-        s.push_str(&tf(lang, "s.more", &[&(items.len() - FEW).to_string()]));
+        s.push_str(&i18n::msg::stats_more(lang, items.len() - FEW));
     }
     s
 }
@@ -720,16 +720,16 @@ fn first_few(items: &[String], sep: &str, lang: Lang) -> String {
 /// `zhengdun stats` as aligned tables: cases by stage and overdue; adjustments and
 /// acceptance; the townships ranked by overdue cases; the leaders who have not visited.
 pub fn table(s: &Stats, lang: Lang) -> String {
-    let mut out = vec![tf(lang, "s.title", &[&s.as_of.to_string()])];
+    let mut out = vec![i18n::msg::stats_title(lang, s.as_of)];
     if s.total.cases == 0 {
-        out.push(t(lang, "s.empty").to_string());
+        out.push(t(lang, Text::StatsEmpty).to_string());
         return out.join("\n");
     }
     out.push(String::new());
-    out.push(t(lang, "s.stages").to_string());
-    let mut heads = vec![t(lang, "s.cases").to_string()];
+    out.push(t(lang, Text::StatsStages).to_string());
+    let mut heads = vec![t(lang, Text::StatsCases).to_string()];
     heads.extend(Stage::ALL.iter().map(|st| st.label(lang).to_string()));
-    heads.push(t(lang, "s.overdue").to_string());
+    heads.push(t(lang, Text::StatsOverdue).to_string());
     out.extend(counts_table(s, lang, &heads, |c| {
         let mut v = vec![c.cases];
         v.extend(Stage::ALL.iter().map(|st| c.by_stage.get(*st)));
@@ -738,15 +738,15 @@ pub fn table(s: &Stats, lang: Lang) -> String {
     }));
 
     out.push(String::new());
-    out.push(t(lang, "s.work").to_string());
+    out.push(t(lang, Text::StatsWork).to_string());
     let mut heads: Vec<String> = [
-        "s.adjusted_cases",
-        "s.adjusted_people",
-        "s.secretaries",
-        "s.attempts",
+        Text::StatsAdjustedCases,
+        Text::StatsAdjustedPeople,
+        Text::StatsSecretaries,
+        Text::StatsAttempts,
     ]
     .iter()
-    .map(|k| t(lang, k).to_string())
+    .map(|k| t(lang, *k).to_string())
     .collect();
     heads.extend(Verdict::ALL.iter().map(|v| v.label(lang).to_string()));
     out.extend(counts_table(s, lang, &heads, |c| {
@@ -762,20 +762,20 @@ pub fn table(s: &Stats, lang: Lang) -> String {
     }));
 
     out.push(String::new());
-    out.push(tf(lang, "s.talk_list", &[&s.talk_threshold.to_string()]));
+    out.push(i18n::msg::stats_talk_list(lang, s.talk_threshold));
     let towns = &s.accountability.townships;
     if towns.is_empty() {
-        out.push(t(lang, "s.no_overdue").to_string());
+        out.push(t(lang, Text::StatsNoOverdue).to_string());
     } else {
         let mut cols = vec![
             Col::new("", 2, true),
-            Col::new(t(lang, "col.county"), 8, false),
-            Col::new(t(lang, "col.township"), 10, false),
-            Col::new(t(lang, "s.overdue"), 4, true),
-            Col::new(t(lang, "s.max_days"), 4, true),
-            Col::new(t(lang, "s.talk"), 4, false),
-            Col::new(t(lang, "s.events"), 4, false),
-            Col::new(t(lang, "col.id"), 12, false),
+            Col::new(t(lang, Text::ColCounty), 8, false),
+            Col::new(t(lang, Text::ColTownship), 10, false),
+            Col::new(t(lang, Text::StatsOverdue), 4, true),
+            Col::new(t(lang, Text::StatsMaxDays), 4, true),
+            Col::new(t(lang, Text::StatsTalk), 4, false),
+            Col::new(t(lang, Text::StatsEvents), 4, false),
+            Col::new(t(lang, Text::ColId), 12, false),
         ];
         let rows: Vec<Vec<String>> = towns
             .iter()
@@ -793,7 +793,7 @@ pub fn table(s: &Stats, lang: Lang) -> String {
                     tw.overdue.to_string(),
                     tw.max_days_overdue.to_string(),
                     if tw.talk_flagged {
-                        t(lang, "s.talk")
+                        t(lang, Text::StatsTalk)
                     } else {
                         ""
                     }
@@ -818,20 +818,16 @@ pub fn table(s: &Stats, lang: Lang) -> String {
     }
 
     out.push(String::new());
-    out.push(tf(
-        lang,
-        "s.unvisited",
-        &[&s.visit_interval_days.to_string()],
-    ));
+    out.push(i18n::msg::stats_unvisited(lang, s.visit_interval_days));
     let leaders = &s.accountability.unvisited_leaders;
     if leaders.is_empty() {
-        out.push(t(lang, "s.all_visited").to_string());
+        out.push(t(lang, Text::StatsAllVisited).to_string());
     } else {
         let mut cols = vec![
-            Col::new(t(lang, "s.leader"), 8, false),
-            Col::new(t(lang, "s.last_visit"), 10, false),
-            Col::new(t(lang, "s.days_without"), 4, true),
-            Col::new(t(lang, "col.village"), 12, false),
+            Col::new(t(lang, Text::StatsLeader), 8, false),
+            Col::new(t(lang, Text::StatsLastVisit), 10, false),
+            Col::new(t(lang, Text::StatsDaysWithout), 4, true),
+            Col::new(t(lang, Text::ColVillage), 12, false),
         ];
         let rows: Vec<Vec<String>> = leaders
             .iter()
@@ -844,7 +840,7 @@ pub fn table(s: &Stats, lang: Lang) -> String {
                 vec![
                     l.leader.clone(),
                     l.last_visit
-                        .map_or_else(|| t(lang, "s.never").to_string(), |d| d.to_string()),
+                        .map_or_else(|| t(lang, Text::StatsNever).to_string(), |d| d.to_string()),
                     l.days_without_visit.to_string(),
                     first_few(&villages, "、", lang),
                 ]

@@ -423,7 +423,9 @@ fn a_case_through_every_stage_with_guards() {
     );
     assert!(history.iter().all(|e| e["actor"] == "测试员"));
     assert_eq!(show["visits"][0]["by"], "测试员");
-    assert!(db.ok(&["verify"]).contains("11 history events"));
+    assert!(db
+        .ok(&["--lang", "en", "verify"])
+        .contains("11 history events"));
     let text = db.ok(&["show", "2017-YG-009"]);
     assert!(text.contains("回头看发现反弹"), "{text}");
 }
@@ -649,7 +651,7 @@ fn verify_catches_an_edited_a_removed_and_a_reordered_event_and_an_altered_case(
             "--findings",
             "第二次走访",
         ]);
-        assert!(db.ok(&["verify"]).contains("chain intact"));
+        assert!(db.ok(&["--lang", "en", "verify"]).contains("chain intact"));
         db
     };
     let check = |db: &Db, needle: &str| {
@@ -987,4 +989,71 @@ fn ids_are_matched_without_regard_to_case() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("a-1"), "{err}");
     db.ok(&["verify"]);
+}
+
+/// `show` in Chinese puts the history's codes in words: no English word is left in it but
+/// the case's id (the data's own words are Chinese here).
+#[test]
+fn history_in_chinese_shows_no_english_code_words() {
+    let db = Db::new();
+    db.ok(&[
+        "new",
+        "--id",
+        "2017-YG-009",
+        "--year",
+        "2017",
+        "--county",
+        "阳谷县",
+        "--township",
+        "阿城镇",
+        "--village",
+        "前进村",
+        "--situation",
+        "poor_service",
+        "--identified-on",
+        "2017-03-10",
+    ]);
+    db.ok(&[
+        "adjust",
+        "2017-YG-009",
+        "--name",
+        "赵老三",
+        "--post",
+        "secretary",
+        "--reason",
+        "aging",
+        "--action",
+        "removed",
+        "--replacement",
+        "孙小军",
+        "--source",
+        "business_leader",
+    ]);
+    db.ok(&[
+        "visit",
+        "2017-YG-009",
+        "--kind",
+        "unannounced",
+        "--findings",
+        "三会一课未落实",
+    ]);
+    let text = db.ok(&["show", "2017-YG-009"]);
+    let history = text.split("历史记录").nth(1).unwrap_or_default();
+    assert!(history.contains("明察暗访"), "{text}");
+    assert!(history.contains("书记（年龄老化，免职）"), "{text}");
+    assert!(history.contains("致富带头人"), "{text}");
+    let without_id = text.replace("2017-YG-009", "");
+    let english: Vec<&str> = without_id
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2)
+        .collect();
+    assert!(english.is_empty(), "{english:?} in:\n{text}");
+    // the same ledger in English keeps the labels English
+    let en = db.ok(&["--lang", "en", "show", "2017-YG-009"]);
+    assert!(
+        en.contains("unannounced inspection") && en.contains("business leader"),
+        "{en}"
+    );
+    // verify in Chinese says so in Chinese
+    assert!(db.ok(&["verify"]).contains("哈希链完整"));
 }

@@ -114,7 +114,11 @@ fn incomplete_pairing_is_refused_naming_each_missing_person() {
     assert_eq!(
         r,
         Refusal::PairingIncomplete {
-            missing: vec!["township_leader", "first_secretary", "first_secretary_unit"]
+            missing: vec![
+                Field::TownshipLeader,
+                Field::FirstSecretary,
+                Field::FirstSecretaryUnit
+            ]
         }
     );
 }
@@ -125,10 +129,10 @@ fn advance_from_identified_needs_the_pairing() {
         run(&fresh(), Command::Advance).unwrap_err(),
         Refusal::PairingIncomplete {
             missing: vec![
-                "county_leader",
-                "township_leader",
-                "first_secretary",
-                "first_secretary_unit"
+                Field::CountyLeader,
+                Field::TownshipLeader,
+                Field::FirstSecretary,
+                Field::FirstSecretaryUnit
             ]
         }
     );
@@ -184,7 +188,7 @@ fn cadres_adjusted_needs_an_adjustment_or_a_reason() {
     assert_eq!(
         run(&c, Command::NoAdjustment { reason: " ".into() }).unwrap_err(),
         Refusal::Empty {
-            field: "no_adjustment_reason"
+            field: Field::NoAdjustmentReason
         }
     );
 }
@@ -314,12 +318,15 @@ fn acceptance_inputs_out_of_range_are_refused() {
     let c = at_cadres_adjusted();
     assert!(matches!(
         run(&c, accept(101, 0, [true; 6], None)),
-        Err(Refusal::OutOfRange { field: "score", .. })
+        Err(Refusal::OutOfRange {
+            field: Field::Score,
+            ..
+        })
     ));
     assert!(matches!(
         run(&c, accept(80, 16, [true; 6], None)),
         Err(Refusal::OutOfRange {
-            field: "poll_dissatisfied",
+            field: Field::PollDissatisfied,
             ..
         })
     ));
@@ -352,7 +359,9 @@ fn reopen_goes_back_with_a_reason_and_clears_the_closing() {
             }
         )
         .unwrap_err(),
-        Refusal::Empty { field: "reason" }
+        Refusal::Empty {
+            field: Field::Reason
+        }
     );
     let (c, ch) = run(
         &c,
@@ -469,7 +478,9 @@ fn tasks_and_visits() {
     };
     assert_eq!(
         run(&c, visit("")).unwrap_err(),
-        Refusal::Empty { field: "findings" }
+        Refusal::Empty {
+            field: Field::Findings
+        }
     );
     let (c, ch) = run(&c, visit("三会一课记录不全")).unwrap();
     assert_eq!(
@@ -547,10 +558,7 @@ fn check_case_catches_every_stage_contradiction() {
     c.acceptance[0].score = 50;
     assert!(matches!(
         check_case(&c, &p),
-        Err(Refusal::Invalid {
-            field: "verdict",
-            ..
-        })
+        Err(Refusal::VerdictNotDerived { .. })
     ));
 }
 
@@ -563,7 +571,7 @@ fn dates_that_cannot_be_and_a_visit_without_a_visitor_are_refused() {
     assert_eq!(
         bad,
         Refusal::BeforeIdentified {
-            field: "paired_on",
+            field: Field::PairedOn,
             date: d("2017-03-01"),
             identified_on: d("2017-03-10")
         }
@@ -572,7 +580,7 @@ fn dates_that_cannot_be_and_a_visit_without_a_visitor_are_refused() {
     assert!(matches!(
         run(&c, pair_on("2099-01-01")).unwrap_err(),
         Refusal::AfterToday {
-            field: "paired_on",
+            field: Field::PairedOn,
             ..
         }
     ));
@@ -587,11 +595,14 @@ fn dates_that_cannot_be_and_a_visit_without_a_visitor_are_refused() {
     assert!(run(&c, visit("2017-03-01", "王建国")).is_ok());
     assert!(matches!(
         run(&c, visit("2099-01-01", "王建国")).unwrap_err(),
-        Refusal::AfterToday { field: "on", .. }
+        Refusal::AfterToday {
+            field: Field::On,
+            ..
+        }
     ));
     assert_eq!(
         run(&c, visit("2017-05-01", " ")).unwrap_err(),
-        Refusal::Empty { field: "by" }
+        Refusal::Empty { field: Field::By }
     );
     let c = at_cadres_adjusted();
     assert!(matches!(
@@ -615,7 +626,7 @@ fn dates_that_cannot_be_and_a_visit_without_a_visitor_are_refused() {
     assert!(matches!(
         check_case(&late, &Policy::default()).unwrap_err(),
         Refusal::BeforeIdentified {
-            field: "deadline",
+            field: Field::Deadline,
             ..
         }
     ));
@@ -647,9 +658,27 @@ fn a_pairing_date_comes_with_the_command() {
     };
     assert_eq!(
         run(&fresh(), undated.clone()).unwrap_err(),
-        Refusal::Empty { field: "paired_on" }
+        Refusal::Empty {
+            field: Field::PairedOn
+        }
     );
     let (paired, _) = run(&fresh(), pair_all()).unwrap();
     let (again, _) = run(&paired, undated).unwrap();
     assert_eq!(again.pairing.unwrap().paired_on, Some(d("2017-03-25")));
+}
+
+#[test]
+fn a_refusal_goes_over_the_wire_and_back_with_its_fields_by_code() {
+    for f in Field::ALL {
+        let r = Refusal::Empty { field: *f };
+        let wire = serde_json::to_string(&r).unwrap();
+        assert!(wire.contains(&format!("\"{}\"", f.code())), "{wire}");
+        assert_eq!(serde_json::from_str::<Refusal>(&wire).unwrap(), r);
+    }
+    let r = Refusal::PairingIncomplete {
+        missing: vec![Field::CountyLeader, Field::FirstSecretaryUnit],
+    };
+    let wire = serde_json::to_string(&r).unwrap();
+    assert_eq!(serde_json::from_str::<Refusal>(&wire).unwrap(), r);
+    assert!(serde_json::from_str::<Field>("\"no_such_field\"").is_err());
 }

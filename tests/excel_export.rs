@@ -207,7 +207,7 @@ fn csv_export_reimports_into_an_empty_database_with_the_same_flat_fields() {
             "a BOM, so Excel reads it as UTF-8"
         );
         let empty = dir.path().join(format!("db-csv-{lang}"));
-        let (ok, stdout, err) = run(&empty, &["import", out.to_str().unwrap()]);
+        let (ok, stdout, err) = run(&empty, &["--lang", "en", "import", out.to_str().unwrap()]);
         assert!(ok, "{lang}: {err}");
         assert!(stdout.contains("imported 5 cases"), "{stdout}");
         assert_eq!(flat(&cases_in(&empty)), flat(&ledger()), "{lang}");

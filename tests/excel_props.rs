@@ -9,7 +9,7 @@
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 use zhengdun::domain::{Case, Pairing, Policy, Situation, Stage};
-use zhengdun::i18n::Lang;
+use zhengdun::i18n::{Label, Lang};
 use zhengdun::interchange::table::{self, Cell, Row};
 use zhengdun::interchange::{csv, xlsx};
 

@@ -586,12 +586,15 @@ fn the_roster_checks_its_entries_and_keeps_a_clerk() {
     );
     // entries that cannot be
     for (bad, want) in [
-        (person("", "王建国", Role::Leader, "", ""), "login"),
-        (person("wang jg", "王建国", Role::Leader, "", ""), "login"),
-        (person("wangjg", " ", Role::Leader, "", ""), "name"),
+        (person("", "王建国", Role::Leader, "", ""), Field::Login),
+        (
+            person("wang jg", "王建国", Role::Leader, "", ""),
+            Field::Login,
+        ),
+        (person("wangjg", " ", Role::Leader, "", ""), Field::Name),
         (
             person("liming", "李明", Role::Township, "阳谷县", ""),
-            "township",
+            Field::Township,
         ),
     ] {
         let got = r.apply(&RosterChange::Add(bad)).unwrap_err();

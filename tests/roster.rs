@@ -260,7 +260,7 @@ fn the_roster_as_it_is_now_decides_and_an_unknown_account_is_refused() {
     assert_eq!(store.person("zhangli").unwrap(), clerk());
     let e = store.person("nobody").unwrap_err();
     assert_eq!(
-        zhengdun::i18n::store_error(zhengdun::i18n::Lang::En, &e),
+        e.message(zhengdun::i18n::Lang::En),
         "account nobody is not in this ledger's roster; a clerk can add it: zhengdun user add nobody --name NAME --role ROLE"
     );
     assert_eq!(
@@ -379,7 +379,8 @@ fn a_clerk_records_a_visit_by_another_and_history_shows_both() {
         .find(|l| l.contains(" visit 2017-05-01"))
         .unwrap_or_else(|| panic!("no visit in the history:\n{shown}"));
     assert!(
-        line.contains("张丽(zhangli) visit 2017-05-01 unannounced 王建国"),
+        // the recorded code `unannounced`, shown by its label
+        line.contains("张丽(zhangli) visit 2017-05-01 unannounced inspection 王建国"),
         "{line}"
     );
     assert!(
@@ -538,7 +539,11 @@ fn user_commands_through_the_binary() {
             "阳谷县",
         ],
     );
-    assert_eq!(added.trim(), "添加人员 wangjg leader 王建国 county=阳谷县");
+    // the recorded `leader county=阳谷县`, shown by their labels
+    assert_eq!(
+        added.trim(),
+        "添加人员 wangjg 县级包联领导 王建国 县(市、区)：阳谷县"
+    );
     ok(
         db,
         &[
@@ -617,7 +622,8 @@ fn user_commands_through_the_binary() {
     let removed = ok(db, &["--lang", "en", "user", "remove", "liming"]);
     assert_eq!(
         removed.trim(),
-        "user removed liming township 李明 county=阳谷县 township=阿城镇"
+        // the recorded `township county=… township=…`, shown by their labels
+        "user removed liming township secretary 李明 county: 阳谷县 township: 阿城镇"
     );
     // each change an event of the roster's history, and of the one chain verify checks
     let history = ok(db, &["--lang", "en", "user", "history"]);
@@ -631,7 +637,7 @@ fn user_commands_through_the_binary() {
         .last()
         .unwrap()
         .contains("user removed liming"));
-    let verified = ok(db, &["verify"]);
+    let verified = ok(db, &["--lang", "en", "verify"]);
     assert!(
         verified.contains("2 cases, 6 history events, chain intact"),
         "{verified}"
@@ -673,5 +679,5 @@ fn user_commands_through_the_binary() {
         ok(&restored, &["user", "history"]),
         ok(db, &["user", "history"])
     );
-    assert!(ok(&restored, &["verify"]).contains("chain intact"));
+    assert!(ok(&restored, &["--lang", "en", "verify"]).contains("chain intact"));
 }

@@ -9,9 +9,10 @@
 mod tui_support;
 
 use tui_support::*;
-use zhengdun::domain::{Command, Stage, Visit, VisitKind};
+use zhengdun::domain::{Command, Field, Stage, Visit, VisitKind};
 use zhengdun::store::Store;
 use zhengdun::tui::app::Tab;
+use zhengdun::tui::form::Slot;
 use zhengdun::tui::keymap::Mode;
 
 fn ids(app: &zhengdun::tui::Tui) -> Vec<String> {
@@ -148,7 +149,8 @@ fn a_refusal_shows_in_place_and_keeps_what_was_typed() {
     assert_eq!(form.fields[0].value.display(), "王建国");
     assert_eq!(form.fields[1].value.display(), "李明");
     assert_eq!(
-        form.fields[form.focus].name, "first_secretary",
+        form.fields[form.focus].slot,
+        Slot::Data(Field::FirstSecretary),
         "the cursor goes to the first field named"
     );
     press(&mut app, "张伟 <Tab> 县财政局 <C-s>");

@@ -6,16 +6,21 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Post, ReplacementSource, Role, Situation, Stage, VisitKind,
+    AdjustAction, AdjustReason, Coded, Post, ReplacementSource, Role, Situation, Stage, VisitKind,
 };
+use crate::i18n::{parse_label, Label};
 use crate::interchange::dates;
 
 fn date(s: &str) -> Result<NaiveDate, String> {
     dates::parse(s).ok_or_else(|| format!("'{s}' is not a date (use YYYY-MM-DD, e.g. 2017-03-10)"))
 }
 
-fn code<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
-    s.parse::<T>().map_err(|e| format!("unknown code {e}"))
+/// A value of a code list as typed: its code or either of its labels.
+fn code<T: Coded + Label>(s: &str) -> Result<T, String> {
+    parse_label(s).ok_or_else(|| {
+        let codes: Vec<&str> = T::ALL.iter().map(|v| v.code()).collect();
+        format!("unknown code '{s}' ({})", codes.join(", "))
+    })
 }
 
 #[derive(Debug, Parser)]

@@ -2,7 +2,7 @@
 //! domain [`Command`]s through the same [`Ledger::execute`] the TUI uses.
 
 pub mod args;
-mod output;
+pub(crate) mod output;
 
 use std::fs;
 use std::io::Write;
@@ -20,7 +20,7 @@ use crate::domain::{
     Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Person, Policy, Stage, Summary, Task,
     Visit,
 };
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::{self, json::Ledger as LedgerFile};
 use crate::ledger::{Ctx, Ledger, Local, Remote};
 use crate::listing::{self, Filter, Sort};
@@ -35,7 +35,7 @@ pub use crate::session::{exit, Env, Failure};
 pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
     let lang = match &cli.lang {
         Some(l) => {
-            Lang::parse(l).ok_or_else(|| Failure::input(format!("--lang '{l}': use zh or en")))?
+            Lang::parse(l).ok_or_else(|| Failure::input(msg::lang_unknown(Lang::default(), l)))?
         }
         None => Lang::Zh,
     };
@@ -43,7 +43,7 @@ pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
         Some(d) => d.clone(),
         None => session::default_db_dir()?,
     };
-    let policy = session::load_policy(cli.policy.as_deref(), &db_dir)?;
+    let policy = session::load_policy(cli.policy.as_deref(), &db_dir, lang)?;
     let actor = cli
         .actor
         .clone()
@@ -159,7 +159,7 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     let created = first_missing(&env.db_dir);
     if created.is_some() && cmd.only_reads() {
         let dir = env.db_dir.display().to_string();
-        return Err(Failure::input(i18n::tf(env.lang, "e.no_ledger", &[&dir])));
+        return Err(Failure::input(i18n::msg::store_no_ledger(env.lang, &dir)));
     }
     // held by a server of this account (a `serve`, or a TUI): through it
     if let Some(remote) = Remote::for_db(&env.db_dir, cli.today) {
@@ -190,10 +190,7 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     // that says the command failed.
     if let (Ok(()), Err(e)) = (&result, closed) {
         let why = Failure::ledger(e, env.lang).message;
-        eprintln!(
-            "zhengdun: {}",
-            i18n::tf(env.lang, "w.close_failed", &[&why])
-        );
+        eprintln!("zhengdun: {}", i18n::msg::warn_close_failed(env.lang, why));
     }
     result
 }
@@ -337,12 +334,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
         Cmd::Verify => {
             let r = ledger.verify().map_err(env.failed())?;
             if r.problems.is_empty() {
-                print(&format!(
-                    "{}: {} cases, {} history events, chain intact",
-                    ledger.location(),
-                    r.cases,
-                    r.events
-                ))
+                print(&msg::verify_ok(lang, ledger.location(), r.cases, r.events))
             } else {
                 let mut out = std::io::stdout().lock();
                 for p in &r.problems {
@@ -350,11 +342,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                 }
                 Err(Failure {
                     code: exit::DATABASE,
-                    message: format!(
-                        "verify found {} problem(s) in {}; restore from a backup or an export",
-                        r.problems.len(),
-                        ledger.location()
-                    ),
+                    message: msg::verify_failed(lang, r.problems.len(), ledger.location()),
                 })
             }
         }
@@ -410,13 +398,15 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                 None => Command::Adjust(Adjustment {
                     // clap requires these unless --none is given
                     name: a.name.unwrap_or_default(),
-                    post: a.post.ok_or_else(|| Failure::input("--post is required"))?,
+                    post: a
+                        .post
+                        .ok_or_else(|| Failure::input(msg::option_required(lang, "--post")))?,
                     reason: a
                         .reason
-                        .ok_or_else(|| Failure::input("--reason is required"))?,
+                        .ok_or_else(|| Failure::input(msg::option_required(lang, "--reason")))?,
                     action: a
                         .action
-                        .ok_or_else(|| Failure::input("--action is required"))?,
+                        .ok_or_else(|| Failure::input(msg::option_required(lang, "--action")))?,
                     on: a.on.unwrap_or(today),
                     replacement: a.replacement,
                     replacement_source: a.source,
@@ -496,7 +486,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
         }
         // `run` starts these before any ledger is opened
         Cmd::Serve { .. } | Cmd::Proxy { .. } => {
-            Err(Failure::input(i18n::t(lang, "srv.not_through_a_ledger")))
+            Err(Failure::input(i18n::t(lang, Text::ServerNotThroughALedger)))
         }
     }
 }
@@ -552,10 +542,8 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
         // Each file has no id twice (its reader checks); across files, say which two.
         for c in &ledger.cases {
             if let Some(first) = file_of.insert(c.id.clone(), name.clone()) {
-                return Err(Failure::input(i18n::tf(
-                    env.lang,
-                    "imp.duplicate_across",
-                    &[&c.id, &first, &name],
+                return Err(Failure::input(i18n::msg::import_duplicate_across(
+                    env.lang, &c.id, &first, &name,
                 )));
             }
         }
@@ -564,7 +552,8 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
     }
     let mut report = String::new();
     for (name, n) in &per_file {
-        report.push_str(&format!("{name}: {n} cases\n"));
+        report.push_str(&msg::import_file_cases(env.lang, name, n));
+        report.push('\n');
     }
     // what each reader did besides reading cases: sheets skipped, columns not used, ids made
     for note in &notes {
@@ -586,16 +575,15 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
     if dry_run {
         // what the import would be refused for (it checks the same itself)
         ledger.check_import(&cases).map_err(env.failed())?;
-        report.push_str(&format!(
-            "would import {n} cases ({}); nothing written",
-            stages.join(", ")
-        ));
+        let stages = stages.join(env.lang.list_separator());
+        report.push_str(&msg::import_dry_run(env.lang, n, stages));
         return print(&report);
     }
     ledger
         .import(cases, accountability, ChangeKind::Imported)
         .map_err(env.failed())?;
-    report.push_str(&format!("imported {n} cases ({})", stages.join(", ")));
+    let stages = stages.join(env.lang.list_separator());
+    report.push_str(&msg::import_done(env.lang, n, stages));
     print(&report)
 }
 
@@ -636,14 +624,10 @@ pub fn read_ledger_noted(path: &Path, env: &Env) -> Result<(LedgerFile, Vec<Stri
             .map_err(|errors| import_problems(&name, &errors, env.lang))?;
             Ok((LedgerFile::new(None, read.cases, vec![]), read.notes))
         }
-        _ if path.is_dir() => Err(Failure::input(format!(
-            "{name} is a directory: name the ledger files in it (.json, .csv or .xlsx)"
-        ))),
-        "" => Err(Failure::input(format!(
-            "{name}: the file name has no .json, .csv or .xlsx ending, which says how to read it"
-        ))),
-        other => Err(Failure::input(format!(
-            "{name}: cannot import '.{other}' files (use .json, .csv or .xlsx)"
+        _ if path.is_dir() => Err(Failure::input(msg::import_directory(env.lang, &name))),
+        "" => Err(Failure::input(msg::import_no_ending(env.lang, &name))),
+        other => Err(Failure::input(msg::import_bad_ending(
+            env.lang, &name, other,
         ))),
     }
 }
@@ -660,7 +644,7 @@ fn import_problems(name: &str, errors: &[interchange::InputError], lang: Lang) -
         let _ = writeln!(err, "zhengdun: {}", crate::text::clean(&e.to_string()));
     }
     let n = errors.len().to_string();
-    Failure::input(i18n::tf(lang, "imp.problems", &[&n, name]))
+    Failure::input(i18n::msg::import_problems(lang, &n, name))
 }
 
 fn export(
@@ -703,9 +687,7 @@ fn export(
         ExportFormat::Xlsx => {
             use std::io::IsTerminal;
             if output.is_none() && std::io::stdout().is_terminal() {
-                return Err(Failure::input(
-                    "export --format xlsx needs -o FILE.xlsx (a workbook cannot go to the terminal)",
-                ));
+                return Err(Failure::input(i18n::t(env.lang, Text::XlsxNeedsOutput)));
             }
             interchange::xlsx::write(&cases, env.ctx.today, &env.ctx.policy, env.lang)
                 .map_err(|e| Failure::input(format!("xlsx: {e}")))?
@@ -817,8 +799,13 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
                 .collect();
             let f = |c: &Case| days.get(c.id.as_str()).copied().unwrap_or(0).to_string();
             let mut buf = Vec::new();
-            interchange::csv::write(&mut buf, &refs, env.lang, &[("days_overdue", &f)])
-                .map_err(|e| anyhow!(e))?;
+            interchange::csv::write(
+                &mut buf,
+                &refs,
+                env.lang,
+                &[(i18n::t(env.lang, Text::XlsxDaysOverdue), &f)],
+            )
+            .map_err(|e| anyhow!(e))?;
             String::from_utf8_lossy(&buf).trim_end().to_string()
         }
     };
@@ -832,7 +819,7 @@ fn user(env: &Env, ledger: &dyn Ledger, op: UserOp) -> Result<(), Failure> {
         format!(
             "{} {}",
             i18n::change_label(lang, ev.change.kind),
-            ev.change.detail
+            i18n::history_detail(lang, ev.change.kind, &ev.change.detail)
         )
     };
     match op {
@@ -853,7 +840,7 @@ fn user(env: &Env, ledger: &dyn Ledger, op: UserOp) -> Result<(), Failure> {
             let shown = person.login.clone();
             match ledger.add_person(person).map_err(env.failed())? {
                 Some(ev) => print(&changed(&ev)),
-                None => print(&i18n::tf(lang, "user.unchanged", &[&shown])),
+                None => print(&i18n::msg::user_unchanged(lang, shown)),
             }
         }
         UserOp::Remove { login } => {
@@ -867,7 +854,7 @@ fn user(env: &Env, ledger: &dyn Ledger, op: UserOp) -> Result<(), Failure> {
                     // Plain data: serialising cannot fail.
                     print(&serde_json::to_string_pretty(&people).unwrap_or_default())
                 }
-                StatsFormat::Table if people.is_empty() => print(i18n::t(lang, "user.empty")),
+                StatsFormat::Table if people.is_empty() => print(i18n::t(lang, Text::UserEmpty)),
                 StatsFormat::Table => print(&output::roster_table(&people, lang)),
             }
         }
@@ -887,10 +874,7 @@ fn backup(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
     let b = ledger.backup(Some(env.ctx.today)).map_err(env.failed())?;
     let (cases, events) = (b.cases.len(), b.history.len());
     write_private(file, &crate::backup::to_json(&b).map_err(|e| anyhow!(e))?)?;
-    print(&format!(
-        "{}: {cases} cases, {events} history events",
-        file.display()
-    ))
+    print(&msg::backup_done(env.lang, file.display(), cases, events))
 }
 
 /// `restore FILE`: a backup into an empty ledger, history and all.
@@ -903,14 +887,14 @@ fn restore(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
     if !v.problems.is_empty() {
         return Err(Failure {
             code: exit::DATABASE,
-            message: format!("restored, but verify found: {}", v.problems.join("; ")),
+            message: msg::restore_verify_failed(env.lang, v.problems.join("; ")),
         });
     }
-    print(&format!(
-        "restored {} cases, {} history events, {} accountability events into {}; chain intact",
+    print(&msg::restore_done(
+        env.lang,
         r.cases,
         r.events,
         r.accountability,
-        ledger.location()
+        ledger.location(),
     ))
 }

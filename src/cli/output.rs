@@ -2,50 +2,43 @@
 
 use serde_json::{json, Value};
 
-use crate::domain::{Case, DueStatus, Person, Stage, Summary, Verdict};
-use crate::i18n::{self, field, t, Lang};
+use crate::domain::{Case, DueState, DueStatus, Field, Person, Stage, Summary, Verdict};
+use crate::i18n::{self, msg, t, Label, Lang, Text};
 use crate::ledger::{Ctx, Event};
 use crate::text::{clean, pad, widest, width};
 
-/// The due column: the next due date and days left (+) or overdue (−).
-pub fn due_cell(due: &DueStatus, today: chrono::NaiveDate, lang: Lang) -> String {
-    match (due.next_due, due.days_left(today)) {
-        (Some(d), _) if due.overdue() => match lang {
-            Lang::Zh => format!("{} 逾期{}天", d.format("%m-%d"), due.days_overdue),
-            Lang::En => format!("{} {}d late", d.format("%m-%d"), due.days_overdue),
-        },
-        (Some(d), Some(left)) => match lang {
-            Lang::Zh => format!("{} 剩{}天", d.format("%m-%d"), left),
-            Lang::En => format!("{} {}d left", d.format("%m-%d"), left),
-        },
-        _ => "—".to_string(),
-    }
+/// The due column: the due text the TUI shows too.
+pub fn due_cell(stage: Stage, due: &DueStatus, today: chrono::NaiveDate, lang: Lang) -> String {
+    i18n::due_text(lang, DueState::of(stage, due, today), today)
 }
 
 /// The list as a table. The id column is as wide as the widest id shown (12 cells at
 /// least): an id is what the user types next (`show ID`), so it is never cut; the stage
-/// column takes the widest stage shown, in either language.
+/// and due columns take their widest text shown, in either language.
 pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) -> String {
-    let mut cols: [(&str, usize); 8] = [
-        ("id", 12),
-        ("county", 8),
-        ("township", 12),
-        ("village", 12),
-        ("stage", 8),
-        ("county_leader", 8),
-        ("due", 16),
-        ("last_visit", 10),
+    let dues: Vec<String> = cases
+        .iter()
+        .zip(due)
+        .map(|(c, d)| due_cell(c.stage(), d, ctx.today, lang))
+        .collect();
+    let mut cols: [(Text, usize); 8] = [
+        (Text::ColId, 12),
+        (Text::ColCounty, 8),
+        (Text::ColTownship, 12),
+        (Text::ColVillage, 12),
+        (Text::ColStage, 8),
+        (Text::ColCountyLeader, 8),
+        (Text::ColDue, 16),
+        (Text::ColLastVisit, 10),
     ];
     cols[0].1 = widest(cases.iter().map(|c| c.id())).max(12);
     cols[4].1 = widest(cases.iter().map(|c| c.stage().label(lang))).max(8);
+    cols[6].1 = widest(dues.iter().map(String::as_str)).max(16);
     let mut out = String::new();
-    let head: Vec<String> = cols
-        .iter()
-        .map(|(name, w)| pad(t(lang, &format!("col.{name}")), *w))
-        .collect();
+    let head: Vec<String> = cols.iter().map(|(h, w)| pad(t(lang, *h), *w)).collect();
     out.push_str(head.join(" ").trim_end());
     out.push('\n');
-    for (c, d) in cases.iter().zip(due) {
+    for (c, d) in cases.iter().zip(dues) {
         let values = [
             c.id().to_string(),
             c.county().to_string(),
@@ -53,7 +46,7 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
             c.village().to_string(),
             c.stage().label(lang).to_string(),
             c.county_leader().to_string(),
-            due_cell(d, ctx.today, lang),
+            d,
             c.last_visit.map(|d| d.to_string()).unwrap_or_default(),
         ];
         let cells: Vec<String> = values
@@ -65,20 +58,7 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
         out.push('\n');
     }
     let overdue = due.iter().filter(|d| d.overdue()).count();
-    out.push_str(&match lang {
-        Lang::Zh => format!(
-            "共 {} 个，逾期 {} 个（截至 {}）",
-            cases.len(),
-            overdue,
-            ctx.today
-        ),
-        Lang::En => format!(
-            "{} cases, {} overdue (as of {})",
-            cases.len(),
-            overdue,
-            ctx.today
-        ),
-    });
+    out.push_str(&msg::list_total(lang, cases.len(), overdue, ctx.today));
     out
 }
 
@@ -122,78 +102,81 @@ fn line(out: &mut String, label: &str, value: &str) {
 pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     let due = crate::domain::due_status(c, ctx.today, &ctx.policy);
     let mut o = String::new();
-    let f = |n: &str| field(lang, n);
+    let f = |n: Field| n.label(lang);
     o.push_str(&clean(&format!(
         "{}  {} {} {}",
         c.id, c.county, c.township, c.village
     )));
     o.push('\n');
-    line(&mut o, &f("year"), &c.year.to_string());
-    line(&mut o, &f("stage"), c.stage.label(lang));
+    line(&mut o, f(Field::Year), &c.year.to_string());
+    line(&mut o, f(Field::Stage), c.stage.label(lang));
     line(
         &mut o,
-        &f("situations"),
+        f(Field::Situations),
         &c.situations
             .iter()
             .map(|s| s.label(lang))
             .collect::<Vec<_>>()
-            .join("；"),
+            // several Chinese labels contain 、 themselves
+            .join(match lang {
+                Lang::Zh => "；",
+                Lang::En => "; ",
+            }),
     );
     if !c.problems.is_empty() {
-        line(&mut o, &f("problems"), &c.problems);
+        line(&mut o, f(Field::Problems), &c.problems);
     }
-    line(&mut o, &f("identified_on"), &c.identified_on.to_string());
-    line(&mut o, &f("deadline"), &c.effective_deadline().to_string());
+    line(&mut o, f(Field::IdentifiedOn), &c.identified_on.to_string());
     line(
         &mut o,
-        match lang {
-            Lang::Zh => "期限",
-            Lang::En => "due",
-        },
-        &due_cell(&due, ctx.today, lang),
+        f(Field::Deadline),
+        &c.effective_deadline().to_string(),
+    );
+    line(
+        &mut o,
+        t(lang, Text::ColDue),
+        &due_cell(c.stage, &due, ctx.today, lang),
     );
     if let Some(p) = &c.pairing {
         let leader = match &p.county_leader_account {
-            Some(a) => format!("{}（{a}）", p.county_leader),
+            Some(a) => format!("{}{}", p.county_leader, msg::parenthesised(lang, a)),
             None => p.county_leader.clone(),
         };
-        line(&mut o, &f("county_leader"), &leader);
-        line(&mut o, &f("township_leader"), &p.township_leader);
+        line(&mut o, f(Field::CountyLeader), &leader);
+        line(&mut o, f(Field::TownshipLeader), &p.township_leader);
         line(
             &mut o,
-            &f("first_secretary"),
-            &format!("{}（{}）", p.first_secretary, p.first_secretary_unit),
+            f(Field::FirstSecretary),
+            &format!(
+                "{}{}",
+                p.first_secretary,
+                msg::parenthesised(lang, &p.first_secretary_unit)
+            ),
         );
         if !p.assisting_unit.is_empty() {
-            line(&mut o, &f("assisting_unit"), &p.assisting_unit);
+            line(&mut o, f(Field::AssistingUnit), &p.assisting_unit);
         }
         if let Some(d) = p.paired_on {
-            line(&mut o, &f("paired_on"), &d.to_string());
+            line(&mut o, f(Field::PairedOn), &d.to_string());
         }
     }
     if let Some(d) = c.closed_on {
-        line(&mut o, &f("closed_on"), &d.to_string());
+        line(&mut o, f(Field::ClosedOn), &d.to_string());
     }
     if let Some(r) = &c.relapse_of {
-        line(&mut o, &f("relapse_of"), r);
+        line(&mut o, f(Field::RelapseOf), r);
     }
-    let section = |o: &mut String, zh: &str, en: &str| {
+    let section = |o: &mut String, title: Text| {
         o.push('\n');
-        o.push_str(match lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        });
+        o.push_str(t(lang, title));
         o.push('\n');
     };
     if !c.tasks.is_empty() {
-        section(&mut o, "整改任务", "Plan tasks");
+        section(&mut o, Text::ShowTasks);
         for (i, t) in c.tasks.iter().enumerate() {
             let state = match t.done_on {
                 Some(d) => format!("✓ {d}"),
-                None if t.is_overdue(ctx.today) => match lang {
-                    Lang::Zh => "逾期".into(),
-                    Lang::En => "overdue".into(),
-                },
+                None if t.is_overdue(ctx.today) => i18n::t(lang, Text::TaskOverdue).into(),
                 None => String::new(),
             };
             o.push_str(&clean(&format!(
@@ -208,18 +191,19 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
         }
     }
     if !c.adjustments.is_empty() || c.no_adjustment_reason.is_some() {
-        section(&mut o, "班子调整", "Cadre adjustments");
+        section(&mut o, Text::ShowAdjustments);
         for a in &c.adjustments {
             o.push_str(&clean(&format!("  {}", i18n::adjustment_line(a, lang))));
             o.push('\n');
         }
         if let Some(r) = &c.no_adjustment_reason {
-            o.push_str(&clean(&format!("  {}: {r}", f("no_adjustment_reason"))));
+            let line = msg::labelled(lang, f(Field::NoAdjustmentReason), r);
+            o.push_str(&clean(&format!("  {line}")));
             o.push('\n');
         }
     }
     if !c.visits.is_empty() {
-        section(&mut o, "走访督查", "Visits");
+        section(&mut o, Text::ShowVisits);
         for v in &c.visits {
             o.push_str(&clean(&format!(
                 "  {} {} {}: {}",
@@ -232,7 +216,7 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
         }
     }
     if !c.acceptance.is_empty() {
-        section(&mut o, "验收", "Acceptance");
+        section(&mut o, Text::ShowAcceptance);
         for (i, a) in c.acceptance.iter().enumerate() {
             let stds: String = a
                 .standards
@@ -240,20 +224,23 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
                 .map(|b| if *b { '1' } else { '0' })
                 .collect();
             o.push_str(&clean(&format!(
-                "  {} {} {}分 {}/{} {} {}",
+                "  {} {} {}",
                 a.on,
                 a.by,
-                a.score,
-                a.poll_dissatisfied,
-                a.poll_n,
-                stds,
-                i18n::attempt_verdict(lang, c, i)
+                msg::show_attempt(
+                    lang,
+                    a.score,
+                    a.poll_dissatisfied,
+                    a.poll_n,
+                    stds,
+                    i18n::attempt_verdict(lang, c, i)
+                )
             )));
             o.push('\n');
         }
     }
     if !history.is_empty() {
-        section(&mut o, "历史记录", "History");
+        section(&mut o, Text::ShowHistory);
         for e in history {
             o.push_str(&history_line(e, lang));
             o.push('\n');
@@ -282,7 +269,8 @@ pub fn history_line(e: &Event, lang: Lang) -> String {
         stage
     );
     if !e.change.detail.is_empty() {
-        s.push_str(&format!(" {}", e.change.detail));
+        s.push(' ');
+        s.push_str(&i18n::history_detail(lang, e.change.kind, &e.change.detail));
     }
     if !e.change.note.is_empty() {
         s.push_str(&format!(" — {}", e.change.note));
@@ -305,7 +293,14 @@ pub fn roster_table(people: &[Person], lang: Lang) -> String {
             .map(|c| clean(&c))
         })
         .collect();
-    let head = ["login", "name", "role", "county", "township"].map(|f| field(lang, f));
+    let head = [
+        Field::Login,
+        Field::Name,
+        Field::Role,
+        Field::County,
+        Field::Township,
+    ]
+    .map(|f| f.label(lang).to_string());
     let mut widths = head.each_ref().map(|h| width(h));
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -330,27 +325,63 @@ pub fn accept_result(c: &Case, lang: Lang) -> String {
         return String::new();
     };
     let tail = match (a.verdict, c.stage) {
-        (Verdict::Pass, Stage::Accepted) => match lang {
-            Lang::Zh => format!(
-                "已销号 {}",
-                c.closed_on.map(|d| d.to_string()).unwrap_or_default()
-            ),
-            Lang::En => format!(
-                "closed {}",
-                c.closed_on.map(|d| d.to_string()).unwrap_or_default()
-            ),
-        },
+        (Verdict::Pass, Stage::Accepted) => {
+            msg::accept_closed(lang, c.closed_on.map(|d| d.to_string()).unwrap_or_default())
+        }
         (Verdict::Pass, _) => {
             let open: Vec<String> = c.open_tasks().map(|(n, _)| n.to_string()).collect();
-            match lang {
-                Lang::Zh => format!("整改任务第{}项未完成，暂不销号", open.join(", ")),
-                Lang::En => format!("not closed: plan tasks {} are not done", open.join(", ")),
-            }
+            msg::accept_tasks_open(lang, open.join(lang.list_separator()))
         }
-        _ => match lang {
-            Lang::Zh => format!("转化期限 {}", c.effective_deadline()),
-            Lang::En => format!("deadline {}", c.effective_deadline()),
-        },
+        _ => msg::accept_deadline(lang, c.effective_deadline()),
     };
     format!("{} {} {}", c.id, a.verdict.label(lang), tail)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    /// The CLI's due column and the TUI's are one text: the same for every due state.
+    #[test]
+    fn cli_and_tui_write_the_same_due_text() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let today = d("2017-09-15");
+        let dues = [
+            (Some(d("2017-09-10")), 5),
+            (Some(d("2017-09-15")), 0),
+            (Some(d("2017-10-01")), 0),
+            (Some(d("2018-01-02")), 0),
+            (Some(d("2016-12-31")), 258),
+            (None, 0),
+        ];
+        for stage in Stage::ALL {
+            for (next_due, days_overdue) in dues {
+                let due = DueStatus {
+                    next_due,
+                    days_overdue,
+                };
+                for lang in [Lang::Zh, Lang::En] {
+                    let cli = due_cell(*stage, &due, today, lang);
+                    let (tui, overdue) =
+                        crate::tui::view::list::due_text(*stage, &due, today, lang);
+                    assert_eq!(cli, tui, "{stage:?} {due:?} {lang:?}");
+                    assert_eq!(overdue, due.overdue() && *stage != Stage::Accepted);
+                }
+            }
+        }
+        assert_eq!(
+            due_cell(
+                Stage::Paired,
+                &DueStatus {
+                    next_due: Some(d("2017-09-10")),
+                    days_overdue: 5
+                },
+                today,
+                Lang::Zh
+            ),
+            "09-10 逾期5天"
+        );
+    }
 }

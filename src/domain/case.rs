@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::codes::*;
+use super::field::Field;
 
 /// 四个一: the leaders and units paired with the village.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -29,20 +30,20 @@ pub struct Pairing {
 }
 
 impl Pairing {
-    /// The §3 guard's fields that are still empty, by field name.
-    pub fn missing(&self) -> Vec<&'static str> {
+    /// The §3 guard's fields that are still empty.
+    pub fn missing(&self) -> Vec<Field> {
         let mut m = Vec::new();
         if self.county_leader.trim().is_empty() {
-            m.push("county_leader");
+            m.push(Field::CountyLeader);
         }
         if self.township_leader.trim().is_empty() {
-            m.push("township_leader");
+            m.push(Field::TownshipLeader);
         }
         if self.first_secretary.trim().is_empty() {
-            m.push("first_secretary");
+            m.push(Field::FirstSecretary);
         }
         if self.first_secretary_unit.trim().is_empty() {
-            m.push("first_secretary_unit");
+            m.push(Field::FirstSecretaryUnit);
         }
         m
     }

@@ -44,6 +44,54 @@ impl DueStatus {
     }
 }
 
+/// What a case's due state says, before it is put in words: the one description the CLI
+/// and the TUI both render (through `i18n::due_text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueState {
+    /// Accepted: nothing is due any more.
+    Closed,
+    /// Not accepted, and no date to meet (cannot happen with a stage due date; kept total).
+    NoDate,
+    /// Missed: the earliest missed date and the days since.
+    Overdue(NaiveDate, i64),
+    /// Due today (not overdue).
+    Today,
+    /// The next date to meet and the days until it.
+    Left(NaiveDate, i64),
+}
+
+impl DueState {
+    pub fn of(stage: Stage, due: &DueStatus, today: NaiveDate) -> DueState {
+        match due.next_due {
+            _ if stage == Stage::Accepted => DueState::Closed,
+            None => DueState::NoDate,
+            Some(next) if due.overdue() => DueState::Overdue(next, due.days_overdue),
+            Some(next) if next == today => DueState::Today,
+            Some(next) => DueState::Left(next, (next - today).num_days()),
+        }
+    }
+
+    pub fn overdue(self) -> bool {
+        matches!(self, DueState::Overdue(..))
+    }
+
+    /// What the width of its text depends on: the kind, whether the date is in another year
+    /// than `today`, and the digits (and sign) of the day count. States of one shape take
+    /// the same cells in a language, so a column's width needs one text of each shape.
+    pub fn shape(self, today: NaiveDate) -> (u8, bool, u32) {
+        use chrono::Datelike;
+        let other_year = |d: NaiveDate| d.year() != today.year();
+        let chars = |n: i64| n.unsigned_abs().checked_ilog10().unwrap_or(0) + 1 + u32::from(n < 0);
+        match self {
+            DueState::Closed => (0, false, 0),
+            DueState::NoDate => (1, false, 0),
+            DueState::Overdue(d, n) => (2, other_year(d), chars(n)),
+            DueState::Today => (3, false, 0),
+            DueState::Left(d, n) => (4, other_year(d), chars(n)),
+        }
+    }
+}
+
 /// SPEC §3: a case is overdue when it is not accepted and its stage due date or any open
 /// task's due date is before today. Due today is not overdue.
 pub fn due_status(case: &Case, today: NaiveDate, policy: &Policy) -> DueStatus {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::case::{Acceptance, Adjustment, Case, Pairing, Standards, Task, Visit};
 use super::codes::*;
 use super::due::add_months;
+use super::field::Field;
 use super::policy::Policy;
 use super::roster::{Operation, Scope};
 
@@ -133,11 +134,8 @@ pub struct Change {
 /// client as the same value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum Refusal {
-    #[error("pairing incomplete: missing {}", .missing.join(", "))]
-    PairingIncomplete {
-        #[serde(deserialize_with = "names::many")]
-        missing: Vec<&'static str>,
-    },
+    #[error("pairing incomplete: missing {}", .missing.iter().map(|f| f.code()).collect::<Vec<_>>().join(", "))]
+    PairingIncomplete { missing: Vec<Field> },
     #[error("no cadre adjustment recorded and no reason why none was needed")]
     NoAdjustment,
     #[error("no acceptance attempt with verdict pass")]
@@ -158,18 +156,14 @@ pub enum Refusal {
     #[error("reopen goes to an earlier stage; the case is at {from:?}, asked for {to:?}")]
     ReopenNotEarlier { from: Stage, to: Stage },
     #[error("{field} is empty")]
-    Empty {
-        #[serde(deserialize_with = "names::one")]
-        field: names::Name,
-    },
+    Empty { field: Field },
     #[error("no task {number}; the plan has {count}")]
     NoSuchTask { number: usize, count: usize },
     #[error("task {number} is already done")]
     TaskAlreadyDone { number: usize },
     #[error("{field} = {value} is out of range ({range})")]
     OutOfRange {
-        #[serde(deserialize_with = "names::one")]
-        field: names::Name,
+        field: Field,
         value: i64,
         range: String,
     },
@@ -179,26 +173,49 @@ pub enum Refusal {
     ClosedButOpen,
     #[error("{field} {date} is after today ({today})")]
     AfterToday {
-        #[serde(deserialize_with = "names::one")]
-        field: names::Name,
+        field: Field,
         date: NaiveDate,
         today: NaiveDate,
     },
     #[error("{field} {date} is before the case was identified ({identified_on})")]
     BeforeIdentified {
-        #[serde(deserialize_with = "names::one")]
-        field: names::Name,
+        field: Field,
         date: NaiveDate,
         identified_on: NaiveDate,
     },
     #[error("relapse_of {of}: {problem:?}")]
     Relapse { of: String, problem: RelapseProblem },
-    #[error("invalid {field}: {problem}")]
-    Invalid {
-        #[serde(deserialize_with = "names::one")]
-        field: names::Name,
-        problem: String,
+    /// A date no ledger means (year 0017 or 9999), as an import finds it.
+    #[error("invalid {field}: {date} is not a plausible date")]
+    ImplausibleDate { field: Field, date: NaiveDate },
+    /// A case identified after its campaign year, or more than a year before it.
+    #[error("invalid identified_on: {identified_on} does not fit the year {year}")]
+    IdentifiedOutsideYear { identified_on: NaiveDate, year: i32 },
+    /// A name of invisible characters only (zero-width spaces and the like).
+    #[error("invalid {field}: it holds only invisible characters")]
+    Invisible { field: Field },
+    #[error("acceptance attempt #{number}: score {score}, dissatisfied {dissatisfied}/{poll_n}")]
+    BadAttempt {
+        number: usize,
+        score: u8,
+        dissatisfied: u32,
+        poll_n: u32,
     },
+    #[error(
+        "acceptance attempt #{number} on {on}: verdict {recorded:?}, the figures give {derived:?}"
+    )]
+    VerdictNotDerived {
+        number: usize,
+        on: NaiveDate,
+        recorded: Verdict,
+        derived: Verdict,
+    },
+    #[error("id {id:?}: at most 64 characters, no spaces or control characters")]
+    BadId { id: String },
+    /// A roster account name that cannot be one: empty of spaces, `/` and control
+    /// characters, at most 64 characters.
+    #[error("login {login:?} is no account name (no spaces, at most 64 characters)")]
+    BadLogin { login: String },
     /// The account's role may never do this (SPEC §9's role table).
     #[error("account {login} is a {role:?} and cannot {operation:?}")]
     RoleCannot {
@@ -253,46 +270,6 @@ pub enum RelapseProblem {
     NotEarlier,
 }
 
-/// The field names a [`Refusal`] carries are the domain's own `&'static str`s. Read back
-/// from another process (a server's answer), each is matched to the same name, or — a name
-/// this build does not know — kept once for the rest of the process (a bounded few).
-mod names {
-    use std::collections::BTreeSet;
-    use std::sync::Mutex;
-
-    use serde::{Deserialize, Deserializer};
-
-    /// A field name; an alias, so that serde's derive does not take the field for a borrow
-    /// of the input (which would tie every `Refusal` read to `'static` input).
-    pub type Name = &'static str;
-
-    /// Past this many distinct unknown names, or this long a name, a stand-in is used.
-    const MOST: usize = 256;
-    const LONGEST: usize = 64;
-
-    fn intern(s: &str) -> &'static str {
-        static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
-        let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(known) = seen.get(s) {
-            return known;
-        }
-        if seen.len() >= MOST || s.len() > LONGEST {
-            return "field";
-        }
-        let kept: &'static str = Box::leak(s.into());
-        seen.insert(kept);
-        kept
-    }
-
-    pub fn one<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        String::deserialize(d).map(|s| intern(&s))
-    }
-
-    pub fn many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
-        Vec::<String>::deserialize(d).map(|v| v.iter().map(|s| intern(s)).collect())
-    }
-}
-
 /// Checks a case's `relapse_of` against the case it names (`None` when there is none).
 pub fn check_relapse(case: &Case, earlier: Option<&Case>) -> Result<(), Refusal> {
     let Some(of) = &case.relapse_of else {
@@ -333,7 +310,7 @@ pub fn verdict(
     }
 }
 
-fn non_empty(field: &'static str, s: &str) -> Result<(), Refusal> {
+fn non_empty(field: Field, s: &str) -> Result<(), Refusal> {
     if s.trim().is_empty() {
         Err(Refusal::Empty { field })
     } else {
@@ -343,28 +320,19 @@ fn non_empty(field: &'static str, s: &str) -> Result<(), Refusal> {
 
 /// The date of something done during the rectification: not after today, and not before
 /// the case was identified.
-fn happened(
-    case: &Case,
-    field: &'static str,
-    date: NaiveDate,
-    today: NaiveDate,
-) -> Result<(), Refusal> {
+fn happened(case: &Case, field: Field, date: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
     not_after_today(field, date, today)?;
     not_before_identification(field, case, date)
 }
 
-fn not_after_today(field: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
+fn not_after_today(field: Field, date: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
     if date > today {
         return Err(Refusal::AfterToday { field, date, today });
     }
     Ok(())
 }
 
-fn not_before_identification(
-    field: &'static str,
-    case: &Case,
-    date: NaiveDate,
-) -> Result<(), Refusal> {
+fn not_before_identification(field: Field, case: &Case, date: NaiveDate) -> Result<(), Refusal> {
     if date < case.identified_on {
         return Err(Refusal::BeforeIdentified {
             field,
@@ -377,16 +345,22 @@ fn not_before_identification(
 
 impl Refusal {
     /// The field the refusal is about, when it is about one.
-    pub fn field(&self) -> Option<&'static str> {
+    pub fn field(&self) -> Option<Field> {
         match self {
             Refusal::Empty { field }
             | Refusal::OutOfRange { field, .. }
-            | Refusal::Invalid { field, .. }
             | Refusal::AfterToday { field, .. }
-            | Refusal::BeforeIdentified { field, .. } => Some(field),
+            | Refusal::BeforeIdentified { field, .. }
+            | Refusal::ImplausibleDate { field, .. }
+            | Refusal::Invisible { field } => Some(*field),
+            Refusal::IdentifiedOutsideYear { .. } => Some(Field::IdentifiedOn),
+            Refusal::BadAttempt { .. } => Some(Field::Acceptance),
+            Refusal::VerdictNotDerived { .. } => Some(Field::Verdict),
+            Refusal::BadId { .. } => Some(Field::Id),
+            Refusal::BadLogin { .. } => Some(Field::Login),
             Refusal::PairingIncomplete { missing } => missing.first().copied(),
             Refusal::FailNeedsNewDeadline | Refusal::DeadlineNotAfter { .. } => {
-                Some("new_deadline")
+                Some(Field::NewDeadline)
             }
             Refusal::Contradiction { cause, .. } => cause.field(),
             _ => None,
@@ -400,10 +374,16 @@ impl Refusal {
             self,
             Refusal::Empty { .. }
                 | Refusal::OutOfRange { .. }
-                | Refusal::Invalid { .. }
+                | Refusal::BadAttempt { .. }
+                | Refusal::VerdictNotDerived { .. }
+                | Refusal::BadId { .. }
+                | Refusal::BadLogin { .. }
                 | Refusal::NoSuchTask { .. }
                 | Refusal::AfterToday { .. }
                 | Refusal::BeforeIdentified { .. }
+                | Refusal::ImplausibleDate { .. }
+                | Refusal::IdentifiedOutsideYear { .. }
+                | Refusal::Invisible { .. }
                 | Refusal::DeadlineNotAfter { .. }
                 | Refusal::Relapse { .. }
                 | Refusal::NoSuchAccount { .. }
@@ -505,7 +485,7 @@ pub fn apply(
             set(&mut p.first_secretary_unit, first_secretary_unit);
             set(&mut p.assisting_unit, assisting_unit);
             if let Some(on) = *on {
-                happened(case, "paired_on", on, today)?;
+                happened(case, Field::PairedOn, on, today)?;
                 p.paired_on = Some(on);
             }
             let missing = p.missing();
@@ -513,7 +493,9 @@ pub fn apply(
                 return Err(Refusal::PairingIncomplete { missing });
             }
             if p.paired_on.is_none() {
-                return Err(Refusal::Empty { field: "paired_on" });
+                return Err(Refusal::Empty {
+                    field: Field::PairedOn,
+                });
             }
             let detail = format!(
                 "{}{} / {} / {} ({}) / {} @ {}",
@@ -536,8 +518,8 @@ pub fn apply(
         }
         Command::Adjust(a) => {
             not_accepted(case)?;
-            non_empty("name", &a.name)?;
-            happened(case, "on", a.on, today)?;
+            non_empty(Field::Name, &a.name)?;
+            happened(case, Field::On, a.on, today)?;
             let detail = format!(
                 "{} {} {} {} {}{}",
                 a.name,
@@ -562,7 +544,7 @@ pub fn apply(
         }
         Command::NoAdjustment { reason } => {
             not_accepted(case)?;
-            non_empty("no_adjustment_reason", reason)?;
+            non_empty(Field::NoAdjustmentReason, reason)?;
             c.no_adjustment_reason = Some(reason.trim().to_string());
             (
                 ChangeKind::NoAdjustment,
@@ -572,7 +554,7 @@ pub fn apply(
         }
         Command::AddTask(t) => {
             not_accepted(case)?;
-            non_empty("measure", &t.measure)?;
+            non_empty(Field::Measure, &t.measure)?;
             let detail = format!(
                 "#{} {} / {} / {}",
                 c.tasks.len() + 1,
@@ -596,7 +578,7 @@ pub fn apply(
                 return Err(Refusal::TaskAlreadyDone { number: *number });
             }
             let on = *on;
-            happened(case, "done_on", on, today)?;
+            happened(case, Field::DoneOn, on, today)?;
             task.done_on = Some(on);
             (
                 ChangeKind::TaskDone,
@@ -605,10 +587,10 @@ pub fn apply(
             )
         }
         Command::LogVisit(v) => {
-            non_empty("findings", &v.findings)?;
-            non_empty("by", &v.by)?;
+            non_empty(Field::Findings, &v.findings)?;
+            non_empty(Field::By, &v.by)?;
             // A visit may predate the identification (the investigation); it cannot be after today.
-            not_after_today("on", v.on, today)?;
+            not_after_today(Field::On, v.on, today)?;
             let detail = format!("{} {} {}", v.on, v.kind.code(), v.by);
             c.visits.push(v.clone());
             (ChangeKind::Visit, detail, v.findings.clone())
@@ -639,27 +621,27 @@ pub fn apply(
             }
             if *score > 100 {
                 return Err(Refusal::OutOfRange {
-                    field: "score",
+                    field: Field::Score,
                     value: *score as i64,
                     range: "0–100".into(),
                 });
             }
             if *poll_n == 0 {
                 return Err(Refusal::OutOfRange {
-                    field: "poll_n",
+                    field: Field::PollN,
                     value: 0,
                     range: "≥ 1".into(),
                 });
             }
             if dissatisfied > poll_n {
                 return Err(Refusal::OutOfRange {
-                    field: "poll_dissatisfied",
+                    field: Field::PollDissatisfied,
                     value: *dissatisfied as i64,
                     range: format!("0–{poll_n}"),
                 });
             }
             let on = *on;
-            happened(case, "on", on, today)?;
+            happened(case, Field::On, on, today)?;
             let v = verdict(*score, *poll_n, *dissatisfied, standards, policy);
             match v {
                 Verdict::Fail => {
@@ -713,7 +695,7 @@ pub fn apply(
                     to: *to,
                 });
             }
-            non_empty("reason", reason)?;
+            non_empty(Field::Reason, reason)?;
             c.stage = *to;
             c.closed_on = None;
             c.voided_attempts = c.acceptance.len();
@@ -726,9 +708,9 @@ pub fn apply(
         Command::Edit(e) => {
             let mut parts = Vec::new();
             for (field, now, to) in [
-                ("county", &mut c.county, &e.county),
-                ("township", &mut c.township, &e.township),
-                ("village", &mut c.village, &e.village),
+                (Field::County, &mut c.county, &e.county),
+                (Field::Township, &mut c.township, &e.township),
+                (Field::Village, &mut c.village, &e.village),
             ] {
                 if let Some(to) = to {
                     non_empty(field, to)?;
@@ -741,14 +723,14 @@ pub fn apply(
                 parts.push("problems".to_string());
             }
             if let Some(d) = e.deadline {
-                not_before_identification("deadline", case, d)?;
+                not_before_identification(Field::Deadline, case, d)?;
                 c.deadline = Some(d);
                 parts.push(format!("deadline {d}"));
             }
             if let Some(s) = &e.situations {
                 if s.is_empty() {
                     return Err(Refusal::Empty {
-                        field: "situations",
+                        field: Field::Situations,
                     });
                 }
                 c.situations = s.clone();
@@ -766,7 +748,7 @@ pub fn apply(
                 parts.push(format!("relapse_of {r}"));
             }
             if parts.is_empty() {
-                return Err(Refusal::Empty { field: "edit" });
+                return Err(Refusal::Empty { field: Field::Edit });
             }
             (ChangeKind::Edited, parts.join("; "), String::new())
         }
@@ -788,17 +770,17 @@ pub fn apply(
 /// agrees with its data (SPEC §6: "a case whose stage contradicts its data is refused").
 pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
     check_id(&case.id)?;
-    non_empty("county", &case.county)?;
-    non_empty("township", &case.township)?;
-    non_empty("village", &case.village)?;
+    non_empty(Field::County, &case.county)?;
+    non_empty(Field::Township, &case.township)?;
+    non_empty(Field::Village, &case.village)?;
     if case.situations.is_empty() {
         return Err(Refusal::Empty {
-            field: "situations",
+            field: Field::Situations,
         });
     }
     if !(1949..=2200).contains(&case.year) {
         return Err(Refusal::OutOfRange {
-            field: "year",
+            field: Field::Year,
             value: case.year as i64,
             range: "1949–2200".into(),
         });
@@ -808,28 +790,22 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
         cause: Box::new(cause),
     };
     if let Some(d) = case.deadline {
-        not_before_identification("deadline", case, d)?;
+        not_before_identification(Field::Deadline, case, d)?;
     }
     if case.voided_attempts > case.acceptance.len() {
         return Err(Refusal::OutOfRange {
-            field: "voided_attempts",
+            field: Field::VoidedAttempts,
             value: case.voided_attempts as i64,
             range: format!("0–{}", case.acceptance.len()),
         });
     }
     for (i, a) in case.acceptance.iter().enumerate() {
         if a.score > 100 || a.poll_n == 0 || a.poll_dissatisfied > a.poll_n {
-            return Err(Refusal::Invalid {
-                field: "acceptance",
-                problem: format!(
-                    "#{}: {} {}, {} {}/{}",
-                    i + 1,
-                    "score",
-                    a.score,
-                    "poll",
-                    a.poll_dissatisfied,
-                    a.poll_n
-                ),
+            return Err(Refusal::BadAttempt {
+                number: i + 1,
+                score: a.score,
+                dissatisfied: a.poll_dissatisfied,
+                poll_n: a.poll_n,
             });
         }
         let derived = verdict(
@@ -840,15 +816,11 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
             policy,
         );
         if derived != a.verdict {
-            return Err(Refusal::Invalid {
-                field: "verdict",
-                problem: format!(
-                    "#{} {}: {} ≠ {}",
-                    i + 1,
-                    a.on,
-                    a.verdict.code(),
-                    derived.code()
-                ),
+            return Err(Refusal::VerdictNotDerived {
+                number: i + 1,
+                on: a.on,
+                recorded: a.verdict,
+                derived,
             });
         }
     }
@@ -869,10 +841,16 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
         }
     }
     if case.stage >= Stage::Paired && case.pairing.as_ref().and_then(|p| p.paired_on).is_none() {
-        return Err(contradiction(Refusal::Empty { field: "paired_on" }));
+        return Err(contradiction(Refusal::Empty {
+            field: Field::PairedOn,
+        }));
     }
     match (case.stage == Stage::Accepted, case.closed_on.is_some()) {
-        (true, false) => return Err(contradiction(Refusal::Empty { field: "closed_on" })),
+        (true, false) => {
+            return Err(contradiction(Refusal::Empty {
+                field: Field::ClosedOn,
+            }))
+        }
         (false, true) => return Err(contradiction(Refusal::ClosedButOpen)),
         _ => {}
     }
@@ -883,16 +861,10 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
 /// characters, at most 64 characters.
 pub fn check_id(id: &str) -> Result<(), Refusal> {
     if id.is_empty() {
-        return Err(Refusal::Empty { field: "id" });
+        return Err(Refusal::Empty { field: Field::Id });
     }
     if id.chars().count() > 64 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Refusal::Invalid {
-            field: "id",
-            problem: format!(
-                "'{}' must be at most 64 characters with no spaces",
-                id.escape_debug()
-            ),
-        });
+        return Err(Refusal::BadId { id: id.to_string() });
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod case;
 pub mod codes;
 pub mod counted;
 pub mod due;
+pub mod field;
 pub mod machine;
 pub mod policy;
 pub mod roster;
@@ -13,7 +14,8 @@ pub mod summary;
 pub use case::*;
 pub use codes::*;
 pub use counted::Counted;
-pub use due::{due_status, due_status_of, stage_due, DueStatus};
+pub use due::{due_status, due_status_of, stage_due, DueState, DueStatus};
+pub use field::Field;
 pub use machine::{
     apply, check_case, check_relapse, guard, verdict, Change, ChangeKind, Command, Edit, Refusal,
     RelapseProblem,

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::case::Case;
 use super::codes::{Role, Stage};
+use super::field::Field;
 use super::machine::{Change, ChangeKind, Command, Refusal};
 
 /// One account of the roster, and the person behind it.
@@ -56,7 +57,9 @@ impl Person {
         self.county = trim(self.county);
         self.township = trim(self.township);
         if self.login.is_empty() {
-            return Err(Refusal::Empty { field: "login" });
+            return Err(Refusal::Empty {
+                field: Field::Login,
+            });
         }
         if self.login.chars().count() > 64
             || self
@@ -64,19 +67,17 @@ impl Person {
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || c == '/')
         {
-            return Err(Refusal::Invalid {
-                field: "login",
-                problem: format!(
-                    "'{}' is no account name (no spaces, at most 64 characters)",
-                    self.login.escape_debug()
-                ),
+            return Err(Refusal::BadLogin {
+                login: self.login.clone(),
             });
         }
         if self.name.is_empty() {
-            return Err(Refusal::Empty { field: "name" });
+            return Err(Refusal::Empty { field: Field::Name });
         }
         if self.role == Role::Township && self.township.is_none() {
-            return Err(Refusal::Empty { field: "township" });
+            return Err(Refusal::Empty {
+                field: Field::Township,
+            });
         }
         Ok(self)
     }

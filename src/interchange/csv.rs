@@ -5,7 +5,7 @@
 use super::table::{self, Cell, Row};
 use super::{Imported, InputError, ReadOptions};
 use crate::domain::{Case, Policy, Situation};
-use crate::i18n::{self, tf, Lang};
+use crate::i18n::{self, Label, Lang, Text};
 
 /// The flat ledger's columns: (code, Chinese header). English headers are the codes.
 pub const COLUMNS: &[(&str, &str)] = &[
@@ -178,8 +178,12 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
             problem,
         }]
     };
-    let text = decode(bytes)
-        .ok_or_else(|| err(String::new(), i18n::t(lang, "imp.encoding").to_string()))?;
+    let text = decode(bytes).ok_or_else(|| {
+        err(
+            String::new(),
+            i18n::t(lang, Text::ImportEncoding).to_string(),
+        )
+    })?;
     // Excel writes CRLF; one line end is one line, whatever it is made of.
     let text = text.replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
@@ -195,8 +199,8 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
             err(
-                tf(lang, "imp.row", &[&(number + 1).to_string()]),
-                tf(lang, "imp.csv", &[&e.to_string()]),
+                i18n::msg::import_row(lang, number + 1),
+                i18n::msg::import_csv(lang, e),
             )
         })?;
         let start = rec.position().map_or(0, |p| p.byte() as usize);

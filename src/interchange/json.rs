@@ -85,13 +85,13 @@ pub fn import(text: &str, file: &str, opts: &ReadOptions) -> Result<Ledger, Inpu
     for (i, c) in ledger.cases.iter().enumerate() {
         let place = format!("cases[{i}] ({})", c.id);
         check_case(c, policy).map_err(|r| err(place.clone(), i18n::refusal(lang, &r)))?;
-        if let Some(r) = super::implausible(c, opts.today, lang) {
+        if let Some(r) = super::implausible(c, opts.today) {
             return Err(err(place, i18n::refusal(lang, &r)));
         }
         if let Some(first) = seen.insert(c.id.as_str(), i) {
             return Err(err(
                 place,
-                i18n::tf(lang, "json.duplicate", &[&format!("cases[{first}]")]),
+                i18n::msg::json_duplicate(lang, format!("cases[{first}]")),
             ));
         }
     }
@@ -108,12 +108,12 @@ fn locate(
 ) -> (String, String) {
     use serde_path_to_error::Segment;
     let (line, column) = (inner.line(), inner.column());
-    let at = i18n::tf(lang, "json.at", &[&line.to_string(), &column.to_string()]);
+    let at = i18n::msg::json_at(lang, line, column);
     let message = inner.to_string();
     // serde_json appends " at line L column C"; the place says it already.
     let message = message.split(" at line ").next().unwrap_or(&message);
     if !text.trim_start().starts_with('{') {
-        return (at, i18n::tf(lang, "json.not_ledger", &[FORMAT]));
+        return (at, i18n::msg::json_not_ledger(lang, FORMAT));
     }
     let mut parts: Vec<String> = Vec::new();
     for seg in path.into_iter().flat_map(|p| p.iter()) {
@@ -152,7 +152,7 @@ fn wording(text: &str, inner: &serde_json::Error, message: &str, lang: Lang) -> 
     ];
     if NOT_A_DATE.contains(&message) {
         if let Some(s) = string_before(text, inner.line(), inner.column()) {
-            return i18n::tf(lang, "json.not_date", &[s]);
+            return i18n::msg::json_not_date(lang, s);
         }
     }
     // serde's "missing field `x`" and "unknown variant `x`, expected one of `a`, `b`"
@@ -162,12 +162,12 @@ fn wording(text: &str, inner: &serde_json::Error, message: &str, lang: Lang) -> 
         Some((word, rest.replace('`', "")))
     };
     if let Some((field, _)) = quoted("missing field `") {
-        i18n::tf(lang, "json.missing", &[field])
+        i18n::msg::json_missing(lang, field)
     } else if let Some((code, rest)) = quoted("unknown variant `") {
         let known = rest.split_once("expected one of ").map_or("", |(_, k)| k);
-        i18n::tf(lang, "json.unknown_code", &[code, known])
+        i18n::msg::json_unknown_code(lang, code, known)
     } else if inner.is_syntax() || inner.is_eof() {
-        i18n::tf(lang, "json.syntax", &[message])
+        i18n::msg::json_syntax(lang, message)
     } else {
         message.to_string()
     }

@@ -39,7 +39,7 @@ pub fn summary(errors: &[InputError], lang: crate::i18n::Lang) -> String {
         [first, rest @ ..] => format!(
             "{} {}",
             first,
-            crate::i18n::tf(lang, "imp.more", &[&rest.len().to_string()])
+            crate::i18n::msg::import_more(lang, rest.len())
         ),
     }
 }
@@ -71,68 +71,60 @@ const YEARS: std::ops::RangeInclusive<i32> = 1949..=2200;
 pub fn implausible(
     case: &crate::domain::Case,
     today: Option<chrono::NaiveDate>,
-    lang: crate::i18n::Lang,
 ) -> Option<crate::domain::Refusal> {
-    use crate::domain::Refusal;
+    use crate::domain::{Field, Refusal};
     use chrono::Datelike;
     let p = case.pairing.as_ref();
-    let mut dates: Vec<(&'static str, chrono::NaiveDate)> =
-        vec![("identified_on", case.identified_on)];
-    dates.extend(case.deadline.map(|d| ("deadline", d)));
-    dates.extend(p.and_then(|p| p.paired_on).map(|d| ("paired_on", d)));
-    dates.extend(case.closed_on.map(|d| ("closed_on", d)));
+    let mut dates: Vec<(Field, chrono::NaiveDate)> =
+        vec![(Field::IdentifiedOn, case.identified_on)];
+    dates.extend(case.deadline.map(|d| (Field::Deadline, d)));
+    dates.extend(p.and_then(|p| p.paired_on).map(|d| (Field::PairedOn, d)));
+    dates.extend(case.closed_on.map(|d| (Field::ClosedOn, d)));
     for t in &case.tasks {
-        dates.push(("due", t.due));
-        dates.extend(t.done_on.map(|d| ("done_on", d)));
+        dates.push((Field::Due, t.due));
+        dates.extend(t.done_on.map(|d| (Field::DoneOn, d)));
     }
-    dates.extend(case.adjustments.iter().map(|a| ("adjustments", a.on)));
-    dates.extend(case.visits.iter().map(|v| ("visits", v.on)));
-    dates.extend(case.acceptance.iter().map(|a| ("acceptance", a.on)));
-    if let Some((field, d)) = dates.iter().find(|(_, d)| !YEARS.contains(&d.year())) {
-        return Some(Refusal::Invalid {
-            field,
-            problem: crate::i18n::tf(lang, "imp.date_range", &[&d.to_string()]),
+    dates.extend(case.adjustments.iter().map(|a| (Field::Adjustments, a.on)));
+    dates.extend(case.visits.iter().map(|v| (Field::Visits, v.on)));
+    dates.extend(case.acceptance.iter().map(|a| (Field::Acceptance, a.on)));
+    if let Some((field, date)) = dates.iter().find(|(_, d)| !YEARS.contains(&d.year())) {
+        return Some(Refusal::ImplausibleDate {
+            field: *field,
+            date: *date,
         });
     }
     let y = case.identified_on.year();
     if y > case.year || y < case.year - 1 {
-        return Some(Refusal::Invalid {
-            field: "identified_on",
-            problem: crate::i18n::tf(
-                lang,
-                "imp.identified_year",
-                &[&case.identified_on.to_string(), &case.year.to_string()],
-            ),
+        return Some(Refusal::IdentifiedOutsideYear {
+            identified_on: case.identified_on,
+            year: case.year,
         });
     }
     if let Some(today) = today.filter(|t| case.identified_on > *t) {
         return Some(Refusal::AfterToday {
-            field: "identified_on",
+            field: Field::IdentifiedOn,
             date: case.identified_on,
             today,
         });
     }
-    let mut names: Vec<(&'static str, &str)> = vec![
-        ("county", &case.county),
-        ("township", &case.township),
-        ("village", &case.village),
+    let mut names: Vec<(Field, &str)> = vec![
+        (Field::County, &case.county),
+        (Field::Township, &case.township),
+        (Field::Village, &case.village),
     ];
     if let Some(p) = p {
         names.extend([
-            ("county_leader", p.county_leader.as_str()),
-            ("township_leader", p.township_leader.as_str()),
-            ("first_secretary", p.first_secretary.as_str()),
-            ("first_secretary_unit", p.first_secretary_unit.as_str()),
-            ("assisting_unit", p.assisting_unit.as_str()),
+            (Field::CountyLeader, p.county_leader.as_str()),
+            (Field::TownshipLeader, p.township_leader.as_str()),
+            (Field::FirstSecretary, p.first_secretary.as_str()),
+            (Field::FirstSecretaryUnit, p.first_secretary_unit.as_str()),
+            (Field::AssistingUnit, p.assisting_unit.as_str()),
         ]);
     }
     names
         .into_iter()
         .find(|(_, s)| !s.is_empty() && visible(s).is_empty())
-        .map(|(field, _)| Refusal::Invalid {
-            field,
-            problem: crate::i18n::t(lang, "imp.invisible").to_string(),
-        })
+        .map(|(field, _)| Refusal::Invisible { field })
 }
 
 /// Characters that print nothing: zero-width spaces and joiners, the word joiner, the byte

@@ -13,8 +13,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::{csv::COLUMNS, dates, InputError};
-use crate::domain::{check_case, Case, Pairing, Policy, Profile, Refusal, Situation, Stage, Task};
-use crate::i18n::{self, tf, Lang};
+use crate::domain::{
+    check_case, Case, Field, Pairing, Policy, Profile, Refusal, Situation, Stage, Task,
+};
+use crate::i18n::{self, parse_label, Label, Lang, Text};
 
 /// One cell as a reader found it.
 #[derive(Debug, Clone, PartialEq)]
@@ -229,7 +231,7 @@ fn column_of(header: &str) -> Option<&'static str> {
     for (code, zh) in COLUMNS {
         if header_key(code) == key
             || header_key(zh) == key
-            || header_key(&i18n::field(Lang::En, code)) == key
+            || Field::parse(code).is_some_and(|f| header_key(f.en()) == key)
         {
             return Some(code);
         }
@@ -408,8 +410,8 @@ impl<'a> Source<'a> {
     pub fn place(&self, lang: Lang, place: String) -> String {
         match (self.sheet, place.is_empty()) {
             (None, _) => place,
-            (Some(sheet), true) => tf(lang, "imp.sheet", &[sheet]),
-            (Some(sheet), false) => tf(lang, "imp.sheet_place", &[sheet, &place]),
+            (Some(sheet), true) => i18n::msg::import_sheet(lang, sheet),
+            (Some(sheet), false) => i18n::msg::import_sheet_place(lang, sheet, &place),
         }
     }
 
@@ -521,13 +523,13 @@ pub fn read(
     let Some((at, header)) = find_header(rows) else {
         return Err(vec![err(
             String::new(),
-            i18n::t(lang, "imp.no_header").to_string(),
+            i18n::t(lang, Text::ImportNoHeader).to_string(),
         )]);
     };
     if let Some((a, b)) = &header.duplicate {
         return Err(vec![err(
-            tf(lang, "imp.row", &[&header.row.to_string()]),
-            tf(lang, "imp.duplicate_column", &[a, b]),
+            i18n::msg::import_row(lang, header.row),
+            i18n::msg::import_duplicate_column(lang, a, b),
         )]);
     }
     let title_year = if header.columns.contains_key("year") {
@@ -547,11 +549,8 @@ pub fn read(
         .collect();
     if !missing.is_empty() {
         let sep = if lang == Lang::Zh { "、" } else { ", " };
-        let problem = tf(lang, "imp.missing_columns", &[&missing.join(sep)]);
-        return Err(vec![err(
-            tf(lang, "imp.row", &[&header.row.to_string()]),
-            problem,
-        )]);
+        let problem = i18n::msg::import_missing_columns(lang, missing.join(sep));
+        return Err(vec![err(i18n::msg::import_row(lang, header.row), problem)]);
     }
     let made = !header.columns.contains_key("id");
     let row_ctx = RowContext {
@@ -576,18 +575,15 @@ pub fn read(
                     .get(code)
                     .map(|(_, h)| h.clone())
                     .unwrap_or_else(|| default_header(code, lang));
-                tf(lang, "imp.place", &[&r.number.to_string(), &name])
+                i18n::msg::import_place(lang, r.number, &name)
             }
-            None => tf(lang, "imp.row", &[&r.number.to_string()]),
+            None => i18n::msg::import_row(lang, r.number),
         };
         let id_of = |year: i32, county: &str| made.then(|| ids.make(year, county));
         match case_of(r, &header, opts, &row_ctx, id_of) {
             Ok(c) => {
                 if let Some(first) = first_row_of.get(&c.id) {
-                    let p = problem(
-                        "id",
-                        tf(lang, "imp.duplicate_id", &[&c.id, &first.to_string()]),
-                    );
+                    let p = problem("id", i18n::msg::import_duplicate_id(lang, &c.id, first));
                     errors.push(err(place(&p), p.text));
                 } else {
                     first_row_of.insert(c.id.clone(), r.number);
@@ -614,14 +610,18 @@ pub fn notes(t: &Table, name: &str, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
     if !t.unused.is_empty() {
         let sep = if lang == Lang::Zh { "、" } else { ", " };
-        out.push(tf(lang, "imp.unused", &[name, &t.unused.join(sep)]));
+        out.push(i18n::msg::import_unused(lang, name, t.unused.join(sep)));
     }
     if let Some(first) = t.made_ids.first() {
-        let n = t.made_ids.len().to_string();
-        out.push(tf(lang, "imp.made_ids", &[name, &n, first]));
+        out.push(i18n::msg::import_made_ids(
+            lang,
+            name,
+            t.made_ids.len(),
+            first,
+        ));
     }
     if let Some(y) = t.title_year {
-        out.push(tf(lang, "imp.title_year", &[name, &y.to_string()]));
+        out.push(i18n::msg::import_title_year(lang, name, y));
     }
     out
 }
@@ -654,21 +654,21 @@ fn case_of(
         let t = text(code);
         match cell(r, h, code) {
             Cell::Text(raw) if t.is_empty() && !raw.trim().is_empty() => {
-                Err(problem(code, i18n::t(lang, "imp.invisible").to_string()))
+                Err(problem(code, i18n::t(lang, Text::Invisible).to_string()))
             }
-            _ if t.is_empty() => Err(problem(code, i18n::t(lang, "imp.blank").to_string())),
+            _ if t.is_empty() => Err(problem(code, i18n::t(lang, Text::ImportBlank).to_string())),
             _ => Ok(t),
         }
     };
     let date = |code: &'static str| -> Result<Option<NaiveDate>, Problem> {
-        date_cell(cell(r, h, code)).map_err(|v| problem(code, tf(lang, "imp.not_date", &[&v])))
+        date_cell(cell(r, h, code)).map_err(|v| problem(code, i18n::msg::import_not_date(lang, &v)))
     };
     let year = match ctx.title_year.filter(|_| !h.columns.contains_key("year")) {
         Some(y) => y,
         None => {
             let year_text = required("year")?;
             year_of(cell(r, h, "year"))
-                .ok_or_else(|| problem("year", tf(lang, "imp.not_year", &[&year_text])))?
+                .ok_or_else(|| problem("year", i18n::msg::import_not_year(lang, &year_text)))?
         }
     };
     let county = required("county")?;
@@ -682,16 +682,16 @@ fn case_of(
     let situations = situations(&situations_text).map_err(|bad| {
         problem(
             "situations",
-            tf(
-                lang,
-                "imp.unknown_situation",
-                &[&bad, &accepted_situations(lang)],
-            ),
+            i18n::msg::import_unknown_situation(lang, &bad, accepted_situations(lang)),
         )
     })?;
     required("identified_on")?;
-    let identified_on = date("identified_on")?
-        .ok_or_else(|| problem("identified_on", i18n::t(lang, "imp.blank").to_string()))?;
+    let identified_on = date("identified_on")?.ok_or_else(|| {
+        problem(
+            "identified_on",
+            i18n::t(lang, Text::ImportBlank).to_string(),
+        )
+    })?;
     let default_deadline = NaiveDate::from_ymd_opt(year, 12, 31);
     let deadline = match cell(r, h, "deadline") {
         Cell::Text(t)
@@ -705,7 +705,7 @@ fn case_of(
     };
     let stage_text = required("stage")?;
     let stage = stage_of(&stage_text)
-        .ok_or_else(|| problem("stage", tf(lang, "imp.unknown_stage", &[&stage_text])))?;
+        .ok_or_else(|| problem("stage", i18n::msg::import_unknown_stage(lang, &stage_text)))?;
     let paired_on = date("paired_on")?;
     let closed_on = date("closed_on")?;
     let pairing = Pairing {
@@ -728,7 +728,7 @@ fn case_of(
             Err(v) => (None, Some(v)),
         };
         let measure = match words {
-            Some(w) => format!("{measure}{}", tf(lang, "imp.due_words", &[&w])),
+            Some(w) => format!("{measure}{}", i18n::msg::import_due_words(lang, &w)),
             None => measure,
         };
         let due = due
@@ -755,7 +755,7 @@ fn case_of(
                 .text()
                 .parse()
                 .map(Some)
-                .map_err(|_| problem(code, tf(lang, "imp.not_number", &[&c.text()]))),
+                .map_err(|_| problem(code, i18n::msg::import_not_number(lang, c.text()))),
         }
     };
     let profile = Profile {
@@ -771,7 +771,7 @@ fn case_of(
         pairing: (pairing != Pairing::default()).then_some(pairing),
         tasks,
         no_adjustment_reason: (stage >= Stage::CadresAdjusted)
-            .then(|| i18n::t(lang, "imp.adjustments_elsewhere").to_string()),
+            .then(|| i18n::t(lang, Text::ImportAdjustmentsElsewhere).to_string()),
         closed_on,
         relapse_of,
         profile,
@@ -790,7 +790,7 @@ fn case_of(
         text: i18n::refusal(lang, &r),
     };
     check_case(&case, policy).map_err(refused)?;
-    if let Some(r) = super::implausible(&case, opts.today, lang) {
+    if let Some(r) = super::implausible(&case, opts.today) {
         return Err(refused(r));
     }
     Ok(case)
@@ -826,8 +826,8 @@ fn stage_of(s: &str) -> Option<Stage> {
         .collect::<String>()
         .trim_end_matches(['。', '.', '；', ';'])
         .to_string();
-    Stage::parse(s)
-        .or_else(|| Stage::parse(&packed))
+    parse_label::<Stage>(s)
+        .or_else(|| parse_label::<Stage>(&packed))
         .or_else(|| SHORT.iter().find(|(k, _)| *k == packed).map(|(_, v)| *v))
 }
 
@@ -848,17 +848,20 @@ fn accepted_situations(lang: Lang) -> String {
 fn refusal_column(r: &Refusal) -> Option<&'static str> {
     match r {
         Refusal::Contradiction { cause, .. } => refusal_column(cause),
-        Refusal::PairingIncomplete { missing } => missing.first().copied(),
-        Refusal::ClosedButOpen => Some("closed_on"),
+        Refusal::PairingIncomplete { missing } => missing.first().map(|f| f.code()),
+        Refusal::ClosedButOpen => Some(Field::ClosedOn.code()),
+        Refusal::BadId { .. } => Some(Field::Id.code()),
+        Refusal::IdentifiedOutsideYear { .. } => Some(Field::IdentifiedOn.code()),
         Refusal::Empty { field }
-        | Refusal::Invalid { field, .. }
+        | Refusal::ImplausibleDate { field, .. }
+        | Refusal::Invisible { field }
         | Refusal::OutOfRange { field, .. }
         | Refusal::BeforeIdentified { field, .. }
         | Refusal::AfterToday { field, .. } => COLUMNS
             .iter()
             .map(|(c, _)| *c)
             .chain(ALIASES.iter().map(|(c, _)| *c))
-            .find(|c| c == field),
+            .find(|c| *c == field.code()),
         _ => None,
     }
 }

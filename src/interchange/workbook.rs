@@ -9,10 +9,10 @@ use chrono::NaiveDate;
 use super::table::{self, Cell, Row, Source};
 use super::{InputError, ReadOptions};
 use crate::domain::{
-    check_case, verdict, Acceptance, AdjustAction, AdjustReason, Adjustment, Case, Post,
-    ReplacementSource, Standards, Task, Visit, VisitKind,
+    check_case, verdict, Acceptance, AdjustAction, AdjustReason, Adjustment, Case, Coded, Field,
+    Post, ReplacementSource, Standard, Standards, Task, Visit, VisitKind,
 };
-use crate::i18n::{self, t, tf, Lang};
+use crate::i18n::{self, msg, parse_label, t, Label, Lang, Text};
 
 /// A sheet of details that zhengdun's workbook has beside its cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,57 +31,66 @@ impl Detail {
         Detail::Acceptance,
     ];
 
-    /// The string key of the sheet's name.
-    pub fn sheet_key(self) -> &'static str {
+    /// The sheet's name.
+    pub fn sheet(self) -> Text {
         match self {
-            Detail::Tasks => "x.sheet.tasks",
-            Detail::Adjustments => "x.sheet.adjustments",
-            Detail::Visits => "x.sheet.visits",
-            Detail::Acceptance => "x.sheet.acceptance",
+            Detail::Tasks => Text::XlsxSheetTasks,
+            Detail::Adjustments => Text::XlsxSheetAdjustments,
+            Detail::Visits => Text::XlsxSheetVisits,
+            Detail::Acceptance => Text::XlsxSheetAcceptance,
         }
     }
 }
 
-/// Whether a header cell names a field (its label in either language) or a string key's text.
-fn heads(cell: &Cell, name: &str) -> bool {
+/// Whether a header cell names a field (its label in either language).
+fn heads(cell: &Cell, field: Field) -> bool {
     let text = cell.text();
-    [Lang::Zh, Lang::En]
-        .iter()
-        .any(|l| i18n::field(*l, name) == text || (name.starts_with("x.") && t(*l, name) == text))
+    [Lang::Zh, Lang::En].iter().any(|l| field.label(*l) == text)
 }
 
-/// One data row of a detail sheet, read by the field names of its columns.
+/// The columns of a detail sheet: its fields', and on the acceptance sheet the six
+/// standards' (named by their labels), in §4's order.
+#[derive(Default)]
+struct Columns {
+    fields: HashMap<Field, usize>,
+    standards: [Option<usize>; 6],
+}
+
+/// One data row of a detail sheet, read by the fields of its columns.
 struct Line<'a> {
     row: &'a Row,
-    columns: &'a HashMap<&'static str, usize>,
+    columns: &'a Columns,
     lang: Lang,
 }
 
-/// A problem with a cell: the column's field name and why.
-type Bad = (&'static str, String);
+/// A problem with a cell: the column's field and why.
+type Bad = (Field, String);
 
 impl Line<'_> {
-    fn cell(&self, name: &str) -> &Cell {
-        self.columns
-            .get(name)
-            .and_then(|i| self.row.cells.get(*i))
+    fn at(&self, column: Option<usize>) -> &Cell {
+        column
+            .and_then(|i| self.row.cells.get(i))
             .unwrap_or(&Cell::Empty)
     }
 
-    fn text(&self, name: &str) -> String {
+    fn cell(&self, name: Field) -> &Cell {
+        self.at(self.columns.fields.get(&name).copied())
+    }
+
+    fn text(&self, name: Field) -> String {
         self.cell(name).text()
     }
 
-    fn date(&self, name: &'static str) -> Result<Option<NaiveDate>, Bad> {
-        table::date_cell(self.cell(name)).map_err(|v| (name, tf(self.lang, "imp.not_date", &[&v])))
+    fn date(&self, name: Field) -> Result<Option<NaiveDate>, Bad> {
+        table::date_cell(self.cell(name)).map_err(|v| (name, msg::import_not_date(self.lang, &v)))
     }
 
-    fn day(&self, name: &'static str) -> Result<NaiveDate, Bad> {
+    fn day(&self, name: Field) -> Result<NaiveDate, Bad> {
         self.date(name)?
-            .ok_or((name, t(self.lang, "imp.blank").to_string()))
+            .ok_or((name, t(self.lang, Text::ImportBlank).to_string()))
     }
 
-    fn number(&self, name: &'static str) -> Result<u32, Bad> {
+    fn number(&self, name: Field) -> Result<u32, Bad> {
         let c = self.cell(name);
         match c {
             Cell::Number(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n) => {
@@ -90,34 +99,38 @@ impl Line<'_> {
             _ => c
                 .text()
                 .parse()
-                .map_err(|_| (name, tf(self.lang, "imp.not_number", &[&c.text()]))),
+                .map_err(|_| (name, msg::import_not_number(self.lang, c.text()))),
         }
     }
 
-    fn code<T>(
-        &self,
-        name: &'static str,
-        parse: fn(&str) -> Option<T>,
-        known: fn() -> String,
-    ) -> Result<T, Bad> {
+    /// A value of a code list, by its code or its label in either language.
+    fn code<T: Coded + Label>(&self, name: Field) -> Result<T, Bad> {
         let v = self.text(name);
-        parse(&v).ok_or((name, tf(self.lang, "imp.unknown_value", &[&v, &known()])))
+        let known = || {
+            T::ALL
+                .iter()
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        parse_label::<T>(&v)
+            .ok_or_else(|| (name, msg::import_unknown_value(self.lang, &v, known())))
     }
 }
 
-/// The columns of a detail sheet's header row (its first row that is not blank), by field.
-fn columns(rows: &[Row], names: &[&'static str]) -> (usize, HashMap<&'static str, usize>) {
+/// The columns of a detail sheet's header row (its first row that is not blank).
+fn columns(rows: &[Row], names: &[Field]) -> (usize, Columns) {
     let Some((at, header)) = rows
         .iter()
         .enumerate()
         .find(|(_, r)| r.cells.iter().any(|c| !c.is_blank()))
     else {
-        return (0, HashMap::new());
+        return (0, Columns::default());
     };
-    let mut out = HashMap::new();
+    let mut out = Columns::default();
     for (i, c) in header.cells.iter().enumerate() {
-        if let Some(name) = names.iter().find(|n| heads(c, n)) {
-            out.entry(*name).or_insert(i);
+        if let Some(name) = names.iter().find(|n| heads(c, **n)) {
+            out.fields.entry(*name).or_insert(i);
         }
     }
     (at, out)
@@ -126,9 +139,9 @@ fn columns(rows: &[Row], names: &[&'static str]) -> (usize, HashMap<&'static str
 /// Whether an acceptance sheet's cell says a standard was met (达标 / met).
 fn met(text: &str) -> Option<bool> {
     [Lang::Zh, Lang::En].iter().find_map(|l| {
-        if text == t(*l, "x.met") {
+        if text == t(*l, Text::XlsxMet) {
             Some(true)
-        } else if text == t(*l, "x.unmet") {
+        } else if text == t(*l, Text::XlsxUnmet) {
             Some(false)
         } else {
             None
@@ -139,75 +152,67 @@ fn met(text: &str) -> Option<bool> {
 fn add(case: &mut Case, kind: Detail, line: &Line, opts: &ReadOptions) -> Result<(), Bad> {
     match kind {
         Detail::Tasks => case.tasks.push(Task {
-            measure: line.text("measure"),
-            responsible: line.text("responsible"),
-            due: line.day("due")?,
-            done_on: line.date("done_on")?,
+            measure: line.text(Field::Measure),
+            responsible: line.text(Field::Responsible),
+            due: line.day(Field::Due)?,
+            done_on: line.date(Field::DoneOn)?,
         }),
         Detail::Adjustments => {
-            let name = line.text("name");
-            let why = line.text("no_adjustment_reason");
+            let name = line.text(Field::Name);
+            let why = line.text(Field::NoAdjustmentReason);
             if name.is_empty() && !why.is_empty() {
                 case.no_adjustment_reason = Some(why);
                 return Ok(());
             }
-            let replacement = Some(line.text("replacement")).filter(|s| !s.is_empty());
-            let replacement_source = match line.text("replacement_source").is_empty() {
+            let replacement = Some(line.text(Field::Replacement)).filter(|s| !s.is_empty());
+            let replacement_source = match line.text(Field::ReplacementSource).is_empty() {
                 true => None,
-                false => Some(line.code(
-                    "replacement_source",
-                    ReplacementSource::parse,
-                    ReplacementSource::codes_list,
-                )?),
+                false => Some(line.code::<ReplacementSource>(Field::ReplacementSource)?),
             };
             case.adjustments.push(Adjustment {
                 name,
-                post: line.code("post", Post::parse, Post::codes_list)?,
-                reason: line.code("reason", AdjustReason::parse, AdjustReason::codes_list)?,
-                action: line.code("action", AdjustAction::parse, AdjustAction::codes_list)?,
-                on: line.day("on")?,
+                post: line.code::<Post>(Field::Post)?,
+                reason: line.code::<AdjustReason>(Field::Reason)?,
+                action: line.code::<AdjustAction>(Field::Action)?,
+                on: line.day(Field::On)?,
                 replacement,
                 replacement_source,
             });
         }
         Detail::Visits => case.visits.push(Visit {
-            on: line.day("on")?,
-            by: line.text("by"),
-            kind: line.code("kind", VisitKind::parse, VisitKind::codes_list)?,
-            findings: line.text("findings"),
+            on: line.day(Field::On)?,
+            by: line.text(Field::By),
+            kind: line.code::<VisitKind>(Field::Kind)?,
+            findings: line.text(Field::Findings),
         }),
         Detail::Acceptance => {
             let mut standards: Standards = [false; 6];
-            for (i, s) in standards.iter_mut().enumerate() {
-                let v = line.cell(STANDARD_COLUMNS.get(i).copied().unwrap_or_default());
-                *s = met(&v.text()).ok_or((
-                    "standards",
-                    tf(
-                        opts.lang,
-                        "imp.unknown_value",
-                        &[&v.text(), t(opts.lang, "x.met")],
-                    ),
-                ))?;
+            for (s, column) in standards.iter_mut().zip(line.columns.standards) {
+                let v = line.at(column);
+                *s = met(&v.text()).ok_or_else(|| {
+                    (
+                        Field::Standards,
+                        msg::import_unknown_value(opts.lang, v.text(), t(opts.lang, Text::XlsxMet)),
+                    )
+                })?;
             }
-            let score = line.number("score")?;
-            let (poll_n, poll_dissatisfied) =
-                (line.number("poll_n")?, line.number("poll_dissatisfied")?);
+            let score = line.number(Field::Score)?;
+            let (poll_n, poll_dissatisfied) = (
+                line.number(Field::PollN)?,
+                line.number(Field::PollDissatisfied)?,
+            );
             let voided = [Lang::Zh, Lang::En].iter().any(|l| {
-                line.text("verdict")
-                    .ends_with(t(*l, "acceptance.voided").trim())
+                line.text(Field::Verdict)
+                    .ends_with(t(*l, Text::AcceptanceVoided).trim())
             });
             if voided {
                 case.voided_attempts += 1;
             }
             case.acceptance.push(Acceptance {
-                on: line.day("on")?,
-                by: line.text("by"),
-                score: u8::try_from(score).map_err(|_| {
-                    (
-                        "score",
-                        tf(opts.lang, "imp.not_number", &[&score.to_string()]),
-                    )
-                })?,
+                on: line.day(Field::On)?,
+                by: line.text(Field::By),
+                score: u8::try_from(score)
+                    .map_err(|_| (Field::Score, msg::import_not_number(opts.lang, score)))?,
                 poll_n,
                 poll_dissatisfied,
                 verdict: verdict(score, poll_n, poll_dissatisfied, &standards, opts.policy),
@@ -218,33 +223,41 @@ fn add(case: &mut Case, kind: Detail, line: &Line, opts: &ReadOptions) -> Result
     Ok(())
 }
 
-/// The acceptance sheet names its standards' columns by their labels; these stand for them
-/// in the column map.
-const STANDARD_COLUMNS: [&str; 6] = ["std0", "std1", "std2", "std3", "std4", "std5"];
-
-fn fields(kind: Detail) -> &'static [&'static str] {
+fn fields(kind: Detail) -> &'static [Field] {
     match kind {
-        Detail::Tasks => &["id", "measure", "responsible", "due", "done_on"],
-        Detail::Adjustments => &[
-            "id",
-            "name",
-            "post",
-            "reason",
-            "action",
-            "on",
-            "replacement",
-            "replacement_source",
-            "no_adjustment_reason",
+        Detail::Tasks => &[
+            Field::Id,
+            Field::Measure,
+            Field::Responsible,
+            Field::Due,
+            Field::DoneOn,
         ],
-        Detail::Visits => &["id", "on", "by", "kind", "findings"],
+        Detail::Adjustments => &[
+            Field::Id,
+            Field::Name,
+            Field::Post,
+            Field::Reason,
+            Field::Action,
+            Field::On,
+            Field::Replacement,
+            Field::ReplacementSource,
+            Field::NoAdjustmentReason,
+        ],
+        Detail::Visits => &[
+            Field::Id,
+            Field::On,
+            Field::By,
+            Field::Kind,
+            Field::Findings,
+        ],
         Detail::Acceptance => &[
-            "id",
-            "on",
-            "by",
-            "score",
-            "poll_n",
-            "poll_dissatisfied",
-            "verdict",
+            Field::Id,
+            Field::On,
+            Field::By,
+            Field::Score,
+            Field::PollN,
+            Field::PollDissatisfied,
+            Field::Verdict,
         ],
     }
 }
@@ -279,17 +292,13 @@ pub fn attach(
         let (at, mut columns) = columns(rows, fields(*kind));
         if *kind == Detail::Acceptance {
             let header = rows.get(at).map(|r| r.cells.as_slice()).unwrap_or_default();
-            for (s, key) in crate::domain::Standard::ALL.iter().zip(STANDARD_COLUMNS) {
+            for (s, column) in Standard::ALL.iter().zip(columns.standards.iter_mut()) {
                 let label = |l: Lang| s.label(l);
-                if let Some(i) = header
+                *column = header
                     .iter()
-                    .position(|c| c.text() == label(Lang::Zh) || c.text() == label(Lang::En))
-                {
-                    columns.insert(key, i);
-                }
+                    .position(|c| c.text() == label(Lang::Zh) || c.text() == label(Lang::En));
             }
         }
-        let header_text = |name: &str| i18n::field(lang, name);
         for row in rows.iter().skip(at + 1) {
             if row.cells.iter().all(Cell::is_blank) {
                 continue;
@@ -299,16 +308,10 @@ pub fn attach(
                 columns: &columns,
                 lang,
             };
-            let place = |name: &str| {
-                tf(
-                    lang,
-                    "imp.place",
-                    &[&row.number.to_string(), &header_text(name)],
-                )
-            };
-            let id = line.text("id");
+            let place = |name: Field| msg::import_place(lang, row.number, name.label(lang));
+            let id = line.text(Field::Id);
             let Some((_, _, case)) = by_id.get(&id).and_then(|i| cases.get_mut(*i)) else {
-                errors.push(src.error(lang, place("id"), tf(lang, "imp.no_such_case", &[&id])));
+                errors.push(src.error(lang, place(Field::Id), msg::import_no_such_case(lang, &id)));
                 continue;
             };
             if let Err((name, why)) = add(case, *kind, &line, opts) {
@@ -326,9 +329,9 @@ pub fn attach(
         };
         let refused = check_case(case, opts.policy)
             .err()
-            .or_else(|| super::implausible(case, opts.today, lang));
+            .or_else(|| super::implausible(case, opts.today));
         if let Some(r) = refused {
-            let place = tf(lang, "imp.row", &[&row.to_string()]);
+            let place = msg::import_row(lang, row);
             errors.push(src.error(lang, place, i18n::refusal(lang, &r)));
         }
     }

@@ -14,8 +14,8 @@ use rust_xlsxwriter::{
 use super::table::{self, Cell, Row};
 use super::workbook::Detail;
 use super::{csv as flat, Imported, InputError, ReadOptions};
-use crate::domain::{due_status, Case, Policy, Standard, Verdict};
-use crate::i18n::{self, t, tf, Lang};
+use crate::domain::{due_status, Case, Field, Policy, Standard, Verdict};
+use crate::i18n::{self, msg, t, Label, Lang, Text};
 use crate::stats::{self, ANNUAL_TYPES};
 use crate::text;
 
@@ -107,10 +107,10 @@ fn sheet_rows(book: &mut calamine::Sheets<Cursor<&[u8]>>, name: &str) -> Result<
 }
 
 /// Whether a sheet's name is one zhengdun gives a sheet of its workbook, in either language.
-fn named(sheet: &str, key: &str) -> bool {
+fn named(sheet: &str, name: Text) -> bool {
     [Lang::Zh, Lang::En]
         .iter()
-        .any(|l| sheet_name(t(*l, key)) == sheet)
+        .any(|l| sheet_name(t(*l, name)) == sheet)
 }
 
 /// Reads every sheet of a workbook that holds a ledger table, and zhengdun's own sheets of
@@ -126,7 +126,7 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
         }]
     };
     // calamine can panic on a damaged workbook (e.g. an overflowing cell reference).
-    let damaged = |what: String| err(tf(lang, "imp.xlsx", &[&what]));
+    let damaged = |what: String| err(i18n::msg::import_xlsx(lang, &what));
     let mut book =
         crate::panics::quietly(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))
             .map_err(damaged)?
@@ -134,8 +134,8 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
     let names = book.sheet_names();
     let several = names.len() > 1;
     // zhengdun's own workbook: its default 转化期限 is text, its details are on their sheets
-    let ours = names.iter().any(|n| named(n, "x.sheet.tasks"))
-        && names.iter().any(|n| named(n, "x.sheet.acceptance"));
+    let ours = names.iter().any(|n| named(n, Text::XlsxSheetTasks))
+        && names.iter().any(|n| named(n, Text::XlsxSheetAcceptance));
     let mut ids = table::IdMaker::default();
     let mut notes = Vec::new();
     let mut errors = Vec::new();
@@ -143,21 +143,21 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
     let mut details: Vec<(Detail, String, Vec<Row>)> = Vec::new();
     for name in &names {
         let rows = sheet_rows(&mut book, name).map_err(damaged)?;
-        let skip = |why: &str| tf(lang, "imp.skipped", &[file, name, t(lang, why)]);
-        if let Some(kind) = Detail::ALL.iter().find(|d| named(name, d.sheet_key())) {
+        let skip = |why: Text| msg::import_skipped(lang, file, name, t(lang, why));
+        if let Some(kind) = Detail::ALL.iter().find(|d| named(name, d.sheet())) {
             details.push((*kind, name.clone(), rows));
             continue;
         }
-        if named(name, "x.sheet.annual") {
-            notes.push(skip("imp.skip.annual"));
+        if named(name, Text::XlsxSheetAnnual) {
+            notes.push(skip(Text::ImportSkipAnnual));
             continue;
         }
         if rows.iter().all(|r| r.cells.iter().all(Cell::is_blank)) {
-            notes.push(skip("imp.skip.empty"));
+            notes.push(skip(Text::ImportSkipEmpty));
             continue;
         }
         if !table::has_header(&rows) {
-            notes.push(skip("imp.skip.no_header"));
+            notes.push(skip(Text::ImportSkipNoHeader));
             continue;
         }
         let src = table::Source {
@@ -168,11 +168,10 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
         match table::read(&rows, &src, opts, &mut ids) {
             Ok(tb) => {
                 if several {
-                    let n = tb.cases.len().to_string();
-                    notes.push(tf(lang, "imp.sheet_cases", &[file, name, &n]));
+                    notes.push(msg::import_sheet_cases(lang, file, name, tb.cases.len()));
                 }
                 let label = match several {
-                    true => format!("{file} {}", tf(lang, "imp.sheet", &[name])),
+                    true => format!("{file} {}", msg::import_sheet(lang, name)),
                     false => file.to_string(),
                 };
                 notes.extend(table::notes(&tb, &label, lang));
@@ -186,7 +185,7 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
         return Err(errors);
     }
     if found.is_empty() {
-        return Err(err(t(lang, "imp.no_sheet").to_string()));
+        return Err(err(t(lang, Text::ImportNoSheet).to_string()));
     }
     // The same id on two sheets.
     let mut first: std::collections::HashMap<&str, (&Option<String>, usize)> = Default::default();
@@ -201,11 +200,11 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
                 sheet: s0.as_deref(),
                 ..src
             }
-            .place(lang, tf(lang, "imp.row", &[&r0.to_string()]));
+            .place(lang, msg::import_row(lang, r0));
             errors.push(src.error(
                 lang,
-                tf(lang, "imp.row", &[&row.to_string()]),
-                tf(lang, "imp.duplicate_id", &[&c.id, &at0]),
+                msg::import_row(lang, row),
+                msg::import_duplicate_id(lang, &c.id, &at0),
             ));
         }
     }
@@ -216,10 +215,11 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
         super::workbook::attach(&mut found, &details, file, opts)?;
     } else {
         for (_, name, _) in &details {
-            notes.push(tf(
+            notes.push(msg::import_skipped(
                 lang,
-                "imp.skipped",
-                &[file, name, t(lang, "imp.skip.no_header")],
+                file,
+                name,
+                t(lang, Text::ImportSkipNoHeader),
             ));
         }
     }
@@ -459,17 +459,17 @@ fn excel_date(d: NaiveDate) -> Option<ExcelDateTime> {
     ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
 }
 
-fn fields(lang: Lang, names: &[&str]) -> Vec<String> {
-    names.iter().map(|n| i18n::field(lang, n)).collect()
+fn fields(lang: Lang, names: &[Field]) -> Vec<String> {
+    names.iter().map(|n| n.label(lang).to_string()).collect()
 }
 
 /// The cases sheet's columns after the flat ones.
-const EXTRA_COLUMNS: &[&str] = &[
-    "relapse_of",
-    "households",
-    "population",
-    "party_members",
-    "secretary_age",
+const EXTRA_COLUMNS: &[Field] = &[
+    Field::RelapseOf,
+    Field::Households,
+    Field::Population,
+    Field::PartyMembers,
+    Field::SecretaryAge,
 ];
 
 const DATE_COLUMNS: &[&str] = &["identified_on", "deadline", "paired_on", "closed_on"];
@@ -490,10 +490,10 @@ pub fn write(
     {
         let mut names: Vec<String> = flat::header(lang).iter().map(|s| s.to_string()).collect();
         names.extend(fields(lang, EXTRA_COLUMNS));
-        names.push(t(lang, "x.days_overdue").to_string());
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.cases"))?;
+        names.push(t(lang, Text::XlsxDaysOverdue).to_string());
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, Text::XlsxSheetCases))?;
         tb.prose = vec![5, 6];
-        tb.title(&tf(lang, "x.title", &[&today.to_string()]), names.len())?;
+        tb.title(&i18n::msg::xlsx_title(lang, today), names.len())?;
         let header_row = tb.row;
         tb.header(&names)?;
         for (c, d) in cases.iter().zip(&due) {
@@ -532,11 +532,19 @@ pub fn write(
 
     // Plan tasks.
     {
-        let mut names = fields(lang, &["id", "village"]);
-        names.push(t(lang, "x.task_no").to_string());
-        names.extend(fields(lang, &["measure", "responsible", "due", "done_on"]));
-        names.push(t(lang, "x.days_overdue").to_string());
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.tasks"))?;
+        let mut names = fields(lang, &[Field::Id, Field::Village]);
+        names.push(t(lang, Text::XlsxTaskNo).to_string());
+        names.extend(fields(
+            lang,
+            &[
+                Field::Measure,
+                Field::Responsible,
+                Field::Due,
+                Field::DoneOn,
+            ],
+        ));
+        names.push(t(lang, Text::XlsxDaysOverdue).to_string());
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, Text::XlsxSheetTasks))?;
         tb.prose = vec![3];
         tb.header(&names)?;
         for c in cases {
@@ -565,19 +573,23 @@ pub fn write(
         let names = fields(
             lang,
             &[
-                "id",
-                "village",
-                "name",
-                "post",
-                "reason",
-                "action",
-                "on",
-                "replacement",
-                "replacement_source",
-                "no_adjustment_reason",
+                Field::Id,
+                Field::Village,
+                Field::Name,
+                Field::Post,
+                Field::Reason,
+                Field::Action,
+                Field::On,
+                Field::Replacement,
+                Field::ReplacementSource,
+                Field::NoAdjustmentReason,
             ],
         );
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.adjustments"))?;
+        let mut tb = Table::new(
+            book.add_worksheet(),
+            &st,
+            t(lang, Text::XlsxSheetAdjustments),
+        )?;
         tb.prose = vec![9];
         tb.header(&names)?;
         for c in cases {
@@ -619,8 +631,18 @@ pub fn write(
 
     // Field visits, newest first within a case.
     {
-        let names = fields(lang, &["id", "village", "on", "by", "kind", "findings"]);
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.visits"))?;
+        let names = fields(
+            lang,
+            &[
+                Field::Id,
+                Field::Village,
+                Field::On,
+                Field::By,
+                Field::Kind,
+                Field::Findings,
+            ],
+        );
+        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, Text::XlsxSheetVisits))?;
         tb.prose = vec![5];
         tb.header(&names)?;
         for c in cases {
@@ -648,18 +670,22 @@ pub fn write(
         let mut names = fields(
             lang,
             &[
-                "id",
-                "village",
-                "on",
-                "by",
-                "score",
-                "poll_n",
-                "poll_dissatisfied",
+                Field::Id,
+                Field::Village,
+                Field::On,
+                Field::By,
+                Field::Score,
+                Field::PollN,
+                Field::PollDissatisfied,
             ],
         );
         names.extend(Standard::ALL.iter().map(|s| s.label(lang).to_string()));
-        names.push(i18n::field(lang, "verdict"));
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, "x.sheet.acceptance"))?;
+        names.push(Field::Verdict.label(lang).to_string());
+        let mut tb = Table::new(
+            book.add_worksheet(),
+            &st,
+            t(lang, Text::XlsxSheetAcceptance),
+        )?;
         tb.header(&names)?;
         for c in cases {
             for (i, a) in c.acceptance.iter().enumerate() {
@@ -672,11 +698,9 @@ pub fn write(
                     V::Num(Some(a.poll_n as f64)),
                     V::Num(Some(a.poll_dissatisfied as f64)),
                 ];
-                values.extend(
-                    a.standards.iter().map(|m| {
-                        V::Text(t(lang, if *m { "x.met" } else { "x.unmet" }).to_string())
-                    }),
-                );
+                values.extend(a.standards.iter().map(|m| {
+                    V::Text(t(lang, if *m { Text::XlsxMet } else { Text::XlsxUnmet }).to_string())
+                }));
                 values.push(V::Text(i18n::attempt_verdict(lang, c, i)));
                 tb.put(values, a.verdict == Verdict::Fail)?;
             }
@@ -703,37 +727,37 @@ fn annual_sheet(
     let n_types = ANNUAL_TYPES.len() as u16;
     // columns: year, unit, identified, rectified, 10 types, filled, adjusted, units, leaders, first secretaries
     let last = 2 + 2 + n_types + 2 + 3 - 1;
-    let mut tb = Table::new(ws, st, t(lang, "x.sheet.annual"))?;
-    tb.title(t(lang, "x.sheet.annual"), last as usize + 1)?;
+    let mut tb = Table::new(ws, st, t(lang, Text::XlsxSheetAnnual))?;
+    tb.title(t(lang, Text::XlsxSheetAnnual), last as usize + 1)?;
     let (g, h) = (tb.row, tb.row + 1);
     let hf = &st.header;
-    let group = |ws: &mut Worksheet, c0: u16, c1: u16, key: &str| -> Result<(), XlsxError> {
+    let group = |ws: &mut Worksheet, c0: u16, c1: u16, key: Text| -> Result<(), XlsxError> {
         ws.merge_range(g, c0, g, c1, t(lang, key), hf).map(|_| ())
     };
     // year and unit span both header rows
-    tb.ws.merge_range(g, 0, h, 0, t(lang, "x.year"), hf)?;
-    tb.ws.merge_range(g, 1, h, 1, t(lang, "x.unit"), hf)?;
-    group(tb.ws, 2, 3, "x.screening")?;
-    group(tb.ws, 4, 3 + n_types, "x.types")?;
-    group(tb.ws, 4 + n_types, 5 + n_types, "x.secretaries")?;
-    group(tb.ws, 6 + n_types, 8 + n_types, "x.measures")?;
+    tb.ws.merge_range(g, 0, h, 0, t(lang, Text::XlsxYear), hf)?;
+    tb.ws.merge_range(g, 1, h, 1, t(lang, Text::XlsxUnit), hf)?;
+    group(tb.ws, 2, 3, Text::XlsxScreening)?;
+    group(tb.ws, 4, 3 + n_types, Text::XlsxTypes)?;
+    group(tb.ws, 4 + n_types, 5 + n_types, Text::XlsxSecretaries)?;
+    group(tb.ws, 6 + n_types, 8 + n_types, Text::XlsxMeasures)?;
     let mut names = vec![String::new(), String::new()];
     names.extend(
-        ["x.identified", "x.rectified"]
+        [Text::XlsxIdentified, Text::XlsxRectified]
             .iter()
-            .map(|k| t(lang, k).to_string()),
+            .map(|k| t(lang, *k).to_string()),
     );
     names.extend(ANNUAL_TYPES.iter().map(|s| s.label(lang).to_string()));
     names.extend(
         [
-            "x.filled",
-            "x.adjusted",
-            "x.units",
-            "x.leaders",
-            "x.first_secretaries",
+            Text::XlsxFilled,
+            Text::XlsxAdjusted,
+            Text::XlsxUnits,
+            Text::XlsxLeaders,
+            Text::XlsxFirstSecretaries,
         ]
         .iter()
-        .map(|k| t(lang, k).to_string()),
+        .map(|k| t(lang, *k).to_string()),
     );
     tb.row = h;
     for (c, n) in names.iter().enumerate().skip(2) {
@@ -743,7 +767,7 @@ fn annual_sheet(
     tb.ws.set_freeze_panes(h + 1, 2)?;
     tb.ws.set_repeat_rows(g, h)?;
     tb.row = h + 1;
-    tb.fit(0, t(lang, "x.year"));
+    tb.fit(0, t(lang, Text::XlsxYear));
     for c in 2..=last as usize {
         tb.fit(c, "整顿提升"); // header texts wrap; numbers are short
     }
@@ -751,7 +775,7 @@ fn annual_sheet(
         let unit = r
             .county
             .clone()
-            .unwrap_or_else(|| t(lang, "x.total").to_string());
+            .unwrap_or_else(|| t(lang, Text::XlsxTotal).to_string());
         let mut values = vec![V::Num(Some(r.year as f64)), V::Text(unit)];
         let nums = [r.identified, r.rectified]
             .into_iter()
@@ -768,6 +792,6 @@ fn annual_sheet(
     }
     let note_row = tb.row + 1;
     tb.ws
-        .write_string_with_format(note_row, 0, t(lang, "x.note"), &st.note)?;
+        .write_string_with_format(note_row, 0, t(lang, Text::XlsxNote), &st.note)?;
     tb.finish(None)
 }

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Policy, Summary};
-use crate::i18n::{self, Lang};
+use crate::i18n::{msg, Lang};
 use crate::listing::Filter;
 use crate::stats::Stats;
 
@@ -74,25 +74,23 @@ impl Error {
     /// The sentence for the user.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            Error::Store(e) => i18n::store_error(lang, e),
-            Error::Unreachable { server, detail } => {
-                i18n::tf(lang, "e.unreachable", &[server, detail])
-            }
+            Error::Store(e) => e.message(lang),
+            Error::Unreachable { server, detail } => msg::ledger_unreachable(lang, server, detail),
             Error::Version {
                 server,
                 theirs,
                 ours,
-            } => i18n::tf(lang, "e.version", &[server, theirs, ours]),
+            } => msg::ledger_version(lang, server, theirs, ours),
             Error::Account { account, refusal } => match refusal {
-                AccountRefusal::Unknown => i18n::tf(lang, "e.account_unknown", &[account]),
+                AccountRefusal::Unknown => msg::ledger_account_unknown(lang, account),
                 AccountRefusal::NotOwner { owner } => {
-                    i18n::tf(lang, "e.account_not_owner", &[account, owner])
+                    msg::ledger_account_not_owner(lang, account, owner)
                 }
                 AccountRefusal::NotYou { named, person } => {
-                    i18n::tf(lang, "e.as_someone_else", &[named, account, person])
+                    msg::ledger_as_someone_else(lang, named, account, person)
                 }
             },
-            Error::Protocol { server, detail } => i18n::tf(lang, "e.protocol", &[server, detail]),
+            Error::Protocol { server, detail } => msg::ledger_protocol(lang, server, detail),
         }
     }
 }

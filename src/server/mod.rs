@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::domain::Summary;
-use crate::i18n::{self, Lang};
+use crate::i18n::{msg, Lang, Text};
 use crate::ledger::protocol::{
     self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome, PROTOCOL,
 };
@@ -484,15 +484,11 @@ fn name_socket(dir: &Path, socket: &Path) -> std::io::Result<()> {
 
 fn socket_failure(e: socket::SocketError, lang: Lang) -> Failure {
     let message = match e {
-        socket::SocketError::InUse(p) => i18n::tf(lang, "srv.in_use", &[&p.display().to_string()]),
-        socket::SocketError::NotASocket(p) => {
-            i18n::tf(lang, "srv.not_a_socket", &[&p.display().to_string()])
+        socket::SocketError::InUse(p) => msg::server_in_use(lang, p.display()),
+        socket::SocketError::NotASocket(p) => msg::server_not_a_socket(lang, p.display()),
+        socket::SocketError::Io { path, error } => {
+            msg::server_socket_io(lang, path.display(), error)
         }
-        socket::SocketError::Io { path, error } => i18n::tf(
-            lang,
-            "srv.socket_io",
-            &[&path.display().to_string(), &error.to_string()],
-        ),
     };
     Failure {
         code: exit::DATABASE,
@@ -507,17 +503,16 @@ pub fn serve(env: &Env, opts: ServeOptions) -> Result<(), Failure> {
     let group = match &opts.group {
         Some(name) => Some(
             identity::group_id(name)
-                .ok_or_else(|| Failure::input(i18n::tf(lang, "srv.no_group", &[name])))?,
+                .ok_or_else(|| Failure::input(msg::server_no_group(lang, name)))?,
         ),
         None => None,
     };
     let ledger = Arc::new(env.open()?);
     // The account that runs `serve` is a clerk of its roster (SPEC §9).
     let me = identity::account_name(identity::own_uid()).ok_or_else(|| {
-        Failure::input(i18n::tf(
+        Failure::input(msg::ledger_account_unknown(
             lang,
-            "e.account_unknown",
-            &[&format!("uid {}", identity::own_uid())],
+            format!("uid {}", identity::own_uid()),
         ))
     })?;
     ledger
@@ -561,14 +556,11 @@ pub fn serve(env: &Env, opts: ServeOptions) -> Result<(), Failure> {
         server.remove_files();
         return Err(Failure::ledger(e, lang));
     }
-    server.log(&i18n::tf(
+    server.log(&msg::server_serving(
         lang,
-        "srv.serving",
-        &[
-            &ledger.location(),
-            &socket.display().to_string(),
-            &std::process::id().to_string(),
-        ],
+        ledger.location(),
+        socket.display(),
+        std::process::id(),
     ));
     let stopping = Arc::clone(&server);
     let stopper = std::thread::Builder::new()
@@ -577,7 +569,7 @@ pub fn serve(env: &Env, opts: ServeOptions) -> Result<(), Failure> {
             if stops.forever().next().is_some() {
                 let code = match stopping.stop() {
                     Ok(()) => {
-                        stopping.log(i18n::t(stopping.lang, "srv.stopped"));
+                        stopping.log(Text::ServerStopped.get(stopping.lang));
                         0
                     }
                     Err(f) => {

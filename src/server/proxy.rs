@@ -7,18 +7,14 @@ use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
-use crate::i18n::{self, Lang};
+use crate::i18n::{msg, Lang};
 use crate::session::{exit, Failure};
 
 /// Copies until either side ends.
 pub fn proxy(socket: &Path, lang: Lang) -> Result<(), Failure> {
     let stream = UnixStream::connect(socket).map_err(|e| Failure {
         code: exit::DATABASE,
-        message: i18n::tf(
-            lang,
-            "e.unreachable",
-            &[&socket.display().to_string(), &e.to_string()],
-        ),
+        message: msg::ledger_unreachable(lang, socket.display(), e),
     })?;
     let mut to_server = stream.try_clone().map_err(|e| Failure {
         code: exit::DATABASE,

@@ -33,6 +33,7 @@ use crate::panics::quietly;
 pub mod disk;
 #[doc(hidden)]
 pub mod layout;
+mod message;
 mod roster;
 use disk::{DiskProblem, Holder, Locking};
 use layout::{case_key, event_key, index_key, Family};
@@ -66,9 +67,9 @@ struct ImportMarker {
     ids: Vec<String>,
 }
 
-/// What can go wrong in the store. Its words, in either language, are in
-/// [`crate::i18n::store_error`]; `Display` gives the English. Serialisable, so that a server's
-/// error reaches its client as the same value.
+/// What can go wrong in the store, as plain data. [`StoreError::message`] words it in
+/// either language; `Display` gives the English. Serialisable, so that a server's error
+/// reaches its client as the same value.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum StoreError {
     /// Another process holds the ledger (after `waited` seconds of waiting for it).
@@ -85,6 +86,10 @@ pub enum StoreError {
         detail: String,
     },
     NotADatabase {
+        dir: String,
+    },
+    /// A restore goes into an empty ledger only.
+    NotEmpty {
         dir: String,
     },
     NewerSchema {
@@ -122,7 +127,7 @@ pub enum StoreError {
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let message = crate::i18n::store_error(crate::i18n::Lang::En, self);
+        let message = self.message(crate::i18n::Lang::En);
         match self {
             StoreError::Refused { id, .. } => write!(f, "case {id}: {message}"),
             _ => f.write_str(&message),
@@ -1391,10 +1396,9 @@ impl Store {
                 .iter()
                 .any(|p| self.db.scan_prefix(p.as_bytes()).next().is_some());
             if occupied {
-                return Err(StoreError::Io(format!(
-                    "the ledger in {} is not empty; restore into a new directory with --db NEW_DIR",
-                    self.dir.display()
-                )));
+                return Err(StoreError::NotEmpty {
+                    dir: self.dir.display().to_string(),
+                });
             }
             let mut prev = String::new();
             let mut last_of: std::collections::HashMap<&str, &Event> = Default::default();

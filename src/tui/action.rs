@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{self, Lang};
+use crate::i18n::{Lang, Text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,7 +102,54 @@ impl Action {
 
     /// What the action does, in the interface language: the help overlay's text.
     pub fn description(self, lang: Lang) -> String {
-        i18n::t(lang, &format!("tui.action.{}", self.code())).to_string()
+        self.texts().0.get(lang).to_string()
+    }
+
+    /// The action's name in the key bar.
+    pub fn short(self, lang: Lang) -> &'static str {
+        self.texts().1.get(lang)
+    }
+
+    /// (what it does, its short name) in the string table.
+    fn texts(self) -> (Text, Text) {
+        match self {
+            Action::Noop => (Text::ActionNoop, Text::ShortNoop),
+            Action::Quit => (Text::ActionQuit, Text::ShortQuit),
+            Action::Help => (Text::ActionHelp, Text::ShortHelp),
+            Action::Back => (Text::ActionBack, Text::ShortBack),
+            Action::Down => (Text::ActionDown, Text::ShortDown),
+            Action::Up => (Text::ActionUp, Text::ShortUp),
+            Action::PageDown => (Text::ActionPageDown, Text::ShortPageDown),
+            Action::PageUp => (Text::ActionPageUp, Text::ShortPageUp),
+            Action::Top => (Text::ActionTop, Text::ShortTop),
+            Action::Bottom => (Text::ActionBottom, Text::ShortBottom),
+            Action::Open => (Text::ActionOpen, Text::ShortOpen),
+            Action::Search => (Text::ActionSearch, Text::ShortSearch),
+            Action::ToggleOverdue => (Text::ActionToggleOverdue, Text::ShortToggleOverdue),
+            Action::ToggleMine => (Text::ActionToggleMine, Text::ShortToggleMine),
+            Action::CycleStage => (Text::ActionCycleStage, Text::ShortCycleStage),
+            Action::PickArea => (Text::ActionPickArea, Text::ShortPickArea),
+            Action::Dashboard => (Text::ActionDashboard, Text::ShortDashboard),
+            Action::CycleSort => (Text::ActionCycleSort, Text::ShortCycleSort),
+            Action::ClearFilters => (Text::ActionClearFilters, Text::ShortClearFilters),
+            Action::Advance => (Text::ActionAdvance, Text::ShortAdvance),
+            Action::Visit => (Text::ActionVisit, Text::ShortVisit),
+            Action::AddTask => (Text::ActionAddTask, Text::ShortAddTask),
+            Action::FinishTask => (Text::ActionFinishTask, Text::ShortFinishTask),
+            Action::Reopen => (Text::ActionReopen, Text::ShortReopen),
+            Action::Pair => (Text::ActionPair, Text::ShortPair),
+            Action::NextTab => (Text::ActionNextTab, Text::ShortNextTab),
+            Action::PrevTab => (Text::ActionPrevTab, Text::ShortPrevTab),
+            Action::Submit => (Text::ActionSubmit, Text::ShortSubmit),
+            Action::NextField => (Text::ActionNextField, Text::ShortNextField),
+            Action::PrevField => (Text::ActionPrevField, Text::ShortPrevField),
+            Action::Left => (Text::ActionLeft, Text::ShortLeft),
+            Action::Right => (Text::ActionRight, Text::ShortRight),
+            Action::DeleteBack => (Text::ActionDeleteBack, Text::ShortDeleteBack),
+            Action::DeleteForward => (Text::ActionDeleteForward, Text::ShortDeleteForward),
+            Action::Confirm => (Text::ActionConfirm, Text::ShortConfirm),
+            Action::Cancel => (Text::ActionCancel, Text::ShortCancel),
+        }
     }
 }
 
@@ -117,6 +164,7 @@ mod tests {
             for lang in [Lang::Zh, Lang::En] {
                 let d = a.description(lang);
                 assert!(!d.starts_with("tui.action."), "{a:?} has no description");
+                assert!(!d.is_empty() && !a.short(lang).is_empty(), "{a:?}");
             }
         }
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, Text};
 use crate::ledger::{self, Ctx, Event, Notice, StoreError};
 use crate::listing::{self, Filter};
 use crate::search::{Field, SearchIndex, Typing};
@@ -18,7 +18,7 @@ use crate::stats;
 
 use super::action::Action;
 use super::dashboard::Dashboard;
-use super::form::Form;
+use super::form::{Form, Slot};
 use super::keymap::{Key, Keymap, Mode};
 use super::prefs::Prefs;
 
@@ -45,15 +45,16 @@ impl Tab {
         Tab::History,
     ];
 
-    pub fn label_key(self) -> &'static str {
+    /// The tab's title in the string table.
+    pub fn text(self) -> Text {
         match self {
-            Tab::Overview => "tui.tab.overview",
-            Tab::Pairing => "tui.tab.pairing",
-            Tab::Tasks => "tui.tab.tasks",
-            Tab::Adjustments => "tui.tab.adjustments",
-            Tab::Visits => "tui.tab.visits",
-            Tab::Acceptance => "tui.tab.acceptance",
-            Tab::History => "tui.tab.history",
+            Tab::Overview => Text::TabOverview,
+            Tab::Pairing => Text::TabPairing,
+            Tab::Tasks => Text::TabTasks,
+            Tab::Adjustments => Text::TabAdjustments,
+            Tab::Visits => Text::TabVisits,
+            Tab::Acceptance => Text::TabAcceptance,
+            Tab::History => Text::TabHistory,
         }
     }
 
@@ -223,7 +224,7 @@ pub enum Problem {
     /// A bad value or a guard's refusal, in the form, with the cursor on its field.
     InForm {
         message: String,
-        field: Option<String>,
+        field: Option<Slot>,
     },
     Ledger(ledger::Error),
 }
@@ -410,8 +411,8 @@ impl App {
             .retain(|o| !matches!(o, Overlay::Form(..) | Overlay::Confirm(_)));
     }
 
-    pub(super) fn t(&self, key: &str) -> String {
-        i18n::t(self.lang, key).to_string()
+    pub(super) fn t(&self, text: Text) -> String {
+        text.get(self.lang).to_string()
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
@@ -437,7 +438,7 @@ impl App {
             Problem::Ledger(e) => {
                 let field = match &e {
                     ledger::Error::Store(StoreError::Refused { refusal, .. }) => {
-                        refusal.field().map(str::to_string)
+                        refusal.field().map(Slot::Data)
                     }
                     _ => None,
                 };
@@ -447,8 +448,8 @@ impl App {
         match self.form_mut() {
             Some(f) => {
                 f.error = Some(message);
-                if let Some(name) = field {
-                    f.focus_on(&name);
+                if let Some(slot) = field {
+                    f.focus_on(slot);
                 }
             }
             None => self.warn(message),
@@ -599,11 +600,7 @@ impl App {
             && self.summaries.len() >= NOTICEABLE;
         if counts {
             self.message = Some(Message {
-                text: i18n::tf(
-                    self.lang,
-                    "tui.dash.counting",
-                    &[&self.summaries.len().to_string()],
-                ),
+                text: i18n::msg::dash_counting(self.lang, self.summaries.len()),
                 error: false,
             });
         }
@@ -773,7 +770,7 @@ impl App {
                         || c.first_secretary() == me
                 };
                 if self.prefs.mine && !self.summaries.iter().any(paired) {
-                    self.warn(i18n::tf(self.lang, "tui.msg.no_mine", &[me]));
+                    self.warn(i18n::msg::msg_no_mine(self.lang, me));
                 }
                 return Ok(effects);
             }
@@ -1011,7 +1008,7 @@ impl App {
             Action::DeleteForward => f.delete_forward(),
             Action::Cancel | Action::Back => {
                 if f.is_dirty() {
-                    let message = self.t("tui.confirm.discard");
+                    let message = self.t(Text::ConfirmDiscard);
                     self.overlays.push(Overlay::Confirm(Confirm {
                         message,
                         pending: Pending::DiscardForm,
@@ -1137,7 +1134,7 @@ impl App {
             for b in self.keymap.bindings(mode) {
                 let key = b.key.to_string();
                 let desc = b.action.description(self.lang);
-                let mode_label = self.t(&format!("tui.mode.{}", mode.code()));
+                let mode_label = mode.label(self.lang);
                 let hay = format!("{key} {desc} {} {mode_label}", b.action.code()).to_lowercase();
                 if filter.is_empty() || hay.contains(&filter) {
                     rows.push((mode, key, desc));

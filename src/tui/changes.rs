@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use crate::domain::{self, due_status_of, Case, Stage, Summary};
 use crate::i18n;
+use crate::i18n::{Label, Text};
 use crate::ledger::Notice;
 use crate::search::{Field, Typing};
 
 use super::action::Action;
 use super::app::{App, Confirm, Effect, Effects, Overlay, Pending, Problem, Screen, Then};
-use super::form::{Form, FormKind};
+use super::form::{Form, FormKind, Slot};
 
 impl App {
     /// The actions on one case, from the list or the detail: on the open case at once,
@@ -32,7 +33,7 @@ impl App {
             return Ok(Vec::new());
         }
         let Some(i) = self.current() else {
-            return Err(Problem::Say(self.t("tui.msg.no_case")));
+            return Err(Problem::Say(self.t(Text::MsgNoCase)));
         };
         if let Some(d) = self.detail().filter(|d| d.case == i) {
             let case = d.full.clone();
@@ -62,9 +63,9 @@ impl App {
             Action::Pair => Form::pair(&case, lang, today),
             Action::AddTask => Form::add_task(&case, lang, &actor),
             Action::FinishTask => Form::finish_task(&case, lang, today)
-                .ok_or_else(|| Problem::Say(self.t("tui.msg.no_open_task")))?,
+                .ok_or_else(|| Problem::Say(self.t(Text::MsgNoOpenTask)))?,
             Action::Reopen => Form::reopen(&case, lang)
-                .ok_or_else(|| Problem::Say(self.t("tui.msg.first_stage")))?,
+                .ok_or_else(|| Problem::Say(self.t(Text::MsgFirstStage)))?,
             Action::Advance => match self.start_advance(i, &case)? {
                 Some(form) => form,
                 None => return Ok(Vec::new()),
@@ -90,10 +91,11 @@ impl App {
         match domain::guard(case, to) {
             Ok(()) => {
                 self.overlays.push(Overlay::Confirm(Confirm {
-                    message: i18n::tf(
+                    message: i18n::msg::confirm_advance(
                         lang,
-                        "tui.confirm.advance",
-                        &[&case.village, case.stage.label(lang), to.label(lang)],
+                        &case.village,
+                        case.stage.label(lang),
+                        to.label(lang),
                     ),
                     pending: Pending::Advance(i),
                 }));
@@ -118,7 +120,7 @@ impl App {
         };
         let cmds = form.commands(self.lang).map_err(|e| Problem::InForm {
             message: e.message,
-            field: Some(e.field),
+            field: Some(e.slot),
         })?;
         let mut after = before.clone();
         for cmd in &cmds {
@@ -126,7 +128,7 @@ impl App {
                 domain::apply(&after, cmd, self.ctx.today, &self.ctx.policy).map_err(|r| {
                     Problem::InForm {
                         message: i18n::refusal(self.lang, &r),
-                        field: r.field().map(str::to_string),
+                        field: r.field().map(Slot::Data),
                     }
                 })?;
             after = c;
@@ -138,33 +140,22 @@ impl App {
         }
         let lang = self.lang;
         let mut message = if after.stage != before.stage {
-            i18n::tf(
+            i18n::msg::confirm_advance(
                 lang,
-                "tui.confirm.advance",
-                &[
-                    &before.village,
-                    before.stage.label(lang),
-                    after.stage.label(lang),
-                ],
+                &before.village,
+                before.stage.label(lang),
+                after.stage.label(lang),
             )
         } else {
-            i18n::tf(
-                lang,
-                "tui.confirm.record",
-                &[&before.village, i18n::t(lang, form.kind.title_key())],
-            )
+            i18n::msg::confirm_record(lang, &before.village, i18n::t(lang, form.kind.title()))
         };
         if form.kind == FormKind::Accept {
             if let Some(a) = after.acceptance.last() {
-                let mut verdict = i18n::tf(lang, "tui.verdict_is", &[a.verdict.label(lang)]);
+                let mut verdict = i18n::msg::verdict_is(lang, a.verdict.label(lang));
                 // a pass that cannot close the case yet says why (open plan tasks)
                 if after.stage != Stage::Accepted {
                     if let Err(r) = domain::guard(&after, Stage::Accepted) {
-                        verdict.push_str(&i18n::tf(
-                            lang,
-                            "tui.not_closed",
-                            &[&i18n::refusal(lang, &r)],
-                        ));
+                        verdict.push_str(&i18n::msg::not_closed(lang, i18n::refusal(lang, &r)));
                     }
                 }
                 message = format!("{verdict} {message}");
@@ -184,14 +175,14 @@ impl App {
         };
         let commands = form.commands(self.lang).map_err(|e| Problem::InForm {
             message: e.message,
-            field: Some(e.field),
+            field: Some(e.slot),
         })?;
         Ok(vec![Effect::Execute {
             id: form.case_id.clone(),
             commands,
             expected: Some(crate::ledger::case_version(before)),
             then: Then::Saved {
-                title: self.t(form.kind.title_key()),
+                title: self.t(form.kind.title()),
                 from: before.stage,
             },
         }])
@@ -215,20 +206,16 @@ impl App {
         match then {
             Then::Saved { title, from } => {
                 self.close_form();
-                let mut msg = i18n::tf(self.lang, "tui.msg.saved", &[&title, id]);
+                let mut msg = i18n::msg::msg_saved(self.lang, &title, id);
                 if stage != from {
-                    msg.push_str(&i18n::tf(
-                        self.lang,
-                        "tui.msg.now_at",
-                        &[stage.label(self.lang)],
-                    ));
+                    msg.push_str(&i18n::msg::msg_now_at(self.lang, stage.label(self.lang)));
                 }
                 self.say(msg);
             }
-            Then::Advanced => self.say(i18n::tf(
+            Then::Advanced => self.say(i18n::msg::msg_advanced(
                 self.lang,
-                "tui.msg.advanced",
-                &[&village, stage.label(self.lang)],
+                &village,
+                stage.label(self.lang),
             )),
             _ => {}
         }
@@ -287,7 +274,7 @@ impl App {
     /// the case as it is now, so that a second Ctrl-S saves it there knowingly.
     pub(super) fn stale(&mut self, id: &str, e: crate::ledger::Error) -> Effects {
         self.show(Problem::Ledger(e));
-        let keep = self.t("tui.stale_keep");
+        let keep = self.t(Text::StaleKeep);
         if let Some(f) = self.form_mut() {
             if let Some(error) = f.error.as_mut() {
                 error.push_str(&keep);

@@ -5,10 +5,10 @@
 use chrono::NaiveDate;
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Adjustment, Case, Command, Post, ReplacementSource, Stage,
+    AdjustAction, AdjustReason, Adjustment, Case, Command, Field, Post, ReplacementSource, Stage,
     Standard, Task, Visit, VisitKind,
 };
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::dates;
 use crate::text;
 
@@ -24,15 +24,16 @@ pub enum FormKind {
 }
 
 impl FormKind {
-    pub fn title_key(self) -> &'static str {
+    /// The form's title in the string table.
+    pub fn title(self) -> Text {
         match self {
-            FormKind::Visit => "tui.form.visit",
-            FormKind::Pair => "tui.form.pair",
-            FormKind::Adjust => "tui.form.adjust",
-            FormKind::Accept => "tui.form.accept",
-            FormKind::AddTask => "tui.form.add_task",
-            FormKind::FinishTask => "tui.form.finish_task",
-            FormKind::Reopen => "tui.form.reopen",
+            FormKind::Visit => Text::FormVisit,
+            FormKind::Pair => Text::FormPair,
+            FormKind::Adjust => Text::FormAdjust,
+            FormKind::Accept => Text::FormAccept,
+            FormKind::AddTask => Text::FormAddTask,
+            FormKind::FinishTask => Text::FormFinishTask,
+            FormKind::Reopen => Text::FormReopen,
         }
     }
 }
@@ -93,18 +94,42 @@ impl Value {
     }
 }
 
+/// What a form's input stands for: a field of the case or command, one of the six
+/// acceptance standards, or the adjustment form's choice between a cadre and no adjustment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Data(Field),
+    Standard(Standard),
+    Record,
+}
+
+impl From<Field> for Slot {
+    fn from(f: Field) -> Slot {
+        Slot::Data(f)
+    }
+}
+
+impl Slot {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Slot::Data(f) => f.label(lang),
+            Slot::Standard(s) => s.label(lang),
+            Slot::Record => Text::AdjustRecord.get(lang),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
-pub struct Field {
-    /// The field's name: its data name (`findings`) or a standard's code.
-    pub name: String,
+pub struct Input {
+    pub slot: Slot,
     pub label: String,
     pub value: Value,
 }
 
-/// What is wrong with a value as typed, and in which field.
+/// What is wrong with a value as typed, and in which input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: String,
+    pub slot: Slot,
     pub message: String,
 }
 
@@ -112,7 +137,7 @@ pub struct FieldError {
 pub struct Form {
     pub kind: FormKind,
     pub case_id: String,
-    pub fields: Vec<Field>,
+    pub fields: Vec<Input>,
     pub focus: usize,
     /// The guard's refusal or a bad value, shown in place.
     pub error: Option<String>,
@@ -129,7 +154,7 @@ impl Form {
     fn new(
         kind: FormKind,
         case: &Case,
-        fields: Vec<Field>,
+        fields: Vec<Input>,
         focus: usize,
         moves_stage: bool,
     ) -> Form {
@@ -145,10 +170,11 @@ impl Form {
         }
     }
 
-    fn field(lang: Lang, name: &str, value: Value) -> Field {
-        Field {
-            name: name.to_string(),
-            label: i18n::field(lang, name),
+    fn input(lang: Lang, field: Field, value: Value) -> Input {
+        let slot = Slot::Data(field);
+        Input {
+            slot,
+            label: slot.label(lang).to_string(),
             value,
         }
     }
@@ -156,14 +182,14 @@ impl Form {
     /// The hot path: cursor in findings, kind `visit`, date today, visitor `--as`.
     pub fn visit(case: &Case, lang: Lang, today: NaiveDate, actor: &str) -> Form {
         let fields = vec![
-            Form::field(lang, "findings", Value::text("")),
-            Form::field(
+            Form::input(lang, Field::Findings, Value::text("")),
+            Form::input(
                 lang,
-                "kind",
+                Field::Kind,
                 Value::choice(VisitKind::ALL, |v| v.code(), |v| v.label(lang), 0),
             ),
-            Form::field(lang, "on", Value::text(&date_text(today))),
-            Form::field(lang, "by", Value::text(actor)),
+            Form::input(lang, Field::On, Value::text(&date_text(today))),
+            Form::input(lang, Field::By, Value::text(actor)),
         ];
         Form::new(FormKind::Visit, case, fields, 0, false)
     }
@@ -172,18 +198,18 @@ impl Form {
     pub fn pair(case: &Case, lang: Lang, today: NaiveDate) -> Form {
         let p = case.pairing.clone().unwrap_or_default();
         let fields = vec![
-            Form::field(lang, "county_leader", Value::text(&p.county_leader)),
-            Form::field(lang, "township_leader", Value::text(&p.township_leader)),
-            Form::field(lang, "first_secretary", Value::text(&p.first_secretary)),
-            Form::field(
+            Form::input(lang, Field::CountyLeader, Value::text(&p.county_leader)),
+            Form::input(lang, Field::TownshipLeader, Value::text(&p.township_leader)),
+            Form::input(lang, Field::FirstSecretary, Value::text(&p.first_secretary)),
+            Form::input(
                 lang,
-                "first_secretary_unit",
+                Field::FirstSecretaryUnit,
                 Value::text(&p.first_secretary_unit),
             ),
-            Form::field(lang, "assisting_unit", Value::text(&p.assisting_unit)),
-            Form::field(
+            Form::input(lang, Field::AssistingUnit, Value::text(&p.assisting_unit)),
+            Form::input(
                 lang,
-                "paired_on",
+                Field::PairedOn,
                 Value::text(&date_text(p.paired_on.unwrap_or(today))),
             ),
         ];
@@ -204,50 +230,50 @@ impl Form {
     pub fn adjust(case: &Case, lang: Lang, today: NaiveDate) -> Form {
         let record = Value::Choice {
             options: vec![
-                ("adjustment".into(), i18n::t(lang, "tui.adjust.one").into()),
-                ("none".into(), i18n::t(lang, "tui.adjust.none").into()),
+                ("adjustment".into(), i18n::t(lang, Text::AdjustOne).into()),
+                ("none".into(), i18n::t(lang, Text::AdjustNone).into()),
             ],
             index: 0,
         };
-        let mut sources = vec![(String::new(), i18n::t(lang, "tui.none").to_string())];
+        let mut sources = vec![(String::new(), i18n::t(lang, Text::NoneChoice).to_string())];
         sources.extend(
             ReplacementSource::ALL
                 .iter()
                 .map(|s| (s.code().to_string(), s.label(lang).to_string())),
         );
         let fields = vec![
-            Field {
-                name: "record".into(),
-                label: i18n::t(lang, "tui.adjust.record").into(),
+            Input {
+                slot: Slot::Record,
+                label: Slot::Record.label(lang).into(),
                 value: record,
             },
-            Form::field(lang, "name", Value::text("")),
-            Form::field(
+            Form::input(lang, Field::Name, Value::text("")),
+            Form::input(
                 lang,
-                "post",
+                Field::Post,
                 Value::choice(Post::ALL, |v| v.code(), |v| v.label(lang), 0),
             ),
-            Form::field(
+            Form::input(
                 lang,
-                "reason",
+                Field::Reason,
                 Value::choice(AdjustReason::ALL, |v| v.code(), |v| v.label(lang), 0),
             ),
-            Form::field(
+            Form::input(
                 lang,
-                "action",
+                Field::Action,
                 Value::choice(AdjustAction::ALL, |v| v.code(), |v| v.label(lang), 0),
             ),
-            Form::field(lang, "replacement", Value::text("")),
-            Form::field(
+            Form::input(lang, Field::Replacement, Value::text("")),
+            Form::input(
                 lang,
-                "replacement_source",
+                Field::ReplacementSource,
                 Value::Choice {
                     options: sources,
                     index: 0,
                 },
             ),
-            Form::field(lang, "on", Value::text(&date_text(today))),
-            Form::field(lang, "no_adjustment_reason", Value::text("")),
+            Form::input(lang, Field::On, Value::text(&date_text(today))),
+            Form::input(lang, Field::NoAdjustmentReason, Value::text("")),
         ];
         Form::new(
             FormKind::Adjust,
@@ -262,34 +288,34 @@ impl Form {
     pub fn accept(case: &Case, lang: Lang, today: NaiveDate, actor: &str) -> Form {
         let yes_no = || Value::Choice {
             options: vec![
-                ("1".into(), i18n::t(lang, "tui.yes").into()),
-                ("0".into(), i18n::t(lang, "tui.no").into()),
+                ("1".into(), i18n::t(lang, Text::StandardMet).into()),
+                ("0".into(), i18n::t(lang, Text::StandardNotMet).into()),
             ],
             index: 0,
         };
         let mut fields = vec![
-            Form::field(lang, "on", Value::text(&date_text(today))),
-            Form::field(lang, "by", Value::text(actor)),
-            Form::field(lang, "score", Value::text("")),
-            Form::field(lang, "poll_n", Value::text("")),
-            Form::field(lang, "poll_dissatisfied", Value::text("")),
+            Form::input(lang, Field::On, Value::text(&date_text(today))),
+            Form::input(lang, Field::By, Value::text(actor)),
+            Form::input(lang, Field::Score, Value::text("")),
+            Form::input(lang, Field::PollN, Value::text("")),
+            Form::input(lang, Field::PollDissatisfied, Value::text("")),
         ];
         for s in Standard::ALL {
-            fields.push(Field {
-                name: s.code().to_string(),
+            fields.push(Input {
+                slot: Slot::Standard(*s),
                 label: s.label(lang).to_string(),
                 value: yes_no(),
             });
         }
-        fields.push(Form::field(lang, "new_deadline", Value::text("")));
+        fields.push(Form::input(lang, Field::NewDeadline, Value::text("")));
         Form::new(FormKind::Accept, case, fields, 2, true)
     }
 
     pub fn add_task(case: &Case, lang: Lang, actor: &str) -> Form {
         let fields = vec![
-            Form::field(lang, "measure", Value::text("")),
-            Form::field(lang, "responsible", Value::text(actor)),
-            Form::field(lang, "due", Value::text("")),
+            Form::input(lang, Field::Measure, Value::text("")),
+            Form::input(lang, Field::Responsible, Value::text(actor)),
+            Form::input(lang, Field::Due, Value::text("")),
         ];
         Form::new(FormKind::AddTask, case, fields, 0, false)
     }
@@ -304,12 +330,12 @@ impl Form {
             return None;
         }
         let fields = vec![
-            Field {
-                name: "task".into(),
-                label: i18n::t(lang, "tui.task").into(),
+            Input {
+                slot: Slot::Data(Field::Task),
+                label: Field::Task.label(lang).into(),
                 value: Value::Choice { options, index: 0 },
             },
-            Form::field(lang, "done_on", Value::text(&date_text(today))),
+            Form::input(lang, Field::DoneOn, Value::text(&date_text(today))),
         ];
         Some(Form::new(FormKind::FinishTask, case, fields, 0, false))
     }
@@ -326,12 +352,12 @@ impl Form {
         }
         let at = earlier.len() - 1;
         let fields = vec![
-            Form::field(
+            Form::input(
                 lang,
-                "stage",
+                Field::Stage,
                 Value::choice(&earlier, |v| v.code(), |v| v.label(lang), at),
             ),
-            Form::field(lang, "reason", Value::text("")),
+            Form::input(lang, Field::Reason, Value::text("")),
         ];
         Some(Form::new(FormKind::Reopen, case, fields, 1, true))
     }
@@ -341,11 +367,11 @@ impl Form {
         if self.kind != FormKind::Adjust {
             return true;
         }
-        let none = self.get("record") == "none";
-        match self.fields.get(i).map(|f| f.name.as_str()) {
+        let none = self.get(Slot::Record) == "none";
+        match self.fields.get(i).map(|f| f.slot) {
             None => false,
-            Some("record") => true,
-            Some("no_adjustment_reason") => none,
+            Some(Slot::Record) => true,
+            Some(Slot::Data(Field::NoAdjustmentReason)) => none,
             Some(_) => !none,
         }
     }
@@ -365,20 +391,21 @@ impl Form {
             .collect()
     }
 
-    fn get(&self, name: &str) -> &str {
+    fn get(&self, slot: impl Into<Slot>) -> &str {
+        let slot = slot.into();
         self.fields
             .iter()
-            .find(|f| f.name == name)
+            .find(|f| f.slot == slot)
             .map(|f| f.value.code())
             .unwrap_or("")
     }
 
-    /// Puts the cursor on the field called `name`, when it is shown.
-    pub fn focus_on(&mut self, name: &str) {
+    /// Puts the cursor on the input of `slot`, when it is shown.
+    pub fn focus_on(&mut self, slot: Slot) {
         if let Some(i) = self
             .visible_fields()
             .into_iter()
-            .find(|&i| self.fields.get(i).is_some_and(|f| f.name == name))
+            .find(|&i| self.fields.get(i).is_some_and(|f| f.slot == slot))
         {
             self.focus = i;
         }
@@ -467,60 +494,63 @@ impl Form {
 
     /// The commands this form asks for, in order, or what is wrong with a typed value.
     pub fn commands(&self, lang: Lang) -> Result<Vec<Command>, FieldError> {
-        let wrong = |name: &str, key: &str, s: &str| FieldError {
-            field: name.to_string(),
-            message: i18n::tf(lang, key, &[&i18n::field(lang, name), s]),
+        let wrong = |field: Field, message: String| FieldError {
+            slot: Slot::Data(field),
+            message,
         };
-        let date = |name: &str| -> Result<NaiveDate, FieldError> {
-            match self.get(name) {
-                "" => Err(wrong(name, "r.empty", "")),
-                s => dates::parse(s).ok_or_else(|| wrong(name, "tui.bad_date", s)),
+        let date = |field: Field| -> Result<NaiveDate, FieldError> {
+            match self.get(field) {
+                "" => Err(wrong(field, msg::refusal_empty(lang, field.label(lang)))),
+                s => dates::parse(s)
+                    .ok_or_else(|| wrong(field, msg::bad_date(lang, field.label(lang), s))),
             }
         };
-        let number = |name: &str| -> Result<u32, FieldError> {
-            match self.get(name) {
-                "" => Err(wrong(name, "r.empty", "")),
-                s => s.parse().map_err(|_| wrong(name, "tui.bad_number", s)),
+        let number = |field: Field| -> Result<u32, FieldError> {
+            match self.get(field) {
+                "" => Err(wrong(field, msg::refusal_empty(lang, field.label(lang)))),
+                s => s
+                    .parse()
+                    .map_err(|_| wrong(field, msg::bad_number(lang, field.label(lang), s))),
             }
         };
-        let opt = |name: &str| {
-            let s = self.get(name);
+        let opt = |field: Field| {
+            let s = self.get(field);
             (!s.is_empty()).then(|| s.to_string())
         };
-        let text = |name: &str| self.get(name).to_string();
+        let text = |field: Field| self.get(field).to_string();
         Ok(match self.kind {
             FormKind::Visit => vec![Command::LogVisit(Visit {
-                on: date("on")?,
-                by: text("by"),
-                kind: VisitKind::parse(self.get("kind")).unwrap_or(VisitKind::Visit),
-                findings: text("findings"),
+                on: date(Field::On)?,
+                by: text(Field::By),
+                kind: VisitKind::parse(self.get(Field::Kind)).unwrap_or(VisitKind::Visit),
+                findings: text(Field::Findings),
             })],
             FormKind::Pair => vec![Command::Pair {
-                county_leader: Some(text("county_leader")),
+                county_leader: Some(text(Field::CountyLeader)),
                 county_leader_account: None,
-                township_leader: Some(text("township_leader")),
-                first_secretary: Some(text("first_secretary")),
-                first_secretary_unit: Some(text("first_secretary_unit")),
-                assisting_unit: Some(text("assisting_unit")),
-                on: Some(date("paired_on")?),
+                township_leader: Some(text(Field::TownshipLeader)),
+                first_secretary: Some(text(Field::FirstSecretary)),
+                first_secretary_unit: Some(text(Field::FirstSecretaryUnit)),
+                assisting_unit: Some(text(Field::AssistingUnit)),
+                on: Some(date(Field::PairedOn)?),
             }],
             FormKind::Adjust => {
-                let first = if self.get("record") == "none" {
+                let first = if self.get(Slot::Record) == "none" {
                     Command::NoAdjustment {
-                        reason: text("no_adjustment_reason"),
+                        reason: text(Field::NoAdjustmentReason),
                     }
                 } else {
                     Command::Adjust(Adjustment {
-                        name: text("name"),
-                        post: Post::parse(self.get("post")).unwrap_or(Post::Secretary),
-                        reason: AdjustReason::parse(self.get("reason"))
+                        name: text(Field::Name),
+                        post: Post::parse(self.get(Field::Post)).unwrap_or(Post::Secretary),
+                        reason: AdjustReason::parse(self.get(Field::Reason))
                             .unwrap_or(AdjustReason::Other),
-                        action: AdjustAction::parse(self.get("action"))
+                        action: AdjustAction::parse(self.get(Field::Action))
                             .unwrap_or(AdjustAction::Removed),
-                        on: date("on")?,
-                        replacement: opt("replacement"),
+                        on: date(Field::On)?,
+                        replacement: opt(Field::Replacement),
                         replacement_source: ReplacementSource::parse(
-                            self.get("replacement_source"),
+                            self.get(Field::ReplacementSource),
                         ),
                     })
                 };
@@ -533,35 +563,35 @@ impl Form {
             FormKind::Accept => {
                 let mut standards = [false; 6];
                 for (met, s) in standards.iter_mut().zip(Standard::ALL) {
-                    *met = self.get(s.code()) == "1";
+                    *met = self.get(Slot::Standard(*s)) == "1";
                 }
-                let new_deadline = match self.get("new_deadline") {
+                let new_deadline = match self.get(Field::NewDeadline) {
                     "" => None,
-                    _ => Some(date("new_deadline")?),
+                    _ => Some(date(Field::NewDeadline)?),
                 };
                 vec![Command::Accept {
-                    on: date("on")?,
-                    by: text("by"),
-                    score: number("score")?,
-                    poll_n: number("poll_n")?,
-                    dissatisfied: number("poll_dissatisfied")?,
+                    on: date(Field::On)?,
+                    by: text(Field::By),
+                    score: number(Field::Score)?,
+                    poll_n: number(Field::PollN)?,
+                    dissatisfied: number(Field::PollDissatisfied)?,
                     standards,
                     new_deadline,
                 }]
             }
             FormKind::AddTask => vec![Command::AddTask(Task {
-                measure: text("measure"),
-                responsible: text("responsible"),
-                due: date("due")?,
+                measure: text(Field::Measure),
+                responsible: text(Field::Responsible),
+                due: date(Field::Due)?,
                 done_on: None,
             })],
             FormKind::FinishTask => vec![Command::FinishTask {
-                number: self.get("task").parse().unwrap_or(0),
-                on: date("done_on")?,
+                number: self.get(Field::Task).parse().unwrap_or(0),
+                on: date(Field::DoneOn)?,
             }],
             FormKind::Reopen => vec![Command::Reopen {
-                to: Stage::parse(self.get("stage")).unwrap_or(Stage::Identified),
-                reason: text("reason"),
+                to: Stage::parse(self.get(Field::Stage)).unwrap_or(Stage::Identified),
+                reason: text(Field::Reason),
             }],
         })
     }

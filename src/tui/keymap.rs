@@ -42,6 +42,22 @@ impl Mode {
         Mode::Help,
     ];
 
+    /// The mode's name in the help overlay.
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        use crate::i18n::Text;
+        let text = match self {
+            Mode::List => Text::ModeList,
+            Mode::Detail => Text::ModeDetail,
+            Mode::Search => Text::ModeSearch,
+            Mode::Form => Text::ModeForm,
+            Mode::Confirm => Text::ModeConfirm,
+            Mode::Picker => Text::ModePicker,
+            Mode::Dashboard => Text::ModeDashboard,
+            Mode::Help => Text::ModeHelp,
+        };
+        text.get(lang)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Mode::List => "list",

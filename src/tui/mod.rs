@@ -27,6 +27,7 @@ pub use app::{App, Effect, Msg, Problem};
 pub use view::render;
 
 use crate::i18n;
+use crate::i18n::Text;
 use crate::ledger::{Ledger, Notice};
 use crate::session::{exit, Env, Failure};
 
@@ -161,17 +162,17 @@ pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
 /// The TUI on a ledger already opened (the embedded one, or a server's).
 pub fn run_on(env: &Env, keymap: Option<&Path>, ledger: Box<dyn Ledger>) -> Result<(), Failure> {
     let keys = keymap::Keymap::load(keymap)
-        .map_err(|e| Failure::input(i18n::tf(env.lang, "tui.keymap_error", &[&e.to_string()])))?;
+        .map_err(|e| Failure::input(i18n::msg::keymap_error(env.lang, e)))?;
     let (prefs, problem) = prefs::Prefs::load(prefs::Prefs::path_for(&env.db_dir));
     let mut tui = Tui::new(ledger, env, keys, prefs)?;
     if let Some(p) = problem {
         tui.app
-            .show(Problem::Say(i18n::tf(env.lang, "tui.prefs_error", &[&p])));
+            .show(Problem::Say(i18n::msg::prefs_error(env.lang, &p)));
     }
     terminal::run(&mut tui).map_err(|e| match e.kind() {
         std::io::ErrorKind::Interrupted => Failure {
             code: exit::STOPPED,
-            message: i18n::t(env.lang, "tui.stopped").to_string(),
+            message: i18n::t(env.lang, Text::Stopped).to_string(),
         },
         _ => Failure {
             code: exit::DATABASE,

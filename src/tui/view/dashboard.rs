@@ -7,10 +7,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use super::list::short_date;
 use super::{bar, dim, hints, overdue_style, put, title_style};
 use crate::domain::Stage;
-use crate::i18n;
+use crate::i18n::short_date;
+use crate::i18n::{self, Label, Text};
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -29,15 +29,12 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
     let w = area.width as usize;
     let s = &d.stats;
     frame.render_widget(ratatui::widgets::Clear, area);
-    let title = i18n::tf(
+    let title = i18n::msg::dash_title(
         lang,
-        "tui.dash.title",
-        &[
-            &s.as_of.to_string(),
-            &s.total.cases.to_string(),
-            &s.total.overdue.to_string(),
-            &s.total.cadres_adjusted.to_string(),
-        ],
+        s.as_of,
+        s.total.cases,
+        s.total.overdue,
+        s.total.cadres_adjusted,
     );
     put(frame, area, 0, bar(&title, area.width, title_style()));
 
@@ -71,8 +68,8 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|c| {
             (
-                i18n::tf(lang, "tui.dash.cases", &[&c.counts.cases.to_string()]),
-                i18n::tf(lang, "tui.dash.overdue", &[&c.counts.overdue.to_string()]),
+                i18n::msg::dash_cases(lang, c.counts.cases),
+                i18n::msg::dash_overdue(lang, c.counts.overdue),
             )
         })
         .collect();
@@ -160,11 +157,7 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
     let a = &d.stats.accountability;
     let head = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
     let mut out = Vec::new();
-    let title = i18n::tf(
-        lang,
-        "tui.dash.townships",
-        &[&d.stats.talk_threshold.to_string()],
-    );
+    let title = i18n::msg::dash_townships(lang, d.stats.talk_threshold);
     out.push((
         None,
         Line::from(Span::styled(text::truncate(&title, w), head)),
@@ -184,7 +177,7 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
                     continue;
                 };
                 let flag = if t.talk_flagged {
-                    format!("⚑{}", i18n::t(lang, "tui.dash.talk"))
+                    format!("⚑{}", i18n::t(lang, Text::DashTalk))
                 } else {
                     String::new()
                 };
@@ -193,19 +186,12 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
                     text::pad(&flag, 6),
                     text::pad(&t.county, 8),
                     text::pad(&t.township, 12),
-                    text::pad(
-                        &i18n::tf(lang, "tui.dash.overdue", &[&t.overdue.to_string()]),
-                        8
-                    ),
-                    i18n::tf(lang, "tui.dash.longest", &[&t.max_days_overdue.to_string()]),
+                    text::pad(&i18n::msg::dash_overdue(lang, t.overdue), 8),
+                    i18n::msg::dash_longest(lang, t.max_days_overdue),
                 );
                 if let Some(e) = t.events.last() {
                     s.push_str("  ");
-                    s.push_str(&i18n::tf(
-                        lang,
-                        "tui.dash.held",
-                        &[e.kind.label(lang), &e.on.to_string()],
-                    ));
+                    s.push_str(&i18n::msg::dash_held(lang, e.kind.label(lang), e.on));
                 }
                 let style = if t.talk_flagged && !selected {
                     overdue_style()
@@ -217,11 +203,7 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
             Item::Leader(i) => {
                 if !leaders_started {
                     leaders_started = true;
-                    let title = i18n::tf(
-                        lang,
-                        "tui.dash.leaders",
-                        &[&d.stats.visit_interval_days.to_string()],
-                    );
+                    let title = i18n::msg::dash_leaders(lang, d.stats.visit_interval_days);
                     out.push((
                         None,
                         Line::from(Span::styled(text::truncate(&title, w), head)),
@@ -231,14 +213,11 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
                     continue;
                 };
                 let when = match l.last_visit {
-                    None => i18n::t(lang, "tui.dash.never").to_string(),
-                    Some(v) => i18n::tf(
+                    None => i18n::t(lang, Text::DashNever).to_string(),
+                    Some(v) => i18n::msg::dash_last(
                         lang,
-                        "tui.dash.last",
-                        &[
-                            &short_date(v, d.stats.as_of),
-                            &l.days_without_visit.to_string(),
-                        ],
+                        short_date(v, d.stats.as_of),
+                        l.days_without_visit,
                     ),
                 };
                 let villages: Vec<&str> = l.cases.iter().map(|c| c.village.as_str()).collect();
@@ -260,18 +239,14 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
             (
                 None,
                 Line::from(Span::styled(
-                    i18n::t(lang, "tui.nothing").to_string(),
+                    i18n::t(lang, Text::Nothing).to_string(),
                     dim(),
                 )),
             ),
         );
     }
     if a.unvisited_leaders.is_empty() {
-        let title = i18n::tf(
-            lang,
-            "tui.dash.leaders",
-            &[&d.stats.visit_interval_days.to_string()],
-        );
+        let title = i18n::msg::dash_leaders(lang, d.stats.visit_interval_days);
         out.push((
             None,
             Line::from(Span::styled(text::truncate(&title, w), head)),
@@ -279,7 +254,7 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
         out.push((
             None,
             Line::from(Span::styled(
-                i18n::t(lang, "tui.nothing").to_string(),
+                i18n::t(lang, Text::Nothing).to_string(),
                 dim(),
             )),
         ));

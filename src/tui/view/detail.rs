@@ -7,8 +7,8 @@ use ratatui::Frame;
 
 use super::list::due_text;
 use super::{dim, hints_or_message, overdue_style, put, title_style};
-use crate::domain::{Case, Standard};
-use crate::i18n::{self, Lang};
+use crate::domain::{Case, Field, Standard};
+use crate::i18n::{self, Label, Lang, Text};
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Detail, Tab};
@@ -47,7 +47,7 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     // Tabs: the current one highlighted; the row scrolls so the current tab is visible.
     let mut tabs: Vec<(String, bool)> = Vec::new();
     for t in Tab::ALL {
-        let label = i18n::t(lang, t.label_key());
+        let label = i18n::t(lang, t.text());
         // brackets as well as colour, so the current tab shows on a monochrome terminal
         let shown = if t == d.tab {
             format!("[{label}]")
@@ -154,7 +154,7 @@ fn wrapped(out: &mut Vec<Line<'static>>, s: &str, indent: usize, width: usize, s
 
 fn none(out: &mut Vec<Line<'static>>, lang: Lang) {
     out.push(Line::from(Span::styled(
-        i18n::t(lang, "tui.nothing").to_string(),
+        i18n::t(lang, Text::Nothing).to_string(),
         dim(),
     )));
 }
@@ -170,7 +170,7 @@ pub fn max_scroll(app: &App, d: &Detail) -> usize {
 
 fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static>> {
     let lang = app.lang;
-    let f = |name: &str| i18n::field(lang, name);
+    let f = |field: Field| field.label(lang).to_string();
     let mut out = Vec::new();
     let label_w = 14.min(width / 3);
     match d.tab {
@@ -179,35 +179,31 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             let sep = if lang == Lang::Zh { "；" } else { "; " };
             let situations: Vec<&str> = case.situations.iter().map(|s| s.label(lang)).collect();
             let rows: Vec<(String, String)> = vec![
-                (f("year"), case.year.to_string()),
-                (f("stage"), case.stage.label(lang).to_string()),
-                (f("identified_on"), case.identified_on.to_string()),
-                (f("deadline"), case.effective_deadline().to_string()),
-                (f("county_leader"), case.county_leader().to_string()),
-                (f("situations"), situations.join(sep)),
-                (f("problems"), case.problems.clone()),
+                (f(Field::Year), case.year.to_string()),
+                (f(Field::Stage), case.stage.label(lang).to_string()),
+                (f(Field::IdentifiedOn), case.identified_on.to_string()),
+                (f(Field::Deadline), case.effective_deadline().to_string()),
+                (f(Field::CountyLeader), case.county_leader().to_string()),
+                (f(Field::Situations), situations.join(sep)),
+                (f(Field::Problems), case.problems.clone()),
                 (
-                    f("closed_on"),
+                    f(Field::ClosedOn),
                     case.closed_on.map(|d| d.to_string()).unwrap_or_default(),
                 ),
-                (f("relapse_of"), case.relapse_of.clone().unwrap_or_default()),
+                (
+                    f(Field::RelapseOf),
+                    case.relapse_of.clone().unwrap_or_default(),
+                ),
             ];
             for (l, v) in rows {
                 pair_lines(&mut out, &l, &v, label_w, width);
             }
             let open: Vec<String> = case.open_tasks().map(|(n, _)| n.to_string()).collect();
-            let tasks = i18n::tf(
-                lang,
-                "tui.task_summary",
-                &[
-                    &case.tasks.len().to_string(),
-                    &open.len().to_string(),
-                    &case.visits.len().to_string(),
-                ],
-            );
+            let tasks =
+                i18n::msg::task_summary(lang, case.tasks.len(), open.len(), case.visits.len());
             pair_lines(
                 &mut out,
-                i18n::t(lang, "tui.tab.tasks"),
+                i18n::t(lang, Text::TabTasks),
                 &tasks,
                 label_w,
                 width,
@@ -217,13 +213,13 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             None => none(&mut out, lang),
             Some(p) => {
                 for (name, v) in [
-                    ("county_leader", p.county_leader.clone()),
-                    ("township_leader", p.township_leader.clone()),
-                    ("first_secretary", p.first_secretary.clone()),
-                    ("first_secretary_unit", p.first_secretary_unit.clone()),
-                    ("assisting_unit", p.assisting_unit.clone()),
+                    (Field::CountyLeader, p.county_leader.clone()),
+                    (Field::TownshipLeader, p.township_leader.clone()),
+                    (Field::FirstSecretary, p.first_secretary.clone()),
+                    (Field::FirstSecretaryUnit, p.first_secretary_unit.clone()),
+                    (Field::AssistingUnit, p.assisting_unit.clone()),
                     (
-                        "paired_on",
+                        Field::PairedOn,
                         p.paired_on.map(|d| d.to_string()).unwrap_or_default(),
                     ),
                 ] {
@@ -237,15 +233,11 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             }
             for (n, t) in case.tasks.iter().enumerate() {
                 let (state, style) = match t.done_on {
-                    Some(d) => (i18n::tf(lang, "tui.done_on", &[&d.to_string()]), dim()),
-                    None if t.is_overdue(app.ctx.today) => (
-                        i18n::tf(lang, "tui.task_overdue", &[&t.due.to_string()]),
-                        overdue_style(),
-                    ),
-                    None => (
-                        i18n::tf(lang, "tui.task_due", &[&t.due.to_string()]),
-                        Style::new(),
-                    ),
+                    Some(d) => (i18n::msg::done_on(lang, d), dim()),
+                    None if t.is_overdue(app.ctx.today) => {
+                        (i18n::msg::task_overdue(lang, t.due), overdue_style())
+                    }
+                    None => (i18n::msg::task_due(lang, t.due), Style::new()),
                 };
                 let head = format!("{}. {}  ", n + 1, text::clean(&t.responsible));
                 let hw = text::width(&head).min(width);
@@ -262,7 +254,9 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
         Tab::Adjustments => {
             if case.adjustments.is_empty() {
                 match &case.no_adjustment_reason {
-                    Some(r) => pair_lines(&mut out, &f("no_adjustment_reason"), r, label_w, width),
+                    Some(r) => {
+                        pair_lines(&mut out, &f(Field::NoAdjustmentReason), r, label_w, width)
+                    }
                     None => none(&mut out, lang),
                 }
             }
@@ -298,9 +292,9 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     "{}  {}  {} {}  {} {}/{}  {}",
                     a.on,
                     a.by,
-                    f("score"),
+                    f(Field::Score),
                     a.score,
-                    f("poll_dissatisfied"),
+                    f(Field::PollDissatisfied),
                     a.poll_dissatisfied,
                     a.poll_n,
                     i18n::attempt_verdict(lang, case, i)
@@ -348,7 +342,8 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     Style::new().add_modifier(Modifier::BOLD),
                 );
                 if !e.change.detail.is_empty() {
-                    wrapped(&mut out, &e.change.detail, 2, width, dim());
+                    let detail = i18n::history_detail(lang, e.change.kind, &e.change.detail);
+                    wrapped(&mut out, &detail, 2, width, dim());
                 }
                 if !e.change.note.is_empty() {
                     wrapped(&mut out, &e.change.note, 2, width, Style::new());

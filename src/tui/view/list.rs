@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
 use super::{bar, dim, hints_or_message, overdue_style, put, title_style};
-use crate::domain::{DueStatus, Stage};
-use crate::i18n::{self, Lang};
+use crate::domain::{DueState, DueStatus, Field as CaseField, Stage};
+use crate::i18n::{self, Label, Lang, Text};
 use crate::listing::Sort;
 use crate::search::Field;
 use crate::text;
@@ -90,86 +90,23 @@ fn layout(width: usize, id_width: usize, due_width: usize) -> Vec<(Col, usize)> 
     cols.into_iter().map(|c| (c.0, c.1)).collect()
 }
 
-fn header(col: Col) -> &'static str {
+fn header(col: Col, lang: Lang) -> &'static str {
     match col {
-        Col::Id => "f.id",
-        Col::County => "tui.col.county",
-        Col::Township => "tui.col.township",
-        Col::Village => "f.village",
-        Col::Stage => "f.stage",
-        Col::Leader => "tui.col.leader",
-        Col::Due => "tui.col.due",
-        Col::LastVisit => "tui.col.last_visit",
-    }
-}
-
-/// A date in few cells: `09-30` this year, `16-09-30` in another.
-pub fn short_date(d: NaiveDate, today: NaiveDate) -> String {
-    if d.year() == today.year() {
-        d.format("%m-%d").to_string()
-    } else {
-        d.format("%y-%m-%d").to_string()
-    }
-}
-
-/// What the due column says of a case, before it is put in words.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Due {
-    Closed,
-    NoDate,
-    Overdue(NaiveDate, i64),
-    /// Due today.
-    Today,
-    Left(NaiveDate, i64),
-}
-
-impl Due {
-    fn of(stage: Stage, due: &DueStatus, today: NaiveDate) -> Due {
-        match due.next_due {
-            _ if stage == Stage::Accepted => Due::Closed,
-            None => Due::NoDate,
-            Some(next) if due.overdue() => Due::Overdue(next, due.days_overdue),
-            Some(next) if next == today => Due::Today,
-            Some(next) => Due::Left(next, (next - today).num_days()),
-        }
-    }
-
-    fn text(self, today: NaiveDate, lang: Lang) -> String {
-        let days = |key, n: i64| i18n::tf(lang, key, &[&n.to_string()]);
-        match self {
-            Due::Closed => i18n::t(lang, "tui.closed").to_string(),
-            Due::NoDate => "—".into(),
-            Due::Overdue(d, n) => {
-                format!("{} {}", short_date(d, today), days("tui.days_overdue", n))
-            }
-            Due::Today => format!(
-                "{} {}",
-                short_date(today, today),
-                i18n::t(lang, "tui.due_today")
-            ),
-            Due::Left(d, n) => format!("{} {}", short_date(d, today), days("tui.days_left", n)),
-        }
-    }
-
-    /// What the width of [`Due::text`] depends on: the kind, whether the date is in another
-    /// year, and the digits (and sign) of the day count.
-    fn shape(self, today: NaiveDate) -> (u8, bool, u32) {
-        let other_year = |d: NaiveDate| d.year() != today.year();
-        let chars = |n: i64| n.unsigned_abs().checked_ilog10().unwrap_or(0) + 1 + u32::from(n < 0);
-        match self {
-            Due::Closed => (0, false, 0),
-            Due::NoDate => (1, false, 0),
-            Due::Overdue(d, n) => (2, other_year(d), chars(n)),
-            Due::Today => (3, false, 0),
-            Due::Left(d, n) => (4, other_year(d), chars(n)),
-        }
+        Col::Id => CaseField::Id.label(lang),
+        Col::County => Text::ListColCounty.get(lang),
+        Col::Township => Text::ListColTownship.get(lang),
+        Col::Village => CaseField::Village.label(lang),
+        Col::Stage => CaseField::Stage.label(lang),
+        Col::Leader => Text::ListColLeader.get(lang),
+        Col::Due => Text::ListColDue.get(lang),
+        Col::LastVisit => Text::ListColLastVisit.get(lang),
     }
 }
 
 /// "due date, days left or overdue", and whether it is overdue.
 pub fn due_text(stage: Stage, due: &DueStatus, today: NaiveDate, lang: Lang) -> (String, bool) {
-    let shown = Due::of(stage, due, today);
-    (shown.text(today, lang), matches!(shown, Due::Overdue(..)))
+    let shown = DueState::of(stage, due, today);
+    (i18n::due_text(lang, shown, today), shown.overdue())
 }
 
 /// Cells the widest [`due_text`] of `cases` takes. One text of each shape is formatted,
@@ -183,11 +120,11 @@ pub fn due_width<'a>(
     let mut seen = Vec::new();
     let mut widest = 0;
     for (stage, due) in cases {
-        let shown = Due::of(stage, due, today);
+        let shown = DueState::of(stage, due, today);
         let shape = shown.shape(today);
         if !seen.contains(&shape) {
             seen.push(shape);
-            widest = widest.max(text::width(&shown.text(today, lang)));
+            widest = widest.max(text::width(&i18n::due_text(lang, shown, today)));
         }
     }
     widest
@@ -195,10 +132,10 @@ pub fn due_width<'a>(
 
 pub fn sort_label(sort: Sort, lang: Lang) -> &'static str {
     let key = match sort {
-        Sort::MostOverdue => "tui.sort.most_overdue",
-        Sort::Due => "tui.sort.due",
-        Sort::Township => "tui.sort.township",
-        Sort::Stage => "tui.sort.stage",
+        Sort::MostOverdue => Text::SortMostOverdue,
+        Sort::Due => Text::SortDue,
+        Sort::Township => Text::SortTownship,
+        Sort::Stage => Text::SortStage,
     };
     i18n::t(lang, key)
 }
@@ -206,11 +143,7 @@ pub fn sort_label(sort: Sort, lang: Lang) -> &'static str {
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let lang = app.lang;
     let w = area.width;
-    let title = i18n::tf(
-        lang,
-        "tui.title",
-        &[&app.ctx.today.to_string(), &app.ctx.actor],
-    );
+    let title = i18n::msg::title(lang, app.ctx.today, &app.ctx.actor);
     put(frame, area, 0, bar(&title, w, title_style()));
 
     let cols = layout(w as usize, app.id_width, app.due_width);
@@ -219,7 +152,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         if i > 0 {
             head.push(Span::raw(" "));
         }
-        head.push(Span::raw(text::pad(i18n::t(lang, header(*c)), *cw)));
+        head.push(Span::raw(text::pad(header(*c, lang), *cw)));
     }
     put(
         frame,
@@ -239,9 +172,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     i18n::t(
                         lang,
                         if app.summaries.is_empty() {
-                            "tui.empty_ledger"
+                            Text::EmptyLedger
                         } else {
-                            "tui.empty"
+                            Text::Empty
                         },
                     ),
                     w as usize,
@@ -404,24 +337,21 @@ fn highlighted(s: &str, cells: usize, marked: &[usize], base: Style) -> Vec<Span
 
 fn status_bar(app: &App, w: u16) -> Line<'static> {
     let lang = app.lang;
-    let mut parts = vec![i18n::tf(
+    let mut parts = vec![i18n::msg::counts(
         lang,
-        "tui.counts",
-        &[
-            &app.rows.len().to_string(),
-            &app.summaries.len().to_string(),
-            &app.rows_overdue.to_string(),
-        ],
+        app.rows.len(),
+        app.summaries.len(),
+        app.rows_overdue,
     )];
     let f = &app.prefs.filter;
     let mut active = Vec::new();
     if f.overdue {
-        active.push(i18n::t(lang, "tui.filter.overdue").to_string());
+        active.push(i18n::t(lang, Text::FilterOverdue).to_string());
     }
     if app.prefs.mine {
-        active.push(i18n::tf(lang, "tui.filter.mine", &[&app.ctx.actor]));
+        active.push(i18n::msg::filter_mine(lang, &app.ctx.actor));
     } else if let Some(l) = &f.leader {
-        active.push(i18n::tf(lang, "tui.filter.leader", &[l]));
+        active.push(i18n::msg::filter_leader(lang, l));
     }
     if let Some(s) = f.stage {
         active.push(s.label(lang).to_string());
@@ -437,16 +367,16 @@ fn status_bar(app: &App, w: u16) -> Line<'static> {
     if !active.is_empty() {
         parts.push(format!(
             "{}{}",
-            i18n::t(lang, "tui.filters"),
+            i18n::t(lang, Text::Filters),
             active.join(" · ")
         ));
     }
     let sort = if app.query_active() {
-        i18n::t(lang, "tui.sort.relevance")
+        i18n::t(lang, Text::SortRelevance)
     } else {
         sort_label(app.prefs.sort, lang)
     };
-    parts.push(format!("{}{}", i18n::t(lang, "tui.sort"), sort));
+    parts.push(format!("{}{}", i18n::t(lang, Text::Sort), sort));
     bar(
         &parts.join(" │ "),
         w,

@@ -5,7 +5,7 @@
 
 mod dashboard;
 pub(crate) mod detail;
-pub(super) mod list;
+pub(crate) mod list;
 mod popup;
 
 use ratatui::layout::Rect;
@@ -18,13 +18,14 @@ use super::action::Action;
 use super::app::{App, Overlay, Screen};
 use super::keymap::Mode;
 use crate::i18n;
+use crate::i18n::Text;
 use crate::text;
 
 /// Draws the whole screen for the current state. Reads only.
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     if area.width < 20 || area.height < 6 {
-        let msg = text::truncate(i18n::t(app.lang, "tui.too_small"), area.width as usize);
+        let msg = text::truncate(i18n::t(app.lang, Text::TooSmall), area.width as usize);
         frame.render_widget(Paragraph::new(msg), area);
         return;
     }
@@ -105,8 +106,8 @@ pub(crate) fn hints(app: &App, mode: Mode, actions: &[Action], width: u16) -> Li
         if key.is_empty() {
             continue;
         }
-        let label = i18n::t(app.lang, &format!("tui.short.{}", a.code())).to_string();
-        let w = text::width(&key) + 1 + text::width(&label) + 2;
+        let label = a.short(app.lang);
+        let w = text::width(&key) + 1 + text::width(label) + 2;
         if used + w > width {
             break;
         }
@@ -115,7 +116,7 @@ pub(crate) fn hints(app: &App, mode: Mode, actions: &[Action], width: u16) -> Li
             text::clean(&key),
             Style::new().fg(Color::Yellow),
         ));
-        spans.push(Span::raw(format!(" {}  ", text::clean(&label))));
+        spans.push(Span::raw(format!(" {}  ", text::clean(label))));
     }
     Line::from(spans)
 }

@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::{centred, dim, hints, overdue_style, put};
 use crate::i18n;
+use crate::i18n::Text;
 use crate::text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Confirm, Help, Picker};
@@ -87,7 +88,7 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
     let case = app.summary(&f.case_id);
     let title = format!(
         "{} · {} {}",
-        i18n::t(lang, f.kind.title_key()),
+        i18n::t(lang, f.kind.title()),
         f.case_id,
         case.map(|c| c.village()).unwrap_or("")
     );
@@ -180,7 +181,7 @@ pub fn confirm(app: &App, c: &Confirm, frame: &mut Frame, area: Rect) {
     let lines = text::wrap(&c.message, width.saturating_sub(2) as usize);
     let height = (lines.len() as u16 + 4).min(area.height);
     let r = centred(area, width, height);
-    let inner = frame_box(frame, r, i18n::t(app.lang, "tui.confirm"));
+    let inner = frame_box(frame, r, i18n::t(app.lang, Text::Confirm));
     for (y, l) in lines.into_iter().enumerate() {
         put(frame, inner, y as u16, Line::from(l));
     }
@@ -205,7 +206,7 @@ pub fn picker(app: &App, p: &Picker, frame: &mut Frame, area: Rect) {
         .min(area.height.saturating_sub(2))
         .max(3);
     let r = centred(area, width, height);
-    let inner = frame_box(frame, r, i18n::t(app.lang, "tui.pick_area"));
+    let inner = frame_box(frame, r, i18n::t(app.lang, Text::PickArea));
     let rows = inner.height as usize;
     let first = (p.selected + 1).saturating_sub(rows);
     for (y, (n, (county, township))) in p
@@ -217,7 +218,7 @@ pub fn picker(app: &App, p: &Picker, frame: &mut Frame, area: Rect) {
         .enumerate()
     {
         let label = match (county, township) {
-            (None, _) => i18n::t(app.lang, "tui.all").to_string(),
+            (None, _) => i18n::t(app.lang, Text::All).to_string(),
             (Some(c), None) => c.clone(),
             (Some(_), Some(t)) => format!("  {t}"),
         };
@@ -236,17 +237,17 @@ pub fn picker(app: &App, p: &Picker, frame: &mut Frame, area: Rect) {
 }
 
 pub fn help(app: &App, h: &Help, frame: &mut Frame, area: Rect) {
-    let inner = frame_box(frame, area, i18n::t(app.lang, "tui.help"));
+    let inner = frame_box(frame, area, i18n::t(app.lang, Text::Help));
     if inner.height < 2 {
         return;
     }
-    let prompt = format!("{}{}", i18n::t(app.lang, "tui.help_filter"), h.filter);
+    let prompt = format!("{}{}", i18n::t(app.lang, Text::HelpFilter), h.filter);
     // "(Esc 返回)" on the right, so the way out is on screen
     let close = app.keymap.hint(Mode::Help, Action::Back);
     let close = if close.is_empty() {
         String::new()
     } else {
-        format!("({close} {})", i18n::t(app.lang, "tui.short.back"))
+        format!("({close} {})", i18n::t(app.lang, Text::ShortBack))
     };
     let close_w = text::width(&close);
     let shown = if close_w + 2 < inner.width as usize / 2 {
@@ -278,9 +279,9 @@ pub fn help(app: &App, h: &Help, frame: &mut Frame, area: Rect) {
     let mut last_mode = None;
     for (mode, key, desc) in app.help_rows() {
         if last_mode != Some(mode) {
-            let title = i18n::t(app.lang, &format!("tui.mode.{}", mode.code())).to_string();
+            let title = mode.label(app.lang);
             lines.push(Line::from(Span::styled(
-                text::truncate(&title, inner.width as usize),
+                text::truncate(title, inner.width as usize),
                 Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             )));
             last_mode = Some(mode);
@@ -297,7 +298,7 @@ pub fn help(app: &App, h: &Help, frame: &mut Frame, area: Rect) {
     }
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(
-            i18n::t(app.lang, "tui.nothing").to_string(),
+            i18n::t(app.lang, Text::Nothing).to_string(),
             dim(),
         )));
     }
