@@ -38,7 +38,27 @@ impl FormKind {
     }
 }
 
-/// A field's value: free text with a cursor (in chars), or a choice among coded options.
+/// One option of a choice: a value of the domain's own type with the label it shows, so
+/// that what the form asks for is never a string parsed back (and never a default when the
+/// parse fails).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Kind(VisitKind),
+    Post(Post),
+    Reason(AdjustReason),
+    Action(AdjustAction),
+    /// Where the replacement comes from; `None`: not said.
+    Source(Option<ReplacementSource>),
+    Stage(Stage),
+    /// An open task, by its number in the plan.
+    Task(usize),
+    /// A standard met or not.
+    Met(bool),
+    /// The adjustment form records a cadre adjusted (`true`), or why none was needed.
+    Adjusted(bool),
+}
+
+/// A field's value: free text with a cursor (in chars), or a choice among typed options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Text {
@@ -46,7 +66,7 @@ pub enum Value {
         cursor: usize,
     },
     Choice {
-        options: Vec<(String, String)>,
+        options: Vec<(Pick, String)>,
         index: usize,
     },
 }
@@ -61,14 +81,14 @@ impl Value {
 
     fn choice<T: Copy>(
         all: &[T],
-        code: impl Fn(T) -> &'static str,
+        pick: impl Fn(T) -> Pick,
         label: impl Fn(T) -> &'static str,
         at: usize,
     ) -> Value {
         Value::Choice {
             options: all
                 .iter()
-                .map(|v| (code(*v).to_string(), label(*v).to_string()))
+                .map(|v| (pick(*v), label(*v).to_string()))
                 .collect(),
             index: at,
         }
@@ -84,12 +104,19 @@ impl Value {
         }
     }
 
-    fn code(&self) -> &str {
+    /// The text typed, trimmed; empty for a choice.
+    fn typed(&self) -> &str {
         match self {
             Value::Text { text, .. } => text.trim(),
-            Value::Choice { options, index } => {
-                options.get(*index).map(|o| o.0.as_str()).unwrap_or("")
-            }
+            Value::Choice { .. } => "",
+        }
+    }
+
+    /// The option chosen; `None` for text.
+    fn picked(&self) -> Option<Pick> {
+        match self {
+            Value::Text { .. } => None,
+            Value::Choice { options, index } => options.get(*index).map(|o| o.0),
         }
     }
 }
@@ -186,7 +213,7 @@ impl Form {
             Form::input(
                 lang,
                 Field::Kind,
-                Value::choice(VisitKind::ALL, |v| v.code(), |v| v.label(lang), 0),
+                Value::choice(VisitKind::ALL, Pick::Kind, |v| v.label(lang), 0),
             ),
             Form::input(lang, Field::On, Value::text(&date_text(today))),
             Form::input(lang, Field::By, Value::text(actor)),
@@ -230,16 +257,22 @@ impl Form {
     pub fn adjust(case: &Case, lang: Lang, today: NaiveDate) -> Form {
         let record = Value::Choice {
             options: vec![
-                ("adjustment".into(), i18n::t(lang, Text::AdjustOne).into()),
-                ("none".into(), i18n::t(lang, Text::AdjustNone).into()),
+                (Pick::Adjusted(true), i18n::t(lang, Text::AdjustOne).into()),
+                (
+                    Pick::Adjusted(false),
+                    i18n::t(lang, Text::AdjustNone).into(),
+                ),
             ],
             index: 0,
         };
-        let mut sources = vec![(String::new(), i18n::t(lang, Text::NoneChoice).to_string())];
+        let mut sources = vec![(
+            Pick::Source(None),
+            i18n::t(lang, Text::NoneChoice).to_string(),
+        )];
         sources.extend(
             ReplacementSource::ALL
                 .iter()
-                .map(|s| (s.code().to_string(), s.label(lang).to_string())),
+                .map(|s| (Pick::Source(Some(*s)), s.label(lang).to_string())),
         );
         let fields = vec![
             Input {
@@ -251,17 +284,17 @@ impl Form {
             Form::input(
                 lang,
                 Field::Post,
-                Value::choice(Post::ALL, |v| v.code(), |v| v.label(lang), 0),
+                Value::choice(Post::ALL, Pick::Post, |v| v.label(lang), 0),
             ),
             Form::input(
                 lang,
                 Field::Reason,
-                Value::choice(AdjustReason::ALL, |v| v.code(), |v| v.label(lang), 0),
+                Value::choice(AdjustReason::ALL, Pick::Reason, |v| v.label(lang), 0),
             ),
             Form::input(
                 lang,
                 Field::Action,
-                Value::choice(AdjustAction::ALL, |v| v.code(), |v| v.label(lang), 0),
+                Value::choice(AdjustAction::ALL, Pick::Action, |v| v.label(lang), 0),
             ),
             Form::input(lang, Field::Replacement, Value::text("")),
             Form::input(
@@ -288,8 +321,8 @@ impl Form {
     pub fn accept(case: &Case, lang: Lang, today: NaiveDate, actor: &str) -> Form {
         let yes_no = || Value::Choice {
             options: vec![
-                ("1".into(), i18n::t(lang, Text::StandardMet).into()),
-                ("0".into(), i18n::t(lang, Text::StandardNotMet).into()),
+                (Pick::Met(true), i18n::t(lang, Text::StandardMet).into()),
+                (Pick::Met(false), i18n::t(lang, Text::StandardNotMet).into()),
             ],
             index: 0,
         };
@@ -322,9 +355,9 @@ impl Form {
 
     /// `None` when the plan has no open task.
     pub fn finish_task(case: &Case, lang: Lang, today: NaiveDate) -> Option<Form> {
-        let options: Vec<(String, String)> = case
+        let options: Vec<(Pick, String)> = case
             .open_tasks()
-            .map(|(n, t)| (n.to_string(), format!("{n}. {}", text::clean(&t.measure))))
+            .map(|(n, t)| (Pick::Task(n), format!("{n}. {}", text::clean(&t.measure))))
             .collect();
         if options.is_empty() {
             return None;
@@ -355,7 +388,7 @@ impl Form {
             Form::input(
                 lang,
                 Field::Stage,
-                Value::choice(&earlier, |v| v.code(), |v| v.label(lang), at),
+                Value::choice(&earlier, Pick::Stage, |v| v.label(lang), at),
             ),
             Form::input(lang, Field::Reason, Value::text("")),
         ];
@@ -367,7 +400,12 @@ impl Form {
         if self.kind != FormKind::Adjust {
             return true;
         }
-        let none = self.get(Slot::Record) == "none";
+        let none = self
+            .fields
+            .iter()
+            .find(|f| f.slot == Slot::Record)
+            .and_then(|f| f.value.picked())
+            == Some(Pick::Adjusted(false));
         match self.fields.get(i).map(|f| f.slot) {
             None => false,
             Some(Slot::Record) => true,
@@ -396,8 +434,28 @@ impl Form {
         self.fields
             .iter()
             .find(|f| f.slot == slot)
-            .map(|f| f.value.code())
+            .map(|f| f.value.typed())
             .unwrap_or("")
+    }
+
+    /// The option chosen in the input of `slot`, as `of` takes it; what the form shows is
+    /// what it asks for, so a choice of another kind is a form built wrong, said as such.
+    fn chosen<T>(
+        &self,
+        lang: Lang,
+        slot: impl Into<Slot>,
+        of: impl Fn(Pick) -> Option<T>,
+    ) -> Result<T, FieldError> {
+        let slot = slot.into();
+        self.fields
+            .iter()
+            .find(|f| f.slot == slot)
+            .and_then(|f| f.value.picked())
+            .and_then(of)
+            .ok_or_else(|| FieldError {
+                slot,
+                message: msg::refusal_empty(lang, slot.label(lang)),
+            })
     }
 
     /// Puts the cursor on the input of `slot`, when it is shown.
@@ -522,7 +580,10 @@ impl Form {
             FormKind::Visit => vec![Command::LogVisit(Visit {
                 on: date(Field::On)?,
                 by: text(Field::By),
-                kind: VisitKind::parse(self.get(Field::Kind)).unwrap_or(VisitKind::Visit),
+                kind: self.chosen(lang, Field::Kind, |p| match p {
+                    Pick::Kind(k) => Some(k),
+                    _ => None,
+                })?,
                 findings: text(Field::Findings),
             })],
             FormKind::Pair => vec![Command::Pair {
@@ -535,23 +596,39 @@ impl Form {
                 on: Some(date(Field::PairedOn)?),
             }],
             FormKind::Adjust => {
-                let first = if self.get(Slot::Record) == "none" {
+                let adjusted = self.chosen(lang, Slot::Record, |p| match p {
+                    Pick::Adjusted(a) => Some(a),
+                    _ => None,
+                })?;
+                let first = if !adjusted {
                     Command::NoAdjustment {
                         reason: text(Field::NoAdjustmentReason),
                     }
                 } else {
                     Command::Adjust(Adjustment {
                         name: text(Field::Name),
-                        post: Post::parse(self.get(Field::Post)).unwrap_or(Post::Secretary),
-                        reason: AdjustReason::parse(self.get(Field::Reason))
-                            .unwrap_or(AdjustReason::Other),
-                        action: AdjustAction::parse(self.get(Field::Action))
-                            .unwrap_or(AdjustAction::Removed),
+                        post: self.chosen(lang, Field::Post, |p| match p {
+                            Pick::Post(v) => Some(v),
+                            _ => None,
+                        })?,
+                        reason: self.chosen(lang, Field::Reason, |p| match p {
+                            Pick::Reason(v) => Some(v),
+                            _ => None,
+                        })?,
+                        action: self.chosen(lang, Field::Action, |p| match p {
+                            Pick::Action(v) => Some(v),
+                            _ => None,
+                        })?,
                         on: date(Field::On)?,
                         replacement: opt(Field::Replacement),
-                        replacement_source: ReplacementSource::parse(
-                            self.get(Field::ReplacementSource),
-                        ),
+                        replacement_source: self.chosen(
+                            lang,
+                            Field::ReplacementSource,
+                            |p| match p {
+                                Pick::Source(v) => Some(v),
+                                _ => None,
+                            },
+                        )?,
                     })
                 };
                 if self.moves_stage {
@@ -563,7 +640,10 @@ impl Form {
             FormKind::Accept => {
                 let mut standards = [false; 6];
                 for (met, s) in standards.iter_mut().zip(Standard::ALL) {
-                    *met = self.get(Slot::Standard(*s)) == "1";
+                    *met = self.chosen(lang, Slot::Standard(*s), |p| match p {
+                        Pick::Met(m) => Some(m),
+                        _ => None,
+                    })?;
                 }
                 let new_deadline = match self.get(Field::NewDeadline) {
                     "" => None,
@@ -586,11 +666,17 @@ impl Form {
                 done_on: None,
             })],
             FormKind::FinishTask => vec![Command::FinishTask {
-                number: self.get(Field::Task).parse().unwrap_or(0),
+                number: self.chosen(lang, Field::Task, |p| match p {
+                    Pick::Task(n) => Some(n),
+                    _ => None,
+                })?,
                 on: date(Field::DoneOn)?,
             }],
             FormKind::Reopen => vec![Command::Reopen {
-                to: Stage::parse(self.get(Field::Stage)).unwrap_or(Stage::Identified),
+                to: self.chosen(lang, Field::Stage, |p| match p {
+                    Pick::Stage(s) => Some(s),
+                    _ => None,
+                })?,
                 reason: text(Field::Reason),
             }],
         })
