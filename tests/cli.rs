@@ -654,11 +654,16 @@ fn verify_catches_an_edited_a_removed_and_a_reordered_event_and_an_altered_case(
         assert!(db.ok(&["--lang", "en", "verify"]).contains("chain intact"));
         db
     };
+    // the findings in the user's language: in English with `--lang en`, in Chinese without
     let check = |db: &Db, needle: &str| {
-        let o = db.run(&["verify"]);
+        let o = db.run(&["--lang", "en", "verify"]);
         assert_eq!(o.status.code(), Some(3));
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(out.contains(needle), "{out}");
+        let o = db.run(&["verify"]);
+        assert_eq!(o.status.code(), Some(3));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(!out.is_empty() && !out.contains(needle), "{out}");
     };
     // an edited event
     let db = setup();

@@ -18,7 +18,7 @@ use std::process::{Command as Process, Output};
 
 use chrono::NaiveDate;
 use zhengdun::domain::*;
-use zhengdun::store::{Ctx, Store, StoreError, ROSTER_EVENTS};
+use zhengdun::store::{Ctx, Damage, Store, StoreError, ROSTER_EVENTS};
 
 const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
 
@@ -420,9 +420,10 @@ fn verify_checks_the_roster_against_its_history() {
         .insert(key, serde_json::to_vec(&forged).unwrap())
         .unwrap();
     let problems = store.verify(&owner()).unwrap().problems;
+    assert_eq!(problems, vec![Damage::RosterAltered]);
     assert_eq!(
-        problems,
-        vec!["the roster differs from what its history recorded: it was altered".to_string()]
+        problems[0].message(zhengdun::i18n::Lang::En),
+        "the roster differs from what its history recorded: it was altered"
     );
     // an entry removed, or one added, likewise
     store.raw().remove(key).unwrap();
@@ -438,7 +439,7 @@ fn verify_checks_the_roster_against_its_history() {
     store.raw().insert(b"u/intruder", b"{".to_vec()).unwrap();
     let problems = store.verify(&owner()).unwrap().problems;
     assert!(
-        problems[0].contains("roster entry intruder is unreadable"),
+        matches!(&problems[0], Damage::RosterEntryUnreadable { login, .. } if login == "intruder"),
         "{problems:?}"
     );
     store.raw().remove(b"u/intruder").unwrap();
@@ -455,7 +456,7 @@ fn verify_checks_the_roster_against_its_history() {
     assert!(
         problems
             .iter()
-            .any(|p| p.contains("was altered after it was written")),
+            .any(|p| matches!(p, Damage::EventAltered { seq: s, .. } if *s == seq)),
         "{problems:?}"
     );
 }

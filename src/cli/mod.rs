@@ -338,7 +338,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             } else {
                 let mut out = std::io::stdout().lock();
                 for p in &r.problems {
-                    let _ = writeln!(out, "{p}");
+                    let _ = writeln!(out, "{}", p.message(lang));
                 }
                 Err(Failure {
                     code: exit::DATABASE,
@@ -887,7 +887,17 @@ fn restore(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
     if !v.problems.is_empty() {
         return Err(Failure {
             code: exit::DATABASE,
-            message: msg::restore_verify_failed(env.lang, v.problems.join("; ")),
+            message: msg::restore_verify_failed(
+                env.lang,
+                v.problems
+                    .iter()
+                    .map(|p| p.message(env.lang))
+                    .collect::<Vec<_>>()
+                    .join(match env.lang {
+                        Lang::Zh => "；",
+                        Lang::En => "; ",
+                    }),
+            ),
         });
     }
     print(&msg::restore_done(

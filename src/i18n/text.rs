@@ -218,4 +218,17 @@ super::texts! {
     StaleKeep => "。所填内容已保留：再按 Ctrl-S 即在修改后的案卷上保存，Esc 放弃", ". What you typed is kept: Ctrl-S again saves it on the case as it is now, Esc drops it";
     ServerNotThroughALedger => "serve 与 proxy 不能通过另一个台账运行", "serve and proxy cannot run through another ledger";
     ServerStopped => "已停止：所有修改已写入磁盘", "stopped: every change is on disk";
+    DamageDataFileMissing => "数据文件 db 不见了", "the data file 'db' is missing";
+    DamageEngineCannotOpen => "存储引擎无法读取其文件", "the storage engine could not read its files";
+    DamageCutShort => "其文件已损坏或不完整", "its files are damaged or cut short";
+    DamageSchemaUnreadable => "格式版本无法读取", "unreadable schema version";
+    DamageSchemaMissing => "缺少格式版本", "the schema version is missing";
+    DamageCounterUnreadable => "历史事件计数无法读取", "unreadable event counter";
+    DamageImportOffHistory => "一次未完成的导入与台账的历史接不上", "an unfinished import does not follow the ledger's history";
+    DamageHistoryIndexKeyBad => "历史索引中有无效的键", "bad history index key";
+    DamageHistoryKeyMalformed => "历史中有格式错误的键", "a history key is malformed";
+    DamageHistoryNotAtHead => "历史的结尾与台账所记不符；请运行 zhengdun verify", "the history does not end where the ledger says; run zhengdun verify";
+    DamageRosterAltered => "人员名册与其历史所记不符：已被改动", "the roster differs from what its history recorded: it was altered";
+    FamilySummaries => "列表摘要", "summary";
+    FamilyCounts => "统计", "count";
 }

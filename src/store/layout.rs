@@ -83,7 +83,7 @@ pub fn read_record(v: &[u8]) -> Result<StoredRecord<'_>, String> {
 /// Values derived from each case and kept in chunks of consecutive ids, written in the same
 /// batch as the case: a whole-ledger read takes a few thousand values instead of one per
 /// case, in id order, and a change rewrites one chunk of at most [`CHUNK_MAX`] entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Family {
     /// `s/`: the list summaries ([`Summary::encode`]), read at every open.
     Summaries,
@@ -99,13 +99,6 @@ impl Family {
         match self {
             Family::Summaries => b"s/",
             Family::Counts => b"k/",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Summaries => "summary",
-            Family::Counts => "count",
         }
     }
 
@@ -317,12 +310,11 @@ pub fn decode_counts(v: &[u8]) -> Option<Vec<Counted>> {
 }
 
 /// What is wrong with a chunk that does not decode, for a message.
-pub fn unreadable_chunk(family: Family, key: &[u8]) -> String {
-    format!(
-        "{} chunk {} is unreadable",
-        family.name(),
-        String::from_utf8_lossy(key).escape_debug()
-    )
+pub fn unreadable_chunk(family: Family, key: &[u8]) -> super::Damage {
+    super::Damage::ChunkUnreadable {
+        family,
+        key: String::from_utf8_lossy(key).escape_debug().to_string(),
+    }
 }
 
 #[cfg(test)]

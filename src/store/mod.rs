@@ -30,11 +30,13 @@ use crate::domain::{
 };
 use crate::panics::quietly;
 
+mod damage;
 pub mod disk;
 #[doc(hidden)]
 pub mod layout;
 mod message;
 mod roster;
+pub use damage::Damage;
 use disk::{DiskProblem, Holder, Locking};
 use layout::{case_key, event_key, index_key, Family};
 pub use roster::ROSTER_EVENTS;
@@ -99,10 +101,10 @@ pub enum StoreError {
     },
     Damaged {
         dir: String,
-        detail: String,
+        detail: Damage,
     },
     /// The storage engine found damaged data while reading (the store knows no directory here).
-    Corrupted(String),
+    Corrupted(Damage),
     Io(String),
     NotFound(String),
     Duplicate(String),
@@ -151,14 +153,16 @@ impl From<sled::Error> for StoreError {
 }
 
 /// Says where sled found damaged data, without its debug dump.
-fn corruption_detail(e: &sled::Error) -> String {
+fn corruption_detail(e: &sled::Error) -> Damage {
     match e {
-        sled::Error::Corruption { at: Some(at), .. } => {
-            format!("its data file holds damaged data at byte {}", at.lid())
-        }
-        sled::Error::Corruption { at: None, .. } => "its files are damaged or cut short".into(),
-        sled::Error::Io(io) => format!("its files cannot be read: {io}"),
-        other => other.to_string(),
+        sled::Error::Corruption { at: Some(at), .. } => Damage::BadBytesAt { byte: at.lid() },
+        sled::Error::Corruption { at: None, .. } => Damage::CutShort,
+        sled::Error::Io(io) => Damage::FilesUnreadable {
+            why: io.to_string(),
+        },
+        other => Damage::Engine {
+            what: other.to_string(),
+        },
     }
 }
 
@@ -368,7 +372,7 @@ pub struct Store {
 pub struct VerifyReport {
     pub cases: usize,
     pub events: u64,
-    pub problems: Vec<String>,
+    pub problems: Vec<Damage>,
 }
 
 impl Store {
@@ -411,7 +415,7 @@ impl Store {
                 if engine_files && names.iter().all(|n| ours(n)) {
                     return Err(StoreError::Damaged {
                         dir: dir_s,
-                        detail: "the data file 'db' is missing".into(),
+                        detail: Damage::DataFileMissing,
                     });
                 }
                 return Err(StoreError::NotADatabase { dir: dir_s });
@@ -457,7 +461,7 @@ impl Store {
                     Some(problem) => StoreError::disk(&dir_s, problem, what),
                     None => StoreError::Damaged {
                         dir: dir_s,
-                        detail: "the storage engine could not read its files".into(),
+                        detail: Damage::EngineCannotOpen,
                     },
                 })
             }
@@ -570,15 +574,15 @@ impl Store {
             Ok(r) => r.map_err(|e| self.with_dir(e)),
             Err(what) => Err(match DiskProblem::in_text(&what) {
                 Some(problem) => StoreError::disk(&self.dir().display().to_string(), problem, what),
-                None => self.damaged(format!("the storage engine failed while reading: {what}")),
+                None => self.damaged(Damage::EngineFailed { what }),
             }),
         }
     }
 
-    fn damaged(&self, detail: impl Into<String>) -> StoreError {
+    fn damaged(&self, detail: Damage) -> StoreError {
         StoreError::Damaged {
             dir: self.dir().display().to_string(),
-            detail: detail.into(),
+            detail,
         }
     }
 
@@ -588,7 +592,7 @@ impl Store {
                 let found = u64::from_be_bytes(
                     v.as_ref()
                         .try_into()
-                        .map_err(|_| self.damaged("unreadable schema version"))?,
+                        .map_err(|_| self.damaged(Damage::SchemaUnreadable))?,
                 );
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::NewerSchema {
@@ -607,7 +611,7 @@ impl Store {
                 self.sync()?;
                 Ok(())
             }
-            None => Err(self.damaged("the schema version is missing")),
+            None => Err(self.damaged(Damage::SchemaMissing)),
         }
     }
 
@@ -737,9 +741,9 @@ impl Store {
             return Ok(());
         };
         let marker: ImportMarker = serde_json::from_slice(&v)
-            .map_err(|e| self.damaged(format!("an unfinished import is unreadable: {e}")))?;
+            .map_err(|e| self.damaged(Damage::ImportUnreadable { why: e.to_string() }))?;
         if self.head()?.0 != marker.after_seq {
-            return Err(self.damaged("an unfinished import does not follow the ledger's history"));
+            return Err(self.damaged(Damage::ImportOffHistory));
         }
         let mut batch = sled::Batch::default();
         for id in &marker.ids {
@@ -761,10 +765,10 @@ impl Store {
 
     fn decode_record(&self, key: &[u8], v: &[u8]) -> Result<Record> {
         decode_record_bytes(v).map_err(|e| {
-            self.damaged(format!(
-                "record {} is unreadable: {e}",
-                String::from_utf8_lossy(key).escape_debug()
-            ))
+            self.damaged(Damage::RecordUnreadable {
+                key: String::from_utf8_lossy(key).escape_debug().to_string(),
+                why: e,
+            })
         })
     }
 
@@ -820,10 +824,10 @@ impl Store {
             4096,
             |k, v| match decode_record_bytes(v) {
                 Ok(rec) => Ok(vec![rec.case]),
-                Err(e) => Err(format!(
-                    "record {} is unreadable: {e}",
-                    String::from_utf8_lossy(k).escape_debug()
-                )),
+                Err(why) => Err(Damage::RecordUnreadable {
+                    key: String::from_utf8_lossy(k).escape_debug().to_string(),
+                    why,
+                }),
             },
             f,
         )
@@ -878,7 +882,7 @@ impl Store {
         &self,
         prefix: &[u8],
         at_a_time: usize,
-        decode: impl Fn(&[u8], &[u8]) -> std::result::Result<Vec<T>, String>,
+        decode: impl Fn(&[u8], &[u8]) -> std::result::Result<Vec<T>, Damage>,
         mut f: impl FnMut(T),
     ) -> Result<()> {
         let batches = || {
@@ -939,7 +943,7 @@ impl Store {
             Some(v) => u64::from_be_bytes(
                 v.as_ref()
                     .try_into()
-                    .map_err(|_| self.damaged("unreadable event counter"))?,
+                    .map_err(|_| self.damaged(Damage::CounterUnreadable))?,
             ),
             None => 0,
         };
@@ -1157,10 +1161,13 @@ impl Store {
                 let seq_bytes: [u8; 8] = k
                     .strip_prefix(prefix.as_slice())
                     .and_then(|b| b.try_into().ok())
-                    .ok_or_else(|| self.damaged("bad history index key"))?;
+                    .ok_or_else(|| self.damaged(Damage::HistoryIndexKeyBad))?;
                 let seq = u64::from_be_bytes(seq_bytes);
                 let v = self.db.get(event_key(seq))?.ok_or_else(|| {
-                    self.damaged(format!("history event {seq} of {id} is missing"))
+                    self.damaged(Damage::EventMissing {
+                        seq,
+                        case: id.to_string(),
+                    })
                 })?;
                 out.push(self.decode_event(seq, &v)?);
             }
@@ -1180,8 +1187,12 @@ impl Store {
     }
 
     fn decode_event(&self, seq: u64, v: &[u8]) -> Result<Event> {
-        serde_json::from_slice(v)
-            .map_err(|e| self.damaged(format!("history event {seq} is unreadable: {e}")))
+        serde_json::from_slice(v).map_err(|e| {
+            self.damaged(Damage::EventUnreadable {
+                seq,
+                why: e.to_string(),
+            })
+        })
     }
 
     pub fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
@@ -1189,10 +1200,9 @@ impl Store {
             let mut out = Vec::new();
             for kv in self.db.scan_prefix(b"a/") {
                 let (_, v) = kv?;
-                out.push(
-                    serde_json::from_slice(&v)
-                        .map_err(|e| self.damaged(format!("accountability record: {e}")))?,
-                );
+                out.push(serde_json::from_slice(&v).map_err(|e| {
+                    self.damaged(Damage::AccountabilityUnreadable { why: e.to_string() })
+                })?);
             }
             Ok(out)
         })
@@ -1212,36 +1222,41 @@ impl Store {
             let mut roster_hash = None;
             for kv in self.db.scan_prefix(b"h/") {
                 let (k, v) = kv?;
-                let Some(seq_bytes) = k.strip_prefix(b"h/").and_then(|b| <[u8; 8]>::try_from(b).ok())
+                let Some(seq_bytes) = k
+                    .strip_prefix(b"h/")
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
                 else {
-                    r.problems.push("a history key is malformed".into());
+                    r.problems.push(Damage::HistoryKeyMalformed);
                     continue;
                 };
                 let key_seq = u64::from_be_bytes(seq_bytes);
                 let ev: Event = match serde_json::from_slice(&v) {
                     Ok(e) => e,
                     Err(e) => {
-                        r.problems
-                            .push(format!("history event {key_seq} is unreadable: {e}"));
+                        r.problems.push(Damage::EventUnreadable {
+                            seq: key_seq,
+                            why: e.to_string(),
+                        });
                         continue;
                     }
                 };
                 if ev.seq != key_seq || key_seq != expected {
-                    r.problems.push(format!(
-                        "history event {key_seq} is out of place (expected event {expected}): an event was removed or reordered"
-                    ));
+                    r.problems.push(Damage::EventOutOfPlace {
+                        seq: key_seq,
+                        expected,
+                    });
                 }
                 if ev.prev != prev {
-                    r.problems.push(format!(
-                        "history event {key_seq} ({}) does not follow the event before it: the chain is broken",
-                        ev.case_id
-                    ));
+                    r.problems.push(Damage::ChainBroken {
+                        seq: key_seq,
+                        case: ev.case_id.clone(),
+                    });
                 }
                 if ev.compute_hash()? != ev.hash {
-                    r.problems.push(format!(
-                        "history event {key_seq} ({}) was altered after it was written",
-                        ev.case_id
-                    ));
+                    r.problems.push(Damage::EventAltered {
+                        seq: key_seq,
+                        case: ev.case_id.clone(),
+                    });
                 }
                 prev = ev.hash.clone();
                 expected = key_seq + 1;
@@ -1253,10 +1268,10 @@ impl Store {
                 r.events += 1;
             }
             if r.events != seq || prev != head {
-                r.problems.push(format!(
-                    "the history ends at event {} but the ledger records {seq} events: the latest events were removed",
-                    expected - 1
-                ));
+                r.problems.push(Damage::HistoryCut {
+                    ends_at: expected - 1,
+                    recorded: seq,
+                });
             }
             // Every derived entry by family and id, to compare with the records.
             let mut derived: [std::collections::HashMap<String, Vec<u8>>; 2] = Default::default();
@@ -1269,8 +1284,10 @@ impl Store {
                     };
                     for (id, bytes) in entries {
                         if found.insert(id.clone(), bytes).is_some() {
-                            r.problems
-                                .push(format!("two {} entries of {id}", family.name()));
+                            r.problems.push(Damage::EntryTwice {
+                                family,
+                                case: id.clone(),
+                            });
                         }
                     }
                 }
@@ -1283,22 +1300,26 @@ impl Store {
                 let rec: Record = match decode_record_bytes(&v) {
                     Ok(rec) => rec,
                     Err(e) => {
-                        r.problems.push(format!("case {id} is unreadable: {e}"));
+                        r.problems.push(Damage::CaseUnreadable {
+                            case: id.clone(),
+                            why: e,
+                        });
                         continue;
                     }
                 };
                 match last_of.get(&id) {
-                    None => r.problems.push(format!("case {id} has no history")),
+                    None => r
+                        .problems
+                        .push(Damage::CaseWithoutHistory { case: id.clone() }),
                     Some((last, hash)) => {
                         if *last != rec.last_event {
-                            r.problems.push(format!(
-                                "case {id} was last changed by event {} but its history ends at event {last}",
-                                rec.last_event
-                            ));
+                            r.problems.push(Damage::CaseOutOfStep {
+                                case: id.clone(),
+                                changed_by: rec.last_event,
+                                history_ends: *last,
+                            });
                         } else if *hash != case_hash(&rec.case)? {
-                            r.problems.push(format!(
-                                "case {id} differs from what its history recorded: it was altered"
-                            ));
+                            r.problems.push(Damage::CaseAltered { case: id.clone() });
                         } else {
                             let d = Derived::of(&rec.case)?;
                             for (family, (stored, want)) in Family::ALL
@@ -1306,10 +1327,10 @@ impl Store {
                                 .zip(stored.iter().zip([&d.summary, &d.counted]))
                             {
                                 if stored.as_ref() != Some(want) {
-                                    r.problems.push(format!(
-                                        "case {id}: its {} entry is missing or stale",
-                                        family.name()
-                                    ));
+                                    r.problems.push(Damage::EntryStale {
+                                        case: id.clone(),
+                                        family,
+                                    });
                                 }
                             }
                         }
@@ -1320,8 +1341,7 @@ impl Store {
                 let mut orphans: Vec<String> = found.into_keys().collect();
                 orphans.sort();
                 for id in orphans {
-                    r.problems
-                        .push(format!("a {} entry names {id}, which is no case", family.name()));
+                    r.problems.push(Damage::EntryOfNoCase { family, case: id });
                 }
             }
             self.verify_roster(roster_hash, &mut r.problems)?;
@@ -1345,15 +1365,13 @@ impl Store {
                     .strip_prefix(b"h/")
                     .and_then(|b| b.try_into().ok())
                     .map(u64::from_be_bytes)
-                    .ok_or_else(|| self.damaged("a history key is malformed"))?;
+                    .ok_or_else(|| self.damaged(Damage::HistoryKeyMalformed))?;
                 history.push(self.decode_event(seq, &v)?);
             }
             if history.len() as u64 != seq
                 || history.last().map(|e| e.hash.as_str()).unwrap_or("") != head
             {
-                return Err(self.damaged(
-                    "the history does not end where the ledger says; run zhengdun verify",
-                ));
+                return Err(self.damaged(Damage::HistoryNotAtHead));
             }
             Ok(Backup {
                 format: BACKUP_FORMAT.to_string(),

@@ -54,13 +54,16 @@ impl Store {
                     .escape_debug()
                     .to_string();
                 let p: Person = serde_json::from_slice(&v).map_err(|e| {
-                    self.damaged(format!("roster entry {login} is unreadable: {e}"))
+                    self.damaged(Damage::RosterEntryUnreadable {
+                        login: login.clone(),
+                        why: e.to_string(),
+                    })
                 })?;
                 if p.login != login {
-                    return Err(self.damaged(format!(
-                        "roster entry {login} holds account {}",
-                        p.login.escape_debug()
-                    )));
+                    return Err(self.damaged(Damage::RosterEntryHoldsOther {
+                        login,
+                        account: p.login.escape_debug().to_string(),
+                    }));
                 }
                 people.push(p);
             }
@@ -183,16 +186,14 @@ impl Store {
     pub(super) fn verify_roster(
         &self,
         last: Option<String>,
-        problems: &mut Vec<String>,
+        problems: &mut Vec<Damage>,
     ) -> Result<()> {
         match self.roster() {
             Err(StoreError::Damaged { detail, .. }) => problems.push(detail),
             Err(e) => return Err(e),
             Ok(roster) => {
                 if !agrees(&roster, last.as_deref())? {
-                    problems.push(
-                        "the roster differs from what its history recorded: it was altered".into(),
-                    );
+                    problems.push(Damage::RosterAltered);
                 }
             }
         }
