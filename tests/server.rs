@@ -64,15 +64,9 @@ impl Served {
         if let Some(g) = group {
             cmd.args(["--group", g]);
         }
-        self.server = Some(cmd.spawn().unwrap());
-        let started = Instant::now();
-        while UnixStream::connect(&self.socket).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the server never listened"
-            );
-            sleep(Duration::from_millis(20));
-        }
+        let mut child = cmd.spawn().unwrap();
+        listening(&mut child, &self.socket);
+        self.server = Some(child);
     }
 
     fn client(&self, args: &[&str]) -> Output {
@@ -102,6 +96,28 @@ impl Served {
 impl Drop for Served {
     fn drop(&mut self) {
         self.kill_9();
+    }
+}
+
+/// Waits until `server` listens on `socket`. A server that ends first fails the test with
+/// what it said; the bound only catches a hang (a loaded machine may take long to start a
+/// debug build, which is not what these tests measure).
+fn listening(server: &mut Child, socket: &Path) {
+    let started = Instant::now();
+    while UnixStream::connect(socket).is_err() {
+        if let Some(status) = server.try_wait().unwrap() {
+            let mut err = String::new();
+            if let Some(mut e) = server.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("the server ended ({status}) before it listened: {err}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "the server never listened on {} (waited 180 s)",
+            socket.display()
+        );
+        sleep(Duration::from_millis(20));
     }
 }
 
@@ -547,4 +563,568 @@ fn other_accounts_reach_the_socket_through_the_group_and_are_named() {
         text(&out.stderr)
     );
     s.kill_9();
+}
+
+/// An account of this machine for the tests, made when missing (no home, no login), in the
+/// group `users` so that it reaches a server started with `--group users`. Its uid.
+fn test_account(login: &str) -> u32 {
+    let uid = |login: &str| {
+        let out = Command::new("id").args(["-u", login]).output().unwrap();
+        out.status
+            .success()
+            .then(|| text(&out.stdout).trim().parse::<u32>().unwrap())
+    };
+    if let Some(u) = uid(login) {
+        return u;
+    }
+    let out = Command::new("useradd")
+        .args(["-M", "-N", "-g", "users", "-s", "/usr/sbin/nologin", login])
+        .output()
+        .unwrap();
+    // another test binary may have made it meanwhile
+    uid(login).unwrap_or_else(|| panic!("useradd {login}: {}", text(&out.stderr)))
+}
+
+/// What a step of the role table expects.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Done,
+    /// Refused for the role: exit 1, naming the role, what was asked and what it may do.
+    Cannot(&'static str, &'static str),
+    /// Refused for the case being someone else's: exit 1, naming the role and the scope.
+    NotOwn(&'static str, &'static str),
+}
+
+const TOWNSHIP: &str = "a township secretary";
+const LEADER: &str = "a county leader";
+const AUDITOR: &str = "an auditor";
+
+#[test]
+fn every_row_of_the_role_table_for_every_role_with_real_accounts() {
+    if !am_root() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "in CI this test must run as root"
+        );
+        println!("server: not root, so no other accounts to run clients as; skipping");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let users = zhengdun::server::identity::group_id("users").expect("a group 'users'");
+    let s = Served::start(Some("users"));
+    for d in [s.dir.path(), &s.dir.path().join("run")] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // where the accounts write backups and exports, and an import they read
+    let out_dir = s.dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let import = s.dir.path().join("new.json");
+    std::fs::write(
+        &import,
+        r#"{"format":"zhengdun/1","cases":[{"id":"2017-ZZ-002","year":2017,"county":"茌平区","township":"贾寨镇","village":"新导入村","situations":["poor_service"],"identified_on":"2017-09-01","stage":"identified"}]}"#,
+    )
+    .unwrap();
+    let file = |name: &str| out_dir.join(name).to_str().unwrap().to_string();
+    let (backup, export) = (file("backup.json"), file("export.json"));
+    let import = import.to_str().unwrap().to_string();
+
+    let accounts = [
+        ("zdclerk", "赵文书", "clerk", None),
+        ("zdtown", "孙书记", "township", Some("贾寨镇")),
+        ("zdlead", "钱领导", "leader", None),
+        ("zdaudit", "周审计", "auditor", None),
+    ];
+    let mut uids = std::collections::HashMap::new();
+    for (login, name, role, township) in accounts {
+        uids.insert(login, test_account(login));
+        let mut add = vec!["user", "add", login, "--name", name, "--role", role];
+        if let Some(t) = township {
+            add.extend(["--county", "茌平区", "--township", t]);
+        }
+        s.ok(&add);
+    }
+    let stranger = test_account("zdstranger");
+    let in_lang = |lang: &str, uid: u32, args: &[&str]| {
+        Command::new(BIN)
+            .args(["--lang", lang, "--server", s.socket.to_str().unwrap()])
+            .args(args)
+            .env("HOME", "/nonexistent")
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env("XDG_STATE_HOME", "/nonexistent")
+            .env_remove("ZHENGDUN_SERVER")
+            .current_dir("/")
+            .uid(uid)
+            .gid(users)
+            .output()
+            .unwrap()
+    };
+    let as_account = |uid: u32, args: &[&str]| in_lang("en", uid, args);
+    // 2017-CP-013 (菜屯镇) is the leader's: the clerk links it to the account
+    s.ok(&["pair", "2017-CP-013", "--county-leader-account", "zdlead"]);
+
+    // The cases: the township's own in 贾寨镇 (CP-025, CP-026 identified, CP-027, CP-028),
+    // others' in 菜屯镇 (CP-012, CP-014) and 柳园街道 (DCF-005 identified); the leader's own
+    // CP-013, not its CP-014. Each step in order, as one of the accounts.
+    use Expect::*;
+    let visit = |id: &'static str| -> Vec<&'static str> {
+        vec![
+            "visit",
+            id,
+            "--kind",
+            "visit",
+            "--findings",
+            "见到书记，查看了记录",
+        ]
+    };
+    let task_add = |id: &'static str| -> Vec<&'static str> {
+        vec![
+            "task",
+            id,
+            "add",
+            "--measure",
+            "规范三会一课",
+            "--responsible",
+            "李明",
+            "--due",
+            "2017-12-31",
+        ]
+    };
+    let pair = |id: &'static str| -> Vec<&'static str> {
+        vec![
+            "pair",
+            id,
+            "--county-leader",
+            "钱领导",
+            "--township-leader",
+            "孙书记",
+            "--first-secretary",
+            "张伟",
+            "--unit",
+            "县财政局",
+        ]
+    };
+    let none = |id: &'static str| vec!["adjust", id, "--none", "班子结构合理"];
+    let new = |id: &'static str| -> Vec<&'static str> {
+        vec![
+            "new",
+            "--id",
+            id,
+            "--year",
+            "2017",
+            "--county",
+            "茌平区",
+            "--township",
+            "贾寨镇",
+            "--village",
+            "新村",
+            "--situation",
+            "poor_service",
+            "--identified-on",
+            "2017-09-01",
+        ]
+    };
+    let accept = |id: &'static str| -> Vec<&'static str> {
+        vec![
+            "accept",
+            id,
+            "--score",
+            "92",
+            "--poll-n",
+            "20",
+            "--dissatisfied",
+            "1",
+            "--standards",
+            "111111",
+        ]
+    };
+    let reopen = |id: &'static str| vec!["reopen", id, "--to", "identified", "--reason", "复查"];
+    let v = |a: &[&'static str]| a.to_vec();
+    let steps: Vec<(&str, Vec<&str>, Expect)> = vec![
+        // list, show, stats, reading: all, for every role
+        ("zdclerk", v(&["list", "--overdue"]), Done),
+        ("zdtown", v(&["list", "--township", "菜屯镇"]), Done),
+        ("zdlead", v(&["show", "2017-CP-014"]), Done),
+        ("zdaudit", v(&["stats"]), Done),
+        (
+            "zdtown",
+            v(&["show", "2017-DCF-005", "--format", "json"]),
+            Done,
+        ),
+        (
+            "zdlead",
+            v(&["list", "--search", "cp", "--format", "csv"]),
+            Done,
+        ),
+        ("zdaudit", v(&["show", "2017-CP-013"]), Done),
+        ("zdclerk", v(&["stats", "--format", "json"]), Done),
+        // visit: clerk all, township its own, leader its own, auditor never
+        ("zdclerk", visit("2017-CP-014"), Done),
+        ("zdtown", visit("2017-CP-025"), Done),
+        (
+            "zdtown",
+            visit("2017-CP-014"),
+            NotOwn(TOWNSHIP, "log a visit"),
+        ),
+        ("zdlead", visit("2017-CP-013"), Done),
+        (
+            "zdlead",
+            visit("2017-CP-014"),
+            NotOwn(LEADER, "log a visit"),
+        ),
+        (
+            "zdaudit",
+            visit("2017-CP-013"),
+            Cannot(AUDITOR, "log a visit"),
+        ),
+        // task add and task done: the same
+        ("zdclerk", task_add("2017-CP-014"), Done),
+        ("zdclerk", v(&["task", "2017-CP-014", "done", "9"]), Done),
+        ("zdtown", task_add("2017-CP-025"), Done),
+        ("zdtown", v(&["task", "2017-CP-025", "done", "12"]), Done),
+        (
+            "zdtown",
+            task_add("2017-CP-014"),
+            NotOwn(TOWNSHIP, "add a plan task"),
+        ),
+        (
+            "zdtown",
+            v(&["task", "2017-CP-014", "done", "5"]),
+            NotOwn(TOWNSHIP, "mark a plan task done"),
+        ),
+        ("zdlead", task_add("2017-CP-013"), Done),
+        ("zdlead", v(&["task", "2017-CP-013", "done", "8"]), Done),
+        (
+            "zdlead",
+            task_add("2017-CP-014"),
+            NotOwn(LEADER, "add a plan task"),
+        ),
+        (
+            "zdlead",
+            v(&["task", "2017-CP-014", "done", "6"]),
+            NotOwn(LEADER, "mark a plan task done"),
+        ),
+        (
+            "zdaudit",
+            task_add("2017-CP-013"),
+            Cannot(AUDITOR, "add a plan task"),
+        ),
+        (
+            "zdaudit",
+            v(&["task", "2017-CP-013", "done", "2"]),
+            Cannot(AUDITOR, "mark a plan task done"),
+        ),
+        // pair, adjust, advance to paired or cadres_adjusted: clerk all, township its own
+        ("zdtown", pair("2017-CP-026"), Done),
+        (
+            "zdtown",
+            pair("2017-CP-012"),
+            NotOwn(TOWNSHIP, "record the pairing"),
+        ),
+        (
+            "zdlead",
+            pair("2017-CP-013"),
+            Cannot(LEADER, "record the pairing"),
+        ),
+        (
+            "zdaudit",
+            pair("2017-CP-013"),
+            Cannot(AUDITOR, "record the pairing"),
+        ),
+        ("zdclerk", pair("2017-DCF-005"), Done),
+        ("zdtown", none("2017-CP-026"), Done),
+        (
+            "zdtown",
+            none("2017-CP-012"),
+            NotOwn(TOWNSHIP, "record a cadre adjustment"),
+        ),
+        (
+            "zdlead",
+            none("2017-CP-013"),
+            Cannot(LEADER, "record a cadre adjustment"),
+        ),
+        (
+            "zdaudit",
+            none("2017-CP-013"),
+            Cannot(AUDITOR, "record a cadre adjustment"),
+        ),
+        ("zdclerk", none("2017-CP-012"), Done),
+        ("zdtown", v(&["advance", "2017-CP-026"]), Done),
+        (
+            "zdtown",
+            v(&["advance", "2017-CP-012"]),
+            NotOwn(TOWNSHIP, "advance to cadres adjusted"),
+        ),
+        (
+            "zdlead",
+            v(&["advance", "2017-CP-013"]),
+            Cannot(LEADER, "advance to cadres adjusted"),
+        ),
+        (
+            "zdaudit",
+            v(&["advance", "2017-CP-012"]),
+            Cannot(AUDITOR, "advance to cadres adjusted"),
+        ),
+        ("zdclerk", v(&["advance", "2017-CP-012"]), Done),
+        // reopen (a clerk's) takes both back to identified, paired already
+        (
+            "zdtown",
+            reopen("2017-CP-026"),
+            Cannot(TOWNSHIP, "reopen a case"),
+        ),
+        (
+            "zdlead",
+            reopen("2017-CP-013"),
+            Cannot(LEADER, "reopen a case"),
+        ),
+        (
+            "zdaudit",
+            reopen("2017-CP-026"),
+            Cannot(AUDITOR, "reopen a case"),
+        ),
+        ("zdclerk", reopen("2017-CP-026"), Done),
+        ("zdclerk", reopen("2017-DCF-005"), Done),
+        (
+            "zdtown",
+            v(&["advance", "2017-DCF-005"]),
+            NotOwn(TOWNSHIP, "advance to paired"),
+        ),
+        (
+            "zdlead",
+            v(&["advance", "2017-CP-026"]),
+            Cannot(LEADER, "advance to paired"),
+        ),
+        (
+            "zdaudit",
+            v(&["advance", "2017-CP-026"]),
+            Cannot(AUDITOR, "advance to paired"),
+        ),
+        ("zdtown", v(&["advance", "2017-CP-026"]), Done),
+        ("zdclerk", v(&["advance", "2017-DCF-005"]), Done),
+        // new, import, accept, edit, user, export, backup: a clerk's only, even on a
+        // township's or a leader's own cases
+        ("zdclerk", new("2017-ZZ-001"), Done),
+        (
+            "zdtown",
+            new("2017-ZZ-009"),
+            Cannot(TOWNSHIP, "open a case"),
+        ),
+        ("zdlead", new("2017-ZZ-009"), Cannot(LEADER, "open a case")),
+        (
+            "zdaudit",
+            new("2017-ZZ-009"),
+            Cannot(AUDITOR, "open a case"),
+        ),
+        (
+            "zdtown",
+            vec!["import", &import],
+            Cannot(TOWNSHIP, "import a ledger"),
+        ),
+        (
+            "zdlead",
+            vec!["import", &import],
+            Cannot(LEADER, "import a ledger"),
+        ),
+        (
+            "zdaudit",
+            vec!["import", &import],
+            Cannot(AUDITOR, "import a ledger"),
+        ),
+        ("zdclerk", vec!["import", &import], Done),
+        (
+            "zdtown",
+            accept("2017-CP-027"),
+            Cannot(TOWNSHIP, "record an acceptance"),
+        ),
+        (
+            "zdlead",
+            accept("2017-CP-013"),
+            Cannot(LEADER, "record an acceptance"),
+        ),
+        (
+            "zdaudit",
+            accept("2017-YG-006"),
+            Cannot(AUDITOR, "record an acceptance"),
+        ),
+        ("zdclerk", accept("2017-YG-006"), Done),
+        (
+            "zdtown",
+            v(&["edit", "2017-CP-028", "--problems", "改"]),
+            Cannot(TOWNSHIP, "edit a case"),
+        ),
+        (
+            "zdlead",
+            v(&["edit", "2017-CP-013", "--problems", "改"]),
+            Cannot(LEADER, "edit a case"),
+        ),
+        (
+            "zdaudit",
+            v(&["edit", "2017-CP-028", "--problems", "改"]),
+            Cannot(AUDITOR, "edit a case"),
+        ),
+        (
+            "zdclerk",
+            v(&["edit", "2017-CP-028", "--problems", "村集体经济薄弱"]),
+            Done,
+        ),
+        (
+            "zdtown",
+            v(&["user", "list"]),
+            Cannot(TOWNSHIP, "see or change the roster"),
+        ),
+        (
+            "zdlead",
+            v(&[
+                "user",
+                "add",
+                "zdstranger",
+                "--name",
+                "外人",
+                "--role",
+                "clerk",
+            ]),
+            Cannot(LEADER, "see or change the roster"),
+        ),
+        (
+            "zdaudit",
+            v(&["user", "list"]),
+            Cannot(AUDITOR, "see or change the roster"),
+        ),
+        ("zdclerk", v(&["user", "list"]), Done),
+        (
+            "zdtown",
+            vec!["export", "-o", &export],
+            Cannot(TOWNSHIP, "export the ledger"),
+        ),
+        (
+            "zdlead",
+            vec!["export", "-o", &export],
+            Cannot(LEADER, "export the ledger"),
+        ),
+        (
+            "zdaudit",
+            vec!["export", "-o", &export],
+            Cannot(AUDITOR, "export the ledger"),
+        ),
+        ("zdclerk", vec!["export", "-o", &export], Done),
+        (
+            "zdtown",
+            vec!["backup", &backup],
+            Cannot(TOWNSHIP, "back up the ledger"),
+        ),
+        (
+            "zdlead",
+            vec!["backup", &backup],
+            Cannot(LEADER, "back up the ledger"),
+        ),
+        (
+            "zdaudit",
+            vec!["backup", &backup],
+            Cannot(AUDITOR, "back up the ledger"),
+        ),
+        ("zdclerk", vec!["backup", &backup], Done),
+        // verify: clerk and auditor
+        ("zdclerk", v(&["verify"]), Done),
+        ("zdaudit", v(&["verify"]), Done),
+        (
+            "zdtown",
+            v(&["verify"]),
+            Cannot(TOWNSHIP, "verify the ledger"),
+        ),
+        (
+            "zdlead",
+            v(&["verify"]),
+            Cannot(LEADER, "verify the ledger"),
+        ),
+    ];
+    let mut refused = 0;
+    for (login, args, expect) in &steps {
+        let out = as_account(uids[login], args);
+        let err = text(&out.stderr);
+        let what = format!("{login} {args:?}: exit {:?}, {err}", out.status.code());
+        match expect {
+            Done => assert!(out.status.success(), "{what}"),
+            Cannot(role, op) => {
+                assert_eq!(out.status.code(), Some(1), "{what}");
+                let said = format!("account {login} is {role} and cannot {op}; {role} may ");
+                assert!(err.contains(&said), "{what}\nexpected: {said}");
+                refused += 1;
+            }
+            NotOwn(role, op) => {
+                assert_eq!(out.status.code(), Some(1), "{what}");
+                let said = format!("account {login} is {role} and may {op} only on ");
+                assert!(err.contains(&said), "{what}\nexpected: {said}");
+                refused += 1;
+            }
+        }
+        if !matches!(expect, Done) {
+            assert_eq!(err.trim_end().lines().count(), 1, "{what}");
+        }
+    }
+    // what was done is there, each once, by the roster name of the account that did it
+    let shown = s.ok(&["show", "2017-CP-026"]);
+    assert!(shown.contains("孙书记(zdtown)"), "{shown}");
+    let listed = s.ok(&["list", "--format", "csv"]);
+    assert!(listed.contains("2017-ZZ-001") && listed.contains("2017-ZZ-002"));
+    assert!(std::path::Path::new(&backup).exists() && std::path::Path::new(&export).exists());
+    assert!(s.client(&["verify"]).status.success());
+    println!(
+        "role table: {} steps, {refused} refused as the table says",
+        steps.len()
+    );
+
+    // the roster's role, never the name typed: --as naming someone else is refused, exit 2
+    let mut as_other = vec!["--as", "钱领导"];
+    as_other.extend(visit("2017-CP-025"));
+    let out = as_account(uids["zdtown"], &as_other);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot name someone else"),
+        "{}",
+        text(&out.stderr)
+    );
+    // a leader records only its own visits; a clerk records another's with --by, and both
+    // names are kept: the visit's, and the account's that recorded it
+    let mut by = visit("2017-CP-013");
+    by.extend(["--by", "孙书记"]);
+    let out = as_account(uids["zdlead"], &by);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("logs only its own visits; only a clerk logs a visit by 孙书记"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mut by = vec![
+        "visit",
+        "2017-CP-014",
+        "--kind",
+        "visit",
+        "--findings",
+        "代领导记录",
+    ];
+    by.extend(["--by", "钱领导"]);
+    let out = as_account(uids["zdclerk"], &by);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = s.ok(&["show", "2017-CP-014"]);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("代领导记录") && l.contains("赵文书(zdclerk)"))
+        .unwrap_or_else(|| panic!("no history line by the clerk: {shown}"));
+    assert!(line.contains("钱领导"), "{line}");
+    // the unknown account is refused, named, exit 1
+    let out = as_account(stranger, &["list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("does not know the account zdstranger"),
+        "{}",
+        text(&out.stderr)
+    );
+    // and the refusals are in the user's language
+    let out = in_lang("zh", uids["zdaudit"], &["backup", &backup]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("账户 zdaudit 是审核员，不能"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -60,17 +60,21 @@ impl Drop for Server {
 }
 
 fn serve(db: &Path, socket: &Path) -> Server {
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .args(["--db", db.to_str().unwrap(), "serve", "--today", TODAY])
         .arg("--socket")
         .arg(socket)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // a loaded machine may take long to start a debug build: the bound only catches a hang
     let started = Instant::now();
     while UnixStream::connect(socket).is_err() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server ended ({status}) before it listened");
+        }
         assert!(
-            started.elapsed() < Duration::from_secs(20),
+            started.elapsed() < Duration::from_secs(180),
             "never listened"
         );
         sleep(Duration::from_millis(20));
