@@ -159,6 +159,13 @@ fn import_then_export_is_lossless_and_re_imports() {
     assert_eq!(first, again);
 }
 
+/// The fixture's cases under other ids, in other townships (a village has one case a year).
+fn other_cases(prefix: &str) -> String {
+    LEDGER
+        .replace("\"A-", &format!("\"{prefix}"))
+        .replace("\"township\": \"", "\"township\": \"新")
+}
+
 #[test]
 fn dry_run_writes_nothing() {
     let db = Db::new();
@@ -170,7 +177,8 @@ fn dry_run_writes_nothing() {
     assert_eq!(code, 2);
     assert!(err.contains("处没有台账"), "{err}");
     db.import_fixture();
-    let more = db.file("more.json", &LEDGER.replace("\"A-", "\"B-"));
+    // other ids in other townships: a village has one case a year
+    let more = db.file("more.json", &other_cases("B-"));
     db.ok(&["import", "--dry-run", more.to_str().unwrap()]);
     assert_eq!(db.export()["cases"].as_array().unwrap().len(), 6);
 }
@@ -609,13 +617,11 @@ fn bad_input_is_refused_and_writes_nothing() {
 fn several_files_import_all_or_nothing() {
     let db = Db::new();
     let good = db.file("good.json", LEDGER);
-    let other = LEDGER
-        .replace("\"A-", "\"B-")
-        .replace("\"secretary_unfit\"", "\"nonsense\"");
+    let other = other_cases("B-").replace("\"secretary_unfit\"", "\"nonsense\"");
     let bad = db.file("bad.json", &other);
     db.refused(&["import", good.to_str().unwrap(), bad.to_str().unwrap()]);
     assert!(!db.dir.exists(), "a failed first import leaves no ledger");
-    let fine = db.file("fine.json", &LEDGER.replace("\"A-", "\"B-"));
+    let fine = db.file("fine.json", &other_cases("B-"));
     db.ok(&["import", good.to_str().unwrap(), fine.to_str().unwrap()]);
     assert_eq!(db.export()["cases"].as_array().unwrap().len(), 12);
 }

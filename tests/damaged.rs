@@ -747,7 +747,11 @@ fn an_import_that_dies_between_its_parts_leaves_nothing() {
     let root = tempfile::tempdir().unwrap();
     let (db, before) = make_db(root.path());
     let big = root.path().join("big.json");
-    fs::write(&big, ledger(6_000).replace("2017-D-", "2018-E-")).unwrap();
+    // other ids of other villages: a village has one case a year
+    let more = ledger(6_000)
+        .replace("2017-D-", "2018-E-")
+        .replace(r#""village":"第"#, r#""village":"新第"#);
+    fs::write(&big, more).unwrap();
     let out = Command::new(BIN)
         .arg("--db")
         .arg(&db)

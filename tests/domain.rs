@@ -340,6 +340,7 @@ fn reopen_goes_back_with_a_reason_and_clears_the_closing() {
         run(
             &c,
             Command::Reopen {
+                deadline: None,
                 to: Stage::Accepted,
                 reason: "x".into()
             }
@@ -354,6 +355,7 @@ fn reopen_goes_back_with_a_reason_and_clears_the_closing() {
         run(
             &c,
             Command::Reopen {
+                deadline: None,
                 to: Stage::Paired,
                 reason: "".into()
             }
@@ -366,6 +368,7 @@ fn reopen_goes_back_with_a_reason_and_clears_the_closing() {
     let (c, ch) = run(
         &c,
         Command::Reopen {
+            deadline: None,
             to: Stage::Paired,
             reason: "回头看发现问题反弹".into(),
         },
@@ -386,6 +389,7 @@ fn reopen_goes_back_with_a_reason_and_clears_the_closing() {
 fn a_reopen_voids_the_earlier_pass() {
     let (c, _) = run(&at_cadres_adjusted(), accept(88, 1, [true; 6], None)).unwrap();
     let reopen = Command::Reopen {
+        deadline: None,
         to: Stage::CadresAdjusted,
         reason: "群众反映问题反弹".into(),
     };

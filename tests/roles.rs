@@ -199,6 +199,7 @@ fn asked(row: &str, person: &Person) -> Asked {
         ),
         "reopen" => OnCase(
             Command::Reopen {
+                deadline: None,
                 to: Stage::Paired,
                 reason: "回头看发现反弹".into(),
             },

@@ -177,13 +177,33 @@ pub enum Cmd {
         #[arg(long, value_name = "PATH")]
         socket: Option<PathBuf>,
     },
-    /// Moves a case back to an earlier stage
+    /// Moves a case back to an earlier stage, with a new conversion deadline
     Reopen {
         id: String,
         #[arg(long, value_parser = code::<Stage>)]
         to: Stage,
         #[arg(long)]
         reason: String,
+        /// The new conversion deadline (default: today + the policy's months of
+        /// consolidation, 6 unless policy.toml says otherwise)
+        #[arg(long, value_parser = date)]
+        deadline: Option<NaiveDate>,
+    },
+    /// Takes a case entered by mistake off the list and out of every count and export;
+    /// it stays in the history (clerk only)
+    Void {
+        id: String,
+        /// Why the case is void (e.g. 重复录入)
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_parser = date)]
+        on: Option<NaiveDate>,
+    },
+    /// Brings a voided case back onto the list (clerk only)
+    Unvoid {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -278,16 +298,21 @@ pub struct PairArgs {
 pub struct AdjustArgs {
     pub id: String,
     /// No adjustment was needed, for this reason
-    #[arg(long, value_name = "REASON", conflicts_with_all = ["name", "post", "reason", "action", "replacement", "source"])]
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["name", "post", "reason", "action", "replacement", "source", "fix"])]
     pub none: Option<String>,
-    #[arg(long, required_unless_present = "none")]
+    /// Correct recorded adjustment N (numbered from 1, as in `show`) instead of recording a
+    /// new one: the options given replace what it says, the history keeps what it said
+    #[arg(long, value_name = "N")]
+    pub fix: Option<usize>,
+    #[arg(long, required_unless_present_any = ["none", "fix"])]
     pub name: Option<String>,
-    #[arg(long, required_unless_present = "none", value_parser = code::<Post>)]
+    #[arg(long, required_unless_present_any = ["none", "fix"], value_parser = code::<Post>)]
     pub post: Option<Post>,
-    #[arg(long, required_unless_present = "none", value_parser = code::<AdjustReason>)]
+    #[arg(long, required_unless_present_any = ["none", "fix"], value_parser = code::<AdjustReason>)]
     pub reason: Option<AdjustReason>,
-    #[arg(long, required_unless_present = "none", value_parser = code::<AdjustAction>)]
+    #[arg(long, required_unless_present_any = ["none", "fix"], value_parser = code::<AdjustAction>)]
     pub action: Option<AdjustAction>,
+    /// Who took the post ("" with --fix: nobody)
     #[arg(long)]
     pub replacement: Option<String>,
     #[arg(long, value_parser = code::<ReplacementSource>)]
@@ -312,6 +337,23 @@ pub enum TaskOp {
         n: usize,
         #[arg(long, value_parser = date)]
         on: Option<NaiveDate>,
+    },
+    /// Corrects task N (numbered from 1, as in `show`): the options given replace what it
+    /// says, the history keeps what it said
+    Fix {
+        n: usize,
+        #[arg(long)]
+        measure: Option<String>,
+        #[arg(long)]
+        responsible: Option<String>,
+        #[arg(long, value_parser = date)]
+        due: Option<NaiveDate>,
+        /// The day it was really done
+        #[arg(long, value_parser = date, conflicts_with = "not_done")]
+        done_on: Option<NaiveDate>,
+        /// It was marked done by mistake: not done yet
+        #[arg(long)]
+        not_done: bool,
     },
 }
 
@@ -346,10 +388,14 @@ pub enum UserOp {
 #[derive(Debug, Args)]
 pub struct VisitArgs {
     pub id: String,
-    #[arg(long, value_parser = code::<VisitKind>)]
-    pub kind: VisitKind,
-    #[arg(long)]
-    pub findings: String,
+    /// Correct recorded visit N (numbered from 1, as in `show`) instead of logging a new
+    /// one: the options given replace what it says, the history keeps what it said
+    #[arg(long, value_name = "N")]
+    pub fix: Option<usize>,
+    #[arg(long, required_unless_present = "fix", value_parser = code::<VisitKind>)]
+    pub kind: Option<VisitKind>,
+    #[arg(long, required_unless_present = "fix")]
+    pub findings: Option<String>,
     #[arg(long)]
     pub by: Option<String>,
     #[arg(long, value_parser = date)]
@@ -408,6 +454,8 @@ impl Cmd {
             Cmd::Advance { .. } => "advance",
             Cmd::Accept(_) => "accept",
             Cmd::Reopen { .. } => "reopen",
+            Cmd::Void { .. } => "void",
+            Cmd::Unvoid { .. } => "unvoid",
             Cmd::Edit(_) => "edit",
             Cmd::User { .. } => "user",
             Cmd::Serve { .. } => "serve",

@@ -17,8 +17,8 @@ pub use args::{Cli, Cmd};
 use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, StatsFormat, TaskOp, UserOp};
 
 use crate::domain::{
-    Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Person, Policy, Stage, Summary, Task,
-    Visit,
+    Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Field, Person, Policy, Stage, Summary,
+    Task, Visit,
 };
 use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::{self, json::Ledger as LedgerFile};
@@ -392,6 +392,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             )?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))
         }
+        Cmd::Adjust(a) if a.fix.is_some() => fix_adjustment(env, ledger, a),
         Cmd::Adjust(a) => {
             let cmd = match a.none {
                 Some(reason) => Command::NoAdjustment { reason },
@@ -431,22 +432,62 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                     number: n,
                     on: on.unwrap_or(today),
                 },
+                TaskOp::Fix {
+                    n,
+                    measure,
+                    responsible,
+                    due,
+                    done_on,
+                    not_done,
+                } => {
+                    let (case, old) = recorded(env, ledger, &id, n, Field::Task, |c| &c.tasks)?;
+                    let task = Task {
+                        measure: measure.unwrap_or(old.measure),
+                        responsible: responsible.unwrap_or(old.responsible),
+                        due: due.unwrap_or(old.due),
+                        done_on: if not_done {
+                            None
+                        } else {
+                            done_on.or(old.done_on)
+                        },
+                    };
+                    let c = correct(env, ledger, &case, Command::FixTask { number: n, task })?;
+                    return print(&msg::fixed(lang, &c.id, Field::Task.label(lang), n));
+                }
             };
             let c = exec(&id, cmd)?;
             print(&format!("{} {}", c.id, c.tasks.len()))
         }
-        Cmd::Visit(a) => {
-            let c = exec(
-                &a.id,
-                Command::LogVisit(Visit {
-                    on: a.on.unwrap_or(today),
-                    by: by(a.by),
-                    kind: a.kind,
-                    findings: a.findings,
-                }),
-            )?;
-            print(&format!("{} {}", c.id, c.visits.len()))
-        }
+        Cmd::Visit(a) => match a.fix {
+            Some(n) => {
+                let (case, old) = recorded(env, ledger, &a.id, n, Field::Visits, |c| &c.visits)?;
+                let visit = Visit {
+                    on: a.on.unwrap_or(old.on),
+                    by: a.by.unwrap_or(old.by),
+                    kind: a.kind.unwrap_or(old.kind),
+                    findings: a.findings.unwrap_or(old.findings),
+                };
+                let c = correct(env, ledger, &case, Command::FixVisit { number: n, visit })?;
+                print(&msg::fixed(lang, &c.id, Field::Visits.label(lang), n))
+            }
+            None => {
+                let c = exec(
+                    &a.id,
+                    Command::LogVisit(Visit {
+                        on: a.on.unwrap_or(today),
+                        by: by(a.by),
+                        // clap requires these unless --fix is given
+                        kind: a
+                            .kind
+                            .ok_or_else(|| Failure::input(msg::option_required(lang, "--kind")))?,
+                        findings: a.findings.ok_or_else(|| {
+                            Failure::input(msg::option_required(lang, "--findings"))
+                        })?,
+                    }),
+                )?;
+                print(&format!("{} {}", c.id, c.visits.len()))
+            }
+        },
         Cmd::Advance { id } => {
             let c = exec(&id, Command::Advance)?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))
@@ -480,15 +521,124 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             print(&format!("{} {}", c.id, c.stage.label(lang)))
         }
         Cmd::User { op } => user(env, ledger, op),
-        Cmd::Reopen { id, to, reason } => {
-            let c = exec(&id, Command::Reopen { to, reason })?;
-            print(&format!("{} {}", c.id, c.stage.label(lang)))
+        Cmd::Reopen {
+            id,
+            to,
+            reason,
+            deadline,
+        } => {
+            let c = exec(
+                &id,
+                Command::Reopen {
+                    to,
+                    reason,
+                    deadline,
+                },
+            )?;
+            print(&msg::reopened(
+                lang,
+                &c.id,
+                c.stage.label(lang),
+                c.effective_deadline(),
+            ))
+        }
+        Cmd::Void { id, reason, on } => {
+            let c = exec(
+                &id,
+                Command::Void {
+                    on: on.unwrap_or(today),
+                    reason,
+                },
+            )?;
+            print(&msg::voided(lang, &c.id))
+        }
+        Cmd::Unvoid { id, reason } => {
+            let reason = reason.unwrap_or_default();
+            let c = exec(&id, Command::Unvoid { reason })?;
+            print(&msg::unvoided(lang, &c.id, c.stage.label(lang)))
         }
         // `run` starts these before any ledger is opened
         Cmd::Serve { .. } | Cmd::Proxy { .. } => {
             Err(Failure::input(i18n::t(lang, Text::ServerNotThroughALedger)))
         }
     }
+}
+
+/// The case and its recorded entry `number` (from 1) of the list `of` picks, for a
+/// correction that changes only what its options give; a number the case has no entry of
+/// is refused as the domain words it.
+fn recorded<T: Clone>(
+    env: &Env,
+    ledger: &dyn Ledger,
+    id: &str,
+    number: usize,
+    field: Field,
+    of: impl Fn(&Case) -> &Vec<T>,
+) -> Result<(Case, T), Failure> {
+    let case = ledger.case(id).map_err(env.failed())?;
+    let list = of(&case);
+    match number.checked_sub(1).and_then(|i| list.get(i)).cloned() {
+        Some(entry) => Ok((case, entry)),
+        None => Err(Failure::store(
+            crate::ledger::StoreError::Refused {
+                id: case.id.clone(),
+                refusal: crate::domain::Refusal::NoSuchEntry {
+                    field,
+                    number,
+                    count: list.len(),
+                },
+            },
+            env.lang,
+        )),
+    }
+}
+
+/// A correction, made on the case as it was read: refused if someone changed it meanwhile.
+fn correct(env: &Env, ledger: &dyn Ledger, case: &Case, cmd: Command) -> Result<Case, Failure> {
+    let version = crate::ledger::case_version(case);
+    ledger
+        .execute(&case.id, &[cmd], Some(&version))
+        .map_err(env.failed())
+}
+
+/// `adjust ID --fix N …`: the recorded adjustment with the options given put in its place.
+fn fix_adjustment(env: &Env, ledger: &dyn Ledger, a: args::AdjustArgs) -> Result<(), Failure> {
+    let n = a.fix.unwrap_or_default();
+    let (case, old) = recorded(env, ledger, &a.id, n, Field::Adjustments, |c| {
+        &c.adjustments
+    })?;
+    let replacement = match a.replacement {
+        Some(r) if r.trim().is_empty() => None,
+        Some(r) => Some(r),
+        None => old.replacement.clone(),
+    };
+    let adjustment = Adjustment {
+        name: a.name.unwrap_or(old.name),
+        post: a.post.unwrap_or(old.post),
+        reason: a.reason.unwrap_or(old.reason),
+        action: a.action.unwrap_or(old.action),
+        on: a.on.unwrap_or(old.on),
+        replacement_source: match replacement {
+            None => None,
+            Some(_) => a.source.or(old.replacement_source),
+        },
+        replacement,
+    };
+    let c = correct(
+        env,
+        ledger,
+        &case,
+        Command::FixAdjustment {
+            number: n,
+            adjustment,
+        },
+    )?;
+    print(&msg::fixed(
+        env.lang,
+        &c.id,
+        Field::Adjustments.label(env.lang),
+        n,
+    ))
 }
 
 fn print(s: &str) -> Result<(), Failure> {

@@ -108,6 +108,10 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
         c.id, c.county, c.township, c.village
     )));
     o.push('\n');
+    if let Some(v) = &c.voided {
+        o.push_str(&clean(&msg::show_voided(lang, &c.id, v.on, &v.reason)));
+        o.push('\n');
+    }
     line(&mut o, f(Field::Year), &c.year.to_string());
     line(&mut o, f(Field::Stage), c.stage.label(lang));
     line(

@@ -173,6 +173,22 @@ pub struct Case {
     pub relapse_of: Option<String>,
     #[serde(default, skip_serializing_if = "Profile::is_empty")]
     pub profile: Profile,
+    /// The day of the last reopen: a stage reopened to starts its clock again then
+    /// ([`super::DueInputs`]), so a case is not overdue the day it is reopened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reopened_on: Option<NaiveDate>,
+    /// Set when the case was entered by mistake and taken off the list (SPEC §11): it is
+    /// in no list, count or export, and stays in the history until `unvoid` brings it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided: Option<Voided>,
+}
+
+/// Why and when a case was taken off the list as entered by mistake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Voided {
+    pub on: NaiveDate,
+    pub reason: String,
 }
 
 impl Case {
@@ -207,6 +223,8 @@ impl Case {
             closed_on: None,
             relapse_of: None,
             profile: Profile::default(),
+            reopened_on: None,
+            voided: None,
         }
     }
 

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::case::{Acceptance, Adjustment, Case, Pairing, Standards, Task, Visit};
+use super::case::{Acceptance, Adjustment, Case, Pairing, Standards, Task, Visit, Voided};
 use super::codes::*;
 use super::due::add_months;
 use super::field::Field;
@@ -53,11 +53,42 @@ pub enum Command {
         standards: Standards,
         new_deadline: Option<NaiveDate>,
     },
+    /// Moves back to an earlier stage with a new conversion deadline: `deadline`, or by
+    /// default the day of the reopen + the policy's months of consolidation.
     Reopen {
         to: Stage,
         reason: String,
+        #[serde(default)]
+        deadline: Option<NaiveDate>,
     },
     Edit(Edit),
+    /// Corrects recorded visit `number` (from 1, as `show` numbers them) to read as
+    /// `visit`; the history keeps what it said before.
+    FixVisit {
+        number: usize,
+        visit: Visit,
+    },
+    /// Corrects plan task `number` to read as `task` (a `done_on` of `None` takes back a
+    /// task marked done by mistake).
+    FixTask {
+        number: usize,
+        task: Task,
+    },
+    /// Corrects cadre adjustment `number` to read as `adjustment`.
+    FixAdjustment {
+        number: usize,
+        adjustment: Adjustment,
+    },
+    /// Takes a case entered by mistake off the list and out of every count (SPEC §11).
+    Void {
+        on: NaiveDate,
+        reason: String,
+    },
+    /// Brings a voided case back.
+    Unvoid {
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 /// Fields of a case that may be corrected after it is opened (`None`: left as recorded).
@@ -88,6 +119,13 @@ pub enum ChangeKind {
     Acceptance,
     Reopened,
     Edited,
+    VisitFixed,
+    TaskFixed,
+    AdjustmentFixed,
+    Voided,
+    Unvoided,
+    /// A township accountability event (约谈, 诫勉, 问责): an event of no case.
+    Accountability,
     /// The roster changes (SPEC §9): events of no case, chained with the rest.
     UserAdded,
     UserChanged,
@@ -109,6 +147,12 @@ impl ChangeKind {
             ChangeKind::Acceptance => "acceptance",
             ChangeKind::Reopened => "reopened",
             ChangeKind::Edited => "edited",
+            ChangeKind::VisitFixed => "visit_fixed",
+            ChangeKind::TaskFixed => "task_fixed",
+            ChangeKind::AdjustmentFixed => "adjustment_fixed",
+            ChangeKind::Voided => "voided",
+            ChangeKind::Unvoided => "unvoided",
+            ChangeKind::Accountability => "accountability",
             ChangeKind::UserAdded => "user_added",
             ChangeKind::UserChanged => "user_changed",
             ChangeKind::UserRemoved => "user_removed",
@@ -260,6 +304,44 @@ pub enum Refusal {
     /// A roster change that would leave the ledger with no clerk.
     #[error("account {login} is the last clerk")]
     LastClerk { login: String },
+    /// A correction of a visit, task or adjustment the case does not have.
+    #[error("no {field} {number}; the case has {count}")]
+    NoSuchEntry {
+        field: Field,
+        number: usize,
+        count: usize,
+    },
+    /// A correction that leaves everything as it was.
+    #[error("{field} {number} already reads so")]
+    Unchanged { field: Field, number: usize },
+    /// A change to a case that was voided; only `unvoid` applies.
+    #[error("the case was voided on {on}: {reason}")]
+    Voided { on: NaiveDate, reason: String },
+    /// `unvoid` of a case that is not voided.
+    #[error("the case is not voided")]
+    NotVoided,
+    /// A reopen's new deadline before the day of the reopen.
+    #[error("the new deadline {deadline} is before today ({today})")]
+    DeadlinePast {
+        deadline: NaiveDate,
+        today: NaiveDate,
+    },
+    /// A second case of a village in one year that is not a relapse (SPEC §11).
+    /// `place` names the county, the township and the village.
+    #[error("{place} already has case {other} in {year}")]
+    SameVillageYear {
+        other: String,
+        year: i32,
+        place: String,
+    },
+    /// A recorded entry that someone other than a clerk may not correct: a visit by
+    /// another person.
+    #[error("account {login} is a {role:?}; only a clerk corrects a visit by {by}")]
+    FixOfOther {
+        login: String,
+        role: Role,
+        by: String,
+    },
 }
 
 /// Why a `relapse_of` cannot stand: it names an earlier case of the same village (SPEC §2).
@@ -363,6 +445,9 @@ impl Refusal {
                 Some(Field::NewDeadline)
             }
             Refusal::Contradiction { cause, .. } => cause.field(),
+            Refusal::NoSuchEntry { field, .. } | Refusal::Unchanged { field, .. } => Some(*field),
+            Refusal::DeadlinePast { .. } => Some(Field::Deadline),
+            Refusal::SameVillageYear { .. } => Some(Field::Village),
             _ => None,
         }
     }
@@ -389,6 +474,9 @@ impl Refusal {
                 | Refusal::NoSuchAccount { .. }
                 | Refusal::ActingAsOther { .. }
                 | Refusal::NotALeader { .. }
+                | Refusal::NoSuchEntry { .. }
+                | Refusal::Unchanged { .. }
+                | Refusal::DeadlinePast { .. }
         )
     }
 }
@@ -450,6 +538,12 @@ pub fn apply(
     today: NaiveDate,
     policy: &Policy,
 ) -> Result<(Case, Change), Refusal> {
+    if let (Some(v), false) = (&case.voided, matches!(cmd, Command::Unvoid { .. })) {
+        return Err(Refusal::Voided {
+            on: v.on,
+            reason: v.reason.clone(),
+        });
+    }
     let mut c = case.clone();
     let from = case.stage;
     let (kind, detail, note) = match cmd {
@@ -520,27 +614,9 @@ pub fn apply(
             not_accepted(case)?;
             non_empty(Field::Name, &a.name)?;
             happened(case, Field::On, a.on, today)?;
-            let detail = format!(
-                "{} {} {} {} {}{}",
-                a.name,
-                a.post.code(),
-                a.reason.code(),
-                a.action.code(),
-                a.on,
-                a.replacement
-                    .as_ref()
-                    .map(|r| format!(
-                        " -> {r} {}",
-                        a.replacement_source.map(|s| s.code()).unwrap_or("")
-                    ))
-                    .unwrap_or_default()
-            );
+            let detail = adjustment_detail(a);
             c.adjustments.push(a.clone());
-            (
-                ChangeKind::Adjusted,
-                detail.trim_end().to_string(),
-                String::new(),
-            )
+            (ChangeKind::Adjusted, detail, String::new())
         }
         Command::NoAdjustment { reason } => {
             not_accepted(case)?;
@@ -555,13 +631,7 @@ pub fn apply(
         Command::AddTask(t) => {
             not_accepted(case)?;
             non_empty(Field::Measure, &t.measure)?;
-            let detail = format!(
-                "#{} {} / {} / {}",
-                c.tasks.len() + 1,
-                t.measure,
-                t.responsible,
-                t.due
-            );
+            let detail = format!("#{} {}", c.tasks.len() + 1, task_detail(t));
             c.tasks.push(t.clone());
             (ChangeKind::TaskAdded, detail, String::new())
         }
@@ -591,7 +661,7 @@ pub fn apply(
             non_empty(Field::By, &v.by)?;
             // A visit may predate the identification (the investigation); it cannot be after today.
             not_after_today(Field::On, v.on, today)?;
-            let detail = format!("{} {} {}", v.on, v.kind.code(), v.by);
+            let detail = visit_detail(v);
             c.visits.push(v.clone());
             (ChangeKind::Visit, detail, v.findings.clone())
         }
@@ -688,7 +758,11 @@ pub fn apply(
             }
             (ChangeKind::Acceptance, detail, String::new())
         }
-        Command::Reopen { to, reason } => {
+        Command::Reopen {
+            to,
+            reason,
+            deadline,
+        } => {
             if *to >= case.stage {
                 return Err(Refusal::ReopenNotEarlier {
                     from: case.stage,
@@ -696,12 +770,21 @@ pub fn apply(
                 });
             }
             non_empty(Field::Reason, reason)?;
+            let deadline = match *deadline {
+                Some(d) if d < today => {
+                    return Err(Refusal::DeadlinePast { deadline: d, today });
+                }
+                Some(d) => d,
+                None => add_months(today, policy.consolidation_months),
+            };
             c.stage = *to;
             c.closed_on = None;
             c.voided_attempts = c.acceptance.len();
+            c.deadline = Some(deadline);
+            c.reopened_on = Some(today);
             (
                 ChangeKind::Reopened,
-                String::new(),
+                format!("{} deadline {deadline}", to.code()),
                 reason.trim().to_string(),
             )
         }
@@ -752,6 +835,105 @@ pub fn apply(
             }
             (ChangeKind::Edited, parts.join("; "), String::new())
         }
+        Command::FixVisit { number, visit: v } => {
+            let count = c.visits.len();
+            let old = entry(&mut c.visits, Field::Visits, *number, count)?;
+            if *old == *v {
+                return Err(Refusal::Unchanged {
+                    field: Field::Visits,
+                    number: *number,
+                });
+            }
+            non_empty(Field::Findings, &v.findings)?;
+            non_empty(Field::By, &v.by)?;
+            not_after_today(Field::On, v.on, today)?;
+            let note = if old.findings != v.findings {
+                format!("{} => {}", old.findings, v.findings)
+            } else {
+                String::new()
+            };
+            let detail = format!("#{number} {} => {}", visit_detail(old), visit_detail(v));
+            *old = v.clone();
+            (ChangeKind::VisitFixed, detail, note)
+        }
+        Command::FixTask { number, task: t } => {
+            let count = c.tasks.len();
+            let old = entry(&mut c.tasks, Field::Task, *number, count)?;
+            if *old == *t {
+                return Err(Refusal::Unchanged {
+                    field: Field::Task,
+                    number: *number,
+                });
+            }
+            non_empty(Field::Measure, &t.measure)?;
+            if let Some(on) = t.done_on {
+                happened(case, Field::DoneOn, on, today)?;
+            }
+            let done = |t: &Task| t.done_on.map_or("-".to_string(), |d| d.to_string());
+            let detail = format!(
+                "#{number} {} / {} => {} / {}",
+                task_detail(old),
+                done(old),
+                task_detail(t),
+                done(t)
+            );
+            *old = t.clone();
+            // an accepted case has every task done (SPEC §3)
+            if c.stage == Stage::Accepted && t.done_on.is_none() {
+                return Err(Refusal::Contradiction {
+                    stage: c.stage,
+                    cause: Box::new(Refusal::TasksOpen {
+                        numbers: vec![*number],
+                    }),
+                });
+            }
+            (ChangeKind::TaskFixed, detail, String::new())
+        }
+        Command::FixAdjustment {
+            number,
+            adjustment: a,
+        } => {
+            let count = c.adjustments.len();
+            let old = entry(&mut c.adjustments, Field::Adjustments, *number, count)?;
+            if *old == *a {
+                return Err(Refusal::Unchanged {
+                    field: Field::Adjustments,
+                    number: *number,
+                });
+            }
+            non_empty(Field::Name, &a.name)?;
+            happened(case, Field::On, a.on, today)?;
+            let detail = format!(
+                "#{number} {} => {}",
+                adjustment_detail(old),
+                adjustment_detail(a)
+            );
+            *old = a.clone();
+            (ChangeKind::AdjustmentFixed, detail, String::new())
+        }
+        Command::Void { on, reason } => {
+            non_empty(Field::Reason, reason)?;
+            not_after_today(Field::On, *on, today)?;
+            c.voided = Some(Voided {
+                on: *on,
+                reason: reason.trim().to_string(),
+            });
+            (
+                ChangeKind::Voided,
+                on.to_string(),
+                reason.trim().to_string(),
+            )
+        }
+        Command::Unvoid { reason } => {
+            let Some(v) = c.voided.take() else {
+                return Err(Refusal::NotVoided);
+            };
+            (
+                ChangeKind::Unvoided,
+                format!("{} {}", v.on, v.reason),
+                reason.trim().to_string(),
+            )
+        }
     };
     let to = c.stage;
     Ok((
@@ -764,6 +946,50 @@ pub fn apply(
             note,
         },
     ))
+}
+
+/// Recorded entry `number` (from 1) of a list of `count`, or the refusal that says there is
+/// none.
+fn entry<T>(list: &mut [T], field: Field, number: usize, count: usize) -> Result<&mut T, Refusal> {
+    number
+        .checked_sub(1)
+        .and_then(|i| list.get_mut(i))
+        .ok_or(Refusal::NoSuchEntry {
+            field,
+            number,
+            count,
+        })
+}
+
+/// A visit as history records it: `2017-09-15 unannounced 张娜`.
+fn visit_detail(v: &Visit) -> String {
+    format!("{} {} {}", v.on, v.kind.code(), v.by)
+}
+
+/// A task as history records it: `measure / responsible / due`.
+fn task_detail(t: &Task) -> String {
+    format!("{} / {} / {}", t.measure, t.responsible, t.due)
+}
+
+/// An adjustment as history records it: `赵某 secretary aging removed 2017-06-01 -> 刘某
+/// business_leader`.
+fn adjustment_detail(a: &Adjustment) -> String {
+    let detail = format!(
+        "{} {} {} {} {}{}",
+        a.name,
+        a.post.code(),
+        a.reason.code(),
+        a.action.code(),
+        a.on,
+        a.replacement
+            .as_ref()
+            .map(|r| format!(
+                " -> {r} {}",
+                a.replacement_source.map(|s| s.code()).unwrap_or("")
+            ))
+            .unwrap_or_default()
+    );
+    detail.trim_end().to_string()
 }
 
 /// Checks that a whole case, as opened or imported, is well formed and that its stage

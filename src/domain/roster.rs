@@ -361,6 +361,12 @@ impl Operation {
             Command::Accept { .. } => Operation::Accept,
             Command::Reopen { .. } => Operation::Reopen,
             Command::Edit(_) => Operation::Edit,
+            // a correction is allowed to whoever may record such an entry (the clerk; a
+            // township or a leader on its own cases, a visit only of its own)
+            Command::FixVisit { .. } => Operation::Visit,
+            Command::FixTask { .. } => Operation::AddTask,
+            Command::FixAdjustment { .. } => Operation::Adjust,
+            Command::Void { .. } | Command::Unvoid { .. } => Operation::Void,
         }
     }
 
@@ -545,14 +551,32 @@ pub fn authorize(
             scope,
         })?,
     }
+    let own = |by: &str| by == person.name || by == person.login;
     if let Command::LogVisit(v) = cmd {
         let by = v.by.trim();
-        if person.role != Role::Clerk && by != person.name && by != person.login {
+        if person.role != Role::Clerk && !own(by) {
             return Err(Refusal::VisitByOther {
                 login: person.login.clone(),
                 role: person.role,
                 by: by.to_string(),
             });
+        }
+    }
+    if let Command::FixVisit { number, visit } = cmd {
+        let recorded = number
+            .checked_sub(1)
+            .and_then(|i| case.visits.get(i))
+            .map_or("", |v| v.by.trim());
+        if person.role != Role::Clerk {
+            for by in [recorded, visit.by.trim()] {
+                if !own(by) {
+                    return Err(Refusal::FixOfOther {
+                        login: person.login.clone(),
+                        role: person.role,
+                        by: by.to_string(),
+                    });
+                }
+            }
         }
     }
     Ok(())

@@ -8,7 +8,10 @@ use chrono::NaiveDate;
 use super::case::Case;
 use super::codes::Stage;
 
-/// The dates that decide a case's due status (SPEC §3), in a few bytes.
+/// The dates that decide a case's due status (SPEC §3), in a few bytes. `identified_on`
+/// and `paired_on` are the days the clocks of those stages start: for a case reopened to
+/// `identified` or `paired`, the day of the reopen when it is later (SPEC §11: a reopened
+/// case is not overdue the day it is reopened).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DueInputs {
     pub stage: Stage,
@@ -22,10 +25,15 @@ pub struct DueInputs {
 
 impl DueInputs {
     pub fn of(case: &Case) -> DueInputs {
+        let paired_on = case.pairing.as_ref().and_then(|p| p.paired_on);
+        let restarted = |start: NaiveDate, at: Stage| match case.reopened_on {
+            Some(r) if case.stage == at && r > start => r,
+            _ => start,
+        };
         DueInputs {
             stage: case.stage,
-            identified_on: case.identified_on,
-            paired_on: case.pairing.as_ref().and_then(|p| p.paired_on),
+            identified_on: restarted(case.identified_on, Stage::Identified),
+            paired_on: paired_on.map(|p| restarted(p, Stage::Paired)),
             deadline: case.effective_deadline(),
             first_open_task_due: case.open_tasks().map(|(_, t)| t.due).min(),
         }

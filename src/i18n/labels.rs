@@ -190,6 +190,12 @@ labels! {
         Acceptance => "验收", "acceptance";
         Reopened => "退回", "reopened";
         Edited => "修改", "edited";
+        VisitFixed => "更正走访", "visit corrected";
+        TaskFixed => "更正任务", "task corrected";
+        AdjustmentFixed => "更正班子调整", "adjustment corrected";
+        Voided => "作废", "voided";
+        Unvoided => "恢复", "unvoided";
+        Accountability => "约谈问责", "accountability";
         UserAdded => "添加人员", "user added";
         UserChanged => "修改人员", "user changed";
         UserRemoved => "移除人员", "user removed";

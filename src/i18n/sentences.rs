@@ -112,12 +112,54 @@ pub fn history_detail(lang: Lang, kind: ChangeKind, detail: &str) -> String {
         ChangeKind::Adjusted => adjusted_detail(lang, &words),
         ChangeKind::Acceptance => acceptance_detail(lang, &words),
         ChangeKind::Edited => Some(edited_detail(lang, detail)),
+        ChangeKind::VisitFixed => fixed_detail(lang, detail, |w| visit_detail(lang, w)),
+        ChangeKind::AdjustmentFixed => fixed_detail(lang, detail, |w| adjusted_detail(lang, w)),
+        ChangeKind::TaskFixed => fixed_detail(lang, detail, |w| Some(task_detail(lang, w))),
+        ChangeKind::Reopened => reopened_detail(lang, &words),
+        ChangeKind::Voided => Some(msg::history_voided(lang, detail)),
+        ChangeKind::Unvoided => detail
+            .split_once(' ')
+            .map(|(on, reason)| msg::history_unvoided(lang, on, reason)),
         ChangeKind::UserAdded | ChangeKind::UserChanged | ChangeKind::UserRemoved => {
             user_detail(lang, &words)
         }
         _ => None,
     };
     worded.unwrap_or_else(|| detail.to_string())
+}
+
+/// `#2 <before> => <after>`, each side worded by `side` (its words split at spaces).
+fn fixed_detail(
+    lang: Lang,
+    detail: &str,
+    side: impl Fn(&[&str]) -> Option<String>,
+) -> Option<String> {
+    let (number, rest) = detail.strip_prefix('#')?.split_once(' ')?;
+    let (before, after) = rest.split_once(" => ")?;
+    let word = |s: &str| side(&s.split(' ').collect::<Vec<_>>()).unwrap_or_else(|| s.to_string());
+    Some(msg::history_fixed(lang, number, word(before), word(after)))
+}
+
+/// `measure / responsible / due / done` (done a date or `-`), as a task correction
+/// records it: only the not-done mark is put in words.
+fn task_detail(lang: Lang, words: &[&str]) -> String {
+    let text = words.join(" ");
+    match text.strip_suffix(" / -") {
+        Some(open) => format!("{open} / {}", Text::HistoryNotDone.get(lang)),
+        None => text,
+    }
+}
+
+/// `paired deadline 2018-06-01`
+fn reopened_detail(lang: Lang, words: &[&str]) -> Option<String> {
+    let [stage, "deadline", d] = words else {
+        return None;
+    };
+    Some(msg::history_reopened(
+        lang,
+        crate::domain::Stage::parse(stage)?.label(lang),
+        d,
+    ))
 }
 
 /// `2017-09-15 unannounced 张娜`
@@ -379,6 +421,25 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         }
         Refusal::NotALeader { login } => msg::refusal_not_a_leader(lang, login),
         Refusal::LastClerk { login } => msg::refusal_last_clerk(lang, login),
+        Refusal::NoSuchEntry {
+            field: f,
+            number,
+            count,
+        } => msg::refusal_no_such_entry(lang, f.label(lang), number, count),
+        Refusal::Unchanged { field: f, number } => {
+            msg::refusal_unchanged(lang, f.label(lang), number)
+        }
+        Refusal::Voided { on, reason } => msg::refusal_voided(lang, on, reason),
+        Refusal::NotVoided => Text::RefusalNotVoided.get(lang).to_string(),
+        Refusal::DeadlinePast { deadline, today } => {
+            msg::refusal_deadline_past(lang, deadline, today)
+        }
+        Refusal::SameVillageYear { other, year, place } => {
+            msg::refusal_same_village_year(lang, place, year, other)
+        }
+        Refusal::FixOfOther { login, role, by } => {
+            msg::refusal_fix_of_other(lang, login, role_phrase(lang, *role), by)
+        }
     }
 }
 

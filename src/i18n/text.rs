@@ -68,6 +68,8 @@ super::texts! {
     RefusalNoPass => "还没有结论为“合格”的验收记录", "no acceptance attempt with verdict pass yet";
     RefusalAlreadyAccepted => "该村已验收销号；如需改动请先退回", "the case is already accepted; reopen it first";
     RefusalFailNeedsDeadline => "验收不合格：须给出新的转化期限", "verdict fail: give a new deadline";
+    RefusalNotVoided => "该案件没有作废，无需恢复", "the case is not voided: there is nothing to bring back";
+    HistoryNotDone => "未完成", "not done";
     RefusalClosedButOpen => "填写了销号日期，但尚未验收销号", "a closing date is set but the case is not accepted";
     CliFindIds => "（可用 zhengdun list --search 查找编号）", " (find ids with zhengdun list --search)";
     ActionNoop => "不做任何事（解除绑定）", "do nothing (unbinds a key)";
@@ -228,6 +230,7 @@ super::texts! {
     DamageHistoryIndexKeyBad => "历史索引中有无效的键", "bad history index key";
     DamageHistoryKeyMalformed => "历史中有格式错误的键", "a history key is malformed";
     DamageHistoryNotAtHead => "历史的结尾与台账所记不符；请运行 zhengdun verify", "the history does not end where the ledger says; run zhengdun verify";
+    DamageAccountabilityAltered => "约谈问责记录与其历史所记不符：已被改动", "the accountability events differ from what their history recorded: they were altered";
     DamageRosterAltered => "人员名册与其历史所记不符：已被改动", "the roster differs from what its history recorded: it was altered";
     FamilySummaries => "列表摘要", "summary";
     FamilyCounts => "统计", "count";

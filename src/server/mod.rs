@@ -195,7 +195,13 @@ impl Server {
             *cache = self.build()?;
             return Ok(());
         }
-        for case in self.ledger.cases(Some(&ids))? {
+        let cases = self.ledger.cases(Some(&ids))?;
+        // a voided case leaves the list: read it anew
+        if cases.iter().any(|c| c.voided.is_some()) {
+            *cache = self.build()?;
+            return Ok(());
+        }
+        for case in cases {
             let summary = Summary::of(&case);
             if let Some(i) = place(&cache.summaries, &case.id) {
                 cache.index.update(i, &summary);

@@ -123,4 +123,11 @@ pub enum Damage {
         case: String,
     },
     RosterAltered,
+    /// A voided case without its void mark, or a mark of a case not voided.
+    VoidMarkStale {
+        case: String,
+    },
+    /// The township accountability events differ from what their last history event
+    /// recorded.
+    AccountabilityAltered,
 }

@@ -9,6 +9,14 @@ pub fn case_key(id: &str) -> Vec<u8> {
     [b"c/", id.as_bytes()].concat()
 }
 
+/// The mark of a voided case (`v/<id>`, empty): such a case has no summary, and the mark
+/// lets its id be found without regard to letter case and kept from being taken again.
+pub fn void_key(id: &str) -> Vec<u8> {
+    [VOID_PREFIX, id.as_bytes()].concat()
+}
+
+pub const VOID_PREFIX: &[u8] = b"v/";
+
 pub fn event_key(seq: u64) -> Vec<u8> {
     [b"h/".as_slice(), &seq.to_be_bytes()].concat()
 }

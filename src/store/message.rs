@@ -141,6 +141,8 @@ impl Damage {
                 msg::damage_entry_of_no_case(lang, family(f), case)
             }
             Damage::RosterAltered => text(Text::DamageRosterAltered),
+            Damage::VoidMarkStale { case } => msg::damage_void_mark_stale(lang, case),
+            Damage::AccountabilityAltered => text(Text::DamageAccountabilityAltered),
         }
     }
 }

@@ -322,19 +322,27 @@ impl Prepared {
     }
 }
 
-/// A case's entries in each chunk family, encoded.
+/// A case's entries in each chunk family, encoded; none for a voided case, which is in no
+/// list and no count (SPEC §11).
 struct Derived {
     id: String,
-    summary: Vec<u8>,
-    counted: Vec<u8>,
+    summary: Option<Vec<u8>>,
+    counted: Option<Vec<u8>>,
 }
 
 impl Derived {
     fn of(case: &Case) -> Result<Derived> {
+        if case.voided.is_some() {
+            return Ok(Derived {
+                id: case.id.clone(),
+                summary: None,
+                counted: None,
+            });
+        }
         Ok(Derived {
             id: case.id.clone(),
-            summary: layout::encode_summary(&Summary::of(case)),
-            counted: json_bytes(&Counted::of(case))?,
+            summary: Some(layout::encode_summary(&Summary::of(case))),
+            counted: Some(json_bytes(&Counted::of(case))?),
         })
     }
 }
@@ -675,11 +683,12 @@ impl Store {
         self.put_chunked(batch, Family::Counts, counts, fresh)
     }
 
+    /// Puts each entry into its chunk of `family` (`None`: takes the case's entry out).
     fn put_chunked(
         &self,
         batch: &mut sled::Batch,
         family: Family,
-        entries: Vec<(String, Vec<u8>)>,
+        entries: Vec<(String, Option<Vec<u8>>)>,
         fresh: bool,
     ) -> Result<()> {
         use std::collections::btree_map::Entry;
@@ -701,7 +710,10 @@ impl Store {
                     e.insert(now)
                 }
             };
-            held.insert(id, bytes);
+            match bytes {
+                Some(bytes) => held.insert(id, bytes),
+                None => held.remove(&id),
+            };
         }
         for (key, held) in chunks {
             for (k, v) in family.split(key, held.into_iter().collect()) {
@@ -800,7 +812,26 @@ impl Store {
                 found = Some(s.id().to_string());
             }
         })?;
+        if found.is_none() {
+            found = self
+                .voided_ids()?
+                .into_iter()
+                .find(|v| v.eq_ignore_ascii_case(id));
+        }
         Ok(found)
+    }
+
+    /// The ids of the voided cases (they have no summary), by their marks.
+    pub fn voided_ids(&self) -> Result<Vec<String>> {
+        self.guarded(|| {
+            let mut out = Vec::new();
+            for kv in self.db.scan_prefix(layout::VOID_PREFIX) {
+                let (k, _) = kv?;
+                let id = k.get(layout::VOID_PREFIX.len()..).unwrap_or_default();
+                out.push(String::from_utf8_lossy(id).into_owned());
+            }
+            Ok(out)
+        })
     }
 
     pub fn require(&self, id: &str) -> Result<Case> {
@@ -1014,6 +1045,31 @@ impl Store {
                 events.push(batch.record(Prepared::of(after.clone())?, change, ctx)?);
                 case = after;
             }
+            let moves = |c: &Command| match c {
+                Command::Edit(e) => {
+                    e.county.is_some() || e.township.is_some() || e.village.is_some()
+                }
+                Command::Unvoid { .. } => true,
+                _ => false,
+            };
+            if cmds.iter().any(moves) && case.relapse_of.is_none() && case.voided.is_none() {
+                let place = place_of(&case.county, &case.township, &case.village, case.year);
+                let mut other = None;
+                self.for_each_summary(|s| {
+                    if other.is_none()
+                        && s.id() != case.id
+                        && place_of(s.county(), s.township(), s.village(), s.year) == place
+                    {
+                        other = Some(s.id().to_string());
+                    }
+                })?;
+                if let Some(other) = other {
+                    return Err(StoreError::Refused {
+                        id: case.id.clone(),
+                        refusal: same_village_year(&case, &other),
+                    });
+                }
+            }
             if !events.is_empty() {
                 self.db.apply_batch(batch.finish(self)?)?;
                 self.sync()?;
@@ -1043,6 +1099,7 @@ impl Store {
             self.for_each_summary(|s| {
                 held.insert(s.id().to_ascii_lowercase());
             })?;
+            held.extend(self.voided_ids()?.iter().map(|id| id.to_ascii_lowercase()));
         }
         for c in cases {
             domain::check_case(c, &ctx.policy).map_err(|r| refused(c, r))?;
@@ -1050,6 +1107,26 @@ impl Store {
                 return Err(StoreError::Duplicate(c.id.clone()));
             }
             by_id.insert(c.id.as_str(), c);
+        }
+        // one case per village and year, unless it is a relapse (SPEC §11)
+        let mut places: HashMap<Place, String> = HashMap::new();
+        if !self.is_empty() {
+            self.for_each_summary(|s| {
+                let place = place_of(s.county(), s.township(), s.village(), s.year);
+                places.entry(place).or_insert_with(|| s.id().to_string());
+            })?;
+        }
+        for c in cases.iter().filter(|c| c.voided.is_none()) {
+            let place = place_of(&c.county, &c.township, &c.village, c.year);
+            match places.get(&place) {
+                Some(other) if c.relapse_of.is_none() => {
+                    return Err(refused(c, same_village_year(c, other)));
+                }
+                Some(_) => {}
+                None => {
+                    places.insert(place, c.id.clone());
+                }
+            }
         }
         for c in cases {
             if let Some(of) = c.relapse_of.as_deref() {
@@ -1321,12 +1398,16 @@ impl Store {
                         } else if *hash != case_hash(&rec.case)? {
                             r.problems.push(Damage::CaseAltered { case: id.clone() });
                         } else {
+                            let marked = self.db.contains_key(layout::void_key(&id))?;
+                            if marked != rec.case.voided.is_some() {
+                                r.problems.push(Damage::VoidMarkStale { case: id.clone() });
+                            }
                             let d = Derived::of(&rec.case)?;
                             for (family, (stored, want)) in Family::ALL
                                 .into_iter()
                                 .zip(stored.iter().zip([&d.summary, &d.counted]))
                             {
-                                if stored.as_ref() != Some(want) {
+                                if stored != want {
                                     r.problems.push(Damage::EntryStale {
                                         case: id.clone(),
                                         family,
@@ -1484,6 +1565,9 @@ impl Store {
                 let mut p = Prepared::of(c.clone())?;
                 layout::set_last_event(&mut p.record, last_event);
                 batch.insert(case_key(&c.id), p.record);
+                if c.voided.is_some() {
+                    put_void_mark(&mut batch, c);
+                }
                 derived.push(p.derived);
             }
             self.put_derived(&mut batch, derived, true)?;
@@ -1572,6 +1656,7 @@ impl Batches {
         let ev = self.event(&case.id, change, hash, ctx)?;
         layout::set_last_event(&mut record, self.seq);
         self.batch.insert(case_key(&case.id), record);
+        put_void_mark(&mut self.batch, &case);
         self.derived.push(derived);
         Ok(ev)
     }
@@ -1615,6 +1700,34 @@ impl Batches {
         self.batch
             .insert(b"m/head".as_slice(), self.head.as_bytes());
         Ok(self.batch)
+    }
+}
+
+/// Where a case is and of which year: a village has one case a year (SPEC §11).
+type Place = (String, String, String, i32);
+
+fn place_of(county: &str, township: &str, village: &str, year: i32) -> Place {
+    (
+        county.trim().to_string(),
+        township.trim().to_string(),
+        village.trim().to_string(),
+        year,
+    )
+}
+
+fn same_village_year(c: &Case, other: &str) -> Refusal {
+    Refusal::SameVillageYear {
+        other: other.to_string(),
+        year: c.year,
+        place: format!("{} {} {}", c.county, c.township, c.village),
+    }
+}
+
+/// Sets or clears the void mark of `case` in `batch`.
+fn put_void_mark(batch: &mut sled::Batch, case: &Case) {
+    match case.voided {
+        Some(_) => batch.insert(layout::void_key(&case.id), &[] as &[u8]),
+        None => batch.remove(layout::void_key(&case.id)),
     }
 }
 

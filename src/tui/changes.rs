@@ -226,6 +226,10 @@ impl App {
     /// when its place in them may have changed. Returns the read of its history when its
     /// detail is open.
     fn put_case(&mut self, i: usize, case: Case) -> Effects {
+        // a voided case leaves the list and every count: the list is read anew
+        if case.voided.is_some() {
+            return vec![Effect::ReloadAll];
+        }
         let summary = Summary::of(&case);
         let Some(old_summary) = self.summaries.get(i).cloned() else {
             return Vec::new();

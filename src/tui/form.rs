@@ -673,6 +673,7 @@ impl Form {
                 on: date(Field::DoneOn)?,
             }],
             FormKind::Reopen => vec![Command::Reopen {
+                deadline: None,
                 to: self.chosen(lang, Field::Stage, |p| match p {
                     Pick::Stage(s) => Some(s),
                     _ => None,

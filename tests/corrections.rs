@@ -1,0 +1,485 @@
+//! Corrections and the record (SPEC §11), through the real binary: a recorded visit, task
+//! or adjustment corrected by its number with the history keeping what it said; a case
+//! voided off the list and every count and brought back; a reopen's new deadline.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+
+/// Two townships of 阳谷县 and one of 莘县, as of 2017-06-15:
+/// - B-1 cadres_adjusted, a visit by 王建国, an adjustment, a task done, a task open
+/// - B-2 identified 2017-05-01: 15 days overdue
+/// - B-3 identified 2017-05-10 in another township: 6 days overdue
+const LEDGER: &str = r#"{
+  "format": "zhengdun/1",
+  "as_of": "2017-06-15",
+  "cases": [
+    { "id": "B-1", "year": 2017, "county": "阳谷县", "township": "阿城镇", "village": "堌堆村",
+      "situations": ["leadership_incomplete"], "identified_on": "2017-02-10", "stage": "cadres_adjusted",
+      "pairing": { "county_leader": "王建国", "township_leader": "李明", "first_secretary": "赵敏",
+                   "first_secretary_unit": "县农业农村局", "paired_on": "2017-03-01" },
+      "tasks": [ { "measure": "选配村党支部书记", "responsible": "李明", "due": "2017-05-14", "done_on": "2017-05-10" },
+                 { "measure": "规范三会一课", "responsible": "李明", "due": "2017-08-01" } ],
+      "adjustments": [ { "name": "孙老汉", "post": "secretary", "reason": "aging", "action": "removed",
+                         "on": "2017-04-01", "replacement": "陈小军", "replacement_source": "returnee" } ],
+      "visits": [ { "on": "2017-05-20", "by": "王建国", "kind": "unannounced", "findings": "新书记到岗" } ] },
+    { "id": "B-2", "year": 2017, "county": "阳谷县", "township": "阿城镇", "village": "前进村",
+      "situations": ["secretary_unfit"], "identified_on": "2017-05-01", "stage": "identified" },
+    { "id": "B-3", "year": 2017, "county": "莘县", "township": "朝城镇", "village": "后屯村",
+      "situations": ["poor_service"], "identified_on": "2017-05-10", "stage": "identified" }
+  ]
+}"#;
+
+struct Db {
+    tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Db {
+    fn new() -> Db {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ledger");
+        let db = Db { tmp, dir };
+        let f = db.file("ledger.json", LEDGER);
+        db.ok(&["import", f.to_str().unwrap()]);
+        db
+    }
+
+    fn file(&self, name: &str, body: &str) -> PathBuf {
+        let p = self.tmp.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    fn run_lang(&self, lang: &str, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("--db")
+            .arg(&self.dir)
+            .args(["--today", "2017-06-15", "--as", "测试员", "--lang", lang])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run_lang("zh", args);
+        assert!(
+            o.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    /// A command that must be refused: its exit code and its one line, in `lang`.
+    fn refused_in(&self, lang: &str, args: &[&str]) -> (i32, String) {
+        let o = self.run_lang(lang, args);
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?} printed {:?}", o.stdout);
+        (o.status.code().unwrap(), err)
+    }
+
+    fn refused(&self, args: &[&str]) -> (i32, String) {
+        self.refused_in("zh", args)
+    }
+
+    fn show(&self, id: &str) -> Value {
+        serde_json::from_str(&self.ok(&["show", id, "--format", "json"])).unwrap()
+    }
+
+    fn last_event(&self, id: &str) -> Value {
+        self.show(id)["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone()
+    }
+
+    fn ids(&self, args: &[&str]) -> Vec<String> {
+        let mut a = vec!["list", "--format", "json"];
+        a.extend_from_slice(args);
+        let v: Value = serde_json::from_str(&self.ok(&a)).unwrap();
+        let mut ids: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn stats(&self, args: &[&str]) -> Value {
+        let mut a = vec!["stats", "--format", "json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+}
+
+#[test]
+fn a_visit_corrected_by_number_keeps_what_it_said_in_the_history() {
+    let db = Db::new();
+    let out = db.ok(&[
+        "visit",
+        "b-1",
+        "--fix",
+        "1",
+        "--on",
+        "2017-05-21",
+        "--findings",
+        "新书记到岗，班子开始运转",
+    ]);
+    assert!(out.contains("B-1") && out.contains('1'), "{out}");
+    let show = db.show("B-1");
+    let visit = &show["visits"][0];
+    assert_eq!(visit["on"], "2017-05-21");
+    assert_eq!(visit["kind"], "unannounced", "what was not given stays");
+    assert_eq!(visit["by"], "王建国");
+    assert_eq!(visit["findings"], "新书记到岗，班子开始运转");
+    let ev = db.last_event("B-1");
+    assert_eq!(ev["kind"], "visit_fixed");
+    assert_eq!(ev["actor"], "测试员");
+    let detail = ev["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("2017-05-20") && detail.contains("2017-05-21"),
+        "{detail}"
+    );
+    assert!(
+        ev["note"].as_str().unwrap().starts_with("新书记到岗 =>"),
+        "{ev}"
+    );
+    // the export carries the corrected visit
+    let export: Value = serde_json::from_str(&db.ok(&["export", "--format", "json"])).unwrap();
+    assert_eq!(export["cases"][0]["visits"][0]["on"], "2017-05-21");
+    // show in words, both sides
+    let text = db.ok(&["show", "B-1"]);
+    assert!(text.contains("更正走访"), "{text}");
+    assert!(text.contains("2017-05-20 明察暗访 王建国"), "{text}");
+    db.ok(&["verify"]);
+
+    let (code, err) = db.refused(&["visit", "B-1", "--fix", "3", "--findings", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("第3条") && err.contains("共1条"), "{err}");
+    let (code, err) = db.refused_in("en", &["visit", "B-1", "--fix", "1", "--on", "2017-05-21"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already reads so"), "{err}");
+    let (code, err) = db.refused_in("en", &["visit", "B-1", "--fix", "1", "--on", "2017-07-01"]);
+    assert_eq!(code, 2, "{err}");
+    let (_, err) = db.refused_in("en", &["visit", "B-1", "--findings", "x"]);
+    assert!(
+        err.contains("--kind"),
+        "a new visit still needs its kind: {err}"
+    );
+}
+
+#[test]
+fn a_task_and_an_adjustment_corrected_by_number() {
+    let db = Db::new();
+    // a task marked done by mistake is taken back; its due date corrected
+    db.ok(&[
+        "task",
+        "B-1",
+        "fix",
+        "1",
+        "--not-done",
+        "--due",
+        "2017-07-14",
+    ]);
+    let show = db.show("B-1");
+    assert_eq!(show["tasks"][0]["done_on"], Value::Null);
+    assert_eq!(show["tasks"][0]["due"], "2017-07-14");
+    assert_eq!(show["tasks"][0]["measure"], "选配村党支部书记");
+    let ev = db.last_event("B-1");
+    assert_eq!(ev["kind"], "task_fixed");
+    assert!(
+        ev["detail"].as_str().unwrap().contains("2017-05-10 =>"),
+        "{ev}"
+    );
+    db.ok(&["task", "B-1", "fix", "2", "--measure", "规范“三会一课”制度"]);
+    assert_eq!(db.show("B-1")["tasks"][1]["measure"], "规范“三会一课”制度");
+
+    db.ok(&[
+        "adjust",
+        "B-1",
+        "--fix",
+        "1",
+        "--name",
+        "孙老栓",
+        "--reason",
+        "low_capability",
+        "--replacement",
+        "",
+    ]);
+    let a = &db.show("B-1")["adjustments"][0];
+    assert_eq!(a["name"], "孙老栓");
+    assert_eq!(a["reason"], "low_capability");
+    assert_eq!(a["post"], "secretary");
+    assert_eq!(a["replacement"], Value::Null);
+    assert_eq!(a["replacement_source"], Value::Null);
+    let ev = db.last_event("B-1");
+    assert_eq!(ev["kind"], "adjustment_fixed");
+    assert!(ev["detail"].as_str().unwrap().contains("孙老汉"), "{ev}");
+    let text = db.ok(&["show", "B-1"]);
+    assert!(
+        text.contains("更正班子调整") && text.contains("孙老汉"),
+        "{text}"
+    );
+    let (code, err) = db.refused(&["adjust", "B-1", "--fix", "2", "--name", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("第2条班子调整"), "{err}");
+    let (code, _) = db.refused(&["task", "B-1", "fix", "9", "--measure", "x"]);
+    assert_eq!(code, 2);
+    let (code, _) = db.refused(&["adjust", "B-1", "--fix", "1", "--none", "无需调整"]);
+    assert_eq!(code, 2);
+    // stats count the corrected task: no longer done, and now overdue? due 07-14: not yet
+    let s = db.stats(&[]);
+    assert_eq!(s["total"]["cases"], 3);
+    db.ok(&["verify"]);
+}
+
+#[test]
+fn a_voided_case_leaves_the_list_every_count_and_export_and_comes_back() {
+    let db = Db::new();
+    assert_eq!(db.stats(&[])["total"]["cases"], 3);
+    let (code, _) = db.refused(&["void", "B-2"]);
+    assert_eq!(code, 2, "a reason is needed");
+    let out = db.ok(&["void", "b-2", "--reason", "重复录入"]);
+    assert!(out.contains("B-2") && out.contains("unvoid"), "{out}");
+    assert_eq!(db.ids(&[]), ["B-1", "B-3"]);
+    assert_eq!(db.ids(&["--overdue"]), ["B-3"]);
+    assert!(!db.ok(&["list"]).contains("B-2"));
+    assert!(!db.ok(&["list", "--search", "qianjin"]).contains("B-2"));
+    let s = db.stats(&[]);
+    assert_eq!(s["total"]["cases"], 2);
+    assert_eq!(s["total"]["overdue"], 1);
+    let export: Value = serde_json::from_str(&db.ok(&["export", "--format", "json"])).unwrap();
+    let exported: Vec<&str> = export["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(exported, ["B-1", "B-3"]);
+    // still there to see, saying so, with its history
+    let text = db.ok(&["show", "B-2"]);
+    assert!(
+        text.contains("已作废") && text.contains("重复录入"),
+        "{text}"
+    );
+    assert_eq!(db.last_event("B-2")["kind"], "voided");
+    // nothing else applies to it, and its id is not free
+    let (code, err) = db.refused(&["visit", "B-2", "--kind", "visit", "--findings", "x"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unvoid"), "{err}");
+    let twin = db.file(
+        "twin.json",
+        r#"{ "format": "zhengdun/1", "cases": [ { "id": "b-2", "year": 2017, "county": "冠县",
+            "township": "清泉街道", "village": "东营村", "situations": ["other"],
+            "identified_on": "2017-05-01", "stage": "identified" } ] }"#,
+    );
+    let (code, _) = db.refused(&["import", twin.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    // a second case of its village is no longer a second one
+    db.ok(&[
+        "new",
+        "--id",
+        "B-4",
+        "--year",
+        "2017",
+        "--county",
+        "阳谷县",
+        "--township",
+        "阿城镇",
+        "--village",
+        "前进村",
+        "--situation",
+        "other",
+        "--identified-on",
+        "2017-06-01",
+    ]);
+    db.ok(&["verify"]);
+    // …so bringing the voided one back is refused, naming the other
+    let (code, err) = db.refused(&["unvoid", "B-2"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("B-4"), "{err}");
+    db.ok(&["void", "B-4", "--reason", "录错了"]);
+    let out = db.ok(&["unvoid", "B-2"]);
+    assert!(out.contains("B-2"), "{out}");
+    assert_eq!(db.ids(&[]), ["B-1", "B-2", "B-3"]);
+    assert_eq!(db.stats(&[])["total"]["overdue"], 2);
+    assert_eq!(db.last_event("B-2")["kind"], "unvoided");
+    let (code, _) = db.refused(&["unvoid", "B-2"]);
+    assert_eq!(code, 1);
+    db.ok(&["verify"]);
+    // a backup keeps the voided case; restored, it is still void
+    let backup = db.tmp.path().join("b.json");
+    db.ok(&["backup", backup.to_str().unwrap()]);
+    let restored = db.tmp.path().join("restored");
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(&restored)
+        .args(["--today", "2017-06-15", "restore", backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(&restored)
+        .args(["--today", "2017-06-15", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "B-4 stays void");
+}
+
+#[test]
+fn a_reopened_case_gets_a_new_deadline_and_is_not_overdue_that_day() {
+    let db = Db::new();
+    // B-1 to paired: its pairing was 2017-03-01, 90 days long gone
+    let out = db.ok(&[
+        "reopen",
+        "B-1",
+        "--to",
+        "paired",
+        "--reason",
+        "新书记履职不力",
+    ]);
+    assert!(out.contains("2017-12-15"), "{out}");
+    let show = db.show("B-1");
+    assert_eq!(show["stage"], "paired");
+    assert_eq!(show["deadline"], "2017-12-15");
+    assert_eq!(show["overdue"], false, "{show}");
+    assert_eq!(db.last_event("B-1")["detail"], "paired deadline 2017-12-15");
+    assert!(!db.ids(&["--overdue"]).contains(&"B-1".to_string()));
+    // back to identified with a deadline given
+    db.ok(&[
+        "reopen",
+        "B-1",
+        "--to",
+        "identified",
+        "--reason",
+        "重新排查",
+        "--deadline",
+        "2017-10-31",
+    ]);
+    let show = db.show("B-1");
+    assert_eq!(show["deadline"], "2017-10-31");
+    assert_eq!(show["overdue"], false);
+    let text = db.ok(&["show", "B-1"]);
+    assert!(text.contains("新转化期限 2017-10-31"), "{text}");
+    // the identified stage's 30 days run from the reopen: overdue on 07-16, not on 07-15
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(&db.dir)
+        .args(["--today", "2017-07-16", "show", "B-1", "--format", "json"])
+        .output()
+        .unwrap();
+    let later: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(later["days_overdue"], 1, "{later}");
+    let (code, err) = db.refused_in(
+        "en",
+        &["reopen", "B-2", "--to", "identified", "--reason", "x"],
+    );
+    assert_eq!(code, 1, "{err}");
+    db.ok(&["pair", "B-1", "--county-leader", "王建国"]);
+    let (code, err) = db.refused_in(
+        "en",
+        &[
+            "reopen",
+            "B-1",
+            "--to",
+            "identified",
+            "--reason",
+            "x",
+            "--deadline",
+            "2017-06-01",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("before today"), "{err}");
+    db.ok(&["verify"]);
+}
+
+#[test]
+fn a_second_case_of_a_village_in_a_year_is_refused_unless_a_relapse() {
+    let db = Db::new();
+    let new = |id: &'static str, extra: &[&'static str]| {
+        let mut a = vec![
+            "new",
+            "--id",
+            id,
+            "--year",
+            "2017",
+            "--county",
+            "阳谷县",
+            "--township",
+            "阿城镇",
+            "--village",
+            "前进村",
+            "--situation",
+            "other",
+            "--identified-on",
+            "2017-06-10",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let (code, err) = db.refused(&new("B-9", &[]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("B-2") && err.contains("前进村") && err.contains("--relapse-of"),
+        "{err}"
+    );
+    let (_, err) = db.refused_in("en", &new("B-9", &[]));
+    assert!(err.contains("already has case B-2 in 2017"), "{err}");
+    // another year, or a relapse, is a case of its own
+    db.ok(&new("B-9", &["--relapse-of", "B-2"]));
+    let file = db.file(
+        "more.json",
+        r#"{ "format": "zhengdun/1", "cases": [
+            { "id": "C-1", "year": 2017, "county": "莘县", "township": "朝城镇", "village": "后屯村",
+              "situations": ["other"], "identified_on": "2017-05-01", "stage": "identified" } ] }"#,
+    );
+    let (code, err) = db.refused(&["import", "--dry-run", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("C-1") && err.contains("B-3"), "{err}");
+    let (_, err) = db.refused(&["import", file.to_str().unwrap()]);
+    assert!(err.contains("B-3"), "{err}");
+    // two of one village in one file
+    let file = db.file(
+        "twice.json",
+        r#"{ "format": "zhengdun/1", "cases": [
+            { "id": "D-1", "year": 2017, "county": "莘县", "township": "朝城镇", "village": "新屯村",
+              "situations": ["other"], "identified_on": "2017-05-01", "stage": "identified" },
+            { "id": "D-2", "year": 2017, "county": "莘县", "township": "朝城镇", "village": "新屯村",
+              "situations": ["other"], "identified_on": "2017-05-02", "stage": "identified" } ] }"#,
+    );
+    let (_, err) = db.refused(&["import", file.to_str().unwrap()]);
+    assert!(err.contains("D-2") && err.contains("D-1"), "{err}");
+    // an edit that moves a case onto another's village is refused too
+    let (code, err) = db.refused(&[
+        "edit",
+        "B-3",
+        "--county",
+        "阳谷县",
+        "--township",
+        "阿城镇",
+        "--village",
+        "堌堆村",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("B-1"), "{err}");
+    assert_eq!(db.ids(&[]).len(), 4);
+    db.ok(&["verify"]);
+}
