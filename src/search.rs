@@ -84,16 +84,28 @@ const LOCAL_READINGS: &[(&str, &[&str])] = &[
 /// otherwise multiply out); further characters keep their first reading only.
 const MAX_SPELLINGS: usize = 16;
 
-/// A query as matched: lower-cased, `ü` written `v`, apostrophes (syllable separators)
-/// dropped, split into terms at white space. A case matches when every term does.
+/// A character as matched: full-width forms (ＳＸ, typed with a Chinese input method in its
+/// full-width mode) as their ASCII letters and digits, lower-cased, `ü` written `v`. Queries
+/// and field texts are folded alike.
+fn fold(c: char) -> impl Iterator<Item = char> {
+    let c = match c {
+        // U+FF01..U+FF5E are ASCII U+0021..U+007E, shifted
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        c => c,
+    };
+    c.to_lowercase().map(|l| if l == 'ü' { 'v' } else { l })
+}
+
+/// A query as matched: folded ([`fold`]), apostrophes (syllable separators) dropped, split
+/// into terms at white space. A case matches when every term does.
 pub fn normalize(query: &str) -> Vec<String> {
     query
         .split_whitespace()
         .map(|t| {
             t.chars()
-                .filter(|c| *c != '\'' && *c != '’')
-                .flat_map(char::to_lowercase)
-                .map(|c| if c == 'ü' { 'v' } else { c })
+                .filter(|c| !matches!(c, '\'' | '’' | '＇'))
+                .flat_map(fold)
                 .collect::<String>()
         })
         .filter(|t| !t.is_empty())
@@ -117,7 +129,7 @@ fn readings(text: &str) -> Vec<Vec<String>> {
                 }
             }
             if r.is_empty() {
-                r.push(c.to_lowercase().collect());
+                r.push(fold(*c).collect());
             }
             r
         })
@@ -136,6 +148,19 @@ fn readings(text: &str) -> Vec<Vec<String>> {
             } else {
                 i += 1;
             }
+        }
+    }
+    out
+}
+
+/// The ways people type one reading: as written (`lve`, ü as v), and after l and n also
+/// with u for ü (`lue`, `nue`), as input methods accept it: both spell the same syllable,
+/// so `kulue` finds 圐圙 as `kulve` does, ranked alike.
+fn spelled_as_typed(reading: &str) -> Vec<String> {
+    let mut out = vec![reading.to_string()];
+    for (umlaut, plain) in [("lve", "lue"), ("nve", "nue")] {
+        if let Some(rest) = reading.strip_prefix(umlaut) {
+            out.push(format!("{plain}{rest}"));
         }
     }
     out
@@ -178,8 +203,7 @@ pub fn spellings(text: &str) -> Vec<Spelling> {
         common: true,
     };
     for (i, c) in text.chars().enumerate() {
-        for l in c.to_lowercase() {
-            let l = if l == 'ü' { 'v' } else { l };
+        for l in fold(c) {
             lower.text.push(l);
             lower.chars.extend(std::iter::repeat_n(
                 i.min(u16::MAX as usize) as u16,
@@ -193,19 +217,22 @@ pub fn spellings(text: &str) -> Vec<Spelling> {
     }
     let r = readings(text);
     for initials in [false, true] {
-        // The choices per char: full readings or their distinct first letters.
-        let choices: Vec<Vec<String>> = r
+        // The choices per char: full readings or their distinct first letters, each with
+        // whether it is the char's first reading (or that reading spelled another way).
+        let choices: Vec<Vec<(String, bool)>> = r
             .iter()
             .map(|rs| {
-                let mut v: Vec<String> = Vec::new();
-                for s in rs {
-                    let s = if initials {
-                        s.chars().take(1).collect()
+                let mut v: Vec<(String, bool)> = Vec::new();
+                for (n, s) in rs.iter().enumerate() {
+                    let forms = if initials {
+                        vec![s.chars().take(1).collect()]
                     } else {
-                        s.clone()
+                        spelled_as_typed(s)
                     };
-                    if !v.contains(&s) {
-                        v.push(s);
+                    for f in forms {
+                        if !v.iter().any(|(seen, _)| *seen == f) {
+                            v.push((f, n == 0));
+                        }
                     }
                 }
                 v
@@ -228,11 +255,12 @@ pub fn spellings(text: &str) -> Vec<Spelling> {
             let mut s = Spelling {
                 text: String::new(),
                 chars: Vec::new(),
-                common: pick.iter().all(|&p| p == 0),
+                common: true,
             };
             // Each pick is below its width, at most its choices' count: `get` always finds it.
             for (i, (c, &p)) in choices.iter().zip(&pick).enumerate() {
-                let part = c.get(p).map_or("", String::as_str);
+                let (part, first) = c.get(p).map_or(("", true), |(t, f)| (t.as_str(), *f));
+                s.common &= first;
                 s.text.push_str(part);
                 s.chars.extend(std::iter::repeat_n(
                     i.min(u16::MAX as usize) as u16,
@@ -517,11 +545,7 @@ impl SearchIndex {
     /// Whether distinct text `text` is spelled like `s`: its first spelling is `s` lower-cased
     /// (see [`spellings`]), and every other spelling follows from that one.
     fn spells(&self, text: u32, s: &str) -> bool {
-        let lower: String = s
-            .chars()
-            .flat_map(char::to_lowercase)
-            .map(|c| if c == 'ü' { 'v' } else { c })
-            .collect();
+        let lower: String = s.chars().flat_map(fold).collect();
         self.keys_of(text)
             .first()
             .is_some_and(|k| self.key_text(k) == lower)
@@ -636,8 +660,29 @@ impl SearchIndex {
         self.run(query, Some(previous))
     }
 
+    /// Pinyin typed with spaces between syllables (`zhang lu`) ranks as typed without them
+    /// (`zhanglu`): the cases the joined term finds come first, in its order, then those
+    /// where each term matches some field.
     fn run(&self, query: &str, within: Option<&[usize]>) -> Vec<usize> {
         let terms = normalize(query);
+        let pinyin = |t: &String| t.bytes().all(|b| b.is_ascii_lowercase());
+        if terms.len() < 2 || !terms.iter().all(pinyin) {
+            return self.run_terms(&terms, within);
+        }
+        let joined = self.run_terms(&[terms.concat()], within);
+        let apart = self.run_terms(&terms, within);
+        let mut seen = vec![false; self.cases.len()];
+        let mut out = Vec::with_capacity(joined.len() + apart.len());
+        for ci in joined.into_iter().chain(apart) {
+            if let Some(s) = seen.get_mut(ci).filter(|s| !**s) {
+                *s = true;
+                out.push(ci);
+            }
+        }
+        out
+    }
+
+    fn run_terms(&self, terms: &[String], within: Option<&[usize]>) -> Vec<usize> {
         if terms.is_empty() {
             return match within {
                 Some(w) => w.to_vec(),
@@ -646,7 +691,7 @@ impl SearchIndex {
         }
         let masks: Vec<u64> = terms.iter().map(|t| mask(t)).collect();
         let q = Query {
-            terms: &terms,
+            terms,
             masks: &masks,
         };
         let n = self.cases.len();
@@ -1216,11 +1261,89 @@ mod tests {
         }
     }
 
+    #[test]
+    fn u_for_umlaut_after_l_and_n() {
+        let cases = vec![
+            case("2017-HS-001", "和林县", "巴彦镇", "圐圙村", "虐明"),
+            case("2017-HS-002", "和林县", "巴彦镇", "前进村", "王建国"),
+        ];
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "kulve"), ["2017-HS-001"]);
+        assert_eq!(ix.search("kulue"), ix.search("kulve"));
+        assert_eq!(ix.search("kuluecun"), ix.search("kulvecun"));
+        assert_eq!(ids(&ix, &cases, "nueming"), ["2017-HS-001"]);
+        // the same rank: a prefix either way
+        assert!(spellings("圐圙")
+            .iter()
+            .any(|s| s.text == "kulue" && s.common));
+        assert_eq!(ix.highlights(0, "kulue"), ix.highlights(0, "kulve"));
+    }
+
+    #[test]
+    fn full_width_letters_and_digits_are_ascii() {
+        let mut cases = fixture();
+        cases.push(case("2017-ＤＺ-００１", "德州市", "Ａ区", "新村", "刘军"));
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ix.search("ＳＸ"), ix.search("sx"));
+        assert_eq!(ids(&ix, &cases, "ＳＸ")[0], "2017-SX-001");
+        assert_eq!(ids(&ix, &cases, "２０１７－ＳＸ")[0], "2017-SX-001");
+        // folded in the data too
+        assert_eq!(ids(&ix, &cases, "2017-dz-001"), ["2017-ＤＺ-００１"]);
+        assert_eq!(ids(&ix, &cases, "a区"), ["2017-ＤＺ-００１"]);
+        // an ideographic space separates terms
+        assert_eq!(normalize("阳谷\u{3000}马"), ["阳谷", "马"]);
+        assert_eq!(normalize("ＱＩＡＮ＇ＪＩＮ"), ["qianjin"]);
+    }
+
+    #[test]
+    fn pinyin_with_spaces_ranks_like_pinyin_without() {
+        let cases = vec![
+            // zhang (leader) and lu (village) apart, an earlier case
+            case("2017-YG-001", "阳谷县", "阿城镇", "路庄村", "张伟"),
+            case("2017-YG-002", "阳谷县", "阿城镇", "前进村", "张路"),
+            case("2017-YG-003", "阳谷县", "阿城镇", "后屯村", "王强"),
+        ];
+        let ix = SearchIndex::build(&cases);
+        assert_eq!(ids(&ix, &cases, "zhanglu")[0], "2017-YG-002");
+        assert_eq!(
+            ids(&ix, &cases, "zhang lu")[..2],
+            ["2017-YG-002", "2017-YG-001"]
+        );
+        let joined = ix.search("zhanglu");
+        assert_eq!(ix.search("zhang lu")[..joined.len()], joined[..]);
+        // Chinese terms are not joined
+        assert_eq!(
+            ids(&ix, &cases, "张 路")[..2],
+            ["2017-YG-001", "2017-YG-002"]
+        );
+    }
+
     /// The plain, obviously correct search: every term against every spelling of every
-    /// field of every case, SkimMatcherV2 on every spelling.
+    /// field of every case, SkimMatcherV2 on every spelling; pinyin terms joined first.
     fn reference(cases: &[Summary], spelled: &[Vec<Vec<Spelling>>], query: &str) -> Vec<usize> {
-        let matcher = SkimMatcherV2::default();
         let terms = normalize(query);
+        if terms.len() >= 2
+            && terms
+                .iter()
+                .all(|t| t.bytes().all(|b| b.is_ascii_lowercase()))
+        {
+            let mut out = reference(cases, spelled, &terms.concat());
+            for ci in reference_terms(cases, spelled, &terms) {
+                if !out.contains(&ci) {
+                    out.push(ci);
+                }
+            }
+            return out;
+        }
+        reference_terms(cases, spelled, &terms)
+    }
+
+    fn reference_terms(
+        cases: &[Summary],
+        spelled: &[Vec<Vec<Spelling>>],
+        terms: &[String],
+    ) -> Vec<usize> {
+        let matcher = SkimMatcherV2::default();
         if terms.is_empty() {
             return (0..cases.len()).collect();
         }
@@ -1303,6 +1426,9 @@ mod tests {
             "cun",
             "zxc",
             "li wang",
+            "zhang lu",
+            "kulue",
+            "ＳＸ",
             "阳谷 li",
             "kulve",
             "tuan",
