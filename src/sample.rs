@@ -1082,6 +1082,7 @@ fn profile(rng: &mut Rng, aging: bool) -> Profile {
         population: Some(population),
         party_members: Some(party_members),
         secretary_age: Some(secretary_age),
+        ..Profile::default()
     }
 }
 

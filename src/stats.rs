@@ -17,7 +17,9 @@ use crate::text;
 
 pub use crate::domain::Counted;
 
-use crate::domain::{due_status_of, AccountabilityEvent, Case, Policy, Situation, Stage, Verdict};
+use crate::domain::{
+    due_status_of, AccountabilityEvent, Case, Policy, Situation, Stage, Verdict, VillageKind,
+};
 
 /// Cases per stage, in the order of §3.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,10 +179,17 @@ pub struct Accountability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnnualRow {
     pub year: i32,
-    /// `None` on the 总计 row.
+    /// `None` on the 总计 row and its 村 and 社区 rows.
     pub county: Option<String>,
+    /// On the two rows under 总计: the part of the total that is villages (村) or
+    /// communities (社区); a case that does not say is a village.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<VillageKind>,
     /// 排查软弱涣散基层党组织: cases identified.
     pub identified: usize,
+    /// 其中建档立卡贫困村: of them, registered poor villages.
+    #[serde(default)]
+    pub poor_villages: usize,
     /// 整顿提升基层党组织: cases accepted (验收销号).
     pub rectified: usize,
     /// 主要类型（个）: cases per situation, the first ten codes of §4 in order
@@ -488,6 +497,7 @@ impl Distinct {
 #[derive(Default)]
 struct AnnualAcc {
     identified: usize,
+    poor_villages: usize,
     rectified: usize,
     by_type: [usize; 10],
     secretaries_filled: usize,
@@ -500,6 +510,9 @@ struct AnnualAcc {
 impl AnnualAcc {
     fn add(&mut self, c: &Counted) {
         self.identified += 1;
+        if c.poor_village {
+            self.poor_villages += 1;
+        }
         if c.due.stage == Stage::Accepted {
             self.rectified += 1;
         }
@@ -520,7 +533,9 @@ impl AnnualAcc {
         AnnualRow {
             year,
             county,
+            kind: None,
             identified: self.identified,
+            poor_villages: self.poor_villages,
             rectified: self.rectified,
             by_type: self.by_type.to_vec(),
             secretaries_filled: self.secretaries_filled,
@@ -532,45 +547,78 @@ impl AnnualAcc {
     }
 }
 
-/// The annual sheet being gathered: per year, each county in order of first appearance.
+/// One year of the annual sheet being gathered: each county in order of first appearance,
+/// and each county's villages and communities apart (for the 村 and 社区 rows).
 #[derive(Default)]
-struct Annual(std::collections::BTreeMap<i32, Vec<(String, AnnualAcc)>>);
+struct AnnualYear {
+    counties: Vec<(String, AnnualAcc)>,
+    /// Per county (same places), its villages and its communities.
+    kinds: Vec<[AnnualAcc; 2]>,
+}
+
+/// The annual sheet being gathered, per year.
+#[derive(Default)]
+struct Annual(std::collections::BTreeMap<i32, AnnualYear>);
+
+impl AnnualRow {
+    /// Adds a row of the same year to this one (a county's to the 总计).
+    fn add(&mut self, row: &AnnualRow) {
+        self.identified += row.identified;
+        self.poor_villages += row.poor_villages;
+        self.rectified += row.rectified;
+        for (t, n) in self.by_type.iter_mut().zip(&row.by_type) {
+            *t += n;
+        }
+        self.secretaries_filled += row.secretaries_filled;
+        self.secretaries_adjusted += row.secretaries_adjusted;
+        self.paired_units += row.paired_units;
+        self.pairing_leaders += row.pairing_leaders;
+        self.first_secretaries += row.first_secretaries;
+    }
+}
 
 impl Annual {
     fn add(&mut self, c: &Counted) {
-        let counties = self.0.entry(c.year).or_default();
-        match counties.iter_mut().find(|(name, _)| *name == c.county) {
-            Some((_, acc)) => acc.add(c),
+        let year = self.0.entry(c.year).or_default();
+        let at = match year.counties.iter().position(|(name, _)| *name == c.county) {
+            Some(at) => at,
             None => {
-                let mut acc = AnnualAcc::default();
-                acc.add(c);
-                counties.push((c.county.clone(), acc));
+                year.counties.push((c.county.clone(), AnnualAcc::default()));
+                year.kinds.push(Default::default());
+                year.counties.len() - 1
             }
+        };
+        if let Some((_, acc)) = year.counties.get_mut(at) {
+            acc.add(c);
+        }
+        let kind = c.village_kind.unwrap_or(VillageKind::Village) as usize;
+        if let Some(acc) = year.kinds.get_mut(at).and_then(|k| k.get_mut(kind)) {
+            acc.add(c);
         }
     }
 
-    /// The county rows of each year, then its 总计: their sums, so that a person paired in
-    /// two counties is counted in each (by the person, as the counties report them), and the
+    /// The county rows of each year, then its 总计 and the 总计's 村 and 社区 rows: sums of
+    /// the county rows (each county's villages, then its communities), so that a person paired
+    /// in two counties is counted in each (by the person, as the counties report them), and the
     /// total adds up.
     fn rows(self) -> Vec<AnnualRow> {
         let mut out = Vec::new();
-        for (year, counties) in self.0 {
+        for (year, y) in self.0 {
             let mut total = AnnualAcc::default().row(year, None);
-            for (name, acc) in counties {
+            let mut parts = [VillageKind::Village, VillageKind::Community].map(|k| AnnualRow {
+                kind: Some(k),
+                ..AnnualAcc::default().row(year, None)
+            });
+            for ((name, acc), kinds) in y.counties.into_iter().zip(y.kinds) {
                 let row = acc.row(year, Some(name));
-                total.identified += row.identified;
-                total.rectified += row.rectified;
-                for (t, n) in total.by_type.iter_mut().zip(&row.by_type) {
-                    *t += n;
-                }
-                total.secretaries_filled += row.secretaries_filled;
-                total.secretaries_adjusted += row.secretaries_adjusted;
-                total.paired_units += row.paired_units;
-                total.pairing_leaders += row.pairing_leaders;
-                total.first_secretaries += row.first_secretaries;
+                total.add(&row);
                 out.push(row);
+                for (part, acc) in parts.iter_mut().zip(kinds) {
+                    part.add(&acc.row(year, None));
+                }
             }
             out.push(total);
+            out.extend(parts);
         }
         out
     }

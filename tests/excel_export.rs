@@ -266,11 +266,20 @@ fn xlsx_export_reads_back_like_a_ledger_a_clerk_can_print() {
     );
     let cases = sheet(&mut book, "台账");
     assert!(text(&cases, 0, 0).starts_with("软弱涣散村党组织整顿台账（截至2017-09-15）"));
-    let header: Vec<String> = (0..23).map(|c| text(&cases, 1, c)).collect();
+    let header: Vec<String> = (0..25).map(|c| text(&cases, 1, c)).collect();
     assert_eq!(header[..3], ["编号", "年度", "县(市、区)"]);
     assert_eq!(
         header[17..],
-        ["反弹自", "户数", "人口", "党员人数", "书记年龄", "逾期天数"]
+        [
+            "反弹自",
+            "村或社区",
+            "建档立卡贫困村",
+            "户数",
+            "人口",
+            "党员人数",
+            "书记年龄",
+            "逾期天数"
+        ]
     );
     assert_eq!(cases.height(), 2 + 5);
     // dates are date cells, the year a number
@@ -326,7 +335,8 @@ fn xlsx_export_reads_back_like_a_ledger_a_clerk_can_print() {
     assert_eq!(text(&annual, 0, 0), "整顿软弱涣散基层党组织情况");
     assert_eq!(text(&annual, 1, 2), "排查整顿");
     assert_eq!(text(&annual, 2, 2), "排查软弱涣散基层党组织（个）");
-    assert_eq!(text(&annual, 2, 4), "班子配备不齐、书记长期缺职");
+    assert_eq!(text(&annual, 2, 3), "其中：建档立卡贫困村（个）");
+    assert_eq!(text(&annual, 2, 5), "班子配备不齐、书记长期缺职");
     // the store keeps cases in id order, so the counties come in that order
     let mut by_id = ledger();
     by_id.sort_by(|a, b| a.id.cmp(&b.id));
@@ -334,9 +344,14 @@ fn xlsx_export_reads_back_like_a_ledger_a_clerk_can_print() {
     assert_eq!(expected[0].county.as_deref(), Some("莘县"));
     for (i, row) in expected.iter().enumerate() {
         let r = 3 + i as u32;
-        let unit = row.county.clone().unwrap_or_else(|| "总计".into());
+        let unit = match (&row.county, row.kind) {
+            (Some(c), _) => c.clone(),
+            (None, Some(VillageKind::Village)) => "村".into(),
+            (None, Some(VillageKind::Community)) => "社区".into(),
+            (None, None) => "总计".into(),
+        };
         assert_eq!(text(&annual, r, 1), unit);
-        let mut nums = vec![row.identified, row.rectified];
+        let mut nums = vec![row.identified, row.poor_villages, row.rectified];
         nums.extend(&row.by_type);
         nums.extend([
             row.secretaries_filled,

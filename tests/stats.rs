@@ -314,7 +314,7 @@ fn a_visit_after_the_review_day_does_not_count() {
 fn the_annual_sheet_counts_per_county_and_in_total() {
     let cases = ledger();
     let rows = stats::annual(&cases);
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 5, "two counties, 总计, 村 and 社区");
     let yg = &rows[0];
     assert_eq!(yg.county.as_deref(), Some("阳谷县"));
     assert_eq!((yg.identified, yg.rectified), (4, 0));
@@ -344,6 +344,54 @@ fn the_annual_sheet_counts_per_county_and_in_total() {
     assert_eq!(total.paired_units, 2);
     assert_eq!(total.pairing_leaders, 8);
     assert_eq!(total.first_secretaries, 6);
+}
+
+#[test]
+fn the_annual_sheet_splits_villages_and_communities_and_counts_poor_villages() {
+    let mut cases = ledger();
+    // one community of each county, and two registered poor villages
+    for id in ["A3", "B1"] {
+        let c = cases.iter_mut().find(|c| c.id == id).unwrap();
+        c.profile.village_kind = Some(VillageKind::Community);
+    }
+    for c in cases.iter_mut().filter(|c| c.id != "A3").take(2) {
+        c.profile.poor_village = Some(true);
+    }
+    if let Some(c) = cases.iter_mut().find(|c| c.id == "A1") {
+        c.profile.village_kind = Some(VillageKind::Village);
+    }
+    let rows = stats::annual(&cases);
+    let total = rows
+        .iter()
+        .find(|r| r.county.is_none() && r.kind.is_none())
+        .unwrap();
+    let part = |k: VillageKind| rows.iter().find(|r| r.kind == Some(k)).unwrap();
+    let (v, c) = (part(VillageKind::Village), part(VillageKind::Community));
+    assert_eq!((total.identified, v.identified, c.identified), (7, 5, 2));
+    assert_eq!(total.poor_villages, 2);
+    assert_eq!(v.poor_villages + c.poor_villages, 2);
+    // each column of 总计 is the sum of its 村 and 社区 rows
+    assert_eq!(total.rectified, v.rectified + c.rectified);
+    for (t, (a, b)) in total.by_type.iter().zip(v.by_type.iter().zip(&c.by_type)) {
+        assert_eq!(*t, a + b);
+    }
+    assert_eq!(
+        total.secretaries_filled + total.secretaries_adjusted,
+        v.secretaries_filled
+            + v.secretaries_adjusted
+            + c.secretaries_filled
+            + c.secretaries_adjusted
+    );
+    // people and units are counted by the person in each row, as in each county: 王 leads a
+    // village and a community of 阳谷县, and is in both rows
+    assert!(v.pairing_leaders + c.pairing_leaders > total.pairing_leaders);
+    assert_eq!(
+        total.first_secretaries,
+        v.first_secretaries + c.first_secretaries
+    );
+    // the county rows come first, then 总计, 村, 社区
+    let at = |r: &stats::AnnualRow| rows.iter().position(|x| x == r).unwrap();
+    assert_eq!((at(total), at(v), at(c)), (2, 3, 4));
 }
 
 #[test]

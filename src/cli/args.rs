@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Coded, Post, ReplacementSource, Role, Situation, Stage, VisitKind,
+    AdjustAction, AdjustReason, Coded, Post, ReplacementSource, Role, Situation, Stage,
+    VillageKind, VisitKind,
 };
 use crate::i18n::{parse_label, Label};
 use crate::interchange::dates;
@@ -21,6 +22,42 @@ fn code<T: Coded + Label>(s: &str) -> Result<T, String> {
         let codes: Vec<&str> = T::ALL.iter().map(|v| v.code()).collect();
         format!("unknown code '{s}' ({})", codes.join(", "))
     })
+}
+
+/// A value typed to record, or `none` (`-`, 无) to clear the recorded one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrNone<T>(pub Option<T>);
+
+fn none_word(s: &str) -> bool {
+    matches!(s.trim(), "none" | "-" | "无" | "")
+}
+
+fn count_or_none(s: &str) -> Result<OrNone<u32>, String> {
+    if none_word(s) {
+        return Ok(OrNone(None));
+    }
+    s.trim()
+        .parse()
+        .map(|n| OrNone(Some(n)))
+        .map_err(|_| format!("'{s}' is not a whole number (or none to clear it)"))
+}
+
+fn yes_no_or_none(s: &str) -> Result<OrNone<bool>, String> {
+    if none_word(s) {
+        return Ok(OrNone(None));
+    }
+    crate::interchange::table::yes_no(&crate::interchange::table::Cell::Text(s.to_string()))
+        .map(|b| OrNone(Some(b)))
+        .ok_or_else(|| format!("'{s}' is not yes or no (是/否; or none to clear it)"))
+}
+
+fn village_kind_or_none(s: &str) -> Result<OrNone<VillageKind>, String> {
+    if none_word(s) {
+        return Ok(OrNone(None));
+    }
+    crate::interchange::table::village_kind_of(s)
+        .map(|k| OrNone(Some(k)))
+        .ok_or_else(|| format!("'{s}' is neither village nor community (村/社区; or none)"))
 }
 
 #[derive(Debug, Parser)]
@@ -244,6 +281,38 @@ pub struct EditArgs {
     pub township: Option<String>,
     #[arg(long)]
     pub county: Option<String>,
+    /// 村 or 社区: village or community (none clears it)
+    #[arg(long, value_parser = village_kind_or_none)]
+    pub village_kind: Option<OrNone<VillageKind>>,
+    /// 建档立卡贫困村: yes or no (是/否; none clears it)
+    #[arg(long, value_parser = yes_no_or_none)]
+    pub poor_village: Option<OrNone<bool>>,
+    /// 户数 (none clears it)
+    #[arg(long, value_parser = count_or_none)]
+    pub households: Option<OrNone<u32>>,
+    /// 人口 (none clears it)
+    #[arg(long, value_parser = count_or_none)]
+    pub population: Option<OrNone<u32>>,
+    /// 党员人数 (none clears it)
+    #[arg(long, value_parser = count_or_none)]
+    pub party_members: Option<OrNone<u32>>,
+    /// 书记年龄 (none clears it)
+    #[arg(long, value_parser = count_or_none)]
+    pub secretary_age: Option<OrNone<u32>>,
+}
+
+impl EditArgs {
+    /// The profile fields the edit sets or clears.
+    pub fn profile(&self) -> crate::domain::ProfileEdit {
+        crate::domain::ProfileEdit {
+            village_kind: self.village_kind.map(|v| v.0),
+            poor_village: self.poor_village.map(|v| v.0),
+            households: self.households.map(|v| v.0),
+            population: self.population.map(|v| v.0),
+            party_members: self.party_members.map(|v| v.0),
+            secretary_age: self.secretary_age.map(|v| v.0),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

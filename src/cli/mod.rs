@@ -508,6 +508,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             print(&output::accept_result(&c, lang))
         }
         Cmd::Edit(a) => {
+            let profile = a.profile();
             let edit = Edit {
                 county: a.county,
                 township: a.township,
@@ -516,6 +517,7 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                 deadline: a.deadline,
                 situations: a.situations,
                 relapse_of: None,
+                profile,
             };
             let c = exec(&a.id, Command::Edit(edit))?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))

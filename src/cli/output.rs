@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use crate::domain::{Case, DueState, DueStatus, Field, Person, Stage, Summary, Verdict};
 use crate::i18n::{self, msg, t, Label, Lang, Text};
+use crate::interchange;
 use crate::ledger::{Ctx, Event};
 use crate::text::{clean, pad, widest, width};
 
@@ -169,6 +170,13 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
     }
     if let Some(r) = &c.relapse_of {
         line(&mut o, f(Field::RelapseOf), r);
+    }
+    // the village's profile, what of it is recorded
+    let profile = interchange::csv::profile_row(c, lang);
+    for (field, value) in interchange::csv::PROFILE.iter().zip(&profile) {
+        if !value.is_empty() {
+            line(&mut o, f(*field), value);
+        }
     }
     let section = |o: &mut String, title: Text| {
         o.push('\n');

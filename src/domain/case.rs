@@ -114,10 +114,17 @@ pub struct Acceptance {
     pub verdict: Verdict,
 }
 
-/// Optional facts about the village, welcome but never required.
+/// Optional facts about the village, welcome but never required (SPEC §2), as the annual
+/// sheet and the counties' ledgers have them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
+    /// 村 or 社区; a case that does not say is counted as a village.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village_kind: Option<VillageKind>,
+    /// 建档立卡贫困村: a registered poor village.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poor_village: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub households: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,6 +138,11 @@ pub struct Profile {
 impl Profile {
     pub fn is_empty(&self) -> bool {
         *self == Profile::default()
+    }
+
+    /// The kind the annual sheet counts the case under: a village unless recorded otherwise.
+    pub fn kind(&self) -> VillageKind {
+        self.village_kind.unwrap_or(VillageKind::Village)
     }
 }
 

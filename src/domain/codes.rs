@@ -195,6 +195,15 @@ code_list! {
 }
 
 code_list! {
+    /// What kind of place the branch serves (SPEC §2's profile): a village (村) or an urban
+    /// community (社区); the annual sheet counts them apart.
+    VillageKind {
+        Village = "village";
+        Community = "community";
+    }
+}
+
+code_list! {
     /// Township-level accountability measures.
     AccountabilityKind {
         Talk = "talk";

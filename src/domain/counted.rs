@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::case::Case;
-use super::codes::{AdjustAction, Post, Situation, Verdict};
+use super::codes::{AdjustAction, Post, Situation, Verdict, VillageKind};
 use super::summary::DueInputs;
 
 /// What the counts read of one case: a few hundred bytes, where the whole case is several
@@ -35,6 +35,13 @@ pub struct Counted {
     pub assisting_unit: String,
     /// Each visit's visitor and day.
     pub visits: Vec<(String, NaiveDate)>,
+    /// 村 or 社区 as recorded (left out when not: a ledger kept before it was recorded
+    /// reads as it was written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village_kind: Option<VillageKind>,
+    /// 建档立卡贫困村.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub poor_village: bool,
 }
 
 impl Counted {
@@ -66,6 +73,8 @@ impl Counted {
             first_secretary: p.first_secretary,
             assisting_unit: p.assisting_unit,
             visits: c.visits.iter().map(|v| (v.by.clone(), v.on)).collect(),
+            village_kind: c.profile.village_kind,
+            poor_village: c.profile.poor_village == Some(true),
         }
     }
 }

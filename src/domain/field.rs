@@ -47,6 +47,8 @@ fields! {
     Population = "population";
     PartyMembers = "party_members";
     SecretaryAge = "secretary_age";
+    VillageKind = "village_kind";
+    PoorVillage = "poor_village";
     RelapseOf = "relapse_of";
     Measure = "measure";
     Responsible = "responsible";

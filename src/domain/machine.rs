@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::case::{Acceptance, Adjustment, Case, Pairing, Standards, Task, Visit, Voided};
+use super::case::{
+    Acceptance, Adjustment, Case, Pairing, Profile, Standards, Task, Visit, Voided,
+};
 use super::codes::*;
 use super::due::add_months;
 use super::field::Field;
@@ -101,6 +103,128 @@ pub struct Edit {
     pub deadline: Option<NaiveDate>,
     pub situations: Option<Vec<Situation>>,
     pub relapse_of: Option<String>,
+    /// The village's profile (SPEC §2), each field set, cleared (`Some(None)`) or left.
+    #[serde(default)]
+    pub profile: ProfileEdit,
+}
+
+/// Corrections of the village's profile: `Some(Some(v))` records a value, `Some(None)` clears
+/// the recorded one, `None` leaves it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProfileEdit {
+    pub village_kind: Option<Option<VillageKind>>,
+    pub poor_village: Option<Option<bool>>,
+    pub households: Option<Option<u32>>,
+    pub population: Option<Option<u32>>,
+    pub party_members: Option<Option<u32>>,
+    pub secretary_age: Option<Option<u32>>,
+}
+
+impl ProfileEdit {
+    pub fn is_empty(&self) -> bool {
+        *self == ProfileEdit::default()
+    }
+
+    /// The edit that turns `from` into `to`: the fields that differ.
+    pub fn between(from: &Profile, to: &Profile) -> ProfileEdit {
+        fn diff<T: PartialEq + Copy>(a: Option<T>, b: Option<T>) -> Option<Option<T>> {
+            (a != b).then_some(b)
+        }
+        ProfileEdit {
+            village_kind: diff(from.village_kind, to.village_kind),
+            poor_village: diff(from.poor_village, to.poor_village),
+            households: diff(from.households, to.households),
+            population: diff(from.population, to.population),
+            party_members: diff(from.party_members, to.party_members),
+            secretary_age: diff(from.secretary_age, to.secretary_age),
+        }
+    }
+
+    /// Applies the edit, with one history part per field changed (`households 120 -> 130`,
+    /// `-` for no value).
+    fn apply(&self, p: &mut Profile, parts: &mut Vec<String>) {
+        fn set<T: Copy + PartialEq>(
+            field: Field,
+            now: &mut Option<T>,
+            to: Option<Option<T>>,
+            shown: impl Fn(T) -> String,
+            parts: &mut Vec<String>,
+        ) {
+            let Some(to) = to else { return };
+            let show = |v: Option<T>| v.map_or_else(|| "-".to_string(), &shown);
+            parts.push(format!("{} {} -> {}", field.code(), show(*now), show(to)));
+            *now = to;
+        }
+        let n = |v: u32| v.to_string();
+        set(
+            Field::VillageKind,
+            &mut p.village_kind,
+            self.village_kind,
+            |k: VillageKind| k.code().to_string(),
+            parts,
+        );
+        set(
+            Field::PoorVillage,
+            &mut p.poor_village,
+            self.poor_village,
+            |b: bool| b.to_string(),
+            parts,
+        );
+        set(
+            Field::Households,
+            &mut p.households,
+            self.households,
+            n,
+            parts,
+        );
+        set(
+            Field::Population,
+            &mut p.population,
+            self.population,
+            n,
+            parts,
+        );
+        set(
+            Field::PartyMembers,
+            &mut p.party_members,
+            self.party_members,
+            n,
+            parts,
+        );
+        set(
+            Field::SecretaryAge,
+            &mut p.secretary_age,
+            self.secretary_age,
+            n,
+            parts,
+        );
+    }
+}
+
+/// The youngest and oldest a village Party secretary is taken to be: an age outside is a
+/// typing slip (5 for 50, 450 for 45).
+pub const SECRETARY_AGES: std::ops::RangeInclusive<u32> = 18..=100;
+
+/// A profile's values as a ledger can mean them: a secretary's age in [`SECRETARY_AGES`],
+/// no more party members than people.
+pub fn check_profile(p: &Profile) -> Result<(), Refusal> {
+    if let Some(age) = p.secretary_age.filter(|a| !SECRETARY_AGES.contains(a)) {
+        return Err(Refusal::OutOfRange {
+            field: Field::SecretaryAge,
+            value: age as i64,
+            range: format!("{}–{}", SECRETARY_AGES.start(), SECRETARY_AGES.end()),
+        });
+    }
+    if let (Some(members), Some(people)) = (p.party_members, p.population) {
+        if members > people {
+            return Err(Refusal::OutOfRange {
+                field: Field::PartyMembers,
+                value: members as i64,
+                range: format!("0–{people}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What kind of history event a change is.
@@ -830,6 +954,8 @@ pub fn apply(
                 };
                 parts.push(format!("relapse_of {r}"));
             }
+            e.profile.apply(&mut c.profile, &mut parts);
+            check_profile(&c.profile)?;
             if parts.is_empty() {
                 return Err(Refusal::Empty { field: Field::Edit });
             }
@@ -1011,6 +1137,7 @@ pub fn check_case(case: &Case, policy: &Policy) -> Result<(), Refusal> {
             range: "1949–2200".into(),
         });
     }
+    check_profile(&case.profile)?;
     let contradiction = |cause: Refusal| Refusal::Contradiction {
         stage: case.stage,
         cause: Box::new(cause),

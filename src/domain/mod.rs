@@ -17,8 +17,8 @@ pub use counted::Counted;
 pub use due::{due_status, due_status_of, stage_due, DueState, DueStatus};
 pub use field::Field;
 pub use machine::{
-    apply, check_case, check_relapse, guard, verdict, Change, ChangeKind, Command, Edit, Refusal,
-    RelapseProblem,
+    apply, check_case, check_profile, check_relapse, guard, verdict, Change, ChangeKind, Command,
+    Edit, ProfileEdit, Refusal, RelapseProblem, SECRETARY_AGES,
 };
 pub use policy::Policy;
 pub use roster::{

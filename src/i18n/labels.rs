@@ -3,7 +3,7 @@
 
 use crate::domain::{
     AccountabilityKind, AdjustAction, AdjustReason, ChangeKind, Coded, Field, Post,
-    ReplacementSource, Role, Situation, Stage, Standard, Verdict, VisitKind,
+    ReplacementSource, Role, Situation, Stage, Standard, Verdict, VillageKind, VisitKind,
 };
 
 use super::Lang;
@@ -113,6 +113,10 @@ labels! {
         BasicPass => "基本合格", "basic pass";
         Fail => "不合格", "fail";
     }
+    VillageKind {
+        Village => "村", "village";
+        Community => "社区", "community";
+    }
     AccountabilityKind {
         Talk => "约谈", "admonition talk";
         Warning => "诫勉", "formal warning";
@@ -146,6 +150,8 @@ labels! {
         Population => "人口", "population";
         PartyMembers => "党员人数", "party members";
         SecretaryAge => "书记年龄", "secretary's age";
+        VillageKind => "村或社区", "village or community";
+        PoorVillage => "建档立卡贫困村", "registered poor village";
         RelapseOf => "反弹自", "relapse of";
         Measure => "整改措施", "measure";
         Responsible => "责任人", "responsible";

@@ -190,6 +190,8 @@ super::messages! {
     fn refusal_identified_year(on, year) => "认定日期 {on} 与年度 {year} 不符（应在该年度或前一年）", "identified on {on} does not fit the year {year} (it is in that year or the one before)";
     fn import_no_such_case(id) => "编号“{id}”不在台账表中", "id '{id}' is not on the cases sheet";
     fn import_not_number(text) => "“{text}”不是整数", "'{text}' is not a whole number";
+    fn import_unknown_village_kind(text) => "“{text}”不是村或社区（填 村 或 社区）", "'{text}' is neither a village nor a community (write village or community, 村 or 社区)";
+    fn import_not_yes_no(text) => "“{text}”不是“是”或“否”", "'{text}' is not yes or no (write 是 or 否, yes or no)";
     fn import_unknown_value(text, known) => "“{text}”不是可选的值（可填：{known}）", "'{text}' is not one of the values ({known})";
     fn store_stale(id, changes) => "案卷 {id} 在此表单打开之后已被修改：{changes}", "case {id} was changed after this form was opened: {changes}";
     fn store_stale_change(actor, at, change) => "{actor} 于 {at} {change}", "{change} by {actor} at {at}";

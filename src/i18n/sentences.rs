@@ -237,24 +237,25 @@ fn edited_detail(lang: Lang, detail: &str) -> String {
         .split("; ")
         .map(|part| {
             let (name, value) = part.split_once(' ').unwrap_or((part, ""));
-            let field = match name {
-                "problems" => Field::Problems,
-                "deadline" => Field::Deadline,
-                "situations" => Field::Situations,
-                "relapse_of" => Field::RelapseOf,
-                "county" => Field::County,
-                "township" => Field::Township,
-                "village" => Field::Village,
-                _ => return part.to_string(),
+            let Some(field) = Field::parse(name) else {
+                return part.to_string();
             };
-            let value = if field == Field::Situations {
-                value
+            let value = match field {
+                Field::Situations => value
                     .split(',')
                     .map(|c| Situation::parse(c).map_or(c, |s| s.label(lang)))
                     .collect::<Vec<_>>()
-                    .join(lang.list_separator())
-            } else {
-                value.replace(" -> ", " → ")
+                    .join(lang.list_separator()),
+                Field::VillageKind | Field::PoorVillage => value
+                    .split(" -> ")
+                    .map(|v| match v {
+                        "true" => crate::i18n::t(lang, crate::i18n::Text::Yes),
+                        "false" => crate::i18n::t(lang, crate::i18n::Text::No),
+                        v => crate::domain::VillageKind::parse(v).map_or(v, |k| k.label(lang)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" → "),
+                _ => value.replace(" -> ", " → "),
             };
             if value.is_empty() {
                 field.label(lang).to_string()

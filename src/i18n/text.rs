@@ -44,7 +44,10 @@ super::texts! {
     XlsxLeaders => "挂点联系领导（人）", "linked leaders";
     XlsxFirstSecretaries => "选派第一书记（人）", "first secretaries sent";
     XlsxTotal => "总计", "Total";
-    XlsxNote => "注：整顿提升 = 已验收销号；主要类型按认定情形计，一村多种情形的分别计入。", "Note: rectified = accepted; a case with several situations counts under each type.";
+    XlsxPoorVillages => "其中：建档立卡贫困村（个）", "of which registered poor villages";
+    XlsxNote => "注：整顿提升 = 已验收销号；主要类型按认定情形计，一村多种情形的分别计入；村、社区两行为总计按村或社区分列，未注明者计入村；人数、单位数在各行按人、按单位各计一次。", "Note: rectified = accepted; a case with several situations counts under each type; the village and community rows split the total, a case that does not say counted as a village; people and units are counted once in each row they appear in.";
+    Yes => "是", "yes";
+    No => "否", "no";
     StatsStages => "各阶段案件数", "Cases by stage";
     StatsWork => "班子调整与验收", "Cadre adjustments and acceptance";
     StatsCases => "总数", "cases";

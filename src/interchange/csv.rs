@@ -4,7 +4,7 @@
 
 use super::table::{self, Cell, Row};
 use super::{Imported, InputError, ReadOptions};
-use crate::domain::{Case, Policy, Situation};
+use crate::domain::{Case, Field, Policy, Situation};
 use crate::i18n::{self, Label, Lang, Text};
 
 /// The flat ledger's columns: (code, Chinese header). English headers are the codes.
@@ -73,6 +73,49 @@ pub fn row(c: &Case, lang: Lang) -> Vec<String> {
     ]
 }
 
+/// The village's profile (SPEC §2), written after the flat columns under its fields' labels
+/// (codes in English), read back by the same headers.
+pub const PROFILE: &[Field] = &[
+    Field::VillageKind,
+    Field::PoorVillage,
+    Field::Households,
+    Field::Population,
+    Field::PartyMembers,
+    Field::SecretaryAge,
+];
+
+/// The profile columns' headers.
+pub fn profile_header(lang: Lang) -> Vec<&'static str> {
+    PROFILE
+        .iter()
+        .map(|f| match lang {
+            Lang::Zh => f.zh(),
+            Lang::En => f.code(),
+        })
+        .collect()
+}
+
+/// A case's profile as text cells, in [`PROFILE`] order (blank where nothing is recorded).
+pub fn profile_row(c: &Case, lang: Lang) -> Vec<String> {
+    let p = &c.profile;
+    let n = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
+    vec![
+        p.village_kind
+            .map(|k| match lang {
+                Lang::Zh => k.zh().to_string(),
+                Lang::En => k.code().to_string(),
+            })
+            .unwrap_or_default(),
+        p.poor_village
+            .map(|b| i18n::t(lang, if b { Text::Yes } else { Text::No }).to_string())
+            .unwrap_or_default(),
+        n(p.households),
+        n(p.population),
+        n(p.party_members),
+        n(p.secretary_age),
+    ]
+}
+
 /// An extra column after the flat ones: its header and how to fill it for a case.
 pub type ExtraColumn<'a> = (&'a str, &'a dyn Fn(&Case) -> String);
 
@@ -85,10 +128,12 @@ pub fn write<W: std::io::Write>(
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut h: Vec<&str> = header(lang);
+    h.extend(profile_header(lang));
     h.extend(extra.iter().map(|(name, _)| *name));
     w.write_record(&h)?;
     for c in cases {
         let mut r = row(c, lang);
+        r.extend(profile_row(c, lang));
         r.extend(extra.iter().map(|(_, f)| f(c)));
         w.write_record(r.into_iter().map(guard_formula))?;
     }

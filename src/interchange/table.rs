@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 use super::{csv::COLUMNS, dates, InputError};
 use crate::domain::{
-    check_case, Case, Field, Pairing, Policy, Profile, Refusal, Situation, Stage, Task,
+    check_case, Case, Field, Pairing, Policy, Profile, Refusal, Situation, Stage, Task, VillageKind,
 };
 use crate::i18n::{self, parse_label, Label, Lang, Text};
 
@@ -192,13 +192,70 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("measure", &["整顿措施", "整改措施", "主要措施"]),
     ("responsible", &["责任人", "整改责任人"]),
     ("due", &["完成时限", "完成时间"]),
-    // the village's profile (SPEC §2)
-    ("households", &["户数", "总户数", "households"]),
-    ("population", &["人口", "总人口", "人口数", "population"]),
-    ("party_members", &["党员人数", "党员数", "party members"]),
+    // the village's profile (SPEC §2), with the units counties put in brackets
+    (
+        "households",
+        &["户数", "总户数", "农户数", "户籍户数", "households"],
+    ),
+    (
+        "population",
+        &[
+            "人口",
+            "总人口",
+            "人口数",
+            "户籍人口",
+            "总人口数",
+            "population",
+        ],
+    ),
+    (
+        "party_members",
+        &[
+            "党员人数",
+            "党员数",
+            "党员",
+            "党员总数",
+            "党员数量",
+            "party members",
+        ],
+    ),
     (
         "secretary_age",
-        &["书记年龄", "secretary's age", "secretary age"],
+        &[
+            "书记年龄",
+            "支部书记年龄",
+            "党支部书记年龄",
+            "村党组织书记年龄",
+            "村党支部书记年龄",
+            "secretary's age",
+            "secretary age",
+        ],
+    ),
+    (
+        "village_kind",
+        &[
+            "村或社区",
+            "村社区类型",
+            "村社区类别",
+            "村居类型",
+            "村居类别",
+            "村社区属性",
+            "村或社区类型",
+            "village or community",
+            "village kind",
+        ],
+    ),
+    (
+        "poor_village",
+        &[
+            "建档立卡贫困村",
+            "是否建档立卡贫困村",
+            "其中建档立卡贫困村",
+            "贫困村",
+            "是否贫困村",
+            "poor village",
+            "registered poor village",
+        ],
     ),
 ];
 
@@ -224,7 +281,19 @@ fn header_key(s: &str) -> String {
 }
 
 fn column_of(header: &str) -> Option<&'static str> {
-    let key = header_key(header);
+    column_of_key(&header_key(header)).or_else(|| {
+        // a unit in brackets after the name: 总户数（户）, 支部书记年龄（岁）
+        let t = header.trim().strip_suffix([')', '）'])?;
+        let (name, unit) = t.rsplit_once(['(', '（'])?;
+        let units = ["户", "人", "名", "岁", "个", "周岁"];
+        units
+            .contains(&unit.trim())
+            .then(|| column_of_key(&header_key(name)))
+            .flatten()
+    })
+}
+
+fn column_of_key(key: &str) -> Option<&'static str> {
     if key.is_empty() {
         return None;
     }
@@ -758,7 +827,24 @@ fn case_of(
                 .map_err(|_| problem(code, i18n::msg::import_not_number(lang, c.text()))),
         }
     };
+    let village_kind = match cell(r, h, "village_kind") {
+        c if c.is_blank() => None,
+        c => Some(village_kind_of(&c.text()).ok_or_else(|| {
+            problem(
+                "village_kind",
+                i18n::msg::import_unknown_village_kind(lang, c.text()),
+            )
+        })?),
+    };
+    let poor_village = match cell(r, h, "poor_village") {
+        c if c.is_blank() => None,
+        c => Some(yes_no(c).ok_or_else(|| {
+            problem("poor_village", i18n::msg::import_not_yes_no(lang, c.text()))
+        })?),
+    };
     let profile = Profile {
+        village_kind,
+        poor_village,
         households: count("households")?,
         population: count("population")?,
         party_members: count("party_members")?,
@@ -794,6 +880,43 @@ fn case_of(
         return Err(refused(r));
     }
     Ok(case)
+}
+
+/// 村 or 社区 as people write it: the code, the label, or what the place is called (行政村,
+/// 居委会).
+pub fn village_kind_of(s: &str) -> Option<VillageKind> {
+    let packed: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .trim_end_matches(['。', '.'])
+        .to_string();
+    parse_label::<VillageKind>(&packed).or(match packed.as_str() {
+        "行政村" | "村委会" | "村民委员会" | "农村" | "村党组织" | "村党支部" => {
+            Some(VillageKind::Village)
+        }
+        "居委会" | "社区居委会" | "居民委员会" | "城市社区" | "社区党组织" => {
+            Some(VillageKind::Community)
+        }
+        _ => None,
+    })
+}
+
+/// A yes-or-no cell: 是/否, √/×, 1/0, yes/no, true/false, and Excel's TRUE/FALSE.
+pub fn yes_no(c: &Cell) -> Option<bool> {
+    match c {
+        Cell::Number(n) if *n == 1.0 => return Some(true),
+        Cell::Number(n) if *n == 0.0 => return Some(false),
+        _ => {}
+    }
+    let t = c.text().to_lowercase();
+    match t.trim_end_matches(['。', '.']) {
+        "是" | "√" | "✓" | "✔" | "1" | "yes" | "y" | "true" | "有" | "贫困村" => {
+            Some(true)
+        }
+        "否" | "×" | "✗" | "0" | "no" | "n" | "false" | "无" | "不是" | "非" => Some(false),
+        _ => None,
+    }
 }
 
 /// A stage as people write it in a ledger: the code, the label, or a short form (已销号).

@@ -466,6 +466,8 @@ fn fields(lang: Lang, names: &[Field]) -> Vec<String> {
 /// The cases sheet's columns after the flat ones.
 const EXTRA_COLUMNS: &[Field] = &[
     Field::RelapseOf,
+    Field::VillageKind,
+    Field::PoorVillage,
     Field::Households,
     Field::Population,
     Field::PartyMembers,
@@ -520,6 +522,8 @@ pub fn write(
                 .collect();
             let p = &c.profile;
             values.push(V::Text(c.relapse_of.clone().unwrap_or_default()));
+            // 村/社区 and 是/否 as words, as the clerk reads them
+            values.extend(flat::profile_row(c, lang).into_iter().take(2).map(V::Text));
             values.extend(
                 [p.households, p.population, p.party_members, p.secretary_age]
                     .map(|n| V::Num(n.map(f64::from))),
@@ -725,8 +729,9 @@ fn annual_sheet(
     lang: Lang,
 ) -> Result<(), XlsxError> {
     let n_types = ANNUAL_TYPES.len() as u16;
-    // columns: year, unit, identified, rectified, 10 types, filled, adjusted, units, leaders, first secretaries
-    let last = 2 + 2 + n_types + 2 + 3 - 1;
+    // columns: year, unit, identified, of them poor villages, rectified, 10 types, filled,
+    // adjusted, units, leaders, first secretaries
+    let last = 2 + 3 + n_types + 2 + 3 - 1;
     let mut tb = Table::new(ws, st, t(lang, Text::XlsxSheetAnnual))?;
     tb.title(t(lang, Text::XlsxSheetAnnual), last as usize + 1)?;
     let (g, h) = (tb.row, tb.row + 1);
@@ -737,15 +742,19 @@ fn annual_sheet(
     // year and unit span both header rows
     tb.ws.merge_range(g, 0, h, 0, t(lang, Text::XlsxYear), hf)?;
     tb.ws.merge_range(g, 1, h, 1, t(lang, Text::XlsxUnit), hf)?;
-    group(tb.ws, 2, 3, Text::XlsxScreening)?;
-    group(tb.ws, 4, 3 + n_types, Text::XlsxTypes)?;
-    group(tb.ws, 4 + n_types, 5 + n_types, Text::XlsxSecretaries)?;
-    group(tb.ws, 6 + n_types, 8 + n_types, Text::XlsxMeasures)?;
+    group(tb.ws, 2, 4, Text::XlsxScreening)?;
+    group(tb.ws, 5, 4 + n_types, Text::XlsxTypes)?;
+    group(tb.ws, 5 + n_types, 6 + n_types, Text::XlsxSecretaries)?;
+    group(tb.ws, 7 + n_types, 9 + n_types, Text::XlsxMeasures)?;
     let mut names = vec![String::new(), String::new()];
     names.extend(
-        [Text::XlsxIdentified, Text::XlsxRectified]
-            .iter()
-            .map(|k| t(lang, *k).to_string()),
+        [
+            Text::XlsxIdentified,
+            Text::XlsxPoorVillages,
+            Text::XlsxRectified,
+        ]
+        .iter()
+        .map(|k| t(lang, *k).to_string()),
     );
     names.extend(ANNUAL_TYPES.iter().map(|s| s.label(lang).to_string()));
     names.extend(
@@ -772,12 +781,13 @@ fn annual_sheet(
         tb.fit(c, "整顿提升"); // header texts wrap; numbers are short
     }
     for r in rows {
-        let unit = r
-            .county
-            .clone()
-            .unwrap_or_else(|| t(lang, Text::XlsxTotal).to_string());
+        let unit = match (&r.county, r.kind) {
+            (Some(county), _) => county.clone(),
+            (None, Some(kind)) => kind.label(lang).to_string(),
+            (None, None) => t(lang, Text::XlsxTotal).to_string(),
+        };
         let mut values = vec![V::Num(Some(r.year as f64)), V::Text(unit)];
-        let nums = [r.identified, r.rectified]
+        let nums = [r.identified, r.poor_villages, r.rectified]
             .into_iter()
             .chain(r.by_type.iter().copied())
             .chain([
