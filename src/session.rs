@@ -33,6 +33,14 @@ impl Failure {
         }
     }
 
+    /// A failure that was already told, another way than a line on standard error.
+    pub fn silent(code: u8) -> Failure {
+        Failure {
+            code,
+            message: String::new(),
+        }
+    }
+
     pub fn ledger(e: ledger::Error, lang: Lang) -> Failure {
         let code = match &e {
             ledger::Error::Store(e) => return Failure::store(e.clone(), lang),

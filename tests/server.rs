@@ -330,11 +330,20 @@ fn sigterm_finishes_flushes_and_removes_the_socket_and_a_stale_one_is_replaced()
     assert!(err.contains("stopped: every change is on disk"), "{err}");
     assert!(!s.socket.exists(), "the socket is removed");
     assert!(!s.db.join(zhengdun::ledger::SERVER_FILE).exists());
-    // killed: its socket stays behind, and the next server replaces it
+    // killed: its socket stays behind, and the next server replaces it; so does the file
+    // naming the socket when the kill came while it was being written
     s.serve(None);
     s.kill_9();
     assert!(s.socket.exists());
+    let partial =
+        s.db.join(format!("{}4321", zhengdun::ledger::SERVER_FILE_WORK_PREFIX));
+    std::fs::write(&partial, "/half/writ").unwrap();
     s.serve(None);
+    let started = Instant::now();
+    while partial.exists() {
+        assert!(started.elapsed() < Duration::from_secs(60), "never removed");
+        sleep(Duration::from_millis(20));
+    }
     assert!(s.ok(&["show", "2017-YG-003"]).contains("停止之前"));
 }
 

@@ -203,3 +203,73 @@ fn a_list_and_a_second_tui_work_while_a_tui_has_the_ledger_open() {
     assert!(!db.join(zhengdun::ledger::OWN_SOCKET).exists());
     assert!(ok(&["--db", &dbs, "verify"]).contains("chain intact"));
 }
+
+#[test]
+fn a_tui_says_the_server_went_away_keeps_its_form_and_reconnects_when_it_is_back() {
+    if !tmux_support::available("server_tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample(dir.path());
+    let dbs = db.to_str().unwrap().to_string();
+    let socket = dir.path().join("z.sock");
+    let server = socket.to_str().unwrap().to_string();
+    let running = serve(&db, &socket);
+    let cmd = format!("env LANG=C.UTF-8 '{BIN}' --lang zh --server '{server}'");
+    let tmux = Tmux::start("server-away", &cmd);
+    wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    // a visit form on the first row, half typed
+    tmux.keys(&["v"]);
+    tmux.wait_for("记录走访");
+    tmux.type_text("断线前写的");
+    tmux.wait_for("断线前写的");
+
+    // the server is killed: the status bar says so without a key press, the form stays
+    drop(running);
+    let s = tmux.wait_for("台账服务器已断开");
+    assert!(s.contains("断线前写的"), "the form is kept: {s}");
+    println!("server gone:\n{s}");
+    // a command says so in one line
+    let out = Command::new(BIN)
+        .args(["--lang", "zh", "--server", &server, "list"])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("无法连接台账服务器 {server}：没有服务器在监听")),
+        "{err}"
+    );
+    // saving now is refused in the form, and what was typed stays
+    tmux.keys(&["C-s"]);
+    let s = tmux.wait_for("无法连接台账服务器");
+    assert!(s.contains("断线前写的"), "the form is kept: {s}");
+
+    // meanwhile someone changes the ledger itself (no server holds it now)
+    ok(&[
+        "--db",
+        &dbs,
+        "visit",
+        "2017-LQ-016",
+        "--kind",
+        "visit",
+        "--findings",
+        "停机时的走访",
+        "--today",
+        TODAY,
+    ]);
+    // the server is back: the TUI reconnects by itself and reads everything again
+    let _back = serve(&db, &socket);
+    let s = tmux.wait_for("已重新连接台账服务器");
+    assert!(s.contains("断线前写的"), "the form is kept: {s}");
+    println!("server back:\n{s}");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("已保存");
+    let s = wait_for_row(&tmux, "2017-LQ-016", "09-15");
+    println!("saved and refreshed:\n{s}");
+    let shown = ok(&["--server", &server, "show", "2017-LQ-015"]);
+    assert!(shown.contains("断线前写的"), "{shown}");
+    tmux.keys(&["q"]);
+}

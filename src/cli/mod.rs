@@ -90,7 +90,10 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("zhengdun: {}", crate::text::clean(&f.message));
+            // a failure already told another way (a proxy's, to its client) has no line
+            if !f.message.is_empty() {
+                eprintln!("zhengdun: {}", crate::text::clean(&f.message));
+            }
             ExitCode::from(f.code)
         }
     }
@@ -148,7 +151,7 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     }
     let cmd = cli.cmd.take();
     if let Some(server) = server_of(&cli, env.lang)? {
-        let remote = Remote::connect(&server, cli.today).map_err(env.failed())?;
+        let remote = Remote::connect_in(&server, cli.today, env.lang).map_err(env.failed())?;
         return run_remote(&mut env, &cli, cmd, remote);
     }
     let Some(cmd) = cmd else {
@@ -162,7 +165,7 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
         return Err(Failure::input(i18n::msg::store_no_ledger(env.lang, &dir)));
     }
     // held by a server of this account (a `serve`, or a TUI): through it
-    if let Some(remote) = Remote::for_db(&env.db_dir, cli.today) {
+    if let Some(remote) = Remote::for_db(&env.db_dir, cli.today, env.lang) {
         return run_remote(&mut env, &cli, Some(cmd), remote);
     }
     let ledger = if cmd.only_reads() {

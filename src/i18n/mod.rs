@@ -83,6 +83,14 @@ impl Lang {
         }
     }
 
+    /// What `--lang` takes for it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
     /// The separator of a list of names or labels in a sentence.
     pub fn list_separator(self) -> &'static str {
         match self {

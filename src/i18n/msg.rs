@@ -206,6 +206,18 @@ super::messages! {
     fn server_socket_io(path, detail) => "无法在 {path} 建立套接字：{detail}（可用 --socket 指定路径）", "cannot make the socket {path}: {detail} (give a path with --socket)";
     fn config_unreadable(path, detail) => "配置文件 {path} 无法读取：{detail}", "the config file {path} cannot be read: {detail}";
     fn server_no_group(group) => "没有名为 {group} 的用户组", "there is no group named {group}";
+    fn broken_no_host(host) => "“{host}”不是主机名", "'{host}' is no host name";
+    fn broken_ssh(detail) => "无法运行 ssh：{detail}", "cannot run ssh: {detail}";
+    fn unreadable_malformed(detail) => "格式错误的数据（{detail}）", "a malformed frame ({detail})";
+    fn unreadable_too_large(size, bound) => "{size} 字节的数据超出上限 {bound} 字节", "a frame of {size} bytes is over the bound of {bound}";
+    fn unreadable_wrong_answer(kind) => "答非所问（{kind}）", "an answer of the wrong kind ({kind})";
+    fn unreadable_unsendable(detail) => "服务器无法发出应答（{detail}）", "the server could not send its answer ({detail})";
+    fn server_lost(detail) => "台账服务器已断开（{detail}），正在重新连接；所填内容会保留", "the ledger server went away ({detail}); reconnecting, and what you type is kept";
+    fn server_log_client(who, detail) => "{who}：{detail}；连接已关闭", "{who}: {detail}; connection closed";
+    fn server_log_no_credentials(detail) => "无法得知客户端的身份：{detail}", "a client without credentials: {detail}";
+    fn server_log_no_thread(detail) => "无法为客户端启动线程：{detail}", "cannot start a thread for a client: {detail}";
+    fn server_log_socket_name(file, detail) => "无法写入 {file}：{detail}（同一账号用 --db 的客户端将无法找到服务器）", "cannot write {file}: {detail} (the same account's clients given --db will not find the server)";
+    fn server_signals(detail) => "无法接收停止信号：{detail}", "cannot listen for stop signals: {detail}";
     fn server_serving(dir, socket, pid) => "台账 {dir} 在 {socket} 上提供服务（pid {pid}）", "serving the ledger {dir} on {socket} (pid {pid})";
 
 }

@@ -222,6 +222,15 @@ super::texts! {
     Invisible => "只有看不见的字符", "holds only invisible characters";
     StaleKeep => "。所填内容已保留：再按 Ctrl-S 即在修改后的案卷上保存，Esc 放弃", ". What you typed is kept: Ctrl-S again saves it on the case as it is now, Esc drops it";
     ServerNotThroughALedger => "serve 与 proxy 不能通过另一个台账运行", "serve and proxy cannot run through another ledger";
+    BrokenNoSocket => "那里没有套接字（服务器没有运行，或路径不对）", "there is no socket there (the server is not running, or the path is wrong)";
+    BrokenNotListening => "没有服务器在监听（服务器已停止）", "no server is listening on it (the server has stopped)";
+    BrokenNotAllowed => "本账号无权连接这个套接字（管理员可把账号加入服务器的用户组）", "this account may not reach the socket (an administrator can add it to the server's group)";
+    BrokenClosedBeforeWelcome => "服务器未应答就断开了连接", "the connection closed before the server answered";
+    BrokenClosed => "服务器断开了连接", "the server closed the connection";
+    BrokenCutShort => "连接在传输途中断开", "the connection broke in the middle of a frame";
+    UnreadableNoWelcome => "服务器的应答既没有说明你的身份，也没有拒绝连接", "the server's welcome says neither who you are nor refuses you";
+    ServerLost => "台账服务器已断开，正在重新连接；所填内容会保留", "the ledger server went away; reconnecting, and what you type is kept";
+    ServerBack => "已重新连接台账服务器，画面已刷新", "back on the ledger server; the screen is refreshed";
     ServerStopped => "已停止：所有修改已写入磁盘", "stopped: every change is on disk";
     DamageDataFileMissing => "数据文件 db 不见了", "the data file 'db' is missing";
     DamageEngineCannotOpen => "存储引擎无法读取其文件", "the storage engine could not read its files";

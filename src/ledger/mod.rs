@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Policy, Summary};
-use crate::i18n::{msg, Lang};
+use crate::i18n::{msg, Lang, Text};
 use crate::listing::Filter;
 use crate::stats::Stats;
 
@@ -28,7 +28,7 @@ pub use crate::store::{
     ROSTER_EVENTS,
 };
 pub use local::Local;
-pub use remote::{Remote, OWN_SOCKET, SERVER_FILE, SOCKET_WORK_PREFIX};
+pub use remote::{Remote, OWN_SOCKET, SERVER_FILE, SERVER_FILE_WORK_PREFIX, SOCKET_WORK_PREFIX};
 
 /// What can go wrong with a ledger: the store's errors (wherever the store is), and a
 /// server connection's own. Serialisable: a server's error reaches its client as it is.
@@ -38,7 +38,7 @@ pub enum Error {
     /// The server could not be reached, or the connection to it broke.
     Unreachable {
         server: String,
-        detail: String,
+        detail: Broken,
     },
     /// The client and the server speak different versions of the protocol.
     Version {
@@ -54,8 +54,94 @@ pub enum Error {
     /// The other side sent what this build cannot read.
     Protocol {
         server: String,
-        detail: String,
+        detail: Unreadable,
     },
+}
+
+/// Why a server could not be reached, or the connection to it broke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Broken {
+    /// No socket at the path: no server runs there, or the path is wrong.
+    NoSocket,
+    /// A socket nobody listens on: its server stopped.
+    NotListening,
+    /// This account may not reach the socket.
+    NotAllowed,
+    /// The connection ended before the server answered the hello.
+    ClosedBeforeWelcome,
+    /// The server ended the connection.
+    Closed,
+    /// The connection ended in the middle of a frame.
+    CutShort,
+    /// `ssh://` names no host.
+    NoHost(String),
+    /// `ssh` could not be started (the system's words).
+    Ssh(String),
+    /// Any other failure of the connection, in the system's words.
+    Io(String),
+}
+
+impl Broken {
+    /// What an I/O error on a connection means for the user.
+    pub fn of(e: &std::io::Error) -> Broken {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::NotFound => Broken::NoSocket,
+            K::ConnectionRefused => Broken::NotListening,
+            K::PermissionDenied => Broken::NotAllowed,
+            K::UnexpectedEof => Broken::CutShort,
+            K::BrokenPipe | K::ConnectionReset | K::ConnectionAborted => Broken::Closed,
+            _ => Broken::Io(e.to_string()),
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Broken::NoSocket => Text::BrokenNoSocket.get(lang).to_string(),
+            Broken::NotListening => Text::BrokenNotListening.get(lang).to_string(),
+            Broken::NotAllowed => Text::BrokenNotAllowed.get(lang).to_string(),
+            Broken::ClosedBeforeWelcome => Text::BrokenClosedBeforeWelcome.get(lang).to_string(),
+            Broken::Closed => Text::BrokenClosed.get(lang).to_string(),
+            Broken::CutShort => Text::BrokenCutShort.get(lang).to_string(),
+            Broken::NoHost(host) => msg::broken_no_host(lang, host),
+            Broken::Ssh(detail) => msg::broken_ssh(lang, detail),
+            Broken::Io(detail) => detail.clone(),
+        }
+    }
+}
+
+/// What this build could not read of what the other side sent, or could not send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unreadable {
+    /// Not one of the protocol's values (serde's words, which name the place).
+    Malformed(String),
+    /// A frame longer than the bound.
+    TooLarge(u64),
+    /// A reply of another kind than the call asks for.
+    WrongAnswer(String),
+    /// A welcome that neither says who the account acts as nor refuses it.
+    NoWelcome,
+    /// The server could not put its answer into a frame.
+    Unsendable(String),
+}
+
+impl Unreadable {
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Unreadable::Malformed(detail) => msg::unreadable_malformed(lang, detail),
+            Unreadable::TooLarge(n) => msg::unreadable_too_large(lang, n, protocol::MAX_FRAME),
+            Unreadable::WrongAnswer(kind) => msg::unreadable_wrong_answer(lang, kind),
+            Unreadable::NoWelcome => Text::UnreadableNoWelcome.get(lang).to_string(),
+            Unreadable::Unsendable(detail) => msg::unreadable_unsendable(lang, detail),
+        }
+    }
+}
+
+/// The connection to a server, as a screen follows it: lost (why), and back again.
+#[derive(Debug, Clone)]
+pub enum Link {
+    Lost(Error),
+    Back,
 }
 
 /// Why a server turned an account away.
@@ -75,7 +161,9 @@ impl Error {
     pub fn message(&self, lang: Lang) -> String {
         match self {
             Error::Store(e) => e.message(lang),
-            Error::Unreachable { server, detail } => msg::ledger_unreachable(lang, server, detail),
+            Error::Unreachable { server, detail } => {
+                msg::ledger_unreachable(lang, server, detail.message(lang))
+            }
             Error::Version {
                 server,
                 theirs,
@@ -90,7 +178,9 @@ impl Error {
                     msg::ledger_as_someone_else(lang, named, account, person)
                 }
             },
-            Error::Protocol { server, detail } => msg::ledger_protocol(lang, server, detail),
+            Error::Protocol { server, detail } => {
+                msg::ledger_protocol(lang, server, detail.message(lang))
+            }
         }
     }
 }
@@ -263,6 +353,13 @@ pub trait Ledger {
     /// A channel that receives a [`Notice`] for every change made from now on.
     fn subscribe(&self) -> Receiver<Notice>;
 
+    /// For a ledger behind a server: a channel told when the connection is lost and when
+    /// it is back (it reconnects by itself once someone follows it). `None` for a ledger
+    /// with no connection to lose.
+    fn follow_link(&self) -> Option<Receiver<Link>> {
+        None
+    }
+
     /// Makes everything written durable, before the process ends.
     fn flush(&self) -> Result<()>;
 }
@@ -345,6 +442,9 @@ impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
     }
     fn subscribe(&self) -> Receiver<Notice> {
         (**self).subscribe()
+    }
+    fn follow_link(&self) -> Option<Receiver<Link>> {
+        (**self).follow_link()
     }
     fn flush(&self) -> Result<()> {
         (**self).flush()

@@ -6,51 +6,102 @@
 use std::collections::HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 
 use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Summary};
+use crate::i18n::Lang;
 use crate::listing::Filter;
 use crate::stats::Stats;
 use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
 
-use super::protocol::{self, Answer, Call, Hello, Request, ToClient, Welcome};
-use super::{Error, Ledger, Notice, Result};
+use super::protocol::{self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome};
+use super::{Broken, Error, Ledger, Link, Notice, Result, Unreadable};
 
 /// The file in a ledger's directory that names the socket of the server holding it (a
 /// `zhengdun serve`, or a TUI serving its own ledger while it runs), so that the same
 /// account's other processes given `--db` connect there instead of being refused.
-pub use crate::store::{OWN_SOCKET, SERVER_FILE, SOCKET_WORK_PREFIX};
+pub use crate::store::{OWN_SOCKET, SERVER_FILE, SERVER_FILE_WORK_PREFIX, SOCKET_WORK_PREFIX};
 
 type Waiting = SyncSender<Result<Answer>>;
+
+/// How long a lost connection waits between attempts to connect again: a socket is cheap
+/// to try, an SSH login less so.
+const RETRY_SOCKET: Duration = Duration::from_secs(1);
+const RETRY_SSH: Duration = Duration::from_secs(3);
 
 /// The calls waiting for their replies; once the connection is gone, why.
 #[derive(Default)]
 struct Pending {
     waiting: HashMap<u64, Waiting>,
-    gone: Option<String>,
+    gone: Option<Broken>,
 }
 
-/// What the reader thread shares with the calls.
-#[derive(Default)]
-struct Shared {
+/// One connection to the server: where requests go, the calls waiting on it, and `ssh`
+/// when the server is reached through it.
+struct Conn {
+    out: Mutex<Box<dyn Write + Send>>,
     pending: Mutex<Pending>,
+    child: Mutex<Option<Child>>,
+}
+
+impl Conn {
+    /// Ends it: closing its input ends the proxy, and with it ssh.
+    fn close(&self) {
+        drop(std::mem::replace(
+            &mut *lock(&self.out),
+            Box::new(std::io::sink()),
+        ));
+        if let Some(mut child) = lock(&self.child).take() {
+            let _ = child.wait();
+        }
+    }
+}
+
+/// What outlives one connection: how to connect again, and who is told of changes and of
+/// the connection itself.
+struct Hub {
+    server: String,
+    today: Option<NaiveDate>,
+    lang: Lang,
+    conn: RwLock<Arc<Conn>>,
     subscribers: Mutex<Vec<Sender<Notice>>>,
+    links: Mutex<Vec<Sender<Link>>>,
+}
+
+impl Hub {
+    fn conn(&self) -> Arc<Conn> {
+        Arc::clone(&self.conn.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Tells whoever follows the connection; whether anyone does.
+    fn tell(&self, link: &Link) -> bool {
+        let mut links = lock(&self.links);
+        links.retain(|l| l.send(link.clone()).is_ok());
+        !links.is_empty()
+    }
+}
+
+/// A connection just made: the welcome read, the reader not yet started.
+struct Opened {
+    conn: Conn,
+    input: Box<dyn Read + Send>,
+    ctx: Ctx,
+    location: String,
+    server_uid: Option<u32>,
 }
 
 pub struct Remote {
     location: String,
     ctx: Ctx,
-    out: Mutex<Box<dyn Write + Send>>,
-    shared: Arc<Shared>,
+    hub: Arc<Hub>,
     next: AtomicU64,
-    /// `ssh`, when the server is reached through it; ended with the connection.
-    child: Mutex<Option<Child>>,
     /// The server's account, when its socket says (not through SSH).
     server_uid: Option<u32>,
 }
@@ -60,220 +111,82 @@ impl Remote {
     /// overrides the server's today for what this client reads (`--today` on a reading
     /// command); changes always take the server's.
     pub fn connect(server: &str, today: Option<NaiveDate>) -> Result<Remote> {
-        match server.strip_prefix("ssh://") {
-            Some(rest) => Remote::over_ssh(server, rest, today),
-            None => Remote::over_socket(Path::new(server), today),
+        Remote::connect_in(server, today, Lang::default())
+    }
+
+    /// [`Remote::connect`] for a user of `lang`: what a proxy on the county machine says
+    /// itself (through `ssh`) is in that language.
+    pub fn connect_in(server: &str, today: Option<NaiveDate>, lang: Lang) -> Result<Remote> {
+        let opened = open(server, today, lang)?;
+        let conn = Arc::new(opened.conn);
+        let hub = Arc::new(Hub {
+            server: server.to_string(),
+            today,
+            lang,
+            conn: RwLock::new(Arc::clone(&conn)),
+            subscribers: Mutex::new(Vec::new()),
+            links: Mutex::new(Vec::new()),
+        });
+        let weak = Arc::downgrade(&hub);
+        let input = opened.input;
+        let spawned = std::thread::Builder::new()
+            .name("server-reader".into())
+            .spawn(move || follow(input, conn, &weak));
+        if let Err(e) = spawned {
+            hub.conn().close();
+            return Err(Error::Unreachable {
+                server: server.to_string(),
+                detail: Broken::Io(e.to_string()),
+            });
         }
+        Ok(Remote {
+            location: opened.location,
+            ctx: opened.ctx,
+            hub,
+            next: AtomicU64::new(1),
+            server_uid: opened.server_uid,
+        })
     }
 
     /// Connects to the server whose socket a ledger directory names ([`SERVER_FILE`]), if
     /// one is running there under this same account. `None` when there is none to reach.
-    pub fn for_db(dir: &Path, today: Option<NaiveDate>) -> Option<Remote> {
+    pub fn for_db(dir: &Path, today: Option<NaiveDate>, lang: Lang) -> Option<Remote> {
         let named = std::fs::read_to_string(dir.join(SERVER_FILE)).ok()?;
-        let socket = PathBuf::from(named.trim());
-        let remote = Remote::over_socket(&socket, today).ok()?;
+        let remote = Remote::connect_in(named.trim(), today, lang).ok()?;
         let ours = rustix::process::geteuid().as_raw();
         (remote.server_uid == Some(ours)).then_some(remote)
     }
 
-    fn over_socket(path: &Path, today: Option<NaiveDate>) -> Result<Remote> {
-        let location = path.display().to_string();
-        let unreachable = |e: std::io::Error| Error::Unreachable {
-            server: location.clone(),
-            detail: e.to_string(),
-        };
-        let stream = UnixStream::connect(path).map_err(unreachable)?;
-        let server_uid = rustix::net::sockopt::socket_peercred(&stream)
-            .ok()
-            .map(|c| c.uid.as_raw());
-        let reader = stream.try_clone().map_err(unreachable)?;
-        let mut remote = Remote::start(
-            location,
-            Box::new(BufReader::new(reader)),
-            Box::new(BufWriter::new(stream)),
-            None,
-            today,
-        )?;
-        remote.server_uid = server_uid;
-        Ok(remote)
-    }
-
-    /// `ssh [user@]host zhengdun proxy [--socket PATH]`, talking over its standard input
-    /// and output; its standard error (SSH's own messages, a password prompt) stays the
-    /// user's.
-    fn over_ssh(server: &str, rest: &str, today: Option<NaiveDate>) -> Result<Remote> {
-        let (host, socket) = match rest.find('/') {
-            Some(at) => (rest.get(..at).unwrap_or(rest), rest.get(at..)),
-            None => (rest, None),
-        };
-        let unreachable = |detail: String| Error::Unreachable {
-            server: server.to_string(),
-            detail,
-        };
-        if host.is_empty() || host.starts_with('-') {
-            return Err(unreachable(format!("'{host}' is no host name")));
-        }
-        let mut ssh = Process::new("ssh");
-        // no pseudo-terminal: the connection carries frames, not a session
-        ssh.arg("-T")
-            .arg("--")
-            .arg(host)
-            .arg("zhengdun")
-            .arg("proxy");
-        if let Some(socket) = socket {
-            ssh.arg("--socket").arg(socket);
-        }
-        let mut child = ssh
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| unreachable(format!("ssh: {e}")))?;
-        let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
-            let _ = child.kill();
-            return Err(unreachable("ssh: no pipes".into()));
-        };
-        Remote::start(
-            server.to_string(),
-            Box::new(BufReader::new(output)),
-            Box::new(BufWriter::new(input)),
-            Some(child),
-            today,
-        )
-    }
-
-    /// Says hello, reads the welcome, and starts the reader thread.
-    fn start(
-        location: String,
-        mut input: Box<dyn Read + Send>,
-        mut out: Box<dyn Write + Send>,
-        child: Option<Child>,
-        today: Option<NaiveDate>,
-    ) -> Result<Remote> {
-        let broken = |detail: String| Error::Unreachable {
-            server: location.clone(),
-            detail,
-        };
-        let end = |child: Option<Child>| {
-            if let Some(mut c) = child {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
-        };
-        if let Err(e) = protocol::write_frame(&mut *out, &Hello::ours()) {
-            end(child);
-            return Err(broken(e.to_string()));
-        }
-        let body = match protocol::read_frame(&mut *input) {
-            Ok(Some(b)) => b,
-            Ok(None) => {
-                end(child);
-                return Err(broken(
-                    "the connection closed before the server answered".into(),
-                ));
-            }
-            Err(e) => {
-                end(child);
-                return Err(broken(e.to_string()));
-            }
-        };
-        // The version first, read from whatever the welcome holds: a server of another
-        // version may say the rest in another shape.
-        let ours = Hello::ours();
-        let said: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let protocol = said.get("protocol").and_then(|p| p.as_u64());
-        if protocol != Some(u64::from(ours.protocol)) {
-            end(child);
-            let version = said.get("version").and_then(|v| v.as_str()).unwrap_or("?");
-            return Err(Error::Version {
-                server: location,
-                theirs: match protocol {
-                    Some(p) => format!("{p} (zhengdun {version})"),
-                    None => "?".into(),
-                },
-                ours: format!("{} (zhengdun {})", ours.protocol, ours.version),
-            });
-        }
-        let welcome: Welcome = match protocol::decode(&body) {
-            Ok(w) => w,
-            Err(e) => {
-                end(child);
-                return Err(Error::Protocol {
-                    server: location,
-                    detail: e.to_string(),
-                });
-            }
-        };
-        if let Some(refused) = welcome.refused {
-            end(child);
-            return Err(refused);
-        }
-        let Some(mut ctx) = welcome.ctx else {
-            end(child);
-            return Err(Error::Protocol {
-                server: location,
-                detail: "the server's welcome says neither who you are nor refuses you".into(),
-            });
-        };
-        if let Some(today) = today {
-            ctx.today = today;
-        }
-        let shared = Arc::new(Shared::default());
-        let reading = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("server-reader".into())
-            .spawn(move || read_frames(input, &reading));
-        if let Err(e) = spawned {
-            end(child);
-            return Err(broken(format!("cannot start the reader thread: {e}")));
-        }
-        Ok(Remote {
-            location: if welcome.location.is_empty() {
-                location
-            } else {
-                format!("{location} ({})", welcome.location)
-            },
-            ctx,
-            out: Mutex::new(out),
-            shared,
-            next: AtomicU64::new(1),
-            child: Mutex::new(child),
-            server_uid: None,
-        })
-    }
-
     /// Sends one call and waits for its reply.
     fn call(&self, call: Call) -> Result<Answer> {
+        let conn = self.hub.conn();
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::sync_channel(1);
         {
-            let mut p = lock(&self.shared.pending);
+            let mut p = lock(&conn.pending);
             if let Some(why) = &p.gone {
                 return Err(self.unreachable(why.clone()));
             }
             p.waiting.insert(id, tx);
         }
         let sent = {
-            let mut out = lock(&self.out);
+            let mut out = lock(&conn.out);
             protocol::write_frame(&mut **out, &Request { id, call })
         };
         if let Err(e) = sent {
-            lock(&self.shared.pending).waiting.remove(&id);
-            return Err(self.unreachable(e.to_string()));
+            lock(&conn.pending).waiting.remove(&id);
+            return Err(self.unreachable(Broken::of(&e)));
         }
         match rx.recv() {
             Ok(result) => result,
             Err(_) => {
-                let why = lock(&self.shared.pending)
-                    .gone
-                    .clone()
-                    .unwrap_or_else(|| "the connection closed".into());
+                let why = lock(&conn.pending).gone.clone().unwrap_or(Broken::Closed);
                 Err(self.unreachable(why))
             }
         }
     }
 
-    fn unreachable(&self, detail: String) -> Error {
+    fn unreachable(&self, detail: Broken) -> Error {
         Error::Unreachable {
             server: self.location.clone(),
             detail,
@@ -284,9 +197,8 @@ impl Remote {
         let kind = format!("{answer:?}");
         Error::Protocol {
             server: self.location.clone(),
-            detail: format!(
-                "an answer of the wrong kind: {}",
-                kind.split(['(', ' ', '{']).next().unwrap_or("")
+            detail: Unreadable::WrongAnswer(
+                kind.split(['(', ' ', '{']).next().unwrap_or("").to_string(),
             ),
         }
     }
@@ -294,14 +206,7 @@ impl Remote {
 
 impl Drop for Remote {
     fn drop(&mut self) {
-        if let Some(mut child) = lock(&self.child).take() {
-            // closing its input ends the proxy, and with it ssh
-            drop(std::mem::replace(
-                &mut *lock(&self.out),
-                Box::new(std::io::sink()),
-            ));
-            let _ = child.wait();
-        }
+        self.hub.conn().close();
     }
 }
 
@@ -309,27 +214,278 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A connection to `server`, its welcome read.
+fn open(server: &str, today: Option<NaiveDate>, lang: Lang) -> Result<Opened> {
+    match server.strip_prefix("ssh://") {
+        Some(rest) => over_ssh(server, rest, today, lang),
+        None => over_socket(Path::new(server), today),
+    }
+}
+
+fn over_socket(path: &Path, today: Option<NaiveDate>) -> Result<Opened> {
+    let location = path.display().to_string();
+    let unreachable = |e: std::io::Error| Error::Unreachable {
+        server: location.clone(),
+        detail: Broken::of(&e),
+    };
+    let stream = UnixStream::connect(path).map_err(unreachable)?;
+    let server_uid = rustix::net::sockopt::socket_peercred(&stream)
+        .ok()
+        .map(|c| c.uid.as_raw());
+    let reader = stream.try_clone().map_err(unreachable)?;
+    let mut opened = handshake(
+        location,
+        Box::new(BufReader::new(reader)),
+        Box::new(BufWriter::new(stream)),
+        None,
+        today,
+    )?;
+    opened.server_uid = server_uid;
+    Ok(opened)
+}
+
+/// `ssh [user@]host zhengdun --lang L proxy [--socket PATH]`, talking over its standard
+/// input and output; its standard error (SSH's own messages, a password prompt) stays the
+/// user's.
+fn over_ssh(server: &str, rest: &str, today: Option<NaiveDate>, lang: Lang) -> Result<Opened> {
+    let (host, socket) = match rest.find('/') {
+        Some(at) => (rest.get(..at).unwrap_or(rest), rest.get(at..)),
+        None => (rest, None),
+    };
+    let unreachable = |detail: Broken| Error::Unreachable {
+        server: server.to_string(),
+        detail,
+    };
+    if host.is_empty() || host.starts_with('-') {
+        return Err(unreachable(Broken::NoHost(host.to_string())));
+    }
+    let mut ssh = Process::new("ssh");
+    // no pseudo-terminal: the connection carries frames, not a session; the proxy says
+    // what it has to say in this client's language
+    ssh.arg("-T")
+        .arg("--")
+        .arg(host)
+        .arg("zhengdun")
+        .arg("--lang")
+        .arg(lang.code())
+        .arg("proxy");
+    if let Some(socket) = socket {
+        ssh.arg("--socket").arg(socket);
+    }
+    let mut child = ssh
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| unreachable(Broken::Ssh(e.to_string())))?;
+    let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        return Err(unreachable(Broken::Ssh("no pipes".into())));
+    };
+    handshake(
+        server.to_string(),
+        Box::new(BufReader::new(output)),
+        Box::new(BufWriter::new(input)),
+        Some(child),
+        today,
+    )
+}
+
+/// Says hello and reads the welcome.
+fn handshake(
+    location: String,
+    mut input: Box<dyn Read + Send>,
+    mut out: Box<dyn Write + Send>,
+    child: Option<Child>,
+    today: Option<NaiveDate>,
+) -> Result<Opened> {
+    let end = |child: Option<Child>| {
+        if let Some(mut c) = child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    };
+    if let Err(e) = protocol::write_frame(&mut *out, &Hello::ours()) {
+        end(child);
+        return Err(Error::Unreachable {
+            server: location,
+            detail: Broken::of(&e),
+        });
+    }
+    let body = match protocol::read_frame(&mut *input) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            end(child);
+            return Err(Error::Unreachable {
+                server: location,
+                detail: Broken::ClosedBeforeWelcome,
+            });
+        }
+        Err(e) => {
+            end(child);
+            return Err(frame_error(location, e));
+        }
+    };
+    // The version first, read from whatever the welcome holds: a server of another
+    // version may say the rest in another shape.
+    let ours = Hello::ours();
+    let said: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let protocol = said.get("protocol").and_then(|p| p.as_u64());
+    if protocol != Some(u64::from(ours.protocol)) {
+        end(child);
+        let version = said.get("version").and_then(|v| v.as_str()).unwrap_or("?");
+        return Err(Error::Version {
+            server: location,
+            theirs: match protocol {
+                Some(p) => format!("{p} (zhengdun {version})"),
+                None => "?".into(),
+            },
+            ours: format!("{} (zhengdun {})", ours.protocol, ours.version),
+        });
+    }
+    let welcome: Welcome = match protocol::decode(&body) {
+        Ok(w) => w,
+        Err(e) => {
+            end(child);
+            return Err(frame_error(location, e));
+        }
+    };
+    if let Some(refused) = welcome.refused {
+        end(child);
+        return Err(refused);
+    }
+    let Some(mut ctx) = welcome.ctx else {
+        end(child);
+        return Err(Error::Protocol {
+            server: location,
+            detail: Unreadable::NoWelcome,
+        });
+    };
+    if let Some(today) = today {
+        ctx.today = today;
+    }
+    Ok(Opened {
+        conn: Conn {
+            out: Mutex::new(out),
+            pending: Mutex::new(Pending::default()),
+            child: Mutex::new(child),
+        },
+        input,
+        ctx,
+        location: if welcome.location.is_empty() {
+            location
+        } else {
+            format!("{location} ({})", welcome.location)
+        },
+        server_uid: None,
+    })
+}
+
+/// A frame that could not be read from `server`'s connection, as the error the user sees.
+fn frame_error(server: String, e: FrameError) -> Error {
+    match e {
+        FrameError::Io(e) => Error::Unreachable {
+            server,
+            detail: Broken::of(&e),
+        },
+        FrameError::TooLarge(n) => Error::Protocol {
+            server,
+            detail: Unreadable::TooLarge(n),
+        },
+        FrameError::Malformed(m) => Error::Protocol {
+            server,
+            detail: Unreadable::Malformed(m),
+        },
+    }
+}
+
 /// The reader thread: each reply to its call, each notice to every subscriber, until the
-/// connection ends; then every waiting call is told why.
-fn read_frames(mut input: Box<dyn Read + Send>, shared: &Shared) {
-    let why = loop {
+/// connection ends; then every waiting call is told why. When someone follows the
+/// connection (a TUI), they are told it was lost, it is made again as soon as the server
+/// is back, and they are told that; else (a command) the thread ends.
+fn follow(mut input: Box<dyn Read + Send>, mut conn: Arc<Conn>, hub: &Weak<Hub>) {
+    loop {
+        let why = read_frames(&mut *input, &conn, hub);
+        {
+            let mut p = lock(&conn.pending);
+            p.gone = Some(why.clone());
+            // dropping the senders wakes every waiting call
+            p.waiting.clear();
+        }
+        let Some(h) = hub.upgrade() else { return };
+        let server = h.server.clone();
+        let (today, lang) = (h.today, h.lang);
+        let lost = |detail: Broken| {
+            Link::Lost(Error::Unreachable {
+                server: server.clone(),
+                detail,
+            })
+        };
+        if !h.tell(&lost(why)) {
+            return;
+        }
+        drop(h);
+        let pause = if server.starts_with("ssh://") {
+            RETRY_SSH
+        } else {
+            RETRY_SOCKET
+        };
+        let mut last: Option<String> = None;
+        let opened = loop {
+            std::thread::sleep(pause);
+            if hub.strong_count() == 0 {
+                return;
+            }
+            match open(&server, today, lang) {
+                Ok(o) => break o,
+                // still away: said once already. A server that is back but turns this
+                // account away (another version, taken off the roster) is told, once.
+                Err(Error::Unreachable { .. }) => {}
+                Err(e) => {
+                    let said = format!("{e:?}");
+                    let Some(h) = hub.upgrade() else { return };
+                    if last.as_deref() != Some(said.as_str()) && !h.tell(&Link::Lost(e)) {
+                        return;
+                    }
+                    last = Some(said);
+                }
+            }
+        };
+        let Some(h) = hub.upgrade() else {
+            opened.conn.close();
+            return;
+        };
+        conn = Arc::new(opened.conn);
+        input = opened.input;
+        let old = std::mem::replace(
+            &mut *h.conn.write().unwrap_or_else(|p| p.into_inner()),
+            Arc::clone(&conn),
+        );
+        old.close();
+        h.tell(&Link::Back);
+    }
+}
+
+/// Hands out what one connection brings until it ends; why it ended.
+fn read_frames(input: &mut (dyn Read + Send), conn: &Conn, hub: &Weak<Hub>) -> Broken {
+    loop {
         match protocol::read::<_, ToClient>(&mut *input) {
             Ok(Some(ToClient::Reply { id, result })) => {
-                if let Some(tx) = lock(&shared.pending).waiting.remove(&id) {
+                if let Some(tx) = lock(&conn.pending).waiting.remove(&id) {
                     let _ = tx.send(result);
                 }
             }
             Ok(Some(ToClient::Notice(notice))) => {
-                lock(&shared.subscribers).retain(|s| s.send(notice.clone()).is_ok());
+                let Some(h) = hub.upgrade() else {
+                    return Broken::Closed;
+                };
+                lock(&h.subscribers).retain(|s| s.send(notice.clone()).is_ok());
             }
-            Ok(None) => break "the server closed the connection".to_string(),
-            Err(e) => break e.to_string(),
+            Ok(None) => return Broken::Closed,
+            Err(FrameError::Io(e)) => return Broken::of(&e),
+            Err(e) => return Broken::Io(e.to_string()),
         }
-    };
-    let mut p = lock(&shared.pending);
-    p.gone = Some(why);
-    // dropping the senders wakes every waiting call
-    p.waiting.clear();
+    }
 }
 
 macro_rules! answer {
@@ -469,8 +625,14 @@ impl Ledger for Remote {
 
     fn subscribe(&self) -> Receiver<Notice> {
         let (tx, rx) = mpsc::channel();
-        lock(&self.shared.subscribers).push(tx);
+        lock(&self.hub.subscribers).push(tx);
         rx
+    }
+
+    fn follow_link(&self) -> Option<Receiver<Link>> {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.hub.links).push(tx);
+        Some(rx)
     }
 
     fn flush(&self) -> Result<()> {

@@ -305,7 +305,7 @@ impl Server {
                 .name("client".into())
                 .spawn(move || server.serve_client(stream));
             if let Err(e) = spawned {
-                self.log(&format!("cannot start a thread for a client: {e}"));
+                self.log(&msg::server_log_no_thread(self.lang, e));
             }
         }
     }
@@ -318,7 +318,7 @@ impl Server {
     fn serve_client(self: Arc<Self>, stream: UnixStream) {
         let peer = match Peer::of(&stream) {
             Ok(p) => p,
-            Err(e) => return self.log(&format!("a client without credentials: {e}")),
+            Err(e) => return self.log(&msg::server_log_no_credentials(self.lang, e)),
         };
         let who = |known: Option<&Who>| match known {
             Some(w) => format!("{} (pid {})", w.account, peer.pid),
@@ -334,7 +334,7 @@ impl Server {
         let hello: Hello = match protocol::read(&mut input) {
             Ok(Some(h)) => h,
             Ok(None) => return,
-            Err(e) => return self.log(&format!("{}: {e}; connection closed", who(None))),
+            Err(e) => return self.log(&msg::server_log_client(self.lang, who(None), e)),
         };
         let ours = Hello::ours();
         let mut welcome = Welcome {
@@ -394,7 +394,7 @@ impl Server {
                 Ok(None) => break,
                 Err(FrameError::Io(_)) => break,
                 Err(e) => {
-                    self.log(&format!("{}: {e}; connection closed", who(Some(&person))));
+                    self.log(&msg::server_log_client(self.lang, who(Some(&person)), e));
                     break;
                 }
             };
@@ -410,7 +410,7 @@ impl Server {
                         id: request.id,
                         result: Err(ledger::Error::Protocol {
                             server: self.socket.display().to_string(),
-                            detail: e.to_string(),
+                            detail: ledger::Unreadable::Unsendable(e.to_string()),
                         }),
                     };
                     match protocol::encode(&failed) {
@@ -448,9 +448,8 @@ impl Server {
     fn remove_files(&self) {
         let _ = std::fs::remove_file(&self.socket);
         let named = self.ledger.dir().join(SERVER_FILE);
-        if std::fs::read_to_string(&named)
-            .is_ok_and(|s| Path::new(s.trim()) == self.socket.as_path())
-        {
+        let ours = std::path::absolute(&self.socket).unwrap_or_else(|_| self.socket.clone());
+        if std::fs::read_to_string(&named).is_ok_and(|s| Path::new(s.trim()) == ours) {
             let _ = std::fs::remove_file(named);
         }
     }
@@ -476,7 +475,22 @@ fn name_socket(dir: &Path, socket: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let absolute = std::path::absolute(socket)?;
     let named = dir.join(SERVER_FILE);
-    let partial = dir.join(format!("{SERVER_FILE}.{}", std::process::id()));
+    // what a server killed while writing this file left
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(ledger::SERVER_FILE_WORK_PREFIX)
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let partial = dir.join(format!(
+        "{}{}",
+        ledger::SERVER_FILE_WORK_PREFIX,
+        std::process::id()
+    ));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -547,14 +561,15 @@ pub fn serve(env: &Env, opts: ServeOptions) -> Result<(), Failure> {
             server.remove_files();
             return Err(Failure {
                 code: exit::DATABASE,
-                message: format!("signals: {e}"),
+                message: msg::server_signals(lang, e),
             });
         }
     };
     if let Err(e) = name_socket(ledger.dir(), &socket) {
-        server.log(&format!(
-            "{}: {e}",
-            ledger.dir().join(SERVER_FILE).display()
+        server.log(&msg::server_log_socket_name(
+            lang,
+            ledger.dir().join(SERVER_FILE).display(),
+            e,
         ));
     }
     // The first client need not wait for the summaries and the search index.
@@ -590,7 +605,7 @@ pub fn serve(env: &Env, opts: ServeOptions) -> Result<(), Failure> {
         server.remove_files();
         return Err(Failure {
             code: exit::DATABASE,
-            message: format!("signals: {e}"),
+            message: msg::server_signals(lang, e),
         });
     }
     server.accept(listener);

@@ -7,19 +7,42 @@ use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
-use crate::i18n::{msg, Lang};
+use crate::i18n::Lang;
+use crate::ledger;
+use crate::ledger::protocol::{self, Hello, Welcome};
 use crate::session::{exit, Failure};
 
-/// Copies until either side ends.
+/// Copies until either side ends. When the socket cannot be reached, the client is told
+/// so as a server refuses, in a welcome, and says it in one line in its user's language;
+/// the proxy's own message (in `--lang`, which the client passes) goes to standard error,
+/// and through ssh to the user, only when that welcome cannot be written.
 pub fn proxy(socket: &Path, lang: Lang) -> Result<(), Failure> {
-    let stream = UnixStream::connect(socket).map_err(|e| Failure {
+    let unreachable = |e: &io::Error| ledger::Error::Unreachable {
+        server: socket.display().to_string(),
+        detail: ledger::Broken::of(e),
+    };
+    let failure = |e: ledger::Error| Failure {
         code: exit::DATABASE,
-        message: msg::ledger_unreachable(lang, socket.display(), e),
-    })?;
-    let mut to_server = stream.try_clone().map_err(|e| Failure {
-        code: exit::DATABASE,
-        message: e.to_string(),
-    })?;
+        message: e.message(lang),
+    };
+    let stream = match UnixStream::connect(socket) {
+        Ok(s) => s,
+        Err(e) => {
+            let hello = Hello::ours();
+            let welcome = Welcome {
+                protocol: hello.protocol,
+                version: hello.version,
+                refused: Some(unreachable(&e)),
+                ctx: None,
+                location: String::new(),
+            };
+            return match protocol::write_frame(&mut io::stdout().lock(), &welcome) {
+                Ok(()) => Err(Failure::silent(exit::DATABASE)),
+                Err(_) => Err(failure(unreachable(&e))),
+            };
+        }
+    };
+    let mut to_server = stream.try_clone().map_err(|e| failure(unreachable(&e)))?;
     let up = std::thread::Builder::new()
         .name("proxy-up".into())
         .spawn(move || {
@@ -28,10 +51,7 @@ pub fn proxy(socket: &Path, lang: Lang) -> Result<(), Failure> {
             let _ = to_server.shutdown(std::net::Shutdown::Write);
         });
     if let Err(e) = up {
-        return Err(Failure {
-            code: exit::DATABASE,
-            message: e.to_string(),
-        });
+        return Err(failure(unreachable(&e)));
     }
     let mut from_server = stream;
     let _ = copy(&mut from_server, &mut io::stdout().lock());

@@ -52,6 +52,9 @@ const LOCK_FILE: &str = "zhengdun.lock";
 /// Names the socket of the server that holds the ledger while it runs (written by the
 /// server, read by the same account's clients given `--db`).
 pub const SERVER_FILE: &str = "zhengdun.server";
+/// [`SERVER_FILE`] being written, before it is moved into place (`zhengdun.server.PID`);
+/// one left by a server killed in that moment is the ledger's own, not a foreign file.
+pub const SERVER_FILE_WORK_PREFIX: &str = "zhengdun.server.";
 /// The socket a TUI serves its own ledger on while it runs, in the ledger's directory.
 pub const OWN_SOCKET: &str = "zhengdun.sock";
 /// The private directory a socket is made in before it is moved into place.
@@ -411,15 +414,19 @@ impl Store {
                     || n == SERVER_FILE
                     || n == OWN_SOCKET
                     || n.starts_with(SOCKET_WORK_PREFIX)
+                    || n.starts_with(SERVER_FILE_WORK_PREFIX)
                     || n.starts_with("snap.")
             };
             if !names.is_empty()
                 && (!names.iter().all(|n| ours(n)) || !names.iter().any(|n| n == "db"))
                 && !disk::never_written(dir, &names)
             {
-                let engine_files = names
-                    .iter()
-                    .any(|n| n != LOCK_FILE && n != SERVER_FILE && n != OWN_SOCKET);
+                let engine_files = names.iter().any(|n| {
+                    n != LOCK_FILE
+                        && n != SERVER_FILE
+                        && n != OWN_SOCKET
+                        && !n.starts_with(SERVER_FILE_WORK_PREFIX)
+                });
                 if engine_files && names.iter().all(|n| ours(n)) {
                     return Err(StoreError::Damaged {
                         dir: dir_s,

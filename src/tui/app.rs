@@ -172,6 +172,8 @@ pub enum Msg {
     Refreshed(Vec<Case>),
     /// Every summary again, when cases were added.
     Reloaded(Vec<Summary>),
+    /// The connection to the ledger's server was lost, or is back.
+    Link(ledger::Link),
     /// An effect failed.
     Failed(Problem),
 }
@@ -272,6 +274,8 @@ pub struct App {
     /// case changes.
     pub(super) dashboard_stats: Option<stats::Stats>,
     pub message: Option<Message>,
+    /// While the ledger's server is out of reach: why, for the status bar, until it is back.
+    pub offline: Option<String>,
     pub quit: bool,
     /// Terminal size in cells, for paging and keeping the selection in view.
     pub size: (u16, u16),
@@ -307,6 +311,7 @@ impl App {
             overlays: Vec::new(),
             dashboard_stats: None,
             message: None,
+            offline: None,
             quit: false,
             size: (80, 24),
             id_width: 12,
@@ -655,6 +660,7 @@ impl App {
                 self.reloaded(summaries);
                 Ok(Vec::new())
             }
+            Msg::Link(link) => Ok(self.link(link)),
             Msg::Failed(problem) => Err(problem),
         }
     }

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use crate::domain::{self, due_status_of, Case, Stage, Summary};
 use crate::i18n;
 use crate::i18n::{Label, Text};
-use crate::ledger::Notice;
+use crate::ledger::{self, Link, Notice};
 use crate::search::{Field, Typing};
 
 use super::action::Action;
-use super::app::{App, Confirm, Effect, Effects, Overlay, Pending, Problem, Screen, Then};
+use super::app::{App, Confirm, Effect, Effects, Message, Overlay, Pending, Problem, Screen, Then};
 use super::form::{Form, FormKind, Slot};
 
 impl App {
@@ -298,6 +298,45 @@ impl App {
             vec![Effect::Refresh(notice.case_ids)]
         } else {
             vec![Effect::ReloadAll]
+        }
+    }
+
+    /// The server went away (said in the status bar until it is back; a form being typed
+    /// stays as it is), or is back: then everything is read again, the open case included,
+    /// since anything may have changed meanwhile.
+    pub(super) fn link(&mut self, link: Link) -> Effects {
+        match link {
+            Link::Lost(e) => {
+                self.offline = Some(match &e {
+                    ledger::Error::Unreachable {
+                        detail: ledger::Broken::Closed,
+                        ..
+                    } => Text::ServerLost.get(self.lang).to_string(),
+                    ledger::Error::Unreachable { detail, .. } => {
+                        i18n::msg::server_lost(self.lang, detail.message(self.lang))
+                    }
+                    other => other.message(self.lang),
+                });
+                Vec::new()
+            }
+            Link::Back => {
+                self.offline = None;
+                // a save refused while the server was away may be tried again now
+                if let Some(f) = self.form_mut() {
+                    f.error = None;
+                }
+                self.message = Some(Message {
+                    text: Text::ServerBack.get(self.lang).to_string(),
+                    error: false,
+                });
+                let open = self
+                    .detail()
+                    .and_then(|d| self.summaries.get(d.case))
+                    .map(|s| s.id().to_string());
+                let mut effects = vec![Effect::ReloadAll];
+                effects.extend(open.map(|id| Effect::Refresh(vec![id])));
+                effects
+            }
         }
     }
 

@@ -28,7 +28,7 @@ pub use view::render;
 
 use crate::i18n;
 use crate::i18n::Text;
-use crate::ledger::{Ledger, Notice};
+use crate::ledger::{Ledger, Link, Notice};
 use crate::session::{exit, Env, Failure};
 
 /// The app and the ledger it works on: the one place effects happen.
@@ -37,6 +37,8 @@ pub struct Tui {
     pub ledger: Box<dyn Ledger>,
     /// The ledger's changes, anyone's, as they happen.
     changes: Receiver<Notice>,
+    /// The connection to the ledger's server lost and back (none for a ledger opened here).
+    links: Option<Receiver<Link>>,
 }
 
 impl Tui {
@@ -50,11 +52,13 @@ impl Tui {
     ) -> Result<Tui, Failure> {
         let summaries = ledger.summaries().map_err(env.failed())?;
         let changes = ledger.subscribe();
+        let links = ledger.follow_link();
         let app = App::new(summaries, ledger.ctx().clone(), env.lang, keymap, prefs);
         Ok(Tui {
             app,
             ledger,
             changes,
+            links,
         })
     }
 
@@ -92,10 +96,17 @@ impl Tui {
         self.app.takes_text() && self.dispatch(Msg::Paste(text.to_string()))
     }
 
-    /// The changes the ledger has pushed since the last look, handled. Returns whether the
-    /// screen needs redrawing.
+    /// The changes the ledger has pushed since the last look, and what became of the
+    /// connection to its server, handled. Returns whether the screen needs redrawing.
     pub fn take_changes(&mut self) -> bool {
         let mut redraw = false;
+        let links: Vec<Link> = match &self.links {
+            Some(l) => l.try_iter().collect(),
+            None => Vec::new(),
+        };
+        for link in links {
+            redraw |= self.dispatch(Msg::Link(link));
+        }
         while let Ok(notice) = self.changes.try_recv() {
             redraw |= self.dispatch(Msg::Changed(notice));
         }
@@ -147,7 +158,7 @@ pub fn run(env: &Env, keymap: Option<&Path>) -> Result<(), Failure> {
     let ledger = match env.open() {
         Ok(l) => std::sync::Arc::new(l),
         Err(refused) => {
-            return match crate::ledger::Remote::for_db(&env.db_dir, Some(env.ctx.today)) {
+            return match crate::ledger::Remote::for_db(&env.db_dir, Some(env.ctx.today), env.lang) {
                 Some(remote) => run_on(env, keymap, Box::new(remote)),
                 None => Err(refused),
             }

@@ -86,6 +86,12 @@ pub(crate) fn hints_or_message(
     actions: &[Action],
     width: u16,
 ) -> Line<'static> {
+    if let Some(offline) = &app.offline {
+        return Line::from(Span::styled(
+            text::pad(offline, width as usize),
+            overdue_style(),
+        ));
+    }
     if let Some(m) = &app.message {
         let style = if m.error {
             overdue_style()
