@@ -978,6 +978,32 @@ fn every_row_of_the_role_table_for_every_role_with_real_accounts() {
         ),
         (
             "zdtown",
+            v(&["void", "2017-CP-028", "--reason", "误录"]),
+            Cannot(TOWNSHIP, "void a case"),
+        ),
+        (
+            "zdlead",
+            v(&["void", "2017-CP-013", "--reason", "误录"]),
+            Cannot(LEADER, "void a case"),
+        ),
+        (
+            "zdaudit",
+            v(&["void", "2017-CP-028", "--reason", "误录"]),
+            Cannot(AUDITOR, "void a case"),
+        ),
+        (
+            "zdclerk",
+            v(&["void", "2017-ZZ-001", "--reason", "误录"]),
+            Done,
+        ),
+        (
+            "zdtown",
+            v(&["unvoid", "2017-ZZ-001"]),
+            Cannot(TOWNSHIP, "void a case"),
+        ),
+        ("zdclerk", v(&["unvoid", "2017-ZZ-001"]), Done),
+        (
+            "zdtown",
             v(&["user", "list"]),
             Cannot(TOWNSHIP, "see or change the roster"),
         ),
