@@ -253,11 +253,52 @@ fn help_is_filterable_as_you_type() {
     assert_eq!(app.app.mode(), Mode::List);
 }
 
+/// Ctrl-C quits, but never drops what was typed in a form: there it asks first, as Esc
+/// does (an untouched form just closes).
 #[test]
-fn ctrl_c_quits_from_anywhere() {
+fn ctrl_c_quits_but_asks_before_dropping_a_typed_form() {
     let (_d, mut app) = app();
     press(&mut app, "v 写了一半 <C-c>");
-    assert!(app.app.quit);
+    assert!(!app.app.quit);
+    assert_eq!(app.app.mode(), Mode::Confirm);
+    press(&mut app, "<C-c>");
+    assert_eq!(app.app.mode(), Mode::Form, "Ctrl-C on the question is no");
+    assert_eq!(
+        app.app.form().unwrap().fields[0].value.display(),
+        "写了一半"
+    );
+    press(&mut app, "<C-c> y");
+    assert_eq!(app.app.mode(), Mode::List);
+    press(&mut app, "v <C-c>");
+    assert_eq!(app.app.mode(), Mode::List, "nothing typed: closes at once");
+    press(&mut app, "<Enter> <C-c>");
+    assert!(app.app.quit, "from the detail, Ctrl-C quits");
+}
+
+/// The line editor's keys in a form: Home/End (and Ctrl-A/Ctrl-E), Ctrl-U, Ctrl-W on
+/// Chinese, with the cursor placed by terminal cells.
+#[test]
+fn form_editing_keys_home_end_ctrl_u_ctrl_w() {
+    let (_d, mut app) = app();
+    press(&mut app, "v 党员大会 <Home> 召开 <End> ，村里 <C-w>");
+    let findings = |app: &zhengdun::tui::Tui| app.app.form().unwrap().fields[0].value.display();
+    assert_eq!(findings(&app), "召开党员大会，");
+    press(&mut app, "<C-w>");
+    assert_eq!(findings(&app), "");
+    press(
+        &mut app,
+        "the <Space> branch <Space> met <C-a> <Right> <Right> <Right> <Right> <C-u>",
+    );
+    assert_eq!(findings(&app), "branch met");
+    press(&mut app, "<C-e> 两次");
+    assert_eq!(findings(&app), "branch met两次");
+    assert_eq!(app.app.form().unwrap().cursor_cells(), Some(14));
+    // a choice: Home and End go to the first and the last option
+    press(&mut app, "<Tab> <End>");
+    let kind = app.app.form().unwrap().fields[1].value.display();
+    assert_eq!(kind, "集中督查");
+    press(&mut app, "<Home>");
+    assert_eq!(app.app.form().unwrap().fields[1].value.display(), "走访");
 }
 
 /// While searching, the best match is on top whatever its due date (the command line's
@@ -490,4 +531,212 @@ fn a_form_confirmed_on_a_case_changed_since_it_opened_is_refused_and_keeps_what_
         case.visits.last().unwrap().findings,
         "班子开会研究集体经济项目"
     );
+}
+
+/// `e` on the overview: the case's own fields, as recorded, corrected in place; only what
+/// changed goes into the edit (and the history), and the list and search follow at once.
+#[test]
+fn the_edit_form_corrects_the_case_and_the_history_says_what_changed() {
+    use zhengdun::domain::{ChangeKind, Situation};
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-003 <Enter> <Enter> e");
+    let form = app.app.form().expect("the edit form opens");
+    assert_eq!(form.kind, zhengdun::tui::form::FormKind::Edit);
+    assert_eq!(form.fields[2].value.display(), "前进村");
+    // nothing changed: refused in place, nothing written
+    press(&mut app, "<C-s>");
+    assert!(app.app.form().unwrap().error.is_some());
+    // the village retyped, a situation added, the deadline given
+    press(
+        &mut app,
+        "<Tab> <Tab> <End> <C-u> 前进新村 <Tab> <Space> <Tab> <Tab> <C-u> 2017-12-15 <C-s>",
+    );
+    assert!(
+        app.app.form().is_none(),
+        "{:?}",
+        app.app.form().and_then(|f| f.error.clone())
+    );
+    let case = app.ledger.case("2017-YG-003").unwrap();
+    assert_eq!(case.village, "前进新村");
+    assert_eq!(
+        case.situations,
+        vec![
+            Situation::LeadershipIncomplete,
+            Situation::SecretaryUnfit,
+            Situation::PoorService
+        ]
+    );
+    assert_eq!(case.deadline, Some(d("2017-12-15")));
+    assert_eq!(case.county, "阳谷县", "what was not touched stays");
+    let last = app.app.detail().unwrap().history.last().unwrap().clone();
+    assert_eq!(last.change.kind, ChangeKind::Edited);
+    assert!(
+        last.change.detail.contains("前进新村") && !last.change.detail.contains("county"),
+        "{}",
+        last.change.detail
+    );
+    press(&mut app, "<Esc> <Esc> / qianjinxin");
+    assert_eq!(ids(&app), vec!["2017-YG-003"]);
+}
+
+/// An edit form confirmed on a case someone changed since is refused, keeping what was
+/// typed; Ctrl-S again saves it on the case as it is now.
+#[test]
+fn a_stale_edit_form_keeps_what_was_typed() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-SX-004 <Enter> e <Tab> <Tab> <End> 东");
+    let meanwhile = Command::LogVisit(Visit {
+        on: today(),
+        by: "李华".into(),
+        kind: VisitKind::Routine,
+        findings: "日常督查".into(),
+    });
+    app.ledger
+        .execute("2017-SX-004", &[meanwhile], None)
+        .unwrap();
+    app.take_changes();
+    press(&mut app, "<C-s>");
+    let form = app.app.form().expect("the form stays open");
+    assert!(form.error.as_deref().unwrap_or("").contains("2017-SX-004"));
+    assert_eq!(form.fields[2].value.display(), "后屯村东");
+    assert_eq!(app.ledger.case("2017-SX-004").unwrap().village, "后屯村");
+    press(&mut app, "<C-s>");
+    assert!(app.app.form().is_none());
+    assert_eq!(app.ledger.case("2017-SX-004").unwrap().village, "后屯村东");
+}
+
+/// `n` in the list: a new case next to the one selected (its county, township and the
+/// next id of its series); what is missing or taken is said in place, on its field.
+#[test]
+fn a_new_case_from_the_list_with_the_guards_in_place() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-003 <Enter> n");
+    let form = app.app.form().expect("the new-case form opens");
+    let shown: Vec<String> = form.fields.iter().map(|f| f.value.display()).collect();
+    assert_eq!(
+        shown[..6],
+        ["2017-YG-008", "2017", "2017-09-15", "阳谷县", "阿城镇", ""]
+    );
+    assert_eq!(form.fields[form.focus].slot, Slot::Data(Field::Village));
+    // no village, no situation: the domain's refusals, one at a time, on their fields
+    press(&mut app, "<C-s>");
+    let f = app.app.form().unwrap();
+    assert!(
+        f.error.as_deref().unwrap_or("").contains("村"),
+        "{:?}",
+        f.error
+    );
+    press(&mut app, "后河村 <C-s>");
+    let f = app.app.form().unwrap();
+    assert!(
+        f.error.as_deref().unwrap_or("").contains("情形"),
+        "{:?}",
+        f.error
+    );
+    assert_eq!(f.fields[f.focus].slot, Slot::Data(Field::Situations));
+    press(&mut app, "<Right> <Space>");
+    // an id already taken, without regard to letter case
+    press(&mut app, "<Home>");
+    let f = app.app.form().unwrap();
+    assert_eq!(f.fields[f.focus].slot, Slot::Data(Field::Situations));
+    for _ in 0..6 {
+        press(&mut app, "<S-Tab>");
+    }
+    press(&mut app, "<End> <C-u> 2017-yg-003 <C-s>");
+    let f = app.app.form().unwrap();
+    assert!(
+        f.error.as_deref().unwrap_or("").contains("2017-yg-003"),
+        "{:?}",
+        f.error
+    );
+    assert_eq!(f.fields[f.focus].slot, Slot::Data(Field::Id));
+    press(&mut app, "<C-u> 2017-YG-010 <C-s>");
+    assert!(
+        app.app.form().is_none(),
+        "{:?}",
+        app.app.form().and_then(|f| f.error.clone())
+    );
+    let case = app.ledger.case("2017-YG-010").unwrap();
+    assert_eq!(
+        (case.village.as_str(), case.stage, case.situations.clone()),
+        (
+            "后河村",
+            Stage::Identified,
+            vec![zhengdun::domain::Situation::SecretaryUnfit]
+        )
+    );
+    assert_eq!(app.app.summaries.len(), 7);
+    assert_eq!(
+        app.app.detail().map(|d| d.full.id.clone()).as_deref(),
+        Some("2017-YG-010"),
+        "the new case opens"
+    );
+    assert!(app
+        .app
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.contains("后河村")));
+}
+
+/// `b`: one more cadre adjustment on a case already at cadres_adjusted, recorded without
+/// moving it; on an accepted case it is refused with the reason.
+#[test]
+fn a_second_adjustment_is_recorded_where_the_first_is() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-DE-002 <Enter> <Enter> b");
+    let form = app.app.form().expect("the adjustment form opens");
+    assert!(!form.moves_stage);
+    press(&mut app, "钱某 <Tab> <Right> <C-s>");
+    assert!(
+        app.app.form().is_none(),
+        "{:?}",
+        app.app.form().and_then(|f| f.error.clone())
+    );
+    let case = app.ledger.case("2017-DE-002").unwrap();
+    assert_eq!(case.adjustments.len(), 2);
+    assert_eq!(case.adjustments[1].name, "钱某");
+    assert_eq!(case.adjustments[1].post, zhengdun::domain::Post::Director);
+    assert_eq!(case.stage, Stage::CadresAdjusted);
+    press(&mut app, "<Esc> <Esc> / 2017-DE-009 <Enter> b");
+    assert!(app.app.form().is_none());
+    assert!(app.app.message.as_ref().is_some_and(|m| m.error));
+}
+
+/// `y`: the acceptance form of its own, its verdict worked out as the figures are typed
+/// and said before it is saved; refused with the reason on a case not ready for it.
+#[test]
+fn the_acceptance_form_shows_the_verdict_as_it_is_typed() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-007 <Enter> y");
+    assert!(app.app.form().is_none());
+    let m = app.app.message.clone().expect("a refusal");
+    assert!(m.error && m.text.contains("排查认定"), "{m:?}");
+    press(&mut app, "<Esc> / 2017-DE-002 <Enter> <Enter> y");
+    let policy = app.app.ctx.policy.clone();
+    let verdict = |app: &zhengdun::tui::Tui| {
+        app.app
+            .form()
+            .unwrap()
+            .verdict_line(zhengdun::i18n::Lang::Zh, &policy)
+            .unwrap()
+    };
+    assert!(verdict(&app).contains("自动得出"), "{}", verdict(&app));
+    press(&mut app, "65 <Tab> 40 <Tab> 1");
+    assert!(verdict(&app).contains("不合格"), "{}", verdict(&app));
+    press(
+        &mut app,
+        "<S-Tab> <S-Tab> <C-u> 90 <Tab> <Tab> <Tab> <Space>",
+    );
+    let v = verdict(&app);
+    assert!(v.contains("基本合格") && v.contains("2018-03-15"), "{v}");
+    press(&mut app, "<Left>");
+    assert!(verdict(&app).contains("：合格"), "{}", verdict(&app));
+    press(&mut app, "<C-s>");
+    let c = app.app.confirm().cloned().expect("acceptance asks first");
+    assert!(c.message.contains("合格"), "{}", c.message);
+    press(&mut app, "y");
+    let case = app.ledger.case("2017-DE-002").unwrap();
+    assert_eq!(case.acceptance.len(), 1);
+    assert_eq!(case.acceptance[0].score, 90);
+    assert_eq!(case.stage, Stage::CadresAdjusted, "a task is still open");
 }

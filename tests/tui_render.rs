@@ -102,6 +102,11 @@ fn nothing_overflows_or_panics_at_any_size() {
         "?",
         "c",
         "/ qian",
+        "<Enter> e",
+        "n",
+        "/ 2017-DE-002 <Enter> <Enter> b",
+        "/ 2017-DE-002 <Enter> <Enter> y 90 <Tab> 40 <Tab> 1",
+        "v 村里新修了活动场所，党员大会按时召开，群众反映较好。村里新修了活动场所，党员大会按时召开，群众反映较好。村里新修了活动场所，党员大会按时召开，群众反映较好。村里新修了活动场所，党员大会按时召开。",
     ];
     for script in scripts {
         let (_d2, mut app2) = app_with(Lang::Zh, Keymap::default_keys().unwrap());
@@ -238,6 +243,68 @@ fn highlights_survive_truncation() {
         assert!(marks.trim_end().len() <= ellipsis, "{s}");
         for l in &lines {
             assert!(text::width(l) <= w as usize, "{s}");
+        }
+    }
+}
+
+#[test]
+fn edit_form_on_the_overview_80x24() {
+    let (_d, mut app) = app();
+    press(
+        &mut app,
+        "/ 2017-YG-003 <Enter> <Enter> e <Tab> <Tab> <Tab>",
+    );
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("修改基本情况") && s.contains("2/14 "), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn new_case_form_80x24() {
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-003 <Enter> n 后河村 <C-s>");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("2017-YG-008") && s.contains("情形"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn acceptance_form_with_its_verdict_80x24() {
+    let (_d, mut app) = app();
+    press(
+        &mut app,
+        "/ 2017-DE-002 <Enter> <Enter> y 90 <Tab> 40 <Tab> 1 <Tab> <Space>",
+    );
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("验收结论：基本合格"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+/// A long finding wraps inside the field, growing it downwards: every character typed is
+/// on screen, and the terminal's cursor (where an input method shows its candidates) is
+/// just after the last one, counted in cells.
+#[test]
+fn long_findings_wrap_in_the_field_with_the_cursor_after_the_text() {
+    let findings = "村里新修了活动场所，党员大会按时召开，群众反映较好；集体经济项目已经立项，下一步落实资金。";
+    for (w, h) in [(80, 24), (50, 16)] {
+        let (_d, mut app) = app();
+        press(&mut app, &format!("v {findings}"));
+        let s = screen(&mut app, w, h);
+        // what is between the form's borders, row after row
+        let inside: String = s
+            .lines()
+            .filter_map(|l| Some(l.get(l.find('│')? + 3..l.rfind('│')?)?.trim()))
+            .collect();
+        assert!(inside.contains(findings), "{w}x{h}:\n{s}");
+        let mut b = draw(&mut app, w, h);
+        let pos = ratatui::backend::Backend::get_cursor_position(&mut b).unwrap();
+        let lines: Vec<&str> = s.lines().collect();
+        let row = lines[pos.y as usize];
+        let last = findings.chars().last().unwrap().to_string();
+        let end = text::width(&row[..row.rfind(&last).unwrap()]) + 2;
+        assert_eq!(pos.x as usize, end, "{w}x{h}: the cursor after 。\n{s}");
+        if w == 80 {
+            insta::assert_snapshot!(s);
         }
     }
 }

@@ -93,6 +93,9 @@ super::messages! {
     fn bad_number(field, text) => "{field}“{text}”不是整数", "{field} \"{text}\" is not a whole number";
     fn confirm_advance(id, from, to) => "{id}：由“{from}”进入“{to}”。此步记入历史，确认？", "{id}: move from {from} to {to}? This goes into the history.";
     fn confirm_record(id, what) => "{id}：保存“{what}”。此步记入历史，确认？", "{id}: save the {what}? This goes into the history.";
+    fn verdict_preview(verdict, then) => "验收结论：{verdict}（{then}）", "Verdict: {verdict} ({then})";
+    fn verdict_basic_deadline(date) => "巩固提升，转化期限延至 {date}", "to consolidate; deadline {date}";
+    fn msg_opened(id, village) => "已新建案件 {id}（{village}）", "opened case {id} ({village})";
     fn verdict_is(verdict) => "验收结论：{verdict}。", "Verdict: {verdict}.";
     fn msg_saved(what, id) => "已保存：{what}（{id}）", "saved: {what} ({id})";
     fn msg_no_mine(actor) => "没有与“{actor}”包联的村：启动时用 --as 姓名 指明你是谁", "no case is paired with \"{actor}\": start with --as NAME to say who you are";

@@ -164,6 +164,11 @@ pub enum Msg {
         result: Result<Case, ledger::Error>,
         then: Then,
     },
+    /// What an [`Effect::Open`] did: the new case's id, and how it went.
+    Opened {
+        id: String,
+        result: Result<usize, ledger::Error>,
+    },
     /// The dashboard's figures, counted by an [`Effect::Count`].
     Counted(stats::Stats),
     /// The ledger changed (anyone's change, this app's own included).
@@ -183,6 +188,8 @@ pub enum Msg {
 pub enum Then {
     /// Open the case's detail.
     Open,
+    /// Open the detail of a case just opened, saying so.
+    Created,
     /// Start this action on the case (a form, or the advance confirmation).
     Act(Action),
     /// Show the history just read in the open detail.
@@ -212,6 +219,10 @@ pub enum Effect {
         /// form opened on it: refused if someone changed the case since.
         expected: Option<String>,
         then: Then,
+    },
+    /// Opens a new case (the new-case form), through the same path as `zhengdun new`.
+    Open {
+        case: Box<Case>,
     },
     Count,
     Refresh(Vec<String>),
@@ -617,11 +628,18 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Result<Effects, Problem> {
         match msg {
             Msg::Key(key) => {
-                if key.ctrl && key.code == super::keymap::Code::Char('c') {
+                let ctrl_c = key.ctrl && key.code == super::keymap::Code::Char('c');
+                if ctrl_c && self.form().is_none() {
                     self.quit = true;
                     return Ok(Vec::new());
                 }
-                if let Some(action) = self.keymap.action(self.mode(), &key) {
+                // With a form open, Ctrl-C never drops what was typed: it cancels as Esc
+                // does (asking first), whatever a user keymap binds.
+                let action = match self.keymap.action(self.mode(), &key) {
+                    Some(Action::Quit) | None if ctrl_c => Some(Action::Cancel),
+                    other => other,
+                };
+                if let Some(action) = action {
                     return self.act(action);
                 }
                 if let Some(c) = key.typed_char() {
@@ -649,6 +667,10 @@ impl App {
                 ..
             } => Ok(self.stale(&id, e)),
             Msg::Executed { id, result, then } => self.executed(&id, result?, then),
+            Msg::Opened { id, result } => {
+                result?;
+                Ok(self.opened(id))
+            }
             Msg::Counted(stats) => {
                 self.dashboard_stats = Some(stats);
                 self.show_dashboard();
@@ -800,6 +822,7 @@ impl App {
             }
             Action::PickArea => self.open_picker(),
             Action::Dashboard => return Ok(self.open_dashboard()),
+            Action::NewCase => self.start_new_case(),
             Action::Quit => self.quit = true,
             other => return self.case_action(other),
         }
@@ -1012,6 +1035,10 @@ impl App {
             Action::Right => f.right(),
             Action::DeleteBack => f.delete_back(),
             Action::DeleteForward => f.delete_forward(),
+            Action::LineStart => f.home(),
+            Action::LineEnd => f.end(),
+            Action::DeleteToStart => f.delete_to_start(),
+            Action::DeleteWord => f.delete_word(),
             Action::Cancel | Action::Back => {
                 if f.is_dirty() {
                     let message = self.t(Text::ConfirmDiscard);
@@ -1062,7 +1089,17 @@ impl App {
             return Ok(Vec::new());
         };
         match then {
-            Then::Open => {
+            Then::Open | Then::Created => {
+                if then == Then::Created {
+                    self.say(i18n::msg::msg_opened(self.lang, &case.id, &case.village));
+                } else {
+                    self.message = None;
+                }
+                // the case opened is the one selected in the list when it shows there
+                if let Some(pos) = self.rows.iter().position(|&r| r == i) {
+                    self.selected = pos;
+                    self.scroll_into_view();
+                }
                 self.screen = Screen::Detail(Detail {
                     case: i,
                     full: case,
@@ -1070,7 +1107,6 @@ impl App {
                     scroll: 0,
                     history: history.unwrap_or_default(),
                 });
-                self.message = None;
                 Ok(Vec::new())
             }
             Then::ShowHistory => {

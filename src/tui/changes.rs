@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use chrono::Datelike;
+
 use crate::domain::{self, due_status_of, Case, Stage, Summary};
 use crate::i18n;
 use crate::i18n::{Label, Text};
@@ -28,6 +30,9 @@ impl App {
                 | Action::FinishTask
                 | Action::Reopen
                 | Action::Pair
+                | Action::Edit
+                | Action::Adjust
+                | Action::Accept
         );
         if !acts {
             return Ok(Vec::new());
@@ -66,6 +71,27 @@ impl App {
                 .ok_or_else(|| Problem::Say(self.t(Text::MsgNoOpenTask)))?,
             Action::Reopen => Form::reopen(&case, lang)
                 .ok_or_else(|| Problem::Say(self.t(Text::MsgFirstStage)))?,
+            Action::Edit => Form::edit(&case, lang),
+            Action::Adjust => {
+                if case.stage == Stage::Accepted {
+                    return Err(Problem::Say(i18n::refusal(
+                        lang,
+                        &domain::Refusal::AlreadyAccepted,
+                    )));
+                }
+                Form::adjust(&case, lang, today, false)
+            }
+            Action::Accept => {
+                let refusal = match case.stage {
+                    Stage::CadresAdjusted => None,
+                    Stage::Accepted => Some(domain::Refusal::AlreadyAccepted),
+                    stage => Some(domain::Refusal::NotReadyForAcceptance { stage }),
+                };
+                if let Some(r) = refusal {
+                    return Err(Problem::Say(i18n::refusal(lang, &r)));
+                }
+                Form::accept(&case, lang, today, &actor)
+            }
             Action::Advance => match self.start_advance(i, &case)? {
                 Some(form) => form,
                 None => return Ok(Vec::new()),
@@ -106,10 +132,76 @@ impl App {
             }
             Err(_) => Ok(Some(match case.stage {
                 Stage::Identified => Form::pair(case, lang, today),
-                Stage::Paired => Form::adjust(case, lang, today),
+                Stage::Paired => Form::adjust(case, lang, today, true),
                 _ => Form::accept(case, lang, today, &self.ctx.actor),
             })),
         }
+    }
+
+    /// `n`: the new-case form, with the county and township of the case selected and the
+    /// id after the last of its series.
+    pub(super) fn start_new_case(&mut self) {
+        let today = self.ctx.today;
+        let near = self.selected_case();
+        let id = near
+            .map(|s| next_id(&self.summaries, s.id(), today.year()))
+            .unwrap_or_default();
+        let (county, township) = near
+            .map(|s| (s.county().to_string(), s.township().to_string()))
+            .unwrap_or_default();
+        let form = Form::new_case(self.lang, today, &id, &county, &township);
+        self.message = None;
+        self.overlays.push(Overlay::Form(
+            Box::new(form),
+            Box::new(super::form::draft(today)),
+        ));
+    }
+
+    /// The new-case form confirmed: the case it describes, checked as the store will check
+    /// it (the domain's refusals, and an id already taken), then opened.
+    fn submit_new_case(&self, form: &Form) -> Result<Effects, Problem> {
+        let (lang, today, policy) = (self.lang, self.ctx.today, &self.ctx.policy);
+        let in_form = |r: domain::Refusal| Problem::InForm {
+            message: i18n::refusal(lang, &r),
+            field: r.field().map(Slot::Data),
+        };
+        let (base, edit) = form
+            .new_case_parts(lang, today)
+            .map_err(|e| Problem::InForm {
+                message: e.message,
+                field: Some(e.slot),
+            })?;
+        let (case, _) =
+            domain::apply(&base, &domain::Command::Edit(edit), today, policy).map_err(in_form)?;
+        domain::check_case(&case, policy).map_err(in_form)?;
+        // ids are unique without regard to letter case
+        if self
+            .summaries
+            .iter()
+            .any(|s| s.id().eq_ignore_ascii_case(&case.id))
+        {
+            return Err(Problem::InForm {
+                message: crate::ledger::StoreError::Duplicate(case.id.clone()).message(lang),
+                field: Some(Slot::Data(domain::Field::Id)),
+            });
+        }
+        Ok(vec![Effect::Open {
+            case: Box::new(case),
+        }])
+    }
+
+    /// A new case was opened: the form closes, the summaries are read again and the case
+    /// opens.
+    pub(super) fn opened(&mut self, id: String) -> Effects {
+        self.close_form();
+        vec![
+            Effect::ReloadAll,
+            Effect::Load {
+                id,
+                history: true,
+                then: Then::Created,
+            },
+        ]
     }
 
     /// Ctrl-S: check the values and the guard on a copy first, so a refusal shows in place
@@ -118,6 +210,9 @@ impl App {
         let (Some(form), Some(before)) = (self.form(), self.form_case()) else {
             return Ok(Vec::new());
         };
+        if form.kind == FormKind::NewCase {
+            return self.submit_new_case(form);
+        }
         let cmds = form.commands(self.lang).map_err(|e| Problem::InForm {
             message: e.message,
             field: Some(e.slot),
@@ -382,4 +477,24 @@ impl App {
             self.scroll_into_view();
         }
     }
+}
+
+/// The id after the last of `like`'s series: `2017-YG-003` gives the highest `2017-YG-NNN`
+/// held plus one, as many digits wide. Empty when `like` is of another year than `year` or
+/// does not end in a number, so that nothing wrong is suggested.
+fn next_id(summaries: &[Summary], like: &str, year: i32) -> String {
+    let Some((series, digits)) = like.rsplit_once('-') else {
+        return String::new();
+    };
+    let numbered = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+    if !numbered || !series.starts_with(&year.to_string()) {
+        return String::new();
+    }
+    let prefix = format!("{series}-");
+    let last = summaries
+        .iter()
+        .filter_map(|s| s.id().strip_prefix(&prefix)?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    format!("{prefix}{:0width$}", last + 1, width = digits.len())
 }

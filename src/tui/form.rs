@@ -1,16 +1,23 @@
 //! The forms behind every action: their fields, editing, and the domain [`Command`]s they
 //! turn into. A form never changes the store itself; the app runs its commands through
-//! `Store::execute`, and on a refusal the form stays open with everything typed kept.
+//! the ledger's `execute`, and on a refusal the form stays open with everything typed kept.
+//! The forms of a case's own fields (a new case, the edit form) are in [`case`].
+
+mod case;
+
+pub use case::draft;
 
 use chrono::NaiveDate;
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Adjustment, Case, Command, Field, Post, ReplacementSource, Stage,
-    Standard, Task, Visit, VisitKind,
+    AdjustAction, AdjustReason, Adjustment, Case, Command, Field, Policy, Post, ReplacementSource,
+    Situation, Stage, Standard, Task, Verdict, Visit, VisitKind,
 };
 use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::dates;
 use crate::text;
+
+use super::input::Editing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
@@ -21,6 +28,10 @@ pub enum FormKind {
     AddTask,
     FinishTask,
     Reopen,
+    /// A case's own fields corrected (`Command::Edit`).
+    Edit,
+    /// A new case opened at `identified`.
+    NewCase,
 }
 
 impl FormKind {
@@ -34,6 +45,8 @@ impl FormKind {
             FormKind::AddTask => Text::FormAddTask,
             FormKind::FinishTask => Text::FormFinishTask,
             FormKind::Reopen => Text::FormReopen,
+            FormKind::Edit => Text::FormEdit,
+            FormKind::NewCase => Text::FormNewCase,
         }
     }
 }
@@ -56,9 +69,12 @@ pub enum Pick {
     Met(bool),
     /// The adjustment form records a cadre adjusted (`true`), or why none was needed.
     Adjusted(bool),
+    /// An identification situation, of the several a case may have.
+    Situation(Situation),
 }
 
-/// A field's value: free text with a cursor (in chars), or a choice among typed options.
+/// A field's value: free text with a cursor (in chars), a choice among typed options, or
+/// several of them (`chosen` beside `options`, `index` the one under the cursor).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Text {
@@ -67,6 +83,11 @@ pub enum Value {
     },
     Choice {
         options: Vec<(Pick, String)>,
+        index: usize,
+    },
+    Several {
+        options: Vec<(Pick, String)>,
+        chosen: Vec<bool>,
         index: usize,
     },
 }
@@ -94,13 +115,40 @@ impl Value {
         }
     }
 
-    /// What the field shows.
-    pub fn display(&self) -> &str {
+    /// Several of `all`, those `on` picks checked.
+    fn several<T: Copy>(
+        all: &[T],
+        pick: impl Fn(T) -> Pick,
+        label: impl Fn(T) -> &'static str,
+        on: impl Fn(T) -> bool,
+    ) -> Value {
+        Value::Several {
+            options: all
+                .iter()
+                .map(|v| (pick(*v), label(*v).to_string()))
+                .collect(),
+            chosen: all.iter().map(|v| on(*v)).collect(),
+            index: 0,
+        }
+    }
+
+    /// What the field shows: the text, the option chosen, or the options checked.
+    pub fn display(&self) -> String {
         match self {
-            Value::Text { text, .. } => text,
+            Value::Text { text, .. } => text.clone(),
             Value::Choice { options, index } => {
-                options.get(*index).map(|o| o.1.as_str()).unwrap_or("")
+                options.get(*index).map(|o| o.1.clone()).unwrap_or_default()
             }
+            Value::Several {
+                options, chosen, ..
+            } => options
+                .iter()
+                .zip(chosen)
+                .filter(|(_, on)| **on)
+                .map(|(o, _)| o.1.as_str())
+                .collect::<Vec<_>>()
+                // several Chinese labels contain 、 themselves
+                .join("；"),
         }
     }
 
@@ -108,15 +156,38 @@ impl Value {
     fn typed(&self) -> &str {
         match self {
             Value::Text { text, .. } => text.trim(),
-            Value::Choice { .. } => "",
+            Value::Choice { .. } | Value::Several { .. } => "",
         }
     }
 
     /// The option chosen; `None` for text.
     fn picked(&self) -> Option<Pick> {
         match self {
-            Value::Text { .. } => None,
+            Value::Text { .. } | Value::Several { .. } => None,
             Value::Choice { options, index } => options.get(*index).map(|o| o.0),
+        }
+    }
+
+    /// The options checked, in their order; empty for text or a single choice.
+    fn checked(&self) -> Vec<Pick> {
+        match self {
+            Value::Several {
+                options, chosen, ..
+            } => options
+                .iter()
+                .zip(chosen)
+                .filter(|(_, on)| **on)
+                .map(|(o, _)| o.0)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The text and its cursor, for editing; `None` for a choice.
+    fn editing(&mut self) -> Option<Editing<'_>> {
+        match self {
+            Value::Text { text, cursor } => Some(Editing { text, cursor }),
+            _ => None,
         }
     }
 }
@@ -151,6 +222,9 @@ pub struct Input {
     pub slot: Slot,
     pub label: String,
     pub value: Value,
+    /// A text that may run long (findings, problems, a reason): it wraps within the form,
+    /// growing downwards, instead of scrolling what was typed out of sight.
+    pub multiline: bool,
 }
 
 /// What is wrong with a value as typed, and in which input.
@@ -203,6 +277,14 @@ impl Form {
             slot,
             label: slot.label(lang).to_string(),
             value,
+            multiline: matches!(
+                field,
+                Field::Findings
+                    | Field::Problems
+                    | Field::Measure
+                    | Field::NoAdjustmentReason
+                    | Field::Reason
+            ),
         }
     }
 
@@ -253,8 +335,9 @@ impl Form {
         )
     }
 
-    /// A cadre adjustment, or the reason none was needed; from `paired` it also advances.
-    pub fn adjust(case: &Case, lang: Lang, today: NaiveDate) -> Form {
+    /// A cadre adjustment (the first, or one more), or the reason none was needed; with
+    /// `advance`, from `paired` it also moves the case on to `cadres_adjusted`.
+    pub fn adjust(case: &Case, lang: Lang, today: NaiveDate, advance: bool) -> Form {
         let record = Value::Choice {
             options: vec![
                 (Pick::Adjusted(true), i18n::t(lang, Text::AdjustOne).into()),
@@ -279,6 +362,7 @@ impl Form {
                 slot: Slot::Record,
                 label: Slot::Record.label(lang).into(),
                 value: record,
+                multiline: false,
             },
             Form::input(lang, Field::Name, Value::text("")),
             Form::input(
@@ -313,7 +397,7 @@ impl Form {
             case,
             fields,
             1,
-            case.stage == Stage::Paired,
+            advance && case.stage == Stage::Paired,
         )
     }
 
@@ -338,6 +422,7 @@ impl Form {
                 slot: Slot::Standard(*s),
                 label: s.label(lang).to_string(),
                 value: yes_no(),
+                multiline: false,
             });
         }
         fields.push(Form::input(lang, Field::NewDeadline, Value::text("")));
@@ -367,6 +452,7 @@ impl Form {
                 slot: Slot::Data(Field::Task),
                 label: Field::Task.label(lang).into(),
                 value: Value::Choice { options, index: 0 },
+                multiline: false,
             },
             Form::input(lang, Field::DoneOn, Value::text(&date_text(today))),
         ];
@@ -499,42 +585,70 @@ impl Form {
         self.insert_str(c.encode_utf8(&mut [0; 4]));
     }
 
-    /// Text typed or pasted at the cursor; a space on a choice moves to the next option.
+    /// Text typed or pasted at the cursor; a space on a choice moves to the next option,
+    /// and on a list of several checks or unchecks the one under the cursor.
     pub fn insert_str(&mut self, s: &str) {
         match self.focused_mut() {
-            Some(Value::Text { text, cursor }) => {
-                let at = byte_at(text, *cursor);
-                text.insert_str(at, s);
-                *cursor += s.chars().count();
-            }
+            Some(Value::Text { text, cursor }) => Editing { text, cursor }.insert(s),
             Some(Value::Choice { .. }) if s == " " => self.right(),
-            Some(Value::Choice { .. }) | None => {}
+            Some(Value::Several { chosen, index, .. }) if s == " " => {
+                if let Some(on) = chosen.get_mut(*index) {
+                    *on = !*on;
+                }
+            }
+            Some(Value::Choice { .. } | Value::Several { .. }) | None => {}
+        }
+    }
+
+    /// Edits the focused text field; a choice is left as it is.
+    fn edit_text(&mut self, f: impl FnOnce(&mut Editing)) {
+        if let Some(mut e) = self.focused_mut().and_then(Value::editing) {
+            f(&mut e);
         }
     }
 
     pub fn delete_back(&mut self) {
-        if let Some(Value::Text { text, cursor }) = self.focused_mut() {
-            if *cursor > 0 {
-                let at = byte_at(text, *cursor - 1);
-                text.remove(at);
-                *cursor -= 1;
-            }
-        }
+        self.edit_text(|e| e.delete_back());
     }
 
     pub fn delete_forward(&mut self) {
-        if let Some(Value::Text { text, cursor }) = self.focused_mut() {
-            if *cursor < text.chars().count() {
-                let at = byte_at(text, *cursor);
-                text.remove(at);
+        self.edit_text(|e| e.delete_forward());
+    }
+
+    /// Ctrl-U: the text before the cursor goes.
+    pub fn delete_to_start(&mut self) {
+        self.edit_text(|e| e.delete_to_start());
+    }
+
+    /// Ctrl-W: the word (or the run of Chinese) before the cursor goes.
+    pub fn delete_word(&mut self) {
+        self.edit_text(|e| e.delete_word());
+    }
+
+    /// Home: the start of the text, or the first option.
+    pub fn home(&mut self) {
+        match self.focused_mut() {
+            Some(Value::Text { text, cursor }) => Editing { text, cursor }.home(),
+            Some(Value::Choice { index, .. } | Value::Several { index, .. }) => *index = 0,
+            None => {}
+        }
+    }
+
+    /// End: the end of the text, or the last option.
+    pub fn end(&mut self) {
+        match self.focused_mut() {
+            Some(Value::Text { text, cursor }) => Editing { text, cursor }.end(),
+            Some(Value::Choice { options, index } | Value::Several { options, index, .. }) => {
+                *index = options.len().saturating_sub(1)
             }
+            None => {}
         }
     }
 
     pub fn left(&mut self) {
         match self.focused_mut() {
-            Some(Value::Text { cursor, .. }) => *cursor = cursor.saturating_sub(1),
-            Some(Value::Choice { options, index }) => {
+            Some(Value::Text { text, cursor }) => Editing { text, cursor }.left(),
+            Some(Value::Choice { options, index } | Value::Several { options, index, .. }) => {
                 let n = options.len().max(1);
                 *index = (*index + n - 1) % n
             }
@@ -544,8 +658,10 @@ impl Form {
 
     pub fn right(&mut self) {
         match self.focused_mut() {
-            Some(Value::Text { text, cursor }) => *cursor = (*cursor + 1).min(text.chars().count()),
-            Some(Value::Choice { options, index }) => *index = (*index + 1) % options.len().max(1),
+            Some(Value::Text { text, cursor }) => Editing { text, cursor }.right(),
+            Some(Value::Choice { options, index } | Value::Several { options, index, .. }) => {
+                *index = (*index + 1) % options.len().max(1)
+            }
             None => {}
         }
     }
@@ -556,13 +672,7 @@ impl Form {
             slot: Slot::Data(field),
             message,
         };
-        let date = |field: Field| -> Result<NaiveDate, FieldError> {
-            match self.get(field) {
-                "" => Err(wrong(field, msg::refusal_empty(lang, field.label(lang)))),
-                s => dates::parse(s)
-                    .ok_or_else(|| wrong(field, msg::bad_date(lang, field.label(lang), s))),
-            }
-        };
+        let date = |field: Field| self.date_of(lang, field);
         let number = |field: Field| -> Result<u32, FieldError> {
             match self.get(field) {
                 "" => Err(wrong(field, msg::refusal_empty(lang, field.label(lang)))),
@@ -672,6 +782,9 @@ impl Form {
                 })?,
                 on: date(Field::DoneOn)?,
             }],
+            FormKind::Edit => vec![Command::Edit(self.edit_of(lang)?)],
+            // a new case is opened whole, not changed by commands: see `Form::new_case`
+            FormKind::NewCase => Vec::new(),
             FormKind::Reopen => vec![Command::Reopen {
                 deadline: None,
                 to: self.chosen(lang, Field::Stage, |p| match p {
@@ -689,16 +802,58 @@ impl Form {
             Value::Text { text, cursor } => {
                 Some(text::width(&text.chars().take(*cursor).collect::<String>()))
             }
-            Value::Choice { .. } => None,
+            Value::Choice { .. } | Value::Several { .. } => None,
         }
     }
-}
 
-fn byte_at(s: &str, chars: usize) -> usize {
-    s.char_indices()
-        .nth(chars)
-        .map(|(b, _)| b)
-        .unwrap_or(s.len())
+    /// The verdict the acceptance form's figures give as typed so far (derived, as the
+    /// domain derives it), or `None` while a figure is missing or not a number.
+    pub fn verdict(&self, policy: &Policy) -> Option<Verdict> {
+        if self.kind != FormKind::Accept {
+            return None;
+        }
+        let number = |field: Field| self.get(field).parse::<u32>().ok();
+        let mut standards = [false; 6];
+        for (met, s) in standards.iter_mut().zip(Standard::ALL) {
+            *met = self
+                .fields
+                .iter()
+                .find(|f| f.slot == Slot::Standard(*s))
+                .and_then(|f| f.value.picked())
+                == Some(Pick::Met(true));
+        }
+        Some(crate::domain::verdict(
+            number(Field::Score)?,
+            number(Field::PollN)?,
+            number(Field::PollDissatisfied)?,
+            &standards,
+            policy,
+        ))
+    }
+
+    /// The line the acceptance form shows under its fields: the verdict its figures give,
+    /// and what that verdict does to the deadline.
+    pub fn verdict_line(&self, lang: Lang, policy: &Policy) -> Option<String> {
+        if self.kind != FormKind::Accept {
+            return None;
+        }
+        let Some(v) = self.verdict(policy) else {
+            return Some(i18n::t(lang, Text::VerdictPending).to_string());
+        };
+        let on = dates::parse(self.get(Field::On));
+        let then = match v {
+            Verdict::Pass => i18n::t(lang, Text::VerdictPassCloses).to_string(),
+            Verdict::BasicPass => match on {
+                Some(on) => msg::verdict_basic_deadline(
+                    lang,
+                    crate::domain::due::add_months(on, policy.consolidation_months),
+                ),
+                None => String::new(),
+            },
+            Verdict::Fail => i18n::t(lang, Text::VerdictFailNeedsDeadline).to_string(),
+        };
+        Some(msg::verdict_preview(lang, v.label(lang), then))
+    }
 }
 
 #[cfg(test)]
@@ -779,7 +934,7 @@ mod tests {
         }
         let e = f.commands(Lang::Zh).unwrap_err().message;
         assert!(e.contains("完成时限") && e.contains("2017-13-01"), "{e}");
-        let mut a = Form::adjust(&case(), Lang::Zh, today);
+        let mut a = Form::adjust(&case(), Lang::Zh, today, true);
         assert!(!a.visible_fields().contains(&8));
         a.focus = 0;
         a.right();

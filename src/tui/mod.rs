@@ -4,7 +4,8 @@
 //! - [`action`]: the `Action` enum, the contract between keymap, help and state;
 //! - [`keymap`]: key strings, `keymaps/default.toml` and user overrides;
 //! - [`app`]: the state, the messages and [`App::update`], the one place state changes;
-//! - [`form`]: the forms and the commands they become; `changes`: checking and asking for them;
+//! - [`form`]: the forms and the commands they become; `input`: editing a text field and
+//!   wrapping it; `changes`: checking and asking for them;
 //! - [`view`]: pure drawing, `render(&App, &mut Frame)`;
 //! - [`Tui`] (here): the runtime that carries out the effects an update asks for, through
 //!   the [`Ledger`] interface, and feeds their results back as messages;
@@ -15,6 +16,7 @@ pub mod app;
 mod changes;
 pub mod dashboard;
 pub mod form;
+mod input;
 pub mod keymap;
 pub mod prefs;
 pub mod terminal;
@@ -26,6 +28,7 @@ use std::sync::mpsc::Receiver;
 pub use app::{App, Effect, Msg, Problem};
 pub use view::render;
 
+use crate::domain::ChangeKind;
 use crate::i18n;
 use crate::i18n::Text;
 use crate::ledger::{Ledger, Link, Notice};
@@ -136,6 +139,11 @@ impl Tui {
             } => {
                 let result = ledger.execute(&id, &commands, expected.as_deref());
                 Ok(Msg::Executed { id, result, then })
+            }
+            Effect::Open { case } => {
+                let id = case.id.clone();
+                let result = ledger.import(vec![*case], Vec::new(), ChangeKind::Opened);
+                Ok(Msg::Opened { id, result })
             }
             Effect::Count => ledger.stats(self.app.ctx.today).map(Msg::Counted),
             Effect::Refresh(ids) => ledger.cases(Some(&ids)).map(Msg::Refreshed),

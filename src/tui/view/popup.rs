@@ -64,6 +64,86 @@ fn window(value: &str, cursor: usize, avail: usize) -> (String, usize) {
     (text::truncate(&shown, avail), w)
 }
 
+/// Rows a multi-line text field may grow to before it scrolls within itself.
+const MULTILINE_ROWS: usize = 6;
+/// Rows the options checked of a list of several may take.
+const SEVERAL_ROWS: usize = 3;
+
+/// One input as drawn: its value's rows (already fitted to the value's width) and, when
+/// focused on a text, the cursor's (row, cell) among them.
+struct Drawn {
+    rows: Vec<String>,
+    cursor: Option<(usize, usize)>,
+}
+
+fn several_line(options: &[(crate::tui::form::Pick, String)], chosen: &[bool], i: usize) -> String {
+    let mark = if chosen.get(i).copied().unwrap_or(false) {
+        "[x]"
+    } else {
+        "[ ]"
+    };
+    let label = options.get(i).map(|o| o.1.as_str()).unwrap_or("");
+    let n = chosen.iter().filter(|c| **c).count();
+    format!("‹{mark} {label}› {}/{}", n, options.len())
+}
+
+/// The rows input `field` takes at `value_w` cells.
+fn drawn(field: &crate::tui::form::Input, focused: bool, value_w: usize) -> Drawn {
+    let wrap_at_most = |s: &str, max: usize| {
+        let mut rows = text::wrap(s, value_w);
+        if rows.len() > max {
+            rows.truncate(max);
+            if let Some(last) = rows.last_mut() {
+                *last = text::truncate(&format!("{last}…"), value_w);
+            }
+        }
+        rows
+    };
+    match &field.value {
+        Value::Text { text: t, cursor } if field.multiline => {
+            let (rows, at) = crate::tui::input::wrapped(t, *cursor, value_w);
+            let rows = if rows.len() < 2 {
+                vec![rows.into_iter().next().unwrap_or_default(), String::new()]
+            } else {
+                rows
+            };
+            Drawn {
+                rows,
+                cursor: focused.then_some(at),
+            }
+        }
+        Value::Text { text: t, cursor } => {
+            let (s, c) = window(t, *cursor, value_w);
+            Drawn {
+                rows: vec![s],
+                cursor: focused.then_some((0, c)),
+            }
+        }
+        Value::Choice { .. } => Drawn {
+            rows: vec![format!("‹ {} ›", field.value.display())],
+            cursor: None,
+        },
+        Value::Several {
+            options,
+            chosen,
+            index,
+        } => {
+            let shown = field.value.display();
+            let shown = if shown.is_empty() {
+                "—".to_string()
+            } else {
+                shown
+            };
+            let mut rows = Vec::new();
+            if focused {
+                rows.push(several_line(options, chosen, *index));
+            }
+            rows.extend(wrap_at_most(&shown, SEVERAL_ROWS));
+            Drawn { rows, cursor: None }
+        }
+    }
+}
+
 pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
     let lang = app.lang;
     let width = area.width.saturating_sub(4).clamp(20, 76);
@@ -77,87 +157,131 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
         .unwrap_or(4)
         .min(inner_w * 2 / 5);
     // one cell for the focus marker, one between label and value
-    let value_w = inner_w.saturating_sub(label_w + 2);
+    let value_w = inner_w.saturating_sub(label_w + 2).max(2);
+    let drawn: Vec<(usize, Drawn)> = vis
+        .iter()
+        .filter_map(|&i| Some((i, drawn(f.fields.get(i)?, i == f.focus, value_w))))
+        .collect();
+    // a multi-line field shows up to MULTILINE_ROWS rows, the cursor's among them
+    let shown_rows = |d: &Drawn| d.rows.len().clamp(1, MULTILINE_ROWS);
+    let verdict = f.verdict_line(lang, &app.ctx.policy);
+    let verdict_lines = verdict
+        .as_deref()
+        .map(|v| text::wrap(v, inner_w))
+        .unwrap_or_default();
     let error_lines = f
         .error
         .as_deref()
         .map(|e| text::wrap(e, inner_w))
         .unwrap_or_default();
-    let want = vis.len() + 2 + error_lines.len() + 2;
+    let field_rows_wanted: usize = drawn.iter().map(|(_, d)| shown_rows(d)).sum();
+    let want = field_rows_wanted + verdict_lines.len() + error_lines.len() + 1 + 2;
     let height = (want as u16).min(area.height);
-    let case = app.summary(&f.case_id);
-    let title = format!(
-        "{} · {} {}",
-        i18n::t(lang, f.kind.title()),
-        f.case_id,
-        case.map(|c| c.village()).unwrap_or("")
-    );
+    let title = match app.summary(&f.case_id) {
+        Some(c) => format!(
+            "{} · {} {}",
+            i18n::t(lang, f.kind.title()),
+            f.case_id,
+            c.village()
+        ),
+        None => i18n::t(lang, f.kind.title()).to_string(),
+    };
     let r = centred(area, width, height);
     let inner = frame_box(frame, r, &title);
-    // Rows for fields: whatever is left after the error lines and the hint line.
+    // Rows for fields: whatever is left after the verdict, the error lines and the hints.
     let field_rows = (inner.height as usize)
-        .saturating_sub(error_lines.len() + 1)
+        .saturating_sub(verdict_lines.len() + error_lines.len() + 1)
         .max(1);
-    let focus_pos = vis.iter().position(|&i| i == f.focus).unwrap_or(0);
-    let first = (focus_pos + 1).saturating_sub(field_rows);
-    let mut y = 0u16;
-    for &i in vis.iter().skip(first).take(field_rows) {
-        // `visible_fields` names fields of the form only.
-        let Some(field) = f.fields.get(i) else {
+    // The first field shown: early enough that the focused field's rows fit below it.
+    let focus_pos = drawn.iter().position(|(i, _)| *i == f.focus).unwrap_or(0);
+    let mut first = 0;
+    let upto_focus = |from: usize| -> usize {
+        drawn
+            .iter()
+            .take(focus_pos + 1)
+            .skip(from)
+            .map(|(_, d)| shown_rows(d))
+            .sum()
+    };
+    while first < focus_pos && upto_focus(first) > field_rows {
+        first += 1;
+    }
+    let mut y = 0usize;
+    for (i, d) in drawn.iter().skip(first) {
+        if y >= field_rows {
+            break;
+        }
+        let Some(field) = f.fields.get(*i) else {
             continue;
         };
-        let focused = i == f.focus;
+        let focused = *i == f.focus;
         let label_style = if focused {
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
         } else {
             dim()
-        };
-        let (shown, cursor) = match &field.value {
-            Value::Text { text: t, cursor } => {
-                let (s, c) = window(t, *cursor, value_w);
-                (text::pad(&s, value_w), Some(c))
-            }
-            Value::Choice { .. } => (
-                text::pad(&format!("‹ {} ›", field.value.display()), value_w),
-                None,
-            ),
         };
         let value_style = if focused {
             Style::new().bg(Color::DarkGray).fg(Color::White)
         } else {
             Style::new()
         };
-        put(
-            frame,
-            inner,
-            y,
-            Line::from(vec![
-                Span::styled(if focused { "▸" } else { " " }, label_style),
-                Span::styled(text::pad(&field.label, label_w), label_style),
-                Span::raw(" "),
-                Span::styled(shown, value_style),
-            ]),
-        );
-        if focused {
-            if let Some(c) = cursor {
-                // The real cursor, so an input method shows its candidates here.
-                let x = inner.x + (label_w + 2 + c).min(inner_w.saturating_sub(1)) as u16;
-                frame.set_cursor_position(Position::new(x, inner.y + y));
-            }
+        let rows = shown_rows(d).min(field_rows - y);
+        // scrolled within the field so that the cursor's row shows
+        let start = d
+            .cursor
+            .map(|(row, _)| (row + 1).saturating_sub(rows))
+            .unwrap_or(0);
+        for (n, row) in d.rows.iter().skip(start).take(rows).enumerate() {
+            let (marker, label) = if n == 0 {
+                (
+                    if focused { "▸" } else { " " },
+                    text::pad(&field.label, label_w),
+                )
+            } else {
+                (" ", " ".repeat(label_w))
+            };
+            put(
+                frame,
+                inner,
+                (y + n) as u16,
+                Line::from(vec![
+                    Span::styled(marker, label_style),
+                    Span::styled(label, label_style),
+                    Span::raw(" "),
+                    Span::styled(text::pad(row, value_w), value_style),
+                ]),
+            );
         }
-        y += 1;
+        if let Some((row, cell)) = d.cursor {
+            // The real cursor, so an input method shows its candidates here.
+            let x = inner.x + (label_w + 2 + cell).min(inner_w.saturating_sub(1)) as u16;
+            let cy = (y + row.saturating_sub(start)).min(field_rows - 1);
+            frame.set_cursor_position(Position::new(x, inner.y + cy as u16));
+        }
+        y += rows;
     }
-    for e in &error_lines {
-        if y + 1 >= inner.height {
-            break;
+    let mut y = y as u16;
+    let verdict_style = match f.verdict(&app.ctx.policy) {
+        Some(crate::domain::Verdict::Pass) => {
+            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD)
         }
-        put(
-            frame,
-            inner,
-            y,
-            Line::from(Span::styled(e.clone(), overdue_style())),
-        );
-        y += 1;
+        Some(crate::domain::Verdict::BasicPass) => {
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        }
+        Some(crate::domain::Verdict::Fail) => overdue_style(),
+        None => dim(),
+    };
+    for (lines, style) in [
+        (&verdict_lines, verdict_style),
+        (&error_lines, overdue_style()),
+    ] {
+        for l in lines {
+            if y + 1 >= inner.height {
+                break;
+            }
+            put(frame, inner, y, Line::from(Span::styled(l.clone(), style)));
+            y += 1;
+        }
     }
     const KEYS: [Action; 5] = [
         Action::Submit,
