@@ -68,6 +68,18 @@ impl Failure {
             StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::BadBackup { .. } => {
                 exit::BAD_INPUT
             }
+            StoreError::Field(f) => {
+                use crate::ledger::FieldError;
+                match f {
+                    FieldError::NotACopy { .. }
+                    | FieldError::NotEmpty { .. }
+                    | FieldError::NoSuchQueued { .. } => exit::BAD_INPUT,
+                    FieldError::OnlyOnServer
+                    | FieldError::OtherAccount { .. }
+                    | FieldError::RolledBack { .. } => exit::REFUSED,
+                    FieldError::BadCopy { .. } => exit::DATABASE,
+                }
+            }
             _ => exit::DATABASE,
         };
         let message = match &e {

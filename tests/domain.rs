@@ -81,7 +81,7 @@ fn accept(
 fn at_cadres_adjusted() -> Case {
     let (c, _) = run(&fresh(), pair_all()).unwrap();
     let (c, _) = run(&c, Command::Adjust(adjustment())).unwrap();
-    let (c, _) = run(&c, Command::Advance).unwrap();
+    let (c, _) = run(&c, Command::Advance { from: c.stage }).unwrap();
     assert_eq!(c.stage, Stage::CadresAdjusted);
     c
 }
@@ -126,7 +126,13 @@ fn incomplete_pairing_is_refused_naming_each_missing_person() {
 #[test]
 fn advance_from_identified_needs_the_pairing() {
     assert_eq!(
-        run(&fresh(), Command::Advance).unwrap_err(),
+        run(
+            &fresh(),
+            Command::Advance {
+                from: Stage::Identified
+            }
+        )
+        .unwrap_err(),
         Refusal::PairingIncomplete {
             missing: vec![
                 Field::CountyLeader,
@@ -165,7 +171,7 @@ fn updating_a_pairing_later_keeps_the_stage_and_the_pairing_date() {
 fn cadres_adjusted_needs_an_adjustment_or_a_reason() {
     let (c, _) = run(&fresh(), pair_all()).unwrap();
     assert_eq!(
-        run(&c, Command::Advance).unwrap_err(),
+        run(&c, Command::Advance { from: c.stage }).unwrap_err(),
         Refusal::NoAdjustment
     );
     let (with_reason, _) = run(
@@ -176,13 +182,29 @@ fn cadres_adjusted_needs_an_adjustment_or_a_reason() {
     )
     .unwrap();
     assert_eq!(
-        run(&with_reason, Command::Advance).unwrap().0.stage,
+        run(
+            &with_reason,
+            Command::Advance {
+                from: with_reason.stage
+            }
+        )
+        .unwrap()
+        .0
+        .stage,
         Stage::CadresAdjusted
     );
     let (with_adj, ch) = run(&c, Command::Adjust(adjustment())).unwrap();
     assert_eq!(ch.kind, ChangeKind::Adjusted);
     assert_eq!(
-        run(&with_adj, Command::Advance).unwrap().0.stage,
+        run(
+            &with_adj,
+            Command::Advance {
+                from: with_adj.stage
+            }
+        )
+        .unwrap()
+        .0
+        .stage,
         Stage::CadresAdjusted
     );
     assert_eq!(
@@ -197,7 +219,7 @@ fn cadres_adjusted_needs_an_adjustment_or_a_reason() {
 fn accepted_needs_a_pass_and_every_task_done() {
     let mut c = at_cadres_adjusted();
     assert_eq!(
-        run(&c, Command::Advance).unwrap_err(),
+        run(&c, Command::Advance { from: c.stage }).unwrap_err(),
         Refusal::NoPassingAcceptance
     );
     c.tasks.push(Task {
@@ -214,7 +236,7 @@ fn accepted_needs_a_pass_and_every_task_done() {
     );
     assert_eq!(c.acceptance.last().unwrap().verdict, Verdict::Pass);
     assert_eq!(
-        run(&c, Command::Advance).unwrap_err(),
+        run(&c, Command::Advance { from: c.stage }).unwrap_err(),
         Refusal::TasksOpen { numbers: vec![1] }
     );
     let (c, _) = run(
@@ -225,11 +247,11 @@ fn accepted_needs_a_pass_and_every_task_done() {
         },
     )
     .unwrap();
-    let (c, ch) = run(&c, Command::Advance).unwrap();
+    let (c, ch) = run(&c, Command::Advance { from: c.stage }).unwrap();
     assert_eq!((ch.from, ch.to), (Stage::CadresAdjusted, Stage::Accepted));
     assert_eq!(c.closed_on, Some(d(TODAY)));
     assert_eq!(
-        run(&c, Command::Advance).unwrap_err(),
+        run(&c, Command::Advance { from: c.stage }).unwrap_err(),
         Refusal::AlreadyAccepted
     );
 }
@@ -396,7 +418,7 @@ fn a_reopen_voids_the_earlier_pass() {
     let (c, _) = run(&c, reopen).unwrap();
     assert_eq!((c.stage, c.voided_attempts), (Stage::CadresAdjusted, 1));
     assert_eq!(
-        run(&c, Command::Advance).unwrap_err(),
+        run(&c, Command::Advance { from: c.stage }).unwrap_err(),
         Refusal::NoPassingAcceptance
     );
     let mut forged = c.clone();
@@ -518,7 +540,7 @@ fn an_accepted_case_takes_visits_but_no_plan_changes() {
 fn a_refusal_leaves_the_case_untouched() {
     let c = fresh();
     let before = c.clone();
-    let _ = run(&c, Command::Advance);
+    let _ = run(&c, Command::Advance { from: c.stage });
     assert_eq!(c, before);
 }
 

@@ -881,7 +881,9 @@ fn frame_decoder_takes_any_bytes_and_any_mutation_of_real_frames() {
         Call::Search("qjc".into()),
         Call::Execute {
             id: "2017-YG-003".into(),
-            commands: vec![zhengdun::domain::Command::Advance],
+            commands: vec![zhengdun::domain::Command::Advance {
+                from: zhengdun::domain::Stage::Paired,
+            }],
             expected: Some("ab".repeat(32)),
         },
     ] {

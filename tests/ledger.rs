@@ -35,7 +35,16 @@ fn an_adjustment_and_the_advance_it_allows_are_one_write() {
     let (_d, l) = ledger();
     let before = l.history("2017-YG-003").unwrap().len();
     let case = l
-        .execute("2017-YG-003", &[adjustment(), Command::Advance], None)
+        .execute(
+            "2017-YG-003",
+            &[
+                adjustment(),
+                Command::Advance {
+                    from: Stage::Paired,
+                },
+            ],
+            None,
+        )
         .unwrap();
     assert_eq!(case.stage, Stage::CadresAdjusted);
     let history = l.history("2017-YG-003").unwrap();

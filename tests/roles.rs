@@ -181,8 +181,18 @@ fn asked(row: &str, person: &Person) -> Asked {
             }),
             Stage::Paired,
         ),
-        "advance to paired" => OnCase(Command::Advance, Stage::Identified),
-        "advance to cadres_adjusted" => OnCase(Command::Advance, Stage::Paired),
+        "advance to paired" => OnCase(
+            Command::Advance {
+                from: Stage::Identified,
+            },
+            Stage::Identified,
+        ),
+        "advance to cadres_adjusted" => OnCase(
+            Command::Advance {
+                from: Stage::Paired,
+            },
+            Stage::Paired,
+        ),
         "new" => Ledger(Operation::New),
         "import" => Ledger(Operation::Import),
         "accept" => OnCase(
@@ -297,7 +307,14 @@ fn every_operation_has_a_rule_and_clerks_may_do_all() {
     // an accepted case advances nowhere: for the table it is acceptance, a clerk's
     let accepted = own(Stage::Accepted);
     assert!(matches!(
-        authorize(&township(), &roster(), &Command::Advance, &accepted),
+        authorize(
+            &township(),
+            &roster(),
+            &Command::Advance {
+                from: Stage::Accepted
+            },
+            &accepted
+        ),
         Err(Refusal::RoleCannot { .. })
     ));
 }
@@ -636,7 +653,7 @@ fn refusals_name_the_role_and_what_it_may_do_in_both_languages() {
     let r = roster();
     let cases = [
         (
-            authorize(&leader(), &r, &Command::Advance, &own(Stage::Paired)),
+            authorize(&leader(), &r, &Command::Advance { from: Stage::Paired }, &own(Stage::Paired)),
             "账户 wangjg 是县级包联领导，不能推进到班子调整；县级包联领导可以：查看台账；对其包联的案件记录走访、添加和完成整改任务",
             "account wangjg is a county leader and cannot advance to cadres adjusted; a county leader may read the ledger, and on the cases it is the paired county leader of log visits and add and finish plan tasks",
         ),

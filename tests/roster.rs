@@ -178,7 +178,13 @@ fn the_store_authorises_each_change_for_the_person_acting() {
         .unwrap_err();
     assert!(matches!(refusal(e), Refusal::OutOfScope { .. }));
     let e = store
-        .execute("A-1", &Command::Advance, &as_person(leader()))
+        .execute(
+            "A-1",
+            &Command::Advance {
+                from: Stage::Paired,
+            },
+            &as_person(leader()),
+        )
         .unwrap_err();
     assert!(matches!(
         refusal(e),

@@ -214,6 +214,25 @@ pub enum Cmd {
         #[arg(long, value_name = "PATH")]
         socket: Option<PathBuf>,
     },
+    /// Makes --db DIR (new or empty) a field copy of the server's ledger, to work offline:
+    /// every case (or with --mine those of your scope) with its history, checked
+    Checkout {
+        /// The server: its socket, or ssh://[user@]host[/socket]
+        #[arg(value_name = "SERVER")]
+        server: String,
+        /// Only the cases of your scope (your township's, or those you are paired with)
+        #[arg(long)]
+        mine: bool,
+    },
+    /// Sends the field copy's queued changes to its server and takes the server's changes
+    Sync {
+        /// List what waits and what conflicts, send nothing
+        #[arg(long, conflicts_with = "drop")]
+        status: bool,
+        /// Take change N out of the outbox (see --status): it will not be sent
+        #[arg(long, value_name = "N")]
+        drop: Option<u64>,
+    },
     /// Moves a case back to an earlier stage, with a new conversion deadline
     Reopen {
         id: String,
@@ -529,6 +548,8 @@ impl Cmd {
             Cmd::User { .. } => "user",
             Cmd::Serve { .. } => "serve",
             Cmd::Proxy { .. } => "proxy",
+            Cmd::Checkout { .. } => "checkout",
+            Cmd::Sync { .. } => "sync",
         }
     }
 

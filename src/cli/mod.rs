@@ -2,6 +2,7 @@
 //! domain [`Command`]s through the same [`Ledger::execute`] the TUI uses.
 
 pub mod args;
+pub mod field;
 pub(crate) mod output;
 
 use std::fs;
@@ -147,6 +148,9 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
             let default = PathBuf::from(crate::server::DEFAULT_SOCKET);
             return crate::server::proxy::proxy(socket.as_ref().unwrap_or(&default), env.lang);
         }
+        // a field copy's own commands open the copy, and reach the server themselves
+        Some(Cmd::Checkout { server, mine }) => return field::checkout(&env, server, *mine),
+        Some(Cmd::Sync { status, drop }) => return field::sync(&env, *status, *drop),
         _ => {}
     }
     let cmd = cli.cmd.take();
@@ -173,6 +177,8 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     } else {
         env.open()?
     };
+    // a field copy's owner acts on it
+    env.ctx.actor = ledger.ctx().actor.clone();
     let bulk = matches!(
         cmd,
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
@@ -492,7 +498,9 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             }
         },
         Cmd::Advance { id } => {
-            let c = exec(&id, Command::Advance)?;
+            // from the stage the case is at as this command sees it
+            let seen = ledger.case(&id).map_err(env.failed())?;
+            let c = exec(&seen.id, Command::Advance { from: seen.stage })?;
             print(&format!("{} {}", c.id, c.stage.label(lang)))
         }
         Cmd::Accept(a) => {
@@ -565,6 +573,9 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
         // `run` starts these before any ledger is opened
         Cmd::Serve { .. } | Cmd::Proxy { .. } => {
             Err(Failure::input(i18n::t(lang, Text::ServerNotThroughALedger)))
+        }
+        Cmd::Checkout { .. } | Cmd::Sync { .. } => {
+            Err(Failure::input(i18n::field::not_through_server(lang)))
         }
     }
 }

@@ -5,9 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::case::{
-    Acceptance, Adjustment, Case, Pairing, Profile, Standards, Task, Visit, Voided,
-};
+use super::case::{Acceptance, Adjustment, Case, Pairing, Profile, Standards, Task, Visit, Voided};
 use super::codes::*;
 use super::due::add_months;
 use super::field::Field;
@@ -45,7 +43,12 @@ pub enum Command {
         on: NaiveDate,
     },
     LogVisit(Visit),
-    Advance,
+    /// Moves the case to the stage after `from`, the stage the person saw it at: a case
+    /// that is no longer at `from` (someone moved it meanwhile, or an earlier advance of a
+    /// field copy's outbox did) is refused, so two advances never move a case two stages.
+    Advance {
+        from: Stage,
+    },
     Accept {
         on: NaiveDate,
         by: String,
@@ -321,6 +324,9 @@ pub enum Refusal {
         new_deadline: NaiveDate,
         on: NaiveDate,
     },
+    /// An advance asked from one stage of a case that is at another.
+    #[error("the advance was asked from {from:?}, but the case is at {at:?}")]
+    AdvanceFromElsewhere { from: Stage, at: Stage },
     #[error("reopen goes to an earlier stage; the case is at {from:?}, asked for {to:?}")]
     ReopenNotEarlier { from: Stage, to: Stage },
     #[error("{field} is empty")]
@@ -789,7 +795,13 @@ pub fn apply(
             c.visits.push(v.clone());
             (ChangeKind::Visit, detail, v.findings.clone())
         }
-        Command::Advance => {
+        Command::Advance { from } => {
+            if *from != case.stage {
+                return Err(Refusal::AdvanceFromElsewhere {
+                    from: *from,
+                    at: case.stage,
+                });
+            }
             let to = case.stage.next().ok_or(Refusal::AlreadyAccepted)?;
             guard(case, to)?;
             c.stage = to;

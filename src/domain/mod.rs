@@ -7,6 +7,7 @@ pub mod counted;
 pub mod due;
 pub mod field;
 pub mod machine;
+pub mod merge;
 pub mod policy;
 pub mod roster;
 pub mod summary;
@@ -20,8 +21,10 @@ pub use machine::{
     apply, check_case, check_profile, check_relapse, guard, verdict, Change, ChangeKind, Command,
     Edit, ProfileEdit, Refusal, RelapseProblem, SECRETARY_AGES,
 };
+pub use merge::{merge, Conflict, Merge, QueuedChange};
 pub use policy::Policy;
 pub use roster::{
-    authorize, authorize_ledger, grant, Grant, Operation, Person, Roster, RosterChange, Scope,
+    authorize, authorize_ledger, grant, in_scope, Grant, Operation, Person, Roster, RosterChange,
+    Scope,
 };
 pub use summary::{DueInputs, Names, Summary, NAMES as SUMMARY_NAMES};

@@ -357,7 +357,9 @@ impl Operation {
             Command::Pair { .. } => Operation::Pair,
             Command::Adjust(_) | Command::NoAdjustment { .. } => Operation::Adjust,
             // an accepted case goes nowhere: the state machine says so, to a clerk
-            Command::Advance => Operation::Advance(case.stage.next().unwrap_or(Stage::Accepted)),
+            Command::Advance { .. } => {
+                Operation::Advance(case.stage.next().unwrap_or(Stage::Accepted))
+            }
             Command::Accept { .. } => Operation::Accept,
             Command::Reopen { .. } => Operation::Reopen,
             Command::Edit(_) => Operation::Edit,
@@ -528,6 +530,13 @@ fn own_case(person: &Person, roster: &Roster, case: &Case) -> Result<(), Scope> 
         // no own cases: the table gives these roles all or nothing
         Role::Clerk | Role::Auditor => Ok(()),
     }
+}
+
+/// Whether `case` is in `person`'s scope: all cases for a clerk or an auditor, its
+/// township's for a township secretary, those it is the paired county leader of for a
+/// leader. What a field copy made with `--mine` holds.
+pub fn in_scope(person: &Person, roster: &Roster, case: &Case) -> bool {
+    own_case(person, roster, case).is_ok()
 }
 
 /// Whether `person` may apply `cmd` to `case` as it is now: SPEC §9's table, the scope of a

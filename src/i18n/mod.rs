@@ -58,6 +58,7 @@ macro_rules! messages {
 use messages;
 use texts;
 
+pub mod field;
 mod labels;
 pub mod msg;
 mod sentences;

@@ -36,6 +36,7 @@ super::messages! {
     fn refusal_tasks_open(numbers) => "整改任务未完成：第{numbers}项", "plan tasks not done: #{numbers}";
     fn refusal_not_ready(stage) => "验收须在“班子调整”阶段进行，该村现处于“{stage}”", "acceptance comes after the stage cadres adjusted; the case is at {stage}";
     fn refusal_deadline_not_after(new_deadline, on) => "新转化期限 {new_deadline} 须晚于验收日期 {on}", "the new deadline {new_deadline} must be after the attempt on {on}";
+    fn refusal_advance_from_elsewhere(from, at) => "推进时所见阶段为“{from}”，该村现已处于“{at}”，未再推进", "the advance was made on the stage {from}, but the case is now at {at}: not moved again";
     fn refusal_reopen_not_earlier(from, to) => "只能退回到更早的阶段：现处于“{from}”，要求退回到“{to}”", "reopen goes to an earlier stage: the case is at {from}, asked for {to}";
     fn refusal_empty(field) => "{field}不能为空", "{field} is empty";
     fn refusal_no_such_task(number, count) => "没有第{number}项任务（共{count}项）", "no task #{number} (the plan has {count})";

@@ -318,6 +318,9 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::DeadlineNotAfter { new_deadline, on } => {
             msg::refusal_deadline_not_after(lang, new_deadline, on)
         }
+        Refusal::AdvanceFromElsewhere { from, at } => {
+            msg::refusal_advance_from_elsewhere(lang, stage(*from), stage(*at))
+        }
         Refusal::ReopenNotEarlier { from, to } => {
             msg::refusal_reopen_not_earlier(lang, stage(*from), stage(*to))
         }

@@ -7,13 +7,16 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 
 use crate::domain::{
-    AccountabilityEvent, Case, ChangeKind, Command, Operation, Person, RosterChange, Summary,
+    AccountabilityEvent, Case, ChangeKind, Command, Operation, Person, QueuedChange, RosterChange,
+    Summary,
 };
 use crate::listing::Filter;
 use crate::search::SearchIndex;
 use crate::stats::{Stats, Tally};
+use crate::store::outbox::{FieldCopy, Outcome, Queued, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport};
 
+use super::field::{SyncReport, SyncStep};
 use super::{Ledger, Notice, Result};
 
 pub struct Local {
@@ -54,7 +57,11 @@ impl Local {
         Ok(self.store.close()?)
     }
 
-    pub fn new(store: Store, ctx: Ctx) -> Local {
+    pub fn new(store: Store, mut ctx: Ctx) -> Local {
+        // on a field copy, the copy's owner acts (SPEC §10), as on the server they came from
+        if let Ok(Some(copy)) = store.field_copy() {
+            ctx.actor = copy.person.name;
+        }
         Local {
             store,
             ctx,
@@ -73,6 +80,11 @@ impl Local {
     /// The store, for what only the process that owns the ledger does (checkpoints, tests).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Tells the subscribers that these cases changed (a field copy's sync took them in).
+    pub(super) fn changed(&self, case_ids: Vec<String>) -> Result<()> {
+        self.notify(case_ids)
     }
 
     pub fn into_store(self) -> Store {
@@ -199,6 +211,29 @@ impl Ledger for Local {
     }
     fn flush(&self) -> Result<()> {
         self.acting(&self.ctx).flush()
+    }
+    fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken> {
+        self.acting(&self.ctx).take(after, after_hash, mine, also)
+    }
+    fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {
+        self.acting(&self.ctx).holds(after, after_hash)
+    }
+    fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome> {
+        self.acting(&self.ctx).apply_queued(change)
+    }
+    fn field_copy(&self) -> Result<Option<FieldCopy>> {
+        Ok(self.store.field_copy()?)
+    }
+    fn outbox(&self) -> Result<Vec<Queued>> {
+        Ok(self.store.outbox()?)
+    }
+    fn drop_queued(&self, number: u64) -> Result<Queued> {
+        let q = self.store.drop_queued(number)?;
+        self.notify(Vec::new())?;
+        Ok(q)
+    }
+    fn sync(&self, progress: &mut dyn FnMut(SyncStep)) -> Result<SyncReport> {
+        super::field::sync(self, progress)
     }
 }
 
@@ -341,5 +376,23 @@ impl Ledger for Acting<'_> {
 
     fn flush(&self) -> Result<()> {
         Ok(self.local.store.sync()?)
+    }
+
+    fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken> {
+        let scope = self.ctx.person.as_ref().filter(|_| mine);
+        Ok(self.local.store.take(after, after_hash, scope, also)?)
+    }
+
+    fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {
+        let (seq, _) = self.local.store.holds(after, after_hash)?;
+        Ok(seq as usize)
+    }
+
+    fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome> {
+        let outcome = self.local.store.apply_queued(change, self.ctx)?;
+        if matches!(outcome, Outcome::Applied { again: false, .. }) {
+            self.local.notify(vec![change.case_id.clone()])?;
+        }
+        Ok(outcome)
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! The CLI and the TUI import the store's types from here, never from `store` itself.
 
+pub mod field;
 mod local;
 pub mod protocol;
 mod remote;
@@ -17,16 +18,20 @@ use std::sync::mpsc::Receiver;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Policy, Summary};
+use crate::domain::{
+    AccountabilityEvent, Case, ChangeKind, Command, Person, Policy, QueuedChange, Summary,
+};
 use crate::i18n::{msg, Lang, Text};
 use crate::listing::Filter;
 use crate::stats::Stats;
 
 pub use crate::store::disk::Holder;
+pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
     case_version, Backup, Ctx, Event, RestoreSummary, StoreError, VerifyReport, BACKUP_FORMAT,
     ROSTER_EVENTS,
 };
+pub use field::{SyncReport, SyncStep};
 pub use local::Local;
 pub use remote::{Remote, OWN_SOCKET, SERVER_FILE, SERVER_FILE_WORK_PREFIX, SOCKET_WORK_PREFIX};
 
@@ -362,6 +367,50 @@ pub trait Ledger {
 
     /// Makes everything written durable, before the process ends.
     fn flush(&self) -> Result<()>;
+
+    /// The server's side of a field copy (SPEC §10): the events after `after` (the event
+    /// `after_hash`, else the ledger was rolled back), whole for the cases the connecting
+    /// person holds (with `mine`, only those of their scope) and linked for the others,
+    /// and the cases they and `also` name as they are now.
+    fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken>;
+
+    /// Whether the server's history still holds event `after` as `after_hash` (else its
+    /// ledger was rolled back since a copy took it): the number of its last event.
+    fn holds(&self, after: u64, after_hash: &str) -> Result<usize>;
+
+    /// The server's side of a sync: one queued change of a field copy applied once, through
+    /// the merge rules and the same authorisation and guards as any change.
+    fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome>;
+
+    /// Where this ledger came from, when it is a field copy.
+    fn field_copy(&self) -> Result<Option<FieldCopy>> {
+        Ok(None)
+    }
+
+    /// A field copy's outbox, in the order the changes were made.
+    fn outbox(&self) -> Result<Vec<Queued>> {
+        Ok(Vec::new())
+    }
+
+    /// Takes one change out of a field copy's outbox (the user's decision).
+    fn drop_queued(&self, number: u64) -> Result<Queued> {
+        let _ = number;
+        Err(self.not_a_copy())
+    }
+
+    /// Sends a field copy's outbox to its server and takes the server's changes, telling
+    /// `progress` how far it is.
+    fn sync(&self, progress: &mut dyn FnMut(SyncStep)) -> Result<SyncReport> {
+        let _ = progress;
+        Err(self.not_a_copy())
+    }
+
+    /// The error of a field copy's call on a ledger that is none.
+    fn not_a_copy(&self) -> Error {
+        Error::Store(StoreError::Field(FieldError::NotACopy {
+            dir: self.location(),
+        }))
+    }
 }
 
 /// A ledger shared by several owners in one process (a TUI and the server it runs for
@@ -448,5 +497,26 @@ impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
     }
     fn flush(&self) -> Result<()> {
         (**self).flush()
+    }
+    fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken> {
+        (**self).take(after, after_hash, mine, also)
+    }
+    fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {
+        (**self).holds(after, after_hash)
+    }
+    fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome> {
+        (**self).apply_queued(change)
+    }
+    fn field_copy(&self) -> Result<Option<FieldCopy>> {
+        (**self).field_copy()
+    }
+    fn outbox(&self) -> Result<Vec<Queued>> {
+        (**self).outbox()
+    }
+    fn drop_queued(&self, number: u64) -> Result<Queued> {
+        (**self).drop_queued(number)
+    }
+    fn sync(&self, progress: &mut dyn FnMut(SyncStep)) -> Result<SyncReport> {
+        (**self).sync(progress)
     }
 }

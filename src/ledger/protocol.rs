@@ -18,9 +18,12 @@ use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Summary};
+use crate::domain::{
+    AccountabilityEvent, Case, ChangeKind, Command, Person, QueuedChange, Summary,
+};
 use crate::listing::Filter;
 use crate::stats::Stats;
+use crate::store::outbox::{Outcome, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
 
 use super::{Error, Notice};
@@ -111,6 +114,21 @@ pub enum Call {
     RemovePerson(String),
     RosterHistory,
     Flush,
+    /// A field copy takes the server's events after one it has (SPEC §10).
+    Take {
+        after: u64,
+        after_hash: String,
+        mine: bool,
+        also: Vec<String>,
+    },
+    /// Whether the server still holds the event a field copy last took (else its ledger
+    /// was rolled back); answered with its head's number.
+    Holds {
+        after: u64,
+        after_hash: String,
+    },
+    /// A field copy's queued change, to apply once.
+    ApplyQueued(Box<QueuedChange>),
 }
 
 /// What a call gave.
@@ -132,6 +150,8 @@ pub enum Answer {
     /// A roster change: its history event (`None`: the entry was already as given).
     Recorded(Option<Box<Event>>),
     Done,
+    Taken(Box<Taken>),
+    Outcome(Box<Outcome>),
 }
 
 /// What the server sends after its [`Welcome`].

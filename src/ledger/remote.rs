@@ -15,10 +15,13 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use crate::domain::{AccountabilityEvent, Case, ChangeKind, Command, Person, Summary};
+use crate::domain::{
+    AccountabilityEvent, Case, ChangeKind, Command, Person, QueuedChange, Summary,
+};
 use crate::i18n::Lang;
 use crate::listing::Filter;
 use crate::stats::Stats;
+use crate::store::outbox::{Outcome, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
 
 use super::protocol::{self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome};
@@ -532,6 +535,28 @@ impl Ledger for Remote {
 
     fn case(&self, id: &str) -> Result<Case> {
         answer!(self, Call::Case(id.to_string()), Case(c) => *c)
+    }
+
+    fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken> {
+        let call = Call::Take {
+            after,
+            after_hash: after_hash.to_string(),
+            mine,
+            also: also.to_vec(),
+        };
+        answer!(self, call, Taken(t) => *t)
+    }
+
+    fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {
+        let call = Call::Holds {
+            after,
+            after_hash: after_hash.to_string(),
+        };
+        answer!(self, call, Count(n) => n)
+    }
+
+    fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome> {
+        answer!(self, Call::ApplyQueued(Box::new(change.clone())), Outcome(o) => *o)
     }
 
     fn cases(&self, ids: Option<&[String]>) -> Result<Vec<Case>> {

@@ -290,6 +290,19 @@ impl Server {
             }),
             Call::RosterHistory => l.roster_history().map(Answer::History),
             Call::Flush => l.flush().map(|()| Answer::Done),
+            Call::Take {
+                after,
+                after_hash,
+                mine,
+                also,
+            } => l
+                .take(after, &after_hash, mine, &also)
+                .map(|t| Answer::Taken(Box::new(t))),
+            Call::Holds { after, after_hash } => l.holds(after, &after_hash).map(Answer::Count),
+            Call::ApplyQueued(change) => self.change(|| {
+                l.apply_queued(&change)
+                    .map(|o| Answer::Outcome(Box::new(o)))
+            }),
         }
     }
 

@@ -54,6 +54,7 @@ impl StoreError {
             StoreError::Io(message) => message.clone(),
             StoreError::BadBackup { file, problem } => format!("{file}: {problem}"),
             StoreError::Denied(r) => i18n::refusal(lang, r),
+            StoreError::Field(e) => e.message(lang),
             StoreError::Stale { id, since } => {
                 let changes: Vec<String> = since
                     .iter()
@@ -152,6 +153,28 @@ fn family(lang: Lang, f: Family) -> &'static str {
     match f {
         Family::Summaries => Text::FamilySummaries.get(lang),
         Family::Counts => Text::FamilyCounts.get(lang),
+    }
+}
+
+impl super::outbox::FieldError {
+    pub fn message(&self, lang: Lang) -> String {
+        use super::outbox::FieldError;
+        use crate::i18n::field;
+        match self {
+            FieldError::NotACopy { dir } => field::not_a_copy(lang, dir),
+            FieldError::NotEmpty { dir } => field::not_empty(lang, dir),
+            FieldError::RolledBack {
+                server,
+                ours,
+                theirs,
+            } => field::rolled_back(lang, server, ours, theirs),
+            FieldError::BadCopy { problem } => field::bad_copy(lang, problem),
+            FieldError::OnlyOnServer => field::only_on_server(lang),
+            FieldError::NoSuchQueued { number } => field::no_such_queued(lang, number),
+            FieldError::OtherAccount { account, connected } => {
+                field::other_account(lang, account, connected)
+            }
+        }
     }
 }
 

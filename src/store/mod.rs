@@ -35,6 +35,7 @@ pub mod disk;
 #[doc(hidden)]
 pub mod layout;
 mod message;
+pub mod outbox;
 mod roster;
 pub use damage::Damage;
 use disk::{DiskProblem, Holder, Locking};
@@ -128,6 +129,8 @@ pub enum StoreError {
         id: String,
         since: Vec<Event>,
     },
+    /// A field copy's own trouble (SPEC §10): see [`outbox::FieldError`].
+    Field(outbox::FieldError),
 }
 
 impl std::fmt::Display for StoreError {
@@ -1019,70 +1022,91 @@ impl Store {
         self.writable()?;
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            let mut case = self.require(id)?;
-            let pairs = cmds.iter().any(|c| matches!(c, Command::Pair { .. }));
-            let roster = if ctx.person.is_some() || pairs {
-                self.roster()?
-            } else {
-                Roster::default()
-            };
-            let person = self.acting(ctx, &roster)?;
-            if let Some(expected) = expected {
-                if case_hash(&case)? != expected {
-                    return Err(StoreError::Stale {
-                        id: case.id.clone(),
-                        since: self.events_since(&case.id, expected)?,
-                    });
-                }
+            match self.field_copy()? {
+                // a field copy queues each change in the same write (SPEC §10)
+                Some(copy) => self.execute_queued(id, cmds, ctx, expected, copy),
+                None => self.execute_locked(id, cmds, ctx, expected, |_, _| Ok(Vec::new())),
             }
-            let mut batch = Batches::new(self.head()?);
-            let mut events = Vec::with_capacity(cmds.len());
-            for cmd in cmds {
-                let refused = |refusal| StoreError::Refused {
-                    id: case.id.clone(),
-                    refusal,
-                };
-                let mut cmd = roster.resolve_pair(cmd, &case).map_err(refused)?;
-                if let Some(p) = &person {
-                    cmd = p.sign(&cmd);
-                    domain::authorize(p, &roster, &cmd, &case).map_err(refused)?;
-                }
-                let (after, change) =
-                    domain::apply(&case, &cmd, ctx.today, &ctx.policy).map_err(refused)?;
-                events.push(batch.record(Prepared::of(after.clone())?, change, ctx)?);
-                case = after;
-            }
-            let moves = |c: &Command| match c {
-                Command::Edit(e) => {
-                    e.county.is_some() || e.township.is_some() || e.village.is_some()
-                }
-                Command::Unvoid { .. } => true,
-                _ => false,
-            };
-            if cmds.iter().any(moves) && case.relapse_of.is_none() && case.voided.is_none() {
-                let place = place_of(&case.county, &case.township, &case.village, case.year);
-                let mut other = None;
-                self.for_each_summary(|s| {
-                    if other.is_none()
-                        && s.id() != case.id
-                        && place_of(s.county(), s.township(), s.village(), s.year) == place
-                    {
-                        other = Some(s.id().to_string());
-                    }
-                })?;
-                if let Some(other) = other {
-                    return Err(StoreError::Refused {
-                        id: case.id.clone(),
-                        refusal: same_village_year(&case, &other),
-                    });
-                }
-            }
-            if !events.is_empty() {
-                self.db.apply_batch(batch.finish(self)?)?;
-                self.sync()?;
-            }
-            Ok((case, events))
         })
+    }
+
+    /// [`Store::execute_all`] with the write lock held: `also` gives what else goes into
+    /// the same atomic batch (keys and values), from the case as it was and the events.
+    fn execute_locked(
+        &self,
+        id: &str,
+        cmds: &[Command],
+        ctx: &Ctx,
+        expected: Option<&str>,
+        also: impl FnOnce(&Case, &[Event]) -> Result<Vec<(Vec<u8>, Vec<u8>)>>,
+    ) -> Result<(Case, Vec<Event>)> {
+        let mut case = self.require(id)?;
+        let before = case.clone();
+        let pairs = cmds.iter().any(|c| matches!(c, Command::Pair { .. }));
+        let roster = if ctx.person.is_some() || pairs {
+            self.roster()?
+        } else {
+            Roster::default()
+        };
+        let person = self.acting(ctx, &roster)?;
+        if let Some(expected) = expected {
+            if case_hash(&case)? != expected {
+                return Err(StoreError::Stale {
+                    id: case.id.clone(),
+                    since: self.events_since(&case.id, expected)?,
+                });
+            }
+        }
+        let mut batch = Batches::new(self.head()?);
+        let mut events = Vec::with_capacity(cmds.len());
+        for cmd in cmds {
+            let refused = |refusal| StoreError::Refused {
+                id: case.id.clone(),
+                refusal,
+            };
+            let mut cmd = roster.resolve_pair(cmd, &case).map_err(refused)?;
+            if let Some(p) = &person {
+                cmd = p.sign(&cmd);
+                domain::authorize(p, &roster, &cmd, &case).map_err(refused)?;
+            }
+            let (after, change) =
+                domain::apply(&case, &cmd, ctx.today, &ctx.policy).map_err(refused)?;
+            events.push(batch.record(Prepared::of(after.clone())?, change, ctx)?);
+            case = after;
+        }
+        let moves = |c: &Command| match c {
+            Command::Edit(e) => e.county.is_some() || e.township.is_some() || e.village.is_some(),
+            Command::Unvoid { .. } => true,
+            _ => false,
+        };
+        if cmds.iter().any(moves) && case.relapse_of.is_none() && case.voided.is_none() {
+            let place = place_of(&case.county, &case.township, &case.village, case.year);
+            let mut other = None;
+            self.for_each_summary(|s| {
+                if other.is_none()
+                    && s.id() != case.id
+                    && place_of(s.county(), s.township(), s.village(), s.year) == place
+                {
+                    other = Some(s.id().to_string());
+                }
+            })?;
+            if let Some(other) = other {
+                return Err(StoreError::Refused {
+                    id: case.id.clone(),
+                    refusal: same_village_year(&case, &other),
+                });
+            }
+        }
+        if !events.is_empty() {
+            let extra = also(&before, &events)?;
+            let mut batch = batch.finish(self)?;
+            for (k, v) in extra {
+                batch.insert(k, v);
+            }
+            self.db.apply_batch(batch)?;
+            self.sync()?;
+        }
+        Ok((case, events))
     }
 
     /// What an import of `cases` would be refused for, without writing anything: a role
@@ -1170,6 +1194,7 @@ impl Store {
         self.writable()?;
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+            self.not_a_copy()?;
             let op = match kind {
                 ChangeKind::Opened => Operation::New,
                 _ => Operation::Import,
@@ -1314,6 +1339,17 @@ impl Store {
                     continue;
                 };
                 let key_seq = u64::from_be_bytes(seq_bytes);
+                // a field copy holds the links of the events of cases it does not hold
+                while expected < key_seq {
+                    match self.link(expected)? {
+                        Some(l) if l.prev == prev => {
+                            prev = l.hash;
+                            expected += 1;
+                            r.events += 1;
+                        }
+                        _ => break,
+                    }
+                }
                 let ev: Event = match serde_json::from_slice(&v) {
                     Ok(e) => e,
                     Err(e) => {
@@ -1350,6 +1386,16 @@ impl Store {
                     last_of.insert(ev.case_id.clone(), (ev.seq, ev.case_hash.clone()));
                 }
                 r.events += 1;
+            }
+            while expected <= seq {
+                match self.link(expected)? {
+                    Some(l) if l.prev == prev => {
+                        prev = l.hash;
+                        expected += 1;
+                        r.events += 1;
+                    }
+                    _ => break,
+                }
             }
             if r.events != seq || prev != head {
                 r.problems.push(Damage::HistoryCut {

@@ -124,6 +124,7 @@ impl Store {
     pub fn change_roster(&self, change: &domain::RosterChange, ctx: &Ctx) -> Result<Option<Event>> {
         self.writable()?;
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        self.not_a_copy()?;
         let roster = self.roster()?;
         if let Some(p) = self.acting(ctx, &roster)? {
             domain::authorize_ledger(&p, Operation::Roster).map_err(StoreError::Denied)?;

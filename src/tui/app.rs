@@ -1008,7 +1008,7 @@ impl App {
                         };
                         Ok(vec![Effect::Execute {
                             id: s.id().to_string(),
-                            commands: vec![Command::Advance],
+                            commands: vec![Command::Advance { from: s.stage() }],
                             // the guard is checked again on the case as it is then
                             expected: None,
                             then: Then::Advanced,

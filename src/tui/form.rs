@@ -244,6 +244,8 @@ pub struct Form {
     pub error: Option<String>,
     /// True when submitting moves the case to another stage (asks for confirmation).
     pub moves_stage: bool,
+    /// The stage the case was at when the form opened: an advance it makes is from there.
+    pub stage: Stage,
     initial: Vec<Value>,
 }
 
@@ -267,6 +269,7 @@ impl Form {
             focus,
             error: None,
             moves_stage,
+            stage: case.stage,
             initial,
         }
     }
@@ -742,7 +745,7 @@ impl Form {
                     })
                 };
                 if self.moves_stage {
-                    vec![first, Command::Advance]
+                    vec![first, Command::Advance { from: self.stage }]
                 } else {
                     vec![first]
                 }
