@@ -120,7 +120,7 @@ impl Remote {
     /// [`Remote::connect`] for a user of `lang`: what a proxy on the county machine says
     /// itself (through `ssh`) is in that language.
     pub fn connect_in(server: &str, today: Option<NaiveDate>, lang: Lang) -> Result<Remote> {
-        let opened = open(server, today, lang)?;
+        let opened = open(server, today, lang, false)?;
         let conn = Arc::new(opened.conn);
         let hub = Arc::new(Hub {
             server: server.to_string(),
@@ -217,10 +217,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A connection to `server`, its welcome read.
-fn open(server: &str, today: Option<NaiveDate>, lang: Lang) -> Result<Opened> {
+/// A connection to `server`, its welcome read. `again`: a connection made again in the
+/// background, under a screen, where ssh may neither ask nor write anything.
+fn open(server: &str, today: Option<NaiveDate>, lang: Lang, again: bool) -> Result<Opened> {
     match server.strip_prefix("ssh://") {
-        Some(rest) => over_ssh(server, rest, today, lang),
+        Some(rest) => over_ssh(server, rest, today, lang, again),
         None => over_socket(Path::new(server), today),
     }
 }
@@ -249,8 +250,14 @@ fn over_socket(path: &Path, today: Option<NaiveDate>) -> Result<Opened> {
 
 /// `ssh [user@]host zhengdun --lang L proxy [--socket PATH]`, talking over its standard
 /// input and output; its standard error (SSH's own messages, a password prompt) stays the
-/// user's.
-fn over_ssh(server: &str, rest: &str, today: Option<NaiveDate>, lang: Lang) -> Result<Opened> {
+/// user's, except when connecting `again`.
+fn over_ssh(
+    server: &str,
+    rest: &str,
+    today: Option<NaiveDate>,
+    lang: Lang,
+    again: bool,
+) -> Result<Opened> {
     let (host, socket) = match rest.find('/') {
         Some(at) => (rest.get(..at).unwrap_or(rest), rest.get(at..)),
         None => (rest, None),
@@ -265,8 +272,12 @@ fn over_ssh(server: &str, rest: &str, today: Option<NaiveDate>, lang: Lang) -> R
     let mut ssh = Process::new("ssh");
     // no pseudo-terminal: the connection carries frames, not a session; the proxy says
     // what it has to say in this client's language
-    ssh.arg("-T")
-        .arg("--")
+    ssh.arg("-T");
+    if again {
+        // no password prompt over the screen: a key (or an agent) or nothing
+        ssh.args(["-o", "BatchMode=yes"]);
+    }
+    ssh.arg("--")
         .arg(host)
         .arg("zhengdun")
         .arg("--lang")
@@ -278,7 +289,11 @@ fn over_ssh(server: &str, rest: &str, today: Option<NaiveDate>, lang: Lang) -> R
     let mut child = ssh
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(if again {
+            Stdio::null()
+        } else {
+            Stdio::inherit()
+        })
         .spawn()
         .map_err(|e| unreachable(Broken::Ssh(e.to_string())))?;
     let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
@@ -439,7 +454,7 @@ fn follow(mut input: Box<dyn Read + Send>, mut conn: Arc<Conn>, hub: &Weak<Hub>)
             if hub.strong_count() == 0 {
                 return;
             }
-            match open(&server, today, lang) {
+            match open(&server, today, lang, true) {
                 Ok(o) => break o,
                 // still away: said once already. A server that is back but turns this
                 // account away (another version, taken off the roster) is told, once.
