@@ -245,7 +245,7 @@ fn help_is_filterable_as_you_type() {
     press(&mut app, "?");
     assert_eq!(app.app.mode(), Mode::Help);
     let all = app.app.help_rows().len();
-    press(&mut app, "走访");
+    press(&mut app, "记录走访");
     let rows = app.app.help_rows();
     assert!(!rows.is_empty() && rows.len() < all);
     assert!(rows.iter().all(|(_, k, _)| k == "v"), "{rows:?}");
@@ -739,4 +739,74 @@ fn the_acceptance_form_shows_the_verdict_as_it_is_typed() {
     assert_eq!(case.acceptance.len(), 1);
     assert_eq!(case.acceptance[0].score, 90);
     assert_eq!(case.stage, Stage::CadresAdjusted, "a task is still open");
+}
+
+/// `f` on a visit or task row: j/k select the record, the correction form opens with what
+/// it says, and saving records a correcting event for that number; the history keeps what
+/// was there before.
+#[test]
+fn a_fix_key_on_a_visit_or_task_row_corrects_it() {
+    use zhengdun::domain::ChangeKind;
+    let (_d, mut app) = app();
+    press(&mut app, "/ 2017-YG-003 <Enter> <Enter> f");
+    assert!(
+        app.app.form().is_none(),
+        "nothing to correct on the overview"
+    );
+    assert!(app.app.message.as_ref().is_some_and(|m| m.error));
+    // a second visit, later than the first: shown first, numbered 2
+    press(&mut app, "v 党员大会按时召开 <C-s>");
+    press(&mut app, "<Tab> <Tab> <Tab> <Tab>");
+    assert_eq!(app.app.detail().unwrap().tab, Tab::Visits);
+    press(&mut app, "j f");
+    let form = app.app.form().expect("the correction form opens");
+    assert_eq!(form.entry, Some(1), "the older visit, recorded first");
+    assert_eq!(
+        form.fields[0].value.display(),
+        "书记长期不在村，活动场所大门紧锁。"
+    );
+    press(&mut app, "<End> <C-w> 大门紧锁 <C-s>");
+    assert!(
+        app.app.form().is_none(),
+        "{:?}",
+        app.app.form().and_then(|f| f.error.clone())
+    );
+    let case = app.ledger.case("2017-YG-003").unwrap();
+    assert_eq!(case.visits[0].findings, "书记长期不在村，大门紧锁");
+    assert_eq!(case.visits[1].findings, "党员大会按时召开");
+    let detail = app.app.detail().unwrap();
+    let last = detail.history.last().unwrap();
+    assert_eq!(last.change.kind, ChangeKind::VisitFixed);
+    assert!(
+        last.change.note.contains("活动场所大门紧锁"),
+        "{:?}",
+        last.change
+    );
+    // nothing changed: refused in place
+    press(&mut app, "f <C-s>");
+    assert!(app.app.form().unwrap().error.is_some());
+    press(&mut app, "<Esc>");
+
+    // a task: its due date corrected
+    press(
+        &mut app,
+        "<Esc> <Esc> / 2017-DE-002 <Enter> <Enter> <Tab> <Tab> f",
+    );
+    let form = app.app.form().expect("the task correction form opens");
+    assert_eq!(form.kind, zhengdun::tui::form::FormKind::FixTask);
+    press(&mut app, "<Tab> <Tab> <C-u> 2017-10-31 <C-s>");
+    assert!(app.app.form().is_none());
+    let case = app.ledger.case("2017-DE-002").unwrap();
+    assert_eq!(case.tasks[0].due, d("2017-10-31"));
+    assert_eq!(
+        app.app
+            .detail()
+            .unwrap()
+            .history
+            .last()
+            .unwrap()
+            .change
+            .kind,
+        ChangeKind::TaskFixed
+    );
 }

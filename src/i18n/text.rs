@@ -170,6 +170,12 @@ super::texts! {
     FormReopen => "退回", "Reopen";
     FormEdit => "修改基本情况", "Edit the case";
     FormNewCase => "新建案件", "New case";
+    FormFixVisit => "更正走访记录", "Correct a visit";
+    FormFixTask => "更正整改任务", "Correct a plan task";
+    FormFixAdjustment => "更正班子调整", "Correct a cadre adjustment";
+    MsgNothingToFix => "在“整改任务”“班子调整”或“走访督查”页选中一条（j/k）再更正", "select a row on the Tasks, Adjustments or Visits tab (j/k) to correct it";
+    ActionFix => "更正选中的走访、任务或班子调整", "correct the selected visit, task or adjustment";
+    ShortFix => "更正", "correct";
     VerdictPending => "验收结论：填好得分与测评人数后自动得出", "Verdict: worked out once the score and the poll are filled in";
     VerdictPassCloses => "各项整改任务完成即销号", "the case closes once every plan task is done";
     VerdictFailNeedsDeadline => "须填写新的转化期限", "give a new deadline";

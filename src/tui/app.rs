@@ -76,6 +76,9 @@ pub struct Detail {
     pub full: Case,
     pub tab: Tab,
     pub scroll: usize,
+    /// The record selected on the tasks, adjustments and visits tabs (in the order drawn),
+    /// for `f` to correct.
+    pub row: usize,
     pub history: Vec<Event>,
 }
 
@@ -834,20 +837,58 @@ impl App {
             .detail()
             .map(|d| super::view::detail::max_scroll(self, d))
             .unwrap_or(0);
+        let records = self
+            .detail()
+            .map(|d| super::view::detail::records(self, d))
+            .unwrap_or_default();
+        let body_h = (self.size.1 as usize).saturating_sub(3).max(1);
+        let lang = self.lang;
         let Some(d) = self.detail_mut() else {
             return Ok(Vec::new());
+        };
+        // j/k on a tab of records select one, scrolled into view
+        let select = |d: &mut Detail, by: isize| {
+            let last = records.len().saturating_sub(1) as isize;
+            d.row = (d.row as isize + by).clamp(0, last) as usize;
+            if let Some(r) = records.get(d.row) {
+                if r.first < d.scroll {
+                    d.scroll = r.first;
+                } else if r.first + r.lines > d.scroll + body_h {
+                    d.scroll = (r.first + r.lines).saturating_sub(body_h).min(r.first);
+                }
+                d.scroll = d.scroll.min(max);
+            }
         };
         match action {
             Action::NextTab => {
                 d.tab = d.tab.step(1);
                 d.scroll = 0;
+                d.row = 0;
             }
             Action::PrevTab => {
                 d.tab = d.tab.step(-1);
                 d.scroll = 0;
+                d.row = 0;
             }
+            Action::Down if !records.is_empty() => select(d, 1),
+            Action::Up if !records.is_empty() => select(d, -1),
             Action::Down => d.scroll = (d.scroll + 1).min(max),
             Action::Up => d.scroll = d.scroll.saturating_sub(1),
+            Action::Fix => {
+                let number = records.get(d.row).map(|r| r.number);
+                let form = number.and_then(|n| match d.tab {
+                    Tab::Visits => Form::fix_visit(&d.full, lang, n),
+                    Tab::Tasks => Form::fix_task(&d.full, lang, n),
+                    Tab::Adjustments => Form::fix_adjustment(&d.full, lang, n),
+                    _ => None,
+                });
+                let Some(form) = form else {
+                    return Err(Problem::Say(self.t(Text::MsgNothingToFix)));
+                };
+                let case = Box::new(d.full.clone());
+                self.message = None;
+                self.overlays.push(Overlay::Form(Box::new(form), case));
+            }
             Action::PageDown => d.scroll = (d.scroll + 10).min(max),
             Action::PageUp => d.scroll = d.scroll.saturating_sub(10),
             Action::Back => {
@@ -1105,6 +1146,7 @@ impl App {
                     full: case,
                     tab: Tab::Overview,
                     scroll: 0,
+                    row: 0,
                     history: history.unwrap_or_default(),
                 });
                 Ok(Vec::new())

@@ -4,6 +4,7 @@
 //! The forms of a case's own fields (a new case, the edit form) are in [`case`].
 
 mod case;
+mod fix;
 
 pub use case::draft;
 
@@ -32,6 +33,11 @@ pub enum FormKind {
     Edit,
     /// A new case opened at `identified`.
     NewCase,
+    /// A recorded visit, plan task or cadre adjustment corrected (its number in
+    /// [`Form::entry`]).
+    FixVisit,
+    FixTask,
+    FixAdjustment,
 }
 
 impl FormKind {
@@ -47,6 +53,9 @@ impl FormKind {
             FormKind::Reopen => Text::FormReopen,
             FormKind::Edit => Text::FormEdit,
             FormKind::NewCase => Text::FormNewCase,
+            FormKind::FixVisit => Text::FormFixVisit,
+            FormKind::FixTask => Text::FormFixTask,
+            FormKind::FixAdjustment => Text::FormFixAdjustment,
         }
     }
 }
@@ -246,6 +255,9 @@ pub struct Form {
     pub moves_stage: bool,
     /// The stage the case was at when the form opened: an advance it makes is from there.
     pub stage: Stage,
+    /// The number (from 1, in the order recorded) of the visit, task or adjustment a
+    /// correction form corrects.
+    pub entry: Option<usize>,
     initial: Vec<Value>,
 }
 
@@ -270,6 +282,7 @@ impl Form {
             error: None,
             moves_stage,
             stage: case.stage,
+            entry: None,
             initial,
         }
     }
@@ -788,6 +801,9 @@ impl Form {
             FormKind::Edit => vec![Command::Edit(self.edit_of(lang)?)],
             // a new case is opened whole, not changed by commands: see `Form::new_case`
             FormKind::NewCase => Vec::new(),
+            FormKind::FixVisit | FormKind::FixTask | FormKind::FixAdjustment => {
+                vec![self.fix_command(lang)?]
+            }
             FormKind::Reopen => vec![Command::Reopen {
                 deadline: None,
                 to: self.chosen(lang, Field::Stage, |p| match p {

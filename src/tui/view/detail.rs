@@ -91,7 +91,11 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
     put(frame, area, 1, Line::from(tab_spans));
 
     let body_h = (area.height as usize).saturating_sub(3);
-    let lines = content(app, d, case, w as usize);
+    let Body { mut lines, records } = content(app, d, case, w as usize);
+    // the selected record's first line shows reversed (on a monochrome terminal too)
+    if let Some(line) = records.get(d.row).and_then(|r| lines.get_mut(r.first)) {
+        *line = std::mem::take(line).patch_style(Style::new().add_modifier(Modifier::REVERSED));
+    }
     let scroll = d.scroll.min(lines.len().saturating_sub(body_h));
     for (y, line) in lines.into_iter().skip(scroll).take(body_h).enumerate() {
         put(frame, area, 2 + y as u16, line);
@@ -164,14 +168,43 @@ pub fn max_scroll(app: &App, d: &Detail) -> usize {
     let (w, h) = app.size;
     let body_h = (h as usize).saturating_sub(3);
     content(app, d, &d.full, w as usize)
+        .lines
         .len()
         .saturating_sub(body_h)
 }
 
-fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static>> {
+/// One record of the tab shown (a plan task, a cadre adjustment, a visit), as j/k select
+/// it and `f` corrects it: its number as recorded (from 1) and the lines it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    pub number: usize,
+    pub first: usize,
+    pub lines: usize,
+}
+
+/// The records of the tab shown, in the order drawn, at the app's size.
+pub fn records(app: &App, d: &Detail) -> Vec<Record> {
+    content(app, d, &d.full, app.size.0 as usize).records
+}
+
+/// The tab's lines, pre-wrapped, and where its records are among them.
+struct Body {
+    lines: Vec<Line<'static>>,
+    records: Vec<Record>,
+}
+
+fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Body {
     let lang = app.lang;
     let f = |field: Field| field.label(lang).to_string();
     let mut out = Vec::new();
+    let mut records = Vec::new();
+    let mut record = |out: &Vec<Line<'static>>, number: usize, first: usize| {
+        records.push(Record {
+            number,
+            first,
+            lines: out.len() - first,
+        })
+    };
     let label_w = 14.min(width / 3);
     match d.tab {
         Tab::Overview => {
@@ -239,6 +272,7 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     }
                     None => (i18n::msg::task_due(lang, t.due), Style::new()),
                 };
+                let first = out.len();
                 let head = format!("{}. {}  ", n + 1, text::clean(&t.responsible));
                 let hw = text::width(&head).min(width);
                 out.push(Line::from(vec![
@@ -249,6 +283,7 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     Span::styled(text::truncate(&state, width - hw), style),
                 ]));
                 wrapped(&mut out, &t.measure, 3, width, Style::new());
+                record(&out, n + 1, first);
             }
         }
         Tab::Adjustments => {
@@ -260,18 +295,22 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     None => none(&mut out, lang),
                 }
             }
-            for a in &case.adjustments {
+            for (n, a) in case.adjustments.iter().enumerate() {
+                let first = out.len();
                 let s = i18n::adjustment_line(a, lang);
                 wrapped(&mut out, &s, 0, width, Style::new());
+                record(&out, n + 1, first);
             }
         }
         Tab::Visits => {
             if case.visits.is_empty() {
                 none(&mut out, lang);
             }
-            let mut visits: Vec<_> = case.visits.iter().collect();
-            visits.sort_by_key(|v| std::cmp::Reverse(v.on));
-            for v in visits {
+            // the latest first; numbered as recorded
+            let mut visits: Vec<_> = case.visits.iter().enumerate().collect();
+            visits.sort_by_key(|(_, v)| std::cmp::Reverse(v.on));
+            for (n, v) in visits {
+                let first = out.len();
                 let head = format!("{}  {}  {}", v.on, v.kind.label(lang), v.by);
                 wrapped(
                     &mut out,
@@ -281,6 +320,7 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
                     Style::new().add_modifier(Modifier::BOLD),
                 );
                 wrapped(&mut out, &v.findings, 2, width, Style::new());
+                record(&out, n + 1, first);
             }
         }
         Tab::Acceptance => {
@@ -351,5 +391,8 @@ fn content(app: &App, d: &Detail, case: &Case, width: usize) -> Vec<Line<'static
             }
         }
     }
-    out
+    Body {
+        lines: out,
+        records,
+    }
 }

@@ -177,15 +177,13 @@ pub fn form(app: &App, f: &Form, frame: &mut Frame, area: Rect) {
     let field_rows_wanted: usize = drawn.iter().map(|(_, d)| shown_rows(d)).sum();
     let want = field_rows_wanted + verdict_lines.len() + error_lines.len() + 1 + 2;
     let height = (want as u16).min(area.height);
-    let title = match app.summary(&f.case_id) {
-        Some(c) => format!(
-            "{} · {} {}",
-            i18n::t(lang, f.kind.title()),
-            f.case_id,
-            c.village()
-        ),
-        None => i18n::t(lang, f.kind.title()).to_string(),
-    };
+    let mut title = i18n::t(lang, f.kind.title()).to_string();
+    if let Some(n) = f.entry {
+        title.push_str(&format!(" #{n}"));
+    }
+    if let Some(c) = app.summary(&f.case_id) {
+        title.push_str(&format!(" · {} {}", f.case_id, c.village()));
+    }
     let r = centred(area, width, height);
     let inner = frame_box(frame, r, &title);
     // Rows for fields: whatever is left after the verdict, the error lines and the hints.
