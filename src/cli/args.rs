@@ -136,6 +136,11 @@ pub enum Cmd {
         /// Check and report what would be imported, write nothing
         #[arg(long)]
         dry_run: bool,
+        /// Bring a revised ledger in: open its new cases, and record what changed in the
+        /// others as the commands a clerk would type (edit, pair, task, visit, adjust,
+        /// advance, accept), one history event each; all or nothing
+        #[arg(long)]
+        update: bool,
     },
     /// Export the whole ledger
     Export {

@@ -319,7 +319,12 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
     let by = |b: Option<String>| b.unwrap_or_else(|| ctx.actor.clone());
     let exec = |id: &str, c: Command| ledger.execute(id, &[c], None).map_err(env.failed());
     match cmd {
-        Cmd::Import { files, dry_run } => import(env, ledger, &files, dry_run),
+        Cmd::Import {
+            files,
+            dry_run,
+            update: true,
+        } => import_update(env, ledger, &files, dry_run),
+        Cmd::Import { files, dry_run, .. } => import(env, ledger, &files, dry_run),
         Cmd::Export { format, output } => export(env, ledger, format, output.as_deref()),
         Cmd::List(a) => list(env, ledger, &a),
         Cmd::Show { id, format } => {
@@ -751,6 +756,211 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
     let stages = stages.join(env.lang.list_separator());
     report.push_str(&msg::import_done(env.lang, n, stages));
     print(&report)
+}
+
+/// `import --update`: every file read and checked first; each of its cases that the ledger
+/// has becomes the commands that bring the recorded case to the file's (see
+/// [`crate::domain::commands_between`]), the others are opened; then all of it goes through
+/// the domain's path in one atomic write, or — with `--dry-run`, or on the first refusal —
+/// nothing. Every refusal names the file, the sheet and row, the case and how to fix it.
+fn import_update(
+    env: &Env,
+    ledger: &dyn Ledger,
+    files: &[PathBuf],
+    dry_run: bool,
+) -> Result<(), Failure> {
+    use std::collections::HashMap;
+    let lang = env.lang;
+    // (file, place in it, case), in file order
+    let mut rows: Vec<(String, String, Case)> = Vec::new();
+    let mut notes = Vec::new();
+    let mut file_of: HashMap<String, String> = HashMap::new();
+    for f in files {
+        let name = f.display().to_string();
+        let (file, said, places) = read_ledger_placed(f, env)?;
+        notes.extend(said);
+        for (c, place) in file.cases.into_iter().zip(places) {
+            if let Some(first) = file_of.insert(c.id.to_ascii_lowercase(), name.clone()) {
+                return Err(Failure::input(msg::import_duplicate_across(
+                    lang, &c.id, &first, &name,
+                )));
+            }
+            rows.push((name.clone(), place, c));
+        }
+    }
+    // the cases the ledger holds, by id without regard to letter case
+    let held: HashMap<String, String> = ledger
+        .summaries()
+        .map_err(env.failed())?
+        .iter()
+        .map(|s| (s.id().to_ascii_lowercase(), s.id().to_string()))
+        .collect();
+    let known: Vec<String> = rows
+        .iter()
+        .filter_map(|(_, _, c)| held.get(&c.id.to_ascii_lowercase()).cloned())
+        .collect();
+    let recorded: HashMap<String, Case> = ledger
+        .cases(Some(&known))
+        .map_err(env.failed())?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let mut opened = Vec::new();
+    let mut updates = Vec::new();
+    let mut unchanged = 0usize;
+    let mut problems = Vec::new();
+    let mut place_of: HashMap<String, (String, String)> = HashMap::new();
+    let mut order: Vec<String> = Vec::with_capacity(rows.len());
+    for (file, place, mut case) in rows {
+        let old = held
+            .get(&case.id.to_ascii_lowercase())
+            .and_then(|id| recorded.get(id));
+        if let Some(old) = old {
+            case.id = old.id.clone();
+        }
+        place_of.insert(case.id.clone(), (file.clone(), place.clone()));
+        order.push(case.id.clone());
+        let Some(old) = old else {
+            opened.push(case);
+            continue;
+        };
+        match crate::domain::commands_between(old, &case) {
+            Ok(u) if u.is_nothing(old) => unchanged += 1,
+            Ok(update) => updates.push(crate::ledger::CaseUpdate {
+                id: old.id.clone(),
+                update,
+                expected: Some(crate::ledger::case_version(old)),
+            }),
+            Err(r) => problems.push(format!(
+                "{file}: {}: {}",
+                msg::update_place(lang, &place, &case.id),
+                i18n::refusal(lang, &r)
+            )),
+        }
+    }
+    if let [one] = problems.as_slice() {
+        return Err(Failure {
+            code: exit::REFUSED,
+            message: one.clone(),
+        });
+    }
+    if !problems.is_empty() {
+        let mut err = std::io::stderr().lock();
+        for p in &problems {
+            let _ = writeln!(err, "zhengdun: {}", crate::text::clean(p));
+        }
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        return Err(Failure {
+            code: exit::REFUSED,
+            message: msg::import_problems(lang, problems.len(), names.join(lang.list_separator())),
+        });
+    }
+    let stage_of: HashMap<String, Stage> = opened.iter().map(|c| (c.id.clone(), c.stage)).collect();
+    let report = ledger.update(opened, updates, !dry_run).map_err(|e| {
+        let at = match &e {
+            crate::ledger::Error::Store(crate::ledger::StoreError::Refused { id, .. }) => {
+                place_of.get(id)
+            }
+            _ => None,
+        };
+        let f = Failure::ledger(e, lang);
+        match at {
+            Some((file, place)) => Failure {
+                message: format!("{file}: {place}: {}", f.message),
+                ..f
+            },
+            None => f,
+        }
+    })?;
+    let mut out = String::new();
+    for note in &notes {
+        out.push_str(&crate::text::clean(note));
+        out.push('\n');
+    }
+    let place = |id: &str| {
+        place_of
+            .get(id)
+            .map(|(file, place)| format!("{file}: {place}"))
+            .unwrap_or_default()
+    };
+    // case by case, in the file's order
+    let changed: HashMap<&str, &Vec<crate::domain::Change>> = report
+        .changed
+        .iter()
+        .map(|(id, c)| (id.as_str(), c))
+        .collect();
+    let opened: std::collections::HashSet<&str> =
+        report.opened.iter().map(String::as_str).collect();
+    let mut count = 0;
+    for id in &order {
+        if opened.contains(id.as_str()) {
+            let stage = stage_of.get(id).map_or("", |s| s.label(lang));
+            out.push_str(&msg::update_opened(lang, place(id), id, stage));
+            out.push('\n');
+            continue;
+        }
+        let Some(changes) = changed.get(id.as_str()) else {
+            continue;
+        };
+        count += changes.len();
+        let texts: Vec<String> = changes
+            .iter()
+            .map(|c| output::change_text(c, lang))
+            .collect();
+        let sep = match lang {
+            Lang::Zh => "；",
+            Lang::En => "; ",
+        };
+        out.push_str(&msg::update_case(lang, place(id), id, texts.join(sep)));
+        out.push('\n');
+    }
+    let (o, c) = (report.opened.len(), report.changed.len());
+    out.push_str(&if dry_run {
+        msg::update_dry_run(lang, o, c, count, unchanged)
+    } else {
+        msg::update_done(lang, o, c, count, unchanged)
+    });
+    print(&out)
+}
+
+/// Reads one ledger file by its extension, with what its reader says about how it read it
+/// and where each case is in it (its sheet and row; its place in a JSON file's list).
+pub fn read_ledger_placed(
+    path: &Path,
+    env: &Env,
+) -> Result<(LedgerFile, Vec<String>, Vec<String>), Failure> {
+    let name = path.display().to_string();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if matches!(
+        ext.as_str(),
+        "csv" | "txt" | "xlsx" | "xlsm" | "xls" | "ods"
+    ) {
+        let opts = interchange::ReadOptions {
+            policy: &env.ctx.policy,
+            lang: env.lang,
+            today: Some(env.ctx.today),
+        };
+        let bytes = fs::read(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+        let read = if ext == "csv" || ext == "txt" {
+            interchange::csv::import(&bytes, &name, &opts)
+        } else {
+            interchange::xlsx::import(&bytes, &name, &opts)
+        }
+        .map_err(|errors| import_problems(&name, &errors, env.lang))?;
+        return Ok((
+            LedgerFile::new(None, read.cases, vec![]),
+            read.notes,
+            read.places,
+        ));
+    }
+    let (file, notes) = read_ledger_noted(path, env)?;
+    let places = (0..file.cases.len())
+        .map(|i| format!("cases[{i}]"))
+        .collect();
+    Ok((file, notes, places))
 }
 
 /// Reads one ledger file by its extension.

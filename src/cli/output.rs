@@ -263,6 +263,23 @@ pub fn show_text(c: &Case, history: &[Event], ctx: &Ctx, lang: Lang) -> String {
 
 /// One history event as `show` and `user history` print it: time, who (with the account,
 /// when it came through a server), what, the values and the note.
+/// One change as a line of `import --update`'s report: what it is, the stage move, the
+/// values, the person's words.
+pub fn change_text(c: &crate::domain::Change, lang: Lang) -> String {
+    let mut s = i18n::change_label(lang, c.kind).to_string();
+    if c.from != c.to {
+        s.push_str(&format!(" {}→{}", c.from.label(lang), c.to.label(lang)));
+    }
+    if !c.detail.is_empty() {
+        s.push(' ');
+        s.push_str(&i18n::history_detail(lang, c.kind, &c.detail));
+    }
+    if !c.note.is_empty() {
+        s.push_str(&format!(" — {}", c.note));
+    }
+    clean(&s)
+}
+
 pub fn history_line(e: &Event, lang: Lang) -> String {
     let stage = if e.change.from != e.change.to {
         format!(" {}→{}", e.change.from.label(lang), e.change.to.label(lang))

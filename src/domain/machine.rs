@@ -450,6 +450,16 @@ pub enum Refusal {
     /// `unvoid` of a case that is not voided.
     #[error("the case is not voided")]
     NotVoided,
+    /// An update (`import --update`) that would move a case back: that is a `reopen`.
+    #[error("the update would move the case back from {from:?} to {to:?}")]
+    Backwards { from: Stage, to: Stage },
+    /// An update that gives a case another campaign year: a new case, not a correction.
+    #[error("the update gives the year {file}; the case is of {recorded}")]
+    YearChanged { recorded: i32, file: i32 },
+    /// An update naming the leaders of a case it keeps at `identified`: pairing them
+    /// would move it to `paired`.
+    #[error("the update names the leaders but keeps the case at identified")]
+    PairingWouldAdvance,
     /// A reopen's new deadline before the day of the reopen.
     #[error("the new deadline {deadline} is before today ({today})")]
     DeadlinePast {

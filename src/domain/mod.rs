@@ -11,6 +11,7 @@ pub mod merge;
 pub mod policy;
 pub mod roster;
 pub mod summary;
+pub mod update;
 
 pub use case::*;
 pub use codes::*;
@@ -28,3 +29,4 @@ pub use roster::{
     Scope,
 };
 pub use summary::{DueInputs, Names, Summary, NAMES as SUMMARY_NAMES};
+pub use update::{commands_between, Update};

@@ -193,6 +193,13 @@ super::messages! {
     fn refusal_date_range(date) => "{date} 的年份不合理（应在1949至2200年之间）", "{date} is not a plausible date (years 1949–2200)";
     fn refusal_identified_year(on, year) => "认定日期 {on} 与年度 {year} 不符（应在该年度或前一年）", "identified on {on} does not fit the year {year} (it is in that year or the one before)";
     fn import_no_such_case(id) => "编号“{id}”不在台账表中", "id '{id}' is not on the cases sheet";
+    fn refusal_backwards(from, to) => "文件中为“{to}”，台账中已是“{from}”：更新只能向前推进；如确需退回，请用 zhengdun reopen 编号 --to 阶段 --reason 原因", "the file has it at {to}, the ledger already at {from}: an update only moves a case forward; to move it back, use zhengdun reopen ID --to STAGE --reason TEXT";
+    fn refusal_year_changed(file, recorded) => "文件中年度为{file}，台账中此案为{recorded}年度：年度不能更新；另一年度的整顿请用另一编号", "the file gives the year {file}, the case is of {recorded}: an update does not change the year; a case of another year needs an id of its own";
+    fn update_place(place, id) => "{place}（{id}）", "{place} ({id})";
+    fn update_case(place, id, changes) => "{place}（{id}）：{changes}", "{place} ({id}): {changes}";
+    fn update_opened(place, id, stage) => "{place}（{id}）：新建案件，{stage}", "{place} ({id}): new case, {stage}";
+    fn update_dry_run(opened, changed, changes, unchanged) => "试运行：将新建{opened}个案件，修改{changed}个案件（共{changes}项变更），{unchanged}个案件无变化；未写入任何内容", "dry run: {opened} new cases, {changed} cases changed ({changes} changes), {unchanged} unchanged; nothing was written";
+    fn update_done(opened, changed, changes, unchanged) => "已更新：新建{opened}个案件，修改{changed}个案件（共{changes}项变更，各记入历史），{unchanged}个案件无变化", "updated: {opened} new cases, {changed} cases changed ({changes} changes, each in the history), {unchanged} unchanged";
     fn import_not_number(text) => "“{text}”不是整数", "'{text}' is not a whole number";
     fn import_unknown_village_kind(text) => "“{text}”不是村或社区（填 村 或 社区）", "'{text}' is neither a village nor a community (write village or community, 村 or 社区)";
     fn import_not_yes_no(text) => "“{text}”不是“是”或“否”", "'{text}' is not yes or no (write 是 or 否, yes or no)";

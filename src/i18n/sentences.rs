@@ -444,6 +444,9 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::FixOfOther { login, role, by } => {
             msg::refusal_fix_of_other(lang, login, role_phrase(lang, *role), by)
         }
+        Refusal::Backwards { from, to } => msg::refusal_backwards(lang, stage(*from), stage(*to)),
+        Refusal::YearChanged { recorded, file } => msg::refusal_year_changed(lang, file, recorded),
+        Refusal::PairingWouldAdvance => Text::RefusalPairingWouldAdvance.get(lang).to_string(),
     }
 }
 

@@ -271,8 +271,14 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
         opts,
         &mut table::IdMaker::default(),
     )?;
+    let places = t
+        .cases
+        .iter()
+        .map(|(r, _)| i18n::msg::import_row(lang, r))
+        .collect();
     Ok(Imported {
         notes: table::notes(&t, file, lang),
         cases: t.cases.into_iter().map(|(_, c)| c).collect(),
+        places,
     })
 }

@@ -60,6 +60,8 @@ pub struct ReadOptions<'a> {
 pub struct Imported {
     pub cases: Vec<crate::domain::Case>,
     pub notes: Vec<String>,
+    /// Where each case is in the file (its sheet and row), in the user's language.
+    pub places: Vec<String>,
 }
 
 /// The earliest and latest years a date of a case may have.

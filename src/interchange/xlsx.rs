@@ -223,9 +223,21 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
             ));
         }
     }
+    let places = found
+        .iter()
+        .map(|(sheet, row, _)| {
+            table::Source {
+                file,
+                sheet: sheet.as_deref(),
+                text_deadline_is_default: ours,
+            }
+            .place(lang, msg::import_row(lang, row))
+        })
+        .collect();
     Ok(Imported {
         cases: found.into_iter().map(|(_, _, c)| c).collect(),
         notes,
+        places,
     })
 }
 

@@ -17,7 +17,7 @@ use crate::store::outbox::{FieldCopy, Outcome, Queued, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport};
 
 use super::field::{SyncReport, SyncStep};
-use super::{Ledger, Notice, Result};
+use super::{CaseUpdate, Ledger, Notice, Result, UpdateReport};
 
 pub struct Local {
     store: Store,
@@ -182,6 +182,14 @@ impl Ledger for Local {
     ) -> Result<usize> {
         self.acting(&self.ctx).import(cases, accountability, kind)
     }
+    fn update(
+        &self,
+        opened: Vec<Case>,
+        updates: Vec<CaseUpdate>,
+        write: bool,
+    ) -> Result<UpdateReport> {
+        self.acting(&self.ctx).update(opened, updates, write)
+    }
     fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
         self.acting(&self.ctx).export()
     }
@@ -310,6 +318,27 @@ impl Ledger for Acting<'_> {
             .import(cases, &accountability, kind, self.ctx)?;
         self.local.notify(ids)?;
         Ok(n)
+    }
+
+    fn update(
+        &self,
+        opened: Vec<Case>,
+        updates: Vec<CaseUpdate>,
+        write: bool,
+    ) -> Result<UpdateReport> {
+        let report = self.local.store.update(opened, updates, self.ctx, write)?;
+        if write {
+            let ids: Vec<String> = report
+                .opened
+                .iter()
+                .cloned()
+                .chain(report.changed.iter().map(|(id, _)| id.clone()))
+                .collect();
+            if !ids.is_empty() {
+                self.local.notify(ids)?;
+            }
+        }
+        Ok(report)
     }
 
     fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {

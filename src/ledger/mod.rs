@@ -28,8 +28,8 @@ use crate::stats::Stats;
 pub use crate::store::disk::Holder;
 pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
-    case_version, Backup, Ctx, Event, RestoreSummary, StoreError, VerifyReport, BACKUP_FORMAT,
-    ROSTER_EVENTS,
+    case_version, Backup, CaseUpdate, Ctx, Event, RestoreSummary, StoreError, UpdateReport,
+    VerifyReport, BACKUP_FORMAT, ROSTER_EVENTS,
 };
 pub use field::{SyncReport, SyncStep};
 pub use local::Local;
@@ -329,6 +329,17 @@ pub trait Ledger {
         kind: ChangeKind,
     ) -> Result<usize>;
 
+    /// Brings a revised ledger in (`import --update`): opens `opened` and runs each case's
+    /// update through the domain's one path, authorised (an import is a clerk's), one
+    /// history event per change; all of it in one atomic durable write, or none. With
+    /// `write` false, nothing is written: what it would do is returned.
+    fn update(
+        &self,
+        opened: Vec<Case>,
+        updates: Vec<CaseUpdate>,
+        write: bool,
+    ) -> Result<UpdateReport>;
+
     /// The whole ledger for `export`: every case, in id order, and the accountability
     /// events (a clerk's, SPEC §9).
     fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)>;
@@ -464,6 +475,14 @@ impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
         kind: ChangeKind,
     ) -> Result<usize> {
         (**self).import(cases, accountability, kind)
+    }
+    fn update(
+        &self,
+        opened: Vec<Case>,
+        updates: Vec<CaseUpdate>,
+        write: bool,
+    ) -> Result<UpdateReport> {
+        (**self).update(opened, updates, write)
     }
     fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
         (**self).export()

@@ -26,7 +26,7 @@ use crate::stats::Stats;
 use crate::store::outbox::{Outcome, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
 
-use super::{Error, Notice};
+use super::{CaseUpdate, Error, Notice, UpdateReport};
 
 /// The version of this protocol. A client and a server of different versions do not talk:
 /// the one that notices says so in a sentence ([`Error::Version`]).
@@ -97,6 +97,11 @@ pub enum Call {
         expected: Option<String>,
     },
     CheckImport(Vec<Case>),
+    Update {
+        opened: Vec<Case>,
+        updates: Vec<CaseUpdate>,
+        write: bool,
+    },
     Import {
         cases: Vec<Case>,
         accountability: Vec<AccountabilityEvent>,
@@ -146,6 +151,7 @@ pub enum Answer {
     Restored(RestoreSummary),
     Verified(VerifyReport),
     Exported(Vec<Case>, Vec<AccountabilityEvent>),
+    Updated(UpdateReport),
     People(Vec<Person>),
     /// A roster change: its history event (`None`: the entry was already as given).
     Recorded(Option<Box<Event>>),

@@ -25,7 +25,7 @@ use crate::store::outbox::{Outcome, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
 
 use super::protocol::{self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome};
-use super::{Broken, Error, Ledger, Link, Notice, Result, Unreadable};
+use super::{Broken, CaseUpdate, Error, Ledger, Link, Notice, Result, Unreadable, UpdateReport};
 
 /// The file in a ledger's directory that names the socket of the server holding it (a
 /// `zhengdun serve`, or a TUI serving its own ledger while it runs), so that the same
@@ -619,6 +619,20 @@ impl Ledger for Remote {
             kind,
         };
         answer!(self, call, Count(n) => n)
+    }
+
+    fn update(
+        &self,
+        opened: Vec<Case>,
+        updates: Vec<CaseUpdate>,
+        write: bool,
+    ) -> Result<UpdateReport> {
+        let call = Call::Update {
+            opened,
+            updates,
+            write,
+        };
+        answer!(self, call, Updated(r) => r)
     }
 
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {

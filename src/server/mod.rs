@@ -269,6 +269,14 @@ impl Server {
                     .map(|c| Answer::Case(Box::new(c)))
             }),
             Call::CheckImport(cases) => l.check_import(&cases).map(|()| Answer::Done),
+            Call::Update {
+                opened,
+                updates,
+                write: true,
+            } => self.change(|| l.update(opened, updates, true).map(Answer::Updated)),
+            Call::Update {
+                opened, updates, ..
+            } => l.update(opened, updates, false).map(Answer::Updated),
             Call::Import {
                 cases,
                 accountability,

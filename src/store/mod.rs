@@ -1060,20 +1060,52 @@ impl Store {
         let mut batch = Batches::new(self.head()?);
         let mut events = Vec::with_capacity(cmds.len());
         for cmd in cmds {
-            let refused = |refusal| StoreError::Refused {
-                id: case.id.clone(),
-                refusal,
-            };
-            let mut cmd = roster.resolve_pair(cmd, &case).map_err(refused)?;
-            if let Some(p) = &person {
-                cmd = p.sign(&cmd);
-                domain::authorize(p, &roster, &cmd, &case).map_err(refused)?;
-            }
-            let (after, change) =
-                domain::apply(&case, &cmd, ctx.today, &ctx.policy).map_err(refused)?;
-            events.push(batch.record(Prepared::of(after.clone())?, change, ctx)?);
+            let (after, ev) = self.run(&mut batch, &case, cmd, ctx, &roster, &person)?;
+            events.push(ev);
             case = after;
         }
+        self.check_moved(&case, cmds)?;
+        if !events.is_empty() {
+            let extra = also(&before, &events)?;
+            let mut batch = batch.finish(self)?;
+            for (k, v) in extra {
+                batch.insert(k, v);
+            }
+            self.db.apply_batch(batch)?;
+            self.sync()?;
+        }
+        Ok((case, events))
+    }
+
+    /// One command on `case` through the domain's path: a county leader's name linked to
+    /// the roster, signed and authorised as the person acting, applied, and recorded in
+    /// `batch`. The caller holds the write lock.
+    fn run(
+        &self,
+        batch: &mut Batches,
+        case: &Case,
+        cmd: &Command,
+        ctx: &Ctx,
+        roster: &Roster,
+        person: &Option<Person>,
+    ) -> Result<(Case, Event)> {
+        let refused = |refusal| StoreError::Refused {
+            id: case.id.clone(),
+            refusal,
+        };
+        let mut cmd = roster.resolve_pair(cmd, case).map_err(refused)?;
+        if let Some(p) = person {
+            cmd = p.sign(&cmd);
+            domain::authorize(p, roster, &cmd, case).map_err(refused)?;
+        }
+        let (after, change) = domain::apply(case, &cmd, ctx.today, &ctx.policy).map_err(refused)?;
+        let ev = batch.record(Prepared::of(after.clone())?, change, ctx)?;
+        Ok((after, ev))
+    }
+
+    /// A case that `cmds` moved to another village (or brought back) is refused when that
+    /// village has a case of the same year already, unless it is a relapse (SPEC §11).
+    fn check_moved(&self, case: &Case, cmds: &[Command]) -> Result<()> {
         let moves = |c: &Command| match c {
             Command::Edit(e) => e.county.is_some() || e.township.is_some() || e.village.is_some(),
             Command::Unvoid { .. } => true,
@@ -1093,20 +1125,90 @@ impl Store {
             if let Some(other) = other {
                 return Err(StoreError::Refused {
                     id: case.id.clone(),
-                    refusal: same_village_year(&case, &other),
+                    refusal: same_village_year(case, &other),
                 });
             }
         }
-        if !events.is_empty() {
-            let extra = also(&before, &events)?;
-            let mut batch = batch.finish(self)?;
-            for (k, v) in extra {
-                batch.insert(k, v);
-            }
-            self.db.apply_batch(batch)?;
-            self.sync()?;
+        Ok(())
+    }
+
+    /// Brings a revised ledger in (`import --update`): opens `opened`, and runs each case's
+    /// [`domain::Update`] — its commands, then one `advance` at a time to the stage the file
+    /// has — through the domain's path, authorised as the person acting (an import is a
+    /// clerk's), each change one history event. All of it in one atomic durable write, or —
+    /// on the first refusal, or a case changed since its `expected` version — none. With
+    /// `write` false nothing is written either way: what it would do is returned.
+    pub fn update(
+        &self,
+        mut opened: Vec<Case>,
+        updates: Vec<CaseUpdate>,
+        ctx: &Ctx,
+        write: bool,
+    ) -> Result<UpdateReport> {
+        if write {
+            self.writable()?;
         }
-        Ok((case, events))
+        self.guarded(|| {
+            let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+            // a field copy's changes go to the server through its outbox, one at a time
+            self.not_a_copy()?;
+            self.authorize(ctx, Operation::Import)?;
+            self.check_cases(&opened, ctx)?;
+            let roster = self.roster()?;
+            let person = self.acting(ctx, &roster)?;
+            if !roster.is_empty() {
+                opened.iter_mut().for_each(|c| roster.link_leader(c));
+            }
+            let mut report = UpdateReport::default();
+            let mut batch = Batches::new(self.head()?);
+            for p in crate::par::map(opened, Prepared::of) {
+                let p = p?;
+                let change = Change {
+                    kind: ChangeKind::Imported,
+                    from: p.case.stage,
+                    to: p.case.stage,
+                    detail: String::new(),
+                    note: String::new(),
+                };
+                report.opened.push(p.case.id.clone());
+                batch.record(p, change, ctx)?;
+            }
+            for u in updates {
+                let mut case = self.require(&u.id)?;
+                if let Some(expected) = &u.expected {
+                    if case_hash(&case)? != *expected {
+                        return Err(StoreError::Stale {
+                            id: case.id.clone(),
+                            since: self.events_since(&case.id, expected)?,
+                        });
+                    }
+                }
+                let mut changes = Vec::new();
+                for cmd in &u.update.commands {
+                    let (after, ev) = self.run(&mut batch, &case, cmd, ctx, &roster, &person)?;
+                    changes.push(ev.change);
+                    case = after;
+                }
+                // the stage the file has it at, through each guard in turn
+                while case.stage < u.update.to {
+                    let advance = Command::Advance { from: case.stage };
+                    let (after, ev) =
+                        self.run(&mut batch, &case, &advance, ctx, &roster, &person)?;
+                    changes.push(ev.change);
+                    case = after;
+                }
+                self.check_moved(&case, &u.update.commands)?;
+                if !changes.is_empty() {
+                    report.changed.push((case.id.clone(), changes));
+                }
+            }
+            let nothing = report.opened.is_empty() && report.changed.is_empty();
+            if write && !nothing {
+                self.db.apply_batch(batch.finish(self)?)?;
+                self.sync()?;
+            }
+            Ok(report)
+        })
     }
 
     /// What an import of `cases` would be refused for, without writing anything: a role
@@ -1754,6 +1856,23 @@ impl Batches {
             .insert(b"m/head".as_slice(), self.head.as_bytes());
         Ok(self.batch)
     }
+}
+
+/// One case's part of an update: the case's id in the ledger, what to do to it, and the
+/// [`case_version`] it was worked out from (`None`: as it is when the update runs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseUpdate {
+    pub id: String,
+    pub update: domain::Update,
+    pub expected: Option<String>,
+}
+
+/// What an update did, or would do: the cases opened, and each case changed with its
+/// changes in order (one history event each).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UpdateReport {
+    pub opened: Vec<String>,
+    pub changed: Vec<(String, Vec<Change>)>,
 }
 
 /// Where a case is and of which year: a village has one case a year (SPEC §11).
