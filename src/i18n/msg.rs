@@ -100,6 +100,7 @@ super::messages! {
     fn verdict_is(verdict) => "验收结论：{verdict}。", "Verdict: {verdict}.";
     fn msg_saved(what, id) => "已保存：{what}（{id}）", "saved: {what} ({id})";
     fn msg_no_mine(actor) => "没有与“{actor}”包联的村：启动时用 --as 姓名 指明你是谁", "no case is paired with \"{actor}\": start with --as NAME to say who you are";
+    fn deadline_becomes(date) => "转化期限改为 {date}。", " The deadline becomes {date}.";
     fn not_closed(reason) => "暂不销号：{reason}。", " Not closed yet: {reason}.";
     fn msg_now_at(stage) => "，已进入“{stage}”", "; now at {stage}";
     fn msg_advanced(id, stage) => "{id} 已进入“{stage}”", "{id} is now at {stage}";

@@ -247,8 +247,14 @@ impl App {
         if form.kind == FormKind::Accept {
             if let Some(a) = after.acceptance.last() {
                 let mut verdict = i18n::msg::verdict_is(lang, a.verdict.label(lang));
-                // a pass that cannot close the case yet says why (open plan tasks)
-                if after.stage != Stage::Accepted {
+                if a.verdict != domain::Verdict::Pass {
+                    // a basic pass or a fail moves the deadline: say to when
+                    verdict.push_str(&i18n::msg::deadline_becomes(
+                        lang,
+                        after.effective_deadline(),
+                    ));
+                } else if after.stage != Stage::Accepted {
+                    // a pass that cannot close the case yet says why (open plan tasks)
                     if let Err(r) = domain::guard(&after, Stage::Accepted) {
                         verdict.push_str(&i18n::msg::not_closed(lang, i18n::refusal(lang, &r)));
                     }

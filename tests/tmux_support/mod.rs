@@ -105,6 +105,19 @@ impl Tmux {
             .is_ok_and(|o| o.status.success())
     }
 
+    /// Where the terminal's cursor is: (column, row) in cells.
+    pub fn cursor(&self) -> (usize, usize) {
+        let out = self.run(&[
+            "display-message",
+            "-p",
+            "-t",
+            "t",
+            "#{cursor_x} #{cursor_y}",
+        ]);
+        let mut n = out.split_whitespace().map(|v| v.parse().unwrap_or(0));
+        (n.next().unwrap_or(0), n.next().unwrap_or(0))
+    }
+
     pub fn alternate_screen(&self) -> bool {
         self.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
             .trim()
