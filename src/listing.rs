@@ -18,6 +18,10 @@ pub struct Filter {
     pub township: Option<String>,
     /// A paired leader's name: county leader, township leader or first secretary.
     pub leader: Option<String>,
+    /// Whether `county`, `township` and `leader` match a part of a name (`list --township
+    /// 莘亭` finds 莘亭街道), as typed on the command line; else the whole name, as the TUI's
+    /// dashboard opens a township.
+    pub partial: bool,
 }
 
 impl Filter {
@@ -28,20 +32,28 @@ impl Filter {
         if self.stage.is_some_and(|s| s != case.stage()) {
             return false;
         }
-        if self.county.as_deref().is_some_and(|c| c != case.county()) {
+        let names = |asked: &str, name: &str| match self.partial {
+            true => name.contains(asked.trim()),
+            false => name == asked,
+        };
+        if self
+            .county
+            .as_deref()
+            .is_some_and(|c| !names(c, case.county()))
+        {
             return false;
         }
         if self
             .township
             .as_deref()
-            .is_some_and(|t| t != case.township())
+            .is_some_and(|t| !names(t, case.township()))
         {
             return false;
         }
         if let Some(name) = self.leader.as_deref() {
-            if case.county_leader() != name
-                && case.township_leader() != name
-                && case.first_secretary() != name
+            if !names(name, case.county_leader())
+                && !names(name, case.township_leader())
+                && !names(name, case.first_secretary())
             {
                 return false;
             }

@@ -172,6 +172,9 @@ pub struct Accountability {
     pub townships: Vec<TownshipOverdue>,
     /// County leaders who have not visited within `visit_interval_days`, longest first.
     pub unvisited_leaders: Vec<UnvisitedLeader>,
+    /// Every accountability event recorded (约谈, 诫勉, 问责), the latest first.
+    #[serde(default)]
+    pub events: Vec<AccountabilityEvent>,
 }
 
 /// One row of the annual sheet 「整顿软弱涣散基层党组织情况」: a county, or 总计 (`county`
@@ -417,6 +420,12 @@ impl Tally {
                     self.today,
                     policy,
                 ),
+                events: {
+                    let mut all = events.to_vec();
+                    // the latest first; a stable sort keeps the order recorded among equals
+                    all.sort_by_key(|e| std::cmp::Reverse(e.on));
+                    all
+                },
             },
             annual: self.annual.rows(),
         }
@@ -862,6 +871,38 @@ pub fn table(s: &Stats, lang: Lang) -> String {
         if let Some(events) = cols.get_mut(EVENTS) {
             events.width = events.width.max(events_w);
         }
+        out.extend(render(&mut cols, &rows));
+    }
+
+    out.push(String::new());
+    out.push(t(lang, Text::StatsEventList).to_string());
+    let events = &s.accountability.events;
+    if events.is_empty() {
+        out.push(t(lang, Text::StatsNoEvents).to_string());
+    } else {
+        let mut cols = vec![
+            Col::new(t(lang, Text::ColDate), 10, false),
+            Col::new(t(lang, Text::ColKind), 4, false),
+            Col::new(t(lang, Text::ColCounty), 6, false),
+            Col::new(t(lang, Text::ColTownship), 8, false),
+            Col::new(t(lang, Text::ColPerson), 6, false),
+            Col::new(t(lang, Text::ColId), 10, false),
+            Col::new(t(lang, Text::ColReason), 10, false),
+        ];
+        let rows: Vec<Vec<String>> = events
+            .iter()
+            .map(|e| {
+                vec![
+                    e.on.to_string(),
+                    e.kind.label(lang).to_string(),
+                    e.county.clone(),
+                    e.township.clone(),
+                    e.person.clone(),
+                    first_few(&e.cases, " ", lang),
+                    e.reason.clone(),
+                ]
+            })
+            .collect();
         out.extend(render(&mut cols, &rows));
     }
 

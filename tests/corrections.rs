@@ -483,3 +483,178 @@ fn a_second_case_of_a_village_in_a_year_is_refused_unless_a_relapse() {
     assert_eq!(db.ids(&[]).len(), 4);
     db.ok(&["verify"]);
 }
+
+#[test]
+fn a_talk_is_recorded_in_the_history_and_shown_in_stats() {
+    let db = Db::new();
+    let out = db.ok(&[
+        "talk",
+        "--township",
+        "阿城镇",
+        "--person",
+        "张书记",
+        "--kind",
+        "talk",
+        "--reason",
+        "两个村逾期未整改",
+        "--cases",
+        "b-2,B-1",
+        "--on",
+        "2017-06-14",
+    ]);
+    assert!(
+        out.contains("约谈") && out.contains("阳谷县阿城镇") && out.contains("B-2"),
+        "{out}"
+    );
+    db.ok(&[
+        "talk",
+        "--township",
+        "朝城镇",
+        "--person",
+        "李书记",
+        "--kind",
+        "admonish",
+        "--reason",
+        "整改不力",
+    ]);
+    let s = db.stats(&[]);
+    let events = s["accountability"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["township"], "朝城镇", "the latest first");
+    assert_eq!(
+        events[0]["county"], "莘县",
+        "the county from the township's cases"
+    );
+    assert_eq!(events[0]["kind"], "warning");
+    assert_eq!(events[1]["cases"], serde_json::json!(["B-2", "B-1"]));
+    // the ranking of townships carries its own
+    let towns = s["accountability"]["townships"].as_array().unwrap();
+    let acheng = towns.iter().find(|t| t["township"] == "阿城镇").unwrap();
+    assert_eq!(acheng["events"][0]["person"], "张书记");
+    let table = db.ok(&["stats"]);
+    assert!(
+        table.contains("约谈、诫勉、问责记录") && table.contains("两个村逾期未整改"),
+        "{table}"
+    );
+    assert!(
+        table.contains("诫勉") && table.contains("李书记"),
+        "{table}"
+    );
+    // the year's events only
+    let none = db.stats(&["--year", "2016"]);
+    assert_eq!(
+        none["accountability"]["events"].as_array().unwrap().len(),
+        0
+    );
+    assert_eq!(none["total"]["cases"], 0);
+    // kept in the export and in the hash chain
+    let export: Value = serde_json::from_str(&db.ok(&["export", "--format", "json"])).unwrap();
+    assert_eq!(export["accountability"].as_array().unwrap().len(), 2);
+    db.ok(&["verify"]);
+
+    let (code, err) = db.refused(&[
+        "talk",
+        "--township",
+        "阿成镇",
+        "--person",
+        "张",
+        "--kind",
+        "talk",
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("阿成镇") && err.contains("stats"), "{err}");
+    let (code, err) = db.refused(&[
+        "talk",
+        "--township",
+        "阿城镇",
+        "--person",
+        "\u{200b}\u{200b}",
+        "--kind",
+        "talk",
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, err) = db.refused(&[
+        "talk",
+        "--township",
+        "阿城镇",
+        "--person",
+        "张",
+        "--kind",
+        "talk",
+        "--reason",
+        "x",
+        "--cases",
+        "B-3",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("B-3") && err.contains("朝城镇"), "{err}");
+    let (code, err) = db.refused(&[
+        "talk",
+        "--township",
+        "阿城镇",
+        "--person",
+        "张",
+        "--kind",
+        "scold",
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("admonish"), "{err}");
+    let (code, _) = db.refused(&[
+        "talk",
+        "--township",
+        "阿城镇",
+        "--person",
+        "张",
+        "--kind",
+        "talk",
+        "--reason",
+        "x",
+        "--on",
+        "2017-07-01",
+    ]);
+    assert_eq!(code, 2);
+    // an edited event is caught by verify
+    let dir = db.dir.clone();
+    {
+        let store = zhengdun::store::Store::open(&dir).unwrap();
+        let raw = store.raw();
+        let (k, v) = raw.scan_prefix(b"a/").next().unwrap().unwrap();
+        let edited = String::from_utf8(v.to_vec())
+            .unwrap()
+            .replace("张书记", "王书记");
+        raw.insert(k, edited.as_bytes()).unwrap();
+        raw.flush().unwrap();
+    }
+    let o = db.run_lang("en", &["verify"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("accountability events differ"));
+}
+
+#[test]
+fn list_filters_match_a_part_of_a_name_and_stats_a_year() {
+    let db = Db::new();
+    assert_eq!(db.ids(&["--township", "阿城"]), ["B-1", "B-2"]);
+    assert_eq!(db.ids(&["--county", "莘"]), ["B-3"]);
+    assert_eq!(db.ids(&["--leader", "建国"]), ["B-1"]);
+    assert_eq!(db.ids(&["--township", "阿城镇", "--overdue"]), ["B-2"]);
+    assert!(db.ids(&["--township", "七级"]).is_empty());
+    let f = db.file(
+        "2018.json",
+        r#"{ "format": "zhengdun/1", "cases": [
+            { "id": "E-1", "year": 2018, "county": "阳谷县", "township": "阿城镇", "village": "前进村",
+              "situations": ["other"], "identified_on": "2017-06-01", "stage": "identified",
+              "relapse_of": null } ] }"#,
+    );
+    db.ok(&["import", f.to_str().unwrap()]);
+    assert_eq!(db.stats(&[])["total"]["cases"], 4);
+    let y = db.stats(&["--year", "2018"]);
+    assert_eq!(y["total"]["cases"], 1);
+    assert_eq!(y["counties"][0]["townships"][0]["township"], "阿城镇");
+    assert_eq!(db.stats(&["--year", "2017"])["total"]["cases"], 3);
+}

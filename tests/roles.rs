@@ -709,3 +709,106 @@ fn refusals_name_the_role_and_what_it_may_do_in_both_languages() {
         assert!(!r.is_bad_value(), "{r:?}");
     }
 }
+
+/// Corrections (SPEC §11) go to whoever may record such an entry: a visit, a task or an
+/// adjustment of one's own cases, and a visit only of one's own; void, unvoid and talk are a
+/// clerk's.
+#[test]
+fn who_may_correct_void_and_talk() {
+    let roster = roster();
+    let mut case = own(Stage::CadresAdjusted);
+    case.visits.push(Visit {
+        on: d("2017-05-01"),
+        by: "王建国".into(),
+        kind: VisitKind::Unannounced,
+        findings: "三会一课记录不全".into(),
+    });
+    case.visits.push(Visit {
+        on: d("2017-05-02"),
+        by: "李明".into(),
+        kind: VisitKind::Visit,
+        findings: "走访".into(),
+    });
+    case.adjustments.push(Adjustment {
+        name: "孙某".into(),
+        post: Post::Secretary,
+        reason: AdjustReason::Aging,
+        action: AdjustAction::Removed,
+        on: d("2017-04-01"),
+        replacement: None,
+        replacement_source: None,
+    });
+    let fix_visit = |n: usize, by: &str| Command::FixVisit {
+        number: n,
+        visit: Visit {
+            on: d("2017-05-03"),
+            by: by.into(),
+            kind: VisitKind::Visit,
+            findings: "更正".into(),
+        },
+    };
+    let fix_adjustment = Command::FixAdjustment {
+        number: 1,
+        adjustment: Adjustment {
+            name: "孙某某".into(),
+            ..case.adjustments[0].clone()
+        },
+    };
+    let fix_task = Command::FixTask {
+        number: 1,
+        task: Task {
+            measure: "规范“三会一课”".into(),
+            ..case.tasks[0].clone()
+        },
+    };
+    let ok = |p: &Person, cmd: &Command, c: &Case| authorize(p, &roster, cmd, c);
+    // the leader: its own visit, its case's tasks; not another's visit, not an adjustment
+    assert!(ok(&leader(), &fix_visit(1, "王建国"), &case).is_ok());
+    assert!(ok(&leader(), &fix_task, &case).is_ok());
+    let r = ok(&leader(), &fix_visit(2, "王建国"), &case).unwrap_err();
+    assert!(
+        matches!(&r, Refusal::FixOfOther { by, .. } if by == "李明"),
+        "{r:?}"
+    );
+    assert!(
+        refusal(Lang::Zh, &r).contains("台账员"),
+        "{}",
+        refusal(Lang::Zh, &r)
+    );
+    let r = ok(&leader(), &fix_visit(1, "李明"), &case).unwrap_err();
+    assert!(matches!(r, Refusal::FixOfOther { .. }));
+    assert!(matches!(
+        ok(&leader(), &fix_adjustment, &case),
+        Err(Refusal::RoleCannot { .. })
+    ));
+    assert!(matches!(
+        ok(&leader(), &fix_task, &foreign(Stage::CadresAdjusted)),
+        Err(Refusal::OutOfScope { .. })
+    ));
+    // the township: adjustments of its own township
+    assert!(ok(&township(), &fix_adjustment, &case).is_ok());
+    assert!(ok(&township(), &fix_visit(2, "李明"), &case).is_ok());
+    // the clerk: anything, a visit by anyone
+    assert!(ok(&clerk(), &fix_visit(2, "王建国"), &case).is_ok());
+    let void = Command::Void {
+        on: d("2017-06-01"),
+        reason: "重复录入".into(),
+    };
+    let unvoid = Command::Unvoid {
+        reason: String::new(),
+    };
+    for cmd in [&void, &unvoid] {
+        assert!(ok(&clerk(), cmd, &case).is_ok());
+        for p in [township(), leader(), auditor()] {
+            assert!(matches!(
+                ok(&p, cmd, &case),
+                Err(Refusal::RoleCannot { .. })
+            ));
+        }
+    }
+    assert!(authorize_ledger(&clerk(), Operation::Talk).is_ok());
+    for p in [township(), leader(), auditor()] {
+        let r = authorize_ledger(&p, Operation::Talk).unwrap_err();
+        assert!(refusal(Lang::En, &r).contains("record an accountability talk"));
+    }
+}

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Coded, Post, ReplacementSource, Role, Situation, Stage,
-    VillageKind, VisitKind,
+    AccountabilityKind, AdjustAction, AdjustReason, Coded, Post, ReplacementSource, Role,
+    Situation, Stage, VillageKind, VisitKind,
 };
 use crate::i18n::{parse_label, Label};
 use crate::interchange::dates;
@@ -164,7 +164,13 @@ pub enum Cmd {
     Stats {
         #[arg(long, value_enum, default_value = "table")]
         format: StatsFormat,
+        /// Only the cases of this campaign year, and the accountability events of that year
+        #[arg(long, value_name = "YEAR")]
+        year: Option<i32>,
     },
+    /// Records an accountability event of a township Party secretary: an admonition talk
+    /// (约谈), a formal warning (诫勉) or accountability (问责) (clerk only)
+    Talk(TalkArgs),
     /// Checks the database and the history chain
     Verify,
     /// Writes a consistent snapshot of the whole ledger, with its full history, to FILE
@@ -275,11 +281,14 @@ pub struct ListArgs {
     pub overdue: bool,
     #[arg(long, value_parser = code::<Stage>)]
     pub stage: Option<Stage>,
+    /// Cases of the counties whose name holds this (阳谷 finds 阳谷县)
     #[arg(long)]
     pub county: Option<String>,
+    /// Cases of the townships whose name holds this (莘亭 finds 莘亭街道)
     #[arg(long)]
     pub township: Option<String>,
-    /// Cases paired with this leader (county, township or first secretary)
+    /// Cases paired with a leader whose name holds this (county leader, township leader or
+    /// first secretary)
     #[arg(long)]
     pub leader: Option<String>,
     /// Search village, township, county, leaders and id, in Chinese or pinyin
@@ -287,6 +296,40 @@ pub struct ListArgs {
     pub search: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TalkArgs {
+    /// The township (as the ledger names it)
+    #[arg(long)]
+    pub township: String,
+    /// The township's county (needed only when several counties have a township so named)
+    #[arg(long)]
+    pub county: Option<String>,
+    /// The township Party secretary talked to
+    #[arg(long)]
+    pub person: String,
+    /// talk (约谈), admonish (诫勉) or accountability (问责)
+    #[arg(long, value_parser = talk_kind)]
+    pub kind: AccountabilityKind,
+    #[arg(long)]
+    pub reason: String,
+    /// The cases it is about (repeat, or separate with commas)
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    pub cases: Vec<String>,
+    #[arg(long, value_parser = date)]
+    pub on: Option<NaiveDate>,
+}
+
+/// An accountability kind as typed: `talk`, `admonish` (SPEC §11's word for 诫勉, whose code
+/// in files is `warning`), `accountability`, or a label.
+fn talk_kind(s: &str) -> Result<AccountabilityKind, String> {
+    if s.trim().eq_ignore_ascii_case("admonish") {
+        return Ok(AccountabilityKind::Warning);
+    }
+    code::<AccountabilityKind>(s).map_err(|_| {
+        format!("unknown kind '{s}' (talk, admonish, accountability; 约谈, 诫勉, 问责)")
+    })
 }
 
 #[derive(Debug, Args)]
@@ -548,6 +591,7 @@ impl Cmd {
             Cmd::Accept(_) => "accept",
             Cmd::Reopen { .. } => "reopen",
             Cmd::Void { .. } => "void",
+            Cmd::Talk(_) => "talk",
             Cmd::Unvoid { .. } => "unvoid",
             Cmd::Edit(_) => "edit",
             Cmd::User { .. } => "user",

@@ -18,8 +18,8 @@ pub use args::{Cli, Cmd};
 use args::{ExportFormat, ListArgs, ListFormat, ShowFormat, StatsFormat, TaskOp, UserOp};
 
 use crate::domain::{
-    Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Field, Person, Policy, Stage, Summary,
-    Task, Visit,
+    AccountabilityEvent, Adjustment, Case, ChangeKind, Command, DueStatus, Edit, Field, Person,
+    Policy, Stage, Summary, Task, Visit,
 };
 use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::{self, json::Ledger as LedgerFile};
@@ -338,8 +338,8 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
             };
             print(&text)
         }
-        Cmd::Stats { format } => {
-            let s = ledger.stats(today).map_err(env.failed())?;
+        Cmd::Stats { format, year } => {
+            let s = ledger.stats(today, year).map_err(env.failed())?;
             print(&match format {
                 StatsFormat::Json => serde_json::to_string_pretty(&s).map_err(|e| anyhow!(e))?,
                 StatsFormat::Table => crate::stats::table(&s, lang),
@@ -558,6 +558,22 @@ pub fn run_command(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failu
                 &c.id,
                 c.stage.label(lang),
                 c.effective_deadline(),
+            ))
+        }
+        Cmd::Talk(a) => {
+            let event = AccountabilityEvent {
+                on: a.on.unwrap_or(today),
+                county: a.county.unwrap_or_default(),
+                township: a.township,
+                person: a.person,
+                kind: a.kind,
+                reason: a.reason,
+                cases: a.cases,
+            };
+            let ev = ledger.talk(event).map_err(env.failed())?;
+            print(&msg::talk_recorded(
+                lang,
+                i18n::history_detail(lang, ev.change.kind, &ev.change.detail),
             ))
         }
         Cmd::Void { id, reason, on } => {
@@ -1127,6 +1143,7 @@ pub fn select(
         county: a.county.clone(),
         township: a.township.clone(),
         leader: a.leader.clone(),
+        partial: true,
     };
     listing::select(summaries, &due, &filter, hits.as_deref(), Sort::MostOverdue)
         .into_iter()

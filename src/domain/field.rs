@@ -79,6 +79,8 @@ fields! {
     VoidedAttempts = "voided_attempts";
     Login = "login";
     Role = "role";
+    Person = "person";
+    Cases = "cases";
 }
 
 impl std::fmt::Display for Field {

@@ -5,7 +5,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::case::{Acceptance, Adjustment, Case, Pairing, Profile, Standards, Task, Visit, Voided};
+use super::case::{
+    Acceptance, AccountabilityEvent, Adjustment, Case, Pairing, Profile, Standards, Task, Visit,
+    Voided,
+};
 use super::codes::*;
 use super::due::add_months;
 use super::field::Field;
@@ -474,6 +477,18 @@ pub enum Refusal {
         year: i32,
         place: String,
     },
+    /// A `talk` of a township the ledger has no case of.
+    #[error("no case of township {township}")]
+    UnknownTownship { township: String },
+    /// A `talk` of a township several counties have, without `--county`.
+    #[error("township {township} is in several counties: {}", .counties.join(", "))]
+    TownshipInCounties {
+        township: String,
+        counties: Vec<String>,
+    },
+    /// A `talk` linking a case of another township.
+    #[error("case {case} is of {township}, not of the township talked to")]
+    CaseOfOtherTownship { case: String, township: String },
     /// A recorded entry that someone other than a clerk may not correct: a visit by
     /// another person.
     #[error("account {login} is a {role:?}; only a clerk corrects a visit by {by}")]
@@ -588,6 +603,9 @@ impl Refusal {
             Refusal::NoSuchEntry { field, .. } | Refusal::Unchanged { field, .. } => Some(*field),
             Refusal::DeadlinePast { .. } => Some(Field::Deadline),
             Refusal::SameVillageYear { .. } => Some(Field::Village),
+            Refusal::UnknownTownship { .. } => Some(Field::Township),
+            Refusal::TownshipInCounties { .. } => Some(Field::County),
+            Refusal::CaseOfOtherTownship { .. } => Some(Field::Cases),
             _ => None,
         }
     }
@@ -617,6 +635,9 @@ impl Refusal {
                 | Refusal::NoSuchEntry { .. }
                 | Refusal::Unchanged { .. }
                 | Refusal::DeadlinePast { .. }
+                | Refusal::UnknownTownship { .. }
+                | Refusal::TownshipInCounties { .. }
+                | Refusal::CaseOfOtherTownship { .. }
         )
     }
 }
@@ -1094,6 +1115,53 @@ pub fn apply(
             note,
         },
     ))
+}
+
+/// Characters that print nothing: zero-width spaces and joiners, the word joiner, the byte
+/// order mark and the soft hyphen. A name of these and spaces looks blank.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// The text without invisible characters and surrounding spaces: what a reader sees of it.
+pub fn visible(s: &str) -> String {
+    let s: String = s.chars().filter(|c| !invisible(*c)).collect();
+    s.trim().to_string()
+}
+
+/// A name as typed for `field`: refused when it is empty, or holds only invisible
+/// characters; else trimmed.
+pub fn checked_name(field: Field, s: &str) -> Result<String, Refusal> {
+    if s.trim().is_empty() {
+        return Err(Refusal::Empty { field });
+    }
+    if visible(s).is_empty() {
+        return Err(Refusal::Invisible { field });
+    }
+    Ok(s.trim().to_string())
+}
+
+/// A township accountability event as recorded (`talk`): a township, a person and a reason
+/// that can be read, a date not after today; text trimmed, linked ids without repeats.
+/// Whether the township and the cases are the ledger's is the store's to check.
+pub fn check_accountability(
+    e: &AccountabilityEvent,
+    today: NaiveDate,
+) -> Result<AccountabilityEvent, Refusal> {
+    let mut e = e.clone();
+    e.township = checked_name(Field::Township, &e.township)?;
+    e.person = checked_name(Field::Person, &e.person)?;
+    e.reason = checked_name(Field::Reason, &e.reason)?;
+    e.county = e.county.trim().to_string();
+    not_after_today(Field::On, e.on, today)?;
+    let mut seen = std::collections::HashSet::new();
+    e.cases = e
+        .cases
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty() && seen.insert(c.to_ascii_lowercase()))
+        .collect();
+    Ok(e)
 }
 
 /// Recorded entry `number` (from 1) of a list of `count`, or the refusal that says there is

@@ -338,6 +338,8 @@ pub enum Operation {
     Reopen,
     Edit,
     Void,
+    /// `talk`: a township accountability event (约谈, 诫勉, 问责).
+    Talk,
     /// `user add`, `user list`, `user remove`.
     Roster,
     Export,
@@ -391,6 +393,7 @@ impl Operation {
             Operation::Reopen => "reopen",
             Operation::Edit => "edit",
             Operation::Void => "void",
+            Operation::Talk => "talk",
             Operation::Roster => "user",
             Operation::Export => "export",
             Operation::Backup => "backup",
@@ -400,7 +403,7 @@ impl Operation {
     }
 
     /// Every operation, for tests and help.
-    pub const ALL: [Operation; 21] = [
+    pub const ALL: [Operation; 22] = [
         Operation::Read,
         Operation::Visit,
         Operation::AddTask,
@@ -417,6 +420,7 @@ impl Operation {
         Operation::Reopen,
         Operation::Edit,
         Operation::Void,
+        Operation::Talk,
         Operation::Roster,
         Operation::Export,
         Operation::Backup,
@@ -452,6 +456,7 @@ pub fn grant(role: Role, op: Operation) -> Grant {
         | Operation::Reopen
         | Operation::Edit
         | Operation::Void
+        | Operation::Talk
         | Operation::Roster
         | Operation::Export
         | Operation::Backup

@@ -181,6 +181,8 @@ labels! {
         Task => "任务", "task";
         VoidedAttempts => "作废的验收次数", "voided attempts";
         Login => "账户", "login";
+        Person => "被约谈问责人", "person";
+        Cases => "关联案件", "cases";
         Role => "角色", "role";
     }
     ChangeKind {

@@ -175,6 +175,16 @@ super::messages! {
     fn history_reopened(stage, deadline) => "退回到“{stage}”，新转化期限 {deadline}", "back to {stage}, new deadline {deadline}";
     fn history_voided(on) => "{on}作废", "voided on {on}";
     fn history_unvoided(on, reason) => "恢复（{on}作废，原因：{reason}）", "brought back (voided on {on}: {reason})";
+    fn refusal_unknown_township(township) => "台账中没有乡镇“{township}”的案件：请检查乡镇名称（zhengdun stats 列出各乡镇）", "the ledger has no case of the township '{township}': check its name (zhengdun stats lists the townships)";
+    fn refusal_township_in_counties(township, counties) => "乡镇“{township}”在几个县都有（{counties}）：请用 --county 指明是哪个县的", "the township '{township}' is in several counties ({counties}): say which with --county";
+    fn refusal_case_of_other_township(case, township) => "案件 {case} 属于{township}，不是被约谈的乡镇：请在 --cases 中只列该乡镇的案件", "case {case} is of {township}, not of the township talked to: list only its cases in --cases";
+    fn dash_events(count) => "约谈问责记录（{count}条）", "Accountability recorded ({count})";
+    fn dash_event_reason(reason) => "：{reason}", ": {reason}";
+    fn dash_events_more(count) => "……另有{count}条，见 zhengdun stats", "… {count} more: see zhengdun stats";
+    fn talk_recorded(what) => "已记录：{what}", "recorded: {what}";
+    fn history_talk(on, kind, county, township, person) => "{on} {kind} {county}{township} {person}", "{on} {kind}: {person}, {township} ({county})";
+    fn history_talk_cases(cases) => "，关联案件 {cases}", "; cases {cases}";
+    fn history_imported_events(count) => "导入{count}条约谈问责记录", "{count} accountability events imported";
     fn show_voided(id, on, reason) => "【已作废】{on}：{reason}（不在列表、统计和导出中；恢复用 zhengdun unvoid {id}）", "[VOIDED] {on}: {reason} (in no list, count or export; bring it back with `zhengdun unvoid {id}`)";
     fn fixed(id, what, number) => "{id}：已更正第{number}条{what}（原记录留在历史中）", "{id}: {what} #{number} corrected (the history keeps what it said)";
     fn reopened(id, stage, deadline) => "{id} 已退回到“{stage}”，转化期限 {deadline}", "{id} back at {stage}, deadline {deadline}";

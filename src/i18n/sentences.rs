@@ -117,6 +117,11 @@ pub fn history_detail(lang: Lang, kind: ChangeKind, detail: &str) -> String {
         ChangeKind::TaskFixed => fixed_detail(lang, detail, |w| Some(task_detail(lang, w))),
         ChangeKind::Reopened => reopened_detail(lang, &words),
         ChangeKind::Voided => Some(msg::history_voided(lang, detail)),
+        ChangeKind::Accountability => talk_detail(lang, &words),
+        ChangeKind::Imported => detail
+            .parse::<usize>()
+            .ok()
+            .map(|n| msg::history_imported_events(lang, n)),
         ChangeKind::Unvoided => detail
             .split_once(' ')
             .map(|(on, reason)| msg::history_unvoided(lang, on, reason)),
@@ -148,6 +153,26 @@ fn task_detail(lang: Lang, words: &[&str]) -> String {
         Some(open) => format!("{open} / {}", Text::HistoryNotDone.get(lang)),
         None => text,
     }
+}
+
+/// `2017-06-15 talk 阳谷县 阿城镇 张三 [B-1,B-2]`
+fn talk_detail(lang: Lang, words: &[&str]) -> Option<String> {
+    let [on, kind, county, township, rest @ ..] = words else {
+        return None;
+    };
+    let kind = crate::domain::AccountabilityKind::parse(kind)?;
+    let (person, cases) = match rest {
+        [person @ .., last] if last.starts_with('[') && last.ends_with(']') => (
+            person.join(" "),
+            Some(last.trim_matches(['[', ']']).replace(',', " ")),
+        ),
+        person => (person.join(" "), None),
+    };
+    let mut s = msg::history_talk(lang, on, kind.label(lang), county, township, person);
+    if let Some(cases) = cases {
+        s.push_str(&msg::history_talk_cases(lang, cases));
+    }
+    Some(s)
 }
 
 /// `paired deadline 2018-06-01`
@@ -441,6 +466,13 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::SameVillageYear { other, year, place } => {
             msg::refusal_same_village_year(lang, place, year, other)
         }
+        Refusal::UnknownTownship { township } => msg::refusal_unknown_township(lang, township),
+        Refusal::TownshipInCounties { township, counties } => {
+            msg::refusal_township_in_counties(lang, township, counties.join(lang.list_separator()))
+        }
+        Refusal::CaseOfOtherTownship { case, township } => {
+            msg::refusal_case_of_other_township(lang, case, township)
+        }
         Refusal::FixOfOther { login, role, by } => {
             msg::refusal_fix_of_other(lang, login, role_phrase(lang, *role), by)
         }
@@ -504,6 +536,7 @@ pub fn operation(lang: Lang, op: Operation) -> &'static str {
         Operation::Reopen => ("退回案件", "reopen a case"),
         Operation::Edit => ("修改案件", "edit a case"),
         Operation::Void => ("作废案件", "void a case"),
+        Operation::Talk => ("记录约谈问责", "record an accountability talk"),
         Operation::Roster => ("查看或修改人员名册", "see or change the roster"),
         Operation::Export => ("导出台账", "export the ledger"),
         Operation::Backup => ("备份台账", "back up the ledger"),

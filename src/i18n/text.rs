@@ -61,6 +61,12 @@ super::texts! {
     StatsTalk => "须约谈", "talk due";
     StatsMaxDays => "最长逾期", "max days";
     StatsEvents => "已记录", "recorded";
+    StatsEventList => "约谈、诫勉、问责记录", "Admonition talks, warnings and accountability recorded";
+    StatsNoEvents => "尚无记录。", "None recorded.";
+    ColDate => "日期", "date";
+    ColKind => "类别", "kind";
+    ColPerson => "对象", "person";
+    ColReason => "事由", "reason";
     StatsNoOverdue => "无逾期案件。", "No overdue cases.";
     StatsLeader => "县级领导", "county leader";
     StatsLastVisit => "最近走访", "last visit";

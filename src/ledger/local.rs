@@ -165,8 +165,11 @@ impl Ledger for Local {
     ) -> Result<Vec<Summary>> {
         self.acting(&self.ctx).select(filter, search, today)
     }
-    fn stats(&self, today: NaiveDate) -> Result<Stats> {
-        self.acting(&self.ctx).stats(today)
+    fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
+        self.acting(&self.ctx).stats(today, year)
+    }
+    fn talk(&self, event: AccountabilityEvent) -> Result<Event> {
+        self.acting(&self.ctx).talk(event)
     }
     fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
         self.acting(&self.ctx).execute(id, commands, expected)
@@ -286,10 +289,23 @@ impl Ledger for Acting<'_> {
             .collect())
     }
 
-    fn stats(&self, today: NaiveDate) -> Result<Stats> {
+    fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
+        use chrono::Datelike;
         let mut tally = Tally::new(today, &self.ctx.policy);
-        self.local.store.for_each_counted(|c| tally.add(&c))?;
-        Ok(tally.finish(&self.local.store.accountability()?))
+        self.local.store.for_each_counted(|c| {
+            if year.is_none_or(|y| c.year == y) {
+                tally.add(&c)
+            }
+        })?;
+        let mut events = self.local.store.accountability()?;
+        events.retain(|e| year.is_none_or(|y| e.on.year() == y));
+        Ok(tally.finish(&events))
+    }
+
+    fn talk(&self, event: AccountabilityEvent) -> Result<Event> {
+        let ev = self.local.store.talk(&event, self.ctx)?;
+        self.local.notify(Vec::new())?;
+        Ok(ev)
     }
 
     fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {

@@ -29,7 +29,7 @@ pub use crate::store::disk::Holder;
 pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
     case_version, Backup, CaseUpdate, Ctx, Event, RestoreSummary, StoreError, UpdateReport,
-    VerifyReport, BACKUP_FORMAT, ROSTER_EVENTS,
+    VerifyReport, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT, ROSTER_EVENTS,
 };
 pub use field::{SyncReport, SyncStep};
 pub use local::Local;
@@ -306,8 +306,13 @@ pub trait Ledger {
         ))
     }
 
-    /// Every count of the dashboard and `stats`, as of `today`.
-    fn stats(&self, today: NaiveDate) -> Result<Stats>;
+    /// Every count of the dashboard and `stats`, as of `today`: of the cases of campaign
+    /// year `year` and the accountability events of that year, or with `None` of all.
+    fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats>;
+
+    /// Records a township accountability event (约谈, 诫勉, 问责; `talk`): one history event,
+    /// returned. The county is worked out from the township's cases when not given.
+    fn talk(&self, event: AccountabilityEvent) -> Result<Event>;
 
     /// Runs commands on one case through the domain's one path: all of them, in one atomic
     /// durable write, or — on the first refusal — none. Returns the case as they left it.
@@ -459,8 +464,11 @@ impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
     ) -> Result<Vec<Summary>> {
         (**self).select(filter, search, today)
     }
-    fn stats(&self, today: NaiveDate) -> Result<Stats> {
-        (**self).stats(today)
+    fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
+        (**self).stats(today, year)
+    }
+    fn talk(&self, event: AccountabilityEvent) -> Result<Event> {
+        (**self).talk(event)
     }
     fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
         (**self).execute(id, commands, expected)

@@ -90,7 +90,8 @@ pub enum Call {
     History(String),
     Accountability,
     Search(String),
-    Stats(NaiveDate),
+    Stats(NaiveDate, Option<i32>),
+    Talk(AccountabilityEvent),
     Execute {
         id: String,
         commands: Vec<Command>,

@@ -590,8 +590,15 @@ impl Ledger for Remote {
         answer!(self, Call::Search(query.to_string()), Ids(ids) => ids)
     }
 
-    fn stats(&self, today: NaiveDate) -> Result<Stats> {
-        answer!(self, Call::Stats(today), Stats(s) => *s)
+    fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
+        answer!(self, Call::Stats(today, year), Stats(s) => *s)
+    }
+
+    fn talk(&self, event: AccountabilityEvent) -> Result<Event> {
+        match self.call(Call::Talk(event))? {
+            Answer::Recorded(Some(e)) => Ok(*e),
+            other => Err(self.unexpected(other)),
+        }
     }
 
     fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {

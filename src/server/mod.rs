@@ -259,7 +259,8 @@ impl Server {
             Call::Cases(ids) => l.cases(ids.as_deref()).map(Answer::Cases),
             Call::History(id) => l.history(&id).map(Answer::History),
             Call::Accountability => l.accountability().map(Answer::Accountability),
-            Call::Stats(today) => l.stats(today).map(|s| Answer::Stats(Box::new(s))),
+            Call::Stats(today, year) => l.stats(today, year).map(|s| Answer::Stats(Box::new(s))),
+            Call::Talk(e) => self.change(|| l.talk(e).map(|e| Answer::Recorded(Some(Box::new(e))))),
             Call::Execute {
                 id,
                 commands,

@@ -30,6 +30,7 @@ use crate::domain::{
 };
 use crate::panics::quietly;
 
+mod accountability;
 mod damage;
 pub mod disk;
 #[doc(hidden)]
@@ -37,6 +38,7 @@ pub mod layout;
 mod message;
 pub mod outbox;
 mod roster;
+pub use accountability::ACCOUNTABILITY_EVENTS;
 pub use damage::Damage;
 use disk::{DiskProblem, Holder, Locking};
 use layout::{case_key, event_key, index_key, Family};
@@ -1345,12 +1347,8 @@ impl Store {
                     }
                 }
             }
+            self.put_accountability(&mut batch, accountability, ChangeKind::Imported, ctx)?;
             let mut batch = batch.finish(self)?;
-            for a in accountability {
-                let id = self.db.generate_id()?;
-                let v = serde_json::to_vec(a).map_err(|e| StoreError::Io(e.to_string()))?;
-                batch.insert([b"a/".as_slice(), &id.to_be_bytes()].concat(), v);
-            }
             if staged {
                 batch.remove(IMPORTING);
             }
@@ -1406,19 +1404,6 @@ impl Store {
         })
     }
 
-    pub fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
-        self.guarded(|| {
-            let mut out = Vec::new();
-            for kv in self.db.scan_prefix(b"a/") {
-                let (_, v) = kv?;
-                out.push(serde_json::from_slice(&v).map_err(|e| {
-                    self.damaged(Damage::AccountabilityUnreadable { why: e.to_string() })
-                })?);
-            }
-            Ok(out)
-        })
-    }
-
     /// Checks every record decodes, the history chain is unbroken from the first event to
     /// the stored head, every case agrees with its last event, and the roster with its
     /// last.
@@ -1431,6 +1416,7 @@ impl Store {
             let mut expected = 1u64;
             let mut last_of: std::collections::HashMap<String, (u64, String)> = Default::default();
             let mut roster_hash = None;
+            let mut accountability_hash = None;
             for kv in self.db.scan_prefix(b"h/") {
                 let (k, v) = kv?;
                 let Some(seq_bytes) = k
@@ -1484,6 +1470,8 @@ impl Store {
                 expected = key_seq + 1;
                 if ev.case_id == ROSTER_EVENTS {
                     roster_hash = Some(ev.case_hash.clone());
+                } else if ev.case_id == ACCOUNTABILITY_EVENTS {
+                    accountability_hash = Some(ev.case_hash.clone());
                 } else {
                     last_of.insert(ev.case_id.clone(), (ev.seq, ev.case_hash.clone()));
                 }
@@ -1581,6 +1569,7 @@ impl Store {
                 }
             }
             self.verify_roster(roster_hash, &mut r.problems)?;
+            self.verify_accountability(accountability_hash, &mut r.problems)?;
             Ok(r)
         })
     }
@@ -1657,6 +1646,7 @@ impl Store {
             let mut prev = String::new();
             let mut last_of: std::collections::HashMap<&str, &Event> = Default::default();
             let mut roster_hash = None;
+            let mut accountability_hash = None;
             for (i, ev) in backup.history.iter().enumerate() {
                 let want = i as u64 + 1;
                 if ev.seq != want {
@@ -1674,6 +1664,8 @@ impl Store {
                 prev = ev.hash.clone();
                 if ev.case_id == ROSTER_EVENTS {
                     roster_hash = Some(ev.case_hash.as_str());
+                } else if ev.case_id == ACCOUNTABILITY_EVENTS {
+                    accountability_hash = Some(ev.case_hash.as_str());
                 } else {
                     last_of.insert(ev.case_id.as_str(), ev);
                 }
@@ -1686,6 +1678,14 @@ impl Store {
                 return Err(bad(
                     "the roster differs from what its history recorded".to_string()
                 ));
+            }
+            if let Some(h) = accountability_hash {
+                if accountability::hash(&backup.accountability)? != h {
+                    return Err(bad(
+                        "the accountability events differ from what their history recorded"
+                            .to_string(),
+                    ));
+                }
             }
             let mut seen = std::collections::HashSet::new();
             for c in &backup.cases {

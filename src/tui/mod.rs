@@ -145,7 +145,7 @@ impl Tui {
                 let result = ledger.import(vec![*case], Vec::new(), ChangeKind::Opened);
                 Ok(Msg::Opened { id, result })
             }
-            Effect::Count => ledger.stats(self.app.ctx.today).map(Msg::Counted),
+            Effect::Count => ledger.stats(self.app.ctx.today, None).map(Msg::Counted),
             Effect::Refresh(ids) => ledger.cases(Some(&ids)).map(Msg::Refreshed),
             Effect::ReloadAll => ledger.summaries().map(Msg::Reloaded),
             Effect::SavePrefs(prefs) => {

@@ -163,6 +163,8 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
         Line::from(Span::styled(text::truncate(&title, w), head)),
     ));
     let mut leaders_started = false;
+    // where the leaders' part begins: the accountability events recorded go before it
+    let mut leaders_at = None;
     for (n, item) in d.items.iter().enumerate() {
         let selected = n == d.selected;
         let base = if selected {
@@ -203,6 +205,7 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
             Item::Leader(i) => {
                 if !leaders_started {
                     leaders_started = true;
+                    leaders_at = Some(out.len());
                     let title = i18n::msg::dash_leaders(lang, d.stats.visit_interval_days);
                     out.push((
                         None,
@@ -234,6 +237,7 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
         out.push((Some(n), row));
     }
     if a.townships.is_empty() {
+        leaders_at = leaders_at.map(|at| at + 1);
         out.insert(
             1,
             (
@@ -246,6 +250,7 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
         );
     }
     if a.unvisited_leaders.is_empty() {
+        leaders_at = Some(out.len());
         let title = i18n::msg::dash_leaders(lang, d.stats.visit_interval_days);
         out.push((
             None,
@@ -257,6 +262,56 @@ fn accountability_lines(app: &App, d: &Dashboard, w: usize) -> Vec<(Option<usize
                 i18n::t(lang, Text::Nothing).to_string(),
                 dim(),
             )),
+        ));
+    }
+    let at = leaders_at.unwrap_or(out.len()).min(out.len());
+    let events = event_lines(app, d, w, head);
+    out.splice(at..at, events);
+    out
+}
+
+/// The accountability events recorded (约谈, 诫勉, 问责), the latest first: a title and a line
+/// each, the first few only.
+fn event_lines(
+    app: &App,
+    d: &Dashboard,
+    w: usize,
+    head: Style,
+) -> Vec<(Option<usize>, Line<'static>)> {
+    const SHOWN: usize = 4;
+    let lang = app.lang;
+    let events = &d.stats.accountability.events;
+    let title = i18n::msg::dash_events(lang, events.len());
+    let mut out = vec![(
+        None,
+        Line::from(Span::styled(text::truncate(&title, w), head)),
+    )];
+    if events.is_empty() {
+        out.push((
+            None,
+            Line::from(Span::styled(
+                i18n::t(lang, Text::Nothing).to_string(),
+                dim(),
+            )),
+        ));
+    }
+    for e in events.iter().take(SHOWN) {
+        let mut s = i18n::msg::history_talk(
+            lang,
+            short_date(e.on, d.stats.as_of),
+            e.kind.label(lang),
+            &e.county,
+            &e.township,
+            &e.person,
+        );
+        s.push_str(&i18n::msg::dash_event_reason(lang, &e.reason));
+        out.push((None, Line::from(Span::raw(text::truncate(&s, w)))));
+    }
+    if events.len() > SHOWN {
+        let more = i18n::msg::dash_events_more(lang, events.len() - SHOWN);
+        out.push((
+            None,
+            Line::from(Span::styled(text::truncate(&more, w), dim())),
         ));
     }
     out
