@@ -142,11 +142,13 @@ impl Env {
 }
 
 /// The user's own settings: `config.toml` in the platform's config directory
-/// (`~/.config/zhengdun/config.toml` on Linux). Today it names the server to work through:
-/// `server = "ssh://county-host"` or a socket path.
+/// (`~/.config/zhengdun/config.toml` on Linux): the server to work through (`server =
+/// "ssh://county-host"` or a socket path), and the name history records when no server is
+/// used and `--as` is not given (`name = "王建国"`).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Config {
     pub server: Option<String>,
+    pub name: Option<String>,
 }
 
 impl Config {
@@ -180,8 +182,82 @@ impl Config {
             ))
         })?;
         config.server = config.server.filter(|s| !s.trim().is_empty());
+        // `name = ""` is kept, to be refused as a name (`actor`)
         Ok(config)
     }
+}
+
+/// Who acts when no server says so (SPEC §11): `--as` or `ZHENGDUN_AS` (`asked`), else
+/// `name = "…"` in the user's config file, else the account's full name (the GECOS field of
+/// its passwd entry), else its login. A name given that is empty or holds only invisible
+/// characters is refused, saying where it came from; none at all is refused too — never
+/// "unknown" in the history.
+pub fn actor(asked: Option<&str>, lang: Lang) -> Result<String, Failure> {
+    let checked = |name: &str, from: String| {
+        crate::domain::checked_name(crate::domain::Field::Name, name)
+            .map_err(|_| Failure::input(i18n::msg::actor_empty(lang, from)))
+    };
+    if let Some(name) = asked {
+        return checked(name, "--as / ZHENGDUN_AS".to_string());
+    }
+    if let Some(name) = Config::load(lang)?.name {
+        let file = Config::path().map_or_else(String::new, |p| p.display().to_string());
+        return checked(&name, file);
+    }
+    account_names()
+        .into_iter()
+        .find(|n| !crate::domain::visible(n).is_empty())
+        .map(|n| n.trim().to_string())
+        .ok_or_else(|| Failure::input(i18n::t(lang, Text::ActorUnknown)))
+}
+
+/// The names of the account this process runs as, the most telling first: its full name
+/// (the GECOS field up to its first comma), its login by the name service, the login a
+/// shell over SSH or a cron job sets.
+fn account_names() -> Vec<String> {
+    let uid = rustix::process::geteuid().as_raw();
+    let mut names = Vec::new();
+    if let Some((login, gecos)) = passwd_entry(uid) {
+        names.push(gecos.split(',').next().unwrap_or("").to_string());
+        names.push(login);
+    }
+    names.extend(login_name());
+    names
+}
+
+/// The login and the GECOS field of an account, through the system's name service.
+fn passwd_entry(uid: u32) -> Option<(String, String)> {
+    let mut size = 4096;
+    while size <= 1 << 20 {
+        let mut buf = vec![0 as libc::c_char; size];
+        // SAFETY: `passwd` is plain C data, for which all zeroes is a valid value.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the call, and `buf.len()` is the size of
+        // `buf`; getpwuid_r writes only into `pwd`, `buf` and `found`.
+        let rc =
+            unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
+        if rc == libc::ERANGE {
+            size *= 4;
+            continue;
+        }
+        if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        let text = |p: *const libc::c_char| {
+            if p.is_null() {
+                String::new()
+            } else {
+                // SAFETY: on success the entry's strings are NUL-terminated inside `buf`,
+                // which lives until the end of this block.
+                unsafe { std::ffi::CStr::from_ptr(p) }
+                    .to_string_lossy()
+                    .into_owned()
+            }
+        };
+        return Some((text(pwd.pw_name), text(pwd.pw_gecos)));
+    }
+    None
 }
 
 /// The login name, as a shell over SSH or a cron job sets it.

@@ -658,3 +658,135 @@ fn list_filters_match_a_part_of_a_name_and_stats_a_year() {
     assert_eq!(y["counties"][0]["townships"][0]["township"], "阿城镇");
     assert_eq!(db.stats(&["--year", "2017"])["total"]["cases"], 3);
 }
+
+/// The name history records with no server (SPEC §11): `--as`, `ZHENGDUN_AS`, `name = "…"`
+/// in the config file, else the account's full name, else its login; an empty or invisible
+/// name is refused, saying where it came from.
+#[test]
+fn identity_without_a_server() {
+    let db = Db::new();
+    let home = db.tmp.path().join("home");
+    let config = home.join(".config/zhengdun");
+    std::fs::create_dir_all(&config).unwrap();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.arg("--db")
+            .arg(&db.dir)
+            .args(["--today", "2017-06-15", "--lang", "en"])
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env_remove("ZHENGDUN_AS");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let visit = ["visit", "B-2", "--kind", "visit", "--findings", "走访"];
+    let actor_of_last = || db.last_event("B-2")["actor"].as_str().unwrap().to_string();
+    // no config file: the account's full name, else its login — never "unknown"
+    let o = run(&[], &visit);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let me = actor_of_last();
+    assert!(!me.is_empty() && me != "unknown", "{me}");
+    std::fs::write(config.join("config.toml"), "name = \"张丽\"\n").unwrap();
+    assert!(run(&[], &visit).status.success());
+    assert_eq!(actor_of_last(), "张丽");
+    assert!(run(&[("ZHENGDUN_AS", "王建国")], &visit).status.success());
+    assert_eq!(actor_of_last(), "王建国");
+    let mut with_as = vec!["--as", "李明"];
+    with_as.extend_from_slice(&visit);
+    assert!(run(&[("ZHENGDUN_AS", "王建国")], &with_as).status.success());
+    assert_eq!(actor_of_last(), "李明");
+    for (env, args, from) in [
+        (vec![], vec!["--as", "  ", "list"], "--as"),
+        (vec![], vec!["--as", "\u{200b}\u{200b}", "list"], "--as"),
+        (vec![("ZHENGDUN_AS", "")], vec!["list"], "ZHENGDUN_AS"),
+    ] {
+        let o = run(&env, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(from) && err.contains("empty"), "{err}");
+    }
+    std::fs::write(config.join("config.toml"), "name = \"\u{200b}\"\n").unwrap();
+    let o = run(&[], &["list"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("config.toml"), "{err}");
+    std::fs::remove_file(config.join("config.toml")).unwrap();
+    // an account with a full name in its passwd entry is recorded by it
+    if !rustix::process::geteuid().is_root() {
+        println!("not root: no account with a full name to run as; skipping that part");
+        return;
+    }
+    let login = "zd-gecos";
+    let has = |l: &str| {
+        std::fs::read_to_string("/etc/passwd")
+            .unwrap()
+            .lines()
+            .any(|e| e.starts_with(&format!("{l}:")))
+    };
+    if !has(login) {
+        let out = Command::new("useradd")
+            .args([
+                "-M",
+                "-N",
+                "-s",
+                "/usr/sbin/nologin",
+                "-c",
+                "赵六,组织部,,",
+                login,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            has(login),
+            "useradd: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let entry = std::fs::read_to_string("/etc/passwd").unwrap();
+    let uid: u32 = entry
+        .lines()
+        .find(|e| e.starts_with(&format!("{login}:")))
+        .and_then(|e| e.split(':').nth(2))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mine = db.tmp.path().join("theirs");
+    std::fs::create_dir(&mine).unwrap();
+    std::os::unix::fs::chown(&mine, Some(uid), None).unwrap();
+    use std::os::unix::process::CommandExt;
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(mine.join("ledger"))
+        .args(["--today", "2017-06-15"])
+        .args(["new", "--id", "G-1", "--year", "2017", "--county", "阳谷县"])
+        .args([
+            "--township",
+            "阿城镇",
+            "--village",
+            "前进村",
+            "--situation",
+            "other",
+        ])
+        .args(["--identified-on", "2017-06-01"])
+        .env("HOME", &mine)
+        .env("XDG_CONFIG_HOME", mine.join(".config"))
+        .env_remove("ZHENGDUN_AS")
+        .env("USER", login)
+        .uid(uid)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new(BIN)
+        .arg("--db")
+        .arg(mine.join("ledger"))
+        .args(["show", "G-1", "--format", "json"])
+        .env("HOME", &mine)
+        .uid(uid)
+        .output()
+        .unwrap();
+    let show: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(show["history"][0]["actor"], "赵六");
+}

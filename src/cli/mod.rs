@@ -45,17 +45,7 @@ pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
         None => session::default_db_dir()?,
     };
     let policy = session::load_policy(cli.policy.as_deref(), &db_dir, lang)?;
-    let actor = cli
-        .actor
-        .clone()
-        .filter(|a| !a.trim().is_empty())
-        .or_else(|| {
-            // the login name, as a shell over SSH or a cron job sets it
-            ["USER", "LOGNAME"]
-                .iter()
-                .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-        })
-        .unwrap_or_else(|| "unknown".into());
+    let actor = session::actor(cli.actor.as_deref(), lang)?;
     Ok(Env {
         lang,
         db_dir,

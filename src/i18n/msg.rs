@@ -181,6 +181,7 @@ super::messages! {
     fn dash_events(count) => "约谈问责记录（{count}条）", "Accountability recorded ({count})";
     fn dash_event_reason(reason) => "：{reason}", ": {reason}";
     fn dash_events_more(count) => "……另有{count}条，见 zhengdun stats", "… {count} more: see zhengdun stats";
+    fn actor_empty(from) => "{from} 给出的名字是空的（或只有看不见的字符）：请给出你的名字，例如 --as 王建国", "the name given by {from} is empty (or only invisible characters): give your name, e.g. --as 王建国";
     fn talk_recorded(what) => "已记录：{what}", "recorded: {what}";
     fn history_talk(on, kind, county, township, person) => "{on} {kind} {county}{township} {person}", "{on} {kind}: {person}, {township} ({county})";
     fn history_talk_cases(cases) => "，关联案件 {cases}", "; cases {cases}";

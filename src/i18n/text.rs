@@ -61,6 +61,7 @@ super::texts! {
     StatsTalk => "须约谈", "talk due";
     StatsMaxDays => "最长逾期", "max days";
     StatsEvents => "已记录", "recorded";
+    ActorUnknown => "不知道你是谁：本账户没有名字；请用 --as 你的名字，或在配置文件中写 name = \"你的名字\"", "cannot tell who you are: this account has no name; give --as YOUR_NAME, or name = \"…\" in the config file";
     StatsEventList => "约谈、诫勉、问责记录", "Admonition talks, warnings and accountability recorded";
     StatsNoEvents => "尚无记录。", "None recorded.";
     ColDate => "日期", "date";
