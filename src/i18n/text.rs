@@ -178,6 +178,7 @@ super::texts! {
     FormReopen => "退回", "Reopen";
     FormEdit => "修改基本情况", "Edit the case";
     FormNewCase => "新建案件", "New case";
+    NotGiven => "未填", "not given";
     FormFixVisit => "更正走访记录", "Correct a visit";
     FormFixTask => "更正整改任务", "Correct a plan task";
     FormFixAdjustment => "更正班子调整", "Correct a cadre adjustment";

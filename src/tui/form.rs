@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 
 use crate::domain::{
     AdjustAction, AdjustReason, Adjustment, Case, Command, Field, Policy, Post, ReplacementSource,
-    Situation, Stage, Standard, Task, Verdict, Visit, VisitKind,
+    Situation, Stage, Standard, Task, Verdict, VillageKind, Visit, VisitKind,
 };
 use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::dates;
@@ -80,6 +80,10 @@ pub enum Pick {
     Adjusted(bool),
     /// An identification situation, of the several a case may have.
     Situation(Situation),
+    /// 村 or 社区; `None`: not said.
+    VillageKind(Option<VillageKind>),
+    /// Yes or no (a registered poor village); `None`: not said.
+    Yes(Option<bool>),
 }
 
 /// A field's value: free text with a cursor (in chars), a choice among typed options, or

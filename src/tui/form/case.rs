@@ -1,5 +1,6 @@
-//! The forms of a case's own fields: the edit form (`Command::Edit`, from the overview) and
-//! the new-case form. Both are made from one table, [`CASE_FIELDS`], so that a field added
+//! The forms of a case's own fields (its names, situations, problems, deadline, relapse and
+//! the village's profile): the edit form (`Command::Edit`, from the overview) and the
+//! new-case form. Both are made from one table, [`CASE_FIELDS`], so that a field added
 //! to the domain's `Edit` is added to both forms in one place: a row in the table, an arm in
 //! [`shown`] (what the case records) and one in [`Form::put`] (a changed value into the
 //! `Edit`). The new-case form is those fields with the id, the year and the identification
@@ -9,8 +10,8 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::{date_text, FieldError, Form, FormKind, Input, Pick, Slot, Value};
-use crate::domain::{Case, Edit, Field, Refusal, Situation};
-use crate::i18n::{msg, Label, Lang};
+use crate::domain::{Case, Edit, Field, Refusal, Situation, VillageKind};
+use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::dates;
 
 /// The fields of a case that the edit form corrects and the new-case form fills in, in
@@ -23,7 +24,29 @@ const CASE_FIELDS: &[Field] = &[
     Field::Problems,
     Field::Deadline,
     Field::RelapseOf,
+    Field::VillageKind,
+    Field::PoorVillage,
+    Field::Households,
+    Field::Population,
+    Field::PartyMembers,
+    Field::SecretaryAge,
 ];
+
+/// A number of the profile as a text to edit (empty: not recorded).
+fn count(n: Option<u32>) -> Value {
+    Value::text(&n.map(|n| n.to_string()).unwrap_or_default())
+}
+
+/// A choice whose first option is "not said".
+fn unsaid_or(lang: Lang, none: Pick, options: Vec<(Pick, String)>, now: Pick) -> Value {
+    let mut all = vec![(none, i18n::t(lang, Text::NotGiven).to_string())];
+    all.extend(options);
+    let index = all.iter().position(|(p, _)| *p == now).unwrap_or(0);
+    Value::Choice {
+        options: all,
+        index,
+    }
+}
 
 /// The input of `field` showing what `case` records.
 fn shown(case: &Case, field: Field, lang: Lang) -> Value {
@@ -40,6 +63,28 @@ fn shown(case: &Case, field: Field, lang: Lang) -> Value {
         Field::Problems => Value::text(&case.problems),
         Field::Deadline => Value::text(&date_text(case.effective_deadline())),
         Field::RelapseOf => Value::text(case.relapse_of.as_deref().unwrap_or("")),
+        Field::VillageKind => unsaid_or(
+            lang,
+            Pick::VillageKind(None),
+            VillageKind::ALL
+                .iter()
+                .map(|k| (Pick::VillageKind(Some(*k)), k.label(lang).to_string()))
+                .collect(),
+            Pick::VillageKind(case.profile.village_kind),
+        ),
+        Field::PoorVillage => unsaid_or(
+            lang,
+            Pick::Yes(None),
+            vec![
+                (Pick::Yes(Some(true)), i18n::t(lang, Text::Yes).to_string()),
+                (Pick::Yes(Some(false)), i18n::t(lang, Text::No).to_string()),
+            ],
+            Pick::Yes(case.profile.poor_village),
+        ),
+        Field::Households => count(case.profile.households),
+        Field::Population => count(case.profile.population),
+        Field::PartyMembers => count(case.profile.party_members),
+        Field::SecretaryAge => count(case.profile.secretary_age),
         _ => Value::text(""),
     }
 }
@@ -126,6 +171,36 @@ impl Form {
     /// Puts the value of `field`'s input into `edit`.
     fn put(&self, edit: &mut Edit, field: Field, lang: Lang) -> Result<(), FieldError> {
         let text = || Some(self.get(field).to_string());
+        // a profile count: empty clears it
+        let count = || -> Result<Option<Option<u32>>, FieldError> {
+            match self.get(field) {
+                "" => Ok(Some(None)),
+                s => s.parse().map(|n| Some(Some(n))).map_err(|_| FieldError {
+                    slot: Slot::Data(field),
+                    message: msg::bad_number(lang, field.label(lang), s),
+                }),
+            }
+        };
+        let p = &mut edit.profile;
+        match field {
+            Field::VillageKind => {
+                p.village_kind = Some(self.chosen(lang, field, |p| match p {
+                    Pick::VillageKind(k) => Some(k),
+                    _ => None,
+                })?)
+            }
+            Field::PoorVillage => {
+                p.poor_village = Some(self.chosen(lang, field, |p| match p {
+                    Pick::Yes(y) => Some(y),
+                    _ => None,
+                })?)
+            }
+            Field::Households => p.households = count()?,
+            Field::Population => p.population = count()?,
+            Field::PartyMembers => p.party_members = count()?,
+            Field::SecretaryAge => p.secretary_age = count()?,
+            _ => {}
+        }
         match field {
             Field::County => edit.county = text(),
             Field::Township => edit.township = text(),
@@ -275,6 +350,38 @@ mod tests {
         retype(&mut f, Field::Deadline, "明年");
         let e = f.commands(Lang::Zh).unwrap_err();
         assert_eq!(e.slot, Slot::Data(Field::Deadline));
+    }
+
+    /// The village's profile in the same form: a count typed, a choice made, a count
+    /// emptied clears it, and a count that is no number is named.
+    #[test]
+    fn the_profile_is_edited_in_the_same_form() {
+        let mut c = case();
+        c.profile.party_members = Some(31);
+        let mut f = Form::edit(&c, Lang::Zh);
+        retype(&mut f, Field::Households, "320");
+        retype(&mut f, Field::PartyMembers, "");
+        focus(&mut f, Field::PoorVillage);
+        f.right();
+        let edit = f.edit_of(Lang::Zh).unwrap();
+        assert_eq!(edit.profile.households, Some(Some(320)));
+        assert_eq!(edit.profile.party_members, Some(None));
+        assert_eq!(edit.profile.poor_village, Some(Some(true)));
+        assert_eq!(edit.profile.village_kind, None, "untouched");
+        let (after, _) = apply(
+            &c,
+            &Command::Edit(edit),
+            d("2017-09-15"),
+            &Policy::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (after.profile.households, after.profile.party_members),
+            (Some(320), None)
+        );
+        retype(&mut f, Field::SecretaryAge, "五十");
+        let e = f.edit_of(Lang::Zh).unwrap_err();
+        assert_eq!(e.slot, Slot::Data(Field::SecretaryAge));
     }
 
     #[test]
