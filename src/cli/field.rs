@@ -4,8 +4,9 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::i18n::{self, field, msg, Lang};
-use crate::ledger::{self, Ledger, Local, QueueState, Queued, Remote, SyncStep};
+use crate::i18n::{field, msg};
+use crate::ledger::field::{describe, progress_line};
+use crate::ledger::{self, Ledger, Local, QueueState, Remote};
 
 use super::{first_missing, print, remove_new_ledger, Env, Failure};
 
@@ -110,70 +111,4 @@ fn sync_on(env: &Env, copy: &Local, status: bool, drop: Option<u64>) -> Result<(
         print(&describe(lang, q).join("\n"))?;
     }
     Ok(())
-}
-
-/// The progress line of a sync, for the terminal and the TUI's status bar.
-pub fn progress_line(lang: Lang, step: SyncStep) -> String {
-    match step {
-        SyncStep::Sending { done, total } => field::sync_progress(lang, done, total),
-        SyncStep::Taking => field::sync_taking(lang),
-    }
-}
-
-/// One queued change in lines: what, on which case, when, and — when it came back — why,
-/// with the events made meanwhile.
-pub fn describe(lang: Lang, q: &Queued) -> Vec<String> {
-    let what: Vec<&str> = q
-        .change
-        .commands
-        .iter()
-        .map(|c| i18n::change_label(lang, field::command_kind(c)))
-        .collect();
-    let what = what.join("+");
-    let on = q
-        .change
-        .at
-        .get(..16)
-        .unwrap_or(&q.change.at)
-        .replace('T', " ");
-    let case = &q.change.case_id;
-    let (head, since) = match &q.state {
-        QueueState::Waiting => (
-            field::status_waiting(lang, q.number, case, &what, &on),
-            &[][..],
-        ),
-        QueueState::Conflict { conflict, since } => (
-            field::status_conflict(
-                lang,
-                q.number,
-                case,
-                &what,
-                &on,
-                field::conflict(lang, conflict),
-            ),
-            &since[..],
-        ),
-        QueueState::Refused { refusal, since } => (
-            field::status_refused(
-                lang,
-                q.number,
-                case,
-                &what,
-                &on,
-                i18n::refusal(lang, refusal),
-            ),
-            &since[..],
-        ),
-    };
-    let mut lines = vec![head];
-    for e in since {
-        let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
-        lines.push(field::status_between(
-            lang,
-            &e.actor,
-            at,
-            i18n::change_label(lang, e.change.kind),
-        ));
-    }
-    lines
 }

@@ -118,3 +118,101 @@ pub struct QueuedChange {
     /// The case's plan as the copy had it, to find a finished task again on the server.
     pub tasks_seen: Vec<Task>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Stage, Visit, VisitKind};
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2017, 9, d).unwrap_or_default()
+    }
+
+    fn task(measure: &str) -> Task {
+        Task {
+            measure: measure.into(),
+            responsible: "村委会".into(),
+            due: day(30),
+            done_on: None,
+        }
+    }
+
+    fn case() -> Case {
+        serde_json::from_str(
+            r#"{"id": "2017-YG-017", "year": 2017, "county": "阳谷县", "township": "石佛镇",
+                "village": "西菜园村", "situations": ["other"], "identified_on": "2017-04-03",
+                "stage": "paired"}"#,
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn visit() -> Command {
+        Command::LogVisit(Visit {
+            on: day(10),
+            by: "孙立华".into(),
+            kind: VisitKind::Visit,
+            findings: "走访".into(),
+        })
+    }
+
+    #[test]
+    fn facts_apply_on_a_case_that_moved_on_and_stage_moves_conflict() {
+        let now = case();
+        let others = ["王主任".to_string()];
+        assert_eq!(
+            merge(&[visit()], &[], &now, &others),
+            Merge::Apply(vec![visit()])
+        );
+        let advance = Command::Advance {
+            from: Stage::Paired,
+        };
+        assert_eq!(
+            merge(std::slice::from_ref(&advance), &[], &now, &others),
+            Merge::Conflict(Conflict::ChangedMeanwhile {
+                by: others.to_vec()
+            })
+        );
+        // a change that moves the stage is a conflict even beside a fact
+        assert!(matches!(
+            merge(&[visit(), advance.clone()], &[], &now, &others),
+            Merge::Conflict(_)
+        ));
+        // nobody else changed the case: the guards decide, as if typed there
+        assert_eq!(
+            merge(std::slice::from_ref(&advance), &[], &now, &[]),
+            Merge::Apply(vec![advance])
+        );
+    }
+
+    #[test]
+    fn a_task_done_is_found_again_by_what_it_says() {
+        let seen = [task("修路"), task("建活动室")];
+        let mut now = case();
+        // the server has a task the copy had not seen, before the copy's
+        now.tasks = vec![task("清理河道"), task("修路"), task("建活动室")];
+        let done = Command::FinishTask {
+            number: 2,
+            on: day(12),
+        };
+        assert_eq!(
+            merge(&[done], &seen, &now, &["王主任".into()]),
+            Merge::Apply(vec![Command::FinishTask {
+                number: 3,
+                on: day(12)
+            }])
+        );
+        now.tasks = vec![task("清理河道")];
+        let done = Command::FinishTask {
+            number: 1,
+            on: day(12),
+        };
+        assert_eq!(
+            merge(&[done], &seen, &now, &[]),
+            Merge::Conflict(Conflict::TaskNotFound {
+                number: 1,
+                measure: "修路".into()
+            })
+        );
+    }
+}

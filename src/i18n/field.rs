@@ -24,11 +24,13 @@ super::messages! {
     fn status_refused(number, case, what, on, reason) => "{number}  被拒    {case}  {what}  {on}：{reason}", "{number}  refused  {case}  {what}  {on}: {reason}";
     fn status_between(actor, at, what) => "      其间：{actor} {at} {what}", "      meanwhile: {actor} {at} {what}";
     fn dropped(number, case) => "已从待同步清单删除第{number}项（{case}）", "change {number} ({case}) taken out of the outbox";
-    fn drop_confirm(number, case) => "删除第{number}项（{case}）？此变更将不再同步。y 确认 / n 取消", "Drop change {number} ({case})? It will not be synced. y yes / n no";
+    fn drop_confirm(number, case) => "删除第{number}项（{case}）？此变更将不再同步", "Drop change {number} ({case})? It will not be synced";
+    fn sync_done_short(applied, conflicts, taken) => "同步完成：{applied}项已写入服务器，{conflicts}项冲突或被拒，取回{taken}个案件", "synced: {applied} applied on the server, {conflicts} conflicting or refused, {taken} cases taken";
     fn conflicts_title(count) => "冲突和被拒的变更（{count}项）", "Conflicting and refused changes ({count})";
     fn conflicts_none() => "没有冲突或被拒的变更", "no conflicting or refused changes";
     fn conflicts_keys() => "Enter 重做（打开表单）  D 删除  Esc 返回", "Enter redo (opens the form)  D drop  Esc back";
     fn not_through_server() => "checkout 和 sync 用 --db 指向外业副本，不经由服务器运行", "checkout and sync work on a field copy given by --db, not through a server";
+    fn cannot_redo() => "这类变更不能在这里重做；请删除它，在案件上重新记录", "this kind of change cannot be redone from here: drop it and make it again on the case";
     fn not_a_copy_here() => "这不是外业副本，无需同步", "this ledger is no field copy: there is nothing to sync";
 }
 

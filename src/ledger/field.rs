@@ -9,7 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::outbox::{FieldError, Outcome, QueueState};
+use crate::i18n::{self, field, Lang};
+use crate::store::outbox::{FieldError, Outcome, QueueState, Queued};
 use crate::store::StoreError;
 
 use super::{Error, Ledger, Local, Remote, Result};
@@ -98,4 +99,66 @@ pub fn sync(copy: &Local, progress: &mut dyn FnMut(SyncStep)) -> Result<SyncRepo
     report.taken = store.take_in(taken)?;
     copy.changed(ids)?;
     Ok(report)
+}
+
+/// The progress line of a sync, for the terminal and the TUI's status bar.
+pub fn progress_line(lang: Lang, step: SyncStep) -> String {
+    match step {
+        SyncStep::Sending { done, total } => field::sync_progress(lang, done, total),
+        SyncStep::Taking => field::sync_taking(lang),
+    }
+}
+
+/// One queued change in lines: what, on which case, when, and — when it came back — why,
+/// with the events made meanwhile.
+pub fn describe(lang: Lang, q: &Queued) -> Vec<String> {
+    let what: Vec<&str> = q
+        .change
+        .commands
+        .iter()
+        .map(|c| i18n::change_label(lang, field::command_kind(c)))
+        .collect();
+    let what = what.join("+");
+    // the day it was recorded on (the copy's today then)
+    let on = q.change.today.to_string();
+    let case = &q.change.case_id;
+    let (head, since) = match &q.state {
+        QueueState::Waiting => (
+            field::status_waiting(lang, q.number, case, &what, &on),
+            &[][..],
+        ),
+        QueueState::Conflict { conflict, since } => (
+            field::status_conflict(
+                lang,
+                q.number,
+                case,
+                &what,
+                &on,
+                field::conflict(lang, conflict),
+            ),
+            &since[..],
+        ),
+        QueueState::Refused { refusal, since } => (
+            field::status_refused(
+                lang,
+                q.number,
+                case,
+                &what,
+                &on,
+                i18n::refusal(lang, refusal),
+            ),
+            &since[..],
+        ),
+    };
+    let mut lines = vec![head];
+    for e in since {
+        let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
+        lines.push(field::status_between(
+            lang,
+            &e.actor,
+            at,
+            i18n::change_label(lang, e.change.kind),
+        ));
+    }
+    lines
 }

@@ -54,6 +54,12 @@ pub enum Action {
     DeleteWord,
     Confirm,
     Cancel,
+    /// A field copy's sync (SPEC §10).
+    Sync,
+    /// The screen of a field copy's conflicting and refused changes.
+    Conflicts,
+    /// Takes the selected change out of the outbox (asks first).
+    DropQueued,
 }
 
 impl Action {
@@ -103,6 +109,9 @@ impl Action {
         Action::DeleteWord,
         Action::Confirm,
         Action::Cancel,
+        Action::Sync,
+        Action::Conflicts,
+        Action::DropQueued,
     ];
 
     /// The code used in keymap files (`run = "…"`).
@@ -176,6 +185,9 @@ impl Action {
             Action::DeleteWord => (Text::ActionDeleteWord, Text::ShortDeleteWord),
             Action::Confirm => (Text::ActionConfirm, Text::ShortConfirm),
             Action::Cancel => (Text::ActionCancel, Text::ShortCancel),
+            Action::Sync => (Text::ActionSync, Text::ShortSync),
+            Action::Conflicts => (Text::ActionConflicts, Text::ShortConflicts),
+            Action::DropQueued => (Text::ActionDropQueued, Text::ShortDropQueued),
         }
     }
 }

@@ -91,6 +91,8 @@ pub enum Pending {
     DiscardForm,
     /// Move the case to its next stage (its guard already holds).
     Advance(usize),
+    /// Take this change out of the field copy's outbox.
+    DropQueued(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +135,16 @@ pub enum Screen {
         board: Dashboard,
         back_to: Option<Detail>,
     },
+    /// A field copy's conflicting and refused changes.
+    Conflicts(Conflicts),
+}
+
+/// The field copy's changes that came back from the server not applied, and the one
+/// selected.
+#[derive(Debug, Clone, Default)]
+pub struct Conflicts {
+    pub items: Vec<ledger::Queued>,
+    pub selected: usize,
 }
 
 /// Drawn over the screen and given the keys first, the last one on top.
@@ -182,6 +194,14 @@ pub enum Msg {
     Reloaded(Vec<Summary>),
     /// The connection to the ledger's server was lost, or is back.
     Link(ledger::Link),
+    /// How far a sync is.
+    Syncing(ledger::SyncStep),
+    /// What a sync did.
+    Synced(Result<ledger::SyncReport, ledger::Error>),
+    /// The field copy's outbox as it is now, for the conflicts screen.
+    Outbox(Vec<ledger::Queued>),
+    /// A change taken out of the outbox.
+    Dropped(ledger::Queued),
     /// An effect failed.
     Failed(Problem),
 }
@@ -204,6 +224,8 @@ pub enum Then {
     /// Put the case as it is now under the open form, keeping what was typed (someone
     /// changed it after the form opened).
     Rebase,
+    /// Open the form of the conflict selected, filled in with what it asked.
+    Redo,
 }
 
 /// Something for the runtime to do, outside the app: every read and write of the ledger,
@@ -231,6 +253,12 @@ pub enum Effect {
     Refresh(Vec<String>),
     ReloadAll,
     SavePrefs(Prefs),
+    /// Sends the field copy's outbox and takes the server's changes.
+    Sync,
+    /// Reads the field copy's outbox.
+    LoadOutbox,
+    /// Takes a change out of the outbox.
+    DropQueued(u64),
 }
 
 /// Why an update could not do what was asked: said in the open form, or the status bar.
@@ -355,6 +383,7 @@ impl App {
             (Some(Overlay::Form(..)), _) => Mode::Form,
             (Some(Overlay::Search), _) => Mode::Search,
             (None, Screen::Dashboard { .. }) => Mode::Dashboard,
+            (None, Screen::Conflicts(_)) => Mode::Conflicts,
             (None, Screen::Detail(_)) => Mode::Detail,
             (None, Screen::List) => Mode::List,
         }
@@ -686,6 +715,9 @@ impl App {
                 Ok(Vec::new())
             }
             Msg::Link(link) => Ok(self.link(link)),
+            msg @ (Msg::Syncing(_) | Msg::Synced(_) | Msg::Outbox(_) | Msg::Dropped(_)) => {
+                self.field_msg(msg)
+            }
             Msg::Failed(problem) => Err(problem),
         }
     }
@@ -751,6 +783,7 @@ impl App {
             Mode::Search => self.update_search(action),
             Mode::Detail => return self.update_detail(action),
             Mode::List => return self.update_list(action),
+            Mode::Conflicts => return self.update_conflicts(action),
         }
         Ok(Vec::new())
     }
@@ -827,6 +860,7 @@ impl App {
             Action::Dashboard => return Ok(self.open_dashboard()),
             Action::NewCase => self.start_new_case(),
             Action::Quit => self.quit = true,
+            Action::Sync | Action::Conflicts => return Ok(self.field_action(action)),
             other => return self.case_action(other),
         }
         Ok(Vec::new())
@@ -897,6 +931,7 @@ impl App {
             }
             Action::Dashboard => return Ok(self.open_dashboard()),
             Action::Quit => self.quit = true,
+            Action::Sync | Action::Conflicts => return Ok(self.field_action(action)),
             other => return self.case_action(other),
         }
         Ok(Vec::new())
@@ -920,7 +955,7 @@ impl App {
         let back_to = match std::mem::replace(&mut self.screen, Screen::List) {
             Screen::Detail(d) => Some(d),
             Screen::Dashboard { back_to, .. } => back_to,
-            Screen::List => None,
+            Screen::List | Screen::Conflicts(_) => None,
         };
         self.screen = Screen::Dashboard { board, back_to };
         self.message = None;
@@ -1055,6 +1090,7 @@ impl App {
                             then: Then::Advanced,
                         }])
                     }
+                    Pending::DropQueued(number) => Ok(vec![Effect::DropQueued(number)]),
                 }
             }
             Action::Cancel | Action::Back => {
@@ -1172,6 +1208,7 @@ impl App {
                 }
                 Ok(Vec::new())
             }
+            Then::Redo => self.redo(i, case),
             Then::Saved { .. } | Then::Advanced => Ok(Vec::new()),
         }
     }

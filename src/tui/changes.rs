@@ -471,7 +471,7 @@ impl App {
             (Screen::Detail(d), Some(i)) => d.case = i,
             (Screen::Detail(_), None) => self.screen = Screen::List,
             (Screen::Dashboard { back_to, .. }, _) => *back_to = None,
-            (Screen::List, _) => {}
+            (Screen::List | Screen::Conflicts(_), _) => {}
         }
         self.rows.clear();
         self.refresh_rows();

@@ -230,6 +230,13 @@ impl Slot {
     }
 }
 
+/// A value to put in a form's input: typed text, or an option of a choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prefill {
+    Text(String),
+    Pick(Pick),
+}
+
 #[derive(Debug, Clone)]
 pub struct Input {
     pub slot: Slot,
@@ -576,6 +583,27 @@ impl Form {
     }
 
     /// Something differs from what the form opened with: cancelling asks first.
+    /// Puts `value` in the input for `slot` as if it were typed or chosen (a form redoing a
+    /// change that came back from the server): text into a text field, an option into a
+    /// choice. A choice that does not offer the option is left as it is.
+    pub fn prefill(&mut self, slot: Slot, value: Prefill) {
+        let Some(input) = self.fields.iter_mut().find(|f| f.slot == slot) else {
+            return;
+        };
+        match (&mut input.value, value) {
+            (Value::Text { text, cursor }, Prefill::Text(s)) => {
+                *cursor = s.chars().count();
+                *text = s;
+            }
+            (Value::Choice { options, index }, Prefill::Pick(p)) => {
+                if let Some(i) = options.iter().position(|o| o.0 == p) {
+                    *index = i;
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub fn is_dirty(&self) -> bool {
         self.fields
             .iter()

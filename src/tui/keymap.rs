@@ -28,13 +28,16 @@ pub enum Mode {
     Picker,
     Dashboard,
     Help,
+    /// A field copy's conflicting and refused changes.
+    Conflicts,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::List,
         Mode::Detail,
         Mode::Dashboard,
+        Mode::Conflicts,
         Mode::Search,
         Mode::Form,
         Mode::Confirm,
@@ -54,6 +57,7 @@ impl Mode {
             Mode::Picker => Text::ModePicker,
             Mode::Dashboard => Text::ModeDashboard,
             Mode::Help => Text::ModeHelp,
+            Mode::Conflicts => Text::ModeConflicts,
         };
         text.get(lang)
     }
@@ -68,6 +72,7 @@ impl Mode {
             Mode::Picker => "picker",
             Mode::Dashboard => "dashboard",
             Mode::Help => "help",
+            Mode::Conflicts => "conflicts",
         }
     }
 

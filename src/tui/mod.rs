@@ -14,6 +14,7 @@
 pub mod action;
 pub mod app;
 mod changes;
+mod conflicts;
 pub mod dashboard;
 pub mod form;
 mod input;
@@ -42,7 +43,12 @@ pub struct Tui {
     changes: Receiver<Notice>,
     /// The connection to the ledger's server lost and back (none for a ledger opened here).
     links: Option<Receiver<Link>>,
+    /// Draws the app while a long effect runs (a sync's progress); set by the terminal.
+    pub painter: Option<Painter>,
 }
+
+/// What draws the app on the terminal from inside an effect.
+pub type Painter = Box<dyn FnMut(&App)>;
 
 impl Tui {
     /// Reads the ledger's summaries and builds the app on them (no terminal involved): what
@@ -62,6 +68,7 @@ impl Tui {
             ledger,
             changes,
             links,
+            painter: None,
         })
     }
 
@@ -151,6 +158,19 @@ impl Tui {
             Effect::SavePrefs(prefs) => {
                 return prefs.save().err().map(|e| Msg::Failed(Problem::Say(e)));
             }
+            Effect::Sync => {
+                // the progress line is drawn while the sync runs, between its steps
+                let (app, painter) = (&mut self.app, &mut self.painter);
+                let report = ledger.sync(&mut |step| {
+                    let _ = app.update(Msg::Syncing(step));
+                    if let Some(paint) = painter.as_mut() {
+                        paint(app);
+                    }
+                });
+                Ok(Msg::Synced(report))
+            }
+            Effect::LoadOutbox => ledger.outbox().map(Msg::Outbox),
+            Effect::DropQueued(number) => ledger.drop_queued(number).map(Msg::Dropped),
         };
         Some(answer.unwrap_or_else(|e| Msg::Failed(Problem::Ledger(e))))
     }

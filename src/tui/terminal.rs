@@ -56,7 +56,7 @@ pub fn run(tui: &mut Tui) -> io::Result<()> {
     let stop = stop_flag();
     let done = Arc::new(AtomicBool::new(false));
     watch_for_a_stuck_reader(Arc::clone(&stop), Arc::clone(&done));
-    let mut terminal = match ratatui::try_init() {
+    let terminal = match ratatui::try_init() {
         Ok(t) => t,
         Err(e) => {
             // raw mode may already be on when the alternate screen failed
@@ -72,7 +72,16 @@ pub fn run(tui: &mut Tui) -> io::Result<()> {
         let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
         ratatui_hook(info);
     }));
-    let result = event_loop(tui, &mut terminal, &stop);
+    // shared with the painter that draws a long effect's progress (a sync) while it runs
+    let terminal = std::rc::Rc::new(std::cell::RefCell::new(terminal));
+    let painting = std::rc::Rc::clone(&terminal);
+    tui.painter = Some(Box::new(move |app| {
+        if let Ok(mut t) = painting.try_borrow_mut() {
+            let _ = t.draw(|f| render(app, f));
+        }
+    }));
+    let result = event_loop(tui, &terminal, &stop);
+    tui.painter = None;
     done.store(true, Ordering::Relaxed);
     restore();
     result
@@ -112,15 +121,15 @@ fn watch_for_a_stuck_reader(stop: Arc<AtomicBool>, done: Arc<AtomicBool>) {
 
 fn event_loop(
     tui: &mut Tui,
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &std::cell::RefCell<ratatui::DefaultTerminal>,
     stop: &AtomicBool,
 ) -> io::Result<()> {
     let stopped = || io::Error::new(io::ErrorKind::Interrupted, STOPPED);
     // Debug builds only: a key that panics, so a test can prove a panic restores the terminal.
     let test_panic = cfg!(debug_assertions) && std::env::var_os("ZHENGDUN_TEST_PANIC").is_some();
-    let size = terminal.size()?;
+    let size = terminal.borrow().size()?;
     tui.dispatch(Msg::Resize(size.width, size.height));
-    terminal.draw(|f| render(&tui.app, f))?;
+    terminal.borrow_mut().draw(|f| render(&tui.app, f))?;
     while !tui.app.quit {
         // Changes others made to the ledger show within the poll's interval.
         let polled = event::poll(Duration::from_millis(200));
@@ -128,7 +137,7 @@ fn event_loop(
             return Err(stopped());
         }
         if tui.take_changes() {
-            terminal.draw(|f| render(&tui.app, f))?;
+            terminal.borrow_mut().draw(|f| render(&tui.app, f))?;
         }
         match polled {
             Ok(false) => continue,
@@ -142,7 +151,7 @@ fn event_loop(
                 let waits = k.kind == KeyEventKind::Press
                     && Key::from_event(k).is_some_and(|key| tui.app.announce_wait(&key));
                 if waits {
-                    terminal.draw(|f| render(&tui.app, f))?;
+                    terminal.borrow_mut().draw(|f| render(&tui.app, f))?;
                 }
             }
             if test_panic
@@ -156,7 +165,7 @@ fn event_loop(
             }
         }
         if changed && !tui.app.quit {
-            terminal.draw(|f| render(&tui.app, f))?;
+            terminal.borrow_mut().draw(|f| render(&tui.app, f))?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! cells and no control character reaches the terminal; ratatui's own wrapping is never
 //! used on user text.
 
+mod conflicts;
 mod dashboard;
 pub(crate) mod detail;
 pub(crate) mod list;
@@ -40,6 +41,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             }
             dashboard::render(app, board, frame, area);
         }
+        Screen::Conflicts(c) => conflicts::render(app, c, frame, area),
     }
     for overlay in &app.overlays {
         match overlay {
