@@ -193,13 +193,33 @@ fn process(uid: Option<u32>, args: &[&str]) -> Command {
         .args(args)
         .env_remove("ZHENGDUN_SERVER")
         .env("ZHENGDUN_TODAY", TODAY)
-        .env("HOME", "/nonexistent")
-        .env("XDG_CONFIG_HOME", "/nonexistent");
+        .env("HOME", home_of(uid))
+        .env("XDG_CONFIG_HOME", home_of(uid).join(".config"));
     if let Some(uid) = uid {
         let users = zhengdun::server::identity::group_id("users").expect("a group 'users'");
         cmd.uid(uid).gid(users);
     }
     cmd
+}
+
+/// A home directory of the account's own for the test's processes (its config file and
+/// state are looked for there), under the system's temporary directory.
+fn home_of(uid: Option<u32>) -> std::path::PathBuf {
+    let name = match uid {
+        Some(u) => format!("zhengdun-field-home-{u}"),
+        None => format!(
+            "zhengdun-field-home-{}",
+            rustix::process::geteuid().as_raw()
+        ),
+    };
+    let home = std::env::temp_dir().join(name);
+    if !home.exists() {
+        std::fs::create_dir_all(&home).unwrap();
+        if let Some(u) = uid {
+            std::os::unix::fs::chown(&home, Some(u), None).unwrap();
+        }
+    }
+    home
 }
 
 fn run(uid: Option<u32>, args: &[&str]) -> Output {

@@ -43,14 +43,34 @@ fn users() -> u32 {
     zhengdun::server::identity::group_id("users").expect("a group 'users'")
 }
 
+/// A home directory of the account's own for the test's processes (its config file and
+/// state are looked for there), under the system's temporary directory.
+fn home_of(uid: Option<u32>) -> std::path::PathBuf {
+    let name = match uid {
+        Some(u) => format!("zhengdun-field-home-{u}"),
+        None => format!(
+            "zhengdun-field-home-{}",
+            rustix::process::geteuid().as_raw()
+        ),
+    };
+    let home = std::env::temp_dir().join(name);
+    if !home.exists() {
+        std::fs::create_dir_all(&home).unwrap();
+        if let Some(u) = uid {
+            std::os::unix::fs::chown(&home, Some(u), None).unwrap();
+        }
+    }
+    home
+}
+
 /// A client: this account (`None`) or `uid`, in Chinese, on the test's day.
 fn run(uid: Option<u32>, args: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .env_remove("ZHENGDUN_SERVER")
         .env("ZHENGDUN_TODAY", TODAY)
-        .env("HOME", "/nonexistent")
-        .env("XDG_CONFIG_HOME", "/nonexistent");
+        .env("HOME", home_of(uid))
+        .env("XDG_CONFIG_HOME", home_of(uid).join(".config"));
     if let Some(uid) = uid {
         cmd.uid(uid).gid(users());
     }
@@ -157,9 +177,10 @@ fn a_field_copy_in_the_tui_records_offline_syncs_and_shows_the_conflict() {
 
     // offline, in the TUI: a visit and a task on 西菜园村, typed in Chinese
     let tui = format!(
-        "env HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent ZHENGDUN_TODAY={TODAY} \
+        "env HOME={home} XDG_CONFIG_HOME={home}/.config ZHENGDUN_TODAY={TODAY} \
          setpriv --reuid={uid} --regid={} --clear-groups {BIN} --db {copy_s}",
-        users()
+        users(),
+        home = home_of(Some(uid)).display()
     );
     let t = Tmux::start("field", &tui);
     t.wait_for("孙立华");

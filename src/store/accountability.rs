@@ -94,6 +94,7 @@ impl Store {
     /// cases must be of that township; one history event, durable before this returns.
     pub fn talk(&self, event: &AccountabilityEvent, ctx: &Ctx) -> Result<Event> {
         self.writable()?;
+        self.not_a_copy()?;
         self.authorize(ctx, Operation::Talk)?;
         let mut e = domain::check_accountability(event, ctx.today).map_err(StoreError::Denied)?;
         self.guarded(|| {

@@ -113,6 +113,9 @@ pub struct Taken {
     pub links: Vec<Link>,
     pub cases: Vec<(Case, u64)>,
     pub roster: Vec<Person>,
+    /// The township accountability events (约谈, 诫勉, 问责), all of them.
+    #[serde(default)]
+    pub accountability: Vec<AccountabilityEvent>,
 }
 
 /// What is wrong with a field copy or its sync.
@@ -403,12 +406,14 @@ impl Store {
             batch.remove(index_key(&ev.case_id, ev.seq));
         }
         let mut last_of: HashMap<&str, &Event> = HashMap::new();
-        let mut roster_hash = None;
+        let (mut roster_hash, mut accountability_hash) = (None, None);
         for ev in &taken.events {
             batch.insert(event_key(ev.seq), json_bytes(ev)?);
             batch.insert(index_key(&ev.case_id, ev.seq), &[] as &[u8]);
             if ev.case_id == ROSTER_EVENTS {
                 roster_hash = Some(ev.case_hash.as_str());
+            } else if ev.case_id == ACCOUNTABILITY_EVENTS {
+                accountability_hash = Some(ev.case_hash.as_str());
             } else {
                 last_of.insert(ev.case_id.as_str(), ev);
             }
@@ -439,6 +444,24 @@ impl Store {
             ));
         }
         roster::put(&mut batch, roster_before, &roster)?;
+        if let Some(h) = accountability_hash {
+            if accountability::hash(&taken.accountability)? != h {
+                return Err(bad(
+                    "the accountability events differ from what their history recorded".into(),
+                ));
+            }
+        }
+        // the server's list in place of the copy's, in its order
+        for kv in self.db.scan_prefix(b"a/") {
+            batch.remove(kv?.0);
+        }
+        for a in &taken.accountability {
+            let n = self.db.generate_id()?;
+            batch.insert(
+                [b"a/".as_slice(), &n.to_be_bytes()].concat(),
+                json_bytes(a)?,
+            );
+        }
         batch.insert(b"m/seq".as_slice(), &taken.head_seq.to_be_bytes());
         batch.insert(b"m/head".as_slice(), taken.head.as_bytes());
         let copy = FieldCopy {
@@ -477,7 +500,7 @@ impl Store {
             let roster = self.roster()?;
             let mut held: HashMap<String, bool> = HashMap::new();
             let mut in_scope = |id: &str| -> Result<bool> {
-                if id == ROSTER_EVENTS {
+                if id == ROSTER_EVENTS || id == ACCOUNTABILITY_EVENTS {
                     return Ok(true);
                 }
                 if let Some(b) = held.get(id) {
@@ -502,7 +525,7 @@ impl Store {
                     .ok_or_else(|| self.damaged(Damage::HistoryKeyMalformed))?;
                 let ev = self.decode_event(seq, &v)?;
                 if in_scope(&ev.case_id)? {
-                    if ev.case_id != ROSTER_EVENTS {
+                    if ev.case_id != ROSTER_EVENTS && ev.case_id != ACCOUNTABILITY_EVENTS {
                         ids.insert(ev.case_id.clone());
                     }
                     events.push(ev);
@@ -528,6 +551,7 @@ impl Store {
                 links,
                 cases,
                 roster: roster.people().to_vec(),
+                accountability: self.accountability()?,
             })
         })
     }
@@ -572,7 +596,7 @@ impl Store {
                     .map(u64::from_be_bytes)
                     .unwrap_or(0);
                 let ev = self.decode_event(seq, &v)?;
-                if ev.case_id != ROSTER_EVENTS {
+                if ev.case_id != ROSTER_EVENTS && ev.case_id != ACCOUNTABILITY_EVENTS {
                     ids.insert(ev.case_id);
                 }
             }
