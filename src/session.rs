@@ -191,8 +191,10 @@ impl Config {
 /// `name = "…"` in the user's config file, else the account's full name (the GECOS field of
 /// its passwd entry), else its login. A name given that is empty or holds only invisible
 /// characters is refused, saying where it came from; none at all is refused too — never
-/// "unknown" in the history.
-pub fn actor(asked: Option<&str>, lang: Lang) -> Result<String, Failure> {
+/// "unknown" in the history. With `through_server` (the command works through a county
+/// server), the server names people by their accounts: the config file is not read for it,
+/// and an account with no name is the server's to refuse (the name is then empty here).
+pub fn actor(asked: Option<&str>, through_server: bool, lang: Lang) -> Result<String, Failure> {
     let checked = |name: &str, from: String| {
         crate::domain::checked_name(crate::domain::Field::Name, name)
             .map_err(|_| Failure::input(i18n::msg::actor_empty(lang, from)))
@@ -200,7 +202,11 @@ pub fn actor(asked: Option<&str>, lang: Lang) -> Result<String, Failure> {
     if let Some(name) = asked {
         return checked(name, "--as / ZHENGDUN_AS".to_string());
     }
-    if let Some(name) = Config::load(lang)?.name {
+    let config = match through_server {
+        true => Config::default(),
+        false => Config::load(lang)?,
+    };
+    if let Some(name) = config.name {
         let file = Config::path().map_or_else(String::new, |p| p.display().to_string());
         return checked(&name, file);
     }
@@ -208,6 +214,7 @@ pub fn actor(asked: Option<&str>, lang: Lang) -> Result<String, Failure> {
         .into_iter()
         .find(|n| !crate::domain::visible(n).is_empty())
         .map(|n| n.trim().to_string())
+        .or_else(|| through_server.then(String::new))
         .ok_or_else(|| Failure::input(i18n::t(lang, Text::ActorUnknown)))
 }
 

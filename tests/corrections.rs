@@ -790,3 +790,39 @@ fn identity_without_a_server() {
     let show: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(show["history"][0]["actor"], "赵六");
 }
+
+/// A ledger a TUI serves to its own account's other processes records the name those
+/// processes go by (`--as`, the config file, the full name), as the embedded ledger would.
+#[test]
+fn a_tuis_own_ledger_records_the_name_its_clients_go_by() {
+    use std::sync::Arc;
+    use zhengdun::ledger::{Ledger, Local, Remote};
+    let db = Db::new();
+    let ctx = zhengdun::ledger::Ctx {
+        today: chrono::NaiveDate::from_ymd_opt(2017, 6, 15).unwrap(),
+        actor: "张丽".into(),
+        policy: zhengdun::domain::Policy::default(),
+        person: None,
+    };
+    let local = Arc::new(Local::open(&db.dir, ctx).unwrap());
+    let serving = zhengdun::server::Serving::start(Arc::clone(&local), zhengdun::i18n::Lang::En)
+        .expect("the TUI's server starts");
+    zhengdun::ledger::protocol::announce("赵六");
+    let remote = Remote::for_db(&db.dir, None, zhengdun::i18n::Lang::En).expect("through it");
+    assert_eq!(remote.ctx().actor, "赵六");
+    remote
+        .execute(
+            "B-2",
+            &[zhengdun::domain::Command::Void {
+                on: chrono::NaiveDate::from_ymd_opt(2017, 6, 15).unwrap(),
+                reason: "重复录入".into(),
+            }],
+            None,
+        )
+        .unwrap();
+    let history = local.history("B-2").unwrap();
+    assert_eq!(history.last().unwrap().actor, "赵六");
+    assert!(local.summaries().unwrap().iter().all(|s| s.id() != "B-2"));
+    drop(remote);
+    drop(serving);
+}

@@ -460,6 +460,7 @@ fn a_client_of_another_protocol_version_is_told_so() {
     let old = Hello {
         protocol: 0,
         version: "0.0.1".into(),
+        name: None,
     };
     protocol::write_frame(&mut c, &old).unwrap();
     let welcome: protocol::Welcome = protocol::read(&mut c).unwrap().unwrap();

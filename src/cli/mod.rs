@@ -45,7 +45,10 @@ pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
         None => session::default_db_dir()?,
     };
     let policy = session::load_policy(cli.policy.as_deref(), &db_dir, lang)?;
-    let actor = session::actor(cli.actor.as_deref(), lang)?;
+    let through_server = server_of(cli, lang)?.is_some();
+    let actor = session::actor(cli.actor.as_deref(), through_server, lang)?;
+    // what this process's clients call themselves on a TUI's own ledger
+    crate::ledger::protocol::announce(&actor);
     Ok(Env {
         lang,
         db_dir,

@@ -43,6 +43,20 @@ pub struct Hello {
     pub protocol: u32,
     /// The zhengdun version, for the message when the protocols differ.
     pub version: String,
+    /// The name the client's user goes by with no server (`--as`, the config file, the
+    /// account's full name: [`announce`]). A ledger a TUI serves to its own account's other
+    /// processes records it, as the embedded ledger would; a county server names people by
+    /// its roster and reads nothing of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The name this process's clients give in their [`Hello`].
+static OWN_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the name this process's clients give a server (once; later calls change nothing).
+pub fn announce(name: &str) {
+    let _ = OWN_NAME.set(name.to_string());
 }
 
 impl Hello {
@@ -50,6 +64,7 @@ impl Hello {
         Hello {
             protocol: PROTOCOL,
             version: env!("CARGO_PKG_VERSION").to_string(),
+            name: OWN_NAME.get().cloned(),
         }
     }
 }

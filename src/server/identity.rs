@@ -34,12 +34,20 @@ pub struct Who {
     /// Its roster entry; `None` on a TUI's own ledger, served to the account that opened
     /// it, which is the embedded ledger's owner as much as the TUI is (nothing is checked).
     pub person: Option<Person>,
+    /// On a TUI's own ledger, the name the client goes by ([`crate::ledger::protocol::Hello`]),
+    /// as it would on the embedded ledger.
+    pub named: Option<String>,
 }
 
 impl Who {
-    /// The name history records.
+    /// The name history records: the roster's, else the one the client gave on a TUI's
+    /// own ledger, else the account's.
     pub fn name(&self) -> &str {
-        self.person.as_ref().map_or(&self.account, |p| &p.name)
+        match (&self.person, &self.named) {
+            (Some(p), _) => &p.name,
+            (None, Some(n)) => n,
+            (None, None) => &self.account,
+        }
     }
 }
 
@@ -74,11 +82,13 @@ impl Access {
             Access::Owner { .. } => Ok(Who {
                 account: login,
                 person: None,
+                named: None,
             }),
             Access::Accounts => match roster.get(&login) {
                 Some(p) => Ok(Who {
                     account: login,
                     person: Some(p.clone()),
+                    named: None,
                 }),
                 None => Err(refused(AccountRefusal::Unknown)),
             },

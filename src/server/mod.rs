@@ -384,10 +384,17 @@ impl Server {
                 }
             }
         };
-        let Some(person) = person else {
+        let Some(mut person) = person else {
             let _ = protocol::write_frame(&mut out, &welcome);
             return;
         };
+        // the account's own ledger served by its TUI: the name it goes by, as embedded
+        if matches!(self.access, Access::Owner { .. }) {
+            person.named = hello
+                .name
+                .filter(|n| !crate::domain::visible(n).is_empty())
+                .map(|n| n.trim().to_string());
+        }
         welcome.ctx = Some(self.ctx_of(&person));
         if protocol::write_frame(&mut out, &welcome).is_err() {
             return;
