@@ -1049,26 +1049,12 @@ fn export(
             _ => None,
         });
     let format = format.or(by_extension).unwrap_or(ExportFormat::Json);
-    let (cases, acc) = ledger.export().map_err(env.failed())?;
+    if format != ExportFormat::Xlsx {
+        return export_streamed(env, ledger, format, output);
+    }
+    let (cases, _) = ledger.export().map_err(env.failed())?;
     let bytes = match format {
-        ExportFormat::Json => {
-            let mut s = LedgerFile::new(Some(env.ctx.today), cases, acc)
-                .to_json()
-                .map_err(|e| anyhow!(e))?;
-            s.push('\n');
-            s.into_bytes()
-        }
-        ExportFormat::Csv => {
-            let refs: Vec<&Case> = cases.iter().collect();
-            // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling it;
-            // a script reading standard output gets plain UTF-8.
-            let mut buf = match output {
-                Some(_) => b"\xEF\xBB\xBF".to_vec(),
-                None => Vec::new(),
-            };
-            interchange::csv::write(&mut buf, &refs, env.lang, &[]).map_err(|e| anyhow!(e))?;
-            buf
-        }
+        ExportFormat::Json | ExportFormat::Csv => Vec::new(),
         ExportFormat::Xlsx => {
             use std::io::IsTerminal;
             if output.is_none() && std::io::stdout().is_terminal() {
@@ -1091,6 +1077,68 @@ fn export(
             Ok(())
         }
     }
+}
+
+/// `export` as JSON or CSV, written as the cases are read, a part at a time: a ledger of
+/// 100,000 cases is never held whole. The first part is read before anything is written, so
+/// that a refusal (an export is a clerk's) leaves no half output.
+fn export_streamed(
+    env: &Env,
+    ledger: &dyn Ledger,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> Result<(), Failure> {
+    let (first, mut next) = ledger.export_part(None, PART).map_err(env.failed())?;
+    let accountability = match format {
+        ExportFormat::Json => ledger.accountability().map_err(env.failed())?,
+        _ => Vec::new(),
+    };
+    let mut first = Some(first);
+    let parts = std::iter::from_fn(move || {
+        if let Some(part) = first.take() {
+            return Some(Ok(part));
+        }
+        let after = next.take()?;
+        match ledger.export_part(Some(after), PART) {
+            Ok((part, then)) => {
+                next = then;
+                Some(Ok(part))
+            }
+            Err(e) => Some(Err(Failure::ledger(e, env.lang).message)),
+        }
+    });
+    let cases = parts.flat_map(|part| match part {
+        Ok(cases) => cases.into_iter().map(Ok).collect::<Vec<_>>(),
+        Err(e) => vec![Err(e)],
+    });
+    stream_out(output, |out| match format {
+        ExportFormat::Csv => {
+            // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling
+            // it; a script reading standard output gets plain UTF-8.
+            if output.is_some() {
+                out.write_all(b"\xEF\xBB\xBF").map_err(io_failure)?;
+            }
+            let mut w =
+                interchange::csv::Writer::new(&mut *out, env.lang, &[]).map_err(io_failure)?;
+            for c in cases {
+                w.case(&c.map_err(Failure::input)?, Vec::new())
+                    .map_err(io_failure)?;
+            }
+            w.finish().map_err(io_failure)
+        }
+        _ => {
+            let ledger = interchange::json::StreamedLedger {
+                format: interchange::json::FORMAT,
+                as_of: Some(env.ctx.today),
+                cases: interchange::json::Streamed::new(cases),
+                accountability: &accountability,
+            };
+            let mut ser = serde_json::Serializer::pretty(&mut *out);
+            serde::Serialize::serialize(&ledger, &mut ser)
+                .map_err(|e| Failure::input(e.to_string()))?;
+            writeln!(out).map_err(io_failure)
+        }
+    })
 }
 
 /// Writes a file readable by its owner only, through a temporary file renamed into place,
@@ -1158,44 +1206,128 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
         &env.ctx.policy,
     );
     let due: Vec<DueStatus> = sel.iter().map(|(_, d)| *d).collect();
-    // Tables need only the summaries; JSON and CSV carry whole cases.
-    let full = || -> Result<Vec<Case>, Failure> {
-        let ids: Vec<String> = sel
-            .iter()
-            .filter_map(|(i, _)| summaries.get(*i).map(|s| s.id().to_string()))
-            .collect();
-        ledger.cases(Some(&ids)).map_err(env.failed())
-    };
-    let text = match a.format {
-        ListFormat::Table => {
-            let rows: Vec<&Summary> = sel.iter().filter_map(|(i, _)| summaries.get(*i)).collect();
-            output::list_table(&rows, &due, &env.ctx, env.lang)
-        }
+    if a.format == ListFormat::Table {
+        let rows: Vec<&Summary> = sel.iter().filter_map(|(i, _)| summaries.get(*i)).collect();
+        return print(&output::list_table(&rows, &due, &env.ctx, env.lang));
+    }
+    // JSON and CSV carry whole cases: read a part at a time and written as they come, so
+    // that a list of 100,000 cases is never held whole
+    let ids: Vec<String> = sel
+        .iter()
+        .filter_map(|(i, _)| summaries.get(*i).map(|s| s.id().to_string()))
+        .collect();
+    drop(summaries);
+    let cases = ids.chunks(PART).flat_map(|part| {
+        let read = ledger.cases(Some(part)).map_err(env.failed());
+        let (cases, err) = match read {
+            Ok(c) => (c, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        cases.into_iter().map(Ok).chain(err.map(Err))
+    });
+    let with_due = cases.zip(&due);
+    stream_out(None, |out| match a.format {
         ListFormat::Json => {
-            let cases = full()?;
-            output::list_json(&cases.iter().collect::<Vec<_>>(), &due).map_err(|e| anyhow!(e))?
+            let items = with_due.map(|(c, d)| match c {
+                Ok(c) => output::case_json(&c, d).map_err(|e| e.to_string()),
+                Err(f) => Err(f.message),
+            });
+            let mut ser = serde_json::Serializer::pretty(&mut *out);
+            serde::Serialize::serialize(&interchange::json::Streamed::new(items), &mut ser)
+                .map_err(|e| Failure::input(e.to_string()))?;
+            writeln!(out).map_err(io_failure)
         }
-        ListFormat::Csv => {
-            let cases = full()?;
-            let refs: Vec<&Case> = cases.iter().collect();
-            let days: std::collections::HashMap<&str, i64> = refs
-                .iter()
-                .zip(&due)
-                .map(|(c, d)| (c.id.as_str(), d.days_overdue))
-                .collect();
-            let f = |c: &Case| days.get(c.id.as_str()).copied().unwrap_or(0).to_string();
-            let mut buf = Vec::new();
-            interchange::csv::write(
-                &mut buf,
-                &refs,
-                env.lang,
-                &[(i18n::t(env.lang, Text::XlsxDaysOverdue), &f)],
-            )
-            .map_err(|e| anyhow!(e))?;
-            String::from_utf8_lossy(&buf).trim_end().to_string()
+        _ => {
+            let header = [i18n::t(env.lang, Text::XlsxDaysOverdue)];
+            let mut w =
+                interchange::csv::Writer::new(&mut *out, env.lang, &header).map_err(io_failure)?;
+            for (c, d) in with_due {
+                w.case(&c?, vec![d.days_overdue.to_string()])
+                    .map_err(io_failure)?;
+            }
+            w.finish().map_err(io_failure)
         }
-    };
-    print(&text)
+    })
+}
+
+/// How many whole cases a list or an export reads at a time.
+const PART: usize = 500;
+
+fn io_failure(e: std::io::Error) -> Failure {
+    Failure::input(e.to_string())
+}
+
+/// Writes output as it is made: into `file` (readable by its owner only, through a
+/// temporary file renamed into place, so a failed write leaves no half file), or to
+/// standard output — where a terminal gets its control characters neutralised (collected
+/// first: nobody reads 100,000 cases on a terminal), and a closed pipe (`| head`) ends the
+/// writing without a message.
+fn stream_out(
+    file: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    use std::io::{BufWriter, IsTerminal};
+    if let Some(path) = file {
+        let name = path.display().to_string();
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".zhengdun-export-")
+            .tempfile_in(dir)
+            .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+        let mut w = BufWriter::new(tmp);
+        write(&mut w).map_err(|f| Failure {
+            message: format!("{name}: {}", f.message),
+            ..f
+        })?;
+        let tmp = w
+            .into_inner()
+            .map_err(|e| Failure::input(format!("{name}: {}", e.error())))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+        tmp.persist(path)
+            .map_err(|e| Failure::input(format!("{name}: {}", e.error)))?;
+        return Ok(());
+    }
+    let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        let mut buf = Vec::new();
+        write(&mut buf)?;
+        let text = String::from_utf8_lossy(&buf);
+        let _ = stdout.lock().write_all(neutralise(&text).as_bytes());
+        return Ok(());
+    }
+    let mut w = BufWriter::new(PipeWatch {
+        out: stdout.lock(),
+        closed: false,
+    });
+    match write(&mut w).and_then(|()| w.flush().map_err(io_failure)) {
+        Err(_) if w.get_ref().closed => Ok(()),
+        r => r,
+    }
+}
+
+/// Standard output that notes when the reader went away (a closed pipe).
+struct PipeWatch<W> {
+    out: W,
+    closed: bool,
+}
+
+impl<W: Write> Write for PipeWatch<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.out.write(buf);
+        self.closed |= matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        r
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.out.flush();
+        self.closed |= matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
+        r
+    }
 }
 
 /// `user add|list|remove|history`: the roster (SPEC §9).
@@ -1257,9 +1389,14 @@ fn user(env: &Env, ledger: &dyn Ledger, op: UserOp) -> Result<(), Failure> {
 
 /// `backup FILE`: one consistent snapshot, written private and synced.
 fn backup(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
-    let b = ledger.backup(Some(env.ctx.today)).map_err(env.failed())?;
-    let (cases, events) = (b.cases.len(), b.history.len());
-    write_private(file, &crate::backup::to_json(&b).map_err(|e| anyhow!(e))?)?;
+    let mut counts = (0, 0);
+    stream_out(Some(file), |out| {
+        counts = ledger
+            .backup_to(Some(env.ctx.today), out)
+            .map_err(env.failed())?;
+        Ok(())
+    })?;
+    let (cases, events) = counts;
     print(&msg::backup_done(env.lang, file.display(), cases, events))
 }
 

@@ -74,15 +74,6 @@ pub fn case_json(c: &Case, due: &DueStatus) -> Result<Value, serde_json::Error> 
     Ok(v)
 }
 
-pub fn list_json(cases: &[&Case], due: &[DueStatus]) -> Result<String, serde_json::Error> {
-    let arr = cases
-        .iter()
-        .zip(due)
-        .map(|(c, d)| case_json(c, d))
-        .collect::<Result<Vec<Value>, _>>()?;
-    serde_json::to_string_pretty(&arr)
-}
-
 pub fn show_json(c: &Case, history: &[Event], ctx: &Ctx) -> Result<String, serde_json::Error> {
     let due = crate::domain::due_status(c, ctx.today, &ctx.policy);
     let mut v = case_json(c, &due)?;

@@ -126,18 +126,44 @@ pub fn write<W: std::io::Write>(
     lang: Lang,
     extra: &[ExtraColumn],
 ) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let mut h: Vec<&str> = header(lang);
-    h.extend(profile_header(lang));
-    h.extend(extra.iter().map(|(name, _)| *name));
-    w.write_record(&h)?;
+    let names: Vec<&str> = extra.iter().map(|(name, _)| *name).collect();
+    let mut w = Writer::new(out, lang, &names)?;
     for c in cases {
-        let mut r = row(c, lang);
-        r.extend(profile_row(c, lang));
-        r.extend(extra.iter().map(|(_, f)| f(c)));
-        w.write_record(r.into_iter().map(guard_formula))?;
+        let values: Vec<String> = extra.iter().map(|(_, f)| f(c)).collect();
+        w.case(c, values)?;
     }
-    w.flush()
+    w.finish()
+}
+
+/// The flat ledger written a case at a time, so that a large ledger is never held whole:
+/// the header (with `extra` column names) first, then one row per [`Writer::case`].
+pub struct Writer<W: std::io::Write> {
+    w: csv::Writer<W>,
+    lang: Lang,
+}
+
+impl<W: std::io::Write> Writer<W> {
+    pub fn new(out: W, lang: Lang, extra: &[&str]) -> std::io::Result<Writer<W>> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut h: Vec<&str> = header(lang);
+        h.extend(profile_header(lang));
+        h.extend(extra.iter().copied());
+        w.write_record(&h)?;
+        Ok(Writer { w, lang })
+    }
+
+    /// One case's row, with the values of the extra columns.
+    pub fn case(&mut self, c: &Case, extra: Vec<String>) -> std::io::Result<()> {
+        let mut r = row(c, self.lang);
+        r.extend(profile_row(c, self.lang));
+        r.extend(extra);
+        self.w.write_record(r.into_iter().map(guard_formula))?;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
 }
 
 /// Excel runs a CSV cell that starts with `=`, `+`, `-` or `@` as a formula (a name typed as

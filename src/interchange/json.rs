@@ -41,6 +41,41 @@ impl Ledger {
     }
 }
 
+/// A list written as it is read, part by part: a serialiser pulls the items from the
+/// iterator as it writes them, so that a list of 100,000 cases is never held whole. An
+/// item that cannot be had (a ledger's error, in words) stops the writing with that error.
+pub struct Streamed<I>(std::cell::RefCell<Option<I>>);
+
+impl<I> Streamed<I> {
+    pub fn new(items: I) -> Streamed<I> {
+        Streamed(std::cell::RefCell::new(Some(items)))
+    }
+}
+
+impl<T: Serialize, I: Iterator<Item = Result<T, String>>> Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let items = self.0.borrow_mut().take();
+        let mut seq = s.serialize_seq(None)?;
+        for item in items.into_iter().flatten() {
+            seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// [`Ledger`] as it is written when its cases are read part by part ([`Streamed`]): the
+/// same JSON, field for field.
+#[derive(Serialize)]
+pub struct StreamedLedger<'a, C> {
+    pub format: &'a str,
+    pub as_of: Option<NaiveDate>,
+    /// A [`Streamed`] list of the cases.
+    pub cases: C,
+    #[serde(skip_serializing_if = "<[AccountabilityEvent]>::is_empty")]
+    pub accountability: &'a [AccountabilityEvent],
+}
+
 /// Parses and checks a ledger file: shape, codes and dates (with line and column), then
 /// each case's consistency and duplicate ids (with the case's place in the file).
 pub fn parse(text: &str, file: &str, policy: &Policy, lang: Lang) -> Result<Ledger, InputError> {

@@ -349,8 +349,33 @@ pub trait Ledger {
     /// events (a clerk's, SPEC §9).
     fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)>;
 
+    /// A part of what `export` gives, so that a large ledger is written without being held
+    /// whole: at most `limit` cases in id order after the case `after` (from the first
+    /// without it), and the id to ask after next (`None`: that was the last part).
+    fn export_part(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<(Vec<Case>, Option<String>)>;
+
     /// One consistent snapshot of the whole ledger with its history and roster.
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup>;
+
+    /// The backup written into `out` (the JSON of [`crate::backup::to_json`]); returns how
+    /// many cases and events it holds. The embedded ledger writes it as it reads it, never
+    /// holding the ledger whole; through a server it comes whole and is written out.
+    fn backup_to(
+        &self,
+        as_of: Option<NaiveDate>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(usize, usize)> {
+        let b = self.backup(as_of)?;
+        let bytes =
+            crate::backup::to_json(&b).map_err(|e| Error::Store(StoreError::Io(e.to_string())))?;
+        out.write_all(&bytes)
+            .map_err(|e| Error::Store(StoreError::Io(e.to_string())))?;
+        Ok((b.cases.len(), b.history.len()))
+    }
 
     /// Brings a backup back into an empty ledger.
     fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary>;
@@ -495,8 +520,22 @@ impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
     fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
         (**self).export()
     }
+    fn export_part(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<(Vec<Case>, Option<String>)> {
+        (**self).export_part(after, limit)
+    }
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
         (**self).backup(as_of)
+    }
+    fn backup_to(
+        &self,
+        as_of: Option<NaiveDate>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(usize, usize)> {
+        (**self).backup_to(as_of, out)
     }
     fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
         (**self).restore(backup, file)

@@ -130,6 +130,10 @@ pub enum Call {
     },
     Verify,
     Export,
+    ExportPart {
+        after: Option<String>,
+        limit: usize,
+    },
     Roster,
     AddPerson(Person),
     RemovePerson(String),
@@ -168,6 +172,7 @@ pub enum Answer {
     Verified(VerifyReport),
     Exported(Vec<Case>, Vec<AccountabilityEvent>),
     Updated(UpdateReport),
+    ExportPart(Vec<Case>, Option<String>),
     People(Vec<Person>),
     /// A roster change: its history event (`None`: the entry was already as given).
     Recorded(Option<Box<Event>>),

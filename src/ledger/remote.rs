@@ -642,6 +642,17 @@ impl Ledger for Remote {
         answer!(self, call, Updated(r) => r)
     }
 
+    fn export_part(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<(Vec<Case>, Option<String>)> {
+        match self.call(Call::ExportPart { after, limit })? {
+            Answer::ExportPart(cases, next) => Ok((cases, next)),
+            other => Err(self.unexpected(other)),
+        }
+    }
+
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
         answer!(self, Call::Backup(as_of), Backup(b) => *b)
     }

@@ -284,6 +284,9 @@ impl Server {
                 kind,
             } => self.change(|| l.import(cases, accountability, kind).map(Answer::Count)),
             Call::Export => l.export().map(|(c, a)| Answer::Exported(c, a)),
+            Call::ExportPart { after, limit } => l
+                .export_part(after, limit)
+                .map(|(c, n)| Answer::ExportPart(c, n)),
             Call::Backup(as_of) => l.backup(as_of).map(|b| Answer::Backup(Box::new(b))),
             Call::Restore { backup, file } => {
                 self.change(|| l.restore(backup, &file).map(Answer::Restored))

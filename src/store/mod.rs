@@ -861,6 +861,30 @@ impl Store {
     /// Passes every case to `f`, in id order, as it is read: a few thousand at a time,
     /// so that a count over the whole ledger need not hold every
     /// case at once.
+    /// At most `limit` cases in id order after the one with id `after` (from the first
+    /// without it), and whether there are more: a large ledger read a part at a time.
+    pub fn cases_after(&self, after: Option<&str>, limit: usize) -> Result<(Vec<Case>, bool)> {
+        self.guarded(|| {
+            // ids hold no control characters: the key after `c/<id>` is `c/<id>\0`
+            let start = match after {
+                Some(id) => [case_key(id).as_slice(), &[0]].concat(),
+                None => b"c/".to_vec(),
+            };
+            let mut out = Vec::new();
+            for kv in self.db.range(start..) {
+                let (k, v) = kv?;
+                if !k.starts_with(b"c/") {
+                    return Ok((out, false));
+                }
+                if out.len() == limit {
+                    return Ok((out, true));
+                }
+                out.push(self.decode_record(&k, &v)?.case);
+            }
+            Ok((out, false))
+        })
+    }
+
     pub fn for_each_case(&self, f: impl FnMut(Case)) -> Result<()> {
         self.scan_decoded(
             b"c/",
@@ -1578,6 +1602,84 @@ impl Store {
     /// accountability events. Writers in this process wait while it is read (the store's
     /// write lock), other processes are kept out by the lock file, so no change can fall
     /// between the keys read.
+    /// [`Store::backup`] written into `out` as it is read, so that a ledger of 100,000
+    /// cases is never held whole: the same JSON as [`crate::backup::to_json`] gives, of the
+    /// same consistent snapshot (the write lock is held throughout). Returns how many cases
+    /// and events it wrote. On an error what was written is no backup: `out` is to be
+    /// thrown away.
+    pub fn backup_to(
+        &self,
+        as_of: Option<NaiveDate>,
+        ctx: &Ctx,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(usize, usize)> {
+        use std::cell::{Cell, RefCell};
+        self.authorize(ctx, Operation::Backup)?;
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        self.guarded(|| {
+            let (seq, head) = self.head()?;
+            let failed: RefCell<Option<StoreError>> = RefCell::new(None);
+            let fail = |e: StoreError| {
+                let text = e.to_string();
+                failed.borrow_mut().get_or_insert(e);
+                text
+            };
+            let (cases, events) = (Cell::new(0usize), Cell::new(0usize));
+            let last_hash: RefCell<String> = RefCell::new(String::new());
+            let case_items = self.db.scan_prefix(b"c/").map(|kv| {
+                let (k, v) = kv.map_err(|e| fail(e.into()))?;
+                let case = self.decode_record(&k, &v).map_err(&fail)?.case;
+                cases.set(cases.get() + 1);
+                Ok(case)
+            });
+            let event_items = self.db.scan_prefix(b"h/").map(|kv| {
+                let (k, v) = kv.map_err(|e| fail(e.into()))?;
+                let n = k
+                    .strip_prefix(b"h/")
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .ok_or_else(|| fail(self.damaged(Damage::HistoryKeyMalformed)))?;
+                let ev = self.decode_event(n, &v).map_err(&fail)?;
+                events.set(events.get() + 1);
+                last_hash.replace(ev.hash.clone());
+                Ok(ev)
+            });
+            #[derive(Serialize)]
+            struct Streamed<'a, C, H> {
+                format: &'a str,
+                schema: u64,
+                as_of: Option<NaiveDate>,
+                cases: C,
+                accountability: Vec<AccountabilityEvent>,
+                roster: Vec<Person>,
+                history: H,
+            }
+            let doc = Streamed {
+                format: BACKUP_FORMAT,
+                schema: BACKUP_SCHEMA,
+                as_of,
+                cases: crate::interchange::json::Streamed::new(case_items),
+                accountability: self.accountability()?,
+                roster: self.roster()?.people().to_vec(),
+                history: crate::interchange::json::Streamed::new(event_items),
+            };
+            let written = {
+                let mut ser = serde_json::Serializer::pretty(&mut *out);
+                doc.serialize(&mut ser)
+            };
+            if let Some(e) = failed.borrow_mut().take() {
+                return Err(e);
+            }
+            written
+                .map_err(|e| StoreError::Io(e.to_string()))
+                .and_then(|()| out.write_all(b"\n").map_err(StoreError::from))?;
+            if events.get() as u64 != seq || *last_hash.borrow() != head {
+                return Err(self.damaged(Damage::HistoryNotAtHead));
+            }
+            Ok((cases.get(), events.get()))
+        })
+    }
+
     pub fn backup(&self, as_of: Option<NaiveDate>, ctx: &Ctx) -> Result<Backup> {
         self.authorize(ctx, Operation::Backup)?;
         let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
