@@ -810,3 +810,34 @@ fn a_fix_key_on_a_visit_or_task_row_corrects_it() {
         ChangeKind::TaskFixed
     );
 }
+
+/// A second case of a village in one year is the store's refusal, said in the new-case
+/// form on the village, naming the case there; as a relapse of it, it opens.
+#[test]
+fn a_second_case_of_a_village_in_a_year_is_refused_in_the_form() {
+    let (_d, mut app) = app();
+    press(
+        &mut app,
+        "/ 2017-YG-003 <Enter> n 前进村 <Tab> <Space> <C-s>",
+    );
+    let f = app.app.form().expect("the form stays open");
+    let e = f.error.clone().unwrap_or_default();
+    assert!(e.contains("2017-YG-003"), "{e}");
+    assert_eq!(f.fields[f.focus].slot, Slot::Data(Field::Village));
+    assert!(app.ledger.case("2017-YG-008").is_err(), "nothing written");
+    for _ in 0..4 {
+        press(&mut app, "<Tab>");
+    }
+    assert_eq!(
+        app.app.form().unwrap().fields[app.app.form().unwrap().focus].slot,
+        Slot::Data(Field::RelapseOf)
+    );
+    press(&mut app, "2017-YG-003 <C-s>");
+    assert!(
+        app.app.form().is_none(),
+        "{:?}",
+        app.app.form().and_then(|f| f.error.clone())
+    );
+    let case = app.ledger.case("2017-YG-008").unwrap();
+    assert_eq!(case.relapse_of.as_deref(), Some("2017-YG-003"));
+}

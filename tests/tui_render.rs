@@ -128,6 +128,12 @@ fn nothing_overflows_or_panics_at_any_size() {
                     "{script:?} at {w}x{h}: {line:?}"
                 );
             }
+            let mut b = draw(&mut app2, w, h);
+            let at = ratatui::backend::Backend::get_cursor_position(&mut b).unwrap();
+            assert!(
+                at.x < w.max(1) && at.y < h.max(1),
+                "{script:?} at {w}x{h}: the cursor at {at:?}"
+            );
         }
     }
     let _ = screen(&mut app, 80, 24);
