@@ -172,6 +172,8 @@ fn sigterm_restores_the_terminal_and_saves_nothing_half_done() {
     verify_passes(&db);
 }
 
+/// Ctrl-C in a typed form asks before it drops what was typed (as Esc does); said yes, the
+/// form goes without saving anything, and Ctrl-C again quits with the terminal restored.
 #[test]
 fn ctrl_c_restores_the_terminal_and_saves_nothing_half_done() {
     if !tmux_support::available("crash_terminal") {
@@ -181,6 +183,9 @@ fn ctrl_c_restores_the_terminal_and_saves_nothing_half_done() {
     let (db, script) = setup(dir.path(), "");
     let t = Tmux::start("ctrlc", script.to_str().unwrap());
     half_typed_visit(&t);
+    t.keys(&["C-c"]);
+    t.wait_for("Discard what was typed?");
+    t.keys(&["y"]);
     t.keys(&["C-c"]);
     assert_restored(&t, "0");
     assert_eq!(visits(&db), 0, "a half-typed visit was saved");

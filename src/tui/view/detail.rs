@@ -101,21 +101,64 @@ pub fn render(app: &App, d: &Detail, frame: &mut Frame, area: Rect) {
         put(frame, area, 2 + y as u16, line);
     }
 
-    const KEYS: [Action; 8] = [
-        Action::NextTab,
-        Action::Visit,
-        Action::Advance,
-        Action::AddTask,
-        Action::FinishTask,
-        Action::Reopen,
-        Action::Back,
-        Action::Help,
-    ];
+    // the keys of what the tab shows first, so that they are found where they apply
+    let keys: &[Action] = match d.tab {
+        Tab::Overview => &[
+            Action::NextTab,
+            Action::Edit,
+            Action::Visit,
+            Action::Advance,
+            Action::Reopen,
+            Action::Back,
+            Action::Help,
+        ],
+        Tab::Tasks => &[
+            Action::NextTab,
+            Action::Fix,
+            Action::AddTask,
+            Action::FinishTask,
+            Action::Back,
+            Action::Help,
+        ],
+        Tab::Adjustments => &[
+            Action::NextTab,
+            Action::Fix,
+            Action::Adjust,
+            Action::Advance,
+            Action::Back,
+            Action::Help,
+        ],
+        Tab::Visits => &[
+            Action::NextTab,
+            Action::Fix,
+            Action::Visit,
+            Action::Back,
+            Action::Help,
+        ],
+        Tab::Acceptance => &[
+            Action::NextTab,
+            Action::Accept,
+            Action::Advance,
+            Action::Reopen,
+            Action::Back,
+            Action::Help,
+        ],
+        Tab::Pairing | Tab::History => &[
+            Action::NextTab,
+            Action::Visit,
+            Action::Advance,
+            Action::AddTask,
+            Action::FinishTask,
+            Action::Reopen,
+            Action::Back,
+            Action::Help,
+        ],
+    };
     put(
         frame,
         area,
         area.height - 1,
-        hints_or_message(app, Mode::Detail, &KEYS, w),
+        hints_or_message(app, Mode::Detail, keys, w),
     );
 }
 
