@@ -16,6 +16,10 @@
 //!    built in the background since open); and the dashboard (`d`), first and cached.
 //! 4. in one more fresh process, the TUI's start again, as a user meets it (memory not yet
 //!    touched by an earlier open): the `open_first_frame_ms` the summary reports.
+//!
+//! `--field` measures a field copy's sync instead (SPEC §10): a `serve` process on the N
+//! cases, a field copy checked out of it (timed), 1,000 visits queued on the copy (one
+//! durable write each), and the sync that sends them and takes the server's changes back.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, ExitCode};
@@ -29,7 +33,7 @@ use zhengdun::sample::generate;
 use zhengdun::search::{SearchIndex, Typing};
 use zhengdun::store::{Ctx, Store};
 
-const USAGE: &str = "usage: bench --cases N [--seed S] [--json]";
+const USAGE: &str = "usage: bench --cases N [--seed S] [--json] [--field]";
 
 /// Queries typed one character at a time: pinyin (full, initials, a name) and Chinese as an
 /// input method sends it (whole characters).
@@ -171,6 +175,7 @@ struct Args {
     json: bool,
     phase: Option<String>,
     dir: Option<PathBuf>,
+    field: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -180,6 +185,7 @@ fn parse_args() -> Result<Args, String> {
         json: false,
         phase: None,
         dir: None,
+        field: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -201,6 +207,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--seed '{v}' is not a whole number"))?;
             }
             "--json" => a.json = true,
+            "--field" => a.field = true,
             "--phase" => a.phase = Some(value("--phase")?),
             "--dir" => a.dir = Some(PathBuf::from(value("--dir")?)),
             "-h" | "--help" => return Err(USAGE.into()),
@@ -252,6 +259,7 @@ fn run() -> Result<(), String> {
         Some("first-frame") => phase_first_frame(&a),
         Some("serve") => phase_serve(&a),
         Some("server") => phase_server(&a),
+        Some("field") => phase_field(&a),
         Some(other) => Err(format!("unknown phase '{other}'")),
         None => orchestrate(&a),
     }
@@ -291,6 +299,39 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let dir = tmp.path().to_path_buf();
     let import = child(a, "import", &dir)?;
+    if a.field {
+        let field = child(a, "field", &dir)?;
+        let get = |k: &str| field.get(k).cloned().unwrap_or(serde_json::Value::Null);
+        println!("cases                      {}", a.cases);
+        println!(
+            "import (parse + insert)    {} s",
+            get_of(&import, "import_s")
+        );
+        println!(
+            "checkout (whole ledger)    {} s ({} cases, {} events)",
+            get("checkout_s"),
+            get("copied_cases"),
+            get("copied_events")
+        );
+        println!(
+            "queue on the copy          {} changes in {} ms ({} ms each, each durable)",
+            get("queued"),
+            get("queue_ms"),
+            get("queue_each_ms")
+        );
+        println!(
+            "sync                       {} s for {} queued changes ({} applied, {} ms each), {} cases taken back",
+            get("sync_s"),
+            get("queued"),
+            get("applied"),
+            get("sync_each_ms"),
+            get("taken")
+        );
+        if a.json {
+            println!("{field}");
+        }
+        return Ok(());
+    }
     let measure = child(a, "measure", &dir)?;
     let fresh = child(a, "first-frame", &dir)?;
     let server = child(a, "server", &dir)?;
@@ -391,6 +432,88 @@ fn orchestrate(a: &Args) -> Result<(), String> {
     if a.json {
         println!("{summary}");
     }
+    Ok(())
+}
+
+fn get_of(v: &serde_json::Value, k: &str) -> serde_json::Value {
+    v.get(k).cloned().unwrap_or(serde_json::Value::Null)
+}
+
+/// Changes queued on the field copy for the sync figure.
+const QUEUED: usize = 1_000;
+
+/// FIELD_FIGURES: a server on the ledger, a field copy of it, 1,000 visits queued on the
+/// copy, and their sync.
+fn phase_field(a: &Args) -> Result<(), String> {
+    use zhengdun::ledger::{Ledger, Local, Remote};
+    let dir = a.dir.as_ref().ok_or("--dir is required")?;
+    let today_s = std::fs::read_to_string(dir.join("today")).map_err(|e| e.to_string())?;
+    let today = NaiveDate::parse_from_str(today_s.trim(), "%Y-%m-%d").map_err(|e| e.to_string())?;
+    let socket = dir.join("server.sock");
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut server = std::process::Command::new(exe)
+        .args(["--phase", "serve", "--dir"])
+        .arg(dir)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let started = Instant::now();
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        if started.elapsed().as_secs() > 120 {
+            let _ = server.kill();
+            return Err("the server never listened".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let figures = (|| -> Result<serde_json::Value, String> {
+        let address = socket.display().to_string();
+        let remote = Remote::connect(&address, None).map_err(|e| e.to_string())?;
+        let copy = Local::open(&dir.join("copy"), ctx(today)).map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let copied = zhengdun::ledger::field::checkout(&copy, &remote, &address, false)
+            .map_err(|e| e.to_string())?;
+        let checkout_s = t.elapsed().as_secs_f64();
+        let (events, _) = copy.store().head().map_err(|e| e.to_string())?;
+        drop(remote);
+        let ids: Vec<String> = {
+            let all = copy.summaries().map_err(|e| e.to_string())?;
+            all.iter()
+                .step_by((all.len() / QUEUED).max(1))
+                .take(QUEUED)
+                .map(|s| s.id().to_string())
+                .collect()
+        };
+        let t = Instant::now();
+        for (n, id) in ids.iter().enumerate() {
+            let visit = Command::LogVisit(Visit {
+                on: today,
+                by: String::new(),
+                kind: VisitKind::Visit,
+                findings: format!("外业走访 {n}"),
+            });
+            copy.execute(id, &[visit], None)
+                .map_err(|e| e.to_string())?;
+        }
+        let queue_ms = ms(t);
+        let t = Instant::now();
+        let report = copy.sync(&mut |_| {}).map_err(|e| e.to_string())?;
+        let sync_s = t.elapsed().as_secs_f64();
+        Ok(serde_json::json!({
+            "copied_cases": copied,
+            "copied_events": events,
+            "checkout_s": round(checkout_s, 2),
+            "queued": ids.len(),
+            "queue_ms": round(queue_ms, 0),
+            "queue_each_ms": round(queue_ms / ids.len().max(1) as f64, 2),
+            "applied": report.applied,
+            "taken": report.taken,
+            "sync_s": round(sync_s, 2),
+            "sync_each_ms": round(sync_s * 1000.0 / ids.len().max(1) as f64, 2),
+        }))
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    println!("{}", figures?);
     Ok(())
 }
 

@@ -161,13 +161,19 @@ impl Served {
 
     /// A field copy of `login`'s, in a directory of its own that the account owns.
     fn copy_of(&self, login: &str) -> Copy {
+        self.copy_with(login, &[])
+    }
+
+    fn copy_with(&self, login: &str, flags: &[&str]) -> Copy {
         let uid = account(login);
         let home = self.dir.path().join(format!("home-{login}"));
         std::fs::create_dir_all(&home).unwrap();
         std::os::unix::fs::chown(&home, Some(uid), None).unwrap();
         let db = home.join("copy");
         let c = Copy { uid, db };
-        c.ok(&["checkout", self.socket.to_str().unwrap()]);
+        let mut args = vec!["checkout", self.socket.to_str().unwrap()];
+        args.extend_from_slice(flags);
+        c.ok(&args);
         c
     }
 }
@@ -557,4 +563,46 @@ fn a_copy_that_finds_the_servers_ledger_rolled_back_takes_nothing_older() {
     assert_eq!(visits(&json, "备份之后的走访"), 1, "{json}");
     let json = s.clerk(&["show", PAIRED, "--format", "json"]);
     assert_eq!(visits(&json, "回退前记录"), 0, "{json}");
+}
+
+#[test]
+fn a_copy_of_my_scope_holds_only_my_cases_and_its_chain_still_checks() {
+    if skip("field mine") {
+        return;
+    }
+    let s = Served::start(&[("zdfldmine", "赵敏")]);
+    let copy = s.copy_with("zdfldmine", &["--mine"]);
+    let listed = copy.ok(&["list", "--format", "csv"]);
+    let ids: Vec<&str> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(ids.contains(&PAIRED) && ids.contains(&ADJUSTED), "{listed}");
+    assert!(copy.ok(&["verify"]).contains("intact"));
+    // the clerk changes a case of another township; the copy takes only its link
+    s.clerk(&[
+        "visit",
+        "2017-LQ-015",
+        "--kind",
+        "visit",
+        "--findings",
+        "别处的走访",
+    ]);
+    copy.ok(&[
+        "visit",
+        ADJUSTED,
+        "--kind",
+        "visit",
+        "--findings",
+        "本乡镇走访",
+    ]);
+    let out = copy.ok(&["sync"]);
+    assert!(out.contains("1 applied"), "{out}");
+    assert!(copy.ok(&["verify"]).contains("intact"));
+    let out = copy.run(&["show", "2017-LQ-015"]);
+    assert!(!out.status.success());
+    let json = s.clerk(&["show", ADJUSTED, "--format", "json"]);
+    assert_eq!(visits(&json, "本乡镇走访"), 1, "{json}");
 }

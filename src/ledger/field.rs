@@ -15,6 +15,9 @@ use crate::store::StoreError;
 
 use super::{Error, Ledger, Local, Remote, Result};
 
+/// How many of the server's answers a sync writes down at once.
+const SETTLE_EVERY: usize = 100;
+
 /// How far a sync is, for a progress line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyncStep {
@@ -80,15 +83,28 @@ pub fn sync(copy: &Local, progress: &mut dyn FnMut(SyncStep)) -> Result<SyncRepo
         .collect();
     let mut report = SyncReport::default();
     let total = waiting.len();
+    // the server's answers are written down a batch at a time (see `Store::settle`)
+    let mut answers = Vec::with_capacity(SETTLE_EVERY);
     for (done, q) in waiting.into_iter().enumerate() {
         progress(SyncStep::Sending { done, total });
-        let outcome = server.apply_queued(&q.change)?;
+        let outcome = match server.apply_queued(&q.change) {
+            Ok(o) => o,
+            Err(e) => {
+                store.settle(&answers)?;
+                return Err(e);
+            }
+        };
         match outcome {
             Outcome::Applied { .. } => report.applied += 1,
             _ => report.kept += 1,
         }
-        store.settle(q.number, &outcome)?;
+        answers.push((q.number, outcome));
+        if answers.len() == SETTLE_EVERY {
+            store.settle(&answers)?;
+            answers.clear();
+        }
     }
+    store.settle(&answers)?;
     progress(SyncStep::Taking);
     let also = store.changed_here()?;
     let taken = server

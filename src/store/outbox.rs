@@ -219,36 +219,38 @@ impl Store {
         })
     }
 
-    /// What the server did with queued change `number`, kept: applied, it leaves the
-    /// outbox; not applied, it stays with the reason.
-    pub fn settle(&self, number: u64, outcome: &Outcome) -> Result<()> {
+    /// What the server did with queued changes, kept in one durable write: an applied one
+    /// leaves the outbox; one not applied stays with the reason. Written after several
+    /// answers at once: a change the server applied whose answer was not written yet (the
+    /// sync cut off) is sent again, and the server acknowledges it without applying it.
+    pub fn settle(&self, outcomes: &[(u64, Outcome)]) -> Result<()> {
         self.writable()?;
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(v) = self.db.get(queue_key(number))? else {
-                return Ok(());
-            };
-            let mut queued: Queued = serde_json::from_slice(&v)
-                .map_err(|e| StoreError::Io(format!("outbox entry {number}: {e}")))?;
-            match outcome {
-                Outcome::Applied { .. } => {
-                    self.db.remove(queue_key(number))?;
-                }
-                Outcome::Conflict { conflict, since } => {
-                    queued.state = QueueState::Conflict {
+            let mut batch = sled::Batch::default();
+            for (number, outcome) in outcomes {
+                let Some(v) = self.db.get(queue_key(*number))? else {
+                    continue;
+                };
+                let mut queued: Queued = serde_json::from_slice(&v)
+                    .map_err(|e| StoreError::Io(format!("outbox entry {number}: {e}")))?;
+                queued.state = match outcome {
+                    Outcome::Applied { .. } => {
+                        batch.remove(queue_key(*number));
+                        continue;
+                    }
+                    Outcome::Conflict { conflict, since } => QueueState::Conflict {
                         conflict: conflict.clone(),
                         since: since.clone(),
-                    };
-                    self.db.insert(queue_key(number), json_bytes(&queued)?)?;
-                }
-                Outcome::Refused { refusal, since } => {
-                    queued.state = QueueState::Refused {
+                    },
+                    Outcome::Refused { refusal, since } => QueueState::Refused {
                         refusal: refusal.clone(),
                         since: since.clone(),
-                    };
-                    self.db.insert(queue_key(number), json_bytes(&queued)?)?;
-                }
+                    },
+                };
+                batch.insert(queue_key(*number), json_bytes(&queued)?);
             }
+            self.db.apply_batch(batch)?;
             self.sync()
         })
     }
