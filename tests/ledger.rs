@@ -147,3 +147,58 @@ fn a_change_based_on_an_old_version_is_refused_naming_who_changed_what() {
     l.execute("2017-YG-007", &[visit("第二次")], Some(&now))
         .unwrap();
 }
+
+#[test]
+fn a_group_commit_answers_each_change_on_its_own_and_in_order() {
+    let (_d, l) = ledger();
+    let ctx = l.ctx().clone();
+    let seen = l.case("2017-YG-007").unwrap();
+    let version = zhengdun::ledger::case_version(&seen);
+    let visit = |findings: &str| {
+        [Command::LogVisit(Visit {
+            on: d("2017-09-14"),
+            by: "王建国".into(),
+            kind: VisitKind::Visit,
+            findings: findings.into(),
+        })]
+    };
+    let (first, second, third) = (visit("第一次"), visit("第二次"), visit("别的村"));
+    let events = l.history("2017-YG-007").unwrap().len();
+    let change = |id, commands, expected| zhengdun::ledger::CaseChange {
+        id,
+        commands,
+        ctx: &ctx,
+        expected,
+    };
+    let answers = l.execute_group(&[
+        change("2017-YG-007", &first, Some(&version)),
+        // based on the same version: the first change of the group made it stale
+        change("2017-YG-007", &second, Some(&version)),
+        change("NO-SUCH-CASE", &third, None),
+        change("2017-YG-003", &third, None),
+    ]);
+    assert_eq!(answers.len(), 4);
+    assert_eq!(
+        answers[0].as_ref().unwrap().visits.last().unwrap().findings,
+        "第一次"
+    );
+    assert!(
+        matches!(
+            &answers[1],
+            Err(zhengdun::ledger::Error::Store(StoreError::Stale { .. }))
+        ),
+        "{:?}",
+        answers[1]
+    );
+    assert!(
+        matches!(
+            &answers[2],
+            Err(zhengdun::ledger::Error::Store(StoreError::NotFound(_)))
+        ),
+        "{:?}",
+        answers[2]
+    );
+    assert!(answers[3].is_ok());
+    assert_eq!(l.history("2017-YG-007").unwrap().len(), events + 1);
+    assert!(l.verify().unwrap().problems.is_empty());
+}

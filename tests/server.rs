@@ -467,7 +467,8 @@ fn a_client_of_another_protocol_version_is_told_so() {
     let refused = welcome.refused.expect("refused");
     let message = refused.message(zhengdun::i18n::Lang::En);
     assert!(
-        message.contains("protocol 1") && message.contains("0 (zhengdun 0.0.1)"),
+        message.contains(&format!("protocol {}", protocol::PROTOCOL))
+            && message.contains("0 (zhengdun 0.0.1)"),
         "{message}"
     );
 }
@@ -1163,4 +1164,59 @@ fn every_row_of_the_role_table_for_every_role_with_real_accounts() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn writes_at_once_are_each_checked_against_their_version_in_a_group() {
+    let s = Served::start(None);
+    let version = zhengdun::ledger::case_version(&s.remote().case("2017-YG-003").unwrap());
+    let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let (socket, version, start) = (s.socket.clone(), version.clone(), start.clone());
+            std::thread::spawn(move || {
+                let remote = Remote::connect(socket.to_str().unwrap(), None).unwrap();
+                start.wait();
+                // one on the version all of them saw, and one on a case of its own
+                let stale =
+                    remote.execute("2017-YG-003", &[visit(&format!("表单{w}"))], Some(&version));
+                let own = remote.execute("2017-YG-007", &[visit(&format!("走访{w}"))], None);
+                (stale.is_ok(), own.is_ok())
+            })
+        })
+        .collect();
+    let answers: Vec<(bool, bool)> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+    assert_eq!(
+        answers.iter().filter(|(won, _)| *won).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(answers.iter().all(|(_, own)| *own), "{answers:?}");
+    let case = s.remote().case("2017-YG-007").unwrap();
+    for w in 0..8 {
+        assert!(case.visits.iter().any(|v| v.findings == format!("走访{w}")));
+    }
+    assert!(s.ok(&["verify"]).contains("chain intact"));
+}
+
+#[test]
+fn summaries_cross_packed_and_follow_each_change() {
+    let s = Served::start(None);
+    let r = s.remote();
+    let before = r.summaries().unwrap();
+    assert!(before.len() > 10, "{}", before.len());
+    assert!(before.windows(2).all(|w| w[0].id() < w[1].id()));
+    let i = before.iter().position(|x| x.id() == "2017-YG-003").unwrap();
+    let today = zhengdun::interchange::dates::parse(TODAY).unwrap();
+    assert_ne!(before[i].last_visit, Some(today));
+    r.execute("2017-YG-003", &[visit("打包之后")], None)
+        .unwrap();
+    let after = r.summaries().unwrap();
+    assert_eq!(after.len(), before.len());
+    assert_eq!(after[i].last_visit, Some(today));
+    assert_eq!(after[i].village(), before[i].village());
+    // what a list selects crosses the same way
+    let filter = zhengdun::listing::Filter::default();
+    let found = r.select(&filter, Some("2017-YG-003"), today).unwrap();
+    assert_eq!(found.first().map(|x| x.id()), Some("2017-YG-003"));
 }

@@ -14,7 +14,9 @@ use crate::listing::Filter;
 use crate::search::SearchIndex;
 use crate::stats::{Stats, Tally};
 use crate::store::outbox::{FieldCopy, Outcome, Queued, Taken};
-use crate::store::{Backup, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport};
+use crate::store::{
+    Backup, CaseChange, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport,
+};
 
 use super::field::{SyncReport, SyncStep};
 use super::{CaseUpdate, Ledger, Notice, Result, UpdateReport};
@@ -115,6 +117,35 @@ impl Local {
         let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
         subs.retain(|s| s.send(notice.clone()).is_ok());
         Ok(())
+    }
+}
+
+impl Local {
+    /// Group commit: changes of several people at once, each through the domain's one path
+    /// (authorised, checked against its expected version, applied on what the ones before
+    /// it left), then made durable together with one flush and fsync
+    /// ([`Store::execute_group`]). One answer per change, in order, none before the group
+    /// is durable; one notice names every case the group changed.
+    pub fn execute_group(&self, changes: &[CaseChange<'_>]) -> Vec<Result<Case>> {
+        let answers = self.store.execute_group(changes);
+        let changed: Vec<String> = answers
+            .iter()
+            .filter_map(|a| a.as_ref().ok())
+            .filter(|(_, events)| !events.is_empty())
+            .map(|(case, _)| case.id.clone())
+            .collect();
+        let told = match changed.is_empty() {
+            true => Ok(()),
+            false => self.notify(changed),
+        };
+        answers
+            .into_iter()
+            .map(|a| match (&told, a) {
+                (_, Err(e)) => Err(e.into()),
+                (Err(e), Ok(_)) => Err(e.clone()),
+                (Ok(()), Ok((case, _))) => Ok(case),
+            })
+            .collect()
     }
 }
 

@@ -28,8 +28,8 @@ use crate::stats::Stats;
 pub use crate::store::disk::Holder;
 pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
-    case_version, Backup, CaseUpdate, Ctx, Event, RestoreSummary, StoreError, UpdateReport,
-    VerifyReport, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT, ROSTER_EVENTS,
+    case_version, Backup, CaseChange, CaseUpdate, Ctx, Event, RestoreSummary, StoreError,
+    UpdateReport, VerifyReport, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT, ROSTER_EVENTS,
 };
 pub use field::{SyncReport, SyncStep};
 pub use local::Local;

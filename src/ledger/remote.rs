@@ -196,6 +196,13 @@ impl Remote {
         }
     }
 
+    fn unpacked(&self, packed: &protocol::Packed) -> Result<Vec<Summary>> {
+        packed.summaries().map_err(|detail| Error::Protocol {
+            server: self.location(),
+            detail: super::Unreadable::Malformed(detail),
+        })
+    }
+
     fn unexpected(&self, answer: Answer) -> Error {
         let kind = format!("{answer:?}");
         Error::Protocol {
@@ -487,7 +494,7 @@ fn follow(mut input: Box<dyn Read + Send>, mut conn: Arc<Conn>, hub: &Weak<Hub>)
 /// Hands out what one connection brings until it ends; why it ended.
 fn read_frames(input: &mut (dyn Read + Send), conn: &Conn, hub: &Weak<Hub>) -> Broken {
     loop {
-        match protocol::read::<_, ToClient>(&mut *input) {
+        match protocol::read_to_client(&mut *input) {
             Ok(Some(ToClient::Reply { id, result })) => {
                 if let Some(tx) = lock(&conn.pending).waiting.remove(&id) {
                     let _ = tx.send(result);
@@ -531,7 +538,8 @@ impl Ledger for Remote {
     }
 
     fn summaries(&self) -> Result<Vec<Summary>> {
-        answer!(self, Call::Summaries, Summaries(s) => s)
+        let packed = answer!(self, Call::Summaries, Packed(p) => p)?;
+        self.unpacked(&packed)
     }
 
     fn select(
@@ -545,7 +553,8 @@ impl Ledger for Remote {
             search: search.map(str::to_string),
             today,
         };
-        answer!(self, call, Summaries(s) => s)
+        let packed = answer!(self, call, Packed(p) => p)?;
+        self.unpacked(&packed)
     }
 
     fn case(&self, id: &str) -> Result<Case> {

@@ -280,6 +280,45 @@ pub fn decode_summary(b: &[u8]) -> Option<Summary> {
     Summary::from_packed(String::from_utf8(text).ok()?, ends, year, last_visit, due)
 }
 
+/// Many summaries in one buffer, in order: each [`encode_summary`]'s bytes with their
+/// length (u32, little endian) before them. What a server sends a client for its list.
+pub fn pack_summaries(summaries: &[Summary]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(summaries.len() * 96);
+    for s in summaries {
+        let b = encode_summary(s);
+        out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        out.extend_from_slice(&b);
+    }
+    out
+}
+
+/// The inverse of [`pack_summaries`]; `None` for bytes it did not write. Decoded on up to
+/// one thread per core (a county's 100,000 summaries are read at every TUI start).
+pub fn unpack_summaries(b: &[u8]) -> Option<Vec<Summary>> {
+    let mut parts = Vec::new();
+    let mut rest = b;
+    while let Some((len, after)) = rest.split_first_chunk::<4>() {
+        let n = u32::from_le_bytes(*len) as usize;
+        parts.push(after.get(..n)?);
+        rest = after.get(n..)?;
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    let chunks: Vec<&[&[u8]]> = parts.chunks(4096).collect();
+    crate::par::map(chunks, |chunk| {
+        chunk
+            .iter()
+            .map(|b| decode_summary(b))
+            .collect::<Option<Vec<Summary>>>()
+    })
+    .into_iter()
+    .try_fold(Vec::with_capacity(parts.len()), |mut all, part| {
+        all.extend(part?);
+        Some(all)
+    })
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     at: usize,
@@ -362,7 +401,14 @@ mod tests {
             ("2017-YG-003", "阳谷县", "前进村", "", "张伟")
         );
         let b = encode_summary(&s);
-        assert_eq!(decode_summary(&b), Some(s));
+        assert_eq!(decode_summary(&b), Some(s.clone()));
+        // many at once, as a server sends them; cut or padded, refused
+        let many: Vec<Summary> = std::iter::repeat_n(s.clone(), 5000).collect();
+        let packed = pack_summaries(&many);
+        assert_eq!(unpack_summaries(&packed), Some(many));
+        assert_eq!(unpack_summaries(&packed[..packed.len() - 1]), None);
+        assert_eq!(unpack_summaries(&[]), Some(Vec::new()));
+        assert_eq!(unpack_summaries(&[1, 0, 0, 0, 7]), None);
         assert_eq!(decode_summary(&b[..b.len() - 1]), None);
         assert_eq!(decode_summary(b"garbage"), None);
         let mut extra = b.clone();

@@ -383,6 +383,16 @@ pub struct Store {
     _lock: File,
 }
 
+/// One change of a group commit ([`Store::execute_group`]): commands on one case, made
+/// with `ctx`, based on the case's `expected` version when given.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseChange<'a> {
+    pub id: &'a str,
+    pub commands: &'a [Command],
+    pub ctx: &'a Ctx,
+    pub expected: Option<&'a str>,
+}
+
 /// The findings of `verify`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct VerifyReport {
@@ -1045,19 +1055,55 @@ impl Store {
         ctx: &Ctx,
         expected: Option<&str>,
     ) -> Result<(Case, Vec<Event>)> {
-        self.writable()?;
-        self.guarded(|| {
-            let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            match self.field_copy()? {
-                // a field copy queues each change in the same write (SPEC §10)
-                Some(copy) => self.execute_queued(id, cmds, ctx, expected, copy),
-                None => self.execute_locked(id, cmds, ctx, expected, |_, _| Ok(Vec::new())),
-            }
-        })
+        let change = CaseChange {
+            id,
+            commands: cmds,
+            ctx,
+            expected,
+        };
+        self.execute_group(std::slice::from_ref(&change))
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Io("a change gave no answer".into())))
     }
 
-    /// [`Store::execute_all`] with the write lock held: `also` gives what else goes into
-    /// the same atomic batch (keys and values), from the case as it was and the events.
+    /// Group commit: applies several changes, each as [`Store::execute_all`] would (its
+    /// authorisation, its expected version, its own atomic batch, each seeing the ones
+    /// before it), in order under one hold of the write lock, then makes them all durable
+    /// with one flush and fsync. One answer per change, in order; none is `Ok` before the
+    /// group is durable, and when making it durable fails every change that was applied
+    /// answers with that failure.
+    pub fn execute_group(&self, changes: &[CaseChange<'_>]) -> Vec<Result<(Case, Vec<Event>)>> {
+        if let Err(e) = self.writable() {
+            return changes.iter().map(|_| Err(e.clone())).collect();
+        }
+        let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
+        let mut answers: Vec<Result<(Case, Vec<Event>)>> = changes
+            .iter()
+            .map(|c| {
+                self.guarded(|| match self.field_copy()? {
+                    // a field copy queues each change in the same write (SPEC §10)
+                    Some(copy) => self.execute_queued(c.id, c.commands, c.ctx, c.expected, copy),
+                    None => self
+                        .execute_locked(c.id, c.commands, c.ctx, c.expected, |_, _| Ok(Vec::new())),
+                })
+            })
+            .collect();
+        let written = answers
+            .iter()
+            .any(|a| a.as_ref().is_ok_and(|(_, events)| !events.is_empty()));
+        if written {
+            if let Err(e) = self.guarded(|| self.sync()) {
+                for a in answers.iter_mut().filter(|a| a.is_ok()) {
+                    *a = Err(e.clone());
+                }
+            }
+        }
+        answers
+    }
+
+    /// [`Store::execute_all`] with the write lock held, not yet made durable (the caller
+    /// syncs): `also` gives what else goes into the same atomic batch (keys and values),
+    /// from the case as it was and the events.
     fn execute_locked(
         &self,
         id: &str,
@@ -1098,7 +1144,6 @@ impl Store {
                 batch.insert(k, v);
             }
             self.db.apply_batch(batch)?;
-            self.sync()?;
         }
         Ok((case, events))
     }

@@ -653,10 +653,15 @@ impl Store {
                     Ok(vec![(done_key(&change.op), json_bytes(&seqs)?)])
                 });
             match done {
-                Ok((_, events)) => Ok(Outcome::Applied {
-                    seqs: events.iter().map(|e| e.seq).collect(),
-                    again: false,
-                }),
+                Ok((_, events)) => {
+                    if !events.is_empty() {
+                        self.sync()?;
+                    }
+                    Ok(Outcome::Applied {
+                        seqs: events.iter().map(|e| e.seq).collect(),
+                        again: false,
+                    })
+                }
                 Err(StoreError::Refused { refusal, .. }) => Ok(Outcome::Refused { refusal, since }),
                 Err(e) => Err(e),
             }
