@@ -413,6 +413,13 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         get(&server, "typed_yanggu_ms")
     );
     println!(
+        "  its parts                connect + welcome {} ms; all summaries, packed, median of 5: {} ms; the server listened {} s after start, its ready CSV rows {} s later",
+        get(&server, "connect_ms"),
+        get(&server, "summaries_ms"),
+        get(&server, "listening_s"),
+        get(&server, "rows_ready_s")
+    );
+    println!(
         "30 clients writing at once {} acknowledged durable visits: p50 {} ms, p99 {} ms, max {} ms; peak server RSS {} MB",
         get(&server, "writes"),
         get(&server, "write_p50_ms"),
@@ -617,7 +624,7 @@ fn phase_server(a: &Args) -> Result<(), String> {
     let mut server = std::process::Command::new(exe)
         .args(["--phase", "serve", "--dir"])
         .arg(dir)
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let started = Instant::now();
@@ -628,7 +635,31 @@ fn phase_server(a: &Args) -> Result<(), String> {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let result = server_figures(dir, today, &socket, server.id());
+    let listening_s = started.elapsed().as_secs_f64();
+    // The server builds its ready CSV rows in the background once it listens: the figures
+    // are of a server that has them (its log says when).
+    let (ready, rows_ready) = std::sync::mpsc::channel();
+    if let Some(log) = server.stderr.take() {
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(log).lines().map_while(Result::ok) {
+                if line.contains("list rows ready") {
+                    let _ = ready.send(());
+                }
+            }
+        });
+    }
+    let rows_ready_s = rows_ready
+        .recv_timeout(std::time::Duration::from_secs(300))
+        .ok()
+        .map(|()| round(started.elapsed().as_secs_f64() - listening_s, 2));
+    let result = server_figures(dir, today, &socket, server.id()).map(|mut v| {
+        if let Some(o) = v.as_object_mut() {
+            o.insert("listening_s".into(), round(listening_s, 2).into());
+            o.insert("rows_ready_s".into(), rows_ready_s.into());
+        }
+        v
+    });
     let _ = server.kill();
     let _ = server.wait();
     println!("{}", result?);
@@ -641,7 +672,28 @@ fn server_figures(
     socket: &Path,
     pid: u32,
 ) -> Result<serde_json::Value, String> {
+    // The parts of a TUI's start through the server, on their own.
+    let t = Instant::now();
+    let remote = zhengdun::ledger::Remote::connect(&socket.display().to_string(), Some(today))
+        .map_err(|e| e.to_string())?;
+    let connect_ms = ms(t);
+    let mut summaries_ms = Vec::new();
+    for _ in 0..5 {
+        use zhengdun::ledger::Ledger;
+        let t = Instant::now();
+        remote.summaries().map_err(|e| e.to_string())?;
+        summaries_ms.push(ms(t));
+    }
+    summaries_ms.sort_by(|a, b| a.total_cmp(b));
+    drop(remote);
     let mut figures = tui_figures_on(dir, today, Some(socket))?;
+    if let Some(o) = figures.as_object_mut() {
+        o.insert("connect_ms".into(), round(connect_ms, 2).into());
+        o.insert(
+            "summaries_ms".into(),
+            round(percentile(&summaries_ms, 0.5), 1).into(),
+        );
+    }
     let ids: Vec<String> = {
         let remote = zhengdun::ledger::Remote::connect(&socket.display().to_string(), None)
             .map_err(|e| e.to_string())?;

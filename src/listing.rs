@@ -109,17 +109,56 @@ pub fn select(
     sort: Sort,
 ) -> Vec<usize> {
     // `due` has one status per case; an index past either names no case.
-    let at = |i: usize| cases.get(i).zip(due.get(i));
-    let passes = |&i: &usize| at(i).is_some_and(|(c, d)| filter.matches(c, d));
-    let mut idx: Vec<usize> = match only {
-        Some(only) => only.iter().copied().filter(passes).collect(),
-        None => (0..cases.len()).filter(passes).collect(),
+    let with_due = |i: usize| due.get(i).map(|d| (i, *d));
+    let candidates: Vec<(usize, DueStatus)> = match only {
+        Some(only) => only.iter().filter_map(|&i| with_due(i)).collect(),
+        None => (0..cases.len()).filter_map(with_due).collect(),
     };
+    select_among(cases, candidates, filter, sort)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// [`select`] with the due status computed for the candidates only (all cases, or those
+/// among `only`): what a search answers without the status of every case in the ledger.
+pub fn select_due(
+    cases: &[Summary],
+    filter: &Filter,
+    only: Option<&[usize]>,
+    today: NaiveDate,
+    policy: &Policy,
+    sort: Sort,
+) -> Vec<(usize, DueStatus)> {
+    let with_due = |i: usize| {
+        cases
+            .get(i)
+            .map(|c| (i, due_status_of(&c.due, today, policy)))
+    };
+    let candidates: Vec<(usize, DueStatus)> = match only {
+        Some(only) => only.iter().filter_map(|&i| with_due(i)).collect(),
+        None => (0..cases.len()).filter_map(with_due).collect(),
+    };
+    select_among(cases, candidates, filter, sort)
+}
+
+/// The candidates (a case's index and its due status) that pass `filter`, in `sort` order.
+fn select_among(
+    cases: &[Summary],
+    candidates: Vec<(usize, DueStatus)>,
+    filter: &Filter,
+    sort: Sort,
+) -> Vec<(usize, DueStatus)> {
+    let mut idx: Vec<(&Summary, usize, DueStatus)> = candidates
+        .into_iter()
+        .filter_map(|(i, d)| cases.get(i).map(|c| (c, i, d)))
+        .filter(|(c, _, d)| filter.matches(c, d))
+        .collect();
     let far = NaiveDate::MAX;
     // Places sort by their pinyin; each distinct name is spelled once.
     let mut order: HashMap<&str, (String, String)> = HashMap::new();
     if sort == Sort::Township {
-        for (c, _) in idx.iter().filter_map(|&i| at(i)) {
+        for (c, _, _) in &idx {
             for name in [c.county(), c.township()] {
                 order
                     .entry(name)
@@ -129,11 +168,7 @@ pub fn select(
     }
     // Only Sort::Township calls it, and `order` then holds every name of `idx`.
     let place = |c: &'_ Summary| (order.get(c.county()), order.get(c.township()));
-    idx.sort_by(|&a, &b| {
-        // Every index left in `idx` passed `at`.
-        let (Some((ca, da)), Some((cb, db))) = (at(a), at(b)) else {
-            return a.cmp(&b);
-        };
+    idx.sort_by(|(ca, _, da), (cb, _, db)| {
         let by = match sort {
             Sort::MostOverdue => db
                 .days_overdue
@@ -148,7 +183,7 @@ pub fn select(
         };
         by.then_with(|| ca.id().cmp(cb.id()))
     });
-    idx
+    idx.into_iter().map(|(_, i, d)| (i, d)).collect()
 }
 
 /// The search hits `hits` (best match first) that pass `filter`, in the order given: what a

@@ -1220,3 +1220,85 @@ fn summaries_cross_packed_and_follow_each_change() {
     let found = r.select(&filter, Some("2017-YG-003"), today).unwrap();
     assert_eq!(found.first().map(|x| x.id()), Some("2017-YG-003"));
 }
+
+/// Waits for the server's log to say its ready CSV rows are built.
+fn rows_ready(s: &mut Served) {
+    let log = s.server.as_mut().unwrap().stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(log).lines().map_while(Result::ok) {
+            if line.contains("list rows ready") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the server's ready rows");
+}
+
+#[test]
+fn a_csv_list_from_the_server_is_the_ledgers_own_also_after_a_change() {
+    let mut s = Served::start(None);
+    rows_ready(&mut s);
+    // the same ledger, not served
+    let own = s.dir.path().join("own");
+    let out = zhengdun(&["--db", own.to_str().unwrap(), "import", SAMPLE]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let local = |args: &[&str]| {
+        let mut all = vec!["--db", own.to_str().unwrap(), "--today", TODAY];
+        all.extend_from_slice(args);
+        let out = zhengdun(&all);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let lists: &[&[&str]] = &[
+        &["list", "--format", "csv"],
+        &["list", "--format", "csv", "--search", "yanggu"],
+        &["list", "--format", "csv", "--search", "王庄", "--overdue"],
+        &[
+            "--lang",
+            "en",
+            "list",
+            "--format",
+            "csv",
+            "--county",
+            "阳谷县",
+        ],
+        &["list", "--format", "csv", "--search", "没有这个村"],
+    ];
+    let same = |when: &str| {
+        for args in lists {
+            let mut remote = vec!["--server", s.socket.to_str().unwrap()];
+            remote.extend_from_slice(args);
+            let served = text(&zhengdun(&remote).stdout);
+            assert!(served.lines().count() >= 1, "{args:?}: {served}");
+            assert_eq!(served, local(args), "{when}: {args:?}");
+        }
+    };
+    same("as imported");
+    for db in [None, Some(own.to_str().unwrap())] {
+        let args = [
+            "edit",
+            "2017-YG-003",
+            "--problems",
+            "新问题，含逗号,和\"引号\"",
+        ];
+        let out = match db {
+            None => s.client(&args),
+            Some(d) => zhengdun(&[&["--db", d][..], &args[..]].concat()),
+        };
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    same("after an edit");
+    for db in [None, Some(own.to_str().unwrap())] {
+        let args = ["void", "2017-YG-007", "--reason", "录入错误"];
+        let out = match db {
+            None => s.client(&args),
+            Some(d) => zhengdun(&[&["--db", d][..], &args[..]].concat()),
+        };
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    same("after a void");
+    assert!(s.ok(&["list", "--format", "csv"]).contains("新问题"));
+}

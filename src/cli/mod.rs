@@ -671,6 +671,18 @@ fn fix_adjustment(env: &Env, ledger: &dyn Ledger, a: args::AdjustArgs) -> Result
     ))
 }
 
+/// Bytes for standard output that end with their line break (a CSV list): into a pipe or a
+/// file as they are, onto a terminal as [`print`] puts text.
+fn print_bytes(b: &[u8]) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return print(String::from_utf8_lossy(b).trim_end());
+    }
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = std::io::stdout().lock().write_all(b);
+    Ok(())
+}
+
 fn print(s: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
@@ -1178,21 +1190,36 @@ pub fn select(
             .filter_map(|id| summaries.binary_search_by(|s| s.id().cmp(id)).ok())
             .collect()
     });
-    let filter = Filter {
-        overdue: a.overdue,
-        stage: a.stage,
-        county: a.county.clone(),
-        township: a.township.clone(),
-        leader: a.leader.clone(),
-        partial: true,
-    };
+    let filter = list_filter(a);
     listing::select(summaries, &due, &filter, hits.as_deref(), Sort::MostOverdue)
         .into_iter()
         .filter_map(|i| due.get(i).map(|d| (i, *d)))
         .collect()
 }
 
+/// What `list`'s options narrow the list to.
+fn list_filter(a: &ListArgs) -> Filter {
+    Filter {
+        overdue: a.overdue,
+        stage: a.stage,
+        county: a.county.clone(),
+        township: a.township.clone(),
+        leader: a.leader.clone(),
+        partial: true,
+    }
+}
+
 fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
+    if a.format == ListFormat::Csv {
+        // a server writes it from the rows it keeps ready: this process only prints
+        let filter = list_filter(a);
+        let ready = ledger
+            .list_csv(&filter, a.search.as_deref(), env.ctx.today, env.lang)
+            .map_err(env.failed())?;
+        if let Some(csv) = ready {
+            return print_bytes(&csv);
+        }
+    }
     let summaries = ledger.summaries().map_err(env.failed())?;
     let hits = match &a.search {
         Some(q) => Some(ledger.search(q).map_err(env.failed())?),

@@ -68,7 +68,7 @@ pub use labels::{parse_label, Label};
 pub use sentences::*;
 pub use text::Text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Lang {
     #[default]
     Zh,

@@ -242,5 +242,6 @@ super::messages! {
     fn server_log_socket_name(file, detail) => "无法写入 {file}：{detail}（同一账号用 --db 的客户端将无法找到服务器）", "cannot write {file}: {detail} (the same account's clients given --db will not find the server)";
     fn server_signals(detail) => "无法接收停止信号：{detail}", "cannot listen for stop signals: {detail}";
     fn server_serving(dir, socket, pid) => "台账 {dir} 在 {socket} 上提供服务（pid {pid}）", "serving the ledger {dir} on {socket} (pid {pid})";
+    fn server_rows_ready(rows, mb) => "列表的 {rows} 行已备好（{mb} MB），CSV 列表直接从内存给出", "{rows} list rows ready ({mb} MB): CSV lists are answered from memory";
 
 }

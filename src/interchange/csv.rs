@@ -136,33 +136,210 @@ pub fn write<W: std::io::Write>(
 }
 
 /// The flat ledger written a case at a time, so that a large ledger is never held whole:
-/// the header (with `extra` column names) first, then one row per [`Writer::case`].
+/// the header (with `extra` column names) first, then one row per [`Writer::case`], each
+/// through [`ReadyRows`] (the bytes a server's list is written with).
 pub struct Writer<W: std::io::Write> {
-    w: csv::Writer<W>,
+    out: W,
     lang: Lang,
+    rows: ReadyRows,
+    buf: Vec<u8>,
 }
 
 impl<W: std::io::Write> Writer<W> {
     pub fn new(out: W, lang: Lang, extra: &[&str]) -> std::io::Result<Writer<W>> {
-        let mut w = csv::Writer::from_writer(out);
-        let mut h: Vec<&str> = header(lang);
-        h.extend(profile_header(lang));
-        h.extend(extra.iter().copied());
-        w.write_record(&h)?;
-        Ok(Writer { w, lang })
+        let mut buf = Vec::with_capacity(64 * 1024);
+        write_header(&mut buf, lang, extra);
+        Ok(Writer {
+            out,
+            lang,
+            rows: ReadyRows::default(),
+            buf,
+        })
     }
 
     /// One case's row, with the values of the extra columns.
     pub fn case(&mut self, c: &Case, extra: Vec<String>) -> std::io::Result<()> {
-        let mut r = row(c, self.lang);
-        r.extend(profile_row(c, self.lang));
-        r.extend(extra);
-        self.w.write_record(r.into_iter().map(guard_formula))?;
+        self.rows.push(c);
+        self.rows.write(0, &mut self.buf, self.lang, &extra);
+        // a row is kept only as long as it is written
+        self.rows.clear_rows();
+        if self.buf.len() >= 1 << 16 {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
         Ok(())
     }
 
     pub fn finish(mut self) -> std::io::Result<()> {
-        self.w.flush()
+        self.out.write_all(&self.buf)?;
+        self.out.flush()
+    }
+}
+
+/// The header line, with `extra` column names after the flat and the profile ones.
+pub fn write_header(out: &mut Vec<u8>, lang: Lang, extra: &[&str]) {
+    let names = header(lang)
+        .into_iter()
+        .chain(profile_header(lang))
+        .chain(extra.iter().copied());
+    for (i, name) in names.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_cell(out, name);
+    }
+    out.push(b'\n');
+}
+
+/// Cases' CSV rows (the flat and the profile columns) kept ready to be written, as a
+/// server keeps one for every case: each row's cells already in CSV, but for those whose
+/// words depend on the language (the situations, the stage, the village's kind…), which
+/// are kept once each in both languages for all rows and put in when a row is written.
+/// [`write`] writes every row through it, so a list from a server and one from the
+/// ledger itself are the same bytes.
+#[derive(Debug, Default)]
+pub struct ReadyRows {
+    rows: Vec<ReadyRow>,
+    /// The cells that read differently in Chinese and in English, in CSV, each once.
+    words: Vec<[Box<[u8]>; 2]>,
+    known: std::collections::HashMap<[Box<[u8]>; 2], u32>,
+}
+
+#[derive(Debug, Clone)]
+struct ReadyRow {
+    /// The cells that read the same in both languages, in CSV, each with a comma after it.
+    text: Box<[u8]>,
+    /// The others: where each goes in `text`, and which of the words it is.
+    worded: Box<[(u32, u32)]>,
+}
+
+impl ReadyRows {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Keeps the row of `c` after the others.
+    pub fn push(&mut self, c: &Case) {
+        let row = self.row_of(c);
+        self.rows.push(row);
+    }
+
+    /// Keeps the row of `c` in place of row `i` (the case changed).
+    pub fn set(&mut self, i: usize, c: &Case) {
+        let row = self.row_of(c);
+        if let Some(r) = self.rows.get_mut(i) {
+            *r = row;
+        }
+    }
+
+    /// Forgets the rows, keeping the words.
+    fn clear_rows(&mut self) {
+        self.rows.clear();
+    }
+
+    fn row_of(&mut self, c: &Case) -> ReadyRow {
+        let cells = |lang| {
+            let mut r = row(c, lang);
+            r.extend(profile_row(c, lang));
+            r.into_iter().map(|cell| {
+                let mut b = Vec::with_capacity(cell.len());
+                push_cell(&mut b, &guard_formula(cell));
+                b
+            })
+        };
+        let mut text = Vec::with_capacity(512);
+        let mut worded = Vec::new();
+        for (zh, en) in cells(Lang::Zh).zip(cells(Lang::En)) {
+            if zh == en {
+                text.extend_from_slice(&zh);
+                text.push(b',');
+                continue;
+            }
+            let pair = [zh.into_boxed_slice(), en.into_boxed_slice()];
+            let word = match self.known.get(&pair) {
+                Some(w) => *w,
+                None => {
+                    let w = self.words.len() as u32;
+                    self.words.push(pair.clone());
+                    self.known.insert(pair, w);
+                    w
+                }
+            };
+            worded.push((text.len() as u32, word));
+        }
+        ReadyRow {
+            text: text.into_boxed_slice(),
+            worded: worded.into_boxed_slice(),
+        }
+    }
+
+    /// Appends row `i` in `lang`, with `extra` cells after the kept ones, and the line's end.
+    pub fn write(&self, i: usize, out: &mut Vec<u8>, lang: Lang, extra: &[String]) {
+        let Some(row) = self.rows.get(i) else {
+            return;
+        };
+        let which = usize::from(lang == Lang::En);
+        let mut at = 0;
+        for &(place, word) in row.worded.iter() {
+            let place = (place as usize).min(row.text.len());
+            out.extend_from_slice(row.text.get(at..place).unwrap_or_default());
+            let cell = self
+                .words
+                .get(word as usize)
+                .and_then(|w| w.get(which))
+                .map_or(&[][..], |c| &c[..]);
+            out.extend_from_slice(cell);
+            out.push(b',');
+            at = place;
+        }
+        out.extend_from_slice(row.text.get(at..).unwrap_or_default());
+        for cell in extra {
+            push_cell(out, &guard_formula(cell.clone()));
+            out.push(b',');
+        }
+        // every cell has a comma after it: the last one ends the line instead
+        if out.last() == Some(&b',') {
+            out.pop();
+        }
+        out.push(b'\n');
+    }
+
+    /// About the bytes they keep, for a server's log.
+    pub fn size(&self) -> usize {
+        let row = std::mem::size_of::<ReadyRow>();
+        self.rows
+            .iter()
+            .map(|r| row + r.text.len() + 8 * r.worded.len())
+            .sum::<usize>()
+            + self
+                .words
+                .iter()
+                .map(|[a, b]| 2 * (a.len() + b.len()))
+                .sum::<usize>()
+    }
+}
+
+/// One cell as the csv crate writes it: quoted (quotes doubled) when it holds a comma, a
+/// quote or a line break, else as it is.
+fn push_cell(out: &mut Vec<u8>, cell: &str) {
+    if cell
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        out.push(b'"');
+        for b in cell.bytes() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(cell.as_bytes());
     }
 }
 
@@ -307,4 +484,59 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
         cases: t.cases.into_iter().map(|(_, c)| c).collect(),
         places,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows written are the csv crate's own, for cells that need quoting, guarding or
+    /// neither, in both languages.
+    #[test]
+    fn ready_rows_are_the_csv_writers_bytes() {
+        let text = include_str!("../../sample-data/liaocheng-2017.json");
+        let ledger = crate::interchange::json::parse(
+            text,
+            "sample",
+            &crate::domain::Policy::default(),
+            Lang::En,
+        )
+        .unwrap();
+        let mut cases = ledger.cases;
+        cases[0].problems = "逗号,引号\"换行\n回车\r完".into();
+        cases[1].village = "=HYPERLINK(\"x\")".into();
+        cases[2].problems = String::new();
+        cases[3].profile.poor_village = Some(true);
+        cases[4].profile.households = Some(120);
+        for lang in [Lang::Zh, Lang::En] {
+            let mut ours = Vec::new();
+            let refs: Vec<&Case> = cases.iter().collect();
+            let f = |c: &Case| {
+                if c.id == cases[1].id {
+                    "-3".to_string()
+                } else {
+                    "1,2".to_string()
+                }
+            };
+            write(&mut ours, &refs, lang, &[("days", &f)]).unwrap();
+            let mut theirs = csv::Writer::from_writer(Vec::new());
+            let mut h = header(lang);
+            h.extend(profile_header(lang));
+            h.push("days");
+            theirs.write_record(&h).unwrap();
+            for c in &cases {
+                let mut r = row(c, lang);
+                r.extend(profile_row(c, lang));
+                r.push(f(c));
+                theirs
+                    .write_record(r.into_iter().map(guard_formula))
+                    .unwrap();
+            }
+            let theirs = theirs.into_inner().unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap()
+            );
+        }
+    }
 }

@@ -257,6 +257,26 @@ pub fn select_at(
     .collect()
 }
 
+/// A list as CSV: the header (with the days overdue after the flat columns) and each row
+/// given, with its days overdue. One way of writing it, whether the rows are made now or a
+/// server keeps them ready.
+pub fn csv_list(
+    lang: Lang,
+    rows: &crate::interchange::csv::ReadyRows,
+    order: impl IntoIterator<Item = (usize, i64)>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * 1024);
+    crate::interchange::csv::write_header(
+        &mut out,
+        lang,
+        &[crate::i18n::t(lang, crate::i18n::Text::XlsxDaysOverdue)],
+    );
+    for (i, days) in order {
+        rows.write(i, &mut out, lang, &[days.to_string()]);
+    }
+    out
+}
+
 /// Everything the CLI and the TUI do with a ledger.
 pub trait Ledger {
     /// Where the ledger is, for messages: its directory, or its server.
@@ -304,6 +324,22 @@ pub trait Ledger {
             today,
             &self.ctx().policy,
         ))
+    }
+
+    /// `list --format csv` as a server answers it: the cases `filter` lets through (and,
+    /// with `search`, that match it), most overdue first as of `today`, as the CSV bytes
+    /// to print ([`csv_list`]), written from the rows it keeps ready, so that a client only
+    /// prints them. `None`: this ledger keeps no rows ready, and the caller writes the list
+    /// a part at a time (the bytes are the same).
+    fn list_csv(
+        &self,
+        filter: &Filter,
+        search: Option<&str>,
+        today: NaiveDate,
+        lang: Lang,
+    ) -> Result<Option<Vec<u8>>> {
+        let _ = (filter, search, today, lang);
+        Ok(None)
     }
 
     /// Every count of the dashboard and `stats`, as of `today`: of the cases of campaign
@@ -488,6 +524,15 @@ impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
         today: NaiveDate,
     ) -> Result<Vec<Summary>> {
         (**self).select(filter, search, today)
+    }
+    fn list_csv(
+        &self,
+        filter: &Filter,
+        search: Option<&str>,
+        today: NaiveDate,
+        lang: Lang,
+    ) -> Result<Option<Vec<u8>>> {
+        (**self).list_csv(filter, search, today, lang)
     }
     fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
         (**self).stats(today, year)

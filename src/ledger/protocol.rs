@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     AccountabilityEvent, Case, ChangeKind, Command, Person, QueuedChange, Summary,
 };
+use crate::i18n::Lang;
 use crate::listing::Filter;
 use crate::stats::Stats;
 use crate::store::outbox::{Outcome, Taken};
@@ -112,6 +113,12 @@ pub enum Call {
     Search(String),
     Stats(NaiveDate, Option<i32>),
     Talk(AccountabilityEvent),
+    ListCsv {
+        filter: Filter,
+        search: Option<String>,
+        today: NaiveDate,
+        lang: Lang,
+    },
     Execute {
         id: String,
         commands: Vec<Command>,
@@ -161,8 +168,8 @@ pub enum Call {
     ApplyQueued(Box<QueuedChange>),
 }
 
-/// Summaries in the store's packed form ([`crate::store::layout::pack_summaries`]). The
-/// reply holds how many and how long; the bytes follow it as one raw frame of their own,
+/// Summaries in the store's packed form ([`crate::store::layout::pack_summaries`]), or the
+/// bytes of a text to print. The reply holds how many and how long; the bytes follow it as one raw frame of their own,
 /// under the same bound ([`encode_reply`], [`read_to_client`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Packed {
@@ -208,6 +215,8 @@ impl Packed {
 pub enum Answer {
     /// Summaries, the bytes after the reply.
     Packed(Packed),
+    /// Text to print (a CSV list), the bytes after the reply.
+    Text(Packed),
     Case(Box<Case>),
     Cases(Vec<Case>),
     History(Vec<Event>),
@@ -296,7 +305,7 @@ pub fn encode<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
 pub fn encode_to_client(message: &ToClient) -> io::Result<Vec<Arc<Vec<u8>>>> {
     let mut frames = vec![Arc::new(encode(message)?)];
     if let ToClient::Reply {
-        result: Ok(Answer::Packed(p)),
+        result: Ok(Answer::Packed(p) | Answer::Text(p)),
         ..
     } = message
     {
@@ -318,7 +327,7 @@ pub fn read_to_client<R: Read + ?Sized>(r: &mut R) -> Result<Option<ToClient>, F
         None => return Ok(None),
     };
     if let ToClient::Reply {
-        result: Ok(Answer::Packed(p)),
+        result: Ok(Answer::Packed(p) | Answer::Text(p)),
         ..
     } = &mut message
     {

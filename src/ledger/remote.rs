@@ -599,6 +599,25 @@ impl Ledger for Remote {
         answer!(self, Call::Search(query.to_string()), Ids(ids) => ids)
     }
 
+    fn list_csv(
+        &self,
+        filter: &Filter,
+        search: Option<&str>,
+        today: NaiveDate,
+        lang: crate::i18n::Lang,
+    ) -> Result<Option<Vec<u8>>> {
+        let call = Call::ListCsv {
+            filter: filter.clone(),
+            search: search.map(str::to_string),
+            today,
+            lang,
+        };
+        let text = answer!(self, call, Text(p) => p.bytes)?;
+        Ok(Some(
+            std::sync::Arc::try_unwrap(text).unwrap_or_else(|shared| (*shared).clone()),
+        ))
+    }
+
     fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
         answer!(self, Call::Stats(today, year), Stats(s) => *s)
     }

@@ -36,6 +36,7 @@ use chrono::NaiveDate;
 
 use crate::domain::Summary;
 use crate::i18n::{msg, Lang, Text};
+use crate::interchange::csv::ReadyRows;
 use crate::ledger::protocol::{
     self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome, PROTOCOL,
 };
@@ -73,6 +74,14 @@ struct Cache {
     /// The summaries packed as they are sent ([`protocol::Packed`]), made at the first
     /// request for them after each change.
     packed: Mutex<Option<Arc<Vec<u8>>>>,
+    /// Every case's CSV row kept ready, in the summaries' order, for `list --format csv`:
+    /// built in the background after the cache ([`Server::build_rows`]); `None` until then
+    /// (a list reads the cases it prints meanwhile).
+    rows: Option<ReadyRows>,
+    /// The cases changed while the rows are not there yet: read again when they are put in.
+    touched: Vec<String>,
+    /// Which build of the cache this is: rows built for an earlier one are not put in.
+    generation: u64,
 }
 
 impl Cache {
@@ -152,6 +161,11 @@ pub struct Server {
     /// The writer thread's queue of changes of cases (`None`: it could not be started, and
     /// each change is made by its client's thread).
     writes: Option<mpsc::Sender<Job>>,
+    /// Asks the rows thread to build the ready CSV rows (`None`: none are kept, as in a
+    /// TUI serving its own ledger, which a list reads the cases of).
+    rows_wanted: Option<mpsc::Sender<()>>,
+    /// The last build of the cache.
+    generation: AtomicU64,
     /// Frames queued for clients and not yet written.
     queued: Arc<AtomicUsize>,
     stopping: AtomicBool,
@@ -169,8 +183,10 @@ impl Server {
         today: Option<NaiveDate>,
         lang: Lang,
         socket: PathBuf,
+        ready_rows: bool,
     ) -> Arc<Server> {
         let unseen = ledger.subscribe();
+        let (rows_wanted, rows_asked) = mpsc::channel::<()>();
         let gate = Arc::new(Mutex::new(()));
         let (writes, jobs) = mpsc::channel::<Job>();
         let writing = Arc::clone(&ledger);
@@ -189,6 +205,8 @@ impl Server {
             next_client: AtomicU64::new(1),
             gate,
             writes: writer.is_ok().then_some(writes),
+            rows_wanted: ready_rows.then_some(rows_wanted),
+            generation: AtomicU64::new(0),
             queued: Arc::new(AtomicUsize::new(0)),
             stopping: AtomicBool::new(false),
             socket,
@@ -199,7 +217,70 @@ impl Server {
         let _ = std::thread::Builder::new()
             .name("push".into())
             .spawn(move || pushing.push(changes));
+        if ready_rows {
+            let building = Arc::clone(&server);
+            // Without this thread a list reads the cases it prints; it still works.
+            let _ = std::thread::Builder::new()
+                .name("rows".into())
+                .spawn(move || {
+                    for () in rows_asked.iter() {
+                        // one build for all the requests that came meanwhile
+                        while rows_asked.try_recv().is_ok() {}
+                        building.build_rows();
+                    }
+                });
+        }
         server
+    }
+
+    /// Builds every case's ready CSV row from the store (one case at a time, never the
+    /// whole ledger in memory) and puts them in the cache — unless the cache was built
+    /// again meanwhile. The cases changed while they were built are read again first.
+    fn build_rows(&self) {
+        let generation = match &*self.cache.read().unwrap_or_else(|p| p.into_inner()) {
+            Some(c) => c.generation,
+            None => return,
+        };
+        let mut rows = ReadyRows::default();
+        let mut ids = Vec::new();
+        let read = self.ledger.store().for_each_case(|case| {
+            // a voided case is on no list
+            if case.voided.is_some() {
+                return;
+            }
+            rows.push(&case);
+            ids.push(case.id);
+        });
+        if let Err(e) = read {
+            return self.log(&e.message(self.lang));
+        }
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        let Some(c) = cache.as_mut().filter(|c| c.generation == generation) else {
+            return;
+        };
+        let same = ids.len() == c.summaries.len()
+            && ids.iter().zip(&c.summaries).all(|(id, s)| id == s.id());
+        if !same {
+            return;
+        }
+        let touched = std::mem::take(&mut c.touched);
+        match self.ledger.cases(Some(&touched)) {
+            Ok(cases) => {
+                for case in cases {
+                    if let Some(i) = place(&c.summaries, &case.id) {
+                        rows.set(i, &case);
+                    }
+                }
+                let bytes = rows.size();
+                self.log(&msg::server_rows_ready(
+                    self.lang,
+                    rows.len(),
+                    bytes.div_ceil(1 << 20),
+                ));
+                c.rows = Some(rows);
+            }
+            Err(e) => self.log(&e.message(self.lang)),
+        }
     }
 
     /// What `who` does is done with: the server's today, the county's policy, and the
@@ -246,7 +327,7 @@ impl Server {
                 let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
                 match cache.as_mut() {
                     Some(c) if built => self.take_in(c, notices)?,
-                    _ => *cache = Some(self.build()?),
+                    _ => *cache = Some(self.rebuilt()?),
                 }
             }
         }
@@ -260,7 +341,19 @@ impl Server {
             summaries,
             index,
             packed: Mutex::new(None),
+            rows: None,
+            touched: Vec::new(),
+            generation: self.generation.fetch_add(1, Ordering::SeqCst) + 1,
         })
+    }
+
+    /// A new cache, and its rows asked for.
+    fn rebuilt(&self) -> ledger::Result<Cache> {
+        let cache = self.build()?;
+        if let Some(wanted) = &self.rows_wanted {
+            let _ = wanted.send(());
+        }
+        Ok(cache)
     }
 
     /// Brings the cache up to date with changes: the cases they name read again, or —
@@ -269,10 +362,8 @@ impl Server {
         let mut ids: Vec<String> = notices.into_iter().flat_map(|n| n.case_ids).collect();
         ids.sort();
         ids.dedup();
-        let place =
-            |summaries: &[Summary], id: &str| summaries.binary_search_by(|s| s.id().cmp(id)).ok();
         if ids.iter().any(|id| place(&cache.summaries, id).is_none()) {
-            *cache = self.build()?;
+            *cache = self.rebuilt()?;
             return Ok(());
         }
         *lock(&cache.packed) = None;
@@ -288,6 +379,10 @@ impl Server {
                 cache.index.update(i, &summary);
                 if let Some(s) = cache.summaries.get_mut(i) {
                     *s = summary;
+                }
+                match cache.rows.as_mut() {
+                    Some(rows) => rows.set(i, &case),
+                    None => cache.touched.push(case.id.clone()),
                 }
             }
         }
@@ -333,6 +428,66 @@ impl Server {
         answered.recv().map_err(|_| gone())?
     }
 
+    /// `list --format csv` from what the server keeps: the search in its index, the
+    /// selection over its summaries (due statuses of the candidates only), the rows it keeps
+    /// ready — or, until they are built, the rows of the cases selected, read now.
+    fn list_csv(
+        &self,
+        filter: &crate::listing::Filter,
+        search: Option<&str>,
+        today: NaiveDate,
+        lang: Lang,
+        policy: &crate::domain::Policy,
+    ) -> ledger::Result<Answer> {
+        let cache = self.fresh()?;
+        let built;
+        let c = match cache.as_ref() {
+            Some(c) => c,
+            None => {
+                built = self.build()?;
+                &built
+            }
+        };
+        let hits = search.map(|q| c.index.search(q));
+        let selected = crate::listing::select_due(
+            &c.summaries,
+            filter,
+            hits.as_deref(),
+            today,
+            policy,
+            crate::listing::Sort::MostOverdue,
+        );
+        let text = match &c.rows {
+            Some(rows) => ledger::csv_list(
+                lang,
+                rows,
+                selected.iter().map(|(i, d)| (*i, d.days_overdue)),
+            ),
+            None => {
+                let ids: Vec<String> = selected
+                    .iter()
+                    .filter_map(|(i, _)| c.summaries.get(*i).map(|s| s.id().to_string()))
+                    .collect();
+                let mut rows = ReadyRows::default();
+                for case in self.ledger.cases(Some(&ids))? {
+                    rows.push(&case);
+                }
+                ledger::csv_list(
+                    lang,
+                    &rows,
+                    selected
+                        .iter()
+                        .enumerate()
+                        .map(|(k, (_, d))| (k, d.days_overdue)),
+                )
+            }
+        };
+        Ok(Answer::Text(protocol::Packed::from_bytes(
+            selected.len(),
+            Arc::new(text),
+        )))
+    }
+
     /// What one call of `who` gives: a call of the ledger acting as that person.
     fn answer(&self, who: &Who, call: Call) -> ledger::Result<Answer> {
         let ctx = self.ctx_of(who);
@@ -375,6 +530,12 @@ impl Server {
             Call::Accountability => l.accountability().map(Answer::Accountability),
             Call::Stats(today, year) => l.stats(today, year).map(|s| Answer::Stats(Box::new(s))),
             Call::Talk(e) => self.change(|| l.talk(e).map(|e| Answer::Recorded(Some(Box::new(e))))),
+            Call::ListCsv {
+                filter,
+                search,
+                today,
+                lang,
+            } => self.list_csv(&filter, search.as_deref(), today, lang, policy),
             Call::Execute {
                 id,
                 commands,
@@ -600,6 +761,11 @@ impl Server {
     }
 }
 
+/// Where the summary of case `id` is among `summaries` (id order).
+fn place(summaries: &[Summary], id: &str) -> Option<usize> {
+    summaries.binary_search_by(|s| s.id().cmp(id)).ok()
+}
+
 /// A client's writer thread: its frames in order, until one cannot be written in time.
 fn write_frames(mut out: BufWriter<UnixStream>, frames: Receiver<Frames>, queued: &AtomicUsize) {
     let mut failed = false;
@@ -699,6 +865,7 @@ pub fn serve(env: &Env, opts: ServeOptions) -> Result<(), Failure> {
         opts.today,
         lang,
         socket.clone(),
+        true,
     );
     let stops = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
@@ -782,6 +949,7 @@ impl Serving {
             Some(ledger.ctx().today),
             lang,
             socket.clone(),
+            false,
         );
         if name_socket(ledger.dir(), &socket).is_err() {
             server.remove_files();
