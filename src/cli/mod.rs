@@ -887,7 +887,11 @@ fn import_update(
         let f = Failure::ledger(e, lang);
         match at {
             Some((file, place)) => Failure {
-                message: format!("{file}: {place}: {}", f.message),
+                message: format!(
+                    "{file}: {place}: {}{}",
+                    f.message,
+                    i18n::t(lang, Text::UpdateRefusedHint)
+                ),
                 ..f
             },
             None => f,
