@@ -300,6 +300,81 @@ fn json_import_takes_any_mutation_of_a_valid_ledger() {
     );
 }
 
+/// `import --update` of any mutation of a ledger already recorded: never a panic; an update
+/// that is refused (by the domain working it out, or by the ledger running it) writes
+/// nothing, and one that goes through leaves a sound history chain.
+#[test]
+fn update_import_takes_any_mutation_of_a_recorded_ledger() {
+    use zhengdun::ledger::{CaseUpdate, Ctx, Ledger, Local};
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = Ctx {
+        today: chrono::NaiveDate::from_ymd_opt(2017, 9, 15).unwrap(),
+        actor: "组织部".into(),
+        policy: Policy::default(),
+        person: None,
+    };
+    let l = Local::open(&dir.path().join("db"), ctx).unwrap();
+    let base = valid_ledger();
+    let first =
+        ledger_json::parse(&base.to_string(), "in.json", &Policy::default(), Lang::En).unwrap();
+    l.import(first.cases, vec![], zhengdun::domain::ChangeKind::Imported)
+        .unwrap();
+    fuzz(
+        "update: mutated revisions",
+        (cases() / 10).max(10),
+        prop::collection::vec(mutation(), 1..6),
+        |ms| {
+            let mut doc = base.clone();
+            for m in &ms {
+                apply(&mut doc, m);
+            }
+            let Ok(file) =
+                ledger_json::parse(&doc.to_string(), "in.json", &Policy::default(), Lang::En)
+            else {
+                return Ok(());
+            };
+            let before = l.verify().unwrap().events;
+            let mut opened = Vec::new();
+            let mut updates = Vec::new();
+            for c in file.cases {
+                match l.case(&c.id) {
+                    Ok(old) => match zhengdun::domain::commands_between(&old, &c) {
+                        Ok(update) => updates.push(CaseUpdate {
+                            id: old.id.clone(),
+                            update,
+                            expected: Some(zhengdun::ledger::case_version(&old)),
+                        }),
+                        Err(_) => return Ok(()),
+                    },
+                    Err(_) => opened.push(c),
+                }
+            }
+            let dry = l.update(opened.clone(), updates.clone(), false);
+            prop_assert_eq!(
+                l.verify().unwrap().events,
+                before,
+                "a dry run writes nothing"
+            );
+            let real = l.update(opened, updates, true);
+            let v = l.verify().unwrap();
+            prop_assert!(v.problems.is_empty(), "{:?}", v.problems);
+            match &real {
+                Err(_) => prop_assert_eq!(v.events, before, "a refused update writes nothing"),
+                Ok(r) => {
+                    let n: usize = r.changed.iter().map(|(_, c)| c.len()).sum();
+                    prop_assert_eq!(v.events, before + (r.opened.len() + n) as u64);
+                }
+            }
+            prop_assert_eq!(
+                dry.is_ok(),
+                real.is_ok(),
+                "the dry run says what the update does"
+            );
+            Ok(())
+        },
+    );
+}
+
 fn check_policy(text: &str) -> Result<(), TestCaseError> {
     if let Err(e) = Policy::from_toml(text, "policy.toml") {
         let msg = e.to_string();
