@@ -314,3 +314,26 @@ fn long_findings_wrap_in_the_field_with_the_cursor_after_the_text() {
         }
     }
 }
+
+/// A value longer than its field shows around the cursor while it is typed, and from its
+/// start, cut with …, once the cursor has moved on.
+#[test]
+fn a_long_value_shows_from_its_start_when_left() {
+    let (_d, mut app) = app();
+    press(&mut app, "n 很长的村名很长的村名很长的村名末尾");
+    let s = screen(&mut app, 40, 12);
+    let row = s
+        .lines()
+        .find(|l| l.contains("▸村"))
+        .unwrap_or("")
+        .to_string();
+    assert!(row.contains("村名末尾") && !row.contains('…'), "{s}");
+    press(&mut app, "<Tab>");
+    let s = screen(&mut app, 40, 12);
+    let row = s
+        .lines()
+        .find(|l| l.contains(" 村 "))
+        .unwrap_or("")
+        .to_string();
+    assert!(row.contains("很长的村名") && row.contains('…'), "{s}");
+}

@@ -112,11 +112,16 @@ fn drawn(field: &crate::tui::form::Input, focused: bool, value_w: usize) -> Draw
                 cursor: focused.then_some(at),
             }
         }
+        // a long value shows from its start (with …), and around the cursor while typed
+        Value::Text { text: t, .. } if !focused => Drawn {
+            rows: vec![text::truncate(t, value_w)],
+            cursor: None,
+        },
         Value::Text { text: t, cursor } => {
             let (s, c) = window(t, *cursor, value_w);
             Drawn {
                 rows: vec![s],
-                cursor: focused.then_some((0, c)),
+                cursor: Some((0, c)),
             }
         }
         Value::Choice { .. } => Drawn {
