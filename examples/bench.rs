@@ -479,8 +479,10 @@ fn phase_field(a: &Args) -> Result<(), String> {
         let t = Instant::now();
         let copied = zhengdun::ledger::field::checkout(&copy, &remote, &address, false)
             .map_err(|e| e.to_string())?;
-        let checkout_s = t.elapsed().as_secs_f64();
         let (events, _) = copy.store().head().map_err(|e| e.to_string())?;
+        // as `zhengdun checkout` does: the engine's snapshot after the bulk write
+        let copy = copy.checkpoint().map_err(|e| e.to_string())?;
+        let checkout_s = t.elapsed().as_secs_f64();
         drop(remote);
         let ids: Vec<String> = {
             let all = copy.summaries().map_err(|e| e.to_string())?;
