@@ -187,15 +187,16 @@ pub enum Cmd {
     New(NewArgs),
     /// Records or updates the pairing (四个一); from `identified` also advances to `paired`
     Pair(PairArgs),
-    /// Records a cadre adjustment, or (--none) why none was needed
+    /// Records a cadre adjustment, or (--none) why none was needed, or (--fix N) corrects
+    /// recorded adjustment N
     Adjust(AdjustArgs),
-    /// Plan tasks (一村一策)
+    /// Plan tasks (一村一策): add, done, fix (corrects task N)
     Task {
         id: String,
         #[command(subcommand)]
         op: TaskOp,
     },
-    /// Logs a field visit
+    /// Logs a field visit, or (--fix N) corrects recorded visit N
     Visit(VisitArgs),
     /// Moves a case to the next stage if its guard holds
     Advance { id: String },
