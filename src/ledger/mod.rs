@@ -406,10 +406,10 @@ pub trait Ledger {
         out: &mut dyn std::io::Write,
     ) -> Result<(usize, usize)> {
         let b = self.backup(as_of)?;
-        let bytes =
-            crate::backup::to_json(&b).map_err(|e| Error::Store(StoreError::Io(e.to_string())))?;
-        out.write_all(&bytes)
-            .map_err(|e| Error::Store(StoreError::Io(e.to_string())))?;
+        let io = |e: String| Error::Store(StoreError::Io(e));
+        // as `backup::to_json` writes it: pretty, and a line end
+        serde_json::to_writer_pretty(&mut *out, &b).map_err(|e| io(e.to_string()))?;
+        out.write_all(b"\n").map_err(|e| io(e.to_string()))?;
         Ok((b.cases.len(), b.history.len()))
     }
 

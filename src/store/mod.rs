@@ -1690,7 +1690,7 @@ impl Store {
                 Ok(ev)
             });
             #[derive(Serialize)]
-            struct Streamed<'a, C, H> {
+            struct Doc<'a, C, H> {
                 format: &'a str,
                 schema: u64,
                 as_of: Option<NaiveDate>,
@@ -1699,14 +1699,14 @@ impl Store {
                 roster: Vec<Person>,
                 history: H,
             }
-            let doc = Streamed {
+            let doc = Doc {
                 format: BACKUP_FORMAT,
                 schema: BACKUP_SCHEMA,
                 as_of,
-                cases: crate::interchange::json::Streamed::new(case_items),
+                cases: StreamedList::new(case_items),
                 accountability: self.accountability()?,
                 roster: self.roster()?.people().to_vec(),
-                history: crate::interchange::json::Streamed::new(event_items),
+                history: StreamedList::new(event_items),
             };
             let written = {
                 let mut ser = serde_json::Serializer::pretty(&mut *out);
@@ -2002,6 +2002,30 @@ impl Batches {
         self.batch
             .insert(b"m/head".as_slice(), self.head.as_bytes());
         Ok(self.batch)
+    }
+}
+
+/// A list serialised as it is read from sled (the backup's cases and history): the
+/// serialiser pulls each item as it writes it; an item that cannot be read stops the writing.
+struct StreamedList<I>(std::cell::RefCell<Option<I>>);
+
+impl<I> StreamedList<I> {
+    fn new(items: I) -> StreamedList<I> {
+        StreamedList(std::cell::RefCell::new(Some(items)))
+    }
+}
+
+impl<T: Serialize, I: Iterator<Item = std::result::Result<T, String>>> Serialize
+    for StreamedList<I>
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let items = self.0.borrow_mut().take();
+        let mut seq = s.serialize_seq(None)?;
+        for item in items.into_iter().flatten() {
+            seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
     }
 }
 
