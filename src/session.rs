@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::Policy;
 use crate::i18n::{self, Lang, Text};
-use crate::ledger::{self, Ctx, Local, StoreError};
+use crate::ledger::{self, Ctx, Ledger, Local, StoreError};
 
 /// Exit codes: documented in the README.
 pub mod exit {
@@ -265,6 +265,175 @@ fn passwd_entry(uid: u32) -> Option<(String, String)> {
         return Some((text(pwd.pw_name), text(pwd.pw_gecos)));
     }
     None
+}
+
+/// A ledger found older than this account last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolledBack {
+    pub location: String,
+    /// The last event seen of it, and its last event now.
+    pub seen: u64,
+    pub now: u64,
+}
+
+impl RolledBack {
+    pub fn message(&self, lang: Lang) -> String {
+        i18n::msg::ledger_rolled_back(lang, &self.location, self.seen, self.now)
+    }
+
+    /// For a status bar, where the ledger is the one on the screen.
+    pub fn short(&self, lang: Lang) -> String {
+        i18n::msg::ledger_rolled_back_here(lang, self.seen, self.now)
+    }
+}
+
+/// How [`Seen`] names a ledger in a directory.
+const DIR: &str = "dir:";
+
+/// The last history head this account saw of each ledger it used, so that a ledger brought
+/// back to an older state (restored from an old copy) is said to be, rather than its older
+/// state silently taken: `heads.json` in the user's state directory
+/// (`~/.local/state/zhengdun/`), owner-only. A ledger is known by where it is (its
+/// directory, or its server) and by its first event; a field copy keeps its own watch on
+/// its server (`sync`), and is not watched here. The memory is a help, never in the way: one
+/// that cannot be read or written is as none.
+pub struct Seen {
+    path: Option<PathBuf>,
+    heads: std::collections::BTreeMap<String, ledger::Head>,
+    /// Changed in memory since last written.
+    dirty: bool,
+}
+
+impl Seen {
+    pub fn load() -> Seen {
+        let path = directories::ProjectDirs::from("", "", "zhengdun")
+            .and_then(|d| d.state_dir().map(|s| s.join("heads.json")));
+        Seen::at(path)
+    }
+
+    /// The memory kept in `path` (none: nothing is kept).
+    pub fn at(path: Option<PathBuf>) -> Seen {
+        let heads = path
+            .as_ref()
+            .and_then(|p| fs::read(p).ok())
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        Seen {
+            path,
+            heads,
+            dirty: false,
+        }
+    }
+
+    /// The key of a ledger: `dir:` and its directory's full path, or `at:` and its
+    /// location (a server).
+    fn key(ledger: &dyn Ledger) -> String {
+        let location = ledger.location();
+        match fs::canonicalize(&location) {
+            Ok(p) if p.is_dir() => format!("{DIR}{}", p.display()),
+            _ => format!("at:{location}"),
+        }
+    }
+
+    /// What the user is told the ledger is: its location.
+    fn named(key: &str) -> &str {
+        key.split_once(':').map_or(key, |(_, l)| l)
+    }
+
+    /// Compares the ledger with the head last seen of it: whether it was rolled back.
+    /// Then remembers where it is now.
+    pub fn check(&mut self, ledger: &dyn Ledger) -> Option<RolledBack> {
+        if ledger.field_copy().ok().flatten().is_some() {
+            return None;
+        }
+        let now = ledger.head().ok()?;
+        let key = Seen::key(ledger);
+        let said = match self.heads.get(&key) {
+            Some(seen) if seen.seq > 0 && (now.seq == 0 || now.first == seen.first) => {
+                let kept = now.seq >= seen.seq
+                    && (now.seq == seen.seq && now.hash == seen.hash
+                        || ledger.holds(seen.seq, &seen.hash).is_ok());
+                (!kept).then(|| RolledBack {
+                    location: Seen::named(&key).to_string(),
+                    seen: seen.seq,
+                    now: now.seq,
+                })
+            }
+            // never seen, or another ledger there now
+            _ => None,
+        };
+        self.keep(key, now);
+        said
+    }
+
+    /// Remembers where the ledger is now (after a command, when a screen closes, after a
+    /// restore: the one who restores is not told of their own restore; others are).
+    pub fn remember(&mut self, ledger: &dyn Ledger) {
+        if ledger.field_copy().ok().flatten().is_some() {
+            return;
+        }
+        if let Ok(now) = ledger.head() {
+            self.keep(Seen::key(ledger), now);
+        }
+    }
+
+    /// A change the ledger pushed (a screen following it): where its history is now, kept
+    /// in memory only, until the screen closes ([`Seen::remember`]).
+    pub fn saw(&mut self, ledger: &dyn Ledger, seq: u64, hash: &str) {
+        if let Some(seen) = self.heads.get_mut(&Seen::key(ledger)) {
+            if seq > seen.seq {
+                seen.seq = seq;
+                seen.hash = hash.to_string();
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// After a restore: the one who restored knows the ledger is older now, wherever they
+    /// saw it (its directory, its server), so what they saw of every ledger with this first
+    /// event is forgotten, and where this one is now remembered. Others are told.
+    pub fn restored(&mut self, ledger: &dyn Ledger) {
+        let Ok(now) = ledger.head() else { return };
+        self.heads
+            .retain(|_, seen| seen.first.is_empty() || seen.first != now.first);
+        self.keep(Seen::key(ledger), now);
+    }
+
+    fn keep(&mut self, key: String, now: ledger::Head) {
+        if self.heads.get(&key) == Some(&now) && !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        self.heads.insert(key, now);
+        // a directory that is gone (a ledger removed, a test's) is forgotten
+        self.heads
+            .retain(|k, _| k.strip_prefix(DIR).is_none_or(|d| Path::new(d).exists()));
+        let Some(path) = &self.path else { return };
+        let _ = write_private(path, &serde_json::to_vec(&self.heads).unwrap_or_default());
+    }
+}
+
+/// Writes `bytes` to `path` whole (a file beside it, renamed over it), the file `0600` and
+/// a directory made for it `0700`.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    let partial = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)?;
+    // not synced: a memory lost to a power cut is only an older one
+    f.write_all(bytes)?;
+    fs::rename(&partial, path)
 }
 
 /// The login name, as a shell over SSH or a cron job sets it.

@@ -1302,3 +1302,78 @@ fn a_csv_list_from_the_server_is_the_ledgers_own_also_after_a_change() {
     same("after a void");
     assert!(s.ok(&["list", "--format", "csv"]).contains("新问题"));
 }
+
+#[test]
+fn a_ledger_brought_back_from_an_old_copy_is_said_to_be_rolled_back() {
+    let mut s = Served::start(None);
+    let root = s.dir.path().to_path_buf();
+    let socket = s.socket.clone();
+    let state = |who: &str| root.join(format!("state-{who}"));
+    // a client of its own memory (what each account's state directory is)
+    let client = |who: &str, args: &[&str]| {
+        Command::new(BIN)
+            .args(["--lang", "en", "--server", socket.to_str().unwrap()])
+            .args(args)
+            .env_remove("ZHENGDUN_SERVER")
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env("XDG_STATE_HOME", state(who))
+            .output()
+            .unwrap()
+    };
+    let backup = root.join("old.json");
+    let out = client("clerk", &["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // after the backup, two people see a later ledger
+    let visit = [
+        "visit",
+        "2017-YG-003",
+        "--kind",
+        "visit",
+        "--findings",
+        "备份之后",
+    ];
+    let out = client("clerk", &visit);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = client("leader", &["list"]);
+    assert!(out.status.success() && text(&out.stderr).is_empty());
+    let heads = state("leader").join("zhengdun").join("heads.json");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&heads).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the memory is the account's own");
+
+    // the server's ledger is lost, and the clerk brings it back from the older backup into
+    // a new directory that the server then serves
+    s.kill_9();
+    let restored = root.join("restored");
+    let out = Command::new(BIN)
+        .args(["--lang", "en", "--db", restored.to_str().unwrap()])
+        .args(["restore", backup.to_str().unwrap()])
+        .env_remove("ZHENGDUN_SERVER")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_STATE_HOME", state("clerk"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&s.db).unwrap();
+    std::fs::rename(&restored, &s.db).unwrap();
+    s.serve(None);
+    // the one who restored is not told of it; someone who saw a later state is, once
+    let out = client("clerk", &["list"]);
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    let out = client("leader", &["show", "2017-YG-003"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("was rolled back (restored from an old copy, say): you last saw its event"),
+        "{err}"
+    );
+    assert!(!text(&out.stdout).contains("备份之后"));
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let out = client("leader", &["list"]);
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    // a ledger that only moved on is never said to be rolled back
+    let out = client("clerk", &visit);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = client("leader", &["list"]);
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+}

@@ -273,3 +273,54 @@ fn a_tui_says_the_server_went_away_keeps_its_form_and_reconnects_when_it_is_back
     assert!(shown.contains("断线前写的"), "{shown}");
     tmux.keys(&["q"]);
 }
+
+#[test]
+fn a_tui_reconnected_to_a_ledger_brought_back_from_an_old_copy_says_it_was_rolled_back() {
+    if !tmux_support::available("server_tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample(dir.path());
+    let dbs = db.to_str().unwrap().to_string();
+    let socket = dir.path().join("z.sock");
+    let server = socket.to_str().unwrap().to_string();
+    let backup = dir.path().join("old.json");
+    ok(&["--db", &dbs, "backup", backup.to_str().unwrap()]);
+    let running = serve(&db, &socket);
+    let state = dir.path().join("state");
+    let cmd = format!(
+        "env LANG=C.UTF-8 XDG_STATE_HOME='{}' '{BIN}' --lang zh --server '{server}'",
+        state.display()
+    );
+    let tmux = Tmux::start("server-rollback", &cmd);
+    wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    // a change after the backup, seen by the TUI as it happens
+    ok(&[
+        "--server",
+        &server,
+        "visit",
+        "2017-LQ-015",
+        "--kind",
+        "visit",
+        "--findings",
+        "备份之后",
+    ]);
+    wait_for_row(&tmux, "2017-LQ-015", "09-15");
+    // the server's ledger is brought back from the older backup
+    drop(running);
+    tmux.wait_for("台账服务器已断开");
+    let restored = dir.path().join("restored");
+    ok(&[
+        "--db",
+        restored.to_str().unwrap(),
+        "restore",
+        backup.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&db).unwrap();
+    std::fs::rename(&restored, &db).unwrap();
+    let _back = serve(&db, &socket);
+    let s = tmux.wait_for("被回退了");
+    println!("rolled back:\n{s}");
+    wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    tmux.keys(&["q"]);
+}

@@ -177,7 +177,7 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
         Cmd::Import { dry_run: false, .. } | Cmd::Restore { .. }
     );
     let dry_run = matches!(cmd, Cmd::Import { dry_run: true, .. });
-    let result = run_command(&env, &ledger, cmd);
+    let result = watched(&env, &ledger, cmd);
     let closed = match (&result, created) {
         // After a bulk write, let the engine take its snapshot now rather than at the next open.
         (Ok(()), _) if bulk => ledger.checkpoint().and_then(Local::close),
@@ -193,6 +193,28 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     if let (Ok(()), Err(e)) = (&result, closed) {
         let why = Failure::ledger(e, env.lang).message;
         eprintln!("zhengdun: {}", i18n::msg::warn_close_failed(env.lang, why));
+    }
+    result
+}
+
+/// A command, told first when the ledger was rolled back since this account last saw it,
+/// and remembering where the ledger is after it. A restore brings an older state back on
+/// purpose: the one who restores is not told (see [`session::Seen::restored`]); those who
+/// saw a later state are, when they next use it.
+fn watched(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failure> {
+    let mut seen = session::Seen::load();
+    let restoring = matches!(cmd, Cmd::Restore { .. });
+    if !restoring {
+        if let Some(back) = seen.check(ledger) {
+            let said = back.message(env.lang);
+            eprintln!("zhengdun: {}", crate::text::clean(&said));
+        }
+    }
+    let result = run_command(env, ledger, cmd);
+    match (&result, restoring) {
+        (Ok(()), true) => seen.restored(ledger),
+        (Ok(()), false) => seen.remember(ledger),
+        (Err(_), _) => {}
     }
     result
 }
@@ -231,7 +253,7 @@ fn run_remote(env: &mut Env, cli: &Cli, cmd: Option<Cmd>, remote: Remote) -> Res
     env.ctx = remote.ctx().clone();
     match cmd {
         None => crate::tui::run_on(env, cli.keymap.as_deref(), Box::new(remote)),
-        Some(cmd) => run_command(env, &remote, cmd),
+        Some(cmd) => watched(env, &remote, cmd),
     }
 }
 

@@ -241,6 +241,8 @@ super::messages! {
     fn server_log_no_thread(detail) => "无法为客户端启动线程：{detail}", "cannot start a thread for a client: {detail}";
     fn server_log_socket_name(file, detail) => "无法写入 {file}：{detail}（同一账号用 --db 的客户端将无法找到服务器）", "cannot write {file}: {detail} (the same account's clients given --db will not find the server)";
     fn server_signals(detail) => "无法接收停止信号：{detail}", "cannot listen for stop signals: {detail}";
+    fn ledger_rolled_back(ledger, seen, now) => "台账 {ledger} 被回退了（例如从旧副本恢复）：你上次看到第{seen}条记录，现在它只到第{now}条，或那一条已不同；此后的修改可能已丢失，请联系组织部核实", "the ledger {ledger} was rolled back (restored from an old copy, say): you last saw its event {seen}, and it now ends at event {now} or holds another event there; changes made after that may be lost: ask the clerk to check";
+    fn ledger_rolled_back_here(seen, now) => "台账被回退了（如从旧副本恢复）：曾到第{seen}条记录，现只到第{now}条；请向组织部核实", "the ledger was rolled back (an old copy restored?): you saw event {seen}, it ends at {now}; ask the clerk";
     fn server_serving(dir, socket, pid) => "台账 {dir} 在 {socket} 上提供服务（pid {pid}）", "serving the ledger {dir} on {socket} (pid {pid})";
     fn server_rows_ready(rows, mb) => "列表的 {rows} 行已备好（{mb} MB），CSV 列表直接从内存给出", "{rows} list rows ready ({mb} MB): CSV lists are answered from memory";
 

@@ -19,7 +19,7 @@ use crate::store::{
 };
 
 use super::field::{SyncReport, SyncStep};
-use super::{CaseUpdate, Ledger, Notice, Result, UpdateReport};
+use super::{CaseUpdate, Head, Ledger, Notice, Result, UpdateReport};
 
 pub struct Local {
     store: Store,
@@ -274,6 +274,9 @@ impl Ledger for Local {
     fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {
         self.acting(&self.ctx).holds(after, after_hash)
     }
+    fn head(&self) -> Result<Head> {
+        self.acting(&self.ctx).head()
+    }
     fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome> {
         self.acting(&self.ctx).apply_queued(change)
     }
@@ -492,6 +495,16 @@ impl Ledger for Acting<'_> {
     fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken> {
         let scope = self.ctx.person.as_ref().filter(|_| mine);
         Ok(self.local.store.take(after, after_hash, scope, also)?)
+    }
+
+    fn head(&self) -> Result<Head> {
+        let store = &self.local.store;
+        let (seq, hash) = store.head()?;
+        Ok(Head {
+            seq,
+            hash,
+            first: store.first_hash()?,
+        })
     }
 
     fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {

@@ -209,6 +209,15 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// Where a ledger's history is: its last event (number and hash), and the hash of its first,
+/// which names the ledger whatever was done to it since (a backup restored keeps it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+    pub first: String,
+}
+
 /// A change someone made to the ledger: the new head of its history and the cases it
 /// touched, so that a screen can refresh just those.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -464,6 +473,9 @@ pub trait Ledger {
         Ok(None)
     }
 
+    /// Where its history is now: the last event, and the first (which names the ledger).
+    fn head(&self) -> Result<Head>;
+
     /// A field copy's outbox, in the order the changes were made.
     fn outbox(&self) -> Result<Vec<Queued>> {
         Ok(Vec::new())
@@ -620,6 +632,9 @@ impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
     }
     fn field_copy(&self) -> Result<Option<FieldCopy>> {
         (**self).field_copy()
+    }
+    fn head(&self) -> Result<Head> {
+        (**self).head()
     }
     fn outbox(&self) -> Result<Vec<Queued>> {
         (**self).outbox()

@@ -32,7 +32,7 @@ use crate::stats::Stats;
 use crate::store::outbox::{Outcome, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
 
-use super::{CaseUpdate, Error, Notice, UpdateReport};
+use super::{CaseUpdate, Error, Head, Notice, UpdateReport};
 
 /// The version of this protocol. A client and a server of different versions do not talk:
 /// the one that notices says so in a sentence ([`Error::Version`]).
@@ -166,6 +166,8 @@ pub enum Call {
     },
     /// A field copy's queued change, to apply once.
     ApplyQueued(Box<QueuedChange>),
+    /// Where the ledger's history is now.
+    Head,
 }
 
 /// Summaries in the store's packed form ([`crate::store::layout::pack_summaries`]), or the
@@ -236,6 +238,7 @@ pub enum Answer {
     Done,
     Taken(Box<Taken>),
     Outcome(Box<Outcome>),
+    Head(Head),
 }
 
 /// What the server sends after its [`Welcome`].

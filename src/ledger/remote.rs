@@ -25,7 +25,9 @@ use crate::store::outbox::{Outcome, Taken};
 use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
 
 use super::protocol::{self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome};
-use super::{Broken, CaseUpdate, Error, Ledger, Link, Notice, Result, Unreadable, UpdateReport};
+use super::{
+    Broken, CaseUpdate, Error, Head, Ledger, Link, Notice, Result, Unreadable, UpdateReport,
+};
 
 /// The file in a ledger's directory that names the socket of the server holding it (a
 /// `zhengdun serve`, or a TUI serving its own ledger while it runs), so that the same
@@ -569,6 +571,10 @@ impl Ledger for Remote {
             also: also.to_vec(),
         };
         answer!(self, call, Taken(t) => *t)
+    }
+
+    fn head(&self) -> Result<Head> {
+        answer!(self, Call::Head, Head(h) => h)
     }
 
     fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {

@@ -585,6 +585,7 @@ impl Server {
                 .take(after, &after_hash, mine, &also)
                 .map(|t| Answer::Taken(Box::new(t))),
             Call::Holds { after, after_hash } => l.holds(after, &after_hash).map(Answer::Count),
+            Call::Head => l.head().map(Answer::Head),
             Call::ApplyQueued(change) => self.change(|| {
                 l.apply_queued(&change)
                     .map(|o| Answer::Outcome(Box::new(o)))

@@ -1031,6 +1031,15 @@ impl Store {
         Ok((seq, head))
     }
 
+    /// The hash of the first history event (empty in a new ledger): what names this ledger,
+    /// whatever came after.
+    pub fn first_hash(&self) -> Result<String> {
+        match self.db.get(layout::event_key(1))? {
+            Some(v) => Ok(self.decode_event(1, &v)?.hash),
+            None => Ok(String::new()),
+        }
+    }
+
     /// Applies a command to one case: the case and its history event are written in one
     /// atomic batch and made durable before this returns.
     pub fn execute(&self, id: &str, cmd: &Command, ctx: &Ctx) -> Result<(Case, Event)> {

@@ -45,6 +45,8 @@ pub struct Tui {
     links: Option<Receiver<Link>>,
     /// Draws the app while a long effect runs (a sync's progress); set by the terminal.
     pub painter: Option<Painter>,
+    /// The heads this account saw of its ledgers, when the TUI watches for a rollback.
+    pub seen: Option<crate::session::Seen>,
 }
 
 /// What draws the app on the terminal from inside an effect.
@@ -69,6 +71,7 @@ impl Tui {
             changes,
             links,
             painter: None,
+            seen: None,
         })
     }
 
@@ -115,12 +118,34 @@ impl Tui {
             None => Vec::new(),
         };
         for link in links {
+            let back = matches!(link, Link::Back);
             redraw |= self.dispatch(Msg::Link(link));
+            // the server back may be a server brought back from an older copy
+            if back {
+                redraw |= self.check_head();
+            }
         }
         while let Ok(notice) = self.changes.try_recv() {
+            if let Some(seen) = self.seen.as_mut() {
+                seen.saw(&*self.ledger, notice.seq, &notice.head);
+            }
             redraw |= self.dispatch(Msg::Changed(notice));
         }
         redraw
+    }
+
+    /// Says in the status bar when the ledger was rolled back since this account last saw
+    /// it; whether it was.
+    pub fn check_head(&mut self) -> bool {
+        let said = match self.seen.as_mut() {
+            Some(seen) => seen.check(&*self.ledger).map(|b| b.short(self.app.lang)),
+            None => None,
+        };
+        let told = said.is_some();
+        if let Some(said) = said {
+            self.app.show(Problem::Say(said));
+        }
+        told
     }
 
     /// Carries out one effect; its result comes back as a message.
@@ -208,6 +233,8 @@ pub fn run_on(env: &Env, keymap: Option<&Path>, ledger: Box<dyn Ledger>) -> Resu
         tui.app
             .show(Problem::Say(i18n::msg::prefs_error(env.lang, &p)));
     }
+    tui.seen = Some(crate::session::Seen::load());
+    tui.check_head();
     terminal::run(&mut tui).map_err(|e| match e.kind() {
         std::io::ErrorKind::Interrupted => Failure {
             code: exit::STOPPED,
@@ -218,5 +245,8 @@ pub fn run_on(env: &Env, keymap: Option<&Path>, ledger: Box<dyn Ledger>) -> Resu
             message: format!("terminal: {e}"),
         },
     })?;
+    if let Some(seen) = tui.seen.as_mut() {
+        seen.remember(&*tui.ledger);
+    }
     tui.ledger.flush().map_err(env.failed())
 }
