@@ -114,9 +114,10 @@ fn the_file_system_keeps_what_was_synced_and_loses_what_was_not() {
 //
 // Every run prints its seed; ZHENGDUN_POWERCUT_SEED=<seed> replays the same plan of cuts
 // (the same kinds, counts, delays and tears; what a timed cut reaches depends on the
-// machine). The harness has two modes, the command line and the TUI in tmux; a server
-// mode (a `serve` process and its clients on the same file system, cut alike) belongs in
-// `Mode`, beside them, once the server exists.
+// machine). The harness has three modes: the command line, the TUI in tmux, and the
+// server: a `serve` process with its database on the power-cut disk and clients writing to
+// it at once through its socket, the power cut under it (and the server killed with it),
+// then the ledger checked and the server started again on it.
 
 mod tmux_support;
 
@@ -358,12 +359,17 @@ impl Findings {
     }
 }
 
-/// The harness's modes. (A server mode goes here when the server exists.)
+/// The harness's modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
     Cli,
     Tui,
+    Server,
 }
+
+/// Clients writing at once through the server in one round, and the changes each makes.
+const CLIENTS: u64 = 3;
+const CLIENT_CHANGES: u64 = 3;
 
 struct Harness<'a> {
     fs: &'a PowerCut,
@@ -469,6 +475,8 @@ impl<'a> Harness<'a> {
             .args(["--lang", "en", "--today", TODAY, "--as", ACTOR]);
         c.args(args);
         c.stdin(Stdio::null());
+        // what the commands remember of the ledgers they saw stays with the test
+        c.env("XDG_STATE_HOME", self.files.join("state"));
         if self.control {
             c.env(SKIP_FSYNC, "1");
         } else {
@@ -759,18 +767,184 @@ impl<'a> Harness<'a> {
         }
     }
 
+    /// `zhengdun serve` on the ledger, listening on a socket off the power-cut disk, and
+    /// done with its own writes (its socket named, its clerk on the roster).
+    fn start_server(&self, socket: &Path) -> std::process::Child {
+        let mut c = Command::new(BIN);
+        c.arg("--db")
+            .arg(&self.db)
+            .args(["--lang", "en", "serve", "--today", TODAY, "--socket"])
+            .arg(socket)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if self.control {
+            c.env(SKIP_FSYNC, "1");
+        } else {
+            c.env_remove(SKIP_FSYNC);
+        }
+        let mut server = c.spawn().expect("start zhengdun serve");
+        let named = self.db.join(zhengdun::ledger::SERVER_FILE);
+        let started = Instant::now();
+        while std::os::unix::net::UnixStream::connect(socket).is_err() || !named.exists() {
+            if let Some(status) = server.try_wait().expect("wait") {
+                let mut err = String::new();
+                if let Some(mut e) = server.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("seed {}: the server ended ({status}): {err}", self.seed);
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "seed {}: the server never listened",
+                self.seed
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        server
+    }
+
+    /// One round of the server: clients write at once through a `serve` process whose
+    /// database is on the power-cut disk; the power is cut (timed, or at the n-th write or
+    /// fsync of the server, torn or not) and the server dies with it. Every change a
+    /// client was told is done must be there once; one in flight, whole or absent.
+    fn server_round(&mut self, round: u64) {
+        let tear = match self.rng.below(3) {
+            0 => Tear::None,
+            1 => Tear::InOrder,
+            _ => Tear::Scattered,
+        };
+        let all = CLIENTS * CLIENT_CHANGES;
+        let when = match self.rng.below(4) {
+            0 => When::Timed(self.takes.mul_f64(self.rng.unit() * all as f64)),
+            1 => When::AtWrite(1 + self.rng.below(self.writes * all)),
+            2 => When::AtSync(1 + self.rng.below(self.syncs * all)),
+            _ => When::Between,
+        };
+        let socket = self.files.join(format!("s{round}.sock"));
+        let mut server = self.start_server(&socket);
+        let plans: Vec<Vec<Action>> = (0..CLIENTS)
+            .map(|c| {
+                (0..CLIENT_CHANGES)
+                    .map(|k| self.pick_action(2000 + round, c * CLIENT_CHANGES + k))
+                    .collect()
+            })
+            .collect();
+        match when {
+            When::AtWrite(n) => self.fs.arm(Plan::FreezeAt(Kind::Write, n), tear),
+            When::AtSync(n) => self.fs.arm(Plan::FreezeAt(Kind::Sync, n), tear),
+            _ => {}
+        }
+        // each client: its changes in turn, each (action, printed, exit code) as it ends
+        let state = self.files.join("state");
+        let clients: Vec<_> = plans
+            .into_iter()
+            .map(|plan| {
+                let (socket, state) = (socket.clone(), state.clone());
+                std::thread::spawn(move || {
+                    let mut done = Vec::new();
+                    for a in plan {
+                        let out = Command::new(BIN)
+                            .args(["--lang", "en", "--server"])
+                            .arg(&socket)
+                            .args(a.args())
+                            .stdin(Stdio::null())
+                            .env("XDG_STATE_HOME", &state)
+                            .env_remove("ZHENGDUN_SERVER")
+                            .output()
+                            .expect("run a client");
+                        let printed = out.stdout.contains(&b'\n');
+                        let gone = !out.status.success() && !printed;
+                        done.push((a, printed, out.status.code(), out.stderr));
+                        if gone {
+                            break; // the server is gone: the rest would not reach it
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        let started = Instant::now();
+        loop {
+            if self.fs.frozen() {
+                break;
+            }
+            let finished = clients.iter().all(|c| c.is_finished());
+            let due = match when {
+                When::Timed(d) => started.elapsed() >= d,
+                _ => finished,
+            };
+            if due || finished {
+                self.fs.freeze(tear);
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let _ = server.kill();
+        self.fs.kill_frozen();
+        let _ = server.wait();
+        let results: Vec<_> = clients
+            .into_iter()
+            .flat_map(|c| c.join().expect("a client thread"))
+            .collect();
+        self.fs.restore();
+        self.found.cuts += 1;
+        let mut cut_off = Vec::new();
+        for (a, printed, code, stderr) in results {
+            let ok = code == Some(0);
+            if ok != printed {
+                self.found.disagree.push(format!(
+                    "seed {}: {:?} through the server exited {code:?}, printed: {printed}: {}",
+                    self.seed,
+                    a.args(),
+                    String::from_utf8_lossy(&stderr)
+                ));
+            }
+            if printed {
+                self.found.acknowledged += 1;
+                self.now_in_ledger(&a);
+                self.kept.push(a);
+            } else {
+                // refused for another reason than the server going away: a harness bug
+                if code != Some(3) && !self.control {
+                    panic!(
+                        "seed {}: {:?} was refused: {}",
+                        self.seed,
+                        a.args(),
+                        String::from_utf8_lossy(&stderr)
+                    );
+                }
+                cut_off.push(a);
+            }
+        }
+        let _ = fs::remove_file(&socket);
+        if !self.check(
+            &cut_off,
+            &format!("server round {round}, {when:?}, {tear:?}"),
+        ) {
+            self.start_ledger();
+        }
+    }
+
     fn rounds(&mut self, mode: Mode, n: u64) {
         for round in 0..n {
             match mode {
                 Mode::Cli => self.cli_round(round),
                 Mode::Tui => self.tui_round(1000 + round),
+                Mode::Server => self.server_round(round),
             }
         }
     }
 }
 
-/// Runs the harness in both modes; what it found.
-fn harness(test: &str, control: bool, cli_rounds: u64, tui_rounds: u64) -> Option<Findings> {
+/// Runs the harness in its three modes; what it found.
+fn harness(
+    test: &str,
+    control: bool,
+    cli_rounds: u64,
+    tui_rounds: u64,
+    server_rounds: u64,
+) -> Option<Findings> {
     let seed = seed(test);
     let (_tmp, fs) = mounted(test, seed)?;
     let files = tempfile::tempdir().unwrap();
@@ -783,9 +957,16 @@ fn harness(test: &str, control: bool, cli_rounds: u64, tui_rounds: u64) -> Optio
     } else {
         assert!(std::env::var_os("CI").is_none(), "{test}: CI needs tmux");
     }
+    let tui_took = started.elapsed() - cli_took;
+    let before = (h.found.cuts, h.found.acknowledged, h.found.problems());
+    h.rounds(Mode::Server, server_rounds);
+    let server_took = started.elapsed() - cli_took - tui_took;
     println!(
-        "{} ({cli_rounds} command-line rounds in {cli_took:?}, {tui_rounds} TUI rounds; seed {seed})",
-        h.found.report(h.name())
+        "{} ({cli_rounds} command-line rounds in {cli_took:?}, {tui_rounds} TUI rounds in {tui_took:?}, {server_rounds} server rounds in {server_took:?}: {} cuts, {} acknowledged, {} problems; seed {seed})",
+        h.found.report(h.name()),
+        h.found.cuts - before.0,
+        h.found.acknowledged - before.1,
+        h.found.problems() - before.2,
     );
     let found = std::mem::take(&mut h.found);
     drop(h);
@@ -795,7 +976,8 @@ fn harness(test: &str, control: bool, cli_rounds: u64, tui_rounds: u64) -> Optio
 #[test]
 fn no_acknowledged_change_is_lost_to_a_power_cut() {
     let rounds = env_num("ZHENGDUN_POWERCUT_ROUNDS", 30);
-    let Some(found) = harness("power cuts", false, rounds, (rounds / 10).max(3)) else {
+    let server = env_num("ZHENGDUN_POWERCUT_SERVER_ROUNDS", (rounds / 10).max(3));
+    let Some(found) = harness("power cuts", false, rounds, (rounds / 10).max(3), server) else {
         return;
     };
     assert_eq!(found.problems(), 0, "{}", found.report("power cuts"));
@@ -810,7 +992,8 @@ fn the_harness_catches_a_ledger_that_skips_its_fsync() {
         return;
     }
     let rounds = (env_num("ZHENGDUN_POWERCUT_ROUNDS", 30) / 10).max(10);
-    let Some(found) = harness("control", true, rounds, (rounds / 5).max(2)) else {
+    let server = env_num("ZHENGDUN_POWERCUT_SERVER_ROUNDS", 0) / 10;
+    let Some(found) = harness("control", true, rounds, (rounds / 5).max(2), server.max(2)) else {
         return;
     };
     assert!(
