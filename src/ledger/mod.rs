@@ -82,6 +82,8 @@ pub enum Broken {
     NoHost(String),
     /// `ssh` could not be started (the system's words).
     Ssh(String),
+    /// The other side sent what cannot be read, and the connection was ended for it.
+    Garbled(Unreadable),
     /// Any other failure of the connection, in the system's words.
     Io(String),
 }
@@ -110,6 +112,7 @@ impl Broken {
             Broken::CutShort => Text::BrokenCutShort.get(lang).to_string(),
             Broken::NoHost(host) => msg::broken_no_host(lang, host),
             Broken::Ssh(detail) => msg::broken_ssh(lang, detail),
+            Broken::Garbled(what) => what.message(lang),
             Broken::Io(detail) => detail.clone(),
         }
     }

@@ -510,7 +510,8 @@ fn read_frames(input: &mut (dyn Read + Send), conn: &Conn, hub: &Weak<Hub>) -> B
             }
             Ok(None) => return Broken::Closed,
             Err(FrameError::Io(e)) => return Broken::of(&e),
-            Err(e) => return Broken::Io(e.to_string()),
+            Err(FrameError::TooLarge(n)) => return Broken::Garbled(Unreadable::TooLarge(n)),
+            Err(FrameError::Malformed(m)) => return Broken::Garbled(Unreadable::Malformed(m)),
         }
     }
 }
