@@ -38,7 +38,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // the one interface to a ledger, and what a run works with
     (
         "ledger",
-        &["domain", "store", "search", "stats", "listing", "i18n"],
+        &[
+            "domain",
+            "store",
+            "search",
+            "stats",
+            "listing",
+            "i18n",
+            "interchange",
+        ],
     ),
     ("backup", &["ledger", "interchange"]),
     ("session", &["domain", "i18n", "ledger"]),
@@ -46,7 +54,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "server",
         &[
-            "domain", "i18n", "text", "search", "listing", "ledger", "session",
+            "domain",
+            "i18n",
+            "text",
+            "search",
+            "listing",
+            "interchange",
+            "ledger",
+            "session",
         ],
     ),
     // the faces: through the ledger, never the store

@@ -73,7 +73,7 @@ struct Cache {
     index: SearchIndex,
     /// The summaries packed as they are sent ([`protocol::Packed`]), made at the first
     /// request for them after each change.
-    packed: Mutex<Option<Arc<Vec<u8>>>>,
+    packed: Mutex<Option<protocol::Packed>>,
     /// Every case's CSV row kept ready, in the summaries' order, for `list --format csv`:
     /// built in the background after the cache ([`Server::build_rows`]); `None` until then
     /// (a list reads the cases it prints meanwhile).
@@ -86,10 +86,9 @@ struct Cache {
 
 impl Cache {
     fn packed(&self) -> protocol::Packed {
-        let bytes = lock(&self.packed)
-            .get_or_insert_with(|| Arc::new(crate::store::layout::pack_summaries(&self.summaries)))
-            .clone();
-        protocol::Packed::from_bytes(self.summaries.len(), bytes)
+        lock(&self.packed)
+            .get_or_insert_with(|| protocol::Packed::of(&self.summaries))
+            .clone()
     }
 }
 
