@@ -305,16 +305,16 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// The account's memory, kept only under a home directory that exists (or a state
-    /// directory set in `XDG_STATE_HOME` that exists): an account whose home is missing
-    /// (`/nonexistent`, a service's) keeps none, and no home directory is made for it.
+    /// The account's memory, in the state directory `XDG_STATE_HOME` names, or else under
+    /// the home directory if that exists: an account whose home is missing (`/nonexistent`,
+    /// a service's) keeps none, and no home directory is made for it.
     pub fn load() -> Seen {
         let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
         let path = directories::ProjectDirs::from("", "", "zhengdun")
             .and_then(|d| d.state_dir().map(Path::to_path_buf))
             .filter(|dir| match &home {
                 Some(home) if dir.starts_with(home) => home.is_dir(),
-                _ => dir.parent().is_some_and(Path::is_dir),
+                _ => true,
             })
             .map(|dir| dir.join("heads.json"));
         Seen::at(path)
