@@ -232,8 +232,9 @@ fn account_names() -> Vec<String> {
     names
 }
 
-/// The login and the GECOS field of an account, through the system's name service.
-fn passwd_entry(uid: u32) -> Option<(String, String)> {
+/// The login and the GECOS field of an account, through the system's name service
+/// (`/etc/passwd`, LDAP…).
+pub fn passwd_entry(uid: u32) -> Option<(String, String)> {
     let mut size = 4096;
     while size <= 1 << 20 {
         let mut buf = vec![0 as libc::c_char; size];

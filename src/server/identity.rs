@@ -4,7 +4,7 @@
 //! account becomes a person; what the person may do is the domain's to check, change by
 //! change, against the roster as it is then.
 
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 
 use crate::domain::{Person, Roster};
 use crate::ledger::{AccountRefusal, Error};
@@ -96,31 +96,9 @@ impl Access {
     }
 }
 
-/// The login name of an account, through the system's name service (`/etc/passwd`, LDAP…).
+/// The login name of an account, through the system's name service.
 pub fn account_name(uid: u32) -> Option<String> {
-    let mut size = 4096;
-    while size <= 1 << 20 {
-        let mut buf = vec![0 as libc::c_char; size];
-        // SAFETY: `passwd` is plain C data, for which all zeroes is a valid value.
-        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut found: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: every pointer is valid for the call, and `buf.len()` is the size of
-        // `buf`; getpwuid_r writes only into `pwd`, `buf` and `found`.
-        let rc =
-            unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
-        if rc == libc::ERANGE {
-            size *= 4;
-            continue;
-        }
-        if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
-            return None;
-        }
-        // SAFETY: on success `pw_name` points to a NUL-terminated string inside `buf`,
-        // which lives until the end of this block.
-        let name = unsafe { CStr::from_ptr(pwd.pw_name) };
-        return Some(name.to_string_lossy().into_owned());
-    }
-    None
+    crate::session::passwd_entry(uid).map(|(login, _)| login)
 }
 
 /// The id of a group by its name, through the system's name service.
