@@ -900,23 +900,56 @@ fn import_update(
     }
     let stage_of: HashMap<String, Stage> = opened.iter().map(|c| (c.id.clone(), c.stage)).collect();
     let report = ledger.update(opened, updates, !dry_run).map_err(|e| {
-        let at = match &e {
-            crate::ledger::Error::Store(crate::ledger::StoreError::Refused { id, .. }) => {
-                place_of.get(id)
+        use crate::domain::Refusal;
+        let (at, refusal) = match &e {
+            crate::ledger::Error::Store(crate::ledger::StoreError::Refused { id, refusal }) => {
+                (place_of.get(id).map(|at| (id, at)), Some(refusal))
+            }
+            _ => (None, None),
+        };
+        let row = |(file, place): &(String, String)| format!("{file}: {place}");
+        // a second case of a village in one year: both rows, in the file's order, when
+        // both are the file's
+        let twice = match (at, refusal) {
+            (Some((id, at)), Some(Refusal::SameVillageYear { other, year, place })) => {
+                place_of.get(other).map(|first_at| {
+                    let pos = |id: &str| order.iter().position(|o| o == id);
+                    let (mut a, mut b) = ((other, first_at), (id, at));
+                    if pos(id) < pos(other) {
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    let second = match a.1 .0 == b.1 .0 {
+                        true => b.1 .1.clone(),
+                        false => row(b.1),
+                    };
+                    msg::update_same_village(
+                        lang,
+                        row(a.1),
+                        a.0,
+                        second,
+                        b.0,
+                        place,
+                        year,
+                        id,
+                        other,
+                    )
+                })
             }
             _ => None,
         };
+        let hint = match refusal {
+            Some(Refusal::SameVillageYear { .. }) => Text::UpdateNothingWritten,
+            _ => Text::UpdateRefusedHint,
+        };
+        let at = at.map(|(_, at)| at.clone());
         let f = Failure::ledger(e, lang);
-        match at {
-            Some((file, place)) => Failure {
-                message: format!(
-                    "{file}: {place}: {}{}",
-                    f.message,
-                    i18n::t(lang, Text::UpdateRefusedHint)
-                ),
+        match (twice, at) {
+            (Some(message), _) => Failure { message, ..f },
+            (None, Some(at)) => Failure {
+                message: format!("{}: {}{}", row(&at), f.message, i18n::t(lang, hint)),
                 ..f
             },
-            None => f,
+            (None, None) => f,
         }
     })?;
     let mut out = String::new();

@@ -84,6 +84,7 @@ super::messages! {
     fn damage_case_altered(case) => "案件 {case} 与其历史所记不符：已被改动", "case {case} differs from what its history recorded: it was altered";
     fn damage_entry_stale(case, family) => "案件 {case}：其{family}条目缺失或过时", "case {case}: its {family} entry is missing or stale";
     fn damage_void_mark_stale(case) => "案件 {case}：作废标记与案件记录不符", "case {case}: its void mark does not agree with its record";
+    fn damage_void_mark_of_no_case(case) => "有一个作废标记指向 {case}，但台账中没有这个案件：编号 {case} 因此不能再用于新案件；请用备份恢复（zhengdun restore 备份文件，恢复到一个空目录）", "there is a void mark of {case}, which is no case: the id {case} cannot be used for a new case while it is there; restore from a backup (`zhengdun restore FILE` into an empty directory)";
     fn damage_entry_of_no_case(family, case) => "有一条{family}条目指向 {case}，但台账中没有这个案件", "a {family} entry names {case}, which is no case";
     fn store_not_found(id) => "没有编号为“{id}”的案件", "no case with id '{id}'";
     fn store_no_ledger(dir) => "{dir} 处没有台账：请检查 --db，或先导入一个（zhengdun --db {dir} import 文件）", "no ledger at {dir}: check --db, or start one with `zhengdun --db {dir} import FILE`";
@@ -209,6 +210,7 @@ super::messages! {
     fn refusal_year_changed(file, recorded) => "文件中年度为{file}，台账中此案为{recorded}年度：年度不能更新；另一年度的整顿请用另一编号", "the file gives the year {file}, the case is of {recorded}: an update does not change the year; a case of another year needs an id of its own";
     fn update_place(place, id) => "{place}（{id}）", "{place} ({id})";
     fn update_case(place, id, changes) => "{place}（{id}）：{changes}", "{place} ({id}): {changes}";
+    fn update_same_village(first, first_id, second, second_id, place, year, relapse, of) => "{first}（{first_id}）和{second}（{second_id}）是同一村同一年的两个案件（{place}，{year}年）：同一村一年只立一案。如 {relapse} 是整顿后反弹，请在其“反弹自”列填 {of}；否则请删去其中一行，或改正其县、乡镇、村名，再重新导入（未写入任何内容）", "{first} ({first_id}) and {second} ({second_id}) are two cases of one village in one year ({place}, {year}): one case per village and year. If {relapse} relapsed, put {of} in its relapse_of (反弹自) column; otherwise delete one of the rows, or correct its county, township or village, then import again (nothing was written)";
     fn update_opened(place, id, stage) => "{place}（{id}）：新建案件，{stage}", "{place} ({id}): new case, {stage}";
     fn update_dry_run(opened, changed, changes, unchanged) => "试运行：将新建{opened}个案件，修改{changed}个案件（共{changes}项变更），{unchanged}个案件无变化；未写入任何内容", "dry run: {opened} new cases, {changed} cases changed ({changes} changes), {unchanged} unchanged; nothing was written";
     fn update_done(opened, changed, changes, unchanged) => "已更新：新建{opened}个案件，修改{changed}个案件（共{changes}项变更，各记入历史），{unchanged}个案件无变化", "updated: {opened} new cases, {changed} cases changed ({changes} changes, each in the history), {unchanged} unchanged";

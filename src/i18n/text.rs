@@ -47,6 +47,7 @@ super::texts! {
     XlsxPoorVillages => "其中：建档立卡贫困村（个）", "of which registered poor villages";
     XlsxNote => "注：整顿提升 = 已验收销号；主要类型按认定情形计，一村多种情形的分别计入；村、社区两行为总计按村或社区分列，未注明者计入村；人数、单位数在各行按人、按单位各计一次。", "Note: rectified = accepted; a case with several situations counts under each type; the village and community rows split the total, a case that does not say counted as a village; people and units are counted once in each row they appear in.";
     RefusalPairingWouldAdvance => "文件中写明了包联领导，阶段却仍为“排查认定”：记录包联会使案件进入“领导包联”；请把阶段改为“领导包联”，或清空包联领导各列", "the file names the leaders but keeps the case at identified: recording the pairing moves it to paired; write paired (领导包联) in the stage column, or clear the leaders' columns";
+    UpdateNothingWritten => "（未写入任何内容）", " (nothing was written)";
     UpdateRefusedHint => "（未写入任何内容：请先补录所缺内容，或在文件中改回其阶段，再重新导入）", " (nothing was written: record what is missing first, or set the case's stage back in the file, then import again)";
     Yes => "是", "yes";
     No => "否", "no";

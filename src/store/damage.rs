@@ -127,6 +127,10 @@ pub enum Damage {
     VoidMarkStale {
         case: String,
     },
+    /// A void mark of an id the ledger has no case of.
+    VoidMarkOfNoCase {
+        case: String,
+    },
     /// The township accountability events differ from what their last history event
     /// recorded.
     AccountabilityAltered,

@@ -143,6 +143,7 @@ impl Damage {
             }
             Damage::RosterAltered => text(Text::DamageRosterAltered),
             Damage::VoidMarkStale { case } => msg::damage_void_mark_stale(lang, case),
+            Damage::VoidMarkOfNoCase { case } => msg::damage_void_mark_of_no_case(lang, case),
             Damage::AccountabilityAltered => text(Text::DamageAccountabilityAltered),
         }
     }

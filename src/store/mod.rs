@@ -1241,6 +1241,13 @@ impl Store {
             }
             let mut report = UpdateReport::default();
             let mut batch = Batches::new(self.head()?);
+            // one case per village and year among the file's own cases too (SPEC §11): the
+            // places of the cases it opens (checked against each other and the ledger by
+            // `check_cases`), then those of the cases it changes as they leave them
+            let mut places = Places::default();
+            for c in &opened {
+                places.take(c)?;
+            }
             for p in crate::par::map(opened, Prepared::of) {
                 let p = p?;
                 let change = Change {
@@ -1278,6 +1285,7 @@ impl Store {
                     case = after;
                 }
                 self.check_moved(&case, &u.update.commands)?;
+                places.take(&case)?;
                 if !changes.is_empty() {
                     report.changed.push((case.id.clone(), changes));
                 }
@@ -1322,24 +1330,15 @@ impl Store {
             by_id.insert(c.id.as_str(), c);
         }
         // one case per village and year, unless it is a relapse (SPEC §11)
-        let mut places: HashMap<Place, String> = HashMap::new();
+        let mut places = Places::default();
         if !self.is_empty() {
             self.for_each_summary(|s| {
                 let place = place_of(s.county(), s.township(), s.village(), s.year);
-                places.entry(place).or_insert_with(|| s.id().to_string());
+                places.0.entry(place).or_insert_with(|| s.id().to_string());
             })?;
         }
-        for c in cases.iter().filter(|c| c.voided.is_none()) {
-            let place = place_of(&c.county, &c.township, &c.village, c.year);
-            match places.get(&place) {
-                Some(other) if c.relapse_of.is_none() => {
-                    return Err(refused(c, same_village_year(c, other)));
-                }
-                Some(_) => {}
-                None => {
-                    places.insert(place, c.id.clone());
-                }
-            }
+        for c in cases {
+            places.take(c)?;
         }
         for c in cases {
             if let Some(of) = c.relapse_of.as_deref() {
@@ -1590,10 +1589,12 @@ impl Store {
                     }
                 }
             }
+            let mut held: std::collections::HashSet<String> = Default::default();
             for kv in self.db.scan_prefix(b"c/") {
                 let (k, v) = kv?;
                 r.cases += 1;
                 let id = String::from_utf8_lossy(k.strip_prefix(b"c/").unwrap_or(&k)).into_owned();
+                held.insert(id.clone());
                 let stored = derived.each_mut().map(|found| found.remove(&id));
                 let rec: Record = match decode_record_bytes(&v) {
                     Ok(rec) => rec,
@@ -1637,6 +1638,15 @@ impl Store {
                             }
                         }
                     }
+                }
+            }
+            // a void mark whose case is gone keeps its id from being used again
+            for kv in self.db.scan_prefix(layout::VOID_PREFIX) {
+                let (k, _) = kv?;
+                let id = k.get(layout::VOID_PREFIX.len()..).unwrap_or_default();
+                let id = String::from_utf8_lossy(id).into_owned();
+                if !held.contains(&id) {
+                    r.problems.push(Damage::VoidMarkOfNoCase { case: id });
                 }
             }
             for (family, found) in Family::ALL.into_iter().zip(derived) {
@@ -2065,6 +2075,32 @@ fn place_of(county: &str, township: &str, village: &str, year: i32) -> Place {
         village.trim().to_string(),
         year,
     )
+}
+
+/// The villages and years of the cases one import or update holds, each with the first
+/// case of it: a second case of one is refused unless it is a relapse (SPEC §11), naming
+/// the first.
+#[derive(Default)]
+struct Places(HashMap<Place, String>);
+
+impl Places {
+    fn take(&mut self, c: &Case) -> Result<()> {
+        if c.voided.is_some() {
+            return Ok(());
+        }
+        let place = place_of(&c.county, &c.township, &c.village, c.year);
+        match self.0.get(&place) {
+            Some(first) if c.relapse_of.is_none() && *first != c.id => Err(StoreError::Refused {
+                id: c.id.clone(),
+                refusal: same_village_year(c, first),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.0.insert(place, c.id.clone());
+                Ok(())
+            }
+        }
+    }
 }
 
 fn same_village_year(c: &Case, other: &str) -> Refusal {
