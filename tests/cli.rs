@@ -7,13 +7,12 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-mod tui_support;
-
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+mod common;
+use common::{Db, BIN};
 
 /// A ledger written for these tests, with overdue states worked out by hand for 2017-06-15:
 /// - A-1 identified 2017-05-01 → due 05-31 → 15 days overdue
@@ -64,66 +63,15 @@ const LEDGER: &str = r#"{
   ]
 }"#;
 
-struct Db {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
+/// What these tests do on a ledger of their own besides running it.
+trait Fixture {
+    fn import_fixture(&self);
+    fn export(&self) -> Value;
 }
 
-impl Db {
-    fn new() -> Db {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("ledger");
-        Db { _tmp: tmp, dir }
-    }
-
-    fn file(&self, name: &str, body: &str) -> PathBuf {
-        let p = self._tmp.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .arg("--db")
-            .arg(&self.dir)
-            .args(["--today", "2017-06-15", "--as", "测试员"])
-            .args(args)
-            .env_remove("ZHENGDUN_LANG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
-
-    /// Runs a command that must be refused: non-zero exit, one line on stderr.
-    fn refused(&self, args: &[&str]) -> (i32, String) {
-        let o = self.run(args);
-        let err = String::from_utf8(o.stderr).unwrap();
-        assert!(!o.status.success(), "{args:?} should fail");
-        assert_eq!(
-            err.trim_end().lines().count(),
-            1,
-            "{args:?}: not one line: {err}"
-        );
-        assert!(
-            o.stdout.is_empty() || args.contains(&"verify"),
-            "{args:?} printed {:?}",
-            o.stdout
-        );
-        (o.status.code().unwrap(), err)
-    }
-
+impl Fixture for Db {
     fn import_fixture(&self) {
-        let f = self.file("ledger.json", LEDGER);
-        self.ok(&["import", f.to_str().unwrap()]);
+        self.import(LEDGER);
     }
 
     fn export(&self) -> Value {
@@ -888,7 +836,7 @@ fn summaries_stay_whole_and_in_id_order_as_chunks_split() {
         policy: Policy::default(),
         person: None,
     };
-    let case = |n: u32| tui_support::numbered(n, day);
+    let case = |n: u32| common::tui::numbered(n, day);
     // every tenth id first, then the ones between in imports of 300, last ids first
     let mut batches: Vec<Vec<u32>> = vec![(0..1000).step_by(10).collect()];
     let rest: Vec<u32> = (1..1000).rev().filter(|n| n % 10 != 0).collect();

@@ -7,12 +7,12 @@
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+mod common;
+use common::{Db, BIN};
 
 /// Two townships of 阳谷县 and one of 莘县, as of 2017-06-15:
 /// - B-1 cadres_adjusted, a visit by 王建国, an adjustment, a task done, a task open
@@ -38,65 +38,21 @@ const LEDGER: &str = r#"{
   ]
 }"#;
 
-struct Db {
-    tmp: tempfile::TempDir,
-    dir: PathBuf,
+/// A ledger of the test's own with the ledger above imported, run in Chinese.
+fn db() -> Db {
+    let db = Db::in_lang("zh");
+    db.import(LEDGER);
+    db
 }
 
-impl Db {
-    fn new() -> Db {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("ledger");
-        let db = Db { tmp, dir };
-        let f = db.file("ledger.json", LEDGER);
-        db.ok(&["import", f.to_str().unwrap()]);
-        db
-    }
+/// What these tests read of a ledger besides running it.
+trait Look {
+    fn last_event(&self, id: &str) -> Value;
+    fn ids(&self, args: &[&str]) -> Vec<String>;
+    fn stats(&self, args: &[&str]) -> Value;
+}
 
-    fn file(&self, name: &str, body: &str) -> PathBuf {
-        let p = self.tmp.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        p
-    }
-
-    fn run_lang(&self, lang: &str, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .arg("--db")
-            .arg(&self.dir)
-            .args(["--today", "2017-06-15", "--as", "测试员", "--lang", lang])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run_lang("zh", args);
-        assert!(
-            o.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8(o.stdout).unwrap()
-    }
-
-    /// A command that must be refused: its exit code and its one line, in `lang`.
-    fn refused_in(&self, lang: &str, args: &[&str]) -> (i32, String) {
-        let o = self.run_lang(lang, args);
-        let err = String::from_utf8(o.stderr).unwrap();
-        assert!(!o.status.success(), "{args:?} should fail");
-        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
-        assert!(o.stdout.is_empty(), "{args:?} printed {:?}", o.stdout);
-        (o.status.code().unwrap(), err)
-    }
-
-    fn refused(&self, args: &[&str]) -> (i32, String) {
-        self.refused_in("zh", args)
-    }
-
-    fn show(&self, id: &str) -> Value {
-        serde_json::from_str(&self.ok(&["show", id, "--format", "json"])).unwrap()
-    }
-
+impl Look for Db {
     fn last_event(&self, id: &str) -> Value {
         self.show(id)["history"]
             .as_array()
@@ -129,7 +85,7 @@ impl Db {
 
 #[test]
 fn a_visit_corrected_by_number_keeps_what_it_said_in_the_history() {
-    let db = Db::new();
+    let db = db();
     let out = db.ok(&[
         "visit",
         "b-1",
@@ -185,7 +141,7 @@ fn a_visit_corrected_by_number_keeps_what_it_said_in_the_history() {
 
 #[test]
 fn a_task_and_an_adjustment_corrected_by_number() {
-    let db = Db::new();
+    let db = db();
     // a task marked done by mistake is taken back; its due date corrected
     db.ok(&[
         "task",
@@ -250,7 +206,7 @@ fn a_task_and_an_adjustment_corrected_by_number() {
 
 #[test]
 fn a_voided_case_leaves_the_list_every_count_and_export_and_comes_back() {
-    let db = Db::new();
+    let db = db();
     assert_eq!(db.stats(&[])["total"]["cases"], 3);
     let (code, _) = db.refused(&["void", "B-2"]);
     assert_eq!(code, 2, "a reason is needed");
@@ -345,7 +301,7 @@ fn a_voided_case_leaves_the_list_every_count_and_export_and_comes_back() {
 
 #[test]
 fn a_reopened_case_gets_a_new_deadline_and_is_not_overdue_that_day() {
-    let db = Db::new();
+    let db = db();
     // B-1 to paired: its pairing was 2017-03-01, 90 days long gone
     let out = db.ok(&[
         "reopen",
@@ -413,7 +369,7 @@ fn a_reopened_case_gets_a_new_deadline_and_is_not_overdue_that_day() {
 
 #[test]
 fn a_second_case_of_a_village_in_a_year_is_refused_unless_a_relapse() {
-    let db = Db::new();
+    let db = db();
     let new = |id: &'static str, extra: &[&'static str]| {
         let mut a = vec![
             "new",
@@ -486,7 +442,7 @@ fn a_second_case_of_a_village_in_a_year_is_refused_unless_a_relapse() {
 
 #[test]
 fn a_talk_is_recorded_in_the_history_and_shown_in_stats() {
-    let db = Db::new();
+    let db = db();
     let out = db.ok(&[
         "talk",
         "--township",
@@ -631,14 +587,14 @@ fn a_talk_is_recorded_in_the_history_and_shown_in_stats() {
         raw.insert(k, edited.as_bytes()).unwrap();
         raw.flush().unwrap();
     }
-    let o = db.run_lang("en", &["verify"]);
+    let o = db.run_in("en", &["verify"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("accountability events differ"));
 }
 
 #[test]
 fn list_filters_match_a_part_of_a_name_and_stats_a_year() {
-    let db = Db::new();
+    let db = db();
     assert_eq!(db.ids(&["--township", "阿城"]), ["B-1", "B-2"]);
     assert_eq!(db.ids(&["--county", "莘"]), ["B-3"]);
     assert_eq!(db.ids(&["--leader", "建国"]), ["B-1"]);
@@ -664,7 +620,7 @@ fn list_filters_match_a_part_of_a_name_and_stats_a_year() {
 /// name is refused, saying where it came from.
 #[test]
 fn identity_without_a_server() {
-    let db = Db::new();
+    let db = db();
     let home = db.tmp.path().join("home");
     let config = home.join(".config/zhengdun");
     std::fs::create_dir_all(&config).unwrap();
@@ -720,39 +676,7 @@ fn identity_without_a_server() {
         return;
     }
     let login = "zd-gecos";
-    let has = |l: &str| {
-        std::fs::read_to_string("/etc/passwd")
-            .unwrap()
-            .lines()
-            .any(|e| e.starts_with(&format!("{l}:")))
-    };
-    if !has(login) {
-        let out = Command::new("useradd")
-            .args([
-                "-M",
-                "-N",
-                "-s",
-                "/usr/sbin/nologin",
-                "-c",
-                "赵六,组织部,,",
-                login,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            has(login),
-            "useradd: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let entry = std::fs::read_to_string("/etc/passwd").unwrap();
-    let uid: u32 = entry
-        .lines()
-        .find(|e| e.starts_with(&format!("{login}:")))
-        .and_then(|e| e.split(':').nth(2))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let uid = common::accounts::account_named(login, "赵六,组织部,,");
     let mine = db.tmp.path().join("theirs");
     std::fs::create_dir(&mine).unwrap();
     std::os::unix::fs::chown(&mine, Some(uid), None).unwrap();
@@ -797,7 +721,7 @@ fn identity_without_a_server() {
 fn a_tuis_own_ledger_records_the_name_its_clients_go_by() {
     use std::sync::Arc;
     use zhengdun::ledger::{Ledger, Local, Remote};
-    let db = Db::new();
+    let db = db();
     let ctx = zhengdun::ledger::Ctx {
         today: chrono::NaiveDate::from_ymd_opt(2017, 6, 15).unwrap(),
         actor: "张丽".into(),

@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+mod common;
+use common::BIN;
 const TODAY: &str = "2017-04-01";
 
 /// A small deterministic generator (splitmix64), so a seed replays a run.

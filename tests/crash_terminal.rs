@@ -13,10 +13,10 @@
 use std::path::Path;
 use std::process::Command;
 
-mod tmux_support;
-use tmux_support::Tmux;
+mod common;
+use common::tmux::{self, Tmux};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+use common::BIN;
 
 fn cli(db: &Path, args: &[&str]) -> std::process::Output {
     Command::new(BIN)
@@ -126,7 +126,7 @@ fn verify_passes(db: &Path) {
 
 #[test]
 fn a_panic_in_the_tui_restores_the_terminal() {
-    if !tmux_support::available("crash_terminal") {
+    if !tmux::available("crash_terminal") {
         return;
     }
     if !cfg!(debug_assertions) {
@@ -146,7 +146,7 @@ fn a_panic_in_the_tui_restores_the_terminal() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_saves_nothing_half_done() {
-    if !tmux_support::available("crash_terminal") {
+    if !tmux::available("crash_terminal") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -176,7 +176,7 @@ fn sigterm_restores_the_terminal_and_saves_nothing_half_done() {
 /// form goes without saving anything, and Ctrl-C again quits with the terminal restored.
 #[test]
 fn ctrl_c_restores_the_terminal_and_saves_nothing_half_done() {
-    if !tmux_support::available("crash_terminal") {
+    if !tmux::available("crash_terminal") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -197,7 +197,7 @@ fn ctrl_c_restores_the_terminal_and_saves_nothing_half_done() {
 /// locked; nothing half-typed is saved, and the ledger opens again.
 #[test]
 fn a_terminal_that_hangs_up_ends_the_tui_and_frees_the_ledger() {
-    if !tmux_support::available("crash_terminal") {
+    if !tmux::available("crash_terminal") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

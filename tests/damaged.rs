@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use zhengdun::store::{layout, Store};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+mod common;
+use common::BIN;
 
 struct Run {
     code: i32,

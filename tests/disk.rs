@@ -21,7 +21,8 @@ use std::process::{Command, Output};
 
 use powercut::{Kind, Plan, PowerCut, Tear};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+mod common;
+use common::BIN;
 
 fn zd(db: &Path, args: &[&str]) -> Output {
     Command::new(BIN)

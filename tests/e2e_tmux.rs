@@ -10,11 +10,11 @@ use std::path::Path;
 use std::process::Command;
 use std::thread::sleep;
 
-mod tmux_support;
+mod common;
+use common::tmux::{self, Tmux};
 use std::time::Duration;
-use tmux_support::Tmux;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+use common::BIN;
 const TODAY: &str = "2017-09-15";
 
 fn cli(db: &Path, args: &[&str]) -> String {
@@ -85,7 +85,7 @@ fn ledger(db: &Path) {
 
 #[test]
 fn search_filter_open_and_log_a_visit_in_tmux() {
-    if !tmux_support::available("e2e_tmux") {
+    if !tmux::available("e2e_tmux") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -152,7 +152,7 @@ fn search_filter_open_and_log_a_visit_in_tmux() {
 /// asking before it drops a typed form; and what was saved is in the ledger.
 #[test]
 fn edit_and_acceptance_forms_in_tmux() {
-    if !tmux_support::available("e2e_tmux") {
+    if !tmux::available("e2e_tmux") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -17,25 +17,14 @@ use zhengdun::i18n::Lang;
 use zhengdun::interchange::{csv, json::Ledger};
 use zhengdun::stats;
 
+mod common;
+
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
 fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zhengdun"))
-        .arg("--db")
-        .arg(db)
-        .args(["--today", "2017-09-15"])
-        .args(args)
-        .env_remove("ZHENGDUN_LANG")
-        .env_remove("ZHENGDUN_TODAY")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_on(db, &["--today", "2017-09-15"], args)
 }
 
 fn base(id: &str, county: &str, township: &str, village: &str, stage: Stage) -> Case {
@@ -413,7 +402,7 @@ fn xlsx_export_to_a_pipe_and_of_an_empty_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let db = seeded(dir.path());
     // without -o the workbook goes to standard output when that is not a terminal
-    let out = Command::new(env!("CARGO_BIN_EXE_zhengdun"))
+    let out = Command::new(common::BIN)
         .arg("--db")
         .arg(&db)
         .args(["--today", "2017-09-15", "export", "--format", "xlsx"])

@@ -7,7 +7,6 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -15,28 +14,14 @@ use zhengdun::domain::{Policy, Situation, Stage};
 use zhengdun::i18n::Lang;
 use zhengdun::interchange::{csv, xlsx, InputError};
 
+mod common;
+
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_zhengdun")
-}
-
 fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(bin())
-        .arg("--db")
-        .arg(db)
-        .args(["--today", "2017-09-15", "--lang", "en"])
-        .args(args)
-        .env_remove("ZHENGDUN_LANG")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_on(db, &["--today", "2017-09-15", "--lang", "en"], args)
 }
 
 /// A ledger as a county clerk keeps it: a merged title, a 填报单位 row, 序号 first, columns in

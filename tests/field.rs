@@ -11,71 +11,25 @@
     reason = "helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
-const TODAY: &str = "2017-09-15";
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/sample-data/liaocheng-2017.json"
-);
+mod common;
+use common::accounts::{account, client, skip_unless_root as skip};
+use common::server::{serve, Server};
+use common::{succeeded, text, SAMPLE};
+
 /// Two cases of 阳谷县 石佛镇: YG-017 at `paired`, YG-016 at `cadres_adjusted`.
 const PAIRED: &str = "2017-YG-017";
 const ADJUSTED: &str = "2017-YG-016";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn am_root() -> bool {
-    rustix::process::geteuid().is_root()
-}
-
-/// Not root: no other accounts to be; CI runs as root, so there the test may not skip.
-fn skip(test: &str) -> bool {
-    if am_root() {
-        return false;
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "{test}: in CI this must run as root"
-    );
-    println!("{test}: not root, so no other accounts to run clients as; skipping");
-    true
-}
-
-fn uid_of(login: &str) -> Option<u32> {
-    let out = Command::new("id").args(["-u", login]).output().ok()?;
-    text(&out.stdout).trim().parse().ok()
-}
-
-/// An OS account (made when missing) of the group `users`: its uid.
-fn account(login: &str) -> u32 {
-    if uid_of(login).is_none() {
-        let out = Command::new("useradd")
-            .args(["-M", "-N", "-g", "users", "-s", "/usr/sbin/nologin", login])
-            .output()
-            .unwrap();
-        // 9: made meanwhile by another test
-        assert!(
-            out.status.success() || out.status.code() == Some(9),
-            "useradd {login}: {}",
-            text(&out.stderr)
-        );
-    }
-    uid_of(login).expect("the account exists")
-}
 
 struct Served {
     dir: tempfile::TempDir,
     db: PathBuf,
     socket: PathBuf,
-    server: Option<Child>,
+    server: Option<Server>,
 }
 
 impl Served {
@@ -123,32 +77,14 @@ impl Served {
     }
 
     fn serve(&mut self) {
-        let child = Command::new(BIN)
-            .args(["--lang", "en", "--db", self.db.to_str().unwrap()])
-            .args(["serve", "--group", "users", "--today", TODAY, "--socket"])
-            .arg(&self.socket)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.server = Some(child);
-        let started = Instant::now();
-        while UnixStream::connect(&self.socket).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "never listened"
-            );
-            sleep(Duration::from_millis(20));
-        }
+        let mut cmd = serve(&self.db, &self.socket);
+        cmd.args(["--lang", "en", "--group", "users"]);
+        self.server = Some(Server::start(&mut cmd, &self.socket));
     }
 
     fn stop(&mut self) {
         if let Some(mut c) = self.server.take() {
-            let _ = rustix::process::kill_process(
-                rustix::process::Pid::from_child(&c),
-                rustix::process::Signal::TERM,
-            );
-            c.wait().unwrap();
+            c.stop();
         }
     }
 
@@ -178,15 +114,6 @@ impl Served {
     }
 }
 
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.server.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 fn set_mode(p: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
@@ -194,38 +121,9 @@ fn set_mode(p: &Path, mode: u32) {
 
 /// A client process, as `uid` (None: this account), in English.
 fn process(uid: Option<u32>, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["--lang", "en"])
-        .args(args)
-        .env_remove("ZHENGDUN_SERVER")
-        .env("ZHENGDUN_TODAY", TODAY)
-        .env("HOME", home_of(uid))
-        .env("XDG_CONFIG_HOME", home_of(uid).join(".config"));
-    if let Some(uid) = uid {
-        let users = zhengdun::server::identity::group_id("users").expect("a group 'users'");
-        cmd.uid(uid).gid(users);
-    }
+    let mut cmd = client(uid);
+    cmd.args(["--lang", "en"]).args(args);
     cmd
-}
-
-/// A home directory of the account's own for the test's processes (its config file and
-/// state are looked for there), under the system's temporary directory.
-fn home_of(uid: Option<u32>) -> std::path::PathBuf {
-    let name = match uid {
-        Some(u) => format!("zhengdun-field-home-{u}"),
-        None => format!(
-            "zhengdun-field-home-{}",
-            rustix::process::geteuid().as_raw()
-        ),
-    };
-    let home = std::env::temp_dir().join(name);
-    if !home.exists() {
-        std::fs::create_dir_all(&home).unwrap();
-        if let Some(u) = uid {
-            std::os::unix::fs::chown(&home, Some(u), None).unwrap();
-        }
-    }
-    home
 }
 
 fn run(uid: Option<u32>, args: &[&str]) -> Output {
@@ -233,8 +131,7 @@ fn run(uid: Option<u32>, args: &[&str]) -> Output {
 }
 
 fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
+    succeeded(&out, "a client")
 }
 
 /// A field copy and the account whose it is.

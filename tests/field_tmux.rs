@@ -12,132 +12,43 @@
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-mod tmux_support;
-use tmux_support::Tmux;
+mod common;
+use common::accounts::{account, client, home_of, skip_unless_root, users};
+use common::server::Server;
+use common::tmux::{self, Tmux};
+use common::{succeeded, BIN, SAMPLE, SAMPLE_DAY as TODAY};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
-const TODAY: &str = "2017-09-15";
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/sample-data/liaocheng-2017.json"
-);
 const LOGIN: &str = "zdfldtui";
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn uid_of(login: &str) -> Option<u32> {
-    let out = Command::new("id").args(["-u", login]).output().ok()?;
-    text(&out.stdout).trim().parse().ok()
-}
-
-fn users() -> u32 {
-    zhengdun::server::identity::group_id("users").expect("a group 'users'")
-}
-
-/// A home directory of the account's own for the test's processes (its config file and
-/// state are looked for there), under the system's temporary directory.
-fn home_of(uid: Option<u32>) -> std::path::PathBuf {
-    let name = match uid {
-        Some(u) => format!("zhengdun-field-home-{u}"),
-        None => format!(
-            "zhengdun-field-home-{}",
-            rustix::process::geteuid().as_raw()
-        ),
-    };
-    let home = std::env::temp_dir().join(name);
-    if !home.exists() {
-        std::fs::create_dir_all(&home).unwrap();
-        if let Some(u) = uid {
-            std::os::unix::fs::chown(&home, Some(u), None).unwrap();
-        }
-    }
-    home
-}
 
 /// A client: this account (`None`) or `uid`, in Chinese, on the test's day.
 fn run(uid: Option<u32>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("ZHENGDUN_SERVER")
-        .env("ZHENGDUN_TODAY", TODAY)
-        .env("HOME", home_of(uid))
-        .env("XDG_CONFIG_HOME", home_of(uid).join(".config"));
-    if let Some(uid) = uid {
-        cmd.uid(uid).gid(users());
-    }
-    cmd.output().unwrap()
+    client(uid).args(args).output().unwrap()
 }
 
 fn ok(uid: Option<u32>, args: &[&str]) -> String {
-    let out = run(uid, args);
-    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
-    text(&out.stdout)
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    succeeded(&run(uid, args), args)
 }
 
 fn serve(db: &Path, socket: &Path) -> Server {
-    let child = Command::new(BIN)
-        .args(["--db", db.to_str().unwrap(), "serve", "--group", "users"])
-        .args(["--today", TODAY, "--socket"])
-        .arg(socket)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while UnixStream::connect(socket).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "never listened"
-        );
-        sleep(Duration::from_millis(20));
-    }
-    Server(child)
-}
-
-fn stop(mut s: Server) {
-    let _ = rustix::process::kill_process(
-        rustix::process::Pid::from_child(&s.0),
-        rustix::process::Signal::TERM,
-    );
-    let _ = s.0.wait();
-    std::mem::forget(s);
+    let mut cmd = common::server::serve(db, socket);
+    cmd.args(["--group", "users"]);
+    Server::start(&mut cmd, socket)
 }
 
 #[test]
 fn a_field_copy_in_the_tui_records_offline_syncs_and_shows_the_conflict() {
-    if !tmux_support::available("field tmux") {
+    if !tmux::available("field tmux") {
         return;
     }
-    if !rustix::process::geteuid().is_root() {
-        assert!(!tmux_support::in_ci(), "in CI this test must run as root");
-        println!("field tmux: not root; skipping");
+    if skip_unless_root("field tmux") {
         return;
     }
-    if uid_of(LOGIN).is_none() {
-        let out = Command::new("useradd")
-            .args(["-M", "-N", "-g", "users", "-s", "/usr/sbin/nologin", LOGIN])
-            .output()
-            .unwrap();
-        assert!(out.status.success() || out.status.code() == Some(9));
-    }
-    let uid = uid_of(LOGIN).unwrap();
+    let uid = account(LOGIN);
     let dir = tempfile::tempdir().unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -168,12 +79,13 @@ fn a_field_copy_in_the_tui_records_offline_syncs_and_shows_the_conflict() {
     std::os::unix::fs::chown(&home, Some(uid), None).unwrap();
     let copy = home.join("copy");
     let copy_s = copy.to_str().unwrap();
-    let server = serve(&db, &socket);
+    let mut server = serve(&db, &socket);
     ok(
         Some(uid),
         &["--db", copy_s, "checkout", socket.to_str().unwrap()],
     );
-    stop(server);
+    server.stop();
+    drop(server);
 
     // offline, in the TUI: a visit and a task on 西菜园村, typed in Chinese
     let tui = format!(

@@ -28,6 +28,8 @@ use zhengdun::interchange::{dates, json as ledger_json};
 use zhengdun::store::Store;
 use zhengdun::text;
 
+mod common;
+
 fn cases() -> u32 {
     std::env::var("ZHENGDUN_FUZZ_CASES")
         .ok()
@@ -578,7 +580,7 @@ fn restore_takes_any_mutation_of_a_backup() {
 fn on_terminal(db: &Path, args: &str) -> Option<String> {
     let cmd = format!(
         "{} --db '{}' --lang en --today 2017-09-15 {args}",
-        env!("CARGO_BIN_EXE_zhengdun"),
+        common::BIN,
         db.display()
     );
     let out = Command::new("script")

@@ -9,13 +9,14 @@
 )]
 
 use std::path::Path;
-use std::process::Command;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use zhengdun::domain::{Case, Policy, Situation, Stage};
 use zhengdun::i18n::Lang;
 use zhengdun::interchange::{csv, json, xlsx, InputError, ReadOptions};
+
+mod common;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -415,19 +416,7 @@ fn the_annual_total_is_the_sum_of_its_county_rows() {
 }
 
 fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zhengdun"))
-        .arg("--db")
-        .arg(db)
-        .args(["--today", "2017-09-15", "--lang", "zh"])
-        .args(args)
-        .env_remove("ZHENGDUN_LANG")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_on(db, &["--today", "2017-09-15", "--lang", "zh"], args)
 }
 
 #[test]

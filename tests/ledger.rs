@@ -5,9 +5,9 @@
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-mod tui_support;
+mod common;
 
-use tui_support::{cases, ctx, d};
+use common::tui::{cases, ctx, d};
 use zhengdun::domain::*;
 use zhengdun::ledger::{Ledger, Local, StoreError};
 

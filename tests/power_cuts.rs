@@ -119,7 +119,7 @@ fn the_file_system_keeps_what_was_synced_and_loses_what_was_not() {
 // it at once through its socket, the power cut under it (and the server killed with it),
 // then the ledger checked and the server started again on it.
 
-mod tmux_support;
+mod common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -130,7 +130,7 @@ use std::time::{Duration, Instant};
 use zhengdun::domain::ChangeKind;
 use zhengdun::store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+use common::BIN;
 const TODAY: &str = "2017-04-01";
 const ACTOR: &str = "断电测试";
 /// The debug-build switch that makes zhengdun skip its fsyncs (the control).
@@ -724,7 +724,7 @@ impl<'a> Harness<'a> {
             },
             self.db.display()
         );
-        let tmux = tmux_support::Tmux::start(&format!("powercut-{round}"), &cmd);
+        let tmux = common::tmux::Tmux::start(&format!("powercut-{round}"), &cmd);
         tmux.wait_for("整顿软弱涣散村党组织台账");
         tmux.keys(&["Enter"]);
         let screen = tmux.wait_for("[概况]");
@@ -952,7 +952,7 @@ fn harness(
     let started = Instant::now();
     h.rounds(Mode::Cli, cli_rounds);
     let cli_took = started.elapsed();
-    if tmux_support::available(test) {
+    if common::tmux::available(test) {
         h.rounds(Mode::Tui, tui_rounds);
     } else {
         assert!(std::env::var_os("CI").is_none(), "{test}: CI needs tmux");

@@ -8,9 +8,10 @@
 )]
 
 use std::path::Path;
-use std::process::Command;
 
 use zhengdun::domain::{Profile, VillageKind};
+
+mod common;
 
 fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
     match args {
@@ -20,18 +21,10 @@ fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
 }
 
 fn run_in(db: &Path, lang: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zhengdun"))
-        .arg("--db")
-        .arg(db)
-        .args(["--today", "2017-09-15", "--lang", lang, "--as", "组织部"])
-        .args(args)
-        .env_remove("ZHENGDUN_LANG")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    common::run_on(
+        db,
+        &["--today", "2017-09-15", "--lang", lang, "--as", "组织部"],
+        args,
     )
 }
 

@@ -20,7 +20,8 @@ use chrono::NaiveDate;
 use zhengdun::domain::*;
 use zhengdun::store::{Ctx, Damage, Store, StoreError, ROSTER_EVENTS};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
+mod common;
+use common::BIN;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -21,18 +21,16 @@ use zhengdun::domain::{Command as Change, Visit, VisitKind};
 use zhengdun::ledger::protocol::{self, Hello};
 use zhengdun::ledger::{Ledger, Remote};
 
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
-const TODAY: &str = "2017-09-15";
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/sample-data/liaocheng-2017.json"
-);
+mod common;
+use common::accounts::{account, am_root};
+use common::server::{serve, Server};
+use common::{text, BIN, SAMPLE, SAMPLE_DAY as TODAY};
 
 struct Served {
     dir: tempfile::TempDir,
     db: PathBuf,
     socket: PathBuf,
-    server: Option<Child>,
+    server: Option<Server>,
 }
 
 impl Served {
@@ -55,18 +53,12 @@ impl Served {
     }
 
     fn serve(&mut self, group: Option<&str>) {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["--lang", "en", "--db", self.db.to_str().unwrap()])
-            .args(["serve", "--today", TODAY, "--socket"])
-            .arg(&self.socket)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut cmd = serve(&self.db, &self.socket);
+        cmd.args(["--lang", "en"]).stderr(Stdio::piped());
         if let Some(g) = group {
             cmd.args(["--group", g]);
         }
-        let mut child = cmd.spawn().unwrap();
-        listening(&mut child, &self.socket);
-        self.server = Some(child);
+        self.server = Some(Server::start(&mut cmd, &self.socket));
     }
 
     fn client(&self, args: &[&str]) -> Output {
@@ -87,51 +79,18 @@ impl Served {
 
     fn kill_9(&mut self) {
         if let Some(mut c) = self.server.take() {
-            c.kill().unwrap();
-            c.wait().unwrap();
+            c.kill_9();
         }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        self.kill_9();
-    }
-}
-
-/// Waits until `server` listens on `socket`. A server that ends first fails the test with
-/// what it said; the bound only catches a hang (a loaded machine may take long to start a
-/// debug build, which is not what these tests measure).
-fn listening(server: &mut Child, socket: &Path) {
-    let started = Instant::now();
-    while UnixStream::connect(socket).is_err() {
-        if let Some(status) = server.try_wait().unwrap() {
-            let mut err = String::new();
-            if let Some(mut e) = server.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("the server ended ({status}) before it listened: {err}");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(180),
-            "the server never listened on {} (waited 180 s)",
-            socket.display()
-        );
-        sleep(Duration::from_millis(20));
     }
 }
 
 fn zhengdun(args: &[&str]) -> Output {
-    Command::new(BIN)
+    common::zhengdun()
         .args(args)
         .env_remove("ZHENGDUN_SERVER")
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn visit(findings: &str) -> Change {
@@ -141,10 +100,6 @@ fn visit(findings: &str) -> Change {
         kind: VisitKind::Visit,
         findings: findings.into(),
     })
-}
-
-fn am_root() -> bool {
-    rustix::process::geteuid().is_root()
 }
 
 #[test]
@@ -312,16 +267,12 @@ fn sigterm_finishes_flushes_and_removes_the_socket_and_a_stale_one_is_replaced()
         "--findings",
         "停止之前",
     ]);
-    let mut child = s.server.take().unwrap();
-    rustix::process::kill_process(
-        rustix::process::Pid::from_child(&child),
-        rustix::process::Signal::TERM,
-    )
-    .unwrap();
-    let status = child.wait().unwrap();
+    let mut server = s.server.take().unwrap();
+    let status = server.stop();
     assert_eq!(status.code(), Some(0));
     let mut err = String::new();
-    child
+    server
+        .child()
         .stderr
         .take()
         .unwrap()
@@ -576,26 +527,6 @@ fn other_accounts_reach_the_socket_through_the_group_and_are_named() {
     s.kill_9();
 }
 
-/// An account of this machine for the tests, made when missing (no home, no login), in the
-/// group `users` so that it reaches a server started with `--group users`. Its uid.
-fn test_account(login: &str) -> u32 {
-    let uid = |login: &str| {
-        let out = Command::new("id").args(["-u", login]).output().unwrap();
-        out.status
-            .success()
-            .then(|| text(&out.stdout).trim().parse::<u32>().unwrap())
-    };
-    if let Some(u) = uid(login) {
-        return u;
-    }
-    let out = Command::new("useradd")
-        .args(["-M", "-N", "-g", "users", "-s", "/usr/sbin/nologin", login])
-        .output()
-        .unwrap();
-    // another test binary may have made it meanwhile
-    uid(login).unwrap_or_else(|| panic!("useradd {login}: {}", text(&out.stderr)))
-}
-
 /// What a step of the role table expects.
 #[derive(Debug, Clone, Copy)]
 enum Expect {
@@ -648,14 +579,14 @@ fn every_row_of_the_role_table_for_every_role_with_real_accounts() {
     ];
     let mut uids = std::collections::HashMap::new();
     for (login, name, role, township) in accounts {
-        uids.insert(login, test_account(login));
+        uids.insert(login, account(login));
         let mut add = vec!["user", "add", login, "--name", name, "--role", role];
         if let Some(t) = township {
             add.extend(["--county", "茌平区", "--township", t]);
         }
         s.ok(&add);
     }
-    let stranger = test_account("zdstranger");
+    let stranger = account("zdstranger");
     let in_lang = |lang: &str, uid: u32, args: &[&str]| {
         Command::new(BIN)
             .args(["--lang", lang, "--server", s.socket.to_str().unwrap()])
@@ -1223,7 +1154,7 @@ fn summaries_cross_packed_and_follow_each_change() {
 
 /// Waits for the server's log to say its ready CSV rows are built.
 fn rows_ready(s: &mut Served) {
-    let log = s.server.as_mut().unwrap().stderr.take().unwrap();
+    let log = s.server.as_mut().unwrap().child().stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;

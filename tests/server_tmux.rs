@@ -8,24 +8,18 @@
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-mod tmux_support;
-use tmux_support::Tmux;
-
-const BIN: &str = env!("CARGO_BIN_EXE_zhengdun");
-const TODAY: &str = "2017-09-15";
-const SAMPLE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/sample-data/liaocheng-2017.json"
-);
+mod common;
+use common::server::Server;
+use common::tmux::{self, Tmux};
+use common::{succeeded, BIN, SAMPLE, SAMPLE_DAY as TODAY};
 
 fn zhengdun(args: &[&str]) -> Output {
-    Command::new(BIN)
+    common::zhengdun()
         .args(["--lang", "en"])
         .args(args)
         .env_remove("ZHENGDUN_SERVER")
@@ -35,13 +29,7 @@ fn zhengdun(args: &[&str]) -> Output {
 }
 
 fn ok(args: &[&str]) -> String {
-    let out = zhengdun(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    succeeded(&zhengdun(args), args)
 }
 
 fn sample(dir: &Path) -> PathBuf {
@@ -50,54 +38,13 @@ fn sample(dir: &Path) -> PathBuf {
     db
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn serve(db: &Path, socket: &Path) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["--db", db.to_str().unwrap(), "serve", "--today", TODAY])
-        .arg("--socket")
-        .arg(socket)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // a loaded machine may take long to start a debug build: the bound only catches a hang
-    let started = Instant::now();
-    while UnixStream::connect(socket).is_err() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the server ended ({status}) before it listened");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(180),
-            "never listened"
-        );
-        sleep(Duration::from_millis(20));
-    }
-    Server(child)
-}
-
-/// Polls until the screen's line holding `row` also holds `what`.
-fn wait_for_row(tmux: &Tmux, row: &str, what: &str) -> String {
-    let mut s = String::new();
-    for _ in 0..100 {
-        s = tmux.screen();
-        if s.lines().any(|l| l.contains(row) && l.contains(what)) {
-            return s;
-        }
-        sleep(Duration::from_millis(100));
-    }
-    panic!("{row} never showed {what}; the screen was:\n{s}");
+    Server::start(&mut common::server::serve(db, socket), socket)
 }
 
 #[test]
 fn a_tui_through_the_server_shows_another_clients_change_and_refuses_a_stale_form() {
-    if !tmux_support::available("server_tmux") {
+    if !tmux::available("server_tmux") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -108,7 +55,7 @@ fn a_tui_through_the_server_shows_another_clients_change_and_refuses_a_stale_for
     let cmd = format!("env LANG=C.UTF-8 '{BIN}' --lang en --server '{server}'");
     let tmux = Tmux::start("server-live", &cmd);
     // the most overdue case, last visited on 08-18
-    let s = wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    let s = tmux.wait_for_row("2017-LQ-015", "08-18");
     assert!(s.contains(TODAY), "the server's today: {s}");
     tmux.keys(&["j"]);
     // another client logs a visit: the TUI shows it without a key press
@@ -122,7 +69,7 @@ fn a_tui_through_the_server_shows_another_clients_change_and_refuses_a_stale_for
         "--findings",
         "另一终端",
     ]);
-    wait_for_row(&tmux, "2017-LQ-015", "09-15");
+    tmux.wait_for_row("2017-LQ-015", "09-15");
 
     // a visit form opened, then someone else changes the case
     tmux.keys(&["/"]);
@@ -162,7 +109,7 @@ fn a_tui_through_the_server_shows_another_clients_change_and_refuses_a_stale_for
 
 #[test]
 fn a_list_and_a_second_tui_work_while_a_tui_has_the_ledger_open() {
-    if !tmux_support::available("server_tmux") {
+    if !tmux::available("server_tmux") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -189,8 +136,8 @@ fn a_list_and_a_second_tui_work_while_a_tui_has_the_ledger_open() {
         "--on",
         TODAY,
     ]);
-    wait_for_row(&first, "2017-LQ-015", "09-15");
-    wait_for_row(&second, "2017-LQ-015", "09-15");
+    first.wait_for_row("2017-LQ-015", "09-15");
+    second.wait_for_row("2017-LQ-015", "09-15");
     second.keys(&["q"]);
     first.keys(&["q"]);
     for _ in 0..50 {
@@ -206,7 +153,7 @@ fn a_list_and_a_second_tui_work_while_a_tui_has_the_ledger_open() {
 
 #[test]
 fn a_tui_says_the_server_went_away_keeps_its_form_and_reconnects_when_it_is_back() {
-    if !tmux_support::available("server_tmux") {
+    if !tmux::available("server_tmux") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -217,7 +164,7 @@ fn a_tui_says_the_server_went_away_keeps_its_form_and_reconnects_when_it_is_back
     let running = serve(&db, &socket);
     let cmd = format!("env LANG=C.UTF-8 '{BIN}' --lang zh --server '{server}'");
     let tmux = Tmux::start("server-away", &cmd);
-    wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    tmux.wait_for_row("2017-LQ-015", "08-18");
     // a visit form on the first row, half typed
     tmux.keys(&["v"]);
     tmux.wait_for("记录走访");
@@ -230,7 +177,7 @@ fn a_tui_says_the_server_went_away_keeps_its_form_and_reconnects_when_it_is_back
     assert!(s.contains("断线前写的"), "the form is kept: {s}");
     println!("server gone:\n{s}");
     // a command says so in one line
-    let out = Command::new(BIN)
+    let out = common::zhengdun()
         .args(["--lang", "zh", "--server", &server, "list"])
         .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()
@@ -267,7 +214,7 @@ fn a_tui_says_the_server_went_away_keeps_its_form_and_reconnects_when_it_is_back
     println!("server back:\n{s}");
     tmux.keys(&["C-s"]);
     tmux.wait_for("已保存");
-    let s = wait_for_row(&tmux, "2017-LQ-016", "09-15");
+    let s = tmux.wait_for_row("2017-LQ-016", "09-15");
     println!("saved and refreshed:\n{s}");
     let shown = ok(&["--server", &server, "show", "2017-LQ-015"]);
     assert!(shown.contains("断线前写的"), "{shown}");
@@ -276,7 +223,7 @@ fn a_tui_says_the_server_went_away_keeps_its_form_and_reconnects_when_it_is_back
 
 #[test]
 fn a_tui_reconnected_to_a_ledger_brought_back_from_an_old_copy_says_it_was_rolled_back() {
-    if !tmux_support::available("server_tmux") {
+    if !tmux::available("server_tmux") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -293,7 +240,7 @@ fn a_tui_reconnected_to_a_ledger_brought_back_from_an_old_copy_says_it_was_rolle
         state.display()
     );
     let tmux = Tmux::start("server-rollback", &cmd);
-    wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    tmux.wait_for_row("2017-LQ-015", "08-18");
     // a change after the backup, seen by the TUI as it happens
     ok(&[
         "--server",
@@ -305,7 +252,7 @@ fn a_tui_reconnected_to_a_ledger_brought_back_from_an_old_copy_says_it_was_rolle
         "--findings",
         "备份之后",
     ]);
-    wait_for_row(&tmux, "2017-LQ-015", "09-15");
+    tmux.wait_for_row("2017-LQ-015", "09-15");
     // the server's ledger is brought back from the older backup
     drop(running);
     tmux.wait_for("台账服务器已断开");
@@ -321,6 +268,6 @@ fn a_tui_reconnected_to_a_ledger_brought_back_from_an_old_copy_says_it_was_rolle
     let _back = serve(&db, &socket);
     let s = tmux.wait_for("被回退了");
     println!("rolled back:\n{s}");
-    wait_for_row(&tmux, "2017-LQ-015", "08-18");
+    tmux.wait_for_row("2017-LQ-015", "08-18");
     tmux.keys(&["q"]);
 }

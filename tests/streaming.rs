@@ -13,6 +13,8 @@ use zhengdun::domain::{ChangeKind, Policy};
 use zhengdun::i18n::Lang;
 use zhengdun::ledger::{Ctx, Ledger, Local};
 
+mod common;
+
 const TODAY: &str = "2017-09-15";
 
 fn ctx() -> Ctx {
@@ -45,19 +47,13 @@ fn ledger(dir: &Path) -> std::path::PathBuf {
 }
 
 fn run(db: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_zhengdun"))
-        .arg("--db")
-        .arg(db)
+    let out = common::on_ledger(db)
         .args(["--today", TODAY, "--lang", "zh", "--as", "组织部"])
         .args(args)
         .env_remove("ZHENGDUN_LANG")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::succeeded(&out, args);
     out.stdout
 }
 
@@ -128,7 +124,7 @@ fn list_in_parts_is_the_list_at_once() {
         .arg("-c")
         .arg(format!(
             "{} --db {} --today {TODAY} list --format json | head -c 100 >/dev/null",
-            env!("CARGO_BIN_EXE_zhengdun"),
+            common::BIN,
             db.display()
         ))
         .output()

@@ -1,11 +1,11 @@
 //! The shipped keymaps parse, every action is reachable from the default keys, and the
 //! help overlay lists every binding in force — generated, so it cannot drift.
 
-mod tui_support;
+mod common;
 
 use std::collections::HashSet;
 
-use tui_support::*;
+use common::tui::*;
 use zhengdun::tui::action::Action;
 use zhengdun::tui::keymap::{Keymap, Mode};
 

@@ -6,9 +6,9 @@
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-mod tui_support;
+mod common;
 
-use tui_support::*;
+use common::tui::*;
 use zhengdun::domain::{Command, Field, Stage, Visit, VisitKind};
 use zhengdun::store::Store;
 use zhengdun::tui::app::Tab;
@@ -83,7 +83,7 @@ fn mine_with_an_unknown_name_says_how_to_fix_it() {
     let (d, app) = app();
     drop(app);
     let store = Store::open(&d.path().join("ledger")).unwrap();
-    let mut app = tui_support::tui_on(
+    let mut app = common::tui::tui_on(
         store,
         c,
         zhengdun::i18n::Lang::Zh,
@@ -400,9 +400,9 @@ fn a_change_before_the_first_search_is_searchable() {
 fn a_slow_first_count_is_announced() {
     use zhengdun::domain::Case;
     use zhengdun::tui::keymap::Key;
-    let day = tui_support::d("2017-03-10");
+    let day = common::tui::d("2017-03-10");
     let many: Vec<Case> = (0..20_000).map(|n| numbered(n, day)).collect();
-    let (_dir, mut app) = tui_support::app_with_cases(many);
+    let (_dir, mut app) = common::tui::app_with_cases(many);
     let d = Key::parse("d").unwrap();
     assert!(!app.app.announce_wait(&Key::parse("j").unwrap()));
     assert!(app.app.announce_wait(&d));
@@ -422,7 +422,7 @@ fn a_slow_first_count_is_announced() {
     press(&mut app, "<Esc>");
     assert!(!app.app.announce_wait(&d), "counted already");
 
-    let (_dir, mut small) = tui_support::app();
+    let (_dir, mut small) = common::tui::app();
     assert!(!small.app.announce_wait(&d));
     assert!(small.app.message.is_none());
 }
@@ -466,7 +466,7 @@ fn a_damaged_history_is_reported_not_shown_empty() {
         .insert(key, b"{not an event".as_slice())
         .unwrap();
     store.sync().unwrap();
-    let mut app = tui_support::tui_on(
+    let mut app = common::tui::tui_on(
         store,
         ctx(),
         zhengdun::i18n::Lang::Zh,

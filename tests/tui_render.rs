@@ -1,9 +1,9 @@
 //! Rendering: snapshots at 80×24 and 120×40 on Chinese data, and checks that nothing
 //! overflows, misaligns or panics at any size, with hostile data too.
 
-mod tui_support;
+mod common;
 
-use tui_support::*;
+use common::tui::*;
 use zhengdun::i18n::Lang;
 use zhengdun::text;
 use zhengdun::tui::keymap::Keymap;

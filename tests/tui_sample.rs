@@ -1,8 +1,8 @@
 //! The TUI on the shipped sample ledger: snapshots at 80×24 and 120×40, and the dashboard.
 
-mod tui_support;
+mod common;
 
-use tui_support::*;
+use common::tui::*;
 use zhengdun::tui::keymap::Mode;
 
 #[test]

@@ -1,12 +1,5 @@
 //! The real binary in a real terminal: a tmux session of 80×24 on its own socket, killed
 //! when the value drops. Shared by the end-to-end tests.
-#![allow(
-    clippy::expect_used,
-    clippy::panic,
-    reason = "helpers shared by the test binaries: a failed step should stop the test with its message"
-)]
-// Each test crate uses part of it.
-#![allow(dead_code)]
 
 use std::process::Command;
 use std::thread::sleep;
@@ -95,6 +88,20 @@ impl Tmux {
             sleep(Duration::from_millis(100));
         }
         panic!("\"{what}\" never showed; the screen was:\n{s}");
+    }
+
+    /// Polls the screen (up to ~10 s) until its line holding `row` also holds `what`, and
+    /// returns it.
+    pub fn wait_for_row(&self, row: &str, what: &str) -> String {
+        let mut s = String::new();
+        for _ in 0..100 {
+            s = self.screen();
+            if s.lines().any(|l| l.contains(row) && l.contains(what)) {
+                return s;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        panic!("{row} never showed {what}; the screen was:\n{s}");
     }
 
     /// Whether the session (the program in it) still runs.

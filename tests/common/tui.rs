@@ -1,11 +1,4 @@
 //! A small hand-made Chinese ledger and helpers that drive the app without a terminal.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "helpers shared by the test binaries: a failed step should stop the test with its message"
-)]
-#![allow(dead_code)]
 
 use chrono::NaiveDate;
 use ratatui::backend::TestBackend;
