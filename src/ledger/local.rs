@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use chrono::NaiveDate;
 
+use super::forward::forward;
 use crate::domain::{
     AccountabilityEvent, Case, ChangeKind, Command, Operation, Person, QueuedChange, RosterChange,
     Summary,
@@ -161,124 +162,22 @@ impl Local {
     pub fn acting<'a>(&'a self, ctx: &'a Ctx) -> Acting<'a> {
         Acting { local: self, ctx }
     }
+
+    /// This ledger used with its own context: what its `Ledger` methods hand on to.
+    fn as_itself(&self) -> Acting<'_> {
+        self.acting(&self.ctx)
+    }
 }
 
 impl Ledger for Local {
-    fn location(&self) -> String {
-        self.acting(&self.ctx).location()
-    }
+    forward!(
+        Local::as_itself: location, summaries, case, cases, history, accountability, search,
+        select, stats, talk, execute, check_import, import, update, export, export_part, backup,
+        backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe,
+        flush, take, holds, head, apply_queued
+    );
     fn ctx(&self) -> &Ctx {
         &self.ctx
-    }
-    fn summaries(&self) -> Result<Vec<Summary>> {
-        self.acting(&self.ctx).summaries()
-    }
-    fn case(&self, id: &str) -> Result<Case> {
-        self.acting(&self.ctx).case(id)
-    }
-    fn cases(&self, ids: Option<&[String]>) -> Result<Vec<Case>> {
-        self.acting(&self.ctx).cases(ids)
-    }
-    fn history(&self, id: &str) -> Result<Vec<Event>> {
-        self.acting(&self.ctx).history(id)
-    }
-    fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
-        self.acting(&self.ctx).accountability()
-    }
-    fn search(&self, query: &str) -> Result<Vec<String>> {
-        self.acting(&self.ctx).search(query)
-    }
-    fn select(
-        &self,
-        filter: &Filter,
-        search: Option<&str>,
-        today: NaiveDate,
-    ) -> Result<Vec<Summary>> {
-        self.acting(&self.ctx).select(filter, search, today)
-    }
-    fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
-        self.acting(&self.ctx).stats(today, year)
-    }
-    fn talk(&self, event: AccountabilityEvent) -> Result<Event> {
-        self.acting(&self.ctx).talk(event)
-    }
-    fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
-        self.acting(&self.ctx).execute(id, commands, expected)
-    }
-    fn check_import(&self, cases: &[Case]) -> Result<()> {
-        self.acting(&self.ctx).check_import(cases)
-    }
-    fn import(
-        &self,
-        cases: Vec<Case>,
-        accountability: Vec<AccountabilityEvent>,
-        kind: ChangeKind,
-    ) -> Result<usize> {
-        self.acting(&self.ctx).import(cases, accountability, kind)
-    }
-    fn update(
-        &self,
-        opened: Vec<Case>,
-        updates: Vec<CaseUpdate>,
-        write: bool,
-    ) -> Result<UpdateReport> {
-        self.acting(&self.ctx).update(opened, updates, write)
-    }
-    fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
-        self.acting(&self.ctx).export()
-    }
-    fn export_part(
-        &self,
-        after: Option<String>,
-        limit: usize,
-    ) -> Result<(Vec<Case>, Option<String>)> {
-        self.acting(&self.ctx).export_part(after, limit)
-    }
-    fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
-        self.acting(&self.ctx).backup(as_of)
-    }
-    fn backup_to(
-        &self,
-        as_of: Option<NaiveDate>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<(usize, usize)> {
-        self.acting(&self.ctx).backup_to(as_of, out)
-    }
-    fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
-        self.acting(&self.ctx).restore(backup, file)
-    }
-    fn verify(&self) -> Result<VerifyReport> {
-        self.acting(&self.ctx).verify()
-    }
-    fn roster(&self) -> Result<Vec<Person>> {
-        self.acting(&self.ctx).roster()
-    }
-    fn add_person(&self, person: Person) -> Result<Option<Event>> {
-        self.acting(&self.ctx).add_person(person)
-    }
-    fn remove_person(&self, login: &str) -> Result<Event> {
-        self.acting(&self.ctx).remove_person(login)
-    }
-    fn roster_history(&self) -> Result<Vec<Event>> {
-        self.acting(&self.ctx).roster_history()
-    }
-    fn subscribe(&self) -> Receiver<Notice> {
-        self.acting(&self.ctx).subscribe()
-    }
-    fn flush(&self) -> Result<()> {
-        self.acting(&self.ctx).flush()
-    }
-    fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken> {
-        self.acting(&self.ctx).take(after, after_hash, mine, also)
-    }
-    fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {
-        self.acting(&self.ctx).holds(after, after_hash)
-    }
-    fn head(&self) -> Result<Head> {
-        self.acting(&self.ctx).head()
-    }
-    fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome> {
-        self.acting(&self.ctx).apply_queued(change)
     }
     fn field_copy(&self) -> Result<Option<FieldCopy>> {
         Ok(self.store.field_copy()?)

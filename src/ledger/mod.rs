@@ -9,11 +9,14 @@
 //! The CLI and the TUI import the store's types from here, never from `store` itself.
 
 pub mod field;
+mod forward;
 mod local;
 pub mod protocol;
 mod remote;
 
 use std::sync::mpsc::Receiver;
+
+use forward::forward;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -508,144 +511,9 @@ pub trait Ledger {
 /// A ledger shared by several owners in one process (a TUI and the server it runs for
 /// the same account's other processes).
 impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
-    fn location(&self) -> String {
-        (**self).location()
-    }
-    fn ctx(&self) -> &Ctx {
-        (**self).ctx()
-    }
-    fn summaries(&self) -> Result<Vec<Summary>> {
-        (**self).summaries()
-    }
-    fn case(&self, id: &str) -> Result<Case> {
-        (**self).case(id)
-    }
-    fn cases(&self, ids: Option<&[String]>) -> Result<Vec<Case>> {
-        (**self).cases(ids)
-    }
-    fn history(&self, id: &str) -> Result<Vec<Event>> {
-        (**self).history(id)
-    }
-    fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
-        (**self).accountability()
-    }
-    fn search(&self, query: &str) -> Result<Vec<String>> {
-        (**self).search(query)
-    }
-    fn select(
-        &self,
-        filter: &Filter,
-        search: Option<&str>,
-        today: NaiveDate,
-    ) -> Result<Vec<Summary>> {
-        (**self).select(filter, search, today)
-    }
-    fn list_csv(
-        &self,
-        filter: &Filter,
-        search: Option<&str>,
-        today: NaiveDate,
-        lang: Lang,
-    ) -> Result<Option<Vec<u8>>> {
-        (**self).list_csv(filter, search, today, lang)
-    }
-    fn stats(&self, today: NaiveDate, year: Option<i32>) -> Result<Stats> {
-        (**self).stats(today, year)
-    }
-    fn talk(&self, event: AccountabilityEvent) -> Result<Event> {
-        (**self).talk(event)
-    }
-    fn execute(&self, id: &str, commands: &[Command], expected: Option<&str>) -> Result<Case> {
-        (**self).execute(id, commands, expected)
-    }
-    fn check_import(&self, cases: &[Case]) -> Result<()> {
-        (**self).check_import(cases)
-    }
-    fn import(
-        &self,
-        cases: Vec<Case>,
-        accountability: Vec<AccountabilityEvent>,
-        kind: ChangeKind,
-    ) -> Result<usize> {
-        (**self).import(cases, accountability, kind)
-    }
-    fn update(
-        &self,
-        opened: Vec<Case>,
-        updates: Vec<CaseUpdate>,
-        write: bool,
-    ) -> Result<UpdateReport> {
-        (**self).update(opened, updates, write)
-    }
-    fn export(&self) -> Result<(Vec<Case>, Vec<AccountabilityEvent>)> {
-        (**self).export()
-    }
-    fn export_part(
-        &self,
-        after: Option<String>,
-        limit: usize,
-    ) -> Result<(Vec<Case>, Option<String>)> {
-        (**self).export_part(after, limit)
-    }
-    fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
-        (**self).backup(as_of)
-    }
-    fn backup_to(
-        &self,
-        as_of: Option<NaiveDate>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<(usize, usize)> {
-        (**self).backup_to(as_of, out)
-    }
-    fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
-        (**self).restore(backup, file)
-    }
-    fn verify(&self) -> Result<VerifyReport> {
-        (**self).verify()
-    }
-    fn roster(&self) -> Result<Vec<Person>> {
-        (**self).roster()
-    }
-    fn add_person(&self, person: Person) -> Result<Option<Event>> {
-        (**self).add_person(person)
-    }
-    fn remove_person(&self, login: &str) -> Result<Event> {
-        (**self).remove_person(login)
-    }
-    fn roster_history(&self) -> Result<Vec<Event>> {
-        (**self).roster_history()
-    }
-    fn subscribe(&self) -> Receiver<Notice> {
-        (**self).subscribe()
-    }
-    fn follow_link(&self) -> Option<Receiver<Link>> {
-        (**self).follow_link()
-    }
-    fn flush(&self) -> Result<()> {
-        (**self).flush()
-    }
-    fn take(&self, after: u64, after_hash: &str, mine: bool, also: &[String]) -> Result<Taken> {
-        (**self).take(after, after_hash, mine, also)
-    }
-    fn holds(&self, after: u64, after_hash: &str) -> Result<usize> {
-        (**self).holds(after, after_hash)
-    }
-    fn apply_queued(&self, change: &QueuedChange) -> Result<Outcome> {
-        (**self).apply_queued(change)
-    }
-    fn field_copy(&self) -> Result<Option<FieldCopy>> {
-        (**self).field_copy()
-    }
-    fn head(&self) -> Result<Head> {
-        (**self).head()
-    }
-    fn outbox(&self) -> Result<Vec<Queued>> {
-        (**self).outbox()
-    }
-    fn drop_queued(&self, number: u64) -> Result<Queued> {
-        (**self).drop_queued(number)
-    }
-    fn sync(&self, progress: &mut dyn FnMut(SyncStep)) -> Result<SyncReport> {
-        (**self).sync(progress)
-    }
+    forward!(shared: location, ctx, summaries, case, cases, history, accountability, search, select, list_csv, stats, talk, execute, check_import, import, update, export, export_part, backup, backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe, follow_link, flush, take, holds, apply_queued, field_copy, head, outbox, drop_queued, sync);
+}
+
+fn shared<L: ?Sized>(arc: &std::sync::Arc<L>) -> &L {
+    arc
 }
