@@ -332,25 +332,29 @@ impl Store {
                 }));
             }
             // this copy's own events since the server's head it had: they give way
-            let mut ours = Vec::new();
-            for kv in self
-                .db
-                .range(event_key(copy.head_seq + 1)..=event_key(u64::MAX))
-            {
-                let (k, v) = kv?;
-                let seq = k
-                    .strip_prefix(b"h/")
-                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0);
-                ours.push(self.decode_event(seq, &v)?);
-            }
+            let ours = self.events_after(copy.head_seq)?;
             let n = taken.cases.len();
             let batch = self.taking(taken, &copy, &self.roster()?, ours)?;
             self.db.apply_batch(batch)?;
             self.sync()?;
             Ok(n)
         })
+    }
+
+    /// The history events after event `after`, in order: on a field copy after the
+    /// server's head it had, its own.
+    fn events_after(&self, after: u64) -> Result<Vec<Event>> {
+        let mut events = Vec::new();
+        for kv in self.db.range(event_key(after + 1)..=event_key(u64::MAX)) {
+            let (k, v) = kv?;
+            let seq = k
+                .strip_prefix(b"h/")
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0);
+            events.push(self.decode_event(seq, &v)?);
+        }
+        Ok(events)
     }
 
     fn not_copy_error(&self) -> StoreError {
@@ -587,17 +591,7 @@ impl Store {
         };
         self.guarded(|| {
             let mut ids = std::collections::BTreeSet::new();
-            for kv in self
-                .db
-                .range(event_key(copy.head_seq + 1)..=event_key(u64::MAX))
-            {
-                let (k, v) = kv?;
-                let seq = k
-                    .strip_prefix(b"h/")
-                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0);
-                let ev = self.decode_event(seq, &v)?;
+            for ev in self.events_after(copy.head_seq)? {
                 if ev.case_id != ROSTER_EVENTS && ev.case_id != ACCOUNTABILITY_EVENTS {
                     ids.insert(ev.case_id);
                 }
