@@ -640,6 +640,19 @@ impl Refusal {
                 | Refusal::CaseOfOtherTownship { .. }
         )
     }
+
+    /// Whether the refusal is of who asks (a role that may not do this, or not on this
+    /// case), not of what was asked: nothing typed can change it.
+    pub fn is_not_allowed(&self) -> bool {
+        matches!(
+            self,
+            Refusal::RoleCannot { .. }
+                | Refusal::OutOfScope { .. }
+                | Refusal::NotInRoster { .. }
+                | Refusal::VisitByOther { .. }
+                | Refusal::FixOfOther { .. }
+        )
+    }
 }
 
 fn not_accepted(case: &Case) -> Result<(), Refusal> {

@@ -99,6 +99,12 @@ super::messages! {
     fn verdict_basic_deadline(date) => "巩固提升，转化期限延至 {date}", "to consolidate; deadline {date}";
     fn msg_opened(id, village) => "已新建案件 {id}（{village}）", "opened case {id} ({village})";
     fn verdict_is(verdict) => "验收结论：{verdict}。", "Verdict: {verdict}.";
+    fn confirm_void(id, village, unvoid) => "作废 {id}（{village}）？作废后它离开列表和各项统计，历史中保留；如属误操作，可在列表中用{unvoid}恢复。确认？", "void {id} ({village})? It leaves the list and every count and stays in the history; if that is a mistake, bring it back from the list with {unvoid}. Go ahead?";
+    fn confirm_unvoid(id) => "恢复作废的案件 {id}？它将回到列表和各项统计。此步记入历史，确认？", "bring the voided case {id} back? It returns to the list and the counts. This goes into the history.";
+    fn confirm_talk(kind, person, township) => "记录对{township}{person}的{kind}？此步记入历史，确认？", "record the {kind} of {person} of {township}? This goes into the history.";
+    fn msg_voided(id, village, unvoid) => "已作废 {id}（{village}）：已移出列表和统计，历史保留；误作废可用{unvoid}恢复", "voided {id} ({village}): off the list and the counts, kept in the history; bring it back with {unvoid}";
+    fn msg_unvoided(id, village, stage) => "已恢复 {id}（{village}），回到列表，现处于“{stage}”", "brought {id} ({village}) back onto the list, at {stage}";
+    fn action_key(action, key) => "“{action}”（{key}）", "'{action}' ({key})";
     fn msg_saved(what, id) => "已保存：{what}（{id}）", "saved: {what} ({id})";
     fn msg_no_mine(actor) => "没有与“{actor}”包联的村：启动时用 --as 姓名 指明你是谁", "no case is paired with \"{actor}\": start with --as NAME to say who you are";
     fn deadline_becomes(date) => "转化期限改为 {date}。", " The deadline becomes {date}.";
@@ -171,6 +177,8 @@ super::messages! {
     fn refusal_voided(on, reason) => "该案件已于{on}作废（{reason}），不能再修改；如属误操作，请用 zhengdun unvoid 编号 恢复", "the case was voided on {on} ({reason}) and cannot be changed; if that was a mistake, bring it back with `zhengdun unvoid ID`";
     fn refusal_deadline_past(deadline, today) => "新转化期限 {deadline} 早于今天（{today}）：请给出今天或以后的日期", "the new deadline {deadline} is before today ({today}): give today or a later date";
     fn refusal_same_village_year(place, year, other) => "{place} 在{year}年已有案件 {other}：同一村一年只立一案；如是整顿后反弹，请用 --relapse-of {other}（导入时填“反弹自”列），否则请先查看 zhengdun show {other}", "{place} already has case {other} in {year}: one case per village and year; if it relapsed, give --relapse-of {other} (relapse_of in a file), else see `zhengdun show {other}`";
+    fn refusal_same_village_year_screen(place, year, other, field) => "{place} 在{year}年已有案件 {other}：同一村一年只立一案；如是整顿后反弹，请在“{field}”栏填 {other}，否则请先查看案件 {other}", "{place} already has case {other} in {year}: one case per village and year; if it relapsed, put {other} in the field '{field}', else look at case {other} first";
+    fn refusal_voided_screen(on, reason, action) => "该案件已于{on}作废（{reason}），不能再修改；如属误操作，请在列表中用“{action}”恢复", "the case was voided on {on} ({reason}) and cannot be changed; if that was a mistake, bring it back from the list with '{action}'";
     fn refusal_fix_of_other(login, role, by) => "账户 {login} 是{role}，只能更正本人的走访记录；{by}的走访请由台账员更正", "account {login} is {role} and corrects only its own visits; a visit by {by} is corrected by a clerk";
     fn history_fixed(number, before, after) => "第{number}条：{before} → {after}", "#{number}: {before} → {after}";
     fn history_reopened(stage, deadline) => "退回到“{stage}”，新转化期限 {deadline}", "back to {stage}, new deadline {deadline}";

@@ -324,8 +324,21 @@ fn is_date(s: &str) -> bool {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
-/// The localized sentence for a refusal.
+/// Where a sentence is said: what it tells the user to do differs between the command
+/// line (an option, a subcommand) and the screen (a form's field, an action of the keymap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    CommandLine,
+    Screen,
+}
+
+/// The localized sentence for a refusal, as the command line says it.
 pub fn refusal(lang: Lang, r: &Refusal) -> String {
+    refusal_on(lang, Surface::CommandLine, r)
+}
+
+/// The localized sentence for a refusal, in the words of the surface it is said on.
+pub fn refusal_on(lang: Lang, surface: Surface, r: &Refusal) -> String {
     let stage = |s: crate::domain::Stage| s.label(lang);
     match r {
         Refusal::PairingIncomplete { missing } => {
@@ -458,14 +471,26 @@ pub fn refusal(lang: Lang, r: &Refusal) -> String {
         Refusal::Unchanged { field: f, number } => {
             msg::refusal_unchanged(lang, f.label(lang), number)
         }
-        Refusal::Voided { on, reason } => msg::refusal_voided(lang, on, reason),
+        Refusal::Voided { on, reason } => match surface {
+            Surface::CommandLine => msg::refusal_voided(lang, on, reason),
+            Surface::Screen => {
+                msg::refusal_voided_screen(lang, on, reason, Text::ActionUnvoid.get(lang))
+            }
+        },
         Refusal::NotVoided => Text::RefusalNotVoided.get(lang).to_string(),
         Refusal::DeadlinePast { deadline, today } => {
             msg::refusal_deadline_past(lang, deadline, today)
         }
-        Refusal::SameVillageYear { other, year, place } => {
-            msg::refusal_same_village_year(lang, place, year, other)
-        }
+        Refusal::SameVillageYear { other, year, place } => match surface {
+            Surface::CommandLine => msg::refusal_same_village_year(lang, place, year, other),
+            Surface::Screen => msg::refusal_same_village_year_screen(
+                lang,
+                place,
+                year,
+                other,
+                crate::domain::Field::RelapseOf.label(lang),
+            ),
+        },
         Refusal::UnknownTownship { township } => msg::refusal_unknown_township(lang, township),
         Refusal::TownshipInCounties { township, counties } => {
             msg::refusal_township_in_counties(lang, township, counties.join(lang.list_separator()))

@@ -112,6 +112,9 @@ super::texts! {
     ActionEdit => "修改本案基本情况（村名、情形、问题、期限……）", "edit the case's own fields (names, situations, problems, deadline …)";
     ActionNewCase => "新建案件（排查认定）", "open a new case (identified)";
     ActionAdjust => "记录一次班子调整（可再记一次）", "record a cadre adjustment (one more, too)";
+    ActionVoid => "作废误录的案件（填写原因，移出列表和统计，历史保留）", "void a case entered by mistake (with a reason; off the list and the counts, kept in the history)";
+    ActionUnvoid => "恢复作废的案件", "bring a voided case back";
+    ActionTalk => "记录对乡镇党委书记的约谈、诫勉或问责", "record a talk, warning or accountability of a township secretary";
     ActionAccept => "验收（得分、测评、六项标准）", "record an acceptance (score, poll, six standards)";
     ActionLineStart => "光标到开头 / 第一个选项", "cursor to the start / first choice";
     ActionLineEnd => "光标到末尾 / 最后一个选项", "cursor to the end / last choice";
@@ -155,6 +158,9 @@ super::texts! {
     ShortEdit => "修改", "edit";
     ShortNewCase => "新建", "new case";
     ShortAdjust => "调整", "adjust";
+    ShortVoid => "作废", "void";
+    ShortUnvoid => "恢复", "unvoid";
+    ShortTalk => "约谈", "talk";
     ShortAccept => "验收", "accept";
     ShortLineStart => "开头", "start";
     ShortLineEnd => "末尾", "end";
@@ -181,6 +187,9 @@ super::texts! {
     FormEdit => "修改基本情况", "Edit the case";
     FormNewCase => "新建案件", "New case";
     NotGiven => "未填", "not given";
+    FormVoid => "作废案件", "Void the case";
+    FormUnvoid => "恢复作废的案件", "Bring a voided case back";
+    FormTalk => "约谈、诫勉、问责", "Talk, warning, accountability";
     FormFixVisit => "更正走访记录", "Correct a visit";
     FormFixTask => "更正整改任务", "Correct a plan task";
     FormFixAdjustment => "更正班子调整", "Correct a cadre adjustment";

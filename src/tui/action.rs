@@ -39,6 +39,12 @@ pub enum Action {
     Adjust,
     Accept,
     Fix,
+    /// Takes a case entered by mistake off the list (asks first; SPEC §11).
+    Void,
+    /// Brings a voided case back onto the list.
+    Unvoid,
+    /// Records a 约谈 / 诫勉 / 问责 of a township Party secretary.
+    Talk,
     NextTab,
     PrevTab,
     Submit,
@@ -94,6 +100,9 @@ impl Action {
         Action::Adjust,
         Action::Accept,
         Action::Fix,
+        Action::Void,
+        Action::Unvoid,
+        Action::Talk,
         Action::NextTab,
         Action::PrevTab,
         Action::Submit,
@@ -170,6 +179,9 @@ impl Action {
             Action::Adjust => (Text::ActionAdjust, Text::ShortAdjust),
             Action::Accept => (Text::ActionAccept, Text::ShortAccept),
             Action::Fix => (Text::ActionFix, Text::ShortFix),
+            Action::Void => (Text::ActionVoid, Text::ShortVoid),
+            Action::Unvoid => (Text::ActionUnvoid, Text::ShortUnvoid),
+            Action::Talk => (Text::ActionTalk, Text::ShortTalk),
             Action::NextTab => (Text::ActionNextTab, Text::ShortNextTab),
             Action::PrevTab => (Text::ActionPrevTab, Text::ShortPrevTab),
             Action::Submit => (Text::ActionSubmit, Text::ShortSubmit),

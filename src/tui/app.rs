@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::domain::{Case, Command, DueStatus, Stage, Summary};
-use crate::i18n::{self, Lang, Text};
+use crate::i18n::{self, Label, Lang, Text};
 use crate::ledger::{self, Ctx, Event, Notice, StoreError};
 use crate::listing::{self, Filter};
 use crate::search::{Field, SearchIndex, Typing};
@@ -179,6 +179,8 @@ pub enum Msg {
         result: Result<Case, ledger::Error>,
         then: Then,
     },
+    /// What an [`Effect::Talk`] recorded, or why not.
+    Talked(Result<Event, ledger::Error>),
     /// What an [`Effect::Open`] did: the new case's id, and how it went.
     Opened {
         id: String,
@@ -226,6 +228,10 @@ pub enum Then {
     Rebase,
     /// Open the form of the conflict selected, filled in with what it asked.
     Redo,
+    /// Say that the case was voided (it leaves the list).
+    Voided,
+    /// A voided case was brought back: read the list again and open it, saying so.
+    Unvoided,
 }
 
 /// Something for the runtime to do, outside the app: every read and write of the ledger,
@@ -259,6 +265,9 @@ pub enum Effect {
     LoadOutbox,
     /// Takes a change out of the outbox.
     DropQueued(u64),
+    /// Records a township accountability event (the talk form), through the ledger's
+    /// `talk`.
+    Talk(Box<crate::domain::AccountabilityEvent>),
 }
 
 /// Why an update could not do what was asked: said in the open form, or the status bar.
@@ -325,6 +334,8 @@ pub struct App {
     pub id_width: usize,
     /// Cells the widest due text of `rows` takes.
     pub due_width: usize,
+    /// The case voided last from this screen: what the unvoid form offers first.
+    pub(super) last_voided: Option<String>,
 }
 
 impl App {
@@ -358,6 +369,7 @@ impl App {
             size: (80, 24),
             id_width: 12,
             due_width: 0,
+            last_voided: None,
         };
         app.id_width = crate::text::widest(app.summaries.iter().map(|s| s.id())).clamp(12, 16);
         app.refresh_rows();
@@ -484,15 +496,31 @@ impl App {
             Problem::Say(text) => return self.warn(text),
             Problem::InForm { message, field } => (message, field),
             Problem::Ledger(e) => {
-                let field = match &e {
-                    ledger::Error::Store(StoreError::Refused { refusal, .. }) => {
-                        refusal.field().map(Slot::Data)
-                    }
+                let refusal = match &e {
+                    ledger::Error::Store(
+                        StoreError::Refused { refusal, .. } | StoreError::Denied(refusal),
+                    ) => Some(refusal),
                     _ => None,
                 };
-                (e.message(self.lang), field)
+                let Some(r) = refusal else {
+                    return self.show_in_form(e.message(self.lang), None);
+                };
+                // in the screen's words: a form's field, an action, not a command's option
+                let message = i18n::refusal_on(self.lang, i18n::Surface::Screen, r);
+                if r.is_not_allowed() {
+                    // nothing typed changes who may do it: said in the status bar, and
+                    // the form stays as it was typed
+                    return self.warn(message);
+                }
+                (message, r.field().map(Slot::Data))
             }
         };
+        self.show_in_form(message, field)
+    }
+
+    /// A problem in the open form, with the cursor on its field; in the status bar when
+    /// no form is open.
+    fn show_in_form(&mut self, message: String, field: Option<Slot>) {
         match self.form_mut() {
             Some(f) => {
                 f.error = Some(message);
@@ -698,7 +726,13 @@ impl App {
                 result: Err(e @ ledger::Error::Store(StoreError::Stale { .. })),
                 ..
             } => Ok(self.stale(&id, e)),
+            Msg::Executed {
+                result: Ok(case),
+                then: Then::Unvoided,
+                ..
+            } => Ok(self.unvoided(case)),
             Msg::Executed { id, result, then } => self.executed(&id, result?, then),
+            Msg::Talked(result) => Ok(self.talked(result?)),
             Msg::Opened { id, result } => {
                 result?;
                 Ok(self.opened(id))
@@ -859,6 +893,8 @@ impl App {
             Action::PickArea => self.open_picker(),
             Action::Dashboard => return Ok(self.open_dashboard()),
             Action::NewCase => self.start_new_case(),
+            Action::Unvoid => self.start_unvoid(),
+            Action::Talk => self.start_talk(),
             Action::Quit => self.quit = true,
             Action::Sync | Action::Conflicts => return Ok(self.field_action(action)),
             other => return self.case_action(other),
@@ -930,6 +966,7 @@ impl App {
                 self.message = None;
             }
             Action::Dashboard => return Ok(self.open_dashboard()),
+            Action::Talk => self.start_talk(),
             Action::Quit => self.quit = true,
             Action::Sync | Action::Conflicts => return Ok(self.field_action(action)),
             other => return self.case_action(other),
@@ -951,10 +988,19 @@ impl App {
         let Some(stats) = &self.dashboard_stats else {
             return;
         };
-        let board = Dashboard::new(stats.clone());
+        let mut board = Dashboard::new(stats.clone());
         let back_to = match std::mem::replace(&mut self.screen, Screen::List) {
             Screen::Detail(d) => Some(d),
-            Screen::Dashboard { back_to, .. } => back_to,
+            // counted again (a talk recorded on it): the row selected and what the status
+            // bar says stay
+            Screen::Dashboard {
+                back_to,
+                board: old,
+            } => {
+                board.move_by(old.selected as isize);
+                self.screen = Screen::Dashboard { board, back_to };
+                return;
+            }
             Screen::List | Screen::Conflicts(_) => None,
         };
         self.screen = Screen::Dashboard { board, back_to };
@@ -981,6 +1027,7 @@ impl App {
                     return Ok(self.filters_changed());
                 }
             }
+            Action::Talk => self.start_talk(),
             Action::Back | Action::Dashboard => {
                 self.screen = match back_to.take() {
                     Some(d) => Screen::Detail(d),
@@ -1166,11 +1213,18 @@ impl App {
             return Ok(Vec::new());
         };
         match then {
-            Then::Open | Then::Created => {
-                if then == Then::Created {
-                    self.say(i18n::msg::msg_opened(self.lang, &case.id, &case.village));
-                } else {
-                    self.message = None;
+            Then::Open | Then::Created | Then::Unvoided => {
+                match then {
+                    Then::Created => {
+                        self.say(i18n::msg::msg_opened(self.lang, &case.id, &case.village))
+                    }
+                    Then::Unvoided => self.say(i18n::msg::msg_unvoided(
+                        self.lang,
+                        &case.id,
+                        &case.village,
+                        case.stage.label(self.lang),
+                    )),
+                    _ => self.message = None,
                 }
                 // the case opened is the one selected in the list when it shows there
                 if let Some(pos) = self.rows.iter().position(|&r| r == i) {
@@ -1209,7 +1263,7 @@ impl App {
                 Ok(Vec::new())
             }
             Then::Redo => self.redo(i, case),
-            Then::Saved { .. } | Then::Advanced => Ok(Vec::new()),
+            Then::Saved { .. } | Then::Advanced | Then::Voided => Ok(Vec::new()),
         }
     }
 

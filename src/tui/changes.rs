@@ -33,6 +33,7 @@ impl App {
                 | Action::Edit
                 | Action::Adjust
                 | Action::Accept
+                | Action::Void
         );
         if !acts {
             return Ok(Vec::new());
@@ -72,6 +73,7 @@ impl App {
             Action::Reopen => Form::reopen(&case, lang)
                 .ok_or_else(|| Problem::Say(self.t(Text::MsgFirstStage)))?,
             Action::Edit => Form::edit(&case, lang),
+            Action::Void => Form::void(&case, lang, today),
             Action::Adjust => {
                 if case.stage == Stage::Accepted {
                     return Err(Problem::Say(i18n::refusal(
@@ -157,6 +159,92 @@ impl App {
         ));
     }
 
+    /// `U` in the list: the unvoid form, offering the case voided last here.
+    pub(super) fn start_unvoid(&mut self) {
+        let id = self.last_voided.clone().unwrap_or_default();
+        let form = Form::unvoid(self.lang, self.ctx.today, &id);
+        self.open_form(form);
+    }
+
+    /// `T`: the talk form, on the township of the dashboard row selected, or of the case
+    /// open or selected (and about that case).
+    pub(super) fn start_talk(&mut self) {
+        let (lang, today) = (self.lang, self.ctx.today);
+        let on_dashboard = self.dashboard().map(|board| {
+            let f = board.filter().unwrap_or_default();
+            (f.county.unwrap_or_default(), f.township.unwrap_or_default())
+        });
+        let form = match on_dashboard {
+            Some((county, township)) => Form::talk(lang, today, &county, &township, ""),
+            None => {
+                let (county, township, id) = self
+                    .selected_case()
+                    .map(|s| (s.county(), s.township(), s.id()))
+                    .unwrap_or_default();
+                Form::talk(lang, today, county, township, id)
+            }
+        };
+        self.open_form(form);
+    }
+
+    /// Opens a form of no case (it opens on the empty case of today).
+    fn open_form(&mut self, form: Form) {
+        self.message = None;
+        self.overlays.push(Overlay::Form(
+            Box::new(form),
+            Box::new(super::form::draft(self.ctx.today)),
+        ));
+    }
+
+    /// How the status bar names `action` of the list: its name and the key it is on.
+    pub(super) fn action_hint(&self, action: Action) -> String {
+        let name = action.short(self.lang);
+        match self
+            .keymap
+            .keys_for(super::keymap::Mode::List, action)
+            .first()
+        {
+            Some(key) => i18n::msg::action_key(self.lang, name, key),
+            None => format!("“{name}”"),
+        }
+    }
+
+    /// The unvoid form confirmed: an id is named, and it is none of the cases on the list
+    /// (those are not voided).
+    fn check_unvoid(&self, form: &Form) -> Result<(), Problem> {
+        let lang = self.lang;
+        let id = form.unvoid_id();
+        let on_list = self
+            .summaries
+            .iter()
+            .any(|s| s.id().eq_ignore_ascii_case(id));
+        let refusal = match id.is_empty() {
+            true => Some(domain::Refusal::Empty {
+                field: domain::Field::Id,
+            }),
+            false => on_list.then_some(domain::Refusal::NotVoided),
+        };
+        match refusal {
+            Some(r) => Err(Problem::InForm {
+                message: i18n::refusal_on(lang, i18n::Surface::Screen, &r),
+                field: Some(Slot::Data(domain::Field::Id)),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The talk form's event, checked by the domain as the ledger will check it.
+    fn talk_of(&self, form: &Form) -> Result<domain::AccountabilityEvent, Problem> {
+        let event = form.talk_event(self.lang).map_err(|e| Problem::InForm {
+            message: e.message,
+            field: Some(e.slot),
+        })?;
+        domain::check_accountability(&event, self.ctx.today).map_err(|r| Problem::InForm {
+            message: i18n::refusal_on(self.lang, i18n::Surface::Screen, &r),
+            field: r.field().map(Slot::Data),
+        })
+    }
+
     /// The new-case form confirmed: the case it describes, checked as the store will check
     /// it (the domain's refusals, and an id already taken), then opened.
     fn submit_new_case(&self, form: &Form) -> Result<Effects, Problem> {
@@ -210,8 +298,34 @@ impl App {
         let (Some(form), Some(before)) = (self.form(), self.form_case()) else {
             return Ok(Vec::new());
         };
-        if form.kind == FormKind::NewCase {
-            return self.submit_new_case(form);
+        let lang = self.lang;
+        let confirm = match form.kind {
+            FormKind::NewCase => return self.submit_new_case(form),
+            FormKind::Unvoid => {
+                self.check_unvoid(form)?;
+                form.commands(lang).map_err(|e| Problem::InForm {
+                    message: e.message,
+                    field: Some(e.slot),
+                })?;
+                Some(i18n::msg::confirm_unvoid(lang, form.unvoid_id()))
+            }
+            FormKind::Talk => {
+                let e = self.talk_of(form)?;
+                Some(i18n::msg::confirm_talk(
+                    lang,
+                    e.kind.label(lang),
+                    &e.person,
+                    &e.township,
+                ))
+            }
+            _ => None,
+        };
+        if let Some(message) = confirm {
+            self.overlays.push(Overlay::Confirm(Confirm {
+                message,
+                pending: Pending::SubmitForm,
+            }));
+            return Ok(Vec::new());
         }
         let cmds = form.commands(self.lang).map_err(|e| Problem::InForm {
             message: e.message,
@@ -228,13 +342,18 @@ impl App {
                 })?;
             after = c;
         }
-        let needs_confirm =
-            form.moves_stage || form.kind == FormKind::Accept || form.kind == FormKind::Reopen;
+        let needs_confirm = form.moves_stage
+            || matches!(
+                form.kind,
+                FormKind::Accept | FormKind::Reopen | FormKind::Void
+            );
         if !needs_confirm {
             return self.run_form();
         }
-        let lang = self.lang;
-        let mut message = if after.stage != before.stage {
+        let mut message = if form.kind == FormKind::Void {
+            let unvoid = self.action_hint(Action::Unvoid);
+            i18n::msg::confirm_void(lang, &before.id, &before.village, unvoid)
+        } else if after.stage != before.stage {
             i18n::msg::confirm_advance(
                 lang,
                 &before.village,
@@ -274,19 +393,73 @@ impl App {
         let (Some(form), Some(before)) = (self.form(), self.form_case()) else {
             return Ok(Vec::new());
         };
+        if form.kind == FormKind::Talk {
+            let event = self.talk_of(form)?;
+            return Ok(vec![Effect::Talk(Box::new(event))]);
+        }
         let commands = form.commands(self.lang).map_err(|e| Problem::InForm {
             message: e.message,
             field: Some(e.slot),
         })?;
+        if form.kind == FormKind::Unvoid {
+            // a voided case is on no list: it is named by its id, as it is now
+            return Ok(vec![Effect::Execute {
+                id: form.unvoid_id().to_string(),
+                commands,
+                expected: None,
+                then: Then::Unvoided,
+            }]);
+        }
+        let then = match form.kind {
+            FormKind::Void => Then::Voided,
+            _ => Then::Saved {
+                title: self.t(form.kind.title()),
+                from: before.stage,
+            },
+        };
         Ok(vec![Effect::Execute {
             id: form.case_id.clone(),
             commands,
             expected: Some(crate::ledger::case_version(before)),
-            then: Then::Saved {
-                title: self.t(form.kind.title()),
-                from: before.stage,
-            },
+            then,
         }])
+    }
+
+    /// A voided case is back: the form closes, the list is read again (it is on it once
+    /// more) and the case opens, saying so.
+    pub(super) fn unvoided(&mut self, case: Case) -> Effects {
+        self.close_form();
+        if self
+            .last_voided
+            .as_deref()
+            .is_some_and(|id| id.eq_ignore_ascii_case(&case.id))
+        {
+            self.last_voided = None;
+        }
+        vec![
+            Effect::ReloadAll,
+            Effect::Load {
+                id: case.id,
+                history: true,
+                then: Then::Unvoided,
+            },
+        ]
+    }
+
+    /// A talk was recorded: the form closes, the status bar says what, and the dashboard
+    /// (which lists the talks) counts again.
+    pub(super) fn talked(&mut self, event: crate::ledger::Event) -> Effects {
+        self.close_form();
+        let lang = self.lang;
+        self.say(i18n::msg::talk_recorded(
+            lang,
+            i18n::history_detail(lang, event.change.kind, &event.change.detail),
+        ));
+        self.dashboard_stats = None;
+        match self.dashboard() {
+            Some(_) => vec![Effect::Count],
+            None => Vec::new(),
+        }
     }
 
     /// A change went through: the case's summary, due status and search keys are brought
@@ -318,6 +491,12 @@ impl App {
                 &village,
                 stage.label(self.lang),
             )),
+            Then::Voided => {
+                self.close_form();
+                self.last_voided = Some(id.to_string());
+                let unvoid = self.action_hint(Action::Unvoid);
+                self.say(i18n::msg::msg_voided(self.lang, id, &village, unvoid));
+            }
             _ => {}
         }
         Ok(reread)

@@ -5,14 +5,15 @@
 
 mod case;
 mod fix;
+mod record;
 
 pub use case::draft;
 
 use chrono::NaiveDate;
 
 use crate::domain::{
-    AdjustAction, AdjustReason, Adjustment, Case, Command, Field, Policy, Post, ReplacementSource,
-    Situation, Stage, Standard, Task, Verdict, VillageKind, Visit, VisitKind,
+    AccountabilityKind, AdjustAction, AdjustReason, Adjustment, Case, Command, Field, Policy, Post,
+    ReplacementSource, Situation, Stage, Standard, Task, Verdict, VillageKind, Visit, VisitKind,
 };
 use crate::i18n::{self, msg, Label, Lang, Text};
 use crate::interchange::dates;
@@ -38,6 +39,12 @@ pub enum FormKind {
     FixVisit,
     FixTask,
     FixAdjustment,
+    /// A case entered by mistake taken off the list (`Command::Void`).
+    Void,
+    /// A voided case, named by its id, brought back (`Command::Unvoid`).
+    Unvoid,
+    /// A township accountability event (约谈, 诫勉, 问责): no command of a case.
+    Talk,
 }
 
 impl FormKind {
@@ -56,6 +63,9 @@ impl FormKind {
             FormKind::FixVisit => Text::FormFixVisit,
             FormKind::FixTask => Text::FormFixTask,
             FormKind::FixAdjustment => Text::FormFixAdjustment,
+            FormKind::Void => Text::FormVoid,
+            FormKind::Unvoid => Text::FormUnvoid,
+            FormKind::Talk => Text::FormTalk,
         }
     }
 }
@@ -84,6 +94,8 @@ pub enum Pick {
     VillageKind(Option<VillageKind>),
     /// Yes or no (a registered poor village); `None`: not said.
     Yes(Option<bool>),
+    /// 约谈, 诫勉 or 问责.
+    Talk(AccountabilityKind),
 }
 
 /// A field's value: free text with a cursor (in chars), a choice among typed options, or
@@ -836,6 +848,9 @@ impl Form {
             FormKind::FixVisit | FormKind::FixTask | FormKind::FixAdjustment => {
                 vec![self.fix_command(lang)?]
             }
+            FormKind::Void | FormKind::Unvoid => vec![self.record_command(lang)?],
+            // a talk is an event of no case: see `Form::talk_event`
+            FormKind::Talk => Vec::new(),
             FormKind::Reopen => vec![Command::Reopen {
                 deadline: None,
                 to: self.chosen(lang, Field::Stage, |p| match p {

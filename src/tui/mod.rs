@@ -194,6 +194,7 @@ impl Tui {
                 });
                 Ok(Msg::Synced(report))
             }
+            Effect::Talk(event) => Ok(Msg::Talked(ledger.talk(*event))),
             Effect::LoadOutbox => ledger.outbox().map(Msg::Outbox),
             Effect::DropQueued(number) => ledger.drop_queued(number).map(Msg::Dropped),
         };
