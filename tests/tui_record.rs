@@ -143,7 +143,11 @@ fn a_talk_is_recorded_from_the_dashboard_and_listed_there() {
     );
     assert!(status(&app).contains("李明"), "{}", status(&app));
     let shown = screen(&mut app, 80, 24);
-    assert!(shown.contains("李明"), "the dashboard lists it:\n{shown}");
+    assert!(shown.contains("已诫勉"), "the dashboard lists it:\n{shown}");
+    assert!(
+        shown.lines().nth(23).unwrap_or("").contains("已记录"),
+        "and says so on its bottom line:\n{shown}"
+    );
     // from the list: about the case selected, its township
     press(&mut app, "<Esc> / 2017-SX-004 <Enter> T");
     let f = app.app.form().unwrap();

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use super::{bar, dim, hints, overdue_style, put, title_style};
+use super::{bar, dim, hints_or_message, overdue_style, put, title_style};
 use crate::domain::Stage;
 use crate::i18n::short_date;
 use crate::i18n::{self, Label, Text};
@@ -136,18 +136,20 @@ pub fn render(app: &App, d: &Dashboard, frame: &mut Frame, area: Rect) {
         put(frame, area, top + y as u16, line);
     }
 
-    const KEYS: [Action; 5] = [
+    const KEYS: [Action; 6] = [
         Action::Down,
         Action::Up,
         Action::Open,
+        Action::Talk,
         Action::Back,
         Action::Help,
     ];
+    // what was done (a talk recorded) or refused is said here, as on the other screens
     put(
         frame,
         area,
         area.height - 1,
-        hints(app, Mode::Dashboard, &KEYS, area.width),
+        hints_or_message(app, Mode::Dashboard, &KEYS, area.width),
     );
 }
 
