@@ -8,21 +8,14 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
 
 fn run(db: &Path, lang: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zhengdun"))
-        .arg("--db")
-        .arg(db)
-        .args(["--today", "2017-09-15", "--lang", lang, "--as", "组织部"])
-        .args(args)
-        .env_remove("ZHENGDUN_LANG")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    common::run_on(
+        db,
+        &["--today", "2017-09-15", "--lang", lang, "--as", "组织部"],
+        args,
     )
 }
 
