@@ -12,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{Db, BIN};
+use common::{new_case, Db, BIN};
 
 /// A ledger written for these tests, with overdue states worked out by hand for 2017-06-15:
 /// - A-1 identified 2017-05-01 → due 05-31 → 15 days overdue
@@ -216,25 +216,18 @@ fn list_filters() {
 #[test]
 fn a_case_through_every_stage_with_guards() {
     let db = Db::new();
-    db.ok(&[
-        "new",
-        "--id",
+    let case = new_case(
         "2017-YG-009",
-        "--year",
-        "2017",
-        "--county",
-        "阳谷县",
-        "--township",
-        "阿城镇",
-        "--village",
-        "前进村",
-        "--situation",
+        ["阳谷县", "阿城镇", "前进村"],
         "secretary_unfit",
-        "--situation",
-        "服务意识差、服务能力弱、群众意见大",
-        "--identified-on",
         "2017-03-10",
-    ]);
+    );
+    // a second situation, by its words
+    db.ok(&[
+        &case[..],
+        &["--situation", "服务意识差、服务能力弱、群众意见大"],
+    ]
+    .concat());
     let (code, err) = db.refused(&["advance", "2017-YG-009"]);
     assert_eq!(code, 1);
     assert!(
@@ -506,43 +499,11 @@ fn bad_input_is_refused_and_writes_nothing() {
         ),
         (vec!["--lang", "fr", "list"], "fr"),
         (
-            vec![
-                "new",
-                "--id",
-                "bad id",
-                "--year",
-                "2017",
-                "--county",
-                "a",
-                "--township",
-                "b",
-                "--village",
-                "c",
-                "--situation",
-                "other",
-                "--identified-on",
-                "2017-01-01",
-            ],
+            new_case("bad id", ["a", "b", "c"], "other", "2017-01-01").to_vec(),
             "bad id",
         ),
         (
-            vec![
-                "new",
-                "--id",
-                "A-1",
-                "--year",
-                "2017",
-                "--county",
-                "a",
-                "--township",
-                "b",
-                "--village",
-                "c",
-                "--situation",
-                "other",
-                "--identified-on",
-                "2017-01-01",
-            ],
+            new_case("A-1", ["a", "b", "c"], "other", "2017-01-01").to_vec(),
             "A-1",
         ),
     ] {
@@ -766,25 +727,8 @@ fn a_relapse_names_an_earlier_case_of_the_same_village() {
     let db = Db::new();
     db.import_fixture();
     let new = |id: &'static str, village: &'static str, of: &'static str| {
-        [
-            "new",
-            "--id",
-            id,
-            "--year",
-            "2017",
-            "--county",
-            "阳谷县",
-            "--township",
-            "阿城镇",
-            "--village",
-            village,
-            "--situation",
-            "other",
-            "--identified-on",
-            "2017-06-10",
-            "--relapse-of",
-            of,
-        ]
+        let case = new_case(id, ["阳谷县", "阿城镇", village], "other", "2017-06-10");
+        [&case[..], &["--relapse-of", of]].concat()
     };
     let (code, err) = db.refused(&new("R-1", "前进村", "NOPE"));
     assert_eq!(code, 2);
@@ -955,23 +899,12 @@ fn ids_are_matched_without_regard_to_case() {
 #[test]
 fn history_in_chinese_shows_no_english_code_words() {
     let db = Db::new();
-    db.ok(&[
-        "new",
-        "--id",
+    db.ok(&new_case(
         "2017-YG-009",
-        "--year",
-        "2017",
-        "--county",
-        "阳谷县",
-        "--township",
-        "阿城镇",
-        "--village",
-        "前进村",
-        "--situation",
+        ["阳谷县", "阿城镇", "前进村"],
         "poor_service",
-        "--identified-on",
         "2017-03-10",
-    ]);
+    ));
     db.ok(&[
         "adjust",
         "2017-YG-009",

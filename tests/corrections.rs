@@ -12,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{Db, BIN};
+use common::{new_case, Db, BIN};
 
 /// Two townships of 阳谷县 and one of 莘县, as of 2017-06-15:
 /// - B-1 cadres_adjusted, a visit by 王建国, an adjustment, a task done, a task open
@@ -247,23 +247,12 @@ fn a_voided_case_leaves_the_list_every_count_and_export_and_comes_back() {
     let (code, _) = db.refused(&["import", twin.to_str().unwrap()]);
     assert_eq!(code, 2);
     // a second case of its village is no longer a second one
-    db.ok(&[
-        "new",
-        "--id",
+    db.ok(&new_case(
         "B-4",
-        "--year",
-        "2017",
-        "--county",
-        "阳谷县",
-        "--township",
-        "阿城镇",
-        "--village",
-        "前进村",
-        "--situation",
+        ["阳谷县", "阿城镇", "前进村"],
         "other",
-        "--identified-on",
         "2017-06-01",
-    ]);
+    ));
     db.ok(&["verify"]);
     // …so bringing the voided one back is refused, naming the other
     let (code, err) = db.refused(&["unvoid", "B-2"]);
@@ -371,25 +360,8 @@ fn a_reopened_case_gets_a_new_deadline_and_is_not_overdue_that_day() {
 fn a_second_case_of_a_village_in_a_year_is_refused_unless_a_relapse() {
     let db = db();
     let new = |id: &'static str, extra: &[&'static str]| {
-        let mut a = vec![
-            "new",
-            "--id",
-            id,
-            "--year",
-            "2017",
-            "--county",
-            "阳谷县",
-            "--township",
-            "阿城镇",
-            "--village",
-            "前进村",
-            "--situation",
-            "other",
-            "--identified-on",
-            "2017-06-10",
-        ];
-        a.extend_from_slice(extra);
-        a
+        let case = new_case(id, ["阳谷县", "阿城镇", "前进村"], "other", "2017-06-10");
+        [&case[..], extra].concat()
     };
     let (code, err) = db.refused(&new("B-9", &[]));
     assert_eq!(code, 1);

@@ -15,48 +15,29 @@ use std::process::Command;
 
 mod common;
 use common::tmux::{self, Tmux};
+use common::{on_ledger, succeeded, BIN};
 
-use common::BIN;
-
-fn cli(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
+/// A command on the ledger that must succeed: what it printed.
+fn cli(db: &Path, args: &[&str]) -> String {
+    let out = on_ledger(db)
         .args(["--lang", "en", "--today", "2017-09-15", "--as", "王建国"])
         .args(args)
         .output()
-        .unwrap()
+        .unwrap();
+    succeeded(&out, args)
 }
 
 /// A ledger of one case, and a script that runs the TUI on it, then reports its exit code
 /// and the terminal's mode from the same terminal.
 fn setup(dir: &Path, env: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     let db = dir.join("ledger");
-    let out = cli(
-        &db,
-        &[
-            "new",
-            "--id",
-            "2017-YG-003",
-            "--year",
-            "2017",
-            "--county",
-            "阳谷县",
-            "--township",
-            "阿城镇",
-            "--village",
-            "前进村",
-            "--situation",
-            "secretary_unfit",
-            "--identified-on",
-            "2017-03-10",
-        ],
+    let case = common::new_case(
+        "2017-YG-003",
+        ["阳谷县", "阿城镇", "前进村"],
+        "secretary_unfit",
+        "2017-03-10",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    cli(&db, &case);
     let script = dir.join("tui.sh");
     std::fs::write(
         &script,
@@ -106,22 +87,12 @@ fn half_typed_visit(t: &Tmux) {
 
 fn visits(db: &Path) -> usize {
     let out = cli(db, &["show", "2017-YG-003", "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     v["visits"].as_array().map_or(0, |a| a.len())
 }
 
 fn verify_passes(db: &Path) {
-    let out = cli(db, &["verify"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    cli(db, &["verify"]);
 }
 
 #[test]

@@ -60,26 +60,8 @@ fn refused(db: &Path, args: &[&str], what: &str) {
 }
 
 fn new_case(db: &Path, id: &str) -> Output {
-    zd(
-        db,
-        &[
-            "new",
-            "--id",
-            id,
-            "--year",
-            "2017",
-            "--county",
-            "阳谷县",
-            "--township",
-            "阿城镇",
-            "--village",
-            id,
-            "--situation",
-            "poor_service",
-            "--identified-on",
-            "2017-03-10",
-        ],
-    )
+    let case = common::new_case(id, ["阳谷县", "阿城镇", id], "poor_service", "2017-03-10");
+    zd(db, &case)
 }
 
 fn visit(db: &Path, id: &str, findings: &str) -> Output {

@@ -7,58 +7,29 @@
 )]
 
 use std::path::Path;
-use std::process::Command;
 use std::thread::sleep;
+use std::time::Duration;
 
 mod common;
 use common::tmux::{self, Tmux};
-use std::time::Duration;
+use common::{on_ledger, succeeded, BIN};
 
-use common::BIN;
 const TODAY: &str = "2017-09-15";
 
 fn cli(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--today",
-            TODAY,
-            "--as",
-            "王建国",
-        ])
+    let out = on_ledger(db)
+        .args(["--today", TODAY, "--as", "王建国"])
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    succeeded(&out, args)
 }
 
 fn ledger(db: &Path) {
     let new = |id: &str, county: &str, township: &str, village: &str, on: &str| {
         cli(
             db,
-            &[
-                "new",
-                "--id",
-                id,
-                "--year",
-                "2017",
-                "--county",
-                county,
-                "--township",
-                township,
-                "--village",
-                village,
-                "--situation",
-                "secretary_unfit",
-                "--identified-on",
-                on,
-            ],
+            &common::new_case(id, [county, township, village], "secretary_unfit", on),
         );
     };
     new("2017-YG-003", "阳谷县", "阿城镇", "前进村", "2017-03-10");

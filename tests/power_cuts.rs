@@ -130,39 +130,12 @@ use std::time::{Duration, Instant};
 use zhengdun::domain::ChangeKind;
 use zhengdun::store::Store;
 
+use common::rng::{env_num, Rng};
 use common::BIN;
 const TODAY: &str = "2017-04-01";
 const ACTOR: &str = "断电测试";
 /// The debug-build switch that makes zhengdun skip its fsyncs (the control).
 const SKIP_FSYNC: &str = "ZHENGDUN_UNSAFE_SKIP_FSYNC";
-
-/// splitmix64, so that a seed replays a run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn seed(test: &str) -> u64 {
     let seed = env_num(
@@ -204,39 +177,10 @@ enum Action {
 
 impl Action {
     fn args(&self) -> Vec<String> {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         match self {
-            Action::New(id) => s(&[
-                "new",
-                "--id",
-                id,
-                "--year",
-                "2017",
-                "--county",
-                "阳谷县",
-                "--township",
-                "阿城镇",
-                "--village",
-                id,
-                "--situation",
-                "poor_service",
-                "--identified-on",
-                "2017-03-10",
-            ]),
-            Action::Visit(id, token) => {
-                s(&["visit", id, "--kind", "unannounced", "--findings", token])
-            }
-            Action::Task(id, token) => s(&[
-                "task",
-                id,
-                "add",
-                "--measure",
-                token,
-                "--responsible",
-                "镇党委",
-                "--due",
-                "2017-06-30",
-            ]),
+            Action::New(id) => common::opening(id),
+            Action::Visit(id, token) => common::visiting(id, token),
+            Action::Task(id, token) => common::tasking(id, token),
             Action::Import(_, _, file) => vec!["import".into(), file.display().to_string()],
         }
     }

@@ -648,23 +648,13 @@ fn every_row_of_the_role_table_for_every_role_with_real_accounts() {
     };
     let none = |id: &'static str| vec!["adjust", id, "--none", "班子结构合理"];
     let new = |id: &'static str| -> Vec<&'static str> {
-        vec![
-            "new",
-            "--id",
+        common::new_case(
             id,
-            "--year",
-            "2017",
-            "--county",
-            "茌平区",
-            "--township",
-            "贾寨镇",
-            "--village",
-            "新村",
-            "--situation",
+            ["茌平区", "贾寨镇", "新村"],
             "poor_service",
-            "--identified-on",
             "2017-09-01",
-        ]
+        )
+        .to_vec()
     };
     let accept = |id: &'static str| -> Vec<&'static str> {
         vec![

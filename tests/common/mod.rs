@@ -13,6 +13,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod rng;
 pub mod server;
 pub mod tmux;
 pub mod tui;
@@ -93,6 +94,40 @@ pub fn new_case<'a>(
         "--identified-on",
         on,
     ]
+}
+
+/// The single changes the crash and power-cut tests make by the hundred, as the binary's
+/// arguments: a new case of 阳谷县 阿城镇 (its village named by its id), and a visit and a
+/// task whose findings and measure are `token`, which finds the change again afterwards.
+pub fn opening(id: &str) -> Vec<String> {
+    owned(&new_case(
+        id,
+        ["阳谷县", "阿城镇", id],
+        "poor_service",
+        "2017-03-10",
+    ))
+}
+
+pub fn visiting(id: &str, token: &str) -> Vec<String> {
+    owned(&["visit", id, "--kind", "unannounced", "--findings", token])
+}
+
+pub fn tasking(id: &str, token: &str) -> Vec<String> {
+    owned(&[
+        "task",
+        id,
+        "add",
+        "--measure",
+        token,
+        "--responsible",
+        "镇党委",
+        "--due",
+        "2017-06-30",
+    ])
+}
+
+fn owned(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
 }
 
 /// A ledger directory of the test's own (removed with the value), with room for files

@@ -28,6 +28,7 @@
 )]
 #![allow(dead_code)]
 
+use crate::common::rng::Rng;
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -227,23 +228,6 @@ fn collect(image: &mut Image) {
         }
     }
     image.retain(|ino, _| seen.contains(ino));
-}
-
-/// splitmix64: a cut is replayed from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 /// What a cut leaves: the durable image with some of the queue torn through it.
