@@ -134,6 +134,30 @@ fn a_case_moved_onto_the_village_of_another_row_is_refused() {
     );
 }
 
+/// A recorded case moved onto a village whose case the file opens as a relapse (of an
+/// earlier year's case): one of the two is a relapse, and both stand.
+#[test]
+fn a_case_moved_next_to_a_relapse_the_file_opens_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded(dir.path());
+    let earlier = csv(
+        dir.path(),
+        "2016.csv",
+        "2016-YG-009,2016,阳谷县,七级镇,马庄村,村霸,2016-04-02,排查认定,",
+    );
+    let (ok, _, err) = run(&db, "zh", &["import", earlier.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let file = csv(
+        dir.path(),
+        "moved.csv",
+        "2017-YG-005,2017,阳谷县,七级镇,马庄村,村霸,2017-04-02,排查认定,2016-YG-009\n\
+         2017-YG-001,2017,阳谷县,七级镇,马庄村,书记不胜任现职,2017-03-10,排查认定,",
+    );
+    let (ok, out, err) = run(&db, "zh", &["import", "--update", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("新建1个案件，修改1个案件"), "{out}");
+}
+
 /// A void mark whose case is gone (an orphan in the store's void index) keeps its id from
 /// ever being used again: `verify` names it, the id and what to do.
 #[test]

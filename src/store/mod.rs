@@ -1243,10 +1243,12 @@ impl Store {
             let mut batch = Batches::new(self.head()?);
             // one case per village and year among the file's own cases too (SPEC §11): the
             // places of the cases it opens (checked against each other and the ledger by
-            // `check_cases`), then those of the cases it changes as they leave them
+            // `check_cases`, in the file's order), then those of the cases it changes as
+            // they leave them — whose order among the opened ones is not known here, so
+            // that a pair of them stands when either is a relapse
             let mut places = Places::default();
             for c in &opened {
-                places.take(c)?;
+                places.take(c, false)?;
             }
             for p in crate::par::map(opened, Prepared::of) {
                 let p = p?;
@@ -1285,7 +1287,7 @@ impl Store {
                     case = after;
                 }
                 self.check_moved(&case, &u.update.commands)?;
-                places.take(&case)?;
+                places.take(&case, true)?;
                 if !changes.is_empty() {
                     report.changed.push((case.id.clone(), changes));
                 }
@@ -1334,11 +1336,14 @@ impl Store {
         if !self.is_empty() {
             self.for_each_summary(|s| {
                 let place = place_of(s.county(), s.township(), s.village(), s.year);
-                places.0.entry(place).or_insert_with(|| s.id().to_string());
+                places
+                    .0
+                    .entry(place)
+                    .or_insert_with(|| (s.id().to_string(), false));
             })?;
         }
         for c in cases {
-            places.take(c)?;
+            places.take(c, false)?;
         }
         for c in cases {
             if let Some(of) = c.relapse_of.as_deref() {
@@ -2078,25 +2083,30 @@ fn place_of(county: &str, township: &str, village: &str, year: i32) -> Place {
 }
 
 /// The villages and years of the cases one import or update holds, each with the first
-/// case of it: a second case of one is refused unless it is a relapse (SPEC §11), naming
-/// the first.
+/// case of it (and whether that one is a relapse): a second case of one is refused unless
+/// it is a relapse (SPEC §11), naming the first.
 #[derive(Default)]
-struct Places(HashMap<Place, String>);
+struct Places(HashMap<Place, (String, bool)>);
 
 impl Places {
-    fn take(&mut self, c: &Case) -> Result<()> {
+    /// Takes `c`'s place; with `either`, a relapse first holding it lets `c` stand too.
+    fn take(&mut self, c: &Case, either: bool) -> Result<()> {
         if c.voided.is_some() {
             return Ok(());
         }
         let place = place_of(&c.county, &c.township, &c.village, c.year);
         match self.0.get(&place) {
-            Some(first) if c.relapse_of.is_none() && *first != c.id => Err(StoreError::Refused {
-                id: c.id.clone(),
-                refusal: same_village_year(c, first),
-            }),
+            Some((first, relapse))
+                if c.relapse_of.is_none() && *first != c.id && !(either && *relapse) =>
+            {
+                Err(StoreError::Refused {
+                    id: c.id.clone(),
+                    refusal: same_village_year(c, first),
+                })
+            }
             Some(_) => Ok(()),
             None => {
-                self.0.insert(place, c.id.clone());
+                self.0.insert(place, (c.id.clone(), c.relapse_of.is_some()));
                 Ok(())
             }
         }
