@@ -5,12 +5,10 @@
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-use chrono::NaiveDate;
 use zhengdun::domain::*;
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+mod common;
+use common::d;
 
 const TODAY: &str = "2017-11-15";
 

@@ -11,17 +11,13 @@ use std::path::Path;
 use std::process::Command;
 
 use calamine::{Data, Reader};
-use chrono::NaiveDate;
 use zhengdun::domain::*;
 use zhengdun::i18n::Lang;
 use zhengdun::interchange::{csv, json::Ledger};
 use zhengdun::stats;
 
 mod common;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use common::d;
 
 fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
     common::run_on(db, &["--today", "2017-09-15"], args)

@@ -8,17 +8,13 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use zhengdun::domain::{Policy, Situation, Stage};
 use zhengdun::i18n::Lang;
 use zhengdun::interchange::{csv, xlsx, InputError};
 
 mod common;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use common::d;
 
 fn run(db: &Path, args: &[&str]) -> (bool, String, String) {
     common::run_on(db, &["--today", "2017-09-15", "--lang", "en"], args)

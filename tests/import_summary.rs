@@ -10,17 +10,13 @@
 
 use std::path::Path;
 
-use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use zhengdun::domain::{Case, Policy, Situation, Stage};
 use zhengdun::i18n::Lang;
 use zhengdun::interchange::{csv, json, xlsx, InputError, ReadOptions};
 
 mod common;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use common::d;
 
 fn opts(lang: Lang) -> ReadOptions<'static> {
     static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();

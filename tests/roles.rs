@@ -7,37 +7,12 @@
     reason = "setup helpers outside #[test]: a failed step should stop the test with its message"
 )]
 
-use chrono::NaiveDate;
 use zhengdun::domain::*;
 use zhengdun::i18n::{refusal, Lang};
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn person(login: &str, name: &str, role: Role, county: &str, township: &str) -> Person {
-    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    Person {
-        login: login.into(),
-        name: name.into(),
-        role,
-        county: some(county),
-        township: some(township),
-    }
-}
-
-fn clerk() -> Person {
-    person("zhangli", "张丽", Role::Clerk, "", "")
-}
-fn township() -> Person {
-    person("liming", "李明", Role::Township, "阳谷县", "阿城镇")
-}
-fn leader() -> Person {
-    person("wangjg", "王建国", Role::Leader, "阳谷县", "")
-}
-fn auditor() -> Person {
-    person("audit", "刘审", Role::Auditor, "", "")
-}
+mod common;
+use common::d;
+use common::people::{auditor, clerk, leader, person, township};
 
 fn roster() -> Roster {
     Roster::new(vec![

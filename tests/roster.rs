@@ -16,16 +16,12 @@
 use std::path::Path;
 use std::process::{Command as Process, Output};
 
-use chrono::NaiveDate;
 use zhengdun::domain::*;
 use zhengdun::store::{Ctx, Damage, Store, StoreError, ROSTER_EVENTS};
 
 mod common;
-use common::BIN;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+use common::people::{auditor, clerk, leader, person, township};
+use common::{d, BIN};
 
 /// Two cases of 阳谷县: A-1 in 阿城镇 paired with 王建国, A-2 in 七级镇 paired with 李四.
 const LEDGER: &str = r#"{
@@ -42,30 +38,6 @@ const LEDGER: &str = r#"{
                    "first_secretary_unit": "县农业农村局", "paired_on": "2017-03-01" } }
   ]
 }"#;
-
-fn person(login: &str, name: &str, role: Role, county: &str, township: &str) -> Person {
-    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    Person {
-        login: login.into(),
-        name: name.into(),
-        role,
-        county: some(county),
-        township: some(township),
-    }
-}
-
-fn clerk() -> Person {
-    person("zhangli", "张丽", Role::Clerk, "", "")
-}
-fn leader() -> Person {
-    person("wangjg", "王建国", Role::Leader, "阳谷县", "")
-}
-fn township() -> Person {
-    person("liming", "李明", Role::Township, "阳谷县", "阿城镇")
-}
-fn auditor() -> Person {
-    person("audit", "刘审", Role::Auditor, "", "")
-}
 
 /// The embedded owner's context: no person, nothing checked.
 fn owner() -> Ctx {

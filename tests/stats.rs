@@ -8,9 +8,8 @@ use chrono::NaiveDate;
 use zhengdun::domain::*;
 use zhengdun::stats::{self, ANNUAL_TYPES};
 
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+mod common;
+use common::d;
 
 fn case(id: &str, county: &str, township: &str, stage: Stage) -> Case {
     Case {

@@ -10,7 +10,6 @@ mod common;
 
 use common::tui::*;
 use zhengdun::domain::{Command, Field, Stage, Visit, VisitKind};
-use zhengdun::store::Store;
 use zhengdun::tui::app::Tab;
 use zhengdun::tui::form::Slot;
 use zhengdun::tui::keymap::Mode;
@@ -82,13 +81,8 @@ fn mine_with_an_unknown_name_says_how_to_fix_it() {
     c.actor = "root".into();
     let (d, app) = app();
     drop(app);
-    let store = Store::open(&d.path().join("ledger")).unwrap();
-    let mut app = common::tui::tui_on(
-        store,
-        c,
-        zhengdun::i18n::Lang::Zh,
-        zhengdun::tui::keymap::Keymap::default_keys().unwrap(),
-    );
+    let store = store_in(&d);
+    let mut app = tui_as(store, c);
     press(&mut app, "m");
     assert!(app.app.rows.is_empty());
     let m = app.app.message.clone().unwrap();
@@ -125,7 +119,7 @@ fn quick_visit_is_durable_and_uses_the_defaults() {
     );
     assert!(app.app.message.as_ref().is_some_and(|m| !m.error));
     drop(app);
-    let store = Store::open(&dir.path().join("ledger")).unwrap();
+    let store = store_in(&dir);
     let case = store.require("2017-SX-004").unwrap();
     let v = case.visits.last().unwrap();
     assert_eq!(v.findings, "班子开会研究集体经济项目");
@@ -444,7 +438,7 @@ fn a_paste_goes_whole_into_the_field_and_is_ignored_in_the_list() {
         app.app.form().and_then(|f| f.error.clone())
     );
     drop(app);
-    let store = Store::open(&dir.path().join("ledger")).unwrap();
+    let store = store_in(&dir);
     let v = store.require("2017-SX-004").unwrap().visits.pop().unwrap();
     assert_eq!(
         v.findings,
@@ -457,7 +451,7 @@ fn a_paste_goes_whole_into_the_field_and_is_ignored_in_the_list() {
 fn a_damaged_history_is_reported_not_shown_empty() {
     let (d, app) = app();
     drop(app);
-    let store = Store::open(&d.path().join("ledger")).unwrap();
+    let store = store_in(&d);
     let events = store.history("2017-YG-007").unwrap();
     let seq = events.last().unwrap().seq;
     let key = [b"h/".as_slice(), &seq.to_be_bytes()].concat();
@@ -466,12 +460,7 @@ fn a_damaged_history_is_reported_not_shown_empty() {
         .insert(key, b"{not an event".as_slice())
         .unwrap();
     store.sync().unwrap();
-    let mut app = common::tui::tui_on(
-        store,
-        ctx(),
-        zhengdun::i18n::Lang::Zh,
-        zhengdun::tui::keymap::Keymap::default_keys().unwrap(),
-    );
+    let mut app = tui_as(store, ctx());
     press(&mut app, "/ 2017-YG-007 <Enter> <Enter>");
     assert_eq!(
         app.app.mode(),

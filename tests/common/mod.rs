@@ -13,6 +13,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod people;
 pub mod rng;
 pub mod server;
 pub mod tmux;
@@ -31,6 +32,11 @@ pub const SAMPLE: &str = concat!(
     "/sample-data/liaocheng-2017.json"
 );
 pub const SAMPLE_DAY: &str = "2017-09-15";
+
+/// A day written as 2017-09-15.
+pub fn d(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
 
 /// The binary, as a command to add arguments to.
 pub fn zhengdun() -> Command {

@@ -14,9 +14,7 @@ use zhengdun::tui::keymap::{Key, Keymap};
 use zhengdun::tui::prefs::Prefs;
 use zhengdun::tui::{render, Tui};
 
-pub fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
+pub use super::d;
 
 pub fn today() -> NaiveDate {
     d("2017-09-15")
@@ -186,9 +184,19 @@ pub fn app_with_cases(cases: Vec<Case>) -> (tempfile::TempDir, Tui) {
 
 fn build(cases: Vec<Case>, lang: Lang, keymap: Keymap) -> (tempfile::TempDir, Tui) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("ledger")).unwrap();
+    let store = store_in(&dir);
     store.insert(cases, ChangeKind::Imported, &ctx()).unwrap();
     (dir, tui_on(store, ctx(), lang, keymap))
+}
+
+/// The store of the ledger in `dir` (an app's, once the app is dropped).
+pub fn store_in(dir: &tempfile::TempDir) -> Store {
+    Store::open(&dir.path().join("ledger")).unwrap()
+}
+
+/// The app in Chinese with the default keys on an open store, acting as `ctx` says.
+pub fn tui_as(store: Store, ctx: Ctx) -> Tui {
+    tui_on(store, ctx, Lang::Zh, Keymap::default_keys().unwrap())
 }
 
 /// The app on an open store, as `zhengdun` builds it.
