@@ -435,12 +435,18 @@ struct Key {
     common: bool,
 }
 
-/// The spellings of one distinct field text.
+/// The spellings of one distinct field text, and the cases that use it.
 #[derive(Debug, Clone, Copy)]
 struct Text {
     keys_start: u32,
     keys_len: u32,
     mask: u64,
+    /// The first case that used the text (NONE for none yet); the others, when there are
+    /// others, are `SearchIndex::more_users[more]`. A case that stopped using it may still
+    /// be named: a search only visits the cases named, and decides on their fields as
+    /// they are.
+    first_user: u32,
+    more: u32,
 }
 
 const NONE: u32 = u32::MAX;
@@ -474,6 +480,8 @@ pub struct SearchIndex {
     bytes: String,
     /// For each byte of `bytes`, the index of the field char it spells.
     chars: Vec<u16>,
+    /// The cases of the texts used by more than one ([`Text::more`]).
+    more_users: Vec<Vec<u32>>,
     matcher: SkimMatcherV2,
 }
 
@@ -485,6 +493,7 @@ impl SearchIndex {
             keys: Vec::new(),
             bytes: String::new(),
             chars: Vec::new(),
+            more_users: Vec::new(),
             matcher: SkimMatcherV2::default(),
         };
         let mut interned: HashMap<&str, u32, BuildHasherDefault<Fnv>> = HashMap::default();
@@ -498,19 +507,21 @@ impl SearchIndex {
                 // Ids are unique: nothing to share, and no point remembering them.
                 if field == Field::Id {
                     *id = ix.add_text(text);
-                    continue;
+                } else {
+                    *id = match interned.get(text) {
+                        Some(id) => *id,
+                        None => {
+                            let id = ix.add_text(text);
+                            interned.insert(text, id);
+                            id
+                        }
+                    };
                 }
-                *id = match interned.get(text) {
-                    Some(id) => *id,
-                    None => {
-                        let id = ix.add_text(text);
-                        interned.insert(text, id);
-                        id
-                    }
-                };
+                ix.add_user(*id, ix.cases.len() as u32);
             }
             ix.cases.push(ids);
         }
+        ix.more_users.shrink_to_fit();
         ix.bytes.shrink_to_fit();
         ix.chars.shrink_to_fit();
         ix.keys.shrink_to_fit();
@@ -531,7 +542,11 @@ impl SearchIndex {
             }
             *id = match Some(old).filter(|&t| t != NONE) {
                 Some(t) if self.spells(t, text) => t,
-                _ => self.add_text(text),
+                _ => {
+                    let t = self.add_text(text);
+                    self.add_user(t, case as u32);
+                    t
+                }
             };
         }
         if let Some(slot) = self.cases.get_mut(case) {
@@ -570,8 +585,46 @@ impl SearchIndex {
             keys_start,
             keys_len: self.keys.len() as u32 - keys_start,
             mask: all,
+            first_user: NONE,
+            more: NONE,
         });
         self.texts.len() as u32 - 1
+    }
+
+    /// Notes that case `case` uses distinct text `text` (once, however many of its fields
+    /// do).
+    fn add_user(&mut self, text: u32, case: u32) {
+        let Some(t) = self.texts.get_mut(text as usize) else {
+            return;
+        };
+        if t.first_user == NONE {
+            t.first_user = case;
+        } else if t.first_user != case {
+            match self.more_users.get_mut(t.more as usize) {
+                Some(more) => {
+                    if more.last() != Some(&case) {
+                        more.push(case);
+                    }
+                }
+                None => {
+                    t.more = self.more_users.len() as u32;
+                    self.more_users.push(vec![case]);
+                }
+            }
+        }
+    }
+
+    /// The cases that use a distinct text (possibly some that no longer do).
+    fn users(&self, text: &Text) -> impl Iterator<Item = usize> + '_ {
+        let first = (text.first_user != NONE).then_some(text.first_user);
+        let more = self
+            .more_users
+            .get(text.more as usize)
+            .map_or(&[][..], Vec::as_slice);
+        first
+            .into_iter()
+            .chain(more.iter().copied())
+            .map(|c| c as usize)
     }
 
     pub fn len(&self) -> usize {
@@ -704,29 +757,20 @@ impl SearchIndex {
                 part.finish(false)
             }
             _ => {
-                // Many cases: states for every text in one sequential pass, then the cases in
-                // case order (a sequential walk of the case table: in rank order, cache
-                // misses dominated), split over two threads when there is enough work.
-                let states: Vec<Vec<u8>> = terms
+                // Many cases: states for every text in one sequential pass; then only the
+                // cases using a text that the first term matches (a hit needs one), in case
+                // order (a sequential walk of the case table: in rank order, cache misses
+                // dominated), split over two threads when there is enough work.
+                let mut states: Vec<Vec<u8>> = terms
                     .iter()
                     .zip(&masks)
                     .map(|(term, &qmask)| self.states(term, qmask))
                     .collect();
-                let order: Vec<usize> = match within {
-                    Some(w) => {
-                        let mut member = vec![false; n];
-                        for &ci in w {
-                            if let Some(m) = member.get_mut(ci) {
-                                *m = true;
-                            }
-                        }
-                        member
-                            .iter()
-                            .enumerate()
-                            .filter_map(|(ci, &m)| m.then_some(ci))
-                            .collect()
+                let order = match (terms.first(), masks.first(), states.first_mut()) {
+                    (Some(term), Some(&qmask), Some(first)) => {
+                        self.candidates(term, qmask, first, within)
                     }
-                    None => (0..n).collect(),
+                    _ => Vec::new(),
                 };
                 let parallel = order.len() >= PARALLEL_FROM;
                 let half = if parallel {
@@ -756,6 +800,44 @@ impl SearchIndex {
                 part.finish(true)
             }
         }
+    }
+
+    /// The cases, in case order, that use a distinct text on which `term` has a hit
+    /// (among `within`, when given): those a search must look at. `state` holds the term's
+    /// state on every text; a text that could only be a fuzzy hit, and is not, becomes
+    /// NO_MATCH in it.
+    fn candidates(
+        &self,
+        term: &str,
+        qmask: u64,
+        state: &mut [u8],
+        within: Option<&[usize]>,
+    ) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for (t, (text, st)) in self.texts.iter().zip(state.iter_mut()).enumerate() {
+            match *st {
+                PREFIX | SUBSTRING => {}
+                MAYBE_FUZZY if self.fuzzy(t as u32, term, qmask).is_some() => {}
+                MAYBE_FUZZY => {
+                    *st = NO_MATCH;
+                    continue;
+                }
+                _ => continue,
+            }
+            out.extend(self.users(text));
+        }
+        if let Some(w) = within {
+            let mut member = vec![false; self.cases.len()];
+            for &ci in w {
+                if let Some(m) = member.get_mut(ci) {
+                    *m = true;
+                }
+            }
+            out.retain(|&ci| member.get(ci).copied().unwrap_or(false));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The state of `term` on every distinct text, in one sequential pass.
