@@ -222,6 +222,21 @@ impl ReadyRows {
         self.rows.is_empty()
     }
 
+    /// About how many bytes a row takes when written: the first row's kept cells, their
+    /// words and its days (at least 256), for sizing a list before writing it.
+    pub fn row_bytes(&self) -> usize {
+        let Some(row) = self.rows.first() else {
+            return 0;
+        };
+        let words: usize = row
+            .worded
+            .iter()
+            .filter_map(|&(_, w)| self.words.get(w as usize))
+            .map(|[zh, en]| zh.len().max(en.len()) + 1)
+            .sum();
+        (row.text.len() + words + 8).max(256)
+    }
+
     /// Keeps the row of `c` after the others.
     pub fn push(&mut self, c: &Case) {
         let row = self.row_of(c);

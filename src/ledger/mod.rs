@@ -280,7 +280,10 @@ pub fn csv_list(
     rows: &crate::interchange::csv::ReadyRows,
     order: impl IntoIterator<Item = (usize, i64)>,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 * 1024);
+    let order = order.into_iter();
+    // room for every row at once: a list of 10,000 rows is grown by no copies of itself
+    let rows_wanted = order.size_hint().0.min(rows.len());
+    let mut out = Vec::with_capacity(4096 + rows_wanted * rows.row_bytes());
     crate::interchange::csv::write_header(
         &mut out,
         lang,
