@@ -200,10 +200,13 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
 /// A command, told first when the ledger was rolled back since this account last saw it,
 /// and remembering where the ledger is after it. A restore brings an older state back on
 /// purpose: the one who restores is not told (see [`session::Seen::restored`]); those who
-/// saw a later state are, when they next use it.
+/// saw a later state are, when they next use it. A command that only reads shows the ledger
+/// as the check found it, and the check remembered that: it asks no second time (through a
+/// server, one round trip less).
 fn watched(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failure> {
     let mut seen = session::Seen::load();
     let restoring = matches!(cmd, Cmd::Restore { .. });
+    let reads = cmd.only_reads();
     if !restoring {
         if let Some(back) = seen.check(ledger) {
             let said = back.message(env.lang);
@@ -213,8 +216,8 @@ fn watched(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failure> {
     let result = run_command(env, ledger, cmd);
     match (&result, restoring) {
         (Ok(()), true) => seen.restored(ledger),
-        (Ok(()), false) => seen.remember(ledger),
-        (Err(_), _) => {}
+        (Ok(()), false) if !reads => seen.remember(ledger),
+        _ => {}
     }
     result
 }
