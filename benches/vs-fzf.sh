@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Whole-process search time: `zhengdun list --search Q --format csv` (open the database, load
 # every case, build the index, search, print) against `fzf --filter Q` over a plain text file
-# of the same cases (id county township village per line). Prints the median of repeated
-# runs per query and the ratio zhengdun / fzf. fzf has no pinyin: on pinyin queries it is
-# timed doing its own (fruitless) scan.
+# of the same cases (id county township village per line); then the same through a
+# `zhengdun serve` on the ledger (`--server`), whose client process only connects, asks and
+# prints. Prints the median of repeated runs per query, the ratio zhengdun / fzf, and the
+# median of those ratios over the queries, with the load average (other work on the machine
+# inflates both sides). fzf has no pinyin: on pinyin queries it is timed doing its own
+# (fruitless) scan.
 #
 #   benches/vs-fzf.sh [CASES] [RUNS]        (defaults: 100000 cases, 5 runs)
 set -euo pipefail
@@ -31,7 +34,8 @@ target/release/examples/gen-sample --cases "$CASES" --seed 1 -o "$tmp/ledger.jso
 "$BIN" --db "$tmp/db" --lang en export --format csv | tail -n +2 | cut -d, -f1,3,4,5 | tr , ' ' > "$tmp/lines.txt"
 echo "$(wc -l < "$tmp/lines.txt") lines in the fzf input"
 
-# Median wall time in milliseconds of running "$@" RUNS times (output discarded).
+# Median wall time in milliseconds (to a tenth) of running "$@" RUNS times (output
+# discarded).
 median_ms() {
   local times=()
   for _ in $(seq "$RUNS"); do
@@ -39,43 +43,63 @@ median_ms() {
     t0=$(date +%s%N)
     "$@" > /dev/null
     t1=$(date +%s%N)
-    times+=($(( (t1 - t0) / 1000000 )))
+    times+=($(( (t1 - t0) / 100000 )))
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f\n", a[int((NR+1)/2)] / 10}'
 }
 
-# The query goes last: printf pads by bytes, which would misalign Chinese queries.
-printf '%12s %8s %8s %8s %8s  %s\n' zhengdun_ms fzf_ms ratio z_hits f_hits query
-for q in "阳谷县" "王庄" "2017-SX-01" "yangguxian" "qjc" "wangzhuang"; do
-  z=$(median_ms "$BIN" --db "$tmp/db" --today 2017-09-15 list --search "$q" --format csv)
-  f=$(median_ms fzf --filter "$q" < "$tmp/lines.txt")
-  zh=$("$BIN" --db "$tmp/db" --today 2017-09-15 list --search "$q" --format csv | tail -n +2 | wc -l)
-  fh=$(fzf --filter "$q" < "$tmp/lines.txt" | wc -l || true)
-  ratio=$(awk -v z="$z" -v f="$f" 'BEGIN { if (f > 0) printf "%.1f", z / f; else print "inf" }')
-  printf '%12s %8s %8s %8s %8s  %s\n' "$z" "$f" "$ratio" "$zh" "$fh" "$q"
-done
+QUERIES=("阳谷县" "王庄" "2017-SX-01" "yangguxian" "qjc" "wangzhuang")
 
-# Through the county's server, which keeps the summaries and the search index in memory: the
-# client process only connects, asks and prints.
-"$BIN" --db "$tmp/db" serve --today 2017-09-15 --socket "$tmp/server.sock" 2>/dev/null &
-server=$!
-trap 'kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 600); do
-  "$BIN" --server "$tmp/server.sock" show "$(head -1 "$tmp/lines.txt" | cut -d' ' -f1)" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-echo "through the server (--server):"
-printf '%12s %8s %8s %8s %8s  %s\n' server_ms fzf_ms ratio z_hits f_hits query
-for q in "阳谷县" "王庄" "2017-SX-01" "yangguxian" "qjc" "wangzhuang"; do
-  z=$(median_ms "$BIN" --server "$tmp/server.sock" list --search "$q" --format csv)
-  f=$(median_ms fzf --filter "$q" < "$tmp/lines.txt")
-  zh=$("$BIN" --server "$tmp/server.sock" list --search "$q" --format csv | tail -n +2 | wc -l)
-  fh=$(fzf --filter "$q" < "$tmp/lines.txt" | wc -l || true)
-  ratio=$(awk -v z="$z" -v f="$f" 'BEGIN { if (f > 0) printf "%.1f", z / f; else print "inf" }')
-  printf '%12s %8s %8s %8s %8s  %s\n' "$z" "$f" "$ratio" "$zh" "$fh" "$q"
-done
+# One table: for each query, the median time of `zhengdun "$@" list --search Q --format csv`
+# and of fzf, their ratio and hit counts; then the median of the ratios over the queries
+# (of an even number of queries, the mean of the middle two).
+table() {
+  local head=$1; shift
+  local ratios=()
+  # The query goes last: printf pads by bytes, which would misalign Chinese queries.
+  printf '%12s %8s %8s %8s %8s  %s\n' "$head" fzf_ms ratio z_hits f_hits query
+  for q in "${QUERIES[@]}"; do
+    z=$(median_ms "$BIN" "$@" list --search "$q" --format csv)
+    f=$(median_ms fzf --filter "$q" < "$tmp/lines.txt")
+    zh=$("$BIN" "$@" list --search "$q" --format csv | tail -n +2 | wc -l)
+    fh=$(fzf --filter "$q" < "$tmp/lines.txt" | wc -l || true)
+    ratio=$(awk -v z="$z" -v f="$f" 'BEGIN { if (f < 0.1) f = 0.1; printf "%.2f", z / f }')
+    ratios+=("$ratio")
+    printf '%12s %8s %8s %8s %8s  %s\n' "$z" "$f" "$ratio" "$zh" "$fh" "$q"
+  done
+  printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {
+    m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
+    printf "median ratio over the %d queries: %.2f (load average %s)\n", NR, m, load }' \
+    load="$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+table zhengdun_ms --db "$tmp/db" --today 2017-09-15
 
 # The floor under any whole-process search: open the ledger, read one case, close it.
 first=$(head -1 "$tmp/lines.txt" | cut -d' ' -f1)
 floor=$(median_ms "$BIN" --db "$tmp/db" show "$first")
 echo "floor: open the ledger, show one case ($first), close: $floor ms"
+
+# Through the county's server, which keeps the summaries, the search index and every
+# case's CSV row in memory: the client process only connects, asks and prints. The server
+# builds the rows in the background once it listens; timing starts when its log says they
+# are ready (until then a list reads its cases from the store).
+"$BIN" --db "$tmp/db" --lang en serve --today 2017-09-15 --socket "$tmp/server.sock" 2>"$tmp/server.log" &
+server=$!
+trap 'kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 1200); do
+  grep -q "list rows ready" "$tmp/server.log" && break
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "vs-fzf: the server stopped:" >&2
+    cat "$tmp/server.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+grep -q "list rows ready" "$tmp/server.log" || { echo "vs-fzf: the server's rows were never ready" >&2; exit 1; }
+echo "through the server (--server):"
+table server_ms --server "$tmp/server.sock"
+
+# The floor under any whole-process search through the server: connect, show one case.
+floor=$(median_ms "$BIN" --server "$tmp/server.sock" show "$first")
+echo "floor: through the server, show one case ($first): $floor ms"
