@@ -642,14 +642,14 @@ impl Refusal {
     }
 
     /// Whether the refusal is of who asks (a role that may not do this, or not on this
-    /// case), not of what was asked: nothing typed can change it.
+    /// case), not of what was asked: nothing typed can change it. (A visit recorded as
+    /// made by someone else is not one: the visitor typed can be corrected.)
     pub fn is_not_allowed(&self) -> bool {
         matches!(
             self,
             Refusal::RoleCannot { .. }
                 | Refusal::OutOfScope { .. }
                 | Refusal::NotInRoster { .. }
-                | Refusal::VisitByOther { .. }
                 | Refusal::FixOfOther { .. }
         )
     }
