@@ -99,13 +99,7 @@ fn search_filter_open_and_log_a_visit_in_tmux() {
     tmux.keys(&["C-s"]);
     tmux.wait_for("已保存");
     tmux.keys(&["q"]);
-    for _ in 0..50 {
-        if !tmux.alive() {
-            break;
-        }
-        sleep(Duration::from_millis(100));
-    }
-    assert!(!tmux.alive(), "the app did not quit");
+    assert!(tmux.ended(), "the app did not quit");
 
     let json = cli(&db, &["show", "2017-YG-007", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -201,13 +195,7 @@ fn edit_and_acceptance_forms_in_tmux() {
     tmux.keys(&["y"]);
     tmux.wait_for("已保存：验收");
     tmux.keys(&["q"]);
-    for _ in 0..50 {
-        if !tmux.alive() {
-            break;
-        }
-        sleep(Duration::from_millis(100));
-    }
-    assert!(!tmux.alive(), "the app did not quit");
+    assert!(tmux.ended(), "the app did not quit");
 
     let json = cli(&db, &["show", "2017-YG-003", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();

@@ -695,12 +695,7 @@ impl<'a> Harness<'a> {
             libc::kill(pid, libc::SIGKILL);
         }
         self.fs.kill_frozen();
-        for _ in 0..200 {
-            if !tmux.alive() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        tmux.ended();
         self.fs.restore();
         drop(tmux);
         self.found.cuts += 1;

@@ -10,8 +10,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::thread::sleep;
-use std::time::Duration;
 
 mod common;
 use common::server::Server;
@@ -140,12 +138,7 @@ fn a_list_and_a_second_tui_work_while_a_tui_has_the_ledger_open() {
     second.wait_for_row("2017-LQ-015", "09-15");
     second.keys(&["q"]);
     first.keys(&["q"]);
-    for _ in 0..50 {
-        if !first.alive() {
-            break;
-        }
-        sleep(Duration::from_millis(100));
-    }
+    first.ended();
     // the socket is gone with the TUI, and the ledger opens as before
     assert!(!db.join(zhengdun::ledger::OWN_SOCKET).exists());
     assert!(ok(&["--db", &dbs, "verify"]).contains("chain intact"));

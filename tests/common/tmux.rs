@@ -112,6 +112,17 @@ impl Tmux {
             .is_ok_and(|o| o.status.success())
     }
 
+    /// Waits (up to ~5 s) for the program in the session to end; whether it did.
+    pub fn ended(&self) -> bool {
+        for _ in 0..200 {
+            if !self.alive() {
+                return true;
+            }
+            sleep(Duration::from_millis(25));
+        }
+        !self.alive()
+    }
+
     /// Where the terminal's cursor is: (column, row) in cells.
     pub fn cursor(&self) -> (usize, usize) {
         let out = self.run(&[
