@@ -672,7 +672,7 @@ fn the_database_and_exports_are_private() {
 }
 
 /// A ledger written by schema 1 (one summary per `s/<id>`, records as plain JSON) opens,
-/// is brought up to schema 2 in one step, and reads and verifies as before.
+/// is brought up to the current schema in one step, and reads and verifies as before.
 #[test]
 fn a_schema_1_ledger_is_upgraded_when_opened() {
     use zhengdun::domain::Summary;
@@ -682,8 +682,8 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
     {
         let store = Store::open(&db).unwrap();
         let raw = store.raw();
-        // schema 1 had one summary per case and no counts
-        for prefix in [b"s/", b"k/"] {
+        // schema 1 had one summary per case, and no counts or rows
+        for prefix in [b"s/", b"k/", b"r/"] {
             for kv in raw.scan_prefix(prefix) {
                 raw.remove(kv.unwrap().0).unwrap();
             }
@@ -716,9 +716,15 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
     );
     let store = Store::open(&db).unwrap();
     let schema = store.raw().get(b"m/schema").unwrap().unwrap();
-    assert_eq!(schema.as_ref(), &2u64.to_be_bytes());
+    assert_eq!(
+        schema.as_ref(),
+        &zhengdun::store::SCHEMA_VERSION.to_be_bytes()
+    );
     assert_eq!(store.summaries().unwrap().len(), 400);
     assert_eq!(store.counted().unwrap().len(), 400);
+    let mut rows = 0;
+    store.for_each_row(|_| rows += 1).unwrap();
+    assert_eq!(rows, 400);
     // A change after the upgrade writes the new layout beside the old records.
     drop(store);
     let r = zd(
@@ -734,6 +740,32 @@ fn a_schema_1_ledger_is_upgraded_when_opened() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(zd(&db, &["verify"]).stdout.contains("chain intact"));
+}
+
+/// A ledger written by schema 2 (no rows family: each case's own fields) gains it when
+/// opened, and lists and verifies as before.
+#[test]
+fn a_schema_2_ledger_gains_its_rows_when_opened() {
+    let root = tempfile::tempdir().unwrap();
+    let (db, _) = make_db(root.path());
+    let list = zd(&db, &["list", "--format", "csv"]).stdout;
+    {
+        let store = Store::open(&db).unwrap();
+        let raw = store.raw();
+        for kv in raw.scan_prefix(b"r/") {
+            raw.remove(kv.unwrap().0).unwrap();
+        }
+        raw.insert(b"m/schema", &2u64.to_be_bytes()).unwrap();
+        store.sync().unwrap();
+    }
+    let v = zd(&db, &["verify"]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("chain intact"), "{}", v.stdout);
+    assert_eq!(zd(&db, &["list", "--format", "csv"]).stdout, list);
+    let store = Store::open(&db).unwrap();
+    let mut rows = 0;
+    store.for_each_row(|_| rows += 1).unwrap();
+    assert_eq!(rows, 400);
 }
 
 /// A large import is written in parts behind a marker: a process that dies after a part

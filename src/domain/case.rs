@@ -247,6 +247,35 @@ impl Case {
         })
     }
 
+    /// The case's own fields without what is recorded on it (tasks, adjustments, visits,
+    /// acceptance attempts): all a row of the flat ledger shows, a fraction of the bytes.
+    pub fn own_fields(&self) -> Case {
+        Case {
+            id: self.id.clone(),
+            year: self.year,
+            county: self.county.clone(),
+            township: self.township.clone(),
+            village: self.village.clone(),
+            situations: self.situations.clone(),
+            problems: self.problems.clone(),
+            identified_on: self.identified_on,
+            deadline: self.deadline,
+            stage: self.stage,
+            pairing: self.pairing.clone(),
+            tasks: Vec::new(),
+            adjustments: Vec::new(),
+            no_adjustment_reason: self.no_adjustment_reason.clone(),
+            visits: Vec::new(),
+            acceptance: Vec::new(),
+            voided_attempts: 0,
+            closed_on: self.closed_on,
+            relapse_of: self.relapse_of.clone(),
+            profile: self.profile.clone(),
+            reopened_on: self.reopened_on,
+            voided: self.voided.clone(),
+        }
+    }
+
     pub fn county_leader(&self) -> &str {
         self.pairing
             .as_ref()

@@ -294,6 +294,7 @@ super::texts! {
     DamageRosterAltered => "人员名册与其历史所记不符：已被改动", "the roster differs from what its history recorded: it was altered";
     FamilySummaries => "列表摘要", "summary";
     FamilyCounts => "统计", "count";
+    FamilyRows => "台账行", "ledger row";
     ActionSync => "同步外业副本：发送待同步的变更，取回服务器上的变更", "sync the field copy: send what was recorded here, take the server's changes";
     ShortSync => "同步", "sync";
     ActionConflicts => "冲突和被拒的变更（外业副本）", "conflicting and refused changes (field copy)";

@@ -554,4 +554,28 @@ mod tests {
             );
         }
     }
+
+    /// A server builds its ready rows from each case's own fields (the store's rows
+    /// family), not the whole case: the same bytes, for cases at every stage, with visits,
+    /// tasks, adjustments and acceptance attempts recorded.
+    #[test]
+    fn rows_of_the_own_fields_are_the_rows_of_the_case() {
+        let cases = crate::sample::generate(400, 7).cases;
+        assert!(cases.iter().any(|c| !c.visits.is_empty()));
+        assert!(cases.iter().any(|c| !c.acceptance.is_empty()));
+        assert!(cases.iter().any(|c| c.closed_on.is_some()));
+        let (mut whole, mut own) = (ReadyRows::default(), ReadyRows::default());
+        for c in &cases {
+            whole.push(c);
+            own.push(&c.own_fields());
+        }
+        for lang in [Lang::Zh, Lang::En] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for i in 0..cases.len() {
+                whole.write(i, &mut a, lang, &["3".to_string()]);
+                own.write(i, &mut b, lang, &["3".to_string()]);
+            }
+            assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+        }
+    }
 }

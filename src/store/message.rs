@@ -154,6 +154,7 @@ fn family(lang: Lang, f: Family) -> &'static str {
     match f {
         Family::Summaries => Text::FamilySummaries.get(lang),
         Family::Counts => Text::FamilyCounts.get(lang),
+        Family::Rows => Text::FamilyRows.get(lang),
     }
 }
 

@@ -8,6 +8,8 @@
 //! - `s/<first id>`: the list summaries (`Summary`) in chunks of consecutive ids, derived
 //!   from the records and written with them ([`layout::Family`])
 //! - `k/<first id>`: what the counts read of each case (`domain::Counted`), likewise
+//! - `r/<first id>`: each case's own fields (`Case::own_fields`), all its CSV row shows,
+//!   likewise
 //! - `h/<seq>`: history events, hash-chained in `seq` order
 //! - `x/<id>\0<seq>`: index from a case to its events
 //! - `a/<seq>`: township accountability events
@@ -45,8 +47,8 @@ use layout::{case_key, event_key, index_key, Family};
 pub use roster::ROSTER_EVENTS;
 
 /// The schema this build writes and reads. Schema 1 (one summary per case, records as plain
-/// JSON, no counts) is brought up to date when it is opened.
-pub const SCHEMA_VERSION: u64 = 2;
+/// JSON, no counts) and schema 2 (no rows family) are brought up to date when opened.
+pub const SCHEMA_VERSION: u64 = 3;
 /// The schema of backup files: 2 added the roster (a schema 1 backup has none).
 pub const BACKUP_SCHEMA: u64 = 2;
 /// The `format` of a backup file: the interchange ledger plus the full history.
@@ -336,6 +338,7 @@ struct Derived {
     id: String,
     summary: Option<Vec<u8>>,
     counted: Option<Vec<u8>>,
+    row: Option<Vec<u8>>,
 }
 
 impl Derived {
@@ -345,13 +348,20 @@ impl Derived {
                 id: case.id.clone(),
                 summary: None,
                 counted: None,
+                row: None,
             });
         }
         Ok(Derived {
             id: case.id.clone(),
             summary: Some(layout::encode_summary(&Summary::of(case))),
             counted: Some(json_bytes(&Counted::of(case))?),
+            row: Some(json_bytes(&case.own_fields())?),
         })
+    }
+
+    /// The entries in [`Family::ALL`]'s order.
+    fn entries(&self) -> [&Option<Vec<u8>>; 3] {
+        [&self.summary, &self.counted, &self.row]
     }
 }
 
@@ -665,9 +675,10 @@ impl Store {
         })
     }
 
-    /// Schema 1 to 2: the per-case summaries become chunks, and the counts are added, both
-    /// derived from the records (which stay readable as they are, and are compressed when
-    /// next written). One atomic batch.
+    /// An older schema brought up to date: every family of derived entries written anew from
+    /// the records (schema 1's per-case summaries become chunks; schema 1 had no counts,
+    /// schema 2 no rows). The records stay readable as they are, and are compressed when
+    /// next written. One atomic batch.
     fn upgrade(&self) -> Result<()> {
         self.guarded(|| {
             let mut batch = sled::Batch::default();
@@ -696,13 +707,15 @@ impl Store {
         derived: Vec<Derived>,
         fresh: bool,
     ) -> Result<()> {
-        let (mut summaries, mut counts) = (Vec::new(), Vec::new());
+        let (mut summaries, mut counts, mut rows) = (Vec::new(), Vec::new(), Vec::new());
         for d in derived {
             summaries.push((d.id.clone(), d.summary));
-            counts.push((d.id, d.counted));
+            counts.push((d.id.clone(), d.counted));
+            rows.push((d.id, d.row));
         }
         self.put_chunked(batch, Family::Summaries, summaries, fresh)?;
-        self.put_chunked(batch, Family::Counts, counts, fresh)
+        self.put_chunked(batch, Family::Counts, counts, fresh)?;
+        self.put_chunked(batch, Family::Rows, rows, fresh)
     }
 
     /// Puts each entry into its chunk of `family` (`None`: takes the case's entry out).
@@ -908,6 +921,12 @@ impl Store {
             },
             f,
         )
+    }
+
+    /// Every listed case's own fields ([`Case::own_fields`]), in id order, one at a time:
+    /// all a row of the flat ledger shows, without reading the whole cases.
+    pub fn for_each_row(&self, f: impl FnMut(Case)) -> Result<()> {
+        self.scan_chunks(Family::Rows, layout::decode_rows, f)
     }
 
     /// Every case's list summary, in id order: what a list of the whole ledger reads.
@@ -1576,7 +1595,7 @@ impl Store {
                 });
             }
             // Every derived entry by family and id, to compare with the records.
-            let mut derived: [std::collections::HashMap<String, Vec<u8>>; 2] = Default::default();
+            let mut derived: [std::collections::HashMap<String, Vec<u8>>; 3] = Default::default();
             for (family, found) in Family::ALL.into_iter().zip(derived.iter_mut()) {
                 for kv in self.db.scan_prefix(family.prefix()) {
                     let (k, v) = kv?;
@@ -1630,9 +1649,8 @@ impl Store {
                                 r.problems.push(Damage::VoidMarkStale { case: id.clone() });
                             }
                             let d = Derived::of(&rec.case)?;
-                            for (family, (stored, want)) in Family::ALL
-                                .into_iter()
-                                .zip(stored.iter().zip([&d.summary, &d.counted]))
+                            for (family, (stored, want)) in
+                                Family::ALL.into_iter().zip(stored.iter().zip(d.entries()))
                             {
                                 if stored != want {
                                     r.problems.push(Damage::EntryStale {
