@@ -462,6 +462,14 @@ fn orchestrate(a: &Args) -> Result<(), String> {
         get(&server, "write_max_ms"),
         get(&server, "server_peak_rss_mb")
     );
+    println!(
+        "  its parts                one client alone first: p50 {} ms, max {} ms (a group of one: the change and its fsync); server RSS once its CSV rows were ready {} MB, after the TUI {} MB, after the writes {} MB",
+        get(&server, "write_alone_p50_ms"),
+        get(&server, "write_alone_max_ms"),
+        get(&server, "server_rows_ready_rss_mb"),
+        get(&server, "server_tui_rss_mb"),
+        get(&server, "server_writes_rss_mb")
+    );
     // Other work on the machine inflates every wall-clock figure above: say how much there was.
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -690,10 +698,12 @@ fn phase_server(a: &Args) -> Result<(), String> {
         .recv_timeout(std::time::Duration::from_secs(300))
         .ok()
         .map(|()| round(started.elapsed().as_secs_f64() - listening_s, 2));
+    let rows_rss = server_mb(server.id(), "VmRSS:");
     let result = server_figures(dir, today, &socket, server.id()).map(|mut v| {
         if let Some(o) = v.as_object_mut() {
             o.insert("listening_s".into(), round(listening_s, 2).into());
             o.insert("rows_ready_s".into(), rows_ready_s.into());
+            o.insert("server_rows_ready_rss_mb".into(), rows_rss.into());
         }
         v
     });
@@ -701,6 +711,41 @@ fn phase_server(a: &Args) -> Result<(), String> {
     let _ = server.wait();
     println!("{}", result?);
     Ok(())
+}
+
+/// A memory figure of the server process from /proc/PID/status, in whole MB (Linux).
+fn server_mb(pid: u32, key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with(key))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(round(kb / 1024.0, 0))
+}
+
+/// Durable visits of `id` through the server, one after another, each timed until acknowledged.
+fn log_visits(socket: &Path, id: &str, today: NaiveDate, n: usize) -> Result<Vec<f64>, String> {
+    use zhengdun::ledger::Ledger;
+    let remote = zhengdun::ledger::Remote::connect(&socket.display().to_string(), None)
+        .map_err(|e| e.to_string())?;
+    let mut times = Vec::with_capacity(n);
+    for k in 0..n {
+        let visit = zhengdun::domain::Command::LogVisit(zhengdun::domain::Visit {
+            on: today,
+            by: "王建国".into(),
+            kind: zhengdun::domain::VisitKind::Visit,
+            findings: format!("并发走访 {k}"),
+        });
+        let t = Instant::now();
+        remote
+            .execute(id, &[visit], None)
+            .map_err(|e| e.to_string())?;
+        times.push(ms(t));
+    }
+    Ok(times)
 }
 
 fn server_figures(
@@ -742,30 +787,19 @@ fn server_figures(
             .map(|s| s.id().to_string())
             .collect()
     };
+    let tui_rss = server_mb(pid, "VmRSS:");
+    // One client alone first: what a durable change through the server costs with no one
+    // to wait for (a group of one), the floor under the figures of 30 at once.
+    let mut alone = match ids.first() {
+        Some(id) => log_visits(socket, id, today, WRITES_EACH)?,
+        None => Vec::new(),
+    };
+    alone.sort_by(|a, b| a.total_cmp(b));
     let writers: Vec<_> = ids
         .into_iter()
         .map(|id| {
             let socket = socket.to_path_buf();
-            std::thread::spawn(move || -> Result<Vec<f64>, String> {
-                use zhengdun::ledger::Ledger;
-                let remote = zhengdun::ledger::Remote::connect(&socket.display().to_string(), None)
-                    .map_err(|e| e.to_string())?;
-                let mut times = Vec::with_capacity(WRITES_EACH);
-                for n in 0..WRITES_EACH {
-                    let visit = zhengdun::domain::Command::LogVisit(zhengdun::domain::Visit {
-                        on: today,
-                        by: "王建国".into(),
-                        kind: zhengdun::domain::VisitKind::Visit,
-                        findings: format!("并发走访 {n}"),
-                    });
-                    let t = Instant::now();
-                    remote
-                        .execute(&id, &[visit], None)
-                        .map_err(|e| e.to_string())?;
-                    times.push(ms(t));
-                }
-                Ok(times)
-            })
+            std::thread::spawn(move || log_visits(&socket, &id, today, WRITES_EACH))
         })
         .collect();
     let mut times = Vec::new();
@@ -773,14 +807,21 @@ fn server_figures(
         times.extend(w.join().map_err(|_| "a writer failed".to_string())??);
     }
     times.sort_by(|a, b| a.total_cmp(b));
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let peak = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| round(kb / 1024.0, 0));
+    let peak = server_mb(pid, "VmHWM:");
     if let Some(o) = figures.as_object_mut() {
+        o.insert("server_tui_rss_mb".into(), tui_rss.into());
+        o.insert(
+            "server_writes_rss_mb".into(),
+            server_mb(pid, "VmRSS:").into(),
+        );
+        o.insert(
+            "write_alone_p50_ms".into(),
+            round(percentile(&alone, 0.5), 2).into(),
+        );
+        o.insert(
+            "write_alone_max_ms".into(),
+            round(alone.last().copied().unwrap_or(0.0), 2).into(),
+        );
         o.insert("writes".into(), times.len().into());
         o.insert(
             "write_p50_ms".into(),
