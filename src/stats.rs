@@ -565,9 +565,10 @@ struct AnnualYear {
     kinds: Vec<[AnnualAcc; 2]>,
 }
 
-/// The annual sheet being gathered, per year.
+/// The annual sheet being gathered a case at a time, per year: what an export that never
+/// holds the whole ledger counts as it writes the cases.
 #[derive(Default)]
-struct Annual(std::collections::BTreeMap<i32, AnnualYear>);
+pub struct Annual(std::collections::BTreeMap<i32, AnnualYear>);
 
 impl AnnualRow {
     /// Adds a row of the same year to this one (a county's to the 总计).
@@ -587,6 +588,11 @@ impl AnnualRow {
 }
 
 impl Annual {
+    /// Counts one case.
+    pub fn case(&mut self, c: &Case) {
+        self.add(&Counted::of(c));
+    }
+
     fn add(&mut self, c: &Counted) {
         let year = self.0.entry(c.year).or_default();
         let at = match year.counties.iter().position(|(name, _)| *name == c.county) {
@@ -610,7 +616,7 @@ impl Annual {
     /// the county rows (each county's villages, then its communities), so that a person paired
     /// in two counties is counted in each (by the person, as the counties report them), and the
     /// total adds up.
-    fn rows(self) -> Vec<AnnualRow> {
+    pub fn rows(self) -> Vec<AnnualRow> {
         let mut out = Vec::new();
         for (year, y) in self.0 {
             let mut total = AnnualAcc::default().row(year, None);
@@ -638,7 +644,7 @@ impl Annual {
 pub fn annual(cases: &[Case]) -> Vec<AnnualRow> {
     let mut annual = Annual::default();
     for c in cases {
-        annual.add(&Counted::of(c));
+        annual.case(c);
     }
     annual.rows()
 }

@@ -192,6 +192,50 @@ fn a_read_only_disk_is_read_and_not_written() {
     assert_eq!(visits(&db, "A-1"), ["writable again"]);
 }
 
+/// An export onto a full disk — the xlsx workbook's rows kept in temporary files beside
+/// the output, or the JSON itself — is said to be full (exit 3), and leaves neither half a
+/// file nor a temporary one; a file of that name is left as it was.
+#[test]
+fn an_export_onto_a_full_disk_is_said_to_be_full_and_leaves_no_half_file() {
+    let Some(disk) = Tmpfs::mount("256k") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("ledger");
+    let file = home.path().join("sample.json");
+    fs::write(&file, zhengdun::sample::generate(300, 1).to_json().unwrap()).unwrap();
+    let late = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .args(["--lang", "en", "--today", "2017-09-15"])
+            .args(args)
+            .output()
+            .expect("run zhengdun")
+    };
+    let o = late(&["import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let old = disk.path.join("台账.xlsx");
+    fs::write(&old, "the export of last week").unwrap();
+    for (out, format) in [(&old, "xlsx"), (&disk.path.join("台账.json"), "json")] {
+        let o = late(&["export", "--format", format, "-o", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(3), "{format}: {}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("is full"), "{format}: {}", text(&o));
+        assert!(
+            err.contains("no file was written"),
+            "{format}: {}",
+            text(&o)
+        );
+        let left: Vec<_> = fs::read_dir(&disk.path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["台账.xlsx"], "{format}: {}", text(&o));
+    }
+    assert_eq!(fs::read_to_string(&old).unwrap(), "the export of last week");
+}
+
 fn mounted(test: &str) -> Option<(tempfile::TempDir, PowerCut)> {
     if !PowerCut::available(test) {
         return None;

@@ -1123,39 +1123,18 @@ fn export(
             _ => None,
         });
     let format = format.or(by_extension).unwrap_or(ExportFormat::Json);
-    if format != ExportFormat::Xlsx {
-        return export_streamed(env, ledger, format, output);
+    use std::io::{self, IsTerminal};
+    if format == ExportFormat::Xlsx && output.is_none() && io::stdout().is_terminal() {
+        return Err(Failure::input(i18n::t(env.lang, Text::XlsxNeedsOutput)));
     }
-    let (cases, _) = ledger.export().map_err(env.failed())?;
-    let bytes = match format {
-        ExportFormat::Json | ExportFormat::Csv => Vec::new(),
-        ExportFormat::Xlsx => {
-            use std::io::IsTerminal;
-            if output.is_none() && std::io::stdout().is_terminal() {
-                return Err(Failure::input(i18n::t(env.lang, Text::XlsxNeedsOutput)));
-            }
-            interchange::xlsx::write(&cases, env.ctx.today, &env.ctx.policy, env.lang)
-                .map_err(|e| Failure::input(format!("xlsx: {e}")))?
-        }
-    };
-    match output {
-        Some(path) => write_private(path, &bytes),
-        None => {
-            let mut out = std::io::stdout().lock();
-            if std::io::IsTerminal::is_terminal(&out) {
-                let text = String::from_utf8_lossy(&bytes);
-                let _ = out.write_all(neutralise(&text).as_bytes());
-            } else {
-                let _ = out.write_all(&bytes);
-            }
-            Ok(())
-        }
-    }
+    export_streamed(env, ledger, format, output)
 }
 
-/// `export` as JSON or CSV, written as the cases are read, a part at a time: a ledger of
-/// 100,000 cases is never held whole. The first part is read before anything is written, so
-/// that a refusal (an export is a clerk's) leaves no half output.
+/// `export`, written as the cases are read, a part at a time: a ledger of 100,000 cases is
+/// never held whole. The first part is read before anything is written, so that a refusal
+/// (an export is a clerk's) leaves no half output. The xlsx workbook's sheets keep their rows
+/// in temporary files beside the output (or in the system's temporary directory, for standard
+/// output) until the workbook is put together at the end.
 fn export_streamed(
     env: &Env,
     ledger: &dyn Ledger,
@@ -1185,7 +1164,7 @@ fn export_streamed(
         Ok(cases) => cases.into_iter().map(Ok).collect::<Vec<_>>(),
         Err(e) => vec![Err(e)],
     });
-    stream_out(output, |out| match format {
+    stream_out(output, env.lang, |out| match format {
         ExportFormat::Csv => {
             // With a BOM, Excel on Chinese Windows opens the UTF-8 file without garbling
             // it; a script reading standard output gets plain UTF-8.
@@ -1200,7 +1179,18 @@ fn export_streamed(
             }
             w.finish().map_err(io_failure)
         }
-        _ => {
+        ExportFormat::Xlsx => {
+            let spill = output.map(output_dir);
+            let failed = |e| xlsx_failure(env.lang, spill, e);
+            let mut w =
+                interchange::xlsx::Writer::new(spill, env.ctx.today, &env.ctx.policy, env.lang)
+                    .map_err(failed)?;
+            for c in cases {
+                w.case(&c.map_err(Failure::input)?).map_err(failed)?;
+            }
+            w.finish(out).map_err(failed)
+        }
+        ExportFormat::Json => {
             let ledger = interchange::json::StreamedLedger {
                 format: interchange::json::FORMAT,
                 as_of: Some(env.ctx.today),
@@ -1213,27 +1203,6 @@ fn export_streamed(
             writeln!(out).map_err(io_failure)
         }
     })
-}
-
-/// Writes a file readable by its owner only, through a temporary file renamed into place,
-/// so a failed export never leaves half a file under the real name.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let name = path.display().to_string();
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zhengdun-export-")
-        .tempfile_in(dir)
-        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-    // tempfile creates files with mode 0600 on Unix.
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-    tmp.persist(path)
-        .map_err(|e| Failure::input(format!("{name}: {}", e.error)))?;
-    Ok(())
 }
 
 /// Applies the list filters of the CLI to the ledger's summaries (and, with `--search`, to
@@ -1315,7 +1284,7 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
         cases.into_iter().map(Ok).chain(err.map(Err))
     });
     let with_due = cases.zip(&due);
-    stream_out(None, |out| match a.format {
+    stream_out(None, env.lang, |out| match a.format {
         ListFormat::Json => {
             let items = with_due.map(|(c, d)| match c {
                 Ok(c) => output::case_json(&c, d).map_err(|e| e.to_string()),
@@ -1346,39 +1315,80 @@ fn io_failure(e: std::io::Error) -> Failure {
     Failure::input(e.to_string())
 }
 
+/// The directory a file is written in.
+fn output_dir(file: &Path) -> &Path {
+    file.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// A full disk under `dir`, said as such (exit 3, as for the ledger's own disk).
+fn disk_full(lang: Lang, dir: &Path, detail: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: exit::DATABASE,
+        message: msg::output_disk_full(lang, dir.display(), detail),
+    }
+}
+
+/// The workbook writer's failure: a full disk under its temporary files (`dir`, else the
+/// system's temporary directory) or the output is said as such.
+fn xlsx_failure(lang: Lang, dir: Option<&Path>, e: interchange::xlsx::WriteError) -> Failure {
+    use crate::ledger::DiskProblem;
+    let errno = match &e {
+        interchange::xlsx::WriteError::Spilled(text) => crate::ledger::os_error_in_text(text),
+        other => other.io().and_then(std::io::Error::raw_os_error),
+    };
+    let io = errno.map(std::io::Error::from_raw_os_error);
+    match io.as_ref().and_then(DiskProblem::of) {
+        Some(DiskProblem::Full) => {
+            let tmp = std::env::temp_dir();
+            disk_full(
+                lang,
+                dir.unwrap_or(&tmp),
+                io.map(|e| e.to_string()).unwrap_or_default(),
+            )
+        }
+        _ => Failure::input(format!("xlsx: {e}")),
+    }
+}
+
 /// Writes output as it is made: into `file` (readable by its owner only, through a
-/// temporary file renamed into place, so a failed write leaves no half file), or to
-/// standard output — where a terminal gets its control characters neutralised (collected
-/// first: nobody reads 100,000 cases on a terminal), and a closed pipe (`| head`) ends the
-/// writing without a message.
+/// temporary file renamed into place, so a failed write leaves no half file; a full disk is
+/// said as such), or to standard output — where a terminal gets its control characters
+/// neutralised (collected first: nobody reads 100,000 cases on a terminal), and a closed pipe
+/// (`| head`) ends the writing without a message.
 fn stream_out(
     file: Option<&Path>,
-    write: impl FnOnce(&mut dyn Write) -> Result<(), Failure>,
+    lang: Lang,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
     use std::io::{BufWriter, IsTerminal};
     if let Some(path) = file {
         let name = path.display().to_string();
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = output_dir(path);
+        let failed = |e: std::io::Error| match crate::ledger::DiskProblem::of(&e) {
+            Some(crate::ledger::DiskProblem::Full) => disk_full(lang, dir, &e),
+            _ => Failure::input(format!("{name}: {e}")),
+        };
         let tmp = tempfile::Builder::new()
             .prefix(".zhengdun-export-")
             .tempfile_in(dir)
-            .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-        let mut w = BufWriter::new(tmp);
-        write(&mut w).map_err(|f| Failure {
+            .map_err(failed)?;
+        let mut w = BufWriter::new(DiskWatch {
+            out: tmp,
+            full: None,
+        });
+        let written = write(&mut w);
+        if let Some(e) = w.get_mut().full.take() {
+            return Err(failed(e));
+        }
+        written.map_err(|f| Failure {
             message: format!("{name}: {}", f.message),
             ..f
         })?;
-        let tmp = w
-            .into_inner()
-            .map_err(|e| Failure::input(format!("{name}: {}", e.error())))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-        tmp.persist(path)
-            .map_err(|e| Failure::input(format!("{name}: {}", e.error)))?;
+        let tmp = w.into_inner().map_err(|e| failed(e.into_error()))?.out;
+        tmp.as_file().sync_all().map_err(failed)?;
+        tmp.persist(path).map_err(|e| failed(e.error))?;
         return Ok(());
     }
     let stdout = std::io::stdout();
@@ -1390,12 +1400,45 @@ fn stream_out(
         return Ok(());
     }
     let mut w = BufWriter::new(PipeWatch {
-        out: stdout.lock(),
+        out: stdout,
         closed: false,
     });
     match write(&mut w).and_then(|()| w.flush().map_err(io_failure)) {
         Err(_) if w.get_ref().closed => Ok(()),
         r => r,
+    }
+}
+
+/// A file being written that keeps the error of a write that failed on a full disk, for the
+/// message (the writer on top of it may put it in other words). It writes to the file itself:
+/// a temporary file's own errors carry its path, no longer the system's error number.
+struct DiskWatch {
+    out: tempfile::NamedTempFile,
+    full: Option<std::io::Error>,
+}
+
+impl Write for DiskWatch {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.out.as_file_mut().write(buf);
+        self.note(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.out.as_file_mut().flush();
+        self.note(r)
+    }
+}
+
+impl DiskWatch {
+    fn note<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            if self.full.is_none()
+                && crate::ledger::DiskProblem::of(e) == Some(crate::ledger::DiskProblem::Full)
+            {
+                self.full = e.raw_os_error().map(std::io::Error::from_raw_os_error);
+            }
+        }
+        r
     }
 }
 
@@ -1479,7 +1522,7 @@ fn user(env: &Env, ledger: &dyn Ledger, op: UserOp) -> Result<(), Failure> {
 /// `backup FILE`: one consistent snapshot, written private and synced.
 fn backup(env: &Env, ledger: &dyn Ledger, file: &Path) -> Result<(), Failure> {
     let mut counts = (0, 0);
-    stream_out(Some(file), |out| {
+    stream_out(Some(file), env.lang, |out| {
         counts = ledger
             .backup_to(Some(env.ctx.today), out)
             .map_err(env.failed())?;

@@ -306,57 +306,91 @@ enum V {
     Num(Option<f64>),
 }
 
-/// Writes a table of rows under a title and a header, keeping the widest value of each
-/// column (in terminal cells, which is how wide CJK text prints) for the column widths.
-struct Table<'a> {
-    ws: &'a mut Worksheet,
-    st: &'a Styles,
+/// Writes a table of rows under a title and a header, a row at a time and in row order (a
+/// constant-memory sheet sends each finished row to its temporary file), keeping the widest
+/// value of each column (in terminal cells, which is how wide CJK text prints) for the
+/// column widths, which are set at the end.
+struct Table {
+    ws: Worksheet,
     widths: Vec<usize>,
     /// Columns of long prose (problems, findings), wrapped at a fixed width.
     prose: Vec<usize>,
-    /// The header texts, to make the header row tall enough once the widths are known.
-    heads: Vec<String>,
+    /// Columns kept narrow (the acceptance standards, whose long labels wrap instead).
+    narrow: Vec<usize>,
+    /// The header row, under which the autofilter starts.
+    header_row: Option<u32>,
     row: u32,
+    /// Whether the last row written has a height of its own.
+    tall_last: bool,
+    /// A constant-memory sheet: its rows go to its temporary file as they are finished.
+    spilled: bool,
 }
 
 const PROSE_WIDTH: usize = 28;
+const TEXT_WIDTH: usize = 30;
+const NARROW_WIDTH: usize = 10;
 
-impl<'a> Table<'a> {
-    fn new(ws: &'a mut Worksheet, st: &'a Styles, name: &str) -> Result<Table<'a>, XlsxError> {
+impl Table {
+    /// `spilled`: `ws` is a constant-memory sheet.
+    fn new(mut ws: Worksheet, name: &str, spilled: bool) -> Result<Table, XlsxError> {
         ws.set_name(sheet_name(name))?;
         Ok(Table {
             ws,
-            st,
             widths: Vec::new(),
             prose: Vec::new(),
-            heads: Vec::new(),
+            narrow: Vec::new(),
+            header_row: None,
             row: 0,
+            tall_last: false,
+            spilled,
         })
     }
 
-    fn title(&mut self, title: &str, columns: usize) -> Result<(), XlsxError> {
+    /// The widest a column is made, in terminal cells.
+    fn cap(&self, col: usize) -> usize {
+        if self.prose.contains(&col) {
+            PROSE_WIDTH
+        } else if self.narrow.contains(&col) {
+            NARROW_WIDTH
+        } else {
+            TEXT_WIDTH
+        }
+    }
+
+    fn title(&mut self, st: &Styles, title: &str, columns: usize) -> Result<(), XlsxError> {
         let last = columns.saturating_sub(1) as u16;
         if last > 0 {
             self.ws
-                .merge_range(self.row, 0, self.row, last, title, &self.st.title)?;
+                .merge_range(self.row, 0, self.row, last, title, &st.title)?;
         } else {
             self.ws
-                .write_string_with_format(self.row, 0, title, &self.st.title)?;
+                .write_string_with_format(self.row, 0, title, &st.title)?;
         }
         self.ws.set_row_height(self.row, 24)?;
+        self.tall_last = true;
         self.row += 1;
         Ok(())
     }
 
-    fn header(&mut self, names: &[String]) -> Result<(), XlsxError> {
+    /// The header row, as tall as its longest wrapped header: known before the rows below are
+    /// written, since a column is at least as wide as its header up to its cap, so only a
+    /// header wider than its cap wraps, whatever the rows hold.
+    fn header(&mut self, st: &Styles, names: &[String]) -> Result<(), XlsxError> {
+        let mut lines = 1;
         for (c, n) in names.iter().enumerate() {
             self.ws
-                .write_string_with_format(self.row, c as u16, n, &self.st.header)?;
+                .write_string_with_format(self.row, c as u16, n, &st.header)?;
             self.fit(c, n);
+            lines = lines.max(text::width(n).div_ceil(self.cap(c)));
         }
-        self.heads = names.to_vec();
+        if lines > 1 {
+            self.ws
+                .set_row_height(self.row, 15.0 * lines.min(6) as f64)?;
+        }
+        self.tall_last = lines > 1;
         self.ws.set_freeze_panes(self.row + 1, 0)?;
         self.ws.set_repeat_rows(self.row, self.row)?;
+        self.header_row = Some(self.row);
         self.row += 1;
         Ok(())
     }
@@ -371,9 +405,11 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn put(&mut self, values: Vec<V>, late: bool) -> Result<(), XlsxError> {
-        let st = self.st;
-        // Wrapped prose needs a taller row: Excel does not grow a row for wrapped text on its own.
+    /// A row of values. A row of wrapped prose is made taller in a sheet held in memory; in a
+    /// constant-memory sheet the writer would keep every such row's height in memory to the
+    /// end (some 550 bytes a row: 170 MB for 300,000 visits), so the spreadsheet sizes it, as
+    /// Excel does for a row of wrapped text without a height of its own when it loads the file.
+    fn put(&mut self, st: &Styles, values: Vec<V>, late: bool) -> Result<(), XlsxError> {
         let mut lines = 1;
         for (c, v) in values.into_iter().enumerate() {
             let col = c as u16;
@@ -419,40 +455,38 @@ impl<'a> Table<'a> {
                 }
             }
         }
-        if lines > 1 {
+        let tall = lines > 1 && !self.spilled;
+        if tall {
             self.ws
                 .set_row_height(self.row, 15.0 * lines.min(20) as f64)?;
         }
+        self.tall_last = tall;
         self.row += 1;
         Ok(())
     }
 
-    /// Sets the column widths and the print layout; call after the last row.
-    fn finish(self, header_row: Option<u32>) -> Result<(), XlsxError> {
-        let mut head_lines = 1;
+    /// Sets the column widths, the autofilter and the print layout, and adds the sheet to
+    /// the workbook; call after the last row.
+    fn finish(mut self, book: &mut Workbook) -> Result<(), XlsxError> {
         for (c, w) in self.widths.iter().enumerate() {
-            let cap = if self.prose.contains(&c) {
-                PROSE_WIDTH
-            } else {
-                30
-            };
-            let w = (*w).clamp(4, cap);
+            let w = (*w).clamp(4, self.cap(c));
             self.ws.set_column_width(c as u16, w as f64 + 2.0)?;
-            if let Some(h) = self.heads.get(c) {
-                head_lines = head_lines.max(text::width(h).div_ceil(w));
-            }
         }
-        if let (Some(h), true) = (header_row, head_lines > 1) {
-            self.ws.set_row_height(h, 15.0 * head_lines.min(6) as f64)?;
-        }
-        if let (Some(h), Some(last)) = (header_row, self.widths.len().checked_sub(1)) {
+        if let (Some(h), Some(last)) = (self.header_row, self.widths.len().checked_sub(1)) {
             if self.row > h + 1 {
                 self.ws.autofilter(h, 0, self.row - 1, last as u16)?;
             }
         }
+        if self.tall_last && self.spilled {
+            // rust_xlsxwriter 0.102 writes the last row of a constant-memory sheet twice
+            // when that row has a height of its own (Excel would repair the file): an empty
+            // cell in the row after ends that row as any other, and writes nothing itself.
+            self.ws.write_blank(self.row, 0, &Format::new())?;
+        }
         self.ws.set_landscape();
         self.ws.set_paper_size(9); // A4
         self.ws.set_print_fit_to_pages(1, 0);
+        book.push_worksheet(self.ws);
         Ok(())
     }
 }
@@ -488,66 +522,95 @@ const EXTRA_COLUMNS: &[Field] = &[
 
 const DATE_COLUMNS: &[&str] = &["identified_on", "deadline", "paired_on", "closed_on"];
 
-/// The whole ledger as an xlsx workbook, as of `today`.
-pub fn write(
-    cases: &[Case],
-    today: NaiveDate,
-    policy: &Policy,
-    lang: Lang,
-) -> Result<Vec<u8>, XlsxError> {
-    let st = Styles::new();
-    let mut book = Workbook::new();
-    let due: Vec<_> = cases.iter().map(|c| due_status(c, today, policy)).collect();
+/// Why a workbook could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0}")]
+    Xlsx(#[from] XlsxError),
+    /// The workbook writer gave up on a temporary file of a sheet (it panics when a write to
+    /// one fails, a full disk for one): what it said.
+    #[error("{0}")]
+    Spilled(String),
+}
 
-    // The cases: the flat columns (re-importable), the relapse and the village's profile,
-    // then days overdue.
-    {
+impl WriteError {
+    /// The operating system's error, when writing a file is what failed.
+    pub fn io(&self) -> Option<&std::io::Error> {
+        match self {
+            WriteError::Xlsx(XlsxError::IoError(e) | XlsxError::TempFileError(_, e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Runs a step of the writer, its panic on a failed write to a temporary file made an error.
+fn guarded<T>(f: impl FnOnce() -> Result<T, XlsxError>) -> Result<T, WriteError> {
+    crate::panics::quietly(f)
+        .map_err(WriteError::Spilled)?
+        .map_err(WriteError::from)
+}
+
+/// The whole ledger as an xlsx workbook, as of a day, written a case at a time: the sheets of
+/// cases, plan tasks, cadre adjustments, visits and acceptance attempts are constant-memory
+/// sheets, each of whose finished rows goes to a temporary file of its own, so a ledger of
+/// 100,000 cases is never held whole; the annual sheet is counted as the cases go by and
+/// written at the end. Strings are written in their cells (no shared string table).
+pub struct Writer<'a> {
+    book: Workbook,
+    st: Styles,
+    today: NaiveDate,
+    policy: &'a Policy,
+    lang: Lang,
+    cases: Table,
+    tasks: Table,
+    adjustments: Table,
+    visits: Table,
+    acceptance: Table,
+    annual: stats::Annual,
+}
+
+impl<'a> Writer<'a> {
+    /// A workbook whose sheets keep their rows in temporary files in `tempdir` (else the
+    /// system's temporary directory).
+    pub fn new(
+        tempdir: Option<&std::path::Path>,
+        today: NaiveDate,
+        policy: &'a Policy,
+        lang: Lang,
+    ) -> Result<Writer<'a>, WriteError> {
+        guarded(|| Writer::open(tempdir, today, policy, lang))
+    }
+
+    fn open(
+        tempdir: Option<&std::path::Path>,
+        today: NaiveDate,
+        policy: &'a Policy,
+        lang: Lang,
+    ) -> Result<Writer<'a>, XlsxError> {
+        let st = Styles::new();
+        let mut book = Workbook::new();
+        if let Some(dir) = tempdir {
+            book.set_tempdir(dir)?;
+        }
+        let mut sheet = |name: Text| {
+            Table::new(
+                book.new_worksheet_with_constant_memory()?,
+                t(lang, name),
+                true,
+            )
+        };
+
+        // The cases: the flat columns (re-importable), the relapse and the village's profile,
+        // then days overdue.
         let mut names: Vec<String> = flat::header(lang).iter().map(|s| s.to_string()).collect();
         names.extend(fields(lang, EXTRA_COLUMNS));
         names.push(t(lang, Text::XlsxDaysOverdue).to_string());
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, Text::XlsxSheetCases))?;
-        tb.prose = vec![5, 6];
-        tb.title(&i18n::msg::xlsx_title(lang, today), names.len())?;
-        let header_row = tb.row;
-        tb.header(&names)?;
-        for (c, d) in cases.iter().zip(&due) {
-            let mut values: Vec<V> = flat::row(c, lang)
-                .into_iter()
-                .zip(flat::COLUMNS)
-                .map(|(s, (code, _))| {
-                    if *code == "deadline" && c.deadline.is_none() {
-                        // the default, as text: it reads back as the default, not as a date
-                        // someone set
-                        V::Text(
-                            NaiveDate::from_ymd_opt(c.year, 12, 31)
-                                .map(|d| d.to_string())
-                                .unwrap_or_default(),
-                        )
-                    } else if DATE_COLUMNS.contains(code) {
-                        V::Date(super::dates::parse(&s))
-                    } else if *code == "year" {
-                        V::Num(Some(c.year as f64))
-                    } else {
-                        V::Text(s)
-                    }
-                })
-                .collect();
-            let p = &c.profile;
-            values.push(V::Text(c.relapse_of.clone().unwrap_or_default()));
-            // 村/社区 and 是/否 as words, as the clerk reads them
-            values.extend(flat::profile_row(c, lang).into_iter().take(2).map(V::Text));
-            values.extend(
-                [p.households, p.population, p.party_members, p.secretary_age]
-                    .map(|n| V::Num(n.map(f64::from))),
-            );
-            values.push(V::Num(d.overdue().then_some(d.days_overdue as f64)));
-            tb.put(values, d.overdue())?;
-        }
-        tb.finish(Some(header_row))?;
-    }
+        let mut cases = sheet(Text::XlsxSheetCases)?;
+        cases.prose = vec![5, 6];
+        cases.title(&st, &i18n::msg::xlsx_title(lang, today), names.len())?;
+        cases.header(&st, &names)?;
 
-    // Plan tasks.
-    {
+        // Plan tasks.
         let mut names = fields(lang, &[Field::Id, Field::Village]);
         names.push(t(lang, Text::XlsxTaskNo).to_string());
         names.extend(fields(
@@ -560,32 +623,11 @@ pub fn write(
             ],
         ));
         names.push(t(lang, Text::XlsxDaysOverdue).to_string());
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, Text::XlsxSheetTasks))?;
-        tb.prose = vec![3];
-        tb.header(&names)?;
-        for c in cases {
-            for (i, task) in c.tasks.iter().enumerate() {
-                let late = task.is_overdue(today);
-                tb.put(
-                    vec![
-                        V::Text(c.id.clone()),
-                        V::Text(c.village.clone()),
-                        V::Num(Some((i + 1) as f64)),
-                        V::Text(task.measure.clone()),
-                        V::Text(task.responsible.clone()),
-                        V::Date(Some(task.due)),
-                        V::Date(task.done_on),
-                        V::Num(late.then(|| (today - task.due).num_days() as f64)),
-                    ],
-                    late,
-                )?;
-            }
-        }
-        tb.finish(Some(0))?;
-    }
+        let mut tasks = sheet(Text::XlsxSheetTasks)?;
+        tasks.prose = vec![3];
+        tasks.header(&st, &names)?;
 
-    // Cadre adjustments, and the cases that needed none (with the reason).
-    {
+        // Cadre adjustments, and the cases that needed none (with the reason).
         let names = fields(
             lang,
             &[
@@ -601,52 +643,11 @@ pub fn write(
                 Field::NoAdjustmentReason,
             ],
         );
-        let mut tb = Table::new(
-            book.add_worksheet(),
-            &st,
-            t(lang, Text::XlsxSheetAdjustments),
-        )?;
-        tb.prose = vec![9];
-        tb.header(&names)?;
-        for c in cases {
-            for a in &c.adjustments {
-                tb.put(
-                    vec![
-                        V::Text(c.id.clone()),
-                        V::Text(c.village.clone()),
-                        V::Text(a.name.clone()),
-                        V::Text(a.post.label(lang).to_string()),
-                        V::Text(a.reason.label(lang).to_string()),
-                        V::Text(a.action.label(lang).to_string()),
-                        V::Date(Some(a.on)),
-                        V::Text(a.replacement.clone().unwrap_or_default()),
-                        V::Text(
-                            a.replacement_source
-                                .map(|s| s.label(lang).to_string())
-                                .unwrap_or_default(),
-                        ),
-                        V::Text(String::new()),
-                    ],
-                    false,
-                )?;
-            }
-            if let (true, Some(r)) = (c.adjustments.is_empty(), &c.no_adjustment_reason) {
-                let mut values = vec![V::Text(c.id.clone()), V::Text(c.village.clone())];
-                values.extend((0..4).map(|_| V::Text(String::new())));
-                values.extend([
-                    V::Date(None),
-                    V::Text(String::new()),
-                    V::Text(String::new()),
-                ]);
-                values.push(V::Text(r.clone()));
-                tb.put(values, false)?;
-            }
-        }
-        tb.finish(Some(0))?;
-    }
+        let mut adjustments = sheet(Text::XlsxSheetAdjustments)?;
+        adjustments.prose = vec![9];
+        adjustments.header(&st, &names)?;
 
-    // Field visits, newest first within a case.
-    {
+        // Field visits, newest first within a case.
         let names = fields(
             lang,
             &[
@@ -658,31 +659,11 @@ pub fn write(
                 Field::Findings,
             ],
         );
-        let mut tb = Table::new(book.add_worksheet(), &st, t(lang, Text::XlsxSheetVisits))?;
-        tb.prose = vec![5];
-        tb.header(&names)?;
-        for c in cases {
-            let mut visits: Vec<_> = c.visits.iter().collect();
-            visits.sort_by_key(|v| std::cmp::Reverse(v.on));
-            for v in visits {
-                tb.put(
-                    vec![
-                        V::Text(c.id.clone()),
-                        V::Text(c.village.clone()),
-                        V::Date(Some(v.on)),
-                        V::Text(v.by.clone()),
-                        V::Text(v.kind.label(lang).to_string()),
-                        V::Text(v.findings.clone()),
-                    ],
-                    false,
-                )?;
-            }
-        }
-        tb.finish(Some(0))?;
-    }
+        let mut visits = sheet(Text::XlsxSheetVisits)?;
+        visits.prose = vec![5];
+        visits.header(&st, &names)?;
 
-    // Acceptance attempts; a fail is marked like an overdue row.
-    {
+        // Acceptance attempts; a fail is marked like an overdue row.
         let mut names = fields(
             lang,
             &[
@@ -697,55 +678,209 @@ pub fn write(
         );
         names.extend(Standard::ALL.iter().map(|s| s.label(lang).to_string()));
         names.push(Field::Verdict.label(lang).to_string());
-        let mut tb = Table::new(
-            book.add_worksheet(),
-            &st,
-            t(lang, Text::XlsxSheetAcceptance),
-        )?;
-        tb.header(&names)?;
-        for c in cases {
-            for (i, a) in c.acceptance.iter().enumerate() {
-                let mut values = vec![
-                    V::Text(c.id.clone()),
-                    V::Text(c.village.clone()),
-                    V::Date(Some(a.on)),
-                    V::Text(a.by.clone()),
-                    V::Num(Some(a.score as f64)),
-                    V::Num(Some(a.poll_n as f64)),
-                    V::Num(Some(a.poll_dissatisfied as f64)),
-                ];
-                values.extend(a.standards.iter().map(|m| {
-                    V::Text(t(lang, if *m { Text::XlsxMet } else { Text::XlsxUnmet }).to_string())
-                }));
-                values.push(V::Text(i18n::attempt_verdict(lang, c, i)));
-                tb.put(values, a.verdict == Verdict::Fail)?;
-            }
-        }
+        let mut acceptance = sheet(Text::XlsxSheetAcceptance)?;
         // Standards' labels are long: let them wrap instead of widening the sheet.
-        for w in tb.widths.iter_mut().skip(7).take(6) {
-            *w = (*w).min(10);
-        }
-        tb.finish(Some(0))?;
+        acceptance.narrow = (7..7 + Standard::ALL.len()).collect();
+        acceptance.header(&st, &names)?;
+
+        Ok(Writer {
+            book,
+            st,
+            today,
+            policy,
+            lang,
+            cases,
+            tasks,
+            adjustments,
+            visits,
+            acceptance,
+            annual: stats::Annual::default(),
+        })
     }
 
-    annual_sheet(book.add_worksheet(), &st, &stats::annual(cases), lang)?;
-    book.save_to_buffer()
+    /// Writes one case's rows on every sheet and counts it for the annual sheet.
+    pub fn case(&mut self, c: &Case) -> Result<(), WriteError> {
+        guarded(|| self.rows(c))?;
+        self.annual.case(c);
+        Ok(())
+    }
+
+    fn rows(&mut self, c: &Case) -> Result<(), XlsxError> {
+        let (st, lang, today) = (&self.st, self.lang, self.today);
+        let d = due_status(c, today, self.policy);
+        let mut values: Vec<V> = flat::row(c, lang)
+            .into_iter()
+            .zip(flat::COLUMNS)
+            .map(|(s, (code, _))| {
+                if *code == "deadline" && c.deadline.is_none() {
+                    // the default, as text: it reads back as the default, not as a date
+                    // someone set
+                    V::Text(
+                        NaiveDate::from_ymd_opt(c.year, 12, 31)
+                            .map(|d| d.to_string())
+                            .unwrap_or_default(),
+                    )
+                } else if DATE_COLUMNS.contains(code) {
+                    V::Date(super::dates::parse(&s))
+                } else if *code == "year" {
+                    V::Num(Some(c.year as f64))
+                } else {
+                    V::Text(s)
+                }
+            })
+            .collect();
+        let p = &c.profile;
+        values.push(V::Text(c.relapse_of.clone().unwrap_or_default()));
+        // 村/社区 and 是/否 as words, as the clerk reads them
+        values.extend(flat::profile_row(c, lang).into_iter().take(2).map(V::Text));
+        values.extend(
+            [p.households, p.population, p.party_members, p.secretary_age]
+                .map(|n| V::Num(n.map(f64::from))),
+        );
+        values.push(V::Num(d.overdue().then_some(d.days_overdue as f64)));
+        self.cases.put(st, values, d.overdue())?;
+
+        for (i, task) in c.tasks.iter().enumerate() {
+            let late = task.is_overdue(today);
+            self.tasks.put(
+                st,
+                vec![
+                    V::Text(c.id.clone()),
+                    V::Text(c.village.clone()),
+                    V::Num(Some((i + 1) as f64)),
+                    V::Text(task.measure.clone()),
+                    V::Text(task.responsible.clone()),
+                    V::Date(Some(task.due)),
+                    V::Date(task.done_on),
+                    V::Num(late.then(|| (today - task.due).num_days() as f64)),
+                ],
+                late,
+            )?;
+        }
+
+        for a in &c.adjustments {
+            self.adjustments.put(
+                st,
+                vec![
+                    V::Text(c.id.clone()),
+                    V::Text(c.village.clone()),
+                    V::Text(a.name.clone()),
+                    V::Text(a.post.label(lang).to_string()),
+                    V::Text(a.reason.label(lang).to_string()),
+                    V::Text(a.action.label(lang).to_string()),
+                    V::Date(Some(a.on)),
+                    V::Text(a.replacement.clone().unwrap_or_default()),
+                    V::Text(
+                        a.replacement_source
+                            .map(|s| s.label(lang).to_string())
+                            .unwrap_or_default(),
+                    ),
+                    V::Text(String::new()),
+                ],
+                false,
+            )?;
+        }
+        if let (true, Some(r)) = (c.adjustments.is_empty(), &c.no_adjustment_reason) {
+            let mut values = vec![V::Text(c.id.clone()), V::Text(c.village.clone())];
+            values.extend((0..4).map(|_| V::Text(String::new())));
+            values.extend([
+                V::Date(None),
+                V::Text(String::new()),
+                V::Text(String::new()),
+            ]);
+            values.push(V::Text(r.clone()));
+            self.adjustments.put(st, values, false)?;
+        }
+
+        let mut visits: Vec<_> = c.visits.iter().collect();
+        visits.sort_by_key(|v| std::cmp::Reverse(v.on));
+        for v in visits {
+            self.visits.put(
+                st,
+                vec![
+                    V::Text(c.id.clone()),
+                    V::Text(c.village.clone()),
+                    V::Date(Some(v.on)),
+                    V::Text(v.by.clone()),
+                    V::Text(v.kind.label(lang).to_string()),
+                    V::Text(v.findings.clone()),
+                ],
+                false,
+            )?;
+        }
+
+        for (i, a) in c.acceptance.iter().enumerate() {
+            let mut values = vec![
+                V::Text(c.id.clone()),
+                V::Text(c.village.clone()),
+                V::Date(Some(a.on)),
+                V::Text(a.by.clone()),
+                V::Num(Some(a.score as f64)),
+                V::Num(Some(a.poll_n as f64)),
+                V::Num(Some(a.poll_dissatisfied as f64)),
+            ];
+            values.extend(a.standards.iter().map(|m| {
+                V::Text(t(lang, if *m { Text::XlsxMet } else { Text::XlsxUnmet }).to_string())
+            }));
+            values.push(V::Text(i18n::attempt_verdict(lang, c, i)));
+            self.acceptance
+                .put(st, values, a.verdict == Verdict::Fail)?;
+        }
+        Ok(())
+    }
+
+    /// Finishes every sheet, adds the annual sheet and writes the workbook into `out`.
+    pub fn finish<W: std::io::Write + Send>(self, out: W) -> Result<(), WriteError> {
+        let Writer {
+            mut book,
+            st,
+            lang,
+            cases,
+            tasks,
+            adjustments,
+            visits,
+            acceptance,
+            annual,
+            ..
+        } = self;
+        let rows = annual.rows();
+        guarded(move || {
+            for table in [cases, tasks, adjustments, visits, acceptance] {
+                table.finish(&mut book)?;
+            }
+            annual_sheet(&st, &rows, lang)?.finish(&mut book)?;
+            book.save_to_writer(out)
+        })
+    }
+}
+
+/// The whole ledger as an xlsx workbook, as of `today`, in memory (a small ledger; `export`
+/// writes a large one through [`Writer`] into its file).
+pub fn write(
+    cases: &[Case],
+    today: NaiveDate,
+    policy: &Policy,
+    lang: Lang,
+) -> Result<Vec<u8>, WriteError> {
+    let mut w = Writer::new(None, today, policy, lang)?;
+    for c in cases {
+        w.case(c)?;
+    }
+    let mut bytes = Vec::new();
+    w.finish(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The annual statistics sheet: two header rows (groups, then columns), a row per county
-/// and a 总计 row per year.
-fn annual_sheet(
-    ws: &mut Worksheet,
-    st: &Styles,
-    rows: &[stats::AnnualRow],
-    lang: Lang,
-) -> Result<(), XlsxError> {
+/// and a 总计 row per year. A sheet held in memory (a few rows per county and year): its
+/// header cells are merged across both header rows, written out of row order.
+fn annual_sheet(st: &Styles, rows: &[stats::AnnualRow], lang: Lang) -> Result<Table, XlsxError> {
     let n_types = ANNUAL_TYPES.len() as u16;
     // columns: year, unit, identified, of them poor villages, rectified, 10 types, filled,
     // adjusted, units, leaders, first secretaries
     let last = 2 + 3 + n_types + 2 + 3 - 1;
-    let mut tb = Table::new(ws, st, t(lang, Text::XlsxSheetAnnual))?;
-    tb.title(t(lang, Text::XlsxSheetAnnual), last as usize + 1)?;
+    let mut tb = Table::new(Worksheet::new(), t(lang, Text::XlsxSheetAnnual), false)?;
+    tb.title(st, t(lang, Text::XlsxSheetAnnual), last as usize + 1)?;
     let (g, h) = (tb.row, tb.row + 1);
     let hf = &st.header;
     let group = |ws: &mut Worksheet, c0: u16, c1: u16, key: Text| -> Result<(), XlsxError> {
@@ -754,10 +889,10 @@ fn annual_sheet(
     // year and unit span both header rows
     tb.ws.merge_range(g, 0, h, 0, t(lang, Text::XlsxYear), hf)?;
     tb.ws.merge_range(g, 1, h, 1, t(lang, Text::XlsxUnit), hf)?;
-    group(tb.ws, 2, 4, Text::XlsxScreening)?;
-    group(tb.ws, 5, 4 + n_types, Text::XlsxTypes)?;
-    group(tb.ws, 5 + n_types, 6 + n_types, Text::XlsxSecretaries)?;
-    group(tb.ws, 7 + n_types, 9 + n_types, Text::XlsxMeasures)?;
+    group(&mut tb.ws, 2, 4, Text::XlsxScreening)?;
+    group(&mut tb.ws, 5, 4 + n_types, Text::XlsxTypes)?;
+    group(&mut tb.ws, 5 + n_types, 6 + n_types, Text::XlsxSecretaries)?;
+    group(&mut tb.ws, 7 + n_types, 9 + n_types, Text::XlsxMeasures)?;
     let mut names = vec![String::new(), String::new()];
     names.extend(
         [
@@ -780,7 +915,6 @@ fn annual_sheet(
         .iter()
         .map(|k| t(lang, *k).to_string()),
     );
-    tb.row = h;
     for (c, n) in names.iter().enumerate().skip(2) {
         tb.ws.write_string_with_format(h, c as u16, n, hf)?;
     }
@@ -810,10 +944,10 @@ fn annual_sheet(
                 r.first_secretaries,
             ]);
         values.extend(nums.map(|n| V::Num(Some(n as f64))));
-        tb.put(values, false)?;
+        tb.put(st, values, false)?;
     }
     let note_row = tb.row + 1;
     tb.ws
         .write_string_with_format(note_row, 0, t(lang, Text::XlsxNote), &st.note)?;
-    tb.finish(None)
+    Ok(tb)
 }

@@ -28,7 +28,7 @@ use crate::i18n::{msg, Lang, Text};
 use crate::listing::Filter;
 use crate::stats::Stats;
 
-pub use crate::store::disk::Holder;
+pub use crate::store::disk::{os_error_in_text, DiskProblem, Holder};
 pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
     case_version, Backup, CaseChange, CaseUpdate, Ctx, Event, RestoreSummary, StoreError,

@@ -46,23 +46,28 @@ impl DiskProblem {
     /// The problem named in the text of a panic inside the storage engine, which unwraps
     /// some I/O results ("… Os { code: 5, kind: …" or "… (os error 28)").
     pub fn in_text(text: &str) -> Option<DiskProblem> {
-        let number_after = |tag: &str| {
-            let at = text.find(tag)? + tag.len();
-            let digits: String = text[at..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
-            digits.parse().ok()
-        };
-        number_after("code: ")
-            .or_else(|| number_after("os error "))
-            .and_then(DiskProblem::of_errno)
+        os_error_in_text(text).and_then(DiskProblem::of_errno)
     }
 
     /// Whether a reading command can still go on from a copy of the files.
     pub fn readable(self) -> bool {
         matches!(self, DiskProblem::Full | DiskProblem::ReadOnly)
     }
+}
+
+/// The operating system's error number in the text of a panic or an error ("… Os { code: 28,
+/// kind: …" or "… (os error 28)").
+pub fn os_error_in_text(text: &str) -> Option<i32> {
+    let number_after = |tag: &str| {
+        let at = text.find(tag)? + tag.len();
+        let digits: String = text
+            .get(at..)?
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        digits.parse().ok()
+    };
+    number_after("code: ").or_else(|| number_after("os error "))
 }
 
 /// Who holds a ledger's lock, as its lock file says: written when the lock is taken.
