@@ -79,6 +79,7 @@ fn tui_figures_on(
         db_dir: dir.join("db"),
         wait: std::time::Duration::ZERO,
         command: "tui",
+        asked: None,
     };
     let keymap = Keymap::default_keys().map_err(|e| e.to_string())?;
     fn err(e: impl std::fmt::Display) -> String {
@@ -644,6 +645,7 @@ fn phase_serve(a: &Args) -> Result<(), String> {
         db_dir: dir.join("db"),
         wait: std::time::Duration::ZERO,
         command: "serve",
+        asked: None,
     };
     let opts = zhengdun::server::ServeOptions {
         socket: Some(dir.join("server.sock")),

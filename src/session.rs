@@ -73,6 +73,7 @@ impl Failure {
                 match f {
                     FieldError::NotACopy { .. }
                     | FieldError::NotEmpty { .. }
+                    | FieldError::NotOwner { .. }
                     | FieldError::NoSuchQueued { .. } => exit::BAD_INPUT,
                     FieldError::OnlyOnServer
                     | FieldError::OtherAccount { .. }
@@ -109,14 +110,38 @@ pub struct Env {
     pub wait: std::time::Duration,
     /// What this process is doing, for the lock file: a subcommand's name, or `tui`.
     pub command: &'static str,
+    /// The name `--as` or `ZHENGDUN_AS` gave, if any: on a field copy, whose changes are
+    /// all its owner's, a name other than the owner's is refused ([`Env::open`]).
+    pub asked: Option<String>,
 }
 
 impl Env {
     /// Opens (or creates) the embedded ledger in `db_dir`, waiting up to `wait` while
     /// another command holds it.
     pub fn open(&self) -> Result<Local, Failure> {
-        Local::open_as(&self.db_dir, self.ctx.clone(), &self.holder(), self.wait)
-            .map_err(|e| Failure::ledger(e, self.lang))
+        let ledger = Local::open_as(&self.db_dir, self.ctx.clone(), &self.holder(), self.wait)
+            .map_err(|e| Failure::ledger(e, self.lang))?;
+        self.owned(ledger)
+    }
+
+    /// `ledger`, unless it is a field copy and `--as` names someone else than its owner:
+    /// every change on a copy is recorded as the owner's, as a server records the
+    /// account's, so a name that says otherwise is refused rather than silently replaced.
+    fn owned(&self, ledger: Local) -> Result<Local, Failure> {
+        let Some(named) = self.asked.as_deref().map(str::trim) else {
+            return Ok(ledger);
+        };
+        match ledger.field_copy() {
+            Ok(Some(copy)) if copy.person.name != named => Err(Failure::store(
+                StoreError::Field(ledger::FieldError::NotOwner {
+                    named: named.to_string(),
+                    owner: copy.person.name,
+                    login: copy.person.login,
+                }),
+                self.lang,
+            )),
+            _ => Ok(ledger),
+        }
     }
 
     /// [`Env::open`] for a command that only reads: a ledger on a full or read-only disk
@@ -128,7 +153,7 @@ impl Env {
             let dir = self.db_dir.display().to_string();
             eprintln!("zhengdun: {}", i18n::msg::warn_read_copy(self.lang, dir));
         }
-        Ok(ledger)
+        self.owned(ledger)
     }
 
     fn holder(&self) -> crate::ledger::Holder {

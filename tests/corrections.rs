@@ -234,6 +234,44 @@ fn a_voided_case_leaves_the_list_every_count_and_export_and_comes_back() {
         "{text}"
     );
     assert_eq!(db.last_event("B-2")["kind"], "voided");
+    // a clerk who voided it by mistake finds it again: who voided it, when, why
+    let listed = db.ok(&["list", "--voided"]);
+    let row = listed.lines().find(|l| l.starts_with("B-2")).unwrap_or("");
+    assert!(
+        row.contains("前进村") && row.contains("2017-06-15") && row.contains("测试员"),
+        "{listed}"
+    );
+    assert!(
+        row.contains("重复录入") && listed.contains("共 1 个"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("B-1") && !listed.contains("B-3"),
+        "{listed}"
+    );
+    let json: Value =
+        serde_json::from_str(&db.ok(&["list", "--voided", "--format", "json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json[0]["id"], "B-2");
+    assert_eq!(json[0]["voided"]["reason"], "重复录入");
+    assert_eq!(json[0]["voided_by"], "测试员");
+    assert!(json[0]["voided_at"].as_str().is_some(), "{json}");
+    let csv = db.ok(&["list", "--voided", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[0].contains("作废原因") && lines[0].contains("作废人"),
+        "{csv}"
+    );
+    assert!(
+        lines[1].starts_with("B-2,") && lines[1].contains(",重复录入,测试员,"),
+        "{csv}"
+    );
+    assert!(db
+        .ok(&["list", "--voided", "--township", "朝城"])
+        .contains("没有已作废"));
+    let (code, _) = db.refused(&["list", "--voided", "--overdue"]);
+    assert_eq!(code, 2, "--voided lists no overdue");
     // nothing else applies to it, and its id is not free
     let (code, err) = db.refused(&["visit", "B-2", "--kind", "visit", "--findings", "x"]);
     assert_eq!(code, 1);
@@ -264,6 +302,11 @@ fn a_voided_case_leaves_the_list_every_count_and_export_and_comes_back() {
     assert_eq!(db.ids(&[]), ["B-1", "B-2", "B-3"]);
     assert_eq!(db.stats(&[])["total"]["overdue"], 2);
     assert_eq!(db.last_event("B-2")["kind"], "unvoided");
+    let listed = db.ok(&["list", "--voided"]);
+    assert!(
+        listed.contains("B-4") && !listed.contains("B-2 "),
+        "{listed}"
+    );
     let (code, _) = db.refused(&["unvoid", "B-2"]);
     assert_eq!(code, 1);
     db.ok(&["verify"]);

@@ -190,6 +190,25 @@ fn offline_changes_sync_back_with_their_dates_and_a_stage_move_on_a_reopened_cas
         assert_eq!(m.permissions().mode() & 0o077, 0, "{m:?}");
     }
     let before = s.clerk(&["show", ADJUSTED, "--format", "json"]);
+    // the copy's changes are all its owner's: --as or ZHENGDUN_AS naming someone else is
+    // refused, saying whose the copy is, as a server refuses it
+    let visit = ["visit", PAIRED, "--kind", "visit", "--findings", "代人记录"];
+    let named = [&["--as", "王某某"][..], &visit[..]].concat();
+    let as_env = process(Some(copy.uid), &copy.args(&visit))
+        .env("ZHENGDUN_AS", "王某某")
+        .output()
+        .unwrap();
+    for out in [copy.run(&named), as_env] {
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("孙立华") && err.contains("zdfldshifo") && err.contains("王某某"),
+            "{err}"
+        );
+        assert!(err.contains("drop --as"), "{err}");
+    }
+    assert!(copy.ok(&["sync", "--status"]).contains("0 waiting"));
+    copy.ok(&["--as", "孙立华", "list"]);
     // offline: the server is down while the secretary works in the field
     s.stop();
     let on = ["--today", "2017-09-10"];
@@ -246,10 +265,17 @@ fn offline_changes_sync_back_with_their_dates_and_a_stage_move_on_a_reopened_cas
         "--reason",
         "复查发现问题",
     ]);
+    s.clerk(&["void", "2017-YG-007", "--reason", "录入错误"]);
     let out = copy.ok(&["sync"]);
     assert!(
         out.contains("4 applied on the server, 2 conflicting"),
         "{out}"
+    );
+    // a case voided on the server is found again on the copy, with who and why
+    let voided = copy.ok(&["list", "--voided"]);
+    assert!(
+        voided.contains("2017-YG-007") && voided.contains("录入错误") && voided.contains("root"),
+        "{voided}"
     );
     // the stage moves wait, with the server's reason and what happened meanwhile
     let status = copy.ok(&["sync", "--status"]);

@@ -1221,6 +1221,18 @@ fn a_csv_list_from_the_server_is_the_ledgers_own_also_after_a_change() {
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
     same("after a void");
+    // the voided case is found again through the server, with who voided it and why
+    let voided: serde_json::Value =
+        serde_json::from_str(&s.ok(&["list", "--voided", "--format", "json"])).unwrap();
+    assert_eq!(voided.as_array().map(Vec::len), Some(1), "{voided}");
+    assert_eq!(voided[0]["id"], "2017-YG-007");
+    assert_eq!(voided[0]["voided"]["reason"], "录入错误");
+    assert!(voided[0]["voided_by"].as_str().is_some(), "{voided}");
+    let table = s.ok(&["list", "--voided"]);
+    assert!(
+        table.contains("2017-YG-007") && table.contains("录入错误"),
+        "{table}"
+    );
     assert!(s.ok(&["list", "--format", "csv"]).contains("新问题"));
 }
 

@@ -295,6 +295,10 @@ pub struct ListArgs {
     /// Search village, township, county, leaders and id, in Chinese or pinyin
     #[arg(long)]
     pub search: Option<String>,
+    /// The cases voided as entered by mistake (on no other list), with who voided them,
+    /// when and why; --county and --township narrow it
+    #[arg(long, conflicts_with_all = ["overdue", "stage", "leader", "search"])]
+    pub voided: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
 }

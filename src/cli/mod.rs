@@ -54,6 +54,7 @@ pub fn env_from_cli(cli: &Cli) -> Result<Env, Failure> {
         db_dir,
         wait: std::time::Duration::from_secs(cli.wait),
         command: cli.cmd.as_ref().map_or("tui", Cmd::name),
+        asked: cli.actor.clone().filter(|a| !a.trim().is_empty()),
         ctx: Ctx {
             today: cli
                 .today
@@ -1241,6 +1242,9 @@ fn list_filter(a: &ListArgs) -> Filter {
 }
 
 fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
+    if a.voided {
+        return list_voided(env, ledger, a);
+    }
     if a.format == ListFormat::Csv {
         // a server writes it from the rows it keeps ready: this process only prints
         let filter = list_filter(a);
@@ -1306,6 +1310,54 @@ fn list(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
             w.finish().map_err(io_failure)
         }
     })
+}
+
+/// `list --voided`: the cases voided as entered by mistake, in id order, with who voided
+/// them, when and why, narrowed by a part of the county's or township's name.
+fn list_voided(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failure> {
+    let holds = |asked: &Option<String>, name: &str| {
+        asked.as_deref().is_none_or(|q| name.contains(q.trim()))
+    };
+    let mut cases = ledger.voided().map_err(env.failed())?;
+    cases.retain(|v| holds(&a.county, &v.case.county) && holds(&a.township, &v.case.township));
+    match a.format {
+        ListFormat::Table => print(&output::voided_table(&cases, env.lang)),
+        ListFormat::Json => {
+            let items: Vec<serde_json::Value> = cases
+                .iter()
+                .map(output::voided_json)
+                .collect::<Result<_, _>>()
+                .map_err(|e| Failure::input(e.to_string()))?;
+            print(&serde_json::to_string_pretty(&items).map_err(|e| anyhow!(e))?)
+        }
+        ListFormat::Csv => stream_out(None, |out| {
+            let lang = env.lang;
+            let header = [
+                i18n::t(lang, Text::CsvVoidedOn),
+                i18n::t(lang, Text::CsvVoidReason),
+                i18n::t(lang, Text::CsvVoidedBy),
+                i18n::t(lang, Text::CsvVoidedAt),
+            ];
+            let mut w =
+                interchange::csv::Writer::new(&mut *out, lang, &header).map_err(io_failure)?;
+            for v in &cases {
+                let (on, reason) = v
+                    .case
+                    .voided
+                    .as_ref()
+                    .map(|x| (x.on.to_string(), x.reason.clone()))
+                    .unwrap_or_default();
+                let extra = vec![
+                    on,
+                    reason,
+                    v.by.clone().unwrap_or_default(),
+                    v.at.clone().unwrap_or_default(),
+                ];
+                w.case(&v.case, extra).map_err(io_failure)?;
+            }
+            w.finish().map_err(io_failure)
+        }),
+    }
 }
 
 /// How many whole cases a list or an export reads at a time.

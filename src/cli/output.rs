@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::domain::{Case, DueState, DueStatus, Field, Person, Stage, Summary, Verdict};
 use crate::i18n::{self, msg, t, Label, Lang, Text};
 use crate::interchange;
-use crate::ledger::{Ctx, Event};
+use crate::ledger::{Ctx, Event, VoidedCase};
 use crate::text::{clean, pad, widest, width};
 
 /// The due column: the due text the TUI shows too.
@@ -61,6 +61,78 @@ pub fn list_table(cases: &[&Summary], due: &[DueStatus], ctx: &Ctx, lang: Lang) 
     let overdue = due.iter().filter(|d| d.overdue()).count();
     out.push_str(&msg::list_total(lang, cases.len(), overdue, ctx.today));
     out
+}
+
+/// `list --voided` as a table: each voided case with the day it was voided, who voided it
+/// and why (the minute it was recorded is in the JSON and CSV); then how many, and how to
+/// bring one back. Narrow enough for 80 columns with a short reason.
+pub fn voided_table(cases: &[VoidedCase], lang: Lang) -> String {
+    if cases.is_empty() {
+        return t(lang, Text::VoidedNone).to_string();
+    }
+    let mut cols: [(Text, usize); 7] = [
+        (Text::ColId, 12),
+        (Text::ColCounty, 8),
+        (Text::ColTownship, 10),
+        (Text::ColVillage, 10),
+        (Text::ColVoidedOn, 10),
+        (Text::ColVoidedBy, 6),
+        (Text::ColVoidReason, 0),
+    ];
+    cols[0].1 = widest(cases.iter().map(|v| v.case.id.as_str())).max(12);
+    let rows: Vec<[String; 7]> = cases
+        .iter()
+        .map(|v| {
+            let c = &v.case;
+            let (on, reason) = c
+                .voided
+                .as_ref()
+                .map(|x| (x.on.to_string(), x.reason.clone()))
+                .unwrap_or_default();
+            let by = v.by.clone().unwrap_or_default();
+            [
+                c.id.clone(),
+                c.county.clone(),
+                c.township.clone(),
+                c.village.clone(),
+                on,
+                by,
+                reason,
+            ]
+        })
+        .collect();
+    cols[5].1 = widest(rows.iter().map(|r| r[5].as_str())).max(6);
+    cols[6].1 = widest(rows.iter().map(|r| r[6].as_str())).max(4);
+    let mut out = String::new();
+    let head: Vec<String> = cols.iter().map(|(h, w)| pad(t(lang, *h), *w)).collect();
+    out.push_str(head.join(" ").trim_end());
+    out.push('\n');
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(cols)
+            .map(|(v, (_, w))| pad(&clean(v), w))
+            .collect();
+        out.push_str(cells.join(" ").trim_end());
+        out.push('\n');
+    }
+    let first = cases
+        .first()
+        .map(|v| v.case.id.as_str())
+        .unwrap_or_default();
+    out.push_str(&msg::voided_total(lang, cases.len(), first));
+    out
+}
+
+/// A voided case in the interchange shape (its `voided` day and reason included) plus who
+/// voided it (`voided_by`) and when (`voided_at`, RFC 3339).
+pub fn voided_json(v: &VoidedCase) -> Result<Value, serde_json::Error> {
+    let mut out = serde_json::to_value(&v.case)?;
+    if let Value::Object(m) = &mut out {
+        m.insert("voided_by".into(), json!(v.by));
+        m.insert("voided_at".into(), json!(v.at));
+    }
+    Ok(out)
 }
 
 /// A case in the interchange shape plus `overdue` and `days_overdue`. Plain data does not

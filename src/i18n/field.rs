@@ -12,6 +12,7 @@ super::messages! {
     fn only_on_server() => "外业副本上只记录案件的变更；新建案件、导入和人员名册须在服务器上做", "a field copy records changes of cases only; new cases, imports and the roster are done on the server";
     fn no_such_queued(number) => "待同步清单中没有第{number}项（zhengdun sync --status 列出各项）", "the outbox holds no change {number} (zhengdun sync --status lists them)";
     fn other_account(account, connected) => "这些变更是账号 {account} 记录的，当前连接的是账号 {connected}；请用 {account} 同步", "these changes were made by the account {account}, and the account {connected} is connected; sync as {account}";
+    fn not_owner(named, owner, login) => "这份外业副本是 {owner}（账号 {login}）的，副本上的变更都记在 {owner} 名下，不能用 --as / ZHENGDUN_AS 写成“{named}”：请去掉 --as（或取消 ZHENGDUN_AS）；{named} 请用自己的账号另取一份副本（zhengdun --db 目录 checkout 服务器）", "this field copy is {owner}'s (account {login}): every change on it is recorded as {owner}'s, so --as / ZHENGDUN_AS cannot name '{named}'; drop --as (or unset ZHENGDUN_AS), and let {named} take a copy of their own with their own account (zhengdun --db DIR checkout SERVER)";
     fn conflict_changed_meanwhile(by) => "取副本之后{by}已改动此案，阶段变更未合并", "{by} changed the case after the copy was taken: a stage change is not merged";
     fn conflict_task_not_found(number, measure) => "服务器上找不到第{number}项任务“{measure}”", "the server has no task #{number} \"{measure}\" as the copy had it";
     fn checkout_done(cases, server, seq) => "已从 {server} 取得外业副本：{cases}个案件，记录到第{seq}条", "field copy taken from {server}: {cases} cases, history up to event {seq}";

@@ -200,6 +200,7 @@ super::messages! {
     fn fixed(id, what, number) => "{id}：已更正第{number}条{what}（原记录留在历史中）", "{id}: {what} #{number} corrected (the history keeps what it said)";
     fn reopened(id, stage, deadline) => "{id} 已退回到“{stage}”，转化期限 {deadline}", "{id} back at {stage}, deadline {deadline}";
     fn voided(id) => "{id} 已作废：不再出现在列表、统计和导出中，历史仍保留；恢复用 zhengdun unvoid {id}", "{id} voided: off the list, the counts and exports, kept in the history; bring it back with `zhengdun unvoid {id}`";
+    fn voided_total(count, first) => "共 {count} 个已作废案件；恢复用 zhengdun unvoid 编号（如 zhengdun unvoid {first}）", "{count} voided cases; bring one back with `zhengdun unvoid ID` (e.g. `zhengdun unvoid {first}`)";
     fn unvoided(id, stage) => "{id} 已恢复（“{stage}”）", "{id} brought back ({stage})";
     fn refusal_last_clerk(login) => "账户 {login} 是名册中最后一位台账员，名册至少要有一位", "account {login} is the last clerk of the roster, which needs at least one";
     fn policy_out_of_range(path, field, value, range) => "{path}：{field} = {value} 超出范围（{range}）", "{path}: {field} = {value} is out of range ({range})";

@@ -14,6 +14,14 @@ super::texts! {
     ColCountyLeader => "包联领导", "leader";
     ColDue => "期限", "due";
     ColLastVisit => "最近走访", "last visit";
+    ColVoidedOn => "作废日期", "voided on";
+    ColVoidedBy => "作废人", "by";
+    ColVoidReason => "作废原因", "reason";
+    CsvVoidedOn => "作废日期", "voided_on";
+    CsvVoidReason => "作废原因", "void_reason";
+    CsvVoidedBy => "作废人", "voided_by";
+    CsvVoidedAt => "作废时间", "voided_at";
+    VoidedNone => "没有已作废的案件", "no case is voided";
     ImportNoHeader => "找不到表头行（应有“编号”“村”“阶段”等列）", "no header row found (expected columns such as 编号/id, 村/village, 阶段/stage)";
     ImportBlank => "为空，此列必填", "is blank; this column is required";
     ImportAdjustmentsElsewhere => "台账导入：班子调整情况见原台账", "imported from a flat ledger: the adjustments are in the original ledger";

@@ -45,6 +45,11 @@ macro_rules! forward {
             $to(self).accountability()
         }
     };
+    (@ $to:path, voided) => {
+        fn voided(&self) -> Result<Vec<VoidedCase>> {
+            $to(self).voided()
+        }
+    };
     (@ $to:path, search) => {
         fn search(&self, query: &str) -> Result<Vec<String>> {
             $to(self).search(query)

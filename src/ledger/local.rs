@@ -16,7 +16,7 @@ use crate::search::SearchIndex;
 use crate::stats::{Stats, Tally};
 use crate::store::outbox::{FieldCopy, Outcome, Queued, Taken};
 use crate::store::{
-    Backup, CaseChange, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport,
+    Backup, CaseChange, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport, VoidedCase,
 };
 
 use super::field::{SyncReport, SyncStep};
@@ -171,7 +171,7 @@ impl Local {
 
 impl Ledger for Local {
     forward!(
-        Local::as_itself: location, summaries, case, cases, history, accountability, search,
+        Local::as_itself: location, summaries, case, cases, history, accountability, voided, search,
         select, stats, talk, execute, check_import, import, update, export, export_part, backup,
         backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe,
         flush, take, holds, head, apply_queued
@@ -225,6 +225,10 @@ impl Ledger for Acting<'_> {
 
     fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
         Ok(self.local.store.accountability()?)
+    }
+
+    fn voided(&self) -> Result<Vec<VoidedCase>> {
+        Ok(self.local.store.voided_cases()?)
     }
 
     fn search(&self, query: &str) -> Result<Vec<String>> {

@@ -32,7 +32,7 @@ pub use crate::store::disk::{os_error_in_text, DiskProblem, Holder};
 pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
     case_version, Backup, CaseChange, CaseUpdate, Ctx, Event, RestoreSummary, StoreError,
-    UpdateReport, VerifyReport, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT, ROSTER_EVENTS,
+    UpdateReport, VerifyReport, VoidedCase, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT, ROSTER_EVENTS,
 };
 pub use field::{SyncReport, SyncStep};
 pub use local::Local;
@@ -318,6 +318,10 @@ pub trait Ledger {
     /// The township accountability events (约谈, 诫勉, 问责).
     fn accountability(&self) -> Result<Vec<AccountabilityEvent>>;
 
+    /// The cases voided as entered by mistake (they are on no other list), in id order,
+    /// with who voided each and when: what `list --voided` and the TUI's unvoid form offer.
+    fn voided(&self) -> Result<Vec<VoidedCase>>;
+
     /// The ids of the cases matching `query` (pinyin included), best match first.
     fn search(&self, query: &str) -> Result<Vec<String>>;
 
@@ -514,7 +518,7 @@ pub trait Ledger {
 /// A ledger shared by several owners in one process (a TUI and the server it runs for
 /// the same account's other processes).
 impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
-    forward!(shared: location, ctx, summaries, case, cases, history, accountability, search, select, list_csv, stats, talk, execute, check_import, import, update, export, export_part, backup, backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe, follow_link, flush, take, holds, apply_queued, field_copy, head, outbox, drop_queued, sync);
+    forward!(shared: location, ctx, summaries, case, cases, history, accountability, voided, search, select, list_csv, stats, talk, execute, check_import, import, update, export, export_part, backup, backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe, follow_link, flush, take, holds, apply_queued, field_copy, head, outbox, drop_queued, sync);
 }
 
 fn shared<L: ?Sized>(arc: &std::sync::Arc<L>) -> &L {

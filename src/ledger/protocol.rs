@@ -30,13 +30,13 @@ use crate::i18n::Lang;
 use crate::listing::Filter;
 use crate::stats::Stats;
 use crate::store::outbox::{Outcome, Taken};
-use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
+use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport, VoidedCase};
 
 use super::{CaseUpdate, Error, Head, Notice, UpdateReport};
 
 /// The version of this protocol. A client and a server of different versions do not talk:
 /// the one that notices says so in a sentence ([`Error::Version`]).
-pub const PROTOCOL: u32 = 2;
+pub const PROTOCOL: u32 = 3;
 
 /// The longest frame either side reads: room for a backup or an import of a county's whole
 /// ledger (100,000 cases with their history is about 150 MB of JSON), and a bound on what a
@@ -110,6 +110,8 @@ pub enum Call {
     Cases(Option<Vec<String>>),
     History(String),
     Accountability,
+    /// The voided cases, with who voided them when.
+    Voided,
     Search(String),
     Stats(NaiveDate, Option<i32>),
     Talk(AccountabilityEvent),
@@ -223,6 +225,7 @@ pub enum Answer {
     Cases(Vec<Case>),
     History(Vec<Event>),
     Accountability(Vec<AccountabilityEvent>),
+    Voided(Vec<VoidedCase>),
     Ids(Vec<String>),
     Stats(Box<Stats>),
     Count(usize),

@@ -22,7 +22,7 @@ use crate::i18n::Lang;
 use crate::listing::Filter;
 use crate::stats::Stats;
 use crate::store::outbox::{Outcome, Taken};
-use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport};
+use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport, VoidedCase};
 
 use super::protocol::{self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome};
 use super::{
@@ -600,6 +600,10 @@ impl Ledger for Remote {
 
     fn accountability(&self) -> Result<Vec<AccountabilityEvent>> {
         answer!(self, Call::Accountability, Accountability(a) => a)
+    }
+
+    fn voided(&self) -> Result<Vec<VoidedCase>> {
+        answer!(self, Call::Voided, Voided(v) => v)
     }
 
     fn search(&self, query: &str) -> Result<Vec<String>> {

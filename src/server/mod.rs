@@ -529,6 +529,7 @@ impl Server {
             Call::Cases(ids) => l.cases(ids.as_deref()).map(Answer::Cases),
             Call::History(id) => l.history(&id).map(Answer::History),
             Call::Accountability => l.accountability().map(Answer::Accountability),
+            Call::Voided => l.voided().map(Answer::Voided),
             Call::Stats(today, year) => l.stats(today, year).map(|s| Answer::Stats(Box::new(s))),
             Call::Talk(e) => self.change(|| l.talk(e).map(|e| Answer::Recorded(Some(Box::new(e))))),
             Call::ListCsv {

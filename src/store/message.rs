@@ -176,6 +176,11 @@ impl super::outbox::FieldError {
             FieldError::OtherAccount { account, connected } => {
                 field::other_account(lang, account, connected)
             }
+            FieldError::NotOwner {
+                named,
+                owner,
+                login,
+            } => field::not_owner(lang, named, owner, login),
         }
     }
 }

@@ -277,6 +277,16 @@ impl Event {
     }
 }
 
+/// A case entered by mistake and voided (SPEC §11), as `list --voided` and the TUI's unvoid
+/// form show it: the case, and who voided it when (the actor and time of the event that
+/// did; `None` only for a case that came voided from a backup without that event).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoidedCase {
+    pub case: Case,
+    pub by: Option<String>,
+    pub at: Option<String>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Record {
     last_event: u64,
@@ -867,6 +877,25 @@ impl Store {
             }
             Ok(out)
         })
+    }
+
+    /// The voided cases, in id order, each with the event that voided it last.
+    pub fn voided_cases(&self) -> Result<Vec<VoidedCase>> {
+        let mut out = Vec::new();
+        for id in self.voided_ids()? {
+            let case = self.require(&id)?;
+            let event = self
+                .history(&id)?
+                .into_iter()
+                .rev()
+                .find(|e| e.change.kind == ChangeKind::Voided);
+            out.push(VoidedCase {
+                case,
+                by: event.as_ref().map(|e| e.actor.clone()),
+                at: event.map(|e| e.at),
+            });
+        }
+        Ok(out)
     }
 
     pub fn require(&self, id: &str) -> Result<Case> {

@@ -142,6 +142,13 @@ pub enum FieldError {
     NoSuchQueued { number: u64 },
     /// A queued change of another account than the one syncing.
     OtherAccount { account: String, connected: String },
+    /// `--as` (or `ZHENGDUN_AS`) naming someone else than the copy's owner, under whose
+    /// name every change on the copy is recorded.
+    NotOwner {
+        named: String,
+        owner: String,
+        login: String,
+    },
 }
 
 impl Store {
@@ -440,6 +447,8 @@ impl Store {
             let mut p = Prepared::of(case.clone())?;
             layout::set_last_event(&mut p.record, *last_event);
             batch.insert(case_key(&case.id), p.record);
+            // a voided case has no summary: its mark keeps it findable (`list --voided`)
+            super::put_void_mark(&mut batch, case);
             derived.push(p.derived);
         }
         self.put_derived(&mut batch, derived, copy.head_seq == 0)?;

@@ -207,6 +207,7 @@ pub fn tui_on(store: Store, ctx: Ctx, lang: Lang, keymap: Keymap) -> Tui {
         db_dir: store.dir().to_path_buf(),
         wait: std::time::Duration::ZERO,
         command: "tui",
+        asked: None,
     };
     let ledger = Box::new(Local::new(store, ctx));
     Tui::new(ledger, &env, keymap, Prefs::default()).unwrap()
