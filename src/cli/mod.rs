@@ -1330,7 +1330,7 @@ fn list_voided(env: &Env, ledger: &dyn Ledger, a: &ListArgs) -> Result<(), Failu
                 .map_err(|e| Failure::input(e.to_string()))?;
             print(&serde_json::to_string_pretty(&items).map_err(|e| anyhow!(e))?)
         }
-        ListFormat::Csv => stream_out(None, |out| {
+        ListFormat::Csv => stream_out(None, env.lang, |out| {
             let lang = env.lang;
             let header = [
                 i18n::t(lang, Text::CsvVoidedOn),
