@@ -1374,8 +1374,9 @@ fn output_dir(file: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// A full disk under `dir`, said as such (exit 3, as for the ledger's own disk).
+/// A full disk under `dir` (named in full), said as such (exit 3, as for the ledger's own disk).
 fn disk_full(lang: Lang, dir: &Path, detail: impl std::fmt::Display) -> Failure {
+    let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     Failure {
         code: exit::DATABASE,
         message: msg::output_disk_full(lang, dir.display(), detail),
@@ -1419,7 +1420,13 @@ fn stream_out(
         let name = path.display().to_string();
         let dir = output_dir(path);
         let failed = |e: std::io::Error| match crate::ledger::DiskProblem::of(&e) {
-            Some(crate::ledger::DiskProblem::Full) => disk_full(lang, dir, &e),
+            Some(crate::ledger::DiskProblem::Full) => {
+                let f = disk_full(lang, dir, &e);
+                Failure {
+                    message: format!("{name}: {}", f.message),
+                    ..f
+                }
+            }
             _ => Failure::input(format!("{name}: {e}")),
         };
         let tmp = tempfile::Builder::new()
@@ -1494,7 +1501,9 @@ impl DiskWatch {
     }
 }
 
-/// Standard output that notes when the reader went away (a closed pipe).
+/// Standard output that notes when the reader went away (a closed pipe). The write that
+/// finds it gone fails; what is written after it goes nowhere without another error (the
+/// workbook's zip writer would print its failed finish on standard error as it is dropped).
 struct PipeWatch<W> {
     out: W,
     closed: bool,
@@ -1502,12 +1511,18 @@ struct PipeWatch<W> {
 
 impl<W: Write> Write for PipeWatch<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
         let r = self.out.write(buf);
         self.closed |= matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
         r
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
         let r = self.out.flush();
         self.closed |= matches!(&r, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe);
         r
