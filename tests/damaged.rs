@@ -824,3 +824,84 @@ fn an_import_that_dies_between_its_parts_leaves_nothing() {
         v.stdout
     );
 }
+
+/// The cases of an import as a file that is changed while it is read: the second pass (the
+/// one that writes) finds case `changed` other than the first pass checked it.
+struct ChangedBetweenPasses {
+    cases: Vec<zhengdun::domain::Case>,
+    passes: usize,
+    changed: usize,
+}
+
+impl zhengdun::ledger::CaseSource for ChangedBetweenPasses {
+    fn pass(
+        &mut self,
+        each: &mut dyn FnMut(zhengdun::domain::Case) -> Result<(), zhengdun::ledger::StoreError>,
+    ) -> Result<(), zhengdun::ledger::StoreError> {
+        self.passes += 1;
+        for (i, c) in self.cases.iter().enumerate() {
+            let mut c = c.clone();
+            if self.passes > 1 && i == self.changed {
+                c.problems.push_str("（改动）");
+            }
+            each(c)?;
+        }
+        Ok(())
+    }
+}
+
+/// An import that fails after some of its parts are written (here: the file changed
+/// between the pass that checked it and the pass that writes it) takes back what the parts
+/// wrote at once: the ledger is as before, its history chain intact, the import refused
+/// with the case where the file changed.
+#[test]
+fn an_import_that_fails_between_its_parts_takes_them_back() {
+    use zhengdun::ledger::{Ctx, Ledger, Local, StoreError};
+    let root = tempfile::tempdir().unwrap();
+    let (db, before) = make_db(root.path());
+    let more = ledger(6_000)
+        .replace("2017-D-", "2018-E-")
+        .replace(r#""village":"第"#, r#""village":"新第"#);
+    let policy = zhengdun::domain::Policy::default();
+    let file =
+        zhengdun::interchange::json::parse(&more, "more.json", &policy, zhengdun::i18n::Lang::En)
+            .unwrap();
+    let mut source = ChangedBetweenPasses {
+        cases: file.cases,
+        passes: 0,
+        changed: 5_500,
+    };
+    {
+        let ctx = Ctx {
+            today: chrono::NaiveDate::from_ymd_opt(2017, 4, 1).unwrap(),
+            actor: "test".into(),
+            policy,
+            person: None,
+        };
+        let l = Local::open(&db, ctx).unwrap();
+        let e = l
+            .import_from(&mut source, zhengdun::domain::ChangeKind::Imported)
+            .unwrap_err();
+        assert!(
+            matches!(&e, zhengdun::ledger::Error::Store(StoreError::ImportChanged { id: Some(id) }) if id == "2018-E-5500"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("2018-E-5500"), "{e}");
+        assert_eq!(source.passes, 2);
+    }
+    {
+        let raw = sled::Config::new().path(&db).open().unwrap();
+        assert!(raw.get(b"m/importing").unwrap().is_none());
+        assert_eq!(raw.scan_prefix(b"c/2018-E-").count(), 0);
+        assert_eq!(raw.scan_prefix(b"x/2018-E-").count(), 0);
+    }
+    let r = zd(&db, &["export", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, before);
+    let v = zd(&db, &["verify"]);
+    assert!(
+        v.stdout.contains("400 cases") && v.stdout.contains("chain intact"),
+        "{}",
+        v.stdout
+    );
+}

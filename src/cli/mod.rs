@@ -745,64 +745,204 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// Reads and checks every file first; writes only when all are good, in one batch.
+/// Reads and checks every file first; writes only when all are good. The files are read as
+/// they come, twice (checked, then written part by part: see [`ImportFiles`]), so that a
+/// ledger of 100,000 cases is never held whole.
 fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> Result<(), Failure> {
-    let mut cases = Vec::new();
-    let mut accountability = Vec::new();
-    let mut per_file = Vec::new();
-    let mut file_of: std::collections::HashMap<String, String> = Default::default();
-    let mut notes = Vec::new();
-    for f in files {
-        let name = f.display().to_string();
-        let (ledger, said) = read_ledger_noted(f, env)?;
-        notes.extend(said);
-        per_file.push((name.clone(), ledger.cases.len()));
-        // Each file has no id twice (its reader checks); across files, say which two.
-        for c in &ledger.cases {
-            if let Some(first) = file_of.insert(c.id.clone(), name.clone()) {
-                return Err(Failure::input(i18n::msg::import_duplicate_across(
-                    env.lang, &c.id, &first, &name,
-                )));
-            }
-        }
-        cases.extend(ledger.cases);
-        accountability.extend(ledger.accountability);
+    let mut source = ImportFiles::new(env, files);
+    let done = match dry_run {
+        // what the import would be refused for (it checks the same itself)
+        true => ledger.check_import_from(&mut source).map(|()| 0),
+        false => ledger.import_from(&mut source, ChangeKind::Imported),
+    };
+    if let Some(failure) = source.failure.take() {
+        return Err(failure);
     }
+    done.map_err(env.failed())?;
     let mut report = String::new();
-    for (name, n) in &per_file {
+    for (name, n) in &source.per_file {
         report.push_str(&msg::import_file_cases(env.lang, name, n));
         report.push('\n');
     }
     // what each reader did besides reading cases: sheets skipped, columns not used, ids made
-    for note in &notes {
+    for note in &source.notes {
         report.push_str(&crate::text::clean(note));
         report.push('\n');
     }
-    let mut by_stage = [0usize; 4];
-    for c in &cases {
-        if let Some(n) = by_stage.get_mut(c.stage.index()) {
-            *n += 1;
-        }
-    }
     let stages: Vec<String> = Stage::ALL
         .iter()
-        .zip(by_stage)
+        .zip(source.by_stage)
         .map(|(s, n)| format!("{} {n}", s.label(env.lang)))
         .collect();
-    let n = cases.len();
-    if dry_run {
-        // what the import would be refused for (it checks the same itself)
-        ledger.check_import(&cases).map_err(env.failed())?;
-        let stages = stages.join(env.lang.list_separator());
-        report.push_str(&msg::import_dry_run(env.lang, n, stages));
-        return print(&report);
-    }
-    ledger
-        .import(cases, accountability, ChangeKind::Imported)
-        .map_err(env.failed())?;
+    let n: usize = source.per_file.iter().map(|(_, n)| n).sum();
     let stages = stages.join(env.lang.list_separator());
-    report.push_str(&msg::import_done(env.lang, n, stages));
+    match dry_run {
+        true => report.push_str(&msg::import_dry_run(env.lang, n, stages)),
+        false => report.push_str(&msg::import_done(env.lang, n, stages)),
+    }
     print(&report)
+}
+
+/// The files of an `import` as the ledger reads them, a case at a time, once for each pass
+/// it makes. The first pass also counts the cases of each file and by stage, and keeps what
+/// the readers said and the accountability events. A file's own problems (and an id in two
+/// files) are said before the ledger's refusal of a case, as when the files were read whole
+/// first; such a problem ends the pass, and is kept in [`ImportFiles::failure`].
+struct ImportFiles<'a> {
+    env: &'a Env,
+    files: &'a [PathBuf],
+    passes: usize,
+    per_file: Vec<(String, usize)>,
+    notes: Vec<String>,
+    by_stage: [usize; 4],
+    accountability: Vec<crate::domain::AccountabilityEvent>,
+    /// The cases of each workbook as the first pass read them, for the second: a workbook
+    /// is read whole (its reader needs the whole sheet), and reading it twice would take
+    /// twice as long for no less memory.
+    workbooks: std::collections::HashMap<usize, Vec<Case>>,
+    failure: Option<Failure>,
+}
+
+impl<'a> ImportFiles<'a> {
+    fn new(env: &'a Env, files: &'a [PathBuf]) -> Self {
+        ImportFiles {
+            env,
+            files,
+            passes: 0,
+            per_file: Vec::new(),
+            notes: Vec::new(),
+            by_stage: [0; 4],
+            accountability: Vec::new(),
+            workbooks: Default::default(),
+            failure: None,
+        }
+    }
+
+    /// Ends the pass with a problem of the files; the import says it as it is.
+    fn fail(&mut self, failure: Failure) -> Result<(), crate::ledger::StoreError> {
+        let said = crate::ledger::StoreError::Io(failure.message.clone());
+        self.failure = Some(failure);
+        Err(said)
+    }
+}
+
+impl crate::ledger::CaseSource for ImportFiles<'_> {
+    fn pass(
+        &mut self,
+        each: &mut dyn FnMut(Case) -> Result<(), crate::ledger::StoreError>,
+    ) -> Result<(), crate::ledger::StoreError> {
+        let first = self.passes == 0;
+        self.passes += 1;
+        let env = self.env;
+        let mut file_of: std::collections::HashMap<String, String> = Default::default();
+        // the ledger's first refusal, said once every file is read
+        let mut refused = None;
+        for (i, f) in self.files.iter().enumerate() {
+            let name = f.display().to_string();
+            let mut across = None;
+            let mut n = 0usize;
+            let mut by_stage = [0usize; 4];
+            let mut feed = |c: Case| {
+                n += 1;
+                if first {
+                    if let Some(k) = by_stage.get_mut(c.stage.index()) {
+                        *k += 1;
+                    }
+                    // Each file has no id twice (its reader checks); across files, say which two.
+                    if across.is_none() {
+                        if let Some(earlier) = file_of.insert(c.id.clone(), name.clone()) {
+                            across = Some(Failure::input(i18n::msg::import_duplicate_across(
+                                env.lang, &c.id, &earlier, &name,
+                            )));
+                        }
+                    }
+                }
+                if refused.is_none() && across.is_none() {
+                    refused = each(c).err();
+                }
+            };
+            let read = match self.workbooks.remove(&i) {
+                Some(cases) => {
+                    cases.into_iter().for_each(&mut feed);
+                    Ok((Vec::new(), Vec::new()))
+                }
+                None if first && is_workbook(f) => {
+                    let mut kept = Vec::new();
+                    let read = read_cases(f, env, &mut |c| {
+                        kept.push(c.clone());
+                        feed(c)
+                    });
+                    self.workbooks.insert(i, kept);
+                    read
+                }
+                None => read_cases(f, env, &mut feed),
+            };
+            let (said, accountability) = match read {
+                Ok(read) => read,
+                Err(failure) => return self.fail(failure),
+            };
+            if let Some(failure) = across {
+                return self.fail(failure);
+            }
+            if first {
+                self.per_file.push((name, n));
+                self.notes.extend(said);
+                self.accountability.extend(accountability);
+                for (all, k) in self.by_stage.iter_mut().zip(by_stage) {
+                    *all += k;
+                }
+            }
+        }
+        refused.map_or(Ok(()), Err)
+    }
+
+    fn accountability(&mut self) -> Vec<crate::domain::AccountabilityEvent> {
+        self.accountability.clone()
+    }
+}
+
+/// Whether `path` is read as a workbook (xlsx, xls, ods).
+fn is_workbook(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods")
+}
+
+/// Reads one ledger file by its extension, handing each case to `each` as it is read (a
+/// JSON ledger as it comes; any other file read whole first); returns what its reader said
+/// about how it read it, and the file's accountability events.
+fn read_cases(
+    path: &Path,
+    env: &Env,
+    each: &mut dyn FnMut(Case),
+) -> Result<(Vec<String>, Vec<crate::domain::AccountabilityEvent>), Failure> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let mut fed = 0usize;
+    if ext == "json" {
+        let opts = interchange::ReadOptions {
+            policy: &env.ctx.policy,
+            lang: env.lang,
+            today: Some(env.ctx.today),
+        };
+        if let Ok(file) = fs::File::open(path) {
+            let read = interchange::json::stream(file, &opts, &mut |c| {
+                fed += 1;
+                each(c)
+            });
+            if let Some(read) = read {
+                return Ok((Vec::new(), read.accountability));
+            }
+        }
+    }
+    // read whole: the readers of CSV and xlsx, a backup, and every problem worded
+    let (file, said) = read_ledger_noted(path, env)?;
+    file.cases.into_iter().skip(fed).for_each(each);
+    Ok((said, file.accountability))
 }
 
 /// `import --update`: every file read and checked first; each of its cases that the ledger

@@ -509,18 +509,34 @@ pub enum RelapseProblem {
 
 /// Checks a case's `relapse_of` against the case it names (`None` when there is none).
 pub fn check_relapse(case: &Case, earlier: Option<&Case>) -> Result<(), Refusal> {
+    check_relapse_at(
+        case,
+        earlier.map(|e| {
+            (
+                [e.county.as_str(), &e.township, &e.village],
+                e.identified_on,
+            )
+        }),
+    )
+}
+
+/// [`check_relapse`] with only what it reads of the earlier case: its county, township and
+/// village, and the day it was identified.
+pub fn check_relapse_at(
+    case: &Case,
+    earlier: Option<([&str; 3], NaiveDate)>,
+) -> Result<(), Refusal> {
     let Some(of) = &case.relapse_of else {
         return Ok(());
     };
     let problem = match earlier {
         None => RelapseProblem::NoSuchCase,
-        Some(e)
-            if (&e.county, &e.township, &e.village)
-                != (&case.county, &case.township, &case.village) =>
-        {
+        Some((place, _)) if place != [case.county.as_str(), &case.township, &case.village] => {
             RelapseProblem::OtherVillage
         }
-        Some(e) if e.identified_on >= case.identified_on => RelapseProblem::NotEarlier,
+        Some((_, identified_on)) if identified_on >= case.identified_on => {
+            RelapseProblem::NotEarlier
+        }
         Some(_) => return Ok(()),
     };
     Err(Refusal::Relapse {

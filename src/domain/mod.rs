@@ -19,9 +19,9 @@ pub use counted::Counted;
 pub use due::{due_status, due_status_of, stage_due, DueState, DueStatus};
 pub use field::Field;
 pub use machine::{
-    apply, check_accountability, check_case, check_profile, check_relapse, checked_name, guard,
-    verdict, visible, Change, ChangeKind, Command, Edit, ProfileEdit, Refusal, RelapseProblem,
-    SECRETARY_AGES,
+    apply, check_accountability, check_case, check_profile, check_relapse, check_relapse_at,
+    checked_name, guard, verdict, visible, Change, ChangeKind, Command, Edit, ProfileEdit, Refusal,
+    RelapseProblem, SECRETARY_AGES,
 };
 pub use merge::{merge, Conflict, Merge, QueuedChange};
 pub use policy::Policy;

@@ -90,6 +90,7 @@ super::messages! {
     fn store_not_found(id) => "没有编号为“{id}”的案件", "no case with id '{id}'";
     fn store_no_ledger(dir) => "{dir} 处没有台账：请检查 --db，或先导入一个（zhengdun --db {dir} import 文件）", "no ledger at {dir}: check --db, or start one with `zhengdun --db {dir} import FILE`";
     fn store_duplicate(id) => "编号为“{id}”的案件已在台账中", "a case with id '{id}' is already in the ledger";
+    fn store_import_changed_at(id) => "导入期间文件被改动：从案件“{id}”起与检查时读到的不同，未导入任何案件，请再导入一次", "the file changed during the import: from case '{id}' on it differs from what was checked; nothing was imported, import it again";
     fn refusal_after_today(field, date, today) => "{field}{date}晚于今天（{today}），请填写已发生的日期", "{field} {date} is after today ({today}): give the date it happened";
     fn refusal_before_identified(field, date, identified_on) => "{field}{date}早于认定日期（{identified_on}）", "{field} {date} is before the case was identified ({identified_on})";
     fn bad_date(field, text) => "{field}“{text}”不是日期（如 2017-09-15）", "{field} \"{text}\" is not a date (e.g. 2017-09-15)";

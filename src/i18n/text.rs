@@ -295,6 +295,7 @@ super::texts! {
     DamageSchemaMissing => "缺少格式版本", "the schema version is missing";
     DamageCounterUnreadable => "历史事件计数无法读取", "unreadable event counter";
     DamageImportOffHistory => "一次未完成的导入与台账的历史接不上", "an unfinished import does not follow the ledger's history";
+    StoreImportChangedAfter => "导入期间文件被改动：案件数与检查时读到的不同，未导入任何案件，请再导入一次", "the file changed during the import: it holds other cases than were checked; nothing was imported, import it again";
     DamageHistoryIndexKeyBad => "历史索引中有无效的键", "bad history index key";
     DamageHistoryKeyMalformed => "历史中有格式错误的键", "a history key is malformed";
     DamageHistoryNotAtHead => "历史的结尾与台账所记不符；请运行 zhengdun verify", "the history does not end where the ledger says; run zhengdun verify";

@@ -133,6 +133,117 @@ pub fn import(text: &str, file: &str, opts: &ReadOptions) -> Result<Ledger, Inpu
     Ok(ledger)
 }
 
+/// What [`stream`] read besides the cases.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Read {
+    pub as_of: Option<NaiveDate>,
+    pub accountability: Vec<AccountabilityEvent>,
+    pub cases: usize,
+}
+
+/// Reads a ledger as [`import`] does, a case at a time: each case, checked as `import`
+/// checks it, goes to `each` as soon as it is read, so that a file of 100,000 cases is never
+/// held whole. `None` when the file is not read this way — its `format` is not
+/// [`FORMAT`] or comes after its cases (a backup, say), or anything is wrong with it; no
+/// case has gone to `each` then, or the file has a problem `import` refuses it for: read it
+/// whole with `import`, which words what it is.
+pub fn stream(
+    reader: impl std::io::Read,
+    opts: &ReadOptions,
+    each: &mut dyn FnMut(Case),
+) -> Option<Read> {
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, reader);
+    {
+        use std::io::BufRead;
+        let start = reader.fill_buf().ok()?;
+        if start.starts_with("\u{feff}".as_bytes()) {
+            reader.consume(3);
+        }
+    }
+    let mut top = Top {
+        opts,
+        each,
+        format: false,
+        read: Read::default(),
+        seen: std::collections::HashSet::new(),
+    };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    serde::Deserializer::deserialize_map(&mut de, &mut top).ok()?;
+    de.end().ok()?;
+    top.format.then_some(top.read)
+}
+
+/// The top of a ledger, read by [`stream`].
+struct Top<'a, 'o> {
+    opts: &'a ReadOptions<'o>,
+    each: &'a mut dyn FnMut(Case),
+    format: bool,
+    read: Read,
+    seen: std::collections::HashSet<String>,
+}
+
+/// Ends a [`stream`]: the file is read whole instead.
+fn whole<E: serde::de::Error>() -> E {
+    E::custom("read the ledger whole")
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Top<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a zhengdun ledger")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !keys.insert(key.clone()) {
+                return Err(whole());
+            }
+            match key.as_str() {
+                "format" => {
+                    let format: String = map.next_value()?;
+                    if format != FORMAT {
+                        return Err(whole());
+                    }
+                    self.format = true;
+                }
+                "as_of" => self.read.as_of = map.next_value()?,
+                "accountability" => self.read.accountability = map.next_value()?,
+                "cases" if self.format => map.next_value_seed(&mut *self)?,
+                _ => return Err(whole()),
+            }
+        }
+        if !keys.contains("cases") {
+            return Err(whole());
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(c) = seq.next_element::<Case>()? {
+            let (policy, today) = (self.opts.policy, self.opts.today);
+            if check_case(&c, policy).is_err()
+                || super::implausible(&c, today).is_some()
+                || !self.seen.insert(c.id.clone())
+            {
+                return Err(whole());
+            }
+            self.read.cases += 1;
+            (self.each)(c);
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut Top<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
 /// Where a JSON error is, as a clerk finds it: the case by its place and id, the field, and
 /// the line; and what is wrong, in words (a bad date names its value and how to write it).
 fn locate(

@@ -96,6 +96,16 @@ macro_rules! forward {
             $to(self).check_import(cases)
         }
     };
+    (@ $to:path, check_import_from) => {
+        fn check_import_from(&self, source: &mut dyn CaseSource) -> Result<()> {
+            $to(self).check_import_from(source)
+        }
+    };
+    (@ $to:path, import_from) => {
+        fn import_from(&self, source: &mut dyn CaseSource, kind: ChangeKind) -> Result<usize> {
+            $to(self).import_from(source, kind)
+        }
+    };
     (@ $to:path, import) => {
         fn import(
             &self,

@@ -16,7 +16,8 @@ use crate::search::SearchIndex;
 use crate::stats::{Stats, Tally};
 use crate::store::outbox::{FieldCopy, Outcome, Queued, Taken};
 use crate::store::{
-    Backup, CaseChange, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport, VoidedCase,
+    Backup, CaseChange, CaseSource, Ctx, Event, RestoreSummary, Store, StoreError, VerifyReport,
+    VoidedCase,
 };
 
 use super::field::{SyncReport, SyncStep};
@@ -172,7 +173,7 @@ impl Local {
 impl Ledger for Local {
     forward!(
         Local::as_itself: location, summaries, case, cases, history, accountability, voided, search,
-        select, stats, talk, execute, check_import, import, update, export, export_part, backup,
+        select, stats, talk, execute, check_import, check_import_from, import, import_from, update, export, export_part, backup,
         backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe,
         flush, take, holds, head, apply_queued
     );
@@ -270,6 +271,17 @@ impl Ledger for Acting<'_> {
 
     fn check_import(&self, cases: &[Case]) -> Result<()> {
         Ok(self.local.store.check_import(cases, self.ctx)?)
+    }
+
+    fn check_import_from(&self, source: &mut dyn CaseSource) -> Result<()> {
+        Ok(self.local.store.check_import_from(source, self.ctx)?)
+    }
+
+    fn import_from(&self, source: &mut dyn CaseSource, kind: ChangeKind) -> Result<usize> {
+        let ids = self.local.store.import_from(source, kind, self.ctx)?;
+        let n = ids.len();
+        self.local.notify(ids)?;
+        Ok(n)
     }
 
     fn import(

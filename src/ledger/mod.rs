@@ -31,8 +31,9 @@ use crate::stats::Stats;
 pub use crate::store::disk::{os_error_in_text, DiskProblem, Holder};
 pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
-    case_version, Backup, CaseChange, CaseUpdate, Ctx, Event, RestoreSummary, StoreError,
-    UpdateReport, VerifyReport, VoidedCase, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT, ROSTER_EVENTS,
+    case_version, Backup, CaseChange, CaseSource, CaseUpdate, Cases, Ctx, Event, RestoreSummary,
+    StoreError, UpdateReport, VerifyReport, VoidedCase, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT,
+    ROSTER_EVENTS,
 };
 pub use field::{SyncReport, SyncStep};
 pub use local::Local;
@@ -215,6 +216,16 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The cases of `source`, all of them in memory (one pass).
+fn held(source: &mut dyn CaseSource) -> Result<Vec<Case>> {
+    let mut cases = Vec::new();
+    source.pass(&mut |c| {
+        cases.push(c);
+        Ok(())
+    })?;
+    Ok(cases)
+}
+
 /// Where a ledger's history is: its last event (number and hash), and the hash of its first,
 /// which names the ledger whatever was done to it since (a backup restored keeps it).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -392,6 +403,21 @@ pub trait Ledger {
         kind: ChangeKind,
     ) -> Result<usize>;
 
+    /// [`Ledger::check_import`] of the cases of `source`, read as they come.
+    fn check_import_from(&self, source: &mut dyn CaseSource) -> Result<()> {
+        let cases = held(source)?;
+        self.check_import(&cases)
+    }
+
+    /// [`Ledger::import`] of the cases of `source` with its accountability events; a local
+    /// ledger reads them as they come (checked in a first pass, written part by part in a
+    /// second), never all held at once. Returns how many cases were opened.
+    fn import_from(&self, source: &mut dyn CaseSource, kind: ChangeKind) -> Result<usize> {
+        let cases = held(source)?;
+        let accountability = source.accountability();
+        self.import(cases, accountability, kind)
+    }
+
     /// Brings a revised ledger in (`import --update`): opens `opened` and runs each case's
     /// update through the domain's one path, authorised (an import is a clerk's), one
     /// history event per change; all of it in one atomic durable write, or none. With
@@ -518,7 +544,7 @@ pub trait Ledger {
 /// A ledger shared by several owners in one process (a TUI and the server it runs for
 /// the same account's other processes).
 impl<L: Ledger + ?Sized> Ledger for std::sync::Arc<L> {
-    forward!(shared: location, ctx, summaries, case, cases, history, accountability, voided, search, select, list_csv, stats, talk, execute, check_import, import, update, export, export_part, backup, backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe, follow_link, flush, take, holds, apply_queued, field_copy, head, outbox, drop_queued, sync);
+    forward!(shared: location, ctx, summaries, case, cases, history, accountability, voided, search, select, list_csv, stats, talk, execute, check_import, check_import_from, import, import_from, update, export, export_part, backup, backup_to, restore, verify, roster, add_person, remove_person, roster_history, subscribe, follow_link, flush, take, holds, apply_queued, field_copy, head, outbox, drop_queued, sync);
 }
 
 fn shared<L: ?Sized>(arc: &std::sync::Arc<L>) -> &L {

@@ -55,6 +55,10 @@ impl StoreError {
             StoreError::BadBackup { file, problem } => format!("{file}: {problem}"),
             StoreError::Denied(r) => i18n::refusal(lang, r),
             StoreError::Field(e) => e.message(lang),
+            StoreError::ImportChanged { id: Some(id) } => msg::store_import_changed_at(lang, id),
+            StoreError::ImportChanged { id: None } => {
+                i18n::t(lang, Text::StoreImportChangedAfter).to_string()
+            }
             StoreError::Stale { id, since } => {
                 let changes: Vec<String> = since
                     .iter()

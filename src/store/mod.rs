@@ -35,6 +35,7 @@ use crate::panics::quietly;
 mod accountability;
 mod damage;
 pub mod disk;
+mod import;
 #[doc(hidden)]
 pub mod layout;
 mod message;
@@ -43,6 +44,7 @@ mod roster;
 pub use accountability::ACCOUNTABILITY_EVENTS;
 pub use damage::Damage;
 use disk::{DiskProblem, Holder, Locking};
+pub use import::{CaseSource, Cases};
 use layout::{case_key, event_key, index_key, Family};
 pub use roster::ROSTER_EVENTS;
 
@@ -135,6 +137,11 @@ pub enum StoreError {
     },
     /// A field copy's own trouble (SPEC §10): see [`outbox::FieldError`].
     Field(outbox::FieldError),
+    /// The cases an import read a second time, to write them, were not those it checked
+    /// the first time (the file was changed meanwhile): from `id` on, or after the last.
+    ImportChanged {
+        id: Option<String>,
+    },
 }
 
 impl std::fmt::Display for StoreError {
@@ -361,11 +368,18 @@ impl Derived {
                 row: None,
             });
         }
+        // kept until an import's last part: no spare capacity (100,000 of them)
+        let mut counted = json_bytes(&Counted::of(case))?;
+        counted.shrink_to_fit();
+        let mut summary = layout::encode_summary(&Summary::of(case));
+        summary.shrink_to_fit();
+        let mut row = json_bytes(&case.own_fields())?;
+        row.shrink_to_fit();
         Ok(Derived {
             id: case.id.clone(),
-            summary: Some(layout::encode_summary(&Summary::of(case))),
-            counted: Some(json_bytes(&Counted::of(case))?),
-            row: Some(json_bytes(&case.own_fields())?),
+            summary: Some(summary),
+            counted: Some(counted),
+            row: Some(row),
         })
     }
 
@@ -802,21 +816,23 @@ impl Store {
         if self.head()?.0 != marker.after_seq {
             return Err(self.damaged(Damage::ImportOffHistory));
         }
-        let mut batch = sled::Batch::default();
+        // One removal at a time (a batch of them all holds much memory in sled 0.34), the
+        // marker last: an undo cut short is done again, whole, at the next open.
         for id in &marker.ids {
-            batch.remove(case_key(id));
+            self.db.remove(case_key(id))?;
+            self.db.remove(layout::void_key(id))?;
             for kv in self.db.scan_prefix(layout::index_prefix(id)) {
-                batch.remove(kv?.0);
+                self.db.remove(kv?.0)?;
             }
         }
         for kv in self
             .db
             .range(event_key(marker.after_seq + 1)..=event_key(u64::MAX))
         {
-            batch.remove(kv?.0);
+            self.db.remove(kv?.0)?;
         }
-        batch.remove(IMPORTING);
-        self.db.apply_batch(batch)?;
+        self.db.flush()?;
+        self.db.remove(IMPORTING)?;
         self.sync()
     }
 
@@ -1359,54 +1375,9 @@ impl Store {
     }
 
     fn check_cases(&self, cases: &[Case], ctx: &Ctx) -> Result<()> {
-        let refused = |c: &Case, refusal| StoreError::Refused {
-            id: c.id.clone(),
-            refusal,
-        };
-        let mut by_id: HashMap<&str, &Case> = HashMap::new();
-        // ids are unique without regard to letter case
-        let mut held: std::collections::HashSet<String> = Default::default();
-        if !self.is_empty() {
-            self.for_each_summary(|s| {
-                held.insert(s.id().to_ascii_lowercase());
-            })?;
-            held.extend(self.voided_ids()?.iter().map(|id| id.to_ascii_lowercase()));
-        }
-        for c in cases {
-            domain::check_case(c, &ctx.policy).map_err(|r| refused(c, r))?;
-            if !held.insert(c.id.to_ascii_lowercase()) {
-                return Err(StoreError::Duplicate(c.id.clone()));
-            }
-            by_id.insert(c.id.as_str(), c);
-        }
-        // one case per village and year, unless it is a relapse (SPEC §11)
-        let mut places = Places::default();
-        if !self.is_empty() {
-            self.for_each_summary(|s| {
-                let place = place_of(s.county(), s.township(), s.village(), s.year);
-                places
-                    .0
-                    .entry(place)
-                    .or_insert_with(|| (s.id().to_string(), false));
-            })?;
-        }
-        for c in cases {
-            places.take(c, false)?;
-        }
-        for c in cases {
-            if let Some(of) = c.relapse_of.as_deref() {
-                let stored;
-                let earlier = match by_id.get(of) {
-                    Some(e) => Some(*e),
-                    None => {
-                        stored = self.get(of)?;
-                        stored.as_ref()
-                    }
-                };
-                domain::check_relapse(c, earlier).map_err(|r| refused(c, r))?;
-            }
-        }
-        Ok(())
+        let mut check = import::Check::new(self, ctx)?;
+        cases.iter().try_for_each(|c| check.case(c))?;
+        check.finish()
     }
 
     /// Opens new cases (`new` or `import`): all of them, or — on the first refusal — none.
@@ -1415,77 +1386,17 @@ impl Store {
     }
 
     /// Like [`Store::insert`], with the accountability events of the imported ledger written
-    /// in the same atomic batch: a killed import leaves all of it or none of it. A county
-    /// leader named by exactly one leader of the roster is linked to that account
-    /// ([`Roster::link_leader`]).
+    /// with its last part: a killed import leaves all of it or none of it. See
+    /// [`Store::import_from`].
     pub fn import(
         &self,
-        mut cases: Vec<Case>,
+        cases: Vec<Case>,
         accountability: &[AccountabilityEvent],
         kind: ChangeKind,
         ctx: &Ctx,
     ) -> Result<usize> {
-        self.writable()?;
-        self.guarded(|| {
-            let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
-            self.not_a_copy()?;
-            let op = match kind {
-                ChangeKind::Opened => Operation::New,
-                _ => Operation::Import,
-            };
-            self.authorize(ctx, op)?;
-            self.check_cases(&cases, ctx)?;
-            let roster = self.roster()?;
-            if !roster.is_empty() {
-                cases.iter_mut().for_each(|c| roster.link_leader(c));
-            }
-            let n = cases.len();
-            let head = self.head()?;
-            // A large import goes to sled in parts (sled takes one huge batch slowly), behind
-            // a marker that names what it adds: until the last part clears the marker, the
-            // ledger's head still points before the import, and an open after a crash
-            // removes the parts already written (`undo_interrupted_import`).
-            let staged = n > CASES_PER_PART;
-            if staged {
-                let marker = ImportMarker {
-                    after_seq: head.0,
-                    ids: cases.iter().map(|c| c.id.clone()).collect(),
-                };
-                let bytes =
-                    serde_json::to_vec(&marker).map_err(|e| StoreError::Io(e.to_string()))?;
-                self.db.insert(IMPORTING, bytes)?;
-            }
-            let mut batch = Batches::new(head);
-            for (i, p) in crate::par::map(cases, Prepared::of).into_iter().enumerate() {
-                let p = p?;
-                let change = Change {
-                    kind,
-                    from: p.case.stage,
-                    to: p.case.stage,
-                    detail: String::new(),
-                    note: String::new(),
-                };
-                batch.record(p, change, ctx)?;
-                if staged && (i + 1) % CASES_PER_PART == 0 {
-                    self.db.apply_batch(batch.take_records())?;
-                    // Debug builds only: die here, so a test can prove the undo.
-                    if cfg!(debug_assertions)
-                        && std::env::var_os("ZHENGDUN_TEST_DIE_IN_IMPORT").is_some()
-                    {
-                        self.db.flush()?;
-                        std::process::abort();
-                    }
-                }
-            }
-            self.put_accountability(&mut batch, accountability, ChangeKind::Imported, ctx)?;
-            let mut batch = batch.finish(self)?;
-            if staged {
-                batch.remove(IMPORTING);
-            }
-            self.db.apply_batch(batch)?;
-            self.sync()?;
-            Ok(n)
-        })
+        let mut source = WithAccountability(Cases(&cases), accountability);
+        Ok(self.import_from(&mut source, kind, ctx)?.len())
     }
 
     /// The history of one case, oldest first.
@@ -2001,7 +1912,7 @@ pub struct RestoreSummary {
 /// Builds one atomic batch of case records, their derived values and their chained history
 /// events.
 struct Batches {
-    batch: sled::Batch,
+    batch: Writes,
     derived: Vec<Derived>,
     seq: u64,
     head: String,
@@ -2010,7 +1921,7 @@ struct Batches {
 impl Batches {
     fn new((seq, head): (u64, String)) -> Self {
         Batches {
-            batch: sled::Batch::default(),
+            batch: Writes::default(),
             derived: Vec::new(),
             seq,
             head,
@@ -2029,7 +1940,10 @@ impl Batches {
         let ev = self.event(&case.id, change, hash, ctx)?;
         layout::set_last_event(&mut record, self.seq);
         self.batch.insert(case_key(&case.id), record);
-        put_void_mark(&mut self.batch, &case);
+        match case.voided {
+            Some(_) => self.batch.insert(layout::void_key(&case.id), &[] as &[u8]),
+            None => self.batch.remove(layout::void_key(&case.id)),
+        }
         self.derived.push(derived);
         Ok(ev)
     }
@@ -2060,19 +1974,57 @@ impl Batches {
 
     /// What is recorded so far, without the derived values and the head (which
     /// [`Batches::finish`] writes with the last part).
-    fn take_records(&mut self) -> sled::Batch {
+    fn take_records(&mut self) -> Writes {
         std::mem::take(&mut self.batch)
     }
 
     /// The last part: the derived values merged into the chunks they belong to as `store`
     /// holds them now (the caller holds the write lock), and the new head of the chain.
-    fn finish(mut self, store: &Store) -> Result<sled::Batch> {
-        store.put_derived(&mut self.batch, self.derived, false)?;
-        self.batch
-            .insert(b"m/seq".as_slice(), &self.seq.to_be_bytes());
-        self.batch
-            .insert(b"m/head".as_slice(), self.head.as_bytes());
-        Ok(self.batch)
+    fn finish(self, store: &Store) -> Result<sled::Batch> {
+        let mut batch = self.batch.into_batch();
+        store.put_derived(&mut batch, self.derived, false)?;
+        batch.insert(b"m/seq".as_slice(), &self.seq.to_be_bytes());
+        batch.insert(b"m/head".as_slice(), self.head.as_bytes());
+        Ok(batch)
+    }
+}
+
+/// What a [`Batches`] has recorded, in order: one atomic sled batch in the end, or — the
+/// parts of a large import, behind its marker — written into sled one at a time (sled 0.34
+/// keeps hold of much of the memory of every batch it applies: 100,000 cases in batches
+/// took some 300 MB of it, one at a time 50 MB).
+#[derive(Default)]
+struct Writes(Vec<(sled::IVec, Option<sled::IVec>)>);
+
+impl Writes {
+    fn insert(&mut self, key: impl Into<sled::IVec>, value: impl Into<sled::IVec>) {
+        self.0.push((key.into(), Some(value.into())));
+    }
+
+    fn remove(&mut self, key: impl Into<sled::IVec>) {
+        self.0.push((key.into(), None));
+    }
+
+    fn into_batch(self) -> sled::Batch {
+        let mut batch = sled::Batch::default();
+        for (key, value) in self.0 {
+            match value {
+                Some(v) => batch.insert(key, v),
+                None => batch.remove(key),
+            }
+        }
+        batch
+    }
+
+    /// Into `db` one write at a time: not atomic, for what a marker covers.
+    fn write_each(self, db: &sled::Db) -> Result<()> {
+        for (key, value) in self.0 {
+            match value {
+                Some(v) => db.insert(key, v)?,
+                None => db.remove(key)?,
+            };
+        }
+        Ok(())
     }
 }
 
@@ -2165,6 +2117,18 @@ fn same_village_year(c: &Case, other: &str) -> Refusal {
         other: other.to_string(),
         year: c.year,
         place: format!("{} {} {}", c.county, c.township, c.village),
+    }
+}
+
+/// Cases held in memory with the accountability events that come with them.
+struct WithAccountability<'a>(Cases<'a>, &'a [AccountabilityEvent]);
+
+impl CaseSource for WithAccountability<'_> {
+    fn pass(&mut self, each: &mut dyn FnMut(Case) -> Result<()>) -> Result<()> {
+        self.0.pass(each)
+    }
+    fn accountability(&mut self) -> Vec<AccountabilityEvent> {
+        self.1.to_vec()
     }
 }
 
