@@ -104,6 +104,78 @@ fn two_new_rows_of_one_village_and_year_are_refused_naming_both_unless_a_relapse
     assert!(out.contains("新建2个案件"), "{out}");
 }
 
+/// A plain `import` (not `--update`) of two rows of one village and year names both rows,
+/// the village, the year and the fix, as `import --update` does; the dry run says the same,
+/// and nothing is written. Rows of two files name each one's file.
+#[test]
+fn a_plain_import_of_two_rows_of_one_village_and_year_names_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded(dir.path());
+    let before = export(&db);
+    let twice = csv(
+        dir.path(),
+        "twice.csv",
+        "2017-YG-005,2017,阳谷县,七级镇,马庄村,村霸,2017-04-02,排查认定,\n\
+         2017-YG-007,2017,阳谷县,七级镇,王楼村,其他,2017-04-02,排查认定,\n\
+         2017-YG-006,2017,阳谷县,七级镇,马庄村,其他,2017-05-02,排查认定,",
+    );
+    let f = twice.to_str().unwrap();
+    let (ok, _, dry) = run(&db, "zh", &["import", "--dry-run", f]);
+    assert!(!ok, "{dry}");
+    let (ok, _, err) = run(&db, "zh", &["import", f]);
+    assert!(!ok, "{err}");
+    assert_eq!(dry, err, "the dry run says what the import says");
+    assert_eq!(export(&db), before, "nothing written");
+    for said in [
+        "twice.csv: 第2行（2017-YG-005）和第4行（2017-YG-006）",
+        "阳谷县 七级镇 马庄村",
+        "2017年",
+        "“反弹自”列填 2017-YG-005",
+        "删去其中一行",
+        "未写入任何内容",
+    ] {
+        assert!(err.contains(said), "{said:?} not in {err}");
+    }
+    let (ok, _, err) = run(&db, "en", &["import", f]);
+    assert!(!ok);
+    assert!(
+        err.contains("row 2 (2017-YG-005) and row 4 (2017-YG-006)"),
+        "{err}"
+    );
+    // one row in each of two files: each named with its file
+    let one = csv(
+        dir.path(),
+        "one.csv",
+        "2017-YG-005,2017,阳谷县,七级镇,马庄村,村霸,2017-04-02,排查认定,",
+    );
+    let other = csv(
+        dir.path(),
+        "other.csv",
+        "2017-YG-006,2017,阳谷县,七级镇,马庄村,其他,2017-05-02,排查认定,",
+    );
+    let (ok, _, err) = run(
+        &db,
+        "zh",
+        &["import", one.to_str().unwrap(), other.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("one.csv: 第2行（2017-YG-005）和")
+            && err.contains("other.csv: 第2行（2017-YG-006）"),
+        "{err}"
+    );
+    // a second case of a village the ledger already holds names the case there
+    let again = csv(
+        dir.path(),
+        "again.csv",
+        "2017-YG-009,2017,阳谷县,阿城镇,前进村,其他,2017-05-02,排查认定,",
+    );
+    let (ok, _, err) = run(&db, "zh", &["import", again.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("2017-YG-001"), "{err}");
+    assert_eq!(export(&db), before, "nothing written");
+}
+
 /// A recorded case moved by the file to the village of a case the file opens, or two
 /// recorded cases moved to one village: refused the same way.
 #[test]

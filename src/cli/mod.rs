@@ -758,7 +758,16 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
     if let Some(failure) = source.failure.take() {
         return Err(failure);
     }
-    done.map_err(env.failed())?;
+    done.map_err(
+        |e| match same_village_rows(env.lang, &e, &source.place_of, &source.order) {
+            // a second case of a village in one year, both the files': both rows named
+            Some(message) => Failure {
+                message,
+                ..Failure::ledger(e, env.lang)
+            },
+            None => Failure::ledger(e, env.lang),
+        },
+    )?;
     let mut report = String::new();
     for (name, n) in &source.per_file {
         report.push_str(&msg::import_file_cases(env.lang, name, n));
@@ -801,6 +810,10 @@ struct ImportFiles<'a> {
     /// twice as long for no less memory.
     workbooks: std::collections::HashMap<usize, Vec<Case>>,
     failure: Option<Failure>,
+    /// Each case's file and row (the first pass's), and the cases in the files' order:
+    /// what the refusal of a second case of a village in one year names.
+    place_of: std::collections::HashMap<String, (String, String)>,
+    order: Vec<String>,
 }
 
 impl<'a> ImportFiles<'a> {
@@ -815,6 +828,8 @@ impl<'a> ImportFiles<'a> {
             accountability: Vec::new(),
             workbooks: Default::default(),
             failure: None,
+            place_of: Default::default(),
+            order: Vec::new(),
         }
     }
 
@@ -842,9 +857,12 @@ impl crate::ledger::CaseSource for ImportFiles<'_> {
             let mut across = None;
             let mut n = 0usize;
             let mut by_stage = [0usize; 4];
-            let mut feed = |c: Case| {
+            let (place_of, order) = (&mut self.place_of, &mut self.order);
+            let mut feed = |c: Case, place: String| {
                 n += 1;
                 if first {
+                    place_of.insert(c.id.clone(), (name.clone(), place));
+                    order.push(c.id.clone());
                     if let Some(k) = by_stage.get_mut(c.stage.index()) {
                         *k += 1;
                     }
@@ -863,14 +881,14 @@ impl crate::ledger::CaseSource for ImportFiles<'_> {
             };
             let read = match self.workbooks.remove(&i) {
                 Some(cases) => {
-                    cases.into_iter().for_each(&mut feed);
+                    cases.into_iter().for_each(|c| feed(c, String::new()));
                     Ok((Vec::new(), Vec::new()))
                 }
                 None if first && is_workbook(f) => {
                     let mut kept = Vec::new();
-                    let read = read_cases(f, env, &mut |c| {
+                    let read = read_cases(f, env, &mut |c, place| {
                         kept.push(c.clone());
-                        feed(c)
+                        feed(c, place)
                     });
                     self.workbooks.insert(i, kept);
                     read
@@ -911,12 +929,13 @@ fn is_workbook(path: &Path) -> bool {
 }
 
 /// Reads one ledger file by its extension, handing each case to `each` as it is read (a
-/// JSON ledger as it comes; any other file read whole first); returns what its reader said
-/// about how it read it, and the file's accountability events.
+/// JSON ledger as it comes; any other file read whole first) with its place in the file (a
+/// row as the spreadsheet numbers it, `cases[N]`); returns what its reader said about how
+/// it read it, and the file's accountability events.
 fn read_cases(
     path: &Path,
     env: &Env,
-    each: &mut dyn FnMut(Case),
+    each: &mut dyn FnMut(Case, String),
 ) -> Result<(Vec<String>, Vec<crate::domain::AccountabilityEvent>), Failure> {
     let ext = path
         .extension()
@@ -931,8 +950,8 @@ fn read_cases(
         };
         if let Ok(file) = fs::File::open(path) {
             let read = interchange::json::stream(file, &opts, &mut |c| {
+                each(c, format!("cases[{fed}]"));
                 fed += 1;
-                each(c)
             });
             if let Some(read) = read {
                 return Ok((Vec::new(), read.accountability));
@@ -940,9 +959,57 @@ fn read_cases(
         }
     }
     // read whole: the readers of CSV and xlsx, a backup, and every problem worded
-    let (file, said) = read_ledger_noted(path, env)?;
-    file.cases.into_iter().skip(fed).for_each(each);
+    let (file, said, places) = read_ledger_placed(path, env)?;
+    file.cases
+        .into_iter()
+        .zip(places)
+        .skip(fed)
+        .for_each(|(c, place)| each(c, place));
     Ok((said, file.accountability))
+}
+
+/// The refusal of a second case of a village in one year when both cases are rows of the
+/// files imported (`import` and `import --update` alike): both rows in the files' order,
+/// the village, the year and the fix. `None` for any other error, or when the first case
+/// is not the files' (the ledger held it: the refusal names it as it is).
+fn same_village_rows(
+    lang: Lang,
+    e: &crate::ledger::Error,
+    place_of: &std::collections::HashMap<String, (String, String)>,
+    order: &[String],
+) -> Option<String> {
+    use crate::domain::Refusal;
+    use crate::ledger::{Error, StoreError};
+    let Error::Store(StoreError::Refused {
+        id,
+        refusal: Refusal::SameVillageYear { other, year, place },
+    }) = e
+    else {
+        return None;
+    };
+    let row = |(file, place): &(String, String)| format!("{file}: {place}");
+    let (at, first_at) = (place_of.get(id)?, place_of.get(other)?);
+    let pos = |id: &str| order.iter().position(|o| o == id);
+    let (mut a, mut b) = ((other, first_at), (id, at));
+    if pos(id) < pos(other) {
+        std::mem::swap(&mut a, &mut b);
+    }
+    // the second row's file is said again only when it is another file
+    let second = match a.1 .0 == b.1 .0 {
+        true => b.1 .1.clone(),
+        false => row(b.1),
+    };
+    Some(msg::update_same_village(
+        lang,
+        row(a.1),
+        a.0,
+        second,
+        b.0,
+        place,
+        year,
+        id,
+        other,
+    ))
 }
 
 /// `import --update`: every file read and checked first; each of its cases that the ledger
@@ -1052,35 +1119,7 @@ fn import_update(
             _ => (None, None),
         };
         let row = |(file, place): &(String, String)| format!("{file}: {place}");
-        // a second case of a village in one year: both rows, in the file's order, when
-        // both are the file's
-        let twice = match (at, refusal) {
-            (Some((id, at)), Some(Refusal::SameVillageYear { other, year, place })) => {
-                place_of.get(other).map(|first_at| {
-                    let pos = |id: &str| order.iter().position(|o| o == id);
-                    let (mut a, mut b) = ((other, first_at), (id, at));
-                    if pos(id) < pos(other) {
-                        std::mem::swap(&mut a, &mut b);
-                    }
-                    let second = match a.1 .0 == b.1 .0 {
-                        true => b.1 .1.clone(),
-                        false => row(b.1),
-                    };
-                    msg::update_same_village(
-                        lang,
-                        row(a.1),
-                        a.0,
-                        second,
-                        b.0,
-                        place,
-                        year,
-                        id,
-                        other,
-                    )
-                })
-            }
-            _ => None,
-        };
+        let twice = same_village_rows(lang, &e, &place_of, &order);
         let hint = match refusal {
             Some(Refusal::SameVillageYear { .. }) => Text::UpdateNothingWritten,
             _ => Text::UpdateRefusedHint,
