@@ -405,6 +405,25 @@ fn a_malformed_an_oversized_or_a_cut_frame_closes_that_connection_only() {
 }
 
 #[test]
+fn the_welcome_carries_the_head_and_a_later_head_is_asked_afresh() {
+    let s = Served::start(None);
+    let writer = s.remote();
+    let reader = s.remote();
+    // a command's rollback check: the head its welcome brought, with no round trip
+    let before = reader.head().unwrap();
+    writer
+        .execute("2017-YG-003", &[visit("欢迎之后的走访")], None)
+        .unwrap();
+    let mut c = UnixStream::connect(&s.socket).unwrap();
+    protocol::write_frame(&mut c, &Hello::ours()).unwrap();
+    let welcome: protocol::Welcome = protocol::read(&mut c).unwrap().unwrap();
+    let now = welcome.head.expect("the welcome names the head");
+    assert!(now.seq > before.seq && now.first == before.first);
+    // the welcome's head serves once: asked again, the server says where it is now
+    assert_eq!(reader.head().unwrap(), now);
+}
+
+#[test]
 fn a_client_of_another_protocol_version_is_told_so() {
     let s = Served::start(None);
     let mut c = UnixStream::connect(&s.socket).unwrap();

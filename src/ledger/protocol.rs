@@ -88,6 +88,10 @@ pub struct Welcome {
     pub ctx: Option<Ctx>,
     /// Where the ledger is, for messages.
     pub location: String,
+    /// The ledger's head as the connection began: a command's rollback check reads it here
+    /// instead of asking for it in a round trip of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<Head>,
 }
 
 /// One question of a client, with the number its reply will carry.

@@ -1,7 +1,8 @@
 //! A ledger through the county's server ([`Remote`]): every call is a request over a Unix
-//! socket, or over `ssh HOST zhengdun proxy` bridged to one. A reader thread takes the
-//! server's frames as they come and hands each reply to the call waiting for it and each
-//! pushed change to the subscribers.
+//! socket, or over `ssh HOST zhengdun proxy` bridged to one. A command reads each reply on
+//! the thread that asked; once someone follows the server's pushes (a TUI), a reader thread
+//! takes the server's frames as they come and hands each reply to the call waiting for it
+//! and each pushed change to the subscribers.
 
 use std::collections::HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -54,6 +55,8 @@ struct Conn {
     out: Mutex<Box<dyn Write + Send>>,
     pending: Mutex<Pending>,
     child: Mutex<Option<Child>>,
+    /// The ledger's head the welcome gave, until this connection's first other call.
+    welcomed: Mutex<Option<Head>>,
 }
 
 impl Conn {
@@ -109,6 +112,10 @@ pub struct Remote {
     next: AtomicU64,
     /// The server's account, when its socket says (not through SSH).
     server_uid: Option<u32>,
+    /// The connection's input while no reader thread follows it: each call reads its own
+    /// reply, with no hand-off between threads. Taken by the reader thread once someone
+    /// subscribes to the server's pushes or follows the connection.
+    input: Mutex<Option<Box<dyn Read + Send>>>,
 }
 
 impl Remote {
@@ -132,25 +139,65 @@ impl Remote {
             subscribers: Mutex::new(Vec::new()),
             links: Mutex::new(Vec::new()),
         });
-        let weak = Arc::downgrade(&hub);
-        let input = opened.input;
-        let spawned = std::thread::Builder::new()
-            .name("server-reader".into())
-            .spawn(move || follow(input, conn, &weak));
-        if let Err(e) = spawned {
-            hub.conn().close();
-            return Err(Error::Unreachable {
-                server: server.to_string(),
-                detail: Broken::Io(e.to_string()),
-            });
-        }
         Ok(Remote {
             location: opened.location,
             ctx: opened.ctx,
             hub,
             next: AtomicU64::new(1),
             server_uid: opened.server_uid,
+            input: Mutex::new(Some(opened.input)),
         })
+    }
+
+    /// Starts the reader thread, if it is not running yet: from now on the server's pushes
+    /// reach the subscribers as they come, and a lost connection is made again for those
+    /// who follow it.
+    fn followed(&self) {
+        let Some(input) = lock(&self.input).take() else {
+            return;
+        };
+        let conn = self.hub.conn();
+        let weak = Arc::downgrade(&self.hub);
+        let spawned = std::thread::Builder::new()
+            .name("server-reader".into())
+            .spawn(move || follow(input, conn, &weak));
+        if let Err(e) = spawned {
+            let conn = self.hub.conn();
+            lock(&conn.pending).gone = Some(Broken::Io(e.to_string()));
+            conn.close();
+        }
+    }
+
+    /// [`Remote::call`] with no reader thread: sends, then reads frames on this thread
+    /// until the reply comes (pushes meanwhile go to nobody: no one subscribed).
+    fn call_here(&self, input: &mut (dyn Read + Send), conn: &Conn, call: Call) -> Result<Answer> {
+        if let Some(why) = &lock(&conn.pending).gone {
+            return Err(self.unreachable(why.clone()));
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let sent = {
+            let mut out = lock(&conn.out);
+            protocol::write_frame(&mut **out, &Request { id, call })
+        };
+        let why = match sent {
+            Err(e) => Broken::of(&e),
+            Ok(()) => loop {
+                match protocol::read_to_client(&mut *input) {
+                    Ok(Some(ToClient::Reply { id: theirs, result })) if theirs == id => {
+                        return result;
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break Broken::Closed,
+                    Err(FrameError::Io(e)) => break Broken::of(&e),
+                    Err(FrameError::TooLarge(n)) => break Broken::Garbled(Unreadable::TooLarge(n)),
+                    Err(FrameError::Malformed(m)) => {
+                        break Broken::Garbled(Unreadable::Malformed(m))
+                    }
+                }
+            },
+        };
+        lock(&conn.pending).gone = Some(why.clone());
+        Err(self.unreachable(why))
     }
 
     /// Connects to the server whose socket a ledger directory names ([`SERVER_FILE`]), if
@@ -165,6 +212,13 @@ impl Remote {
     /// Sends one call and waits for its reply.
     fn call(&self, call: Call) -> Result<Answer> {
         let conn = self.hub.conn();
+        lock(&conn.welcomed).take();
+        {
+            let mut here = lock(&self.input);
+            if let Some(input) = here.as_mut() {
+                return self.call_here(&mut **input, &conn, call);
+            }
+        }
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::sync_channel(1);
         {
@@ -396,6 +450,7 @@ fn handshake(
             out: Mutex::new(out),
             pending: Mutex::new(Pending::default()),
             child: Mutex::new(child),
+            welcomed: Mutex::new(welcome.head),
         },
         input,
         ctx,
@@ -575,6 +630,9 @@ impl Ledger for Remote {
     }
 
     fn head(&self) -> Result<Head> {
+        if let Some(head) = lock(&self.hub.conn().welcomed).take() {
+            return Ok(head);
+        }
         answer!(self, Call::Head, Head(h) => h)
     }
 
@@ -737,12 +795,14 @@ impl Ledger for Remote {
     fn subscribe(&self) -> Receiver<Notice> {
         let (tx, rx) = mpsc::channel();
         lock(&self.hub.subscribers).push(tx);
+        self.followed();
         rx
     }
 
     fn follow_link(&self) -> Option<Receiver<Link>> {
         let (tx, rx) = mpsc::channel();
         lock(&self.hub.links).push(tx);
+        self.followed();
         Some(rx)
     }
 

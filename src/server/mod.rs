@@ -645,6 +645,7 @@ impl Server {
             refused: None,
             ctx: None,
             location: self.ledger.location(),
+            head: None,
         };
         let person = if hello.protocol != PROTOCOL {
             welcome.refused = Some(ledger::Error::Version {
@@ -676,6 +677,7 @@ impl Server {
                 .map(|n| n.trim().to_string());
         }
         welcome.ctx = Some(self.ctx_of(&person));
+        welcome.head = self.ledger.head().ok();
         if protocol::write_frame(&mut out, &welcome).is_err() {
             return;
         }

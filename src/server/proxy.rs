@@ -35,6 +35,7 @@ pub fn proxy(socket: &Path, lang: Lang) -> Result<(), Failure> {
                 refused: Some(unreachable(&e)),
                 ctx: None,
                 location: String::new(),
+                head: None,
             };
             return match protocol::write_frame(&mut io::stdout().lock(), &welcome) {
                 Ok(()) => Err(Failure::silent(exit::DATABASE)),
