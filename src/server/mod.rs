@@ -142,7 +142,33 @@ fn write_groups(ledger: &Local, gate: &Mutex<()>, jobs: &Receiver<Job>) {
 struct Client {
     id: u64,
     queue: SyncSender<Frames>,
+    outlet: Arc<Outlet>,
     stream: UnixStream,
+}
+
+/// A client's end of its socket, shared by its own thread, which writes a reply itself when
+/// nothing waits to go out before it, and its writer thread, which writes the pushes and the
+/// replies queued behind them. A slow socket holds up only its own client's two threads:
+/// the pushes to it wait in its queue, and a full queue disconnects it.
+struct Outlet {
+    /// `None` once a write failed (the socket is then shut down and nothing more written).
+    out: Mutex<Option<BufWriter<UnixStream>>>,
+    /// Messages in the queue not yet written.
+    waiting: AtomicUsize,
+}
+
+impl Outlet {
+    fn write(out: &mut Option<BufWriter<UnixStream>>, message: &Frames) {
+        let Some(w) = out.as_mut() else { return };
+        let written = message
+            .iter()
+            .try_for_each(|frame| w.write_all(frame))
+            .and_then(|()| w.flush());
+        if written.is_err() {
+            let _ = w.get_ref().shutdown(std::net::Shutdown::Both);
+            *out = None;
+        }
+    }
 }
 
 pub struct Server {
@@ -304,16 +330,21 @@ impl Server {
             let Ok(frames) = protocol::encode_to_client(&ToClient::Notice(notice)) else {
                 continue;
             };
-            lock(&self.clients).retain(|c| match c.queue.try_send(frames.clone()) {
-                Ok(()) => {
-                    self.queued.fetch_add(1, Ordering::SeqCst);
-                    true
+            lock(&self.clients).retain(|c| {
+                c.outlet.waiting.fetch_add(1, Ordering::SeqCst);
+                match c.queue.try_send(frames.clone()) {
+                    Ok(()) => {
+                        self.queued.fetch_add(1, Ordering::SeqCst);
+                        true
+                    }
+                    Err(e) => {
+                        c.outlet.waiting.fetch_sub(1, Ordering::SeqCst);
+                        if matches!(e, TrySendError::Full(_)) {
+                            let _ = c.stream.shutdown(std::net::Shutdown::Both);
+                        }
+                        false
+                    }
                 }
-                Err(TrySendError::Full(_)) => {
-                    let _ = c.stream.shutdown(std::net::Shutdown::Both);
-                    false
-                }
-                Err(TrySendError::Disconnected(_)) => false,
             });
         }
     }
@@ -688,15 +719,21 @@ impl Server {
             return;
         };
         let queued = Arc::clone(&self.queued);
+        let outlet = Arc::new(Outlet {
+            out: Mutex::new(Some(out)),
+            waiting: AtomicUsize::new(0),
+        });
+        let writing = Arc::clone(&outlet);
         let writer = std::thread::Builder::new()
             .name("client-writer".into())
-            .spawn(move || write_frames(out, frames, &queued));
+            .spawn(move || write_frames(&writing, frames, &queued));
         if writer.is_err() {
             return;
         }
         lock(&self.clients).push(Client {
             id,
             queue: queue.clone(),
+            outlet: Arc::clone(&outlet),
             stream: registered,
         });
         loop {
@@ -730,8 +767,22 @@ impl Server {
                     }
                 }
             };
+            // nothing queued before it and the socket free: written here, with no hand-off
+            if outlet.waiting.load(Ordering::SeqCst) == 0 {
+                if let Ok(mut out) = outlet.out.try_lock() {
+                    self.queued.fetch_add(1, Ordering::SeqCst);
+                    Outlet::write(&mut out, &frames);
+                    self.queued.fetch_sub(1, Ordering::SeqCst);
+                    if out.is_none() {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            outlet.waiting.fetch_add(1, Ordering::SeqCst);
             self.queued.fetch_add(1, Ordering::SeqCst);
             if queue.send(frames).is_err() {
+                outlet.waiting.fetch_sub(1, Ordering::SeqCst);
                 self.queued.fetch_sub(1, Ordering::SeqCst);
                 break;
             }
@@ -771,20 +822,11 @@ fn place(summaries: &[Summary], id: &str) -> Option<usize> {
     summaries.binary_search_by(|s| s.id().cmp(id)).ok()
 }
 
-/// A client's writer thread: its frames in order, until one cannot be written in time.
-fn write_frames(mut out: BufWriter<UnixStream>, frames: Receiver<Frames>, queued: &AtomicUsize) {
-    let mut failed = false;
+/// A client's writer thread: its queued frames in order, until one cannot be written in time.
+fn write_frames(outlet: &Outlet, frames: Receiver<Frames>, queued: &AtomicUsize) {
     for message in frames {
-        if !failed {
-            failed = message
-                .iter()
-                .try_for_each(|frame| out.write_all(frame))
-                .and_then(|()| out.flush())
-                .is_err();
-            if failed {
-                let _ = out.get_ref().shutdown(std::net::Shutdown::Both);
-            }
-        }
+        Outlet::write(&mut lock(&outlet.out), &message);
+        outlet.waiting.fetch_sub(1, Ordering::SeqCst);
         queued.fetch_sub(1, Ordering::SeqCst);
     }
 }
