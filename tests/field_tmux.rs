@@ -110,6 +110,9 @@ fn a_field_copy_in_the_tui_records_offline_syncs_and_shows_the_conflict() {
     t.keys(&["C-s"]);
     let screen = t.wait_for("已保存");
     assert!(screen.contains("添加整改任务"), "{screen}");
+    // the list says what waits to be sent
+    t.keys(&["Escape"]);
+    t.wait_for("待同步 2");
     // and on the command line, through the TUI that holds the copy: a stage move
     ok(
         Some(uid),
@@ -123,6 +126,7 @@ fn a_field_copy_in_the_tui_records_offline_syncs_and_shows_the_conflict() {
         ],
     );
     ok(Some(uid), &["--db", copy_s, "advance", "2017-YG-017"]);
+    t.wait_for("待同步 4");
 
     // the server is back; the clerk reopens the case meanwhile
     let _server = serve(&db, &socket);
@@ -156,7 +160,13 @@ fn a_field_copy_in_the_tui_records_offline_syncs_and_shows_the_conflict() {
     t.type_text("同步");
     let help = t.wait_for("同步外业副本");
     assert!(help.contains("冲突清单"), "{help}");
-    t.keys(&["Escape", "Escape", "q"]);
+    t.keys(&["Escape", "Escape"]);
+    t.wait_for("冲突和被拒的变更（1项）");
+    t.keys(&["Escape"]);
+    // back on the list: nothing waits (the one kept is a conflict, not sent again)
+    let list = t.wait_for("待同步 0");
+    assert!(list.contains("显示"), "{list}");
+    t.keys(&["q"]);
 
     // on the server: the visit and the task with the secretary's name and the day
     let shown = ok(None, &[&clerk[..], &["show", "2017-YG-017"]].concat());

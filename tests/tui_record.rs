@@ -77,10 +77,13 @@ fn a_case_voided_by_mistake_leaves_the_list_and_comes_back() {
     assert!(error(&app).contains("没有作废"), "{}", error(&app));
     press(&mut app, "<Esc> y U");
     let f = app.app.form().expect("the unvoid form");
-    assert_eq!(
-        f.fields[0].value.display(),
-        "2017-YG-007",
-        "offers the case voided"
+    assert!(
+        f.fields[0]
+            .value
+            .display()
+            .starts_with("2017-YG-007 鸳鸯湖村 2017-09-15 重复录入"),
+        "offers the case voided: {}",
+        f.fields[0].value.display()
     );
     assert_eq!(f.fields[f.focus].slot, Slot::Data(Field::Reason));
     press(&mut app, "误作废 <C-s>");
@@ -213,4 +216,42 @@ fn a_role_that_may_not_void_or_talk_is_refused_in_the_status_bar_text_kept() {
     assert_eq!(f.fields[2].value.display(), "李明");
     assert!(status(&app).contains("wangjg"), "{}", status(&app));
     assert!(app.ledger.accountability().unwrap().is_empty());
+}
+
+/// A case voided before this screen was opened (last week, by the clerk): `U` offers every
+/// voided case, with its village, the day and why, read from the ledger; the one picked
+/// comes back. An ordinary ledger's status line says nothing of a sync.
+#[test]
+fn the_unvoid_form_offers_the_cases_voided_before() {
+    use zhengdun::domain::Command;
+    let (_d, mut app) = app();
+    for (id, reason) in [("2017-YG-003", "重复录入"), ("2017-YG-007", "村名录错")] {
+        let void = Command::Void {
+            on: d("2017-09-08"),
+            reason: reason.into(),
+        };
+        app.ledger.execute(id, &[void], None).unwrap();
+    }
+    app.take_changes();
+    let list = screen(&mut app, 80, 24);
+    assert!(!list.contains("待同步"), "{list}");
+    press(&mut app, "U");
+    let f = app.app.form().expect("the unvoid form");
+    assert_eq!(f.fields[f.focus].slot, Slot::Voided);
+    let shown = screen(&mut app, 80, 24);
+    assert!(
+        shown.contains("2017-YG-003 前进村 2017-09-08 重复录入"),
+        "{shown}"
+    );
+    press(&mut app, "<Right>");
+    let shown = screen(&mut app, 80, 24);
+    assert!(shown.contains("2017-YG-007"), "{shown}");
+    for line in shown.lines() {
+        assert!(zhengdun::text::width(line) <= 80, "{line}");
+    }
+    press(&mut app, "<Tab> <Tab> 录错了 <C-s> y");
+    assert!(app.app.form().is_none(), "{}", error(&app));
+    assert!(on_list(&app, "2017-YG-007"));
+    assert!(!on_list(&app, "2017-YG-003"));
+    assert!(app.ledger.case("2017-YG-007").unwrap().voided.is_none());
 }

@@ -32,6 +32,7 @@ super::messages! {
     fn conflicts_keys() => "Enter 重做（打开表单）  D 删除  Esc 返回", "Enter redo (opens the form)  D drop  Esc back";
     fn not_through_server() => "checkout 和 sync 用 --db 指向外业副本，不经由服务器运行", "checkout and sync work on a field copy given by --db, not through a server";
     fn cannot_redo() => "这类变更不能在这里重做；请删除它，在案件上重新记录", "this kind of change cannot be redone from here: drop it and make it again on the case";
+    fn to_sync(count) => "待同步 {count}", "{count} to sync";
     fn not_a_copy_here() => "这不是外业副本，无需同步", "this ledger is no field copy: there is nothing to sync";
 }
 

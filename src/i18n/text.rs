@@ -197,6 +197,8 @@ super::texts! {
     NotGiven => "未填", "not given";
     FormVoid => "作废案件", "Void the case";
     FormUnvoid => "恢复作废的案件", "Bring a voided case back";
+    VoidedCase => "作废的案件", "voided case";
+    UnvoidById => "（按下面输入的编号）", "(the id typed below)";
     FormTalk => "约谈、诫勉、问责", "Talk, warning, accountability";
     FormFixVisit => "更正走访记录", "Correct a visit";
     FormFixTask => "更正整改任务", "Correct a plan task";

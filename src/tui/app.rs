@@ -204,6 +204,11 @@ pub enum Msg {
     Outbox(Vec<ledger::Queued>),
     /// A change taken out of the outbox.
     Dropped(ledger::Queued),
+    /// How many changes wait in the field copy's outbox; `None`: the ledger is no field
+    /// copy.
+    ToSync(Option<usize>),
+    /// The voided cases an [`Effect::LoadVoided`] read, for the unvoid form.
+    Voided(Vec<ledger::VoidedCase>),
     /// An effect failed.
     Failed(Problem),
 }
@@ -265,6 +270,10 @@ pub enum Effect {
     LoadOutbox,
     /// Takes a change out of the outbox.
     DropQueued(u64),
+    /// Counts the changes waiting in the outbox, when the ledger is a field copy.
+    CountToSync,
+    /// Reads the voided cases (the unvoid form offers them).
+    LoadVoided,
     /// Records a township accountability event (the talk form), through the ledger's
     /// `talk`.
     Talk(Box<crate::domain::AccountabilityEvent>),
@@ -336,6 +345,9 @@ pub struct App {
     pub due_width: usize,
     /// The case voided last from this screen: what the unvoid form offers first.
     pub(super) last_voided: Option<String>,
+    /// On a field copy, how many changes wait in its outbox (the list's status line says
+    /// it); `None` on any other ledger.
+    pub to_sync: Option<usize>,
 }
 
 impl App {
@@ -370,6 +382,7 @@ impl App {
             id_width: 12,
             due_width: 0,
             last_voided: None,
+            to_sync: None,
         };
         app.id_width = crate::text::widest(app.summaries.iter().map(|s| s.id())).clamp(12, 16);
         app.refresh_rows();
@@ -686,6 +699,25 @@ impl App {
     /// The one place state changes: a message in, the effects it asks for out. A problem is
     /// returned, for the runtime to show ([`App::show`]).
     pub fn update(&mut self, msg: Msg) -> Result<Effects, Problem> {
+        // on a field copy, every change (and a sync or a drop) changes what waits to sync
+        let recount = self.to_sync.is_some()
+            && matches!(
+                msg,
+                Msg::Executed { .. }
+                    | Msg::Talked(_)
+                    | Msg::Opened { .. }
+                    | Msg::Changed(_)
+                    | Msg::Synced(_)
+                    | Msg::Dropped(_)
+            );
+        let mut effects = self.handle(msg);
+        if let (true, Ok(effects)) = (recount, &mut effects) {
+            effects.push(Effect::CountToSync);
+        }
+        effects
+    }
+
+    fn handle(&mut self, msg: Msg) -> Result<Effects, Problem> {
         match msg {
             Msg::Key(key) => {
                 let ctrl_c = key.ctrl && key.code == super::keymap::Code::Char('c');
@@ -751,6 +783,14 @@ impl App {
             Msg::Link(link) => Ok(self.link(link)),
             msg @ (Msg::Syncing(_) | Msg::Synced(_) | Msg::Outbox(_) | Msg::Dropped(_)) => {
                 self.field_msg(msg)
+            }
+            Msg::Voided(voided) => {
+                self.start_unvoid(&voided);
+                Ok(Vec::new())
+            }
+            Msg::ToSync(count) => {
+                self.to_sync = count;
+                Ok(Vec::new())
             }
             Msg::Failed(problem) => Err(problem),
         }
@@ -893,7 +933,7 @@ impl App {
             Action::PickArea => self.open_picker(),
             Action::Dashboard => return Ok(self.open_dashboard()),
             Action::NewCase => self.start_new_case(),
-            Action::Unvoid => self.start_unvoid(),
+            Action::Unvoid => return Ok(vec![Effect::LoadVoided]),
             Action::Talk => self.start_talk(),
             Action::Quit => self.quit = true,
             Action::Sync | Action::Conflicts => return Ok(self.field_action(action)),

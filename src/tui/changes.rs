@@ -159,10 +159,11 @@ impl App {
         ));
     }
 
-    /// `U` in the list: the unvoid form, offering the case voided last here.
-    pub(super) fn start_unvoid(&mut self) {
+    /// `U` in the list, once the voided cases are read: the unvoid form, offering them
+    /// (the case voided last here first).
+    pub(super) fn start_unvoid(&mut self, voided: &[crate::ledger::VoidedCase]) {
         let id = self.last_voided.clone().unwrap_or_default();
-        let form = Form::unvoid(self.lang, self.ctx.today, &id);
+        let form = Form::unvoid(self.lang, self.ctx.today, voided, &id);
         self.open_form(form);
     }
 

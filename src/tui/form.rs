@@ -96,6 +96,8 @@ pub enum Pick {
     Yes(Option<bool>),
     /// 约谈, 诫勉 or 问责.
     Talk(AccountabilityKind),
+    /// A voided case, by its place in [`Form::voided`]; `None`: the one whose id is typed.
+    Voided(Option<usize>),
 }
 
 /// A field's value: free text with a cursor (in chars), a choice among typed options, or
@@ -224,6 +226,8 @@ pub enum Slot {
     Data(Field),
     Standard(Standard),
     Record,
+    /// The unvoid form's choice among the voided cases.
+    Voided,
 }
 
 impl From<Field> for Slot {
@@ -238,6 +242,7 @@ impl Slot {
             Slot::Data(f) => f.label(lang),
             Slot::Standard(s) => s.label(lang),
             Slot::Record => Text::AdjustRecord.get(lang),
+            Slot::Voided => Text::VoidedCase.get(lang),
         }
     }
 }
@@ -281,6 +286,8 @@ pub struct Form {
     /// The number (from 1, in the order recorded) of the visit, task or adjustment a
     /// correction form corrects.
     pub entry: Option<usize>,
+    /// The unvoid form's voided cases, by id, in the order its choice offers them.
+    pub voided: Vec<String>,
     initial: Vec<Value>,
 }
 
@@ -306,6 +313,7 @@ impl Form {
             moves_stage,
             stage: case.stage,
             entry: None,
+            voided: Vec::new(),
             initial,
         }
     }

@@ -65,14 +65,18 @@ impl Tui {
         let changes = ledger.subscribe();
         let links = ledger.follow_link();
         let app = App::new(summaries, ledger.ctx().clone(), env.lang, keymap, prefs);
-        Ok(Tui {
+        let mut tui = Tui {
             app,
             ledger,
             changes,
             links,
             painter: None,
             seen: None,
-        })
+        };
+        if let Some(answer) = tui.perform(Effect::CountToSync) {
+            tui.dispatch(answer);
+        }
+        Ok(tui)
     }
 
     /// Handles one message and everything it leads to, effects and their answers, until
@@ -94,6 +98,10 @@ impl Tui {
                 Err(problem) => {
                     self.app.show(problem);
                     redraw = true;
+                    // a sync cut off may have sent part of the outbox
+                    if self.app.to_sync.is_some() {
+                        queue.extend(self.perform(Effect::CountToSync));
+                    }
                 }
             }
         }
@@ -197,9 +205,25 @@ impl Tui {
             Effect::Talk(event) => Ok(Msg::Talked(ledger.talk(*event))),
             Effect::LoadOutbox => ledger.outbox().map(Msg::Outbox),
             Effect::DropQueued(number) => ledger.drop_queued(number).map(Msg::Dropped),
+            Effect::CountToSync => to_sync(ledger).map(Msg::ToSync),
+            Effect::LoadVoided => ledger.voided().map(Msg::Voided),
         };
         Some(answer.unwrap_or_else(|e| Msg::Failed(Problem::Ledger(e))))
     }
+}
+
+/// How many changes wait in the outbox of `ledger`, when it is a field copy.
+fn to_sync(ledger: &dyn Ledger) -> Result<Option<usize>, crate::ledger::Error> {
+    if ledger.field_copy()?.is_none() {
+        return Ok(None);
+    }
+    let outbox = ledger.outbox()?;
+    Ok(Some(
+        outbox
+            .iter()
+            .filter(|q| q.state == crate::ledger::QueueState::Waiting)
+            .count(),
+    ))
 }
 
 /// `zhengdun` without a subcommand: everything that can fail before the screen is taken

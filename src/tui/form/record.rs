@@ -6,9 +6,25 @@
 
 use chrono::NaiveDate;
 
-use super::{date_text, FieldError, Form, FormKind, Pick, Slot, Value};
+use super::{date_text, FieldError, Form, FormKind, Input, Pick, Slot, Value};
 use crate::domain::{AccountabilityEvent, AccountabilityKind, Case, Command, Field};
-use crate::i18n::{msg, Label, Lang};
+use crate::i18n::{msg, Label, Lang, Text};
+use crate::ledger::VoidedCase;
+
+/// How the unvoid form shows a voided case: its id, village, the day it was voided and why.
+fn voided_label(v: &VoidedCase) -> String {
+    let case = &v.case;
+    match &case.voided {
+        Some(why) => format!(
+            "{} {} {} {}",
+            case.id,
+            case.village,
+            date_text(why.on),
+            crate::text::clean(&why.reason)
+        ),
+        None => format!("{} {}", case.id, case.village),
+    }
+}
 
 impl Form {
     /// Voiding `case`: why (required, as SPEC §11 asks) and on what day (today).
@@ -20,15 +36,42 @@ impl Form {
         Form::new(FormKind::Void, case, fields, 0, false)
     }
 
-    /// Bringing a voided case back: it is on no list, so it is named by its id (`id`, the
-    /// case voided last here, when there was one), with why, if it is worth saying.
-    pub fn unvoid(lang: Lang, today: NaiveDate, id: &str) -> Form {
+    /// Bringing a voided case back: it is on no list, so it is picked among the voided
+    /// cases (`voided`, as `Ledger::voided` lists them: id, village, the day it was voided
+    /// and why), or named by its id typed below, with why, if it is worth saying. The case
+    /// voided last here (`last`) is the one offered first.
+    pub fn unvoid(lang: Lang, today: NaiveDate, voided: &[VoidedCase], last: &str) -> Form {
+        let mut options: Vec<(Pick, String)> = voided
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Pick::Voided(Some(i)), voided_label(v)))
+            .collect();
+        options.push((Pick::Voided(None), Text::UnvoidById.get(lang).to_string()));
+        let offered = voided
+            .iter()
+            .position(|v| !last.is_empty() && v.case.id.eq_ignore_ascii_case(last));
+        // with nothing to pick, the id is typed
+        let index = offered.unwrap_or(if voided.is_empty() { voided.len() } else { 0 });
+        let typed = if offered.is_none() { last } else { "" };
         let fields = vec![
-            Form::input(lang, Field::Id, Value::text(id)),
+            Input {
+                slot: Slot::Voided,
+                label: Slot::Voided.label(lang).to_string(),
+                value: Value::Choice { options, index },
+                multiline: false,
+            },
+            Form::input(lang, Field::Id, Value::text(typed)),
             Form::input(lang, Field::Reason, Value::text("")),
         ];
-        let focus = usize::from(!id.is_empty());
-        Form::new(FormKind::Unvoid, &super::draft(today), fields, focus, false)
+        // the case offered: why; nothing to pick: the id; else the choice
+        let focus = if offered.is_some() || !typed.is_empty() {
+            2
+        } else {
+            usize::from(voided.is_empty())
+        };
+        let mut form = Form::new(FormKind::Unvoid, &super::draft(today), fields, focus, false);
+        form.voided = voided.iter().map(|v| v.case.id.clone()).collect();
+        form
     }
 
     /// A talk with the secretary of `township` (of `county`), about `cases` (ids, comma
@@ -56,9 +99,20 @@ impl Form {
         form
     }
 
-    /// The id typed in the unvoid form.
+    /// The case the unvoid form brings back: the id typed, else the voided case picked.
     pub fn unvoid_id(&self) -> &str {
-        self.get(Field::Id)
+        match self.get(Field::Id) {
+            "" => self
+                .fields
+                .iter()
+                .find(|f| f.slot == Slot::Voided)
+                .and_then(|f| match f.value.picked() {
+                    Some(Pick::Voided(Some(i))) => self.voided.get(i),
+                    _ => None,
+                })
+                .map_or("", String::as_str),
+            typed => typed,
+        }
     }
 
     /// The command of a void or unvoid form.
@@ -136,11 +190,44 @@ mod tests {
                 reason: "重复录入".into()
             }])
         );
-        let u = Form::unvoid(Lang::Zh, today, "");
+        let u = Form::unvoid(Lang::Zh, today, &[], "");
         assert_eq!(
             u.commands(Lang::Zh).map_err(|e| e.slot),
             Err(Slot::Data(Field::Id))
         );
+        // the voided cases are offered, the one voided last here first; a typed id wins
+        let voided = |id: &str, reason: &str| VoidedCase {
+            case: Case {
+                voided: Some(crate::domain::Voided {
+                    on: d("2017-09-01"),
+                    reason: reason.into(),
+                }),
+                ..Case::identified(id, 2017, "阳谷县", "阿城镇", "前进村", vec![], today)
+            },
+            by: None,
+            at: None,
+        };
+        let list = [
+            voided("2017-YG-003", "重复录入"),
+            voided("2017-YG-009", "村名错"),
+        ];
+        let mut u = Form::unvoid(Lang::Zh, today, &list, "2017-yg-009");
+        assert_eq!(
+            (u.fields[u.focus].slot, u.unvoid_id()),
+            (Slot::Data(Field::Reason), "2017-YG-009")
+        );
+        u.focus_on(Slot::Voided);
+        assert_eq!(
+            u.fields[0].value.display(),
+            "2017-YG-009 前进村 2017-09-01 村名错"
+        );
+        u.right();
+        assert_eq!(u.unvoid_id(), "", "the last option is the id typed below");
+        u.right();
+        assert_eq!(u.unvoid_id(), "2017-YG-003");
+        u.focus_on(Slot::Data(Field::Id));
+        u.insert_str("2017-YG-050");
+        assert_eq!(u.unvoid_id(), "2017-YG-050");
         let mut t = Form::talk(Lang::Zh, today, "阳谷县", "阿城镇", "2017-YG-003");
         assert_eq!(t.fields[t.focus].slot, Slot::Data(Field::Person));
         t.insert_str("李明");

@@ -343,6 +343,9 @@ fn status_bar(app: &App, w: u16) -> Line<'static> {
         app.summaries.len(),
         app.rows_overdue,
     )];
+    if let Some(count) = app.to_sync {
+        parts.push(i18n::field::to_sync(lang, count));
+    }
     let f = &app.prefs.filter;
     let mut active = Vec::new();
     if f.overdue {

@@ -125,7 +125,11 @@ fn drawn(field: &crate::tui::form::Input, focused: bool, value_w: usize) -> Draw
             }
         }
         Value::Choice { .. } => Drawn {
-            rows: vec![format!("‹ {} ›", field.value.display())],
+            // a long option (a voided case with its reason) shows from its start
+            rows: vec![format!(
+                "‹ {} ›",
+                text::truncate(&field.value.display(), value_w.saturating_sub(4))
+            )],
             cursor: None,
         },
         Value::Several {
