@@ -58,40 +58,139 @@ pub fn read(
 }
 
 /// The rows of one sheet, numbered as a spreadsheet shows them, with a vertically merged
-/// cell's value in every row it covers (a county or township merged down its villages).
+/// cell's value in every row it covers (a county or township merged down its villages). An
+/// xlsx sheet is read a cell at a time, each row assembled as its cells come (no copy of the
+/// whole sheet is made besides its rows); an xls or ods sheet is read whole.
 fn sheet_rows(book: &mut calamine::Sheets<Cursor<&[u8]>>, name: &str) -> Result<Vec<Row>, String> {
-    let range =
-        crate::panics::quietly(|| book.worksheet_range(name))?.map_err(|e| e.to_string())?;
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<Row> = range
-        .rows()
-        .enumerate()
-        .map(|(i, r)| Row {
-            number: r0 as usize + i + 1,
-            cells: std::iter::repeat_n(Cell::Empty, c0 as usize)
-                .chain(r.iter().map(cell))
-                .collect(),
-        })
-        .collect();
     let merges = match book {
         calamine::Sheets::Xlsx(x) => {
             crate::panics::quietly(|| x.merge_cells_by_sheet_name(name))?.unwrap_or_default()
         }
         _ => Vec::new(),
     };
-    for m in merges.iter().filter(|m| m.end.0 > m.start.0) {
-        let at = |row: u32| (row as usize).checked_sub(r0 as usize);
-        let Some(value) = at(m.start.0)
-            .and_then(|i| rows.get(i))
-            .and_then(|r| r.cells.get(m.start.1 as usize))
-            .cloned()
-        else {
-            continue;
+    let mut rows = Vec::new();
+    let mut merged = Merged::new(merges);
+    match book {
+        calamine::Sheets::Xlsx(x) => {
+            crate::panics::quietly(|| streamed_rows(x, name, &mut merged, &mut |r| rows.push(r)))??
+        }
+        _ => {
+            let range = crate::panics::quietly(|| book.worksheet_range(name))?
+                .map_err(|e| e.to_string())?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (i, r) in range.rows().enumerate() {
+                let mut row = Row {
+                    number: r0 as usize + i + 1,
+                    cells: std::iter::repeat_n(Cell::Empty, c0 as usize)
+                        .chain(r.iter().map(cell))
+                        .collect(),
+                };
+                merged.fill(&mut row);
+                rows.push(row);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The rows of an xlsx sheet as its cells come, in row order, from the first row with a
+/// value to the last: a row with no value between them comes as a row of no cells (a merged
+/// cell may still fill it), as a whole-sheet read has them.
+fn streamed_rows<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+    merged: &mut Merged,
+    each: &mut dyn FnMut(Row),
+) -> Result<(), String> {
+    let mut cells = match book.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // a chart sheet: no cells
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
+    // the row being assembled (0-based) and the last row handed on
+    let mut current: Option<(u32, Vec<Cell>)> = None;
+    let mut last: Option<u32> = None;
+    let mut hand = |at: u32, found: Vec<Cell>, last: &mut Option<u32>| {
+        // the rows with no value between the last row and this one
+        if let Some(before) = *last {
+            for blank in before + 1..at {
+                let mut row = Row {
+                    number: blank as usize + 1,
+                    cells: Vec::new(),
+                };
+                merged.fill(&mut row);
+                each(row);
+            }
+        }
+        let mut row = Row {
+            number: at as usize + 1,
+            cells: found,
         };
-        for row in m.start.0..=m.end.0 {
-            let Some(r) = at(row).and_then(|i| rows.get_mut(i)) else {
-                continue;
-            };
+        merged.fill(&mut row);
+        each(row);
+        *last = Some(at);
+    };
+    while let Some(c) = cells.next_cell().map_err(|e| e.to_string())? {
+        if matches!(c.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (r, col) = c.get_position();
+        if current.as_ref().is_some_and(|(at, _)| *at != r) {
+            if let Some((at, found)) = current.take() {
+                hand(at, found, &mut last);
+            }
+        }
+        let (_, found) = current.get_or_insert_with(|| (r, Vec::new()));
+        let col = col as usize;
+        // a cell reference is at most the sheet's width
+        if col >= found.len() && col < 16_384 {
+            found.resize(col + 1, Cell::Empty);
+        }
+        if let Some(slot) = found.get_mut(col) {
+            *slot = cell(&calamine::Data::from(c.get_value().clone()));
+        }
+    }
+    if let Some((at, found)) = current.take() {
+        hand(at, found, &mut last);
+    }
+    Ok(())
+}
+
+/// The vertically merged regions of a sheet, filled into its rows as they come in row
+/// order: the value of a region's first cell goes into every blank cell it covers.
+struct Merged {
+    /// the regions by their first row, not yet reached
+    ahead: std::collections::VecDeque<calamine::Dimensions>,
+    /// the regions reached, with their value once their first row is read
+    open: Vec<(calamine::Dimensions, Option<Cell>)>,
+}
+
+impl Merged {
+    fn new(merges: Vec<calamine::Dimensions>) -> Merged {
+        let mut ahead: Vec<_> = merges.into_iter().filter(|m| m.end.0 > m.start.0).collect();
+        ahead.sort_by_key(|m| m.start.0);
+        Merged {
+            ahead: ahead.into(),
+            open: Vec::new(),
+        }
+    }
+
+    /// Fills a row's blank cells under the regions that cover it; rows come in order.
+    fn fill(&mut self, r: &mut Row) {
+        let at = (r.number - 1) as u32;
+        self.open.retain(|(m, _)| m.end.0 >= at);
+        while self.ahead.front().is_some_and(|m| m.start.0 <= at) {
+            if let Some(m) = self.ahead.pop_front() {
+                // a region whose first row is above the sheet's first row has no value
+                let value = (m.start.0 == at)
+                    .then(|| r.cells.get(m.start.1 as usize).cloned())
+                    .flatten();
+                self.open.push((m, value));
+            }
+        }
+        for (m, value) in &self.open {
+            let Some(value) = value else { continue };
             for col in m.start.1 as usize..=m.end.1 as usize {
                 // a merged region is at most as wide as the sheet
                 if col >= r.cells.len() && col < 16_384 {
@@ -102,8 +201,8 @@ fn sheet_rows(book: &mut calamine::Sheets<Cursor<&[u8]>>, name: &str) -> Result<
                 }
             }
         }
+        self.open.retain(|(m, _)| m.end.0 > at);
     }
-    Ok(rows)
 }
 
 /// Whether a sheet's name is one zhengdun gives a sheet of its workbook, in either language.
