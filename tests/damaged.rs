@@ -800,11 +800,31 @@ fn an_import_that_dies_between_its_parts_leaves_nothing() {
         let raw = sled::Config::new().path(&db).open().unwrap();
         assert!(raw.get(b"m/importing").unwrap().is_some());
         assert_eq!(raw.scan_prefix(b"c/2018-E-").count(), 5_000);
+        // and so are its summaries, counts and rows, in their chunks
+        for family in layout::Family::ALL {
+            let entries: usize = raw
+                .scan_prefix(family.prefix())
+                .map(|kv| {
+                    let entries = family.entries(&kv.unwrap().1).unwrap();
+                    entries
+                        .iter()
+                        .filter(|(id, _)| id.starts_with("2018-E-"))
+                        .count()
+                })
+                .sum();
+            assert_eq!(entries, 5_000);
+        }
     }
     {
         let store = Store::open(&db).unwrap();
         assert!(store.raw().get(b"m/importing").unwrap().is_none());
         assert_eq!(store.raw().scan_prefix(b"c/2018-E-").count(), 0);
+        let mut summaries = 0;
+        store.for_each_summary(|_| summaries += 1).unwrap();
+        assert_eq!(summaries, 400);
+        let mut rows = 0;
+        store.for_each_row(|_| rows += 1).unwrap();
+        assert_eq!(rows, 400);
     }
     let r = zd(&db, &["export", "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

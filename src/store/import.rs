@@ -2,15 +2,17 @@
 //! written, a refusal names the case), a second writes them in parts of
 //! [`CASES_PER_PART`] behind the import marker (see [`Store::undo_interrupted_import`]), so
 //! that 100,000 cases are never held at once and a refused or interrupted import leaves the
-//! ledger as it was.
+//! ledger as it was. Each part's derived values (summaries, counts, rows) go into their
+//! chunks with the part, so that they are not held until the end either.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
 
 use super::{
-    json_bytes, json_hash, place_of, Batches, Ctx, ImportMarker, Place, Places, Prepared, Result,
-    Store, StoreError, CASES_PER_PART, IMPORTING,
+    hex, json_bytes, place_of, Batches, Ctx, ImportMarker, Places, Prepared, Result, Store,
+    StoreError, CASES_PER_PART, IMPORTING,
 };
 use crate::domain::{self, AccountabilityEvent, Case, Change, ChangeKind, Operation, Roster};
 
@@ -47,8 +49,10 @@ pub(super) struct Check<'a> {
     held: HashSet<String>,
     /// the first case of each village and year
     places: Places,
-    /// where and when each new case is, for the relapses that name it
-    new: HashMap<String, (Place, NaiveDate)>,
+    /// the villages of the new cases, each held once, numbered
+    villages: HashMap<[String; 3], u32>,
+    /// where (its village's number) and when each new case is, for the relapses that name it
+    new: HashMap<String, (u32, NaiveDate)>,
     relapses: Vec<Case>,
     /// the first second case of a village and year
     same_place: Option<StoreError>,
@@ -74,6 +78,7 @@ impl<'a> Check<'a> {
             policy: &ctx.policy,
             held,
             places,
+            villages: HashMap::new(),
             new: HashMap::new(),
             relapses: Vec::new(),
             same_place: None,
@@ -88,8 +93,13 @@ impl<'a> Check<'a> {
         if self.same_place.is_none() {
             self.same_place = self.places.take(c, false).err();
         }
-        let place = place_of(&c.county, &c.township, &c.village, c.year);
-        self.new.insert(c.id.clone(), (place, c.identified_on));
+        let (county, township, village, _) = place_of(&c.county, &c.township, &c.village, c.year);
+        let next = u32::try_from(self.villages.len()).unwrap_or(u32::MAX);
+        let village = *self
+            .villages
+            .entry([county, township, village])
+            .or_insert(next);
+        self.new.insert(c.id.clone(), (village, c.identified_on));
         if c.relapse_of.is_some() {
             self.relapses.push(c.clone());
         }
@@ -100,13 +110,24 @@ impl<'a> Check<'a> {
         if let Some(e) = self.same_place {
             return Err(e);
         }
+        let mut villages: Vec<Option<&[String; 3]>> = vec![None; self.villages.len()];
+        for (names, &n) in &self.villages {
+            if let Some(at) = villages.get_mut(n as usize) {
+                *at = Some(names);
+            }
+        }
         for c in &self.relapses {
             let Some(of) = c.relapse_of.as_deref() else {
                 continue;
             };
             let stored;
             let earlier = match self.new.get(of) {
-                Some(((county, township, village, _), on)) => {
+                Some((n, on)) => {
+                    let [county, township, village] = villages
+                        .get(*n as usize)
+                        .copied()
+                        .flatten()
+                        .ok_or_else(|| StoreError::Io("a village of the import lost".into()))?;
                     Some(([county.as_str(), township, village], *on))
                 }
                 None => {
@@ -164,13 +185,13 @@ impl Store {
             self.authorize(ctx, op)?;
             let roster = self.roster()?;
             // the first pass: each case checked, and what it will be written as remembered
-            // (its id and the hash of its JSON), nothing written
+            // (its id and the hash of its JSON, as bytes: 100,000 of them), nothing written
             let mut check = Check::new(self, ctx)?;
-            let mut checked: Vec<(String, String)> = Vec::new();
+            let mut checked: Vec<(String, [u8; 32])> = Vec::new();
             source.pass(&mut |mut c| {
                 check.case(&c)?;
                 link(&roster, &mut c);
-                checked.push((c.id.clone(), json_hash(&json_bytes(&c)?)));
+                checked.push((c.id.clone(), Sha256::digest(json_bytes(&c)?).into()));
                 Ok(())
             })?;
             check.finish()?;
@@ -237,7 +258,7 @@ struct Writing<'a, I> {
     checked: I,
 }
 
-impl<'a, I: Iterator<Item = &'a (String, String)>> Writing<'a, I> {
+impl<'a, I: Iterator<Item = &'a (String, [u8; 32])>> Writing<'a, I> {
     fn case(&mut self, case: Case) -> Result<()> {
         self.part.push(case);
         if self.part.len() < CASES_PER_PART {
@@ -246,6 +267,13 @@ impl<'a, I: Iterator<Item = &'a (String, String)>> Writing<'a, I> {
         self.record_part()?;
         if self.staged {
             self.batch.take_records().write_each(&self.store.db)?;
+            // the part's derived values merged into their chunks, one batch (a chunk split
+            // written halfway would lose the entries of the cases already there); the undo
+            // takes the part's entries out again
+            let mut chunks = sled::Batch::default();
+            self.store
+                .put_derived(&mut chunks, self.batch.take_derived(), false)?;
+            self.store.db.apply_batch(chunks)?;
             // Debug builds only: die here, so a test can prove the undo.
             if cfg!(debug_assertions) && std::env::var_os("ZHENGDUN_TEST_DIE_IN_IMPORT").is_some() {
                 self.store.db.flush()?;
@@ -261,7 +289,7 @@ impl<'a, I: Iterator<Item = &'a (String, String)>> Writing<'a, I> {
         for p in crate::par::map(part, Prepared::of) {
             let p = p?;
             match self.checked.next() {
-                Some((id, hash)) if *id == p.case.id && *hash == p.hash => {}
+                Some((id, hash)) if *id == p.case.id && hex(hash) == p.hash => {}
                 _ => {
                     return Err(StoreError::ImportChanged {
                         id: Some(p.case.id.clone()),

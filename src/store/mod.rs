@@ -806,7 +806,8 @@ impl Store {
 
     /// After a crash in the middle of a large import: removes what its parts wrote (the
     /// records, events and index entries of the cases the marker names, none of which the
-    /// head of the chain reaches yet), so the ledger is as it was before the import.
+    /// head of the chain reaches yet, and their entries in the derived chunks), so the
+    /// ledger is as it was before the import.
     fn undo_interrupted_import(&self) -> Result<()> {
         let Some(v) = self.db.get(IMPORTING)? else {
             return Ok(());
@@ -831,9 +832,42 @@ impl Store {
         {
             self.db.remove(kv?.0)?;
         }
+        self.remove_derived_of(&marker.ids)?;
         self.db.flush()?;
         self.db.remove(IMPORTING)?;
         self.sync()
+    }
+
+    /// Takes the entries of the cases `ids` out of every derived chunk, a chunk at a time
+    /// (each write leaves the chunk's other entries as they were, so one cut short is
+    /// simply done again); a chunk left empty goes. The chunks keep the bounds the import
+    /// gave them: a case's entry is found in the same chunk as before, by its id.
+    fn remove_derived_of(&self, ids: &[String]) -> Result<()> {
+        let ids: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        for family in Family::ALL {
+            for kv in self.db.scan_prefix(family.prefix()) {
+                let (k, v) = kv?;
+                let Some(entries) = family.entries(&v) else {
+                    return Err(self.damaged(layout::unreadable_chunk(family, &k)));
+                };
+                let before = entries.len();
+                let kept: Vec<_> = entries
+                    .into_iter()
+                    .filter(|(id, _)| !ids.contains(id.as_str()))
+                    .collect();
+                if kept.len() == before {
+                    continue;
+                }
+                if kept.is_empty() {
+                    self.db.remove(k)?;
+                } else {
+                    for (key, chunk) in family.split(k.to_vec(), kept) {
+                        self.db.insert(key, chunk)?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn decode_record(&self, key: &[u8], v: &[u8]) -> Result<Record> {
@@ -1976,6 +2010,12 @@ impl Batches {
     /// [`Batches::finish`] writes with the last part).
     fn take_records(&mut self) -> Writes {
         std::mem::take(&mut self.batch)
+    }
+
+    /// The derived values recorded so far, for a part of an import to merge into their
+    /// chunks itself ([`Batches::finish`] merges the rest).
+    fn take_derived(&mut self) -> Vec<Derived> {
+        std::mem::take(&mut self.derived)
     }
 
     /// The last part: the derived values merged into the chunks they belong to as `store`
