@@ -797,7 +797,7 @@ fn an_import_that_dies_between_its_parts_leaves_nothing() {
     // The first part is in sled, behind the marker (read with sled itself: opening the
     // ledger would undo it).
     {
-        let raw = sled::Config::new().path(&db).open().unwrap();
+        let raw = open_raw(&db);
         assert!(raw.get(b"m/importing").unwrap().is_some());
         assert_eq!(raw.scan_prefix(b"c/2018-E-").count(), 5_000);
         // and so are its summaries, counts and rows, in their chunks
@@ -910,7 +910,7 @@ fn an_import_that_fails_between_its_parts_takes_them_back() {
         assert_eq!(source.passes, 2);
     }
     {
-        let raw = sled::Config::new().path(&db).open().unwrap();
+        let raw = open_raw(&db);
         assert!(raw.get(b"m/importing").unwrap().is_none());
         assert_eq!(raw.scan_prefix(b"c/2018-E-").count(), 0);
         assert_eq!(raw.scan_prefix(b"x/2018-E-").count(), 0);
@@ -924,4 +924,22 @@ fn an_import_that_fails_between_its_parts_takes_them_back() {
         "{}",
         v.stdout
     );
+}
+
+/// The ledger's sled opened by itself, to look under the store. A ledger dropped in this
+/// process lets go of sled's file lock only when sled's own background thread has ended,
+/// which may be a moment later: the lock is waited for, up to 10 s.
+fn open_raw(db: &std::path::Path) -> sled::Db {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::Config::new().path(db).open() {
+            Ok(raw) => return raw,
+            Err(e)
+                if std::time::Instant::now() < until && e.to_string().contains("acquire lock") =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(e) => panic!("cannot open {} with sled: {e}", db.display()),
+        }
+    }
 }
