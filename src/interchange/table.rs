@@ -347,23 +347,21 @@ fn known(r: &Row) -> Vec<(usize, &'static str, String)> {
 }
 
 /// The header is the first row with at least three known headers; rows above it are titles.
-/// A row right under it that adds more known headers is a second header row, as when 编号
-/// and 村 are merged down over two rows beside a group such as 包联情况. Returns the index of
-/// the last header row.
-fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
-    let distinct = |cells: &[(usize, &str, String)]| {
-        let mut codes: Vec<&str> = cells.iter().map(|(_, code, _)| *code).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        codes.len()
-    };
-    let (first, first_row) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| distinct(&known(r)) >= 3)?;
-    let mut cells = known(first_row);
-    let mut last = first;
-    if let Some(next) = rows.get(first + 1) {
+fn is_header_row(r: &Row) -> bool {
+    let mut codes: Vec<&str> = known(r).into_iter().map(|(_, code, _)| code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes.len() >= 3
+}
+
+/// The header of a table from its (first) header row and the row right under it. That row
+/// is a second header row when it adds more known headers, as when 编号 and 村 are merged
+/// down over two rows beside a group such as 包联情况; whether it is one is returned with
+/// the header.
+fn header_of(first: &Row, next: Option<&Row>) -> (bool, Header) {
+    let mut cells = known(first);
+    let mut second = false;
+    if let Some(next) = next {
         let more = known(next);
         let filled = next.cells.iter().filter(|c| !c.is_blank()).count();
         let new = more
@@ -372,7 +370,7 @@ fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
             .count();
         if new >= 2 || (new >= 1 && more.len() == filled) {
             cells.extend(more);
-            last = first + 1;
+            second = true;
         }
     }
     let mut columns: HashMap<&'static str, (usize, String)> = HashMap::new();
@@ -389,7 +387,8 @@ fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
         }
     }
     let mut unused: Vec<(usize, String)> = Vec::new();
-    for r in rows.iter().skip(first).take(last + 1 - first) {
+    let header_rows = std::iter::once(first).chain(next.filter(|_| second));
+    for r in header_rows {
         for (c, cell) in r.cells.iter().enumerate() {
             let text = cell.text();
             if text.is_empty() || columns.values().any(|(at, _)| *at == c) {
@@ -402,20 +401,20 @@ fn find_header(rows: &[Row]) -> Option<(usize, Header)> {
             }
         }
     }
-    Some((
-        last,
+    (
+        second,
         Header {
-            row: first_row.number,
+            row: first.number,
             columns,
             duplicate,
             unused: unused.into_iter().map(|(_, t)| t).collect(),
         },
-    ))
+    )
 }
 
 /// Whether these rows hold a flat ledger (a header row with known columns).
 pub fn has_header(rows: &[Row]) -> bool {
-    find_header(rows).is_some()
+    rows.iter().any(is_header_row)
 }
 
 /// A footer or note line under the table (填表人：…, 注：…) is not a case.
@@ -580,62 +579,239 @@ pub fn cases(
 }
 
 /// Reads every case of a flat ledger. All or nothing: any bad row makes the whole table
-/// refused, with every problem found (first one first).
+/// refused, with every problem found (first one first). [`each`] reads the same without
+/// holding the rows or the cases.
 pub fn read(
     rows: &[Row],
     src: &Source,
     opts: &super::ReadOptions,
     ids: &mut IdMaker,
 ) -> Result<Table, Vec<InputError>> {
-    let lang = opts.lang;
-    let err = |place: String, problem: String| src.error(lang, place, problem);
-    let Some((at, header)) = find_header(rows) else {
-        return Err(vec![err(
-            String::new(),
-            i18n::t(lang, Text::ImportNoHeader).to_string(),
-        )]);
+    let mut cases = Vec::new();
+    let read = each(rows.iter().cloned(), src, opts, ids, &mut |row, c| {
+        cases.push((row, c))
+    })?;
+    // when the table has no 编号 column, every id is made
+    let made_ids = match read.made_ids {
+        0 => Vec::new(),
+        _ => cases.iter().map(|(_, c)| c.id.clone()).collect(),
     };
-    if let Some((a, b)) = &header.duplicate {
-        return Err(vec![err(
-            i18n::msg::import_row(lang, header.row),
-            i18n::msg::import_duplicate_column(lang, a, b),
-        )]);
+    Ok(Table {
+        cases,
+        unused: read.unused,
+        made_ids,
+        title_year: read.title_year,
+    })
+}
+
+/// Reads a flat ledger from its rows as they come, from any source (a CSV file, a sheet),
+/// handing each case to `case` with its row's number as soon as its row is read, and holding
+/// neither the rows nor the cases. The table is refused with every problem found, as by
+/// [`read`], once its last row is read: cases of good rows were handed on before that, so
+/// a caller writes nothing until this returns `Ok`.
+pub fn each(
+    rows: impl IntoIterator<Item = Row>,
+    src: &Source,
+    opts: &super::ReadOptions,
+    ids: &mut IdMaker,
+    case: &mut dyn FnMut(usize, Case),
+) -> Result<Read, Vec<InputError>> {
+    let mut reader = Reader::new(*src, opts, ids);
+    for r in rows {
+        reader.row(r, case);
     }
-    let title_year = if header.columns.contains_key("year") {
-        None
-    } else {
-        rows.iter()
-            .take_while(|r| r.number < header.row)
-            .flat_map(|r| r.cells.iter())
-            .find_map(|c| year_in_title(&c.text()))
-            .or_else(|| src.sheet.and_then(year_in_title))
-    };
-    let missing: Vec<String> = REQUIRED
-        .iter()
-        .filter(|c| !header.columns.contains_key(*c))
-        .filter(|c| !(**c == "id" || (**c == "year" && title_year.is_some())))
-        .map(|c| default_header(c, lang))
-        .collect();
-    if !missing.is_empty() {
-        let sep = if lang == Lang::Zh { "、" } else { ", " };
-        let problem = i18n::msg::import_missing_columns(lang, missing.join(sep));
-        return Err(vec![err(i18n::msg::import_row(lang, header.row), problem)]);
+    reader.finish()
+}
+
+/// What the import's summary says about a table read by [`each`] or a [`Reader`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Read {
+    /// How many cases were handed on.
+    pub cases: usize,
+    /// The headers of the columns nothing was read from.
+    pub unused: Vec<String>,
+    /// How many ids were made for a table without an 编号 column, and the first of them.
+    pub made_ids: usize,
+    pub first_made_id: Option<String>,
+    /// The year of every case when the table has no 年度 column but its title names one.
+    pub title_year: Option<i32>,
+}
+
+impl Read {
+    /// The summary's lines, each starting with `name` (the file, or the file and the sheet):
+    /// the columns not used, the ids made, the year taken from the title.
+    pub fn notes(&self, name: &str, lang: Lang) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.unused.is_empty() {
+            let sep = if lang == Lang::Zh { "、" } else { ", " };
+            out.push(i18n::msg::import_unused(lang, name, self.unused.join(sep)));
+        }
+        if let Some(first) = &self.first_made_id {
+            out.push(i18n::msg::import_made_ids(lang, name, self.made_ids, first));
+        }
+        if let Some(y) = self.title_year {
+            out.push(i18n::msg::import_title_year(lang, name, y));
+        }
+        out
     }
-    let made = !header.columns.contains_key("id");
-    let row_ctx = RowContext {
-        title_year,
-        text_deadline_is_default: src.text_deadline_is_default,
-    };
-    let mut out = Table {
-        unused: header.unused.clone(),
-        title_year,
-        ..Table::default()
-    };
-    let mut errors = Vec::new();
-    let mut first_row_of: HashMap<String, usize> = HashMap::new();
-    for r in rows.iter().skip(at + 1) {
+}
+
+/// A flat ledger read a row at a time, for a source that hands on its rows itself (see
+/// [`each`]): [`Reader::row`] for each row in the order of the table, then
+/// [`Reader::finish`] for what the table says or every problem found. Rows above the header
+/// are titles (only the year one names is kept); the first header row waits for the row
+/// under it, which may be a second header row; each data row after is read at once.
+pub struct Reader<'a> {
+    src: Source<'a>,
+    opts: super::ReadOptions<'a>,
+    ids: &'a mut IdMaker,
+    state: State,
+    errors: Vec<InputError>,
+    /// The row of each id read, to name it when a later row has the same id.
+    first_row_of: HashMap<String, usize>,
+    read: Read,
+}
+
+enum State {
+    /// No header yet: the year the first title naming one names.
+    Titles { title_year: Option<i32> },
+    /// The first header row, waiting for the row under it.
+    Header { first: Row, title_year: Option<i32> },
+    Rows {
+        header: Header,
+        ctx: RowContext,
+        /// the table has no 编号 column: each case's id is made
+        made: bool,
+    },
+    /// The header is refused (said in the errors): the rows under it are not read.
+    Refused,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(src: Source<'a>, opts: &super::ReadOptions<'a>, ids: &'a mut IdMaker) -> Self {
+        Reader {
+            src,
+            opts: *opts,
+            ids,
+            state: State::Titles { title_year: None },
+            errors: Vec::new(),
+            first_row_of: HashMap::new(),
+            read: Read::default(),
+        }
+    }
+
+    /// Whether a header row has been seen: a table without one is no ledger (a sheet of
+    /// something else).
+    pub fn has_header(&self) -> bool {
+        !matches!(self.state, State::Titles { .. })
+    }
+
+    /// Reads the next row of the table, handing its case, if it holds one, to `case` with
+    /// the row's number; a problem of the row is kept for [`Reader::finish`].
+    pub fn row(&mut self, r: Row, case: &mut dyn FnMut(usize, Case)) {
+        match std::mem::replace(&mut self.state, State::Refused) {
+            State::Titles { title_year } if is_header_row(&r) => {
+                self.state = State::Header {
+                    first: r,
+                    title_year,
+                }
+            }
+            State::Titles { title_year } => {
+                let title_year =
+                    title_year.or_else(|| r.cells.iter().find_map(|c| year_in_title(&c.text())));
+                self.state = State::Titles { title_year };
+            }
+            State::Header { first, title_year } => {
+                let (second, header) = header_of(&first, Some(&r));
+                self.begin(header, title_year);
+                if !second {
+                    self.data(&r, case);
+                }
+            }
+            rows @ State::Rows { .. } => {
+                self.state = rows;
+                self.data(&r, case);
+            }
+            State::Refused => {}
+        }
+    }
+
+    /// What the table says for the import's summary, or every problem found in it.
+    pub fn finish(mut self) -> Result<Read, Vec<InputError>> {
+        match std::mem::replace(&mut self.state, State::Refused) {
+            State::Titles { .. } => {
+                let lang = self.opts.lang;
+                let problem = i18n::t(lang, Text::ImportNoHeader).to_string();
+                return Err(vec![self.src.error(lang, String::new(), problem)]);
+            }
+            State::Header { first, title_year } => {
+                let (_, header) = header_of(&first, None);
+                self.begin(header, title_year);
+            }
+            _ => {}
+        }
+        if self.errors.is_empty() {
+            Ok(self.read)
+        } else {
+            Err(self.errors)
+        }
+    }
+
+    /// Takes the header found: refused when two columns mean the same or a column a case
+    /// needs is missing, else the rows under it are read.
+    fn begin(&mut self, header: Header, titles_year: Option<i32>) {
+        let lang = self.opts.lang;
+        let at_header = i18n::msg::import_row(lang, header.row);
+        if let Some((a, b)) = &header.duplicate {
+            let problem = i18n::msg::import_duplicate_column(lang, a, b);
+            self.errors.push(self.src.error(lang, at_header, problem));
+            return;
+        }
+        let title_year = match header.columns.contains_key("year") {
+            true => None,
+            false => titles_year.or_else(|| self.src.sheet.and_then(year_in_title)),
+        };
+        let missing: Vec<String> = REQUIRED
+            .iter()
+            .filter(|c| !header.columns.contains_key(*c))
+            .filter(|c| !(**c == "id" || (**c == "year" && title_year.is_some())))
+            .map(|c| default_header(c, lang))
+            .collect();
+        if !missing.is_empty() {
+            let sep = if lang == Lang::Zh { "、" } else { ", " };
+            let problem = i18n::msg::import_missing_columns(lang, missing.join(sep));
+            self.errors.push(self.src.error(lang, at_header, problem));
+            return;
+        }
+        self.read.unused = header.unused.clone();
+        self.read.title_year = title_year;
+        self.state = State::Rows {
+            made: !header.columns.contains_key("id"),
+            ctx: RowContext {
+                title_year,
+                text_deadline_is_default: self.src.text_deadline_is_default,
+            },
+            header,
+        };
+    }
+
+    /// A row under the header: a case, a problem, or nothing (a blank row, a note).
+    fn data(&mut self, r: &Row, case: &mut dyn FnMut(usize, Case)) {
+        let Reader {
+            src,
+            opts,
+            ids,
+            state,
+            errors,
+            first_row_of,
+            read,
+        } = self;
+        let State::Rows { header, ctx, made } = state else {
+            return;
+        };
+        let (lang, made) = (opts.lang, *made);
         if r.cells.iter().all(Cell::is_blank) || is_note(r) {
-            continue;
+            return;
         }
         let place = |p: &Problem| match p.column {
             Some(code) => {
@@ -649,26 +825,23 @@ pub fn read(
             None => i18n::msg::import_row(lang, r.number),
         };
         let id_of = |year: i32, county: &str| made.then(|| ids.make(year, county));
-        match case_of(r, &header, opts, &row_ctx, id_of) {
+        match case_of(r, header, opts, ctx, id_of) {
             Ok(c) => {
                 if let Some(first) = first_row_of.get(&c.id) {
                     let p = problem("id", i18n::msg::import_duplicate_id(lang, &c.id, first));
-                    errors.push(err(place(&p), p.text));
+                    errors.push(src.error(lang, place(&p), p.text));
                 } else {
                     first_row_of.insert(c.id.clone(), r.number);
                     if made {
-                        out.made_ids.push(c.id.clone());
+                        read.made_ids += 1;
+                        read.first_made_id.get_or_insert_with(|| c.id.clone());
                     }
-                    out.cases.push((r.number, c));
+                    read.cases += 1;
+                    case(r.number, c);
                 }
             }
-            Err(p) => errors.push(err(place(&p), p.text)),
+            Err(p) => errors.push(src.error(lang, place(&p), p.text)),
         }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
     }
 }
 
@@ -676,23 +849,14 @@ pub fn read(
 /// or the file and the sheet): the columns it did not use, the ids it made, the year it took
 /// from the title.
 pub fn notes(t: &Table, name: &str, lang: Lang) -> Vec<String> {
-    let mut out = Vec::new();
-    if !t.unused.is_empty() {
-        let sep = if lang == Lang::Zh { "、" } else { ", " };
-        out.push(i18n::msg::import_unused(lang, name, t.unused.join(sep)));
+    Read {
+        cases: t.cases.len(),
+        unused: t.unused.clone(),
+        made_ids: t.made_ids.len(),
+        first_made_id: t.made_ids.first().cloned(),
+        title_year: t.title_year,
     }
-    if let Some(first) = t.made_ids.first() {
-        out.push(i18n::msg::import_made_ids(
-            lang,
-            name,
-            t.made_ids.len(),
-            first,
-        ));
-    }
-    if let Some(y) = t.title_year {
-        out.push(i18n::msg::import_title_year(lang, name, y));
-    }
-    out
+    .notes(name, lang)
 }
 
 /// What every row of a table shares besides its header.
@@ -1128,6 +1292,80 @@ pub fn situations(cell: &str) -> Result<Vec<Situation>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text_row(number: usize, cells: &[&str]) -> Row {
+        Row {
+            number,
+            cells: cells.iter().map(|c| Cell::Text(c.to_string())).collect(),
+        }
+    }
+
+    /// A row's case is handed on when the row is read, not when the table ends; the
+    /// problems of later rows are all said at the end, each with its row.
+    #[test]
+    fn a_reader_hands_on_each_case_as_its_row_comes() {
+        let policy = Policy::default();
+        let opts = crate::interchange::ReadOptions {
+            policy: &policy,
+            lang: Lang::En,
+            today: None,
+        };
+        let mut ids = IdMaker::default();
+        let mut reader = Reader::new(Source::file("a.csv"), &opts, &mut ids);
+        let mut got: Vec<(usize, String)> = Vec::new();
+        let rows = [
+            text_row(1, &["2017年度台账"]),
+            text_row(2, &["县", "乡镇", "村", "软弱涣散情形", "认定日期", "阶段"]),
+            text_row(
+                3,
+                &[
+                    "阳谷县",
+                    "阿城镇",
+                    "前进村",
+                    "其他",
+                    "2017-03-10",
+                    "排查认定",
+                ],
+            ),
+            text_row(
+                4,
+                &[
+                    "阳谷县",
+                    "阿城镇",
+                    "后街村",
+                    "其他",
+                    "2017-02-30",
+                    "排查认定",
+                ],
+            ),
+            text_row(
+                5,
+                &["莘县", "莘亭街道", "东村", "其他", "2017-03-10", "整改"],
+            ),
+            text_row(
+                6,
+                &["莘县", "莘亭街道", "西村", "其他", "2017-03-10", "排查认定"],
+            ),
+        ];
+        let mut handed = Vec::new();
+        for r in rows {
+            reader.row(r, &mut |row, c| got.push((row, c.id)));
+            handed.push(got.len());
+        }
+        assert!(reader.has_header());
+        // the header waits for the row under it, then every good row is handed on at once
+        assert_eq!(handed, [0, 0, 1, 1, 1, 2]);
+        assert_eq!(
+            got,
+            [
+                (3, "2017-YG-001".to_string()),
+                (6, "2017-SX-002".to_string())
+            ]
+        );
+        let e = reader.finish().unwrap_err();
+        let places: Vec<&str> = e.iter().map(|e| e.place.as_str()).collect();
+        assert_eq!(places, ["row 4, column 认定日期", "row 5, column 阶段"]);
+    }
 
     #[test]
     fn header_variants_people_type() {
