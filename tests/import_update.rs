@@ -294,3 +294,63 @@ fn a_case_changed_by_someone_else_meanwhile_is_not_overwritten() {
         "{err}"
     );
 }
+
+/// A ledger of `n` villages, each a case at 排查认定 but those in `paired` (at 领导包联),
+/// with 户数 286 on those in `households`.
+fn many(n: usize, paired: &[usize], households: &[usize]) -> String {
+    (1..=n)
+        .map(|i| {
+            let stage = match paired.contains(&i) {
+                true => "领导包联,王建国,李乡长,孙伟,县财政局,2017-03-25",
+                false => "排查认定,,,,,",
+            };
+            let h = if households.contains(&i) { "286" } else { "" };
+            format!(
+                "2017-YG-{i:04},2017,阳谷县,阿城镇,第{i}村,书记不胜任现职,,2017-03-10,{stage},{h}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_large_update_is_read_a_part_at_a_time_and_still_lists_every_problem_and_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let first = csv(dir.path(), "first.csv", &many(1200, &[700, 1150], &[]));
+    let (ok, _, err) = run(&db, "zh", &["import", first.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let before = export(&db);
+    // two cases moved back, in two different parts of the file: both named, nothing written
+    let back = csv(dir.path(), "back.csv", &many(1200, &[], &[10, 1100]));
+    let (ok, _, err) = run(&db, "en", &["import", "--update", back.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("row 701") && err.contains("2017-YG-0700"),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 1151") && err.contains("2017-YG-1150"),
+        "{err}"
+    );
+    assert!(err.contains("2 problems"), "{err}");
+    assert_eq!(export(&db), before, "all or nothing");
+    // the two changes, in parts one and three, listed case by case in the file's order
+    let revised = csv(
+        dir.path(),
+        "revised.csv",
+        &many(1200, &[700, 1150], &[10, 1100]),
+    );
+    let (ok, out, err) = run(
+        &db,
+        "en",
+        &["import", "--update", revised.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    let (a, b) = (out.find("2017-YG-0010"), out.find("2017-YG-1100"));
+    assert!(a.is_some() && b.is_some() && a < b, "{out}");
+    assert!(
+        out.contains("2 cases changed (2 changes, each in the history), 1198 unchanged"),
+        "{out}"
+    );
+}

@@ -1012,8 +1012,77 @@ fn same_village_rows(
     ))
 }
 
-/// `import --update`: every file read and checked first; each of its cases that the ledger
-/// has becomes the commands that bring the recorded case to the file's (see
+/// What the cases of an `import --update` come to, part by part as the files are read:
+/// the cases to open, the updates of those the ledger has, how many are unchanged, each
+/// case's refusal, and every case's file and place in the files' order.
+#[derive(Default)]
+struct Sorted {
+    opened: Vec<Case>,
+    updates: Vec<crate::ledger::CaseUpdate>,
+    unchanged: usize,
+    problems: Vec<String>,
+    place_of: std::collections::HashMap<String, (String, String)>,
+    order: Vec<String>,
+}
+
+impl Sorted {
+    /// Sorts one part of the file `file`'s cases (each with its place in the file) against
+    /// the ledger's records of them, read for this part only; `part` is left empty.
+    fn part(
+        &mut self,
+        env: &Env,
+        ledger: &dyn Ledger,
+        held: &std::collections::HashMap<String, String>,
+        file: &str,
+        part: &mut Vec<(String, Case)>,
+    ) -> Result<(), Failure> {
+        let known: Vec<String> = part
+            .iter()
+            .filter_map(|(_, c)| held.get(&c.id.to_ascii_lowercase()).cloned())
+            .collect();
+        let recorded: std::collections::HashMap<String, Case> = match known.is_empty() {
+            true => Default::default(),
+            false => ledger
+                .cases(Some(&known))
+                .map_err(env.failed())?
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect(),
+        };
+        for (place, mut case) in part.drain(..) {
+            let old = held
+                .get(&case.id.to_ascii_lowercase())
+                .and_then(|id| recorded.get(id));
+            if let Some(old) = old {
+                case.id = old.id.clone();
+            }
+            self.place_of
+                .insert(case.id.clone(), (file.to_string(), place.clone()));
+            self.order.push(case.id.clone());
+            let Some(old) = old else {
+                self.opened.push(case);
+                continue;
+            };
+            match crate::domain::commands_between(old, &case) {
+                Ok(u) if u.is_nothing(old) => self.unchanged += 1,
+                Ok(update) => self.updates.push(crate::ledger::CaseUpdate {
+                    id: old.id.clone(),
+                    update,
+                    expected: Some(crate::ledger::case_version(old)),
+                }),
+                Err(r) => self.problems.push(format!(
+                    "{file}: {}: {}",
+                    msg::update_place(env.lang, &place, &case.id),
+                    i18n::refusal(env.lang, &r)
+                )),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `import --update`: every file read (a part at a time) and checked first; each of its
+/// cases that the ledger has becomes the commands that bring the recorded case to the file's (see
 /// [`crate::domain::commands_between`]), the others are opened; then all of it goes through
 /// the domain's path in one atomic write, or — with `--dry-run`, or on the first refusal —
 /// nothing. Every refusal names the file, the sheet and row, the case and how to fix it.
@@ -1025,23 +1094,6 @@ fn import_update(
 ) -> Result<(), Failure> {
     use std::collections::HashMap;
     let lang = env.lang;
-    // (file, place in it, case), in file order
-    let mut rows: Vec<(String, String, Case)> = Vec::new();
-    let mut notes = Vec::new();
-    let mut file_of: HashMap<String, String> = HashMap::new();
-    for f in files {
-        let name = f.display().to_string();
-        let (file, said, places) = read_ledger_placed(f, env)?;
-        notes.extend(said);
-        for (c, place) in file.cases.into_iter().zip(places) {
-            if let Some(first) = file_of.insert(c.id.to_ascii_lowercase(), name.clone()) {
-                return Err(Failure::input(msg::import_duplicate_across(
-                    lang, &c.id, &first, &name,
-                )));
-            }
-            rows.push((name.clone(), place, c));
-        }
-    }
     // the cases the ledger holds, by id without regard to letter case
     let held: HashMap<String, String> = ledger
         .summaries()
@@ -1049,49 +1101,44 @@ fn import_update(
         .iter()
         .map(|s| (s.id().to_ascii_lowercase(), s.id().to_string()))
         .collect();
-    let known: Vec<String> = rows
-        .iter()
-        .filter_map(|(_, _, c)| held.get(&c.id.to_ascii_lowercase()).cloned())
-        .collect();
-    let recorded: HashMap<String, Case> = ledger
-        .cases(Some(&known))
-        .map_err(env.failed())?
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
-        .collect();
-    let mut opened = Vec::new();
-    let mut updates = Vec::new();
-    let mut unchanged = 0usize;
-    let mut problems = Vec::new();
-    let mut place_of: HashMap<String, (String, String)> = HashMap::new();
-    let mut order: Vec<String> = Vec::with_capacity(rows.len());
-    for (file, place, mut case) in rows {
-        let old = held
-            .get(&case.id.to_ascii_lowercase())
-            .and_then(|id| recorded.get(id));
-        if let Some(old) = old {
-            case.id = old.id.clone();
+    let mut sorted = Sorted::default();
+    let mut notes = Vec::new();
+    let mut file_of: HashMap<String, String> = HashMap::new();
+    // the files' cases as they are read, a part at a time: only what each part comes to
+    // (the cases it opens, the commands of those it changes) is kept
+    for f in files {
+        let name = f.display().to_string();
+        let mut part: Vec<(String, Case)> = Vec::with_capacity(PART);
+        let mut failure = None;
+        let (said, _) = read_cases(f, env, &mut |c, place| {
+            if failure.is_some() {
+                return;
+            }
+            if let Some(first) = file_of.insert(c.id.to_ascii_lowercase(), name.clone()) {
+                failure = Some(Failure::input(msg::import_duplicate_across(
+                    lang, &c.id, &first, &name,
+                )));
+                return;
+            }
+            part.push((place, c));
+            if part.len() == PART {
+                failure = sorted.part(env, ledger, &held, &name, &mut part).err();
+            }
+        })?;
+        if let Some(failure) = failure {
+            return Err(failure);
         }
-        place_of.insert(case.id.clone(), (file.clone(), place.clone()));
-        order.push(case.id.clone());
-        let Some(old) = old else {
-            opened.push(case);
-            continue;
-        };
-        match crate::domain::commands_between(old, &case) {
-            Ok(u) if u.is_nothing(old) => unchanged += 1,
-            Ok(update) => updates.push(crate::ledger::CaseUpdate {
-                id: old.id.clone(),
-                update,
-                expected: Some(crate::ledger::case_version(old)),
-            }),
-            Err(r) => problems.push(format!(
-                "{file}: {}: {}",
-                msg::update_place(lang, &place, &case.id),
-                i18n::refusal(lang, &r)
-            )),
-        }
+        sorted.part(env, ledger, &held, &name, &mut part)?;
+        notes.extend(said);
     }
+    let Sorted {
+        opened,
+        updates,
+        unchanged,
+        problems,
+        place_of,
+        order,
+    } = sorted;
     if let [one] = problems.as_slice() {
         return Err(Failure {
             code: exit::REFUSED,
