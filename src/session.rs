@@ -18,6 +18,33 @@ pub mod exit {
     pub const STOPPED: u8 = 143;
 }
 
+/// Says `line` on standard error as `eprintln!` would, without its panic when standard
+/// error has gone (the terminal closed, the reader of a log pipe ended).
+pub fn say(line: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Directories that go with the process however it ends (the demo's throw-away database):
+/// [`exit_now`] removes them, since it runs no destructor.
+static THROWAWAY: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Has [`exit_now`] remove `dir` too (its owner removes it on a normal end).
+pub fn throw_away_at_exit(dir: &Path) {
+    let mut dirs = THROWAWAY.lock().unwrap_or_else(|p| p.into_inner());
+    dirs.push(dir.to_path_buf());
+}
+
+/// Ends the process at once with `code`, after removing the directories
+/// [`throw_away_at_exit`] named.
+pub fn exit_now(code: u8) -> ! {
+    let dirs = std::mem::take(&mut *THROWAWAY.lock().unwrap_or_else(|p| p.into_inner()));
+    for d in dirs {
+        let _ = fs::remove_dir_all(d);
+    }
+    std::process::exit(i32::from(code))
+}
+
 /// An error on its way to the user: one line, and the exit code that goes with it.
 #[derive(Debug)]
 pub struct Failure {
@@ -151,7 +178,10 @@ impl Env {
             .map_err(|e| Failure::ledger(e, self.lang))?;
         if ledger.store().reading_a_copy().is_some() {
             let dir = self.db_dir.display().to_string();
-            eprintln!("zhengdun: {}", i18n::msg::warn_read_copy(self.lang, dir));
+            say(format!(
+                "zhengdun: {}",
+                i18n::msg::warn_read_copy(self.lang, dir)
+            ));
         }
         self.owned(ledger)
     }

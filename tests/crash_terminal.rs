@@ -196,3 +196,46 @@ fn a_terminal_that_hangs_up_ends_the_tui_and_frees_the_ledger() {
     assert_eq!(visits(&db), 0);
     verify_passes(&db);
 }
+
+/// A terminal can hang up without a SIGHUP reaching the TUI: its shell ignores SIGHUP (as
+/// `nohup` does), and the TUI is that shell's child, not the process the terminal hangs up on.
+/// The TUI still ends, not to read a dead terminal for ever, and the demo's throw-away ledger
+/// goes with it.
+#[test]
+fn a_terminal_that_hangs_up_with_sighup_ignored_ends_the_tui_and_its_demo_ledger() {
+    if !tmux::available("crash_terminal") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let t = Tmux::start(
+        "hangup-ignored",
+        &format!(
+            "trap '' HUP; env LANG=C.UTF-8 TMPDIR='{}' '{BIN}' --lang en --demo; echo EXIT=$?",
+            tmp.display()
+        ),
+    );
+    t.wait_for("2017-LQ-015");
+    let shell = t.run(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+    let shell = shell.trim();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let tui = children.split_whitespace().next().unwrap().to_string();
+    let proc_dir = Path::new("/proc").join(&tui);
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        1,
+        "the demo's ledger"
+    );
+    t.run(&["kill-server"]);
+    let started = std::time::Instant::now();
+    while proc_dir.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        !proc_dir.exists(),
+        "the TUI still runs 20 s after its terminal hung up"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "the demo's ledger was left: {left:?}");
+}

@@ -75,7 +75,7 @@ fn sync_on(env: &Env, copy: &Local, status: bool, drop: Option<u64>) -> Result<(
         let report = copy
             .sync(&mut |step| {
                 if tell {
-                    eprintln!("{}", progress_line(lang, step));
+                    crate::session::say(progress_line(lang, step));
                 }
             })
             .map_err(env.failed())?;

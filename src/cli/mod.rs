@@ -78,7 +78,7 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let (message, help) = one_line(&e.render().to_string());
-            eprintln!("zhengdun: {message} (see {help})");
+            crate::session::say(format!("zhengdun: {message} (see {help})"));
             return ExitCode::from(exit::BAD_INPUT);
         }
     };
@@ -87,7 +87,7 @@ pub fn main() -> ExitCode {
         Err(f) => {
             // a failure already told another way (a proxy's, to its client) has no line
             if !f.message.is_empty() {
-                eprintln!("zhengdun: {}", crate::text::clean(&f.message));
+                crate::session::say(format!("zhengdun: {}", crate::text::clean(&f.message)));
             }
             ExitCode::from(f.code)
         }
@@ -193,7 +193,10 @@ pub fn run(mut cli: Cli) -> Result<(), Failure> {
     // that says the command failed.
     if let (Ok(()), Err(e)) = (&result, closed) {
         let why = Failure::ledger(e, env.lang).message;
-        eprintln!("zhengdun: {}", i18n::msg::warn_close_failed(env.lang, why));
+        crate::session::say(format!(
+            "zhengdun: {}",
+            i18n::msg::warn_close_failed(env.lang, why)
+        ));
     }
     result
 }
@@ -211,7 +214,7 @@ fn watched(env: &Env, ledger: &dyn Ledger, cmd: Cmd) -> Result<(), Failure> {
     if !restoring {
         if let Some(back) = seen.check(ledger) {
             let said = back.message(env.lang);
-            eprintln!("zhengdun: {}", crate::text::clean(&said));
+            crate::session::say(format!("zhengdun: {}", crate::text::clean(&said)));
         }
     }
     let result = run_command(env, ledger, cmd);
@@ -315,6 +318,8 @@ fn demo(cli: Cli) -> Result<(), Failure> {
         .prefix("zhengdun-demo-")
         .tempdir()
         .context("cannot create a temporary directory for the demo")?;
+    // gone with the process, even when a hung-up terminal makes the TUI end at once
+    crate::session::throw_away_at_exit(tmp.path());
     let mut env = env_from_cli(&cli)?;
     env.db_dir = tmp.path().join("ledger");
     if cli.today.is_none() {

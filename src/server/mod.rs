@@ -644,7 +644,7 @@ impl Server {
     }
 
     fn log(&self, line: &str) {
-        eprintln!("zhengdun serve: {}", crate::text::clean(line));
+        crate::session::say(format!("zhengdun serve: {}", crate::text::clean(line)));
     }
 
     /// One client's conversation: hello and welcome, then its requests in turn.

@@ -1,6 +1,6 @@
 //! The event loop: block on input, act on key presses only, drain what is queued, and
 //! redraw only when something changed. The terminal is restored on every way out: normal
-//! quit, error, Ctrl-C (a key in raw mode) and panic (ratatui's hook restores first).
+//! quit, error, Ctrl-C (a key in raw mode) and panic (its hook restores first).
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +54,8 @@ fn stop_flag() -> Arc<AtomicBool> {
 
 pub fn run(tui: &mut Tui) -> io::Result<()> {
     let stop = stop_flag();
+    // std's own hook, which says the panic on standard error whatever becomes of it
+    let said = std::panic::take_hook();
     let done = Arc::new(AtomicBool::new(false));
     watch_for_a_stuck_reader(Arc::clone(&stop), Arc::clone(&done));
     let terminal = match ratatui::try_init() {
@@ -67,10 +69,11 @@ pub fn run(tui: &mut Tui) -> io::Result<()> {
     // A paste arrives as one event, not as keys (its line breaks would press Enter). A
     // terminal without bracketed paste ignores the request.
     let _ = crossterm::execute!(io::stdout(), EnableBracketedPaste);
-    let ratatui_hook = std::panic::take_hook();
+    // Not ratatui's hook: its restore prints its failure with `eprintln!`, which panics
+    // again when the terminal has gone, and a panic in the hook aborts the process.
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
-        ratatui_hook(info);
+        restore();
+        said(info);
     }));
     // shared with the painter that draws a long effect's progress (a sync) while it runs
     let terminal = std::rc::Rc::new(std::cell::RefCell::new(terminal));
@@ -88,29 +91,37 @@ pub fn run(tui: &mut Tui) -> io::Result<()> {
 }
 
 /// Gives the terminal back as it was: bracketed paste off, then ratatui's restore (raw mode
-/// off, the main screen back).
+/// off, the main screen back). A terminal that has gone away cannot be given back, and there
+/// is no one to tell.
 fn restore() {
     let _ = crossterm::execute!(io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    let _ = ratatui::try_restore();
 }
 
 /// When a signal has asked the loop to stop and it has not within a second, the input
 /// reader is stuck: crossterm 0.29 reads a terminal that hung up (an SSH connection that
 /// dropped, a closed terminal window) in a loop that never returns. Every change is already
 /// in the ledger, so the process restores what it can of the terminal and ends, as the
-/// signal would have ended it without a handler.
+/// signal would have ended it without a handler. A terminal that hung up without a SIGHUP
+/// reaching the process (a parent that ignores it, as `nohup` does) is one that standard
+/// input no longer is: that asks the loop to stop too.
 fn watch_for_a_stuck_reader(stop: Arc<AtomicBool>, done: Arc<AtomicBool>) {
+    use std::io::IsTerminal;
     let watch = move || {
+        let on_a_terminal = io::stdin().is_terminal();
         while !stop.load(Ordering::Relaxed) {
             if done.load(Ordering::Relaxed) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
+            if on_a_terminal && !io::stdin().is_terminal() {
+                stop.store(true, Ordering::Relaxed);
+            }
         }
         std::thread::sleep(Duration::from_secs(1));
         if !done.load(Ordering::Relaxed) {
             restore();
-            std::process::exit(i32::from(crate::session::exit::STOPPED));
+            crate::session::exit_now(crate::session::exit::STOPPED);
         }
     };
     // Without the thread a stuck reader stays stuck, as before; nothing else depends on it.
