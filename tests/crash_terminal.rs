@@ -91,6 +91,18 @@ fn visits(db: &Path) -> usize {
     v["visits"].as_array().map_or(0, |a| a.len())
 }
 
+/// Waits up to 20 s for the process of `proc_dir` (`/proc/PID`) to end.
+fn assert_ends(proc_dir: &Path) {
+    let started = std::time::Instant::now();
+    while proc_dir.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        !proc_dir.exists(),
+        "the TUI still runs 20 s after its terminal hung up"
+    );
+}
+
 fn verify_passes(db: &Path) {
     cli(db, &["verify"]);
 }
@@ -185,14 +197,7 @@ fn a_terminal_that_hangs_up_ends_the_tui_and_frees_the_ledger() {
     let proc_dir = Path::new("/proc").join(pid.trim());
     assert!(proc_dir.exists(), "no process {pid}");
     t.run(&["kill-server"]);
-    let started = std::time::Instant::now();
-    while proc_dir.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(
-        !proc_dir.exists(),
-        "the TUI still runs 20 s after its terminal hung up"
-    );
+    assert_ends(&proc_dir);
     assert_eq!(visits(&db), 0);
     verify_passes(&db);
 }
@@ -228,14 +233,7 @@ fn a_terminal_that_hangs_up_with_sighup_ignored_ends_the_tui_and_its_demo_ledger
         "the demo's ledger"
     );
     t.run(&["kill-server"]);
-    let started = std::time::Instant::now();
-    while proc_dir.exists() && started.elapsed() < std::time::Duration::from_secs(20) {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(
-        !proc_dir.exists(),
-        "the TUI still runs 20 s after its terminal hung up"
-    );
+    assert_ends(&proc_dir);
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
     assert!(left.is_empty(), "the demo's ledger was left: {left:?}");
 }
