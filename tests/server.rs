@@ -881,6 +881,12 @@ fn every_row_of_the_role_table_for_every_role_with_real_accounts() {
             vec!["import", &import],
             Cannot(AUDITOR, "import a ledger"),
         ),
+        // a dry run too, before any case is sent
+        (
+            "zdtown",
+            vec!["import", "--dry-run", &import],
+            Cannot(TOWNSHIP, "import a ledger"),
+        ),
         ("zdclerk", vec!["import", &import], Done),
         (
             "zdtown",

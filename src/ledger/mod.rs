@@ -31,9 +31,9 @@ use crate::stats::Stats;
 pub use crate::store::disk::{os_error_in_text, DiskProblem, Holder};
 pub use crate::store::outbox::{FieldCopy, FieldError, Outcome, QueueState, Queued, Taken};
 pub use crate::store::{
-    case_version, Backup, CaseChange, CaseSource, CaseUpdate, Cases, Ctx, Event, RestoreSummary,
-    StoreError, UpdateReport, VerifyReport, VoidedCase, ACCOUNTABILITY_EVENTS, BACKUP_FORMAT,
-    ROSTER_EVENTS,
+    case_version, Arriving, Backup, CaseChange, CaseSource, CaseUpdate, Cases, Ctx, Event,
+    RestoreSummary, Spool, StoreError, UpdateReport, VerifyReport, VoidedCase,
+    ACCOUNTABILITY_EVENTS, BACKUP_FORMAT, IMPORT_SPOOL_PREFIX, ROSTER_EVENTS,
 };
 pub use field::{SyncReport, SyncStep};
 pub use local::Local;
@@ -216,16 +216,6 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// The cases of `source`, all of them in memory (one pass).
-fn held(source: &mut dyn CaseSource) -> Result<Vec<Case>> {
-    let mut cases = Vec::new();
-    source.pass(&mut |c| {
-        cases.push(c);
-        Ok(())
-    })?;
-    Ok(cases)
-}
-
 /// Where a ledger's history is: its last event (number and hash), and the hash of its first,
 /// which names the ledger whatever was done to it since (a backup restored keeps it).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -403,20 +393,17 @@ pub trait Ledger {
         kind: ChangeKind,
     ) -> Result<usize>;
 
-    /// [`Ledger::check_import`] of the cases of `source`, read as they come.
-    fn check_import_from(&self, source: &mut dyn CaseSource) -> Result<()> {
-        let cases = held(source)?;
-        self.check_import(&cases)
-    }
+    /// [`Ledger::check_import`] of the cases of `source`, read as they come (through a
+    /// server, sent to it in parts), never all held at once.
+    fn check_import_from(&self, source: &mut dyn CaseSource) -> Result<()>;
 
-    /// [`Ledger::import`] of the cases of `source` with its accountability events; a local
-    /// ledger reads them as they come (checked in a first pass, written part by part in a
-    /// second), never all held at once. Returns how many cases were opened.
-    fn import_from(&self, source: &mut dyn CaseSource, kind: ChangeKind) -> Result<usize> {
-        let cases = held(source)?;
-        let accountability = source.accountability();
-        self.import(cases, accountability, kind)
-    }
+    /// [`Ledger::import`] of the cases of `source` with its accountability events, read as
+    /// they come, never all held at once: a local ledger checks them in a first pass and
+    /// writes them part by part in a second; through a server they are sent once, in parts,
+    /// which the server checks as they arrive and keeps in a spool beside the ledger until
+    /// all have passed, then writes from it as a local ledger does. Returns how many cases
+    /// were opened.
+    fn import_from(&self, source: &mut dyn CaseSource, kind: ChangeKind) -> Result<usize>;
 
     /// Brings a revised ledger in (`import --update`): opens `opened` and runs each case's
     /// update through the domain's one path, authorised (an import is a clerk's), one

@@ -36,12 +36,16 @@ use super::{CaseUpdate, Error, Head, Notice, UpdateReport};
 
 /// The version of this protocol. A client and a server of different versions do not talk:
 /// the one that notices says so in a sentence ([`Error::Version`]).
-pub const PROTOCOL: u32 = 3;
+pub const PROTOCOL: u32 = 4;
 
 /// The longest frame either side reads: room for a backup or an import of a county's whole
 /// ledger (100,000 cases with their history is about 150 MB of JSON), and a bound on what a
 /// broken or hostile peer can make the other allocate.
 pub const MAX_FRAME: u32 = 512 * 1024 * 1024;
+
+/// At most this many cases go in one frame of an import ([`Call::ImportPart`]): about 4 MB
+/// of JSON, so that neither side ever holds more than a part of a large import in a frame.
+pub const CASES_PER_FRAME: usize = 1_000;
 
 /// The client's first frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +145,24 @@ pub enum Call {
         accountability: Vec<AccountabilityEvent>,
         kind: ChangeKind,
     },
+    /// Begins an import whose cases follow in parts ([`Call::ImportPart`], then
+    /// [`Call::ImportEnd`]), on this connection: refused at once for a role that may not
+    /// import. With `write` false the cases are only checked (`import --dry-run`).
+    ImportBegin {
+        kind: ChangeKind,
+        write: bool,
+    },
+    /// The next cases of the import begun (at most [`CASES_PER_FRAME`]), checked as they
+    /// come: a refusal ends the import, and nothing of it is kept.
+    ImportPart(Vec<Case>),
+    /// Every case sent, and the accountability events that come with them: the import
+    /// checked whole and, when it is to be written, written (all of it, or none), answered
+    /// with how many cases were opened.
+    ImportEnd {
+        accountability: Vec<AccountabilityEvent>,
+    },
+    /// The import begun is given up (the client's files had a problem): nothing is kept.
+    ImportAbandon,
     Backup(Option<NaiveDate>),
     Restore {
         backup: Backup,

@@ -23,7 +23,9 @@ use crate::i18n::Lang;
 use crate::listing::Filter;
 use crate::stats::Stats;
 use crate::store::outbox::{Outcome, Taken};
-use crate::store::{Backup, Ctx, Event, RestoreSummary, VerifyReport, VoidedCase};
+use crate::store::{
+    Backup, CaseSource, Ctx, Event, RestoreSummary, StoreError, VerifyReport, VoidedCase,
+};
 
 use super::protocol::{self, Answer, Call, FrameError, Hello, Request, ToClient, Welcome};
 use super::{
@@ -711,6 +713,15 @@ impl Ledger for Remote {
         answer!(self, Call::CheckImport(cases.to_vec()), Done)
     }
 
+    fn check_import_from(&self, source: &mut dyn CaseSource) -> Result<()> {
+        self.send_import(source, ChangeKind::Imported, false)
+            .map(|_| ())
+    }
+
+    fn import_from(&self, source: &mut dyn CaseSource, kind: ChangeKind) -> Result<usize> {
+        self.send_import(source, kind, true)
+    }
+
     fn import(
         &self,
         cases: Vec<Case>,
@@ -808,5 +819,63 @@ impl Ledger for Remote {
 
     fn flush(&self) -> Result<()> {
         answer!(self, Call::Flush, Done)
+    }
+}
+
+impl Remote {
+    /// An import sent once, in parts of at most [`protocol::CASES_PER_FRAME`] cases as
+    /// `source` reads them (one pass), each part checked by the server as it arrives; then
+    /// its end, on which the server checks what needs every case and, with `write`, writes
+    /// them all or none. Neither side holds more than a part in memory. When the server
+    /// refuses a part, or the source ends its pass with a problem of its own, the import is
+    /// given up and nothing is kept of it; the server's refusal is returned as it said it.
+    fn send_import(
+        &self,
+        source: &mut dyn CaseSource,
+        kind: ChangeKind,
+        write: bool,
+    ) -> Result<usize> {
+        answer!(self, Call::ImportBegin { kind, write }, Done)?;
+        let per_frame = protocol::CASES_PER_FRAME;
+        let send = |part: &mut Vec<Case>| {
+            let cases = std::mem::replace(part, Vec::with_capacity(per_frame));
+            answer!(self, Call::ImportPart(cases), Done)
+        };
+        let mut part = Vec::with_capacity(per_frame);
+        // what the server said of a part (or why it could not be sent): the source is only
+        // told that its pass ends
+        let mut refused: Option<Error> = None;
+        let passed = source.pass(&mut |case| {
+            if let Some(e) = &refused {
+                return Err(StoreError::Io(e.to_string()));
+            }
+            part.push(case);
+            if part.len() < per_frame {
+                return Ok(());
+            }
+            send(&mut part).map_err(|e| {
+                let said = StoreError::Io(e.to_string());
+                refused = Some(e);
+                said
+            })
+        });
+        let sent = match (refused, passed) {
+            (Some(e), _) => Err(e),
+            (None, Err(e)) => Err(Error::Store(e)),
+            (None, Ok(())) => send(&mut part),
+        };
+        if let Err(e) = sent {
+            // nothing is kept of it (the server has already let go of a part it refused)
+            if !matches!(e, Error::Unreachable { .. }) {
+                let _ = self.call(Call::ImportAbandon);
+            }
+            return Err(e);
+        }
+        let accountability = source.accountability();
+        match self.call(Call::ImportEnd { accountability })? {
+            Answer::Count(n) => Ok(n),
+            Answer::Done => Ok(0),
+            other => Err(self.unexpected(other)),
+        }
     }
 }

@@ -619,10 +619,70 @@ impl Server {
                 .map(|t| Answer::Taken(Box::new(t))),
             Call::Holds { after, after_hash } => l.holds(after, &after_hash).map(Answer::Count),
             Call::Head => l.head().map(Answer::Head),
+            // an import in parts is the connection's ([`Server::arrive`])
+            Call::ImportBegin { .. }
+            | Call::ImportPart(_)
+            | Call::ImportEnd { .. }
+            | Call::ImportAbandon => Err(self.none_begun()),
             Call::ApplyQueued(change) => self.change(|| {
                 l.apply_queued(&change)
                     .map(|o| Answer::Outcome(Box::new(o)))
             }),
+        }
+    }
+
+    /// The answer to a part or the end of an import no [`Call::ImportBegin`] began.
+    fn none_begun(&self) -> ledger::Error {
+        ledger::Error::Protocol {
+            server: self.socket.display().to_string(),
+            detail: ledger::Unreadable::Malformed("a part of an import that was not begun".into()),
+        }
+    }
+
+    /// [`Server::answer`], and the calls of an import that `who` sends in parts on one
+    /// connection (`arriving`, while it arrives): each part is checked as it comes and
+    /// kept in a spool beside the ledger, holding nothing of the ledger, so that a client
+    /// that stalls or goes away between its parts holds up no one (its spool goes with its
+    /// connection). Only once every part has arrived and passed is the import written, from
+    /// the spool, through the ledger's one path as any import is.
+    fn arrive<'s>(
+        &'s self,
+        who: &Who,
+        call: Call,
+        arriving: &mut Option<ledger::Arriving<'s>>,
+    ) -> ledger::Result<Answer> {
+        let none_begun = || self.none_begun();
+        match call {
+            Call::ImportBegin { kind, write } => {
+                // one begun before and never ended is given up
+                *arriving = None;
+                let ctx = self.ctx_of(who);
+                *arriving = Some(self.ledger.store().arriving(kind, write, &ctx)?);
+                Ok(Answer::Done)
+            }
+            Call::ImportPart(cases) => {
+                let part = arriving.as_mut().ok_or_else(none_begun)?.part(cases);
+                if part.is_err() {
+                    *arriving = None;
+                }
+                part.map(|()| Answer::Done).map_err(ledger::Error::from)
+            }
+            Call::ImportEnd { accountability } => {
+                let all = arriving.take().ok_or_else(none_begun)?;
+                let kind = all.kind();
+                let Some(mut spool) = all.arrived(accountability)? else {
+                    return Ok(Answer::Done);
+                };
+                let ctx = self.ctx_of(who);
+                let written =
+                    self.change(|| self.ledger.acting(&ctx).import_from(&mut spool, kind));
+                written.map(Answer::Count)
+            }
+            Call::ImportAbandon => {
+                *arriving = None;
+                Ok(Answer::Done)
+            }
+            other => self.answer(who, other),
         }
     }
 
@@ -736,6 +796,8 @@ impl Server {
             outlet: Arc::clone(&outlet),
             stream: registered,
         });
+        // an import this client is sending in parts, while it arrives
+        let mut arriving = None;
         loop {
             let request: Request = match protocol::read(&mut input) {
                 Ok(Some(r)) => r,
@@ -746,7 +808,7 @@ impl Server {
                     break;
                 }
             };
-            let result = self.answer(&person, request.call);
+            let result = self.arrive(&person, request.call, &mut arriving);
             let reply = ToClient::Reply {
                 id: request.id,
                 result,

@@ -44,7 +44,7 @@ impl CaseSource for Cases<'_> {
 /// that names no earlier case of the same village.
 pub(super) struct Check<'a> {
     store: &'a Store,
-    policy: &'a domain::Policy,
+    policy: domain::Policy,
     /// the ids taken, without regard to letter case
     held: HashSet<String>,
     /// the first case of each village and year
@@ -59,7 +59,7 @@ pub(super) struct Check<'a> {
 }
 
 impl<'a> Check<'a> {
-    pub(super) fn new(store: &'a Store, ctx: &'a Ctx) -> Result<Check<'a>> {
+    pub(super) fn new(store: &'a Store, ctx: &Ctx) -> Result<Check<'a>> {
         let mut held = HashSet::new();
         let mut places = Places::default();
         if !store.is_empty() {
@@ -75,7 +75,7 @@ impl<'a> Check<'a> {
         }
         Ok(Check {
             store,
-            policy: &ctx.policy,
+            policy: ctx.policy.clone(),
             held,
             places,
             villages: HashMap::new(),
@@ -86,7 +86,7 @@ impl<'a> Check<'a> {
     }
 
     pub(super) fn case(&mut self, c: &Case) -> Result<()> {
-        domain::check_case(c, self.policy).map_err(|r| refused(c, r))?;
+        domain::check_case(c, &self.policy).map_err(|r| refused(c, r))?;
         if !self.held.insert(c.id.to_ascii_lowercase()) {
             return Err(StoreError::Duplicate(c.id.clone()));
         }
@@ -178,11 +178,7 @@ impl Store {
         self.guarded(|| {
             let _w = self.write.lock().unwrap_or_else(|p| p.into_inner());
             self.not_a_copy()?;
-            let op = match kind {
-                ChangeKind::Opened => Operation::New,
-                _ => Operation::Import,
-            };
-            self.authorize(ctx, op)?;
+            self.authorize(ctx, operation(kind))?;
             let roster = self.roster()?;
             // the first pass: each case checked, and what it will be written as remembered
             // (its id and the hash of its JSON, as bytes: 100,000 of them), nothing written
@@ -324,5 +320,168 @@ impl<'a, I: Iterator<Item = &'a (String, [u8; 32])>> Writing<'a, I> {
         }
         store.db.apply_batch(batch)?;
         store.sync()
+    }
+}
+
+/// An import whose cases arrive in parts, as a server receives them from its client: each
+/// part checked as it comes, against the ledger as it was when the import began and the
+/// parts before it (compact state, as [`Store::check_import_from`] keeps), and — when it is
+/// to be written — put in a [`Spool`] beside the ledger. Nothing of the ledger is locked
+/// meanwhile: a client that stalls or goes away holds up no one, and leaves only its spool,
+/// removed when this is dropped.
+pub struct Arriving<'a> {
+    check: Check<'a>,
+    kind: ChangeKind,
+    spool: Option<Spool>,
+}
+
+impl Store {
+    /// Begins an import arriving in parts: refused at once for a role that may not import
+    /// (or, to be written, a ledger that cannot be). With `write` false it only checks
+    /// (`import --dry-run`), and nothing is kept of the cases.
+    pub fn arriving(&self, kind: ChangeKind, write: bool, ctx: &Ctx) -> Result<Arriving<'_>> {
+        if write {
+            self.writable()?;
+            self.not_a_copy()?;
+        }
+        self.authorize(ctx, operation(kind))?;
+        let check = self.guarded(|| Check::new(self, ctx))?;
+        let spool = match write {
+            true => Some(Spool::create(self.dir())?),
+            false => None,
+        };
+        Ok(Arriving { check, kind, spool })
+    }
+}
+
+impl Arriving<'_> {
+    /// What the cases were sent to be: opened (`new`) or imported.
+    pub fn kind(&self) -> ChangeKind {
+        self.kind
+    }
+
+    /// The next cases, checked in turn (the first refusal ends it) and spooled.
+    pub fn part(&mut self, cases: Vec<Case>) -> Result<()> {
+        for c in cases {
+            self.check.case(&c)?;
+            if let Some(spool) = self.spool.as_mut() {
+                spool.put(&c)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every case has arrived: the checks that need all of them (a second case of a village
+    /// in one year, the relapses), and the spool to write them from with `accountability`
+    /// ([`Store::import_from`], which checks them again under the write lock, against the
+    /// ledger as it is then); `None` when the import was only checked.
+    pub fn arrived(self, accountability: Vec<AccountabilityEvent>) -> Result<Option<Spool>> {
+        self.check.finish()?;
+        match self.spool {
+            Some(mut spool) => {
+                spool.close(accountability)?;
+                Ok(Some(spool))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+fn operation(kind: ChangeKind) -> Operation {
+    match kind {
+        ChangeKind::Opened => Operation::New,
+        _ => Operation::Import,
+    }
+}
+
+/// The cases of an import that arrived in parts, kept in a private file in the ledger's
+/// directory (one case's JSON a line, named [`super::IMPORT_SPOOL_PREFIX`]...) until they
+/// are written: a [`CaseSource`] read from the file at each pass. The file is removed when
+/// the spool is dropped, and one a killed server left is removed at the next open.
+pub struct Spool {
+    path: std::path::PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+    accountability: Vec<AccountabilityEvent>,
+}
+
+impl Spool {
+    fn create(dir: &std::path::Path) -> Result<Spool> {
+        use std::os::unix::fs::OpenOptionsExt;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!(
+            "{}{}.{n}",
+            super::IMPORT_SPOOL_PREFIX,
+            std::process::id()
+        ));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| spool_error(dir, e))?;
+        Ok(Spool {
+            path,
+            out: Some(std::io::BufWriter::new(file)),
+            accountability: Vec::new(),
+        })
+    }
+
+    fn put(&mut self, case: &Case) -> Result<()> {
+        use std::io::Write;
+        let Some(out) = self.out.as_mut() else {
+            return Err(StoreError::Io("a case spooled after the last".into()));
+        };
+        serde_json::to_writer(&mut *out, case).map_err(|e| StoreError::Io(e.to_string()))?;
+        out.write_all(b"\n").map_err(|e| self.error(e))
+    }
+
+    /// No more cases: what is buffered goes to the file.
+    fn close(&mut self, accountability: Vec<AccountabilityEvent>) -> Result<()> {
+        use std::io::Write;
+        self.accountability = accountability;
+        match self.out.take() {
+            Some(mut out) => out.flush().map_err(|e| self.error(e)),
+            None => Ok(()),
+        }
+    }
+
+    fn error(&self, e: std::io::Error) -> StoreError {
+        spool_error(self.path.parent().unwrap_or(&self.path), e)
+    }
+}
+
+fn spool_error(dir: &std::path::Path, e: std::io::Error) -> StoreError {
+    StoreError::io_in(dir, e, |e| {
+        format!(
+            "cannot keep the cases of an import in {}: {e}",
+            dir.display()
+        )
+    })
+}
+
+impl CaseSource for Spool {
+    fn pass(&mut self, each: &mut dyn FnMut(Case) -> Result<()>) -> Result<()> {
+        use std::io::BufRead;
+        let file = std::fs::File::open(&self.path).map_err(|e| self.error(e))?;
+        for line in std::io::BufReader::with_capacity(1 << 16, file).lines() {
+            let line = line.map_err(|e| self.error(e))?;
+            let case: Case =
+                serde_json::from_str(&line).map_err(|e| StoreError::Io(e.to_string()))?;
+            each(case)?;
+        }
+        Ok(())
+    }
+
+    fn accountability(&mut self) -> Vec<AccountabilityEvent> {
+        self.accountability.clone()
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        drop(self.out.take());
+        let _ = std::fs::remove_file(&self.path);
     }
 }

@@ -44,7 +44,7 @@ mod roster;
 pub use accountability::ACCOUNTABILITY_EVENTS;
 pub use damage::Damage;
 use disk::{DiskProblem, Holder, Locking};
-pub use import::{CaseSource, Cases};
+pub use import::{Arriving, CaseSource, Cases, Spool};
 use layout::{case_key, event_key, index_key, Family};
 pub use roster::ROSTER_EVENTS;
 
@@ -66,6 +66,10 @@ pub const SERVER_FILE_WORK_PREFIX: &str = "zhengdun.server.";
 pub const OWN_SOCKET: &str = "zhengdun.sock";
 /// The private directory a socket is made in before it is moved into place.
 pub const SOCKET_WORK_PREFIX: &str = ".zhengdun-sock-";
+/// The cases of an import that arrives in parts through a server, kept until they are
+/// written (`zhengdun.import.PID.N`, see [`Arriving`]); one a killed server left is removed
+/// at the next open.
+pub const IMPORT_SPOOL_PREFIX: &str = "zhengdun.import.";
 /// Imports of more cases than this are written in parts of this many.
 const CASES_PER_PART: usize = 5_000;
 /// Present while a large import is being written: see [`Store::import`].
@@ -464,6 +468,7 @@ impl Store {
                     || n == OWN_SOCKET
                     || n.starts_with(SOCKET_WORK_PREFIX)
                     || n.starts_with(SERVER_FILE_WORK_PREFIX)
+                    || n.starts_with(IMPORT_SPOOL_PREFIX)
                     || n.starts_with("snap.")
             };
             if !names.is_empty()
@@ -475,6 +480,7 @@ impl Store {
                         && n != SERVER_FILE
                         && n != OWN_SOCKET
                         && !n.starts_with(SERVER_FILE_WORK_PREFIX)
+                        && !n.starts_with(IMPORT_SPOOL_PREFIX)
                 });
                 if engine_files && names.iter().all(|n| ours(n)) {
                     return Err(StoreError::Damaged {
@@ -2245,7 +2251,8 @@ fn skip_fsync() -> bool {
 /// open it reads the newest `snap.*` file *including* a `.generating` one, and refuses a cut
 /// one as corruption: one SIGKILL at the wrong moment would make a sound ledger unopenable.
 /// A `.generating` file is never needed (sled rebuilds from the previous snapshot and the
-/// log), so it goes; we hold the lock, so no other process is writing it.
+/// log), so it goes; we hold the lock, so no other process is writing it. So does the
+/// spool of an import a server was receiving when it was killed: none of it was written.
 fn remove_unfinished_snapshots(dir: &Path) -> Result<()> {
     let io = |e: std::io::Error| {
         StoreError::io_in(dir, e, |e| {
@@ -2255,7 +2262,8 @@ fn remove_unfinished_snapshots(dir: &Path) -> Result<()> {
     for entry in fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("snap.") && name.ends_with(".generating") {
+        let spooled = name.starts_with(IMPORT_SPOOL_PREFIX);
+        if spooled || (name.starts_with("snap.") && name.ends_with(".generating")) {
             fs::remove_file(entry.path()).map_err(io)?;
         }
     }
