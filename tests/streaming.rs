@@ -135,3 +135,60 @@ fn list_in_parts_is_the_list_at_once() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `import` reads a CSV file a row at a time, once to check it and once to write it: the
+/// cases imported are the file's, and a file whose problems come after a thousand good rows
+/// were read (and handed to the check) still has every problem named by the row a
+/// spreadsheet shows (CRLF line ends and a blank line counted) and nothing written.
+#[test]
+fn a_csv_file_read_row_by_row_imports_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger(dir.path());
+    let exported = run(&db, &["export", "--format", "csv"]);
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, &exported).unwrap();
+    let new = dir.path().join("new");
+    run(&new, &["import", good.to_str().unwrap()]);
+    assert_eq!(run(&new, &["export", "--format", "csv"]), exported);
+
+    // written again with CRLF, a blank line under the header, the 2nd case's stage and
+    // the last case's 认定日期 spoilt
+    let mut records: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(exported.as_slice())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    let n = records.len();
+    let spoil = |r: &mut csv::StringRecord, col: usize, value: &str| {
+        let mut cells: Vec<String> = r.iter().map(String::from).collect();
+        cells[col] = value.to_string();
+        *r = csv::StringRecord::from(cells);
+    };
+    spoil(&mut records[2], 9, "验收中");
+    spoil(&mut records[n - 1], 7, "2017-02-30");
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for r in &records {
+        w.write_record(r).unwrap();
+    }
+    let mut text = w.into_inner().unwrap();
+    let header_end = text.windows(2).position(|b| b == b"\r\n").unwrap() + 2;
+    text.splice(header_end..header_end, *b"\r\n");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, text).unwrap();
+    let refused = dir.path().join("refused");
+    let flags = ["--today", TODAY, "--lang", "zh", "--as", "组织部"];
+    let (ok, _, err) = common::run_on(&refused, &flags, &["import", bad.to_str().unwrap()]);
+    assert!(!ok);
+    // the header is row 1, a blank row 2, so the 2nd case is row 4 and the last one n + 1
+    assert!(err.contains("第4行，阶段列"), "{err}");
+    assert!(err.contains(&format!("第{}行，认定日期列", n + 1)), "{err}");
+    assert!(err.contains("共2处问题"), "{err}");
+    let (ok, out, err) = common::run_on(&refused, &flags, &["export", "--format", "csv"]);
+    assert!(
+        !ok || out.lines().count() <= 1,
+        "nothing is written: {out}{err}"
+    );
+}

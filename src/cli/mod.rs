@@ -934,9 +934,9 @@ fn is_workbook(path: &Path) -> bool {
 }
 
 /// Reads one ledger file by its extension, handing each case to `each` as it is read (a
-/// JSON ledger as it comes; any other file read whole first) with its place in the file (a
-/// row as the spreadsheet numbers it, `cases[N]`); returns what its reader said about how
-/// it read it, and the file's accountability events.
+/// JSON ledger as it comes, a CSV file a row at a time; any other file read whole first)
+/// with its place in the file (a row as the spreadsheet numbers it, `cases[N]`); returns
+/// what its reader said about how it read it, and the file's accountability events.
 fn read_cases(
     path: &Path,
     env: &Env,
@@ -947,12 +947,20 @@ fn read_cases(
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     let mut fed = 0usize;
+    let opts = interchange::ReadOptions {
+        policy: &env.ctx.policy,
+        lang: env.lang,
+        today: Some(env.ctx.today),
+    };
+    if ext == "csv" || ext == "txt" {
+        // a row at a time; every problem of the file is said once it is read to the end
+        let name = path.display().to_string();
+        let file = fs::File::open(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+        let said = interchange::csv::stream(file, &name, &opts, each)
+            .map_err(|errors| import_problems(&name, &errors, env.lang))?;
+        return Ok((said, Vec::new()));
+    }
     if ext == "json" {
-        let opts = interchange::ReadOptions {
-            policy: &env.ctx.policy,
-            lang: env.lang,
-            today: Some(env.ctx.today),
-        };
         if let Ok(file) = fs::File::open(path) {
             let read = interchange::json::stream(file, &opts, &mut |c| {
                 each(c, format!("cases[{fed}]"));
@@ -963,7 +971,7 @@ fn read_cases(
             }
         }
     }
-    // read whole: the readers of CSV and xlsx, a backup, and every problem worded
+    // read whole: the readers of workbooks, a backup, and every problem worded
     let (file, said, places) = read_ledger_placed(path, env)?;
     file.cases
         .into_iter()

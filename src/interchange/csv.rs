@@ -2,6 +2,8 @@
 //! headers. Written in UTF-8 with the flat columns; read in UTF-8 or GBK through the shared
 //! table reader ([`table`]).
 
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
+
 use super::table::{self, Cell, Row};
 use super::{Imported, InputError, ReadOptions};
 use crate::domain::{Case, Field, Policy, Situation};
@@ -381,28 +383,186 @@ fn starts_like_formula(s: &str) -> bool {
     s.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
-/// Decodes a CSV file as Excel writes it: UTF-8 with or without a BOM, else GBK/GB18030
-/// (Excel on Chinese Windows), or UTF-16 with a BOM. UTF-8 is tried strictly first; GBK text is almost never
-/// valid UTF-8, so the guess is safe. `None` when it is neither.
-pub fn decode(bytes: &[u8]) -> Option<String> {
-    // Excel's "Unicode text" (.txt, tab-separated) is UTF-16 with a BOM.
-    for (bom, enc) in [
-        (b"\xFF\xFE", encoding_rs::UTF_16LE),
-        (b"\xFE\xFF", encoding_rs::UTF_16BE),
-    ] {
-        if let Some(rest) = bytes.strip_prefix(bom) {
-            return enc
-                .decode_without_bom_handling_and_without_replacement(rest)
-                .map(|s| s.into_owned());
+/// The encoding a CSV file is read in, as Excel writes it: UTF-16 after its byte order
+/// mark; else UTF-8 with or without a BOM, tried strictly first; else GBK/GB18030 (Excel on
+/// Chinese Windows; GBK text is almost never valid UTF-8, so the guess is safe). The file
+/// is read through once to know; `None` when it is none of them. Returns the encoding and
+/// where the text starts (after the BOM).
+fn encoding_of(
+    input: &mut (impl Read + Seek),
+) -> std::io::Result<Option<(&'static encoding_rs::Encoding, u64)>> {
+    use encoding_rs::{GB18030, UTF_16BE, UTF_16LE, UTF_8};
+    input.seek(SeekFrom::Start(0))?;
+    let mut head = Vec::with_capacity(3);
+    input.by_ref().take(3).read_to_end(&mut head)?;
+    let tries = if head.starts_with(b"\xFF\xFE") {
+        vec![(UTF_16LE, 2)]
+    } else if head.starts_with(b"\xFE\xFF") {
+        vec![(UTF_16BE, 2)]
+    } else {
+        let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        vec![(UTF_8, bom), (GB18030, bom)]
+    };
+    for (encoding, start) in tries {
+        input.seek(SeekFrom::Start(start))?;
+        let mut text = Decoded::new(&mut *input, encoding);
+        match std::io::copy(&mut text, &mut std::io::sink()) {
+            Ok(_) => return Ok(Some((encoding, start))),
+            Err(e) if e.kind() == ErrorKind::InvalidData => {}
+            Err(e) => return Err(e),
         }
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Some(s.to_string());
+    Ok(None)
+}
+
+/// A CSV file's text as the csv reader reads it: decoded to UTF-8 a part at a time, each
+/// CR LF made LF (Excel writes CRLF; one line end is one line, whatever it is made of,
+/// in a quoted cell too), and the text from the start of the record being read kept, so
+/// that the blank lines the csv reader skipped before it can be counted.
+struct Decoded<R> {
+    input: R,
+    decoder: encoding_rs::Decoder,
+    raw: Vec<u8>,
+    decoded: Vec<u8>,
+    /// The text not yet forgotten (see [`Decoded::forget_before`]).
+    text: Vec<u8>,
+    /// Where `text` starts in the whole text.
+    from: u64,
+    /// How much of `text` the csv reader has read.
+    given: usize,
+    /// A CR at the end of the text decoded, held back until the next byte says whether it
+    /// is a CR LF.
+    cr: bool,
+    done: bool,
+    /// Whether the text read is kept until forgotten; else it is dropped once read.
+    keep: bool,
+}
+
+impl<R: Read> Decoded<R> {
+    const PART: usize = 1 << 16;
+
+    fn new(input: R, encoding: &'static encoding_rs::Encoding) -> Self {
+        Decoded {
+            input,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            raw: vec![0; Self::PART],
+            decoded: Vec::new(),
+            text: Vec::new(),
+            from: 0,
+            given: 0,
+            cr: false,
+            done: false,
+            keep: false,
+        }
     }
-    encoding_rs::GB18030
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|s| s.into_owned())
+
+    /// Decodes the next part of the file onto the text; a byte the encoding does not
+    /// allow is an `InvalidData` error.
+    fn fill(&mut self) -> std::io::Result<()> {
+        let n = loop {
+            match self.input.read(&mut self.raw) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                read => break read?,
+            }
+        };
+        let last = n == 0;
+        let mut raw = self.raw.get(..n).unwrap_or_default();
+        loop {
+            let room = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(raw.len())
+                .unwrap_or(4 * Self::PART)
+                .max(16);
+            self.decoded.resize(room, 0);
+            let (result, read, written) =
+                self.decoder
+                    .decode_to_utf8_without_replacement(raw, &mut self.decoded, last);
+            for &b in self.decoded.get(..written).unwrap_or_default() {
+                if std::mem::take(&mut self.cr) && b != b'\n' {
+                    self.text.push(b'\r');
+                }
+                if b == b'\r' {
+                    self.cr = true;
+                } else {
+                    self.text.push(b);
+                }
+            }
+            raw = raw.get(read..).unwrap_or_default();
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => break,
+                encoding_rs::DecoderResult::OutputFull => continue,
+                encoding_rs::DecoderResult::Malformed(..) => {
+                    return Err(std::io::Error::from(ErrorKind::InvalidData))
+                }
+            }
+        }
+        if last {
+            if std::mem::take(&mut self.cr) {
+                self.text.push(b'\r');
+            }
+            self.done = true;
+        }
+        Ok(())
+    }
+
+    /// The text read so far from its start, or at most its first ten lines (where
+    /// [`delimiter`] looks).
+    fn head(&mut self) -> std::io::Result<String> {
+        while !self.done && self.text.iter().filter(|b| **b == b'\n').count() < 10 {
+            self.fill()?;
+        }
+        Ok(String::from_utf8_lossy(&self.text).into_owned())
+    }
+
+    /// How many line ends there are in the run of line ends at `start` (where the csv
+    /// reader began reading a record).
+    fn line_ends_at(&self, start: u64) -> usize {
+        let at = usize::try_from(start.saturating_sub(self.from)).unwrap_or(usize::MAX);
+        self.text
+            .get(at..self.given)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| **b == b'\n' || **b == b'\r')
+            .filter(|b| **b == b'\n')
+            .count()
+    }
+
+    /// Forgets the text before `start`, now that no record starts there. Done a large
+    /// part at a time, so that the text kept is not moved on every record.
+    fn forget_before(&mut self, start: u64) {
+        let cut = usize::try_from(start.saturating_sub(self.from))
+            .unwrap_or(usize::MAX)
+            .min(self.given);
+        if cut >= Self::PART {
+            self.text.drain(..cut);
+            self.from += cut as u64;
+            self.given -= cut;
+        }
+    }
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.keep && self.given == self.text.len() {
+            self.from += self.given as u64;
+            self.text.clear();
+            self.given = 0;
+        }
+        while self.given == self.text.len() && !self.done {
+            self.fill()?;
+        }
+        let rest = self.text.get(self.given..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        if let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.given += n;
+        Ok(n)
+    }
 }
 
 /// Tab-separated when the first lines have more tabs than commas (Excel's "Unicode text").
@@ -433,6 +593,26 @@ pub fn read(
 /// Reads a flat CSV ledger with what the import's summary says of it (columns not used,
 /// ids made), all or nothing.
 pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, Vec<InputError>> {
+    let mut read = Imported::default();
+    read.notes = stream(std::io::Cursor::new(bytes), file, opts, &mut |c, place| {
+        read.cases.push(c);
+        read.places.push(place);
+    })?;
+    Ok(read)
+}
+
+/// Reads a flat CSV ledger a row at a time (see [`table::each`]), from a file read a part
+/// at a time: each case is handed to `case` with its place (its row) as its row is read,
+/// and neither the file, nor its rows, nor its cases are held. Returns what the import's
+/// summary says of the file, or every problem found in it once it is read to the end (a
+/// malformed line alone, at once): cases of good rows were handed on before that, so a
+/// caller writes nothing until this returns `Ok`.
+pub fn stream(
+    mut input: impl Read + Seek,
+    file: &str,
+    opts: &ReadOptions,
+    case: &mut dyn FnMut(Case, String),
+) -> Result<Vec<String>, Vec<InputError>> {
     let lang = opts.lang;
     let err = |place: String, problem: String| {
         vec![InputError {
@@ -441,64 +621,61 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
             problem,
         }]
     };
-    let text = decode(bytes).ok_or_else(|| {
+    let encoding = || {
         err(
             String::new(),
             i18n::t(lang, Text::ImportEncoding).to_string(),
         )
-    })?;
-    // Excel writes CRLF; one line end is one line, whatever it is made of.
-    let text = text.replace("\r\n", "\n");
+    };
+    // the file could not be read, or changed since its encoding was found
+    let unread = |e: &std::io::Error| match e.kind() {
+        ErrorKind::InvalidData => encoding(),
+        _ => err(String::new(), e.to_string()),
+    };
+    let (encoding_rs, start) = encoding_of(&mut input)
+        .map_err(|e| unread(&e))?
+        .ok_or_else(encoding)?;
+    input.seek(SeekFrom::Start(start)).map_err(|e| unread(&e))?;
+    let mut text = Decoded::new(input, encoding_rs);
+    text.keep = true;
+    let head = text.head().map_err(|e| unread(&e))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter(&text))
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+        .delimiter(delimiter(&head))
+        .from_reader(text);
+    let mut ids = table::IdMaker::default();
+    let mut table = table::Reader::new(table::Source::file(file), opts, &mut ids);
+    let mut handed = |row: usize, c: Case| case(c, i18n::msg::import_row(lang, row));
     // The csv crate skips empty lines, and a record's position is where it started reading,
     // before the lines it skipped. Count them back so that row numbers are the ones a
     // spreadsheet shows (where a quoted cell with line breaks is still one row).
     let mut number = 0usize;
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| {
-            err(
-                i18n::msg::import_row(lang, number + 1),
-                i18n::msg::import_csv(lang, e),
-            )
-        })?;
-        let start = rec.position().map_or(0, |p| p.byte() as usize);
-        let skipped = text
-            .as_bytes()
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(match e.kind() {
+                    csv::ErrorKind::Io(e) => unread(e),
+                    _ => err(
+                        i18n::msg::import_row(lang, number + 1),
+                        i18n::msg::import_csv(lang, e),
+                    ),
+                })
+            }
+        }
+        let start = rec.position().map_or(0, |p| p.byte());
+        number += 1 + reader.get_ref().line_ends_at(start);
+        reader.get_mut().forget_before(start);
+        let cells = rec
             .iter()
-            .skip(start)
-            .take_while(|b| **b == b'\n' || **b == b'\r')
-            .filter(|b| **b == b'\n')
-            .count();
-        number += 1 + skipped;
-        rows.push(Row {
-            number,
-            cells: rec
-                .iter()
-                .map(|f| Cell::Text(unguard_formula(f).to_string()))
-                .collect(),
-        });
+            .map(|f| Cell::Text(unguard_formula(f).to_string()))
+            .collect();
+        table.row(Row { number, cells }, &mut handed);
     }
-    let t = table::read(
-        &rows,
-        &table::Source::file(file),
-        opts,
-        &mut table::IdMaker::default(),
-    )?;
-    let places = t
-        .cases
-        .iter()
-        .map(|(r, _)| i18n::msg::import_row(lang, r))
-        .collect();
-    Ok(Imported {
-        notes: table::notes(&t, file, lang),
-        cases: t.cases.into_iter().map(|(_, c)| c).collect(),
-        places,
-    })
+    Ok(table.finish()?.notes(file, lang))
 }
 
 #[cfg(test)]
