@@ -52,7 +52,11 @@ impl Prefs {
         };
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text)
+        // a TUI through a server has no ledger directory of its own: the directory the
+        // preferences go in may not be there yet
+        path.parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&tmp, text))
             .and_then(|_| std::fs::rename(&tmp, path))
             .map_err(|e| format!("{}: {e}", path.display()))
     }
@@ -61,6 +65,17 @@ impl Prefs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_directory_they_go_in_is_made_when_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Prefs::path_for(&dir.path().join("share/zhengdun/ledger")).unwrap();
+        let (mut prefs, problem) = Prefs::load(Some(path.clone()));
+        assert!(problem.is_none());
+        prefs.mine = true;
+        prefs.save().unwrap();
+        assert!(Prefs::load(Some(path)).0.mine);
+    }
 
     #[test]
     fn filters_survive_a_restart_and_live_beside_the_database() {
