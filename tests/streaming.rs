@@ -192,3 +192,102 @@ fn a_csv_file_read_row_by_row_imports_whole_or_not_at_all() {
         "nothing is written: {out}{err}"
     );
 }
+
+/// Writes what it is given, and makes a change through another connection when the first
+/// part of a backup arrives.
+struct ChangingMidway<'a> {
+    bytes: Vec<u8>,
+    change: Option<Box<dyn FnOnce() + 'a>>,
+}
+
+impl std::io::Write for ChangingMidway<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(change) = self.change.take() {
+            change();
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_backup_through_the_server_comes_in_parts_as_one_snapshot_and_restores_equal() {
+    use zhengdun::ledger::protocol::BACKUP_PART;
+    use zhengdun::ledger::Remote;
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger(dir.path());
+    let socket = dir.path().join("s.sock");
+    let mut serve = common::on_ledger(&db);
+    serve
+        .args(["serve", "--today", TODAY, "--socket"])
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // the server's first start puts its account in the roster: the embedded backup after it
+    common::server::Server::start(&mut serve, &socket).stop();
+    let local_file = dir.path().join("local.json");
+    run(&db, &["backup", local_file.to_str().unwrap()]);
+    let local = std::fs::read(&local_file).unwrap();
+    assert!(
+        local.len() > BACKUP_PART,
+        "the backup is more than one part ({} bytes)",
+        local.len()
+    );
+    let held = zhengdun::backup::parse(std::str::from_utf8(&local).unwrap(), "local").unwrap();
+
+    let server = common::server::Server::start(&mut serve, &socket);
+    let through = dir.path().join("through.json");
+    let out = common::zhengdun()
+        .args(["--server", socket.to_str().unwrap(), "--lang", "zh"])
+        .args(["--today", TODAY, "backup", through.to_str().unwrap()])
+        .env_remove("ZHENGDUN_LANG")
+        .output()
+        .unwrap();
+    common::succeeded(&out, "backup through the server");
+    assert!(
+        std::fs::read(&through).unwrap() == local,
+        "a backup through the server is the embedded one, byte for byte"
+    );
+
+    // a change made while the parts are read is not in the backup: it was taken before
+    let reader = Remote::connect(socket.to_str().unwrap(), Some(ctx().today)).unwrap();
+    let writer = Remote::connect(socket.to_str().unwrap(), Some(ctx().today)).unwrap();
+    let id = writer.summaries().unwrap()[3].id().to_string();
+    let changed = std::cell::Cell::new(false);
+    let mut out = ChangingMidway {
+        bytes: Vec::new(),
+        change: Some(Box::new(|| {
+            writer
+                .execute(
+                    &id,
+                    &[zhengdun::domain::Command::Void {
+                        on: ctx().today,
+                        reason: "录入有误".into(),
+                    }],
+                    None,
+                )
+                .unwrap();
+            changed.set(true);
+        })),
+    };
+    let (cases, events) = reader.backup_to(Some(ctx().today), &mut out).unwrap();
+    assert!(changed.get());
+    assert_eq!((cases, events), (1_234, held.history.len()));
+    assert!(
+        out.bytes == local,
+        "the backup is the ledger as it was taken"
+    );
+    drop(out);
+    drop((reader, writer, server));
+
+    // and it restores into an empty ledger equal to the one backed up
+    let restored = dir.path().join("restored");
+    run(&restored, &["restore", through.to_str().unwrap()]);
+    let again = dir.path().join("again.json");
+    run(&restored, &["backup", again.to_str().unwrap()]);
+    assert!(std::fs::read(&again).unwrap() == local);
+}

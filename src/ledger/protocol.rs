@@ -11,7 +11,14 @@
 //!
 //! One reply is more than one frame: [`Answer::Packed`] (the summaries a list or a TUI
 //! starts on) is followed by one raw frame of their bytes in the store's packed form, so
-//! that 100,000 summaries cross as 9 MB read without a parser instead of 30 MB of JSON.
+//! that 100,000 summaries cross as 9 MB read without a parser instead of 30 MB of JSON;
+//! [`Answer::Text`] and [`Answer::BackupPart`] likewise by the bytes of a text.
+//!
+//! A backup crosses in parts: [`Call::BackupBegin`] has the server write one consistent
+//! backup of the whole ledger into a file of its own for this connection (held while
+//! it is written, as an embedded backup is), and [`Call::BackupPart`] reads it a few MB at
+//! a time, so that neither side holds a county's ledger whole and a slow client holds up
+//! no one.
 //!
 //! A frame longer than [`MAX_FRAME`] is refused before it is read, and a frame that is not
 //! one of these values ends the connection that sent it, nothing else.
@@ -36,7 +43,7 @@ use super::{CaseUpdate, Error, Head, Notice, UpdateReport};
 
 /// The version of this protocol. A client and a server of different versions do not talk:
 /// the one that notices says so in a sentence ([`Error::Version`]).
-pub const PROTOCOL: u32 = 4;
+pub const PROTOCOL: u32 = 5;
 
 /// The longest frame either side reads: room for a backup or an import of a county's whole
 /// ledger (100,000 cases with their history is about 150 MB of JSON), and a bound on what a
@@ -46,6 +53,9 @@ pub const MAX_FRAME: u32 = 512 * 1024 * 1024;
 /// At most this many cases go in one frame of an import ([`Call::ImportPart`]): about 4 MB
 /// of JSON, so that neither side ever holds more than a part of a large import in a frame.
 pub const CASES_PER_FRAME: usize = 1_000;
+
+/// The most bytes of a backup one [`Call::BackupPart`] gives.
+pub const BACKUP_PART: usize = 4 * 1024 * 1024;
 
 /// The client's first frame.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +174,14 @@ pub enum Call {
     /// The import begun is given up (the client's files had a problem): nothing is kept.
     ImportAbandon,
     Backup(Option<NaiveDate>),
+    /// A backup (as of the date) taken for this connection, to be read with
+    /// [`Call::BackupPart`]; a later one replaces it, the end of the connection drops it.
+    BackupBegin(Option<NaiveDate>),
+    /// The bytes of this connection's backup from byte `from` on: a part of at most
+    /// [`BACKUP_PART`] bytes, empty at its end.
+    BackupPart {
+        from: u64,
+    },
     Restore {
         backup: Backup,
         file: String,
@@ -256,6 +274,15 @@ pub enum Answer {
     Stats(Box<Stats>),
     Count(usize),
     Backup(Box<Backup>),
+    /// A backup taken for the connection: how long its file is, and how many cases and
+    /// history events it holds.
+    BackupTaken {
+        len: u64,
+        cases: usize,
+        events: usize,
+    },
+    /// A part of the backup taken, its bytes after the reply.
+    BackupPart(Packed),
     Restored(RestoreSummary),
     Verified(VerifyReport),
     Exported(Vec<Case>, Vec<AccountabilityEvent>),
@@ -337,7 +364,7 @@ pub fn encode<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
 pub fn encode_to_client(message: &ToClient) -> io::Result<Vec<Arc<Vec<u8>>>> {
     let mut frames = vec![Arc::new(encode(message)?)];
     if let ToClient::Reply {
-        result: Ok(Answer::Packed(p) | Answer::Text(p)),
+        result: Ok(Answer::Packed(p) | Answer::Text(p) | Answer::BackupPart(p)),
         ..
     } = message
     {
@@ -359,7 +386,7 @@ pub fn read_to_client<R: Read + ?Sized>(r: &mut R) -> Result<Option<ToClient>, F
         None => return Ok(None),
     };
     if let ToClient::Reply {
-        result: Ok(Answer::Packed(p) | Answer::Text(p)),
+        result: Ok(Answer::Packed(p) | Answer::Text(p) | Answer::BackupPart(p)),
         ..
     } = &mut message
     {

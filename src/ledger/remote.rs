@@ -765,6 +765,30 @@ impl Ledger for Remote {
         answer!(self, Call::Backup(as_of), Backup(b) => *b)
     }
 
+    /// The server takes the backup into a file of its own, and it is written into `out` a
+    /// part at a time as the parts come: neither side holds the ledger whole.
+    fn backup_to(
+        &self,
+        as_of: Option<NaiveDate>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(usize, usize)> {
+        let (len, cases, events) = match self.call(Call::BackupBegin(as_of))? {
+            Answer::BackupTaken { len, cases, events } => (len, cases, events),
+            other => return Err(self.unexpected(other)),
+        };
+        let mut from = 0;
+        while from < len {
+            let part = answer!(self, Call::BackupPart { from }, BackupPart(p) => p)?;
+            if part.bytes.is_empty() {
+                return Err(self.unreachable(Broken::CutShort));
+            }
+            out.write_all(&part.bytes)
+                .map_err(|e| Error::Store(StoreError::from(e)))?;
+            from += part.bytes.len() as u64;
+        }
+        Ok((cases, events))
+    }
+
     fn restore(&self, backup: Backup, file: &str) -> Result<RestoreSummary> {
         let call = Call::Restore {
             backup,

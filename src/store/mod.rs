@@ -206,7 +206,11 @@ impl StoreError {
     }
 
     /// `e` as the disk problem it is, or as `other` when it is none.
-    fn io_in(dir: &Path, e: std::io::Error, other: impl FnOnce(std::io::Error) -> String) -> Self {
+    pub fn io_in(
+        dir: &Path,
+        e: std::io::Error,
+        other: impl FnOnce(std::io::Error) -> String,
+    ) -> Self {
         match DiskProblem::of(&e) {
             Some(problem) => StoreError::disk(&dir.display().to_string(), problem, e),
             None => StoreError::Io(other(e)),
