@@ -377,6 +377,90 @@ fn our_own_workbook_imports_to_the_same_cases() {
     }
 }
 
+/// Our workbook with its detail sheets re-sorted, as a clerk may sort them by hand: the cases
+/// in the opposite order and each case's rows apart (every case's first row, then every
+/// second row…), a case's own rows still in their order. Each cell keeps its kind (a date
+/// cell stays a date cell).
+fn out_of_order(bytes: &[u8]) -> Vec<u8> {
+    use calamine::{Data, Reader};
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let details = [
+        "整改任务",
+        "班子调整",
+        "走访督查",
+        "验收",
+        "Tasks",
+        "Adjustments",
+        "Visits",
+    ];
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        let mut rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+        let detail = details.contains(&name.as_str()) || name.starts_with("Acceptance");
+        if detail && rows.len() > 2 {
+            let body = rows.split_off(1);
+            let mut keyed: Vec<(usize, usize, Vec<Data>)> = Vec::new();
+            let (mut group, mut last_id, mut pos) = (0usize, String::new(), 0usize);
+            for r in body {
+                let id = r[0].to_string();
+                if id != last_id {
+                    (group, last_id, pos) = (group + 1, id, 0);
+                }
+                keyed.push((pos, usize::MAX - group, r));
+                pos += 1;
+            }
+            keyed.sort_by_key(|(pos, group, _)| (*pos, *group));
+            rows.extend(keyed.into_iter().map(|(_, _, r)| r));
+        }
+        let ws = wb.add_worksheet();
+        ws.set_name(&name).unwrap();
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (i, r) in rows.iter().enumerate() {
+            for (j, v) in r.iter().enumerate() {
+                let (row, col) = (r0 + i as u32, (c0 as usize + j) as u16);
+                match v {
+                    Data::String(t) => drop(ws.write_string(row, col, t).unwrap()),
+                    Data::Float(f) => drop(ws.write_number(row, col, *f).unwrap()),
+                    Data::Int(n) => drop(ws.write_number(row, col, *n as f64).unwrap()),
+                    Data::DateTime(x) => drop(
+                        ws.write_number_with_format(row, col, x.as_f64(), &date)
+                            .unwrap(),
+                    ),
+                    Data::Empty => {}
+                    other => unreachable!("{other:?} in {name}"),
+                }
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn our_workbook_with_its_detail_rows_out_of_order_imports_to_the_same_cases() {
+    let cases = sample();
+    let lang = Lang::Zh;
+    let bytes = xlsx::write(&cases, d("2017-09-15"), &Policy::default(), lang).unwrap();
+    let sorted = xlsx::import(&bytes, "ours.xlsx", &opts(lang)).unwrap();
+    let shuffled = out_of_order(&bytes);
+    let back = xlsx::import(&shuffled, "ours.xlsx", &opts(lang)).unwrap();
+    let json = |cs: &[Case]| serde_json::to_value(cs).unwrap();
+    assert_eq!(json(&back.cases), json(&cases));
+    assert_eq!((back.notes, back.places), (sorted.notes, sorted.places));
+
+    // and from its file, read twice (checked, then written) by the import
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ours.xlsx");
+    std::fs::write(&file, &shuffled).unwrap();
+    let (ok, out, err) = run(&dir.path().join("db"), &["import", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("已导入 {} 个案件", cases.len())),
+        "{out}"
+    );
+}
+
 #[test]
 fn the_annual_total_is_the_sum_of_its_county_rows() {
     let mut cases = sample();

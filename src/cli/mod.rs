@@ -810,10 +810,9 @@ struct ImportFiles<'a> {
     notes: Vec<String>,
     by_stage: [usize; 4],
     accountability: Vec<crate::domain::AccountabilityEvent>,
-    /// The cases of each workbook as the first pass read them, for the second: a workbook
-    /// is read whole (its reader needs the whole sheet), and reading it twice would take
-    /// twice as long for no less memory.
-    workbooks: std::collections::HashMap<usize, Vec<Case>>,
+    /// What the first pass learnt of each xlsx workbook that the second needs again (its
+    /// merged regions, where its cases' details are), so that it reads each sheet once.
+    workbooks: std::collections::HashMap<usize, interchange::xlsx::Known>,
     failure: Option<Failure>,
     /// Each case's file and row (the first pass's), and the cases in the files' order:
     /// what the refusal of a second case of a village in one year names.
@@ -884,22 +883,8 @@ impl crate::ledger::CaseSource for ImportFiles<'_> {
                     refused = each(c).err();
                 }
             };
-            let read = match self.workbooks.remove(&i) {
-                Some(cases) => {
-                    cases.into_iter().for_each(|c| feed(c, String::new()));
-                    Ok((Vec::new(), Vec::new()))
-                }
-                None if first && is_workbook(f) => {
-                    let mut kept = Vec::new();
-                    let read = read_cases(f, env, &mut |c, place| {
-                        kept.push(c.clone());
-                        feed(c, place)
-                    });
-                    self.workbooks.insert(i, kept);
-                    read
-                }
-                None => read_cases(f, env, &mut feed),
-            };
+            let known = self.workbooks.entry(i).or_default();
+            let read = read_cases(f, env, known, &mut feed);
             let (said, accountability) = match read {
                 Ok(read) => read,
                 Err(failure) => return self.fail(failure),
@@ -924,22 +909,15 @@ impl crate::ledger::CaseSource for ImportFiles<'_> {
     }
 }
 
-/// Whether `path` is read as a workbook (xlsx, xls, ods).
-fn is_workbook(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods")
-}
-
 /// Reads one ledger file by its extension, handing each case to `each` as it is read (a
-/// JSON ledger as it comes, a CSV file a row at a time; any other file read whole first)
-/// with its place in the file (a row as the spreadsheet numbers it, `cases[N]`); returns
-/// what its reader said about how it read it, and the file's accountability events.
+/// JSON ledger as it comes, a CSV file or a workbook a row at a time; any other file read
+/// whole first) with its place in the file (a row as the spreadsheet numbers it,
+/// `cases[N]`); returns what its reader said about how it read it, and the file's
+/// accountability events. `known` is what an earlier pass over a workbook learnt of it.
 fn read_cases(
     path: &Path,
     env: &Env,
+    known: &mut interchange::xlsx::Known,
     each: &mut dyn FnMut(Case, String),
 ) -> Result<(Vec<String>, Vec<crate::domain::AccountabilityEvent>), Failure> {
     let ext = path
@@ -960,6 +938,14 @@ fn read_cases(
             .map_err(|errors| import_problems(&name, &errors, env.lang))?;
         return Ok((said, Vec::new()));
     }
+    if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods") {
+        // a sheet at a time, a row at a time (xls and ods sheets read whole); every problem
+        // of the workbook is said once it is read to the end
+        let name = path.display().to_string();
+        let said = interchange::xlsx::stream_file(path, &name, &opts, known, each)
+            .map_err(|errors| import_problems(&name, &errors, env.lang))?;
+        return Ok((said, Vec::new()));
+    }
     if ext == "json" {
         if let Ok(file) = fs::File::open(path) {
             let read = interchange::json::stream(file, &opts, &mut |c| {
@@ -971,7 +957,7 @@ fn read_cases(
             }
         }
     }
-    // read whole: the readers of workbooks, a backup, and every problem worded
+    // read whole: a backup, and every problem worded
     let (file, said, places) = read_ledger_placed(path, env)?;
     file.cases
         .into_iter()
@@ -1123,7 +1109,7 @@ fn import_update(
         let name = f.display().to_string();
         let mut part: Vec<(String, Case)> = Vec::with_capacity(PART);
         let mut failure = None;
-        let (said, _) = read_cases(f, env, &mut |c, place| {
+        let (said, _) = read_cases(f, env, &mut Default::default(), &mut |c, place| {
             if failure.is_some() {
                 return;
             }
@@ -1266,13 +1252,8 @@ pub fn read_ledger_placed(
             lang: env.lang,
             today: Some(env.ctx.today),
         };
-        let bytes = fs::read(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
-        let read = if ext == "csv" || ext == "txt" {
-            interchange::csv::import(&bytes, &name, &opts)
-        } else {
-            interchange::xlsx::import(&bytes, &name, &opts)
-        }
-        .map_err(|errors| import_problems(&name, &errors, env.lang))?;
+        let read = read_table(path, &name, &ext, &opts)
+            .map_err(|errors| import_problems(&name, &errors, env.lang))?;
         return Ok((
             LedgerFile::new(None, read.cases, vec![]),
             read.notes,
@@ -1314,13 +1295,8 @@ pub fn read_ledger_noted(path: &Path, env: &Env) -> Result<(LedgerFile, Vec<Stri
                 .map_err(|e| Failure::input(e.to_string()))
         }
         "csv" | "txt" | "xlsx" | "xlsm" | "xls" | "ods" => {
-            let bytes = fs::read(path).map_err(|e| Failure::input(format!("{name}: {e}")))?;
-            let read = if ext == "csv" || ext == "txt" {
-                interchange::csv::import(&bytes, &name, &opts)
-            } else {
-                interchange::xlsx::import(&bytes, &name, &opts)
-            }
-            .map_err(|errors| import_problems(&name, &errors, env.lang))?;
+            let read = read_table(path, &name, &ext, &opts)
+                .map_err(|errors| import_problems(&name, &errors, env.lang))?;
             Ok((LedgerFile::new(None, read.cases, vec![]), read.notes))
         }
         _ if path.is_dir() => Err(Failure::input(msg::import_directory(env.lang, &name))),
@@ -1329,6 +1305,34 @@ pub fn read_ledger_noted(path: &Path, env: &Env) -> Result<(LedgerFile, Vec<Stri
             env.lang, &name, other,
         ))),
     }
+}
+
+/// Reads a CSV file or a workbook whole (a workbook from its file, a sheet at a time, as
+/// [`interchange::xlsx::stream_file`] reads it).
+fn read_table(
+    path: &Path,
+    name: &str,
+    ext: &str,
+    opts: &interchange::ReadOptions,
+) -> Result<interchange::Imported, Vec<interchange::InputError>> {
+    if ext == "csv" || ext == "txt" {
+        let bytes = fs::read(path).map_err(|e| {
+            vec![interchange::InputError {
+                file: name.to_string(),
+                place: String::new(),
+                problem: e.to_string(),
+            }]
+        })?;
+        return interchange::csv::import(&bytes, name, opts);
+    }
+    let mut read = interchange::Imported::default();
+    let each = &mut |c, place| {
+        read.cases.push(c);
+        read.places.push(place);
+    };
+    let notes = interchange::xlsx::stream_file(path, name, opts, &mut Default::default(), each)?;
+    read.notes = notes;
+    Ok(read)
 }
 
 /// One problem is the message; several are listed on stderr, one line each (a clerk fixes

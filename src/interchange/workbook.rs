@@ -118,24 +118,6 @@ impl Line<'_> {
     }
 }
 
-/// The columns of a detail sheet's header row (its first row that is not blank).
-fn columns(rows: &[Row], names: &[Field]) -> (usize, Columns) {
-    let Some((at, header)) = rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.cells.iter().any(|c| !c.is_blank()))
-    else {
-        return (0, Columns::default());
-    };
-    let mut out = Columns::default();
-    for (i, c) in header.cells.iter().enumerate() {
-        if let Some(name) = names.iter().find(|n| heads(c, **n)) {
-            out.fields.entry(*name).or_insert(i);
-        }
-    }
-    (at, out)
-}
-
 /// Whether an acceptance sheet's cell says a standard was met (达标 / met).
 fn met(text: &str) -> Option<bool> {
     [Lang::Zh, Lang::En].iter().find_map(|l| {
@@ -262,82 +244,302 @@ fn fields(kind: Detail) -> &'static [Field] {
     }
 }
 
-/// Attaches the details of zhengdun's workbook to the cases read from its cases sheet(s),
-/// then checks each case again as a whole (its stage against its details). All or nothing.
-pub fn attach(
-    cases: &mut [(Option<String>, usize, Case)],
-    details: &[(Detail, String, Vec<Row>)],
-    file: &str,
-    opts: &ReadOptions,
-) -> Result<(), Vec<InputError>> {
-    let lang = opts.lang;
-    let by_id: HashMap<String, usize> = cases
-        .iter()
-        .enumerate()
-        .map(|(i, (_, _, c))| (c.id.clone(), i))
-        .collect();
-    if details.iter().any(|(k, _, _)| *k == Detail::Adjustments) {
-        // the adjustments sheet says which cases needed none, and why
-        for (_, _, c) in cases.iter_mut() {
-            c.no_adjustment_reason = None;
-        }
+/// Rows of a sheet, in row order, as a reader gives them: a row at a time from an xlsx
+/// sheet, from a sheet read whole otherwise. An error is the reader's (a damaged sheet).
+pub trait Rows {
+    fn next_row(&mut self) -> Result<Option<Row>, String>;
+
+    /// Only the cell of this column is wanted from the next rows (a reader may leave the
+    /// others empty).
+    fn only(&mut self, _column: usize) {}
+}
+
+/// The rows of a sheet held whole.
+pub struct Held(pub std::vec::IntoIter<Row>);
+
+impl Rows for Held {
+    fn next_row(&mut self) -> Result<Option<Row>, String> {
+        Ok(self.0.next())
     }
-    let mut errors = Vec::new();
-    for (kind, sheet, rows) in details {
-        let src = Source {
-            file,
-            sheet: Some(sheet),
-            text_deadline_is_default: true,
-        };
-        let (at, mut columns) = columns(rows, fields(*kind));
-        if *kind == Detail::Acceptance {
-            let header = rows.get(at).map(|r| r.cells.as_slice()).unwrap_or_default();
-            for (s, column) in Standard::ALL.iter().zip(columns.standards.iter_mut()) {
+}
+
+/// The header of a detail sheet (its first row that is not blank) and its columns, the
+/// rows above it read; `None` when the sheet has no such row.
+fn header(rows: &mut dyn Rows, kind: Detail) -> Result<Option<Columns>, String> {
+    while let Some(row) = rows.next_row()? {
+        if row.cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        let mut out = Columns::default();
+        for (i, c) in row.cells.iter().enumerate() {
+            if let Some(name) = fields(kind).iter().find(|n| heads(c, **n)) {
+                out.fields.entry(*name).or_insert(i);
+            }
+        }
+        if kind == Detail::Acceptance {
+            for (s, column) in Standard::ALL.iter().zip(out.standards.iter_mut()) {
                 let label = |l: Lang| s.label(l);
-                *column = header
+                *column = row
+                    .cells
                     .iter()
                     .position(|c| c.text() == label(Lang::Zh) || c.text() == label(Lang::En));
             }
         }
-        for row in rows.iter().skip(at + 1) {
-            if row.cells.iter().all(Cell::is_blank) {
-                continue;
-            }
-            let line = Line {
-                row,
-                columns: &columns,
-                lang,
-            };
-            let place = |name: Field| msg::import_place(lang, row.number, name.label(lang));
-            let id = line.text(Field::Id);
-            let Some((_, _, case)) = by_id.get(&id).and_then(|i| cases.get_mut(*i)) else {
-                errors.push(src.error(lang, place(Field::Id), msg::import_no_such_case(lang, &id)));
-                continue;
-            };
-            if let Err((name, why)) = add(case, *kind, &line, opts) {
-                errors.push(src.error(lang, place(name), why));
-            }
+        return Ok(Some(out));
+    }
+    Ok(None)
+}
+
+/// The next data row of a detail sheet: not blank, below its header.
+fn data_row(rows: &mut dyn Rows) -> Result<Option<Row>, String> {
+    while let Some(row) = rows.next_row()? {
+        if !row.cells.iter().all(Cell::is_blank) {
+            return Ok(Some(row));
         }
     }
-    for (sheet, row, case) in cases.iter_mut() {
+    Ok(None)
+}
+
+/// Where each case's rows are on the detail sheets: the last row of each id on each sheet,
+/// found by a first read of the sheets' id columns. With it the cases can be read with their
+/// details a case at a time, the detail sheets read beside the cases sheet, whatever the
+/// order of their rows: the rows of a case not reached yet are held until it is (none, in
+/// zhengdun's own workbook, whose details are in the order of its cases).
+#[derive(Debug, Default, Clone)]
+pub struct Plan {
+    /// each id, numbered
+    ids: HashMap<Box<str>, u32>,
+    /// for each sheet, the number of the last row of each id (by its number); 0: none
+    last: Vec<Vec<u32>>,
+}
+
+impl Plan {
+    /// Reads the next detail sheet's id column.
+    pub fn sheet(&mut self, rows: &mut dyn Rows, kind: Detail) -> Result<(), String> {
+        let mut last = Vec::new();
+        let column = header(rows, kind)?.and_then(|c| c.fields.get(&Field::Id).copied());
+        if let Some(c) = column {
+            rows.only(c);
+        }
+        let blank = Cell::Empty;
+        while let Some(row) = data_row(rows)? {
+            let id = column
+                .and_then(|c| row.cells.get(c))
+                .unwrap_or(&blank)
+                .text();
+            let next = self.ids.len() as u32;
+            let n = *self.ids.entry(id.into_boxed_str()).or_insert(next) as usize;
+            if last.len() <= n {
+                last.resize(n + 1, 0);
+            }
+            if let Some(at) = last.get_mut(n) {
+                *at = row.number as u32;
+            }
+        }
+        self.last.push(last);
+        Ok(())
+    }
+
+    /// The last row of `id` on sheet `sheet` (0: none).
+    fn last(&self, sheet: usize, id: &str) -> u32 {
+        let n = self.ids.get(id).map(|n| *n as usize);
+        self.last
+            .get(sheet)
+            .and_then(|l| l.get(n?))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// One detail sheet read beside the cases: its rows not yet reached, those of cases not
+/// reached yet, and the problems of its rows with their row numbers.
+struct Sheet<'r> {
+    kind: Detail,
+    name: String,
+    rows: Box<dyn Rows + 'r>,
+    columns: Columns,
+    next: Option<Row>,
+    ahead: HashMap<String, Vec<Row>>,
+    errors: Vec<(usize, InputError)>,
+}
+
+/// zhengdun's own workbook read back a case at a time: the details of each case read from
+/// the plan tasks, adjustments, visits and acceptance sheets as the case comes from its
+/// cases sheet (see [`Plan`]), then the case checked again as a whole (its stage against its
+/// details). The problems are said in the order of the sheets and their rows, then of the
+/// cases, as when every sheet was read whole first.
+pub struct Attach<'r, 'o> {
+    sheets: Vec<Sheet<'r>>,
+    /// `None`: the rows are known to be in the order of the cases, each case's together
+    plan: Option<&'r Plan>,
+    /// whether a row was held for a case not reached yet
+    held: bool,
+    file: &'r str,
+    opts: &'r ReadOptions<'o>,
+    /// the adjustments sheet says which cases needed none, and why
+    adjustments: bool,
+    refused: Vec<InputError>,
+}
+
+impl<'r, 'o> Attach<'r, 'o> {
+    /// The detail sheets, in the workbook's order, each with its rows from the top; `plan`
+    /// has read the same sheets in the same order. Without a plan, the rows must be in the
+    /// order of the cases, each case's together (as a read with one found: see
+    /// [`Attach::in_order`]); a case's rows are then those at the top of each sheet.
+    pub fn new(
+        sheets: Vec<(Detail, String, Box<dyn Rows + 'r>)>,
+        plan: Option<&'r Plan>,
+        file: &'r str,
+        opts: &'r ReadOptions<'o>,
+    ) -> Result<Self, String> {
+        let mut out = Attach {
+            sheets: Vec::new(),
+            plan,
+            held: false,
+            file,
+            opts,
+            adjustments: sheets.iter().any(|(k, _, _)| *k == Detail::Adjustments),
+            refused: Vec::new(),
+        };
+        for (kind, name, mut rows) in sheets {
+            let columns = header(rows.as_mut(), kind)?.unwrap_or_default();
+            out.sheets.push(Sheet {
+                kind,
+                name,
+                rows,
+                columns,
+                next: None,
+                ahead: HashMap::new(),
+                errors: Vec::new(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether every row came in the order of the cases, each case's rows together, so
+    /// that another read of the same sheets needs no plan.
+    pub fn in_order(&self) -> bool {
+        !self.held
+    }
+
+    /// Whether a problem was found so far.
+    pub fn failed(&self) -> bool {
+        !self.refused.is_empty() || self.sheets.iter().any(|s| !s.errors.is_empty())
+    }
+
+    /// Adds its details to a case read from row `row` of a cases sheet (`sheet`, when the
+    /// workbook's places name it), and checks it.
+    pub fn case(&mut self, case: &mut Case, sheet: Option<&str>, row: usize) -> Result<(), String> {
+        let (file, opts) = (self.file, self.opts);
+        let lang = opts.lang;
+        if self.adjustments {
+            case.no_adjustment_reason = None;
+        }
+        for (i, s) in self.sheets.iter_mut().enumerate() {
+            // the case's last row on the sheet; without a plan, the rows at the top of its id
+            let last = match self.plan {
+                Some(plan) => plan.last(i, &case.id) as usize,
+                None => usize::MAX,
+            };
+            if last == 0 {
+                continue;
+            }
+            let mut mine = s.ahead.remove(&case.id).unwrap_or_default();
+            loop {
+                if s.next.is_none() {
+                    s.next = data_row(s.rows.as_mut())?;
+                }
+                let Some(r) = s.next.take() else {
+                    break;
+                };
+                if r.number > last {
+                    s.next = Some(r);
+                    break;
+                }
+                let id = Line {
+                    row: &r,
+                    columns: &s.columns,
+                    lang,
+                }
+                .text(Field::Id);
+                if id == case.id {
+                    mine.push(r);
+                } else if self.plan.is_none() {
+                    s.next = Some(r);
+                    break;
+                } else {
+                    self.held = true;
+                    s.ahead.entry(id).or_default().push(r);
+                }
+            }
+            let src = Source {
+                file,
+                sheet: Some(&s.name),
+                text_deadline_is_default: true,
+            };
+            for r in &mine {
+                let line = Line {
+                    row: r,
+                    columns: &s.columns,
+                    lang,
+                };
+                if let Err((name, why)) = add(case, s.kind, &line, opts) {
+                    let place = msg::import_place(lang, r.number, name.label(lang));
+                    s.errors.push((r.number, src.error(lang, place, why)));
+                }
+            }
+        }
         // visits are written newest first; the record keeps them in the order they happened
         case.visits.sort_by_key(|v| v.on);
-        let src = Source {
-            file,
-            sheet: sheet.as_deref(),
-            text_deadline_is_default: true,
-        };
         let refused = check_case(case, opts.policy)
             .err()
             .or_else(|| super::implausible(case, opts.today));
         if let Some(r) = refused {
+            let src = Source {
+                file,
+                sheet,
+                text_deadline_is_default: true,
+            };
             let place = msg::import_row(lang, row);
-            errors.push(src.error(lang, place, i18n::refusal(lang, &r)));
+            self.refused
+                .push(src.error(lang, place, i18n::refusal(lang, &r)));
         }
-    }
-    if errors.is_empty() {
         Ok(())
-    } else {
-        Err(errors)
+    }
+
+    /// Once every case is read: the rows of ids that no case has, then every problem found,
+    /// sheet by sheet in row order, then case by case.
+    pub fn finish(self) -> Result<Vec<InputError>, String> {
+        let lang = self.opts.lang;
+        let mut errors = Vec::new();
+        for mut s in self.sheets {
+            let mut left: Vec<Row> = s.ahead.into_values().flatten().collect();
+            left.extend(s.next.take());
+            while let Some(r) = data_row(s.rows.as_mut())? {
+                left.push(r);
+            }
+            let src = Source {
+                file: self.file,
+                sheet: Some(&s.name),
+                text_deadline_is_default: true,
+            };
+            for r in &left {
+                let id = Line {
+                    row: r,
+                    columns: &s.columns,
+                    lang,
+                }
+                .text(Field::Id);
+                let place = msg::import_place(lang, r.number, Field::Id.label(lang));
+                s.errors.push((
+                    r.number,
+                    src.error(lang, place, msg::import_no_such_case(lang, &id)),
+                ));
+            }
+            s.errors.sort_by_key(|(n, _)| *n);
+            errors.extend(s.errors.into_iter().map(|(_, e)| e));
+        }
+        errors.extend(self.refused);
+        Ok(errors)
     }
 }

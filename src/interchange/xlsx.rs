@@ -3,7 +3,8 @@
 //! cases with overdue rows marked, the plan tasks, cadre adjustments, visits and acceptance
 //! attempts, and the annual statistics sheet 「整顿软弱涣散基层党组织情况」.
 
-use std::io::Cursor;
+use std::collections::HashMap;
+use std::io::{Cursor, Read, Seek};
 
 use calamine::{Data, Reader};
 use chrono::{Datelike, NaiveDate};
@@ -12,7 +13,7 @@ use rust_xlsxwriter::{
 };
 
 use super::table::{self, Cell, Row};
-use super::workbook::Detail;
+use super::workbook::{Attach, Detail, Held, Plan, Rows};
 use super::{csv as flat, Imported, InputError, ReadOptions};
 use crate::domain::{due_status, Case, Field, Policy, Standard, Verdict};
 use crate::i18n::{self, msg, t, Label, Lang, Text};
@@ -57,104 +58,196 @@ pub fn read(
     import(bytes, file, &opts).map(|i| i.cases)
 }
 
-/// The rows of one sheet, numbered as a spreadsheet shows them, with a vertically merged
-/// cell's value in every row it covers (a county or township merged down its villages). An
-/// xlsx sheet is read a cell at a time, each row assembled as its cells come (no copy of the
-/// whole sheet is made besides its rows); an xls or ods sheet is read whole.
-fn sheet_rows(book: &mut calamine::Sheets<Cursor<&[u8]>>, name: &str) -> Result<Vec<Row>, String> {
-    let merges = match book {
-        calamine::Sheets::Xlsx(x) => {
-            crate::panics::quietly(|| x.merge_cells_by_sheet_name(name))?.unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
-    let mut rows = Vec::new();
-    let mut merged = Merged::new(merges);
-    match book {
-        calamine::Sheets::Xlsx(x) => {
-            crate::panics::quietly(|| streamed_rows(x, name, &mut merged, &mut |r| rows.push(r)))??
-        }
-        _ => {
-            let range = crate::panics::quietly(|| book.worksheet_range(name))?
-                .map_err(|e| e.to_string())?;
-            let (r0, c0) = range.start().unwrap_or((0, 0));
-            for (i, r) in range.rows().enumerate() {
-                let mut row = Row {
-                    number: r0 as usize + i + 1,
-                    cells: std::iter::repeat_n(Cell::Empty, c0 as usize)
-                        .chain(r.iter().map(cell))
-                        .collect(),
-                };
-                merged.fill(&mut row);
-                rows.push(row);
+/// What a read of a workbook learnt that another read of the same file needs again: each
+/// xlsx sheet's merged regions (found by a read of the whole sheet of their own) and where
+/// each case's details are (see [`Plan`]), so that the second pass of an import reads each
+/// sheet once; and whether the read found no problem, so that the second need not hold
+/// every id to find one on two sheets (a file changed between the passes is refused by the
+/// ledger, which compares each case with the one it checked).
+#[derive(Debug, Default)]
+pub struct Known {
+    merges: HashMap<String, Vec<calamine::Dimensions>>,
+    /// `None` once a read found the details in the order of the cases (none needed)
+    plan: Option<Plan>,
+    /// a whole read found no problem
+    good: bool,
+}
+
+/// The rows of an xlsx sheet as its cells come, in row order, from the first row with a
+/// value to the last, each with its number as a spreadsheet shows it and a vertically merged
+/// cell's value in every row it covers (a county or township merged down its villages): a
+/// row with no value between them comes as a row of no cells (a merged cell may still fill
+/// it), as a whole-sheet read has them. Only the row being assembled is held.
+struct SheetRows<'a, RS: Read + Seek> {
+    /// `None`: a chart sheet, no cells
+    cells: Option<calamine::XlsxCellReader<'a, RS>>,
+    merged: Merged,
+    /// the first cell with a value of the row after the one assembled: row, column, value
+    carry: Option<(u32, u32, Cell)>,
+    /// the row assembled (0-based) and its cells, not handed on yet
+    ready: Option<(u32, Vec<Cell>)>,
+    /// the last row handed on
+    last: Option<u32>,
+    /// only this column's cells are wanted (no merged regions to fill from the others)
+    only: Option<u32>,
+}
+
+impl<'a, RS: Read + Seek> SheetRows<'a, RS> {
+    fn open(
+        book: &'a mut calamine::Xlsx<RS>,
+        name: &str,
+        merges: Vec<calamine::Dimensions>,
+    ) -> Result<Self, String> {
+        let cells = match crate::panics::quietly(|| book.worksheet_cells_reader(name))? {
+            Ok(reader) => Some(reader),
+            Err(calamine::XlsxError::NotAWorksheet(_)) => None,
+            Err(e) => return Err(e.to_string()),
+        };
+        Ok(SheetRows {
+            cells,
+            merged: Merged::new(merges),
+            carry: None,
+            ready: None,
+            last: None,
+            only: None,
+        })
+    }
+
+    /// Reads the cells of the next row with a value into `ready`.
+    fn assemble(&mut self) -> Result<(), String> {
+        let Some(reader) = self.cells.as_mut() else {
+            return Ok(());
+        };
+        let (carry, only) = (&mut self.carry, self.only);
+        let mut row: Option<(u32, Vec<Cell>)> = None;
+        let put = |row: &mut Option<(u32, Vec<Cell>)>, (r, col, value): (u32, u32, Cell)| {
+            let (_, found) = row.get_or_insert_with(|| (r, Vec::new()));
+            let col = col as usize;
+            // a cell reference is at most the sheet's width
+            if col >= found.len() && col < 16_384 {
+                found.resize(col + 1, Cell::Empty);
             }
+            if let Some(slot) = found.get_mut(col) {
+                *slot = value;
+            }
+        };
+        if let Some(c) = carry.take() {
+            put(&mut row, c);
         }
+        // whether the sheet's last cell was read
+        let read = crate::panics::quietly(|| -> Result<bool, String> {
+            while let Some(c) = reader.next_cell().map_err(|e| e.to_string())? {
+                if matches!(c.get_value(), calamine::DataRef::Empty) {
+                    continue;
+                }
+                let (r, col) = c.get_position();
+                if only.is_some_and(|o| o != col) {
+                    continue;
+                }
+                let value = cell(&calamine::Data::from(c.get_value().clone()));
+                match &row {
+                    Some((at, _)) if *at != r => {
+                        *carry = Some((r, col, value));
+                        return Ok(false);
+                    }
+                    _ => put(&mut row, (r, col, value)),
+                }
+            }
+            Ok(true)
+        });
+        self.ready = row;
+        if read?? {
+            self.cells = None;
+        }
+        Ok(())
+    }
+}
+
+impl<RS: Read + Seek> Rows for SheetRows<'_, RS> {
+    fn next_row(&mut self) -> Result<Option<Row>, String> {
+        if self.ready.is_none() {
+            self.assemble()?;
+        }
+        let Some(at) = self.ready.as_ref().map(|(at, _)| *at) else {
+            return Ok(None);
+        };
+        // the rows with no value between the last row and this one
+        let number = match self.last {
+            Some(before) if before + 1 < at => before + 1,
+            _ => at,
+        };
+        let cells = match number == at {
+            true => self.ready.take().map(|(_, c)| c).unwrap_or_default(),
+            false => Vec::new(),
+        };
+        self.last = Some(number);
+        let mut row = Row {
+            number: number as usize + 1,
+            cells,
+        };
+        self.merged.fill(&mut row);
+        Ok(Some(row))
+    }
+
+    fn only(&mut self, column: usize) {
+        if self.merged.is_empty() {
+            self.only = u32::try_from(column).ok();
+        }
+    }
+}
+
+/// The rows of one sheet: an xlsx sheet a row at a time (its merged regions read first, or
+/// known from an earlier read), an xls or ods sheet read whole.
+fn rows_of<'b, RS: Read + Seek + 'b>(
+    book: &'b mut calamine::Sheets<RS>,
+    name: &str,
+    known: &mut Known,
+) -> Result<Box<dyn Rows + 'b>, String> {
+    if let calamine::Sheets::Xlsx(x) = book {
+        let merges = match known.merges.get(name) {
+            Some(m) => m.clone(),
+            None => {
+                let m = crate::panics::quietly(|| x.merge_cells_by_sheet_name(name))?
+                    .unwrap_or_default();
+                known.merges.insert(name.to_string(), m.clone());
+                m
+            }
+        };
+        return Ok(Box::new(SheetRows::open(x, name, merges)?));
+    }
+    Ok(Box::new(Held(whole_rows(book, name)?.into_iter())))
+}
+
+/// The rows of an xls or ods sheet, read whole.
+fn whole_rows<RS: Read + Seek>(
+    book: &mut calamine::Sheets<RS>,
+    name: &str,
+) -> Result<Vec<Row>, String> {
+    let range =
+        crate::panics::quietly(|| book.worksheet_range(name))?.map_err(|e| e.to_string())?;
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let mut merged = Merged::new(Vec::new());
+    let mut rows = Vec::new();
+    for (i, r) in range.rows().enumerate() {
+        let mut row = Row {
+            number: r0 as usize + i + 1,
+            cells: std::iter::repeat_n(Cell::Empty, c0 as usize)
+                .chain(r.iter().map(cell))
+                .collect(),
+        };
+        merged.fill(&mut row);
+        rows.push(row);
     }
     Ok(rows)
 }
 
-/// The rows of an xlsx sheet as its cells come, in row order, from the first row with a
-/// value to the last: a row with no value between them comes as a row of no cells (a merged
-/// cell may still fill it), as a whole-sheet read has them.
-fn streamed_rows<RS: std::io::Read + std::io::Seek>(
-    book: &mut calamine::Xlsx<RS>,
-    name: &str,
-    merged: &mut Merged,
-    each: &mut dyn FnMut(Row),
-) -> Result<(), String> {
-    let mut cells = match book.worksheet_cells_reader(name) {
-        Ok(reader) => reader,
-        // a chart sheet: no cells
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
-        Err(e) => return Err(e.to_string()),
-    };
-    // the row being assembled (0-based) and the last row handed on
-    let mut current: Option<(u32, Vec<Cell>)> = None;
-    let mut last: Option<u32> = None;
-    let mut hand = |at: u32, found: Vec<Cell>, last: &mut Option<u32>| {
-        // the rows with no value between the last row and this one
-        if let Some(before) = *last {
-            for blank in before + 1..at {
-                let mut row = Row {
-                    number: blank as usize + 1,
-                    cells: Vec::new(),
-                };
-                merged.fill(&mut row);
-                each(row);
-            }
-        }
-        let mut row = Row {
-            number: at as usize + 1,
-            cells: found,
-        };
-        merged.fill(&mut row);
-        each(row);
-        *last = Some(at);
-    };
-    while let Some(c) = cells.next_cell().map_err(|e| e.to_string())? {
-        if matches!(c.get_value(), calamine::DataRef::Empty) {
-            continue;
-        }
-        let (r, col) = c.get_position();
-        if current.as_ref().is_some_and(|(at, _)| *at != r) {
-            if let Some((at, found)) = current.take() {
-                hand(at, found, &mut last);
-            }
-        }
-        let (_, found) = current.get_or_insert_with(|| (r, Vec::new()));
-        let col = col as usize;
-        // a cell reference is at most the sheet's width
-        if col >= found.len() && col < 16_384 {
-            found.resize(col + 1, Cell::Empty);
-        }
-        if let Some(slot) = found.get_mut(col) {
-            *slot = cell(&calamine::Data::from(c.get_value().clone()));
-        }
+/// Every row of a sheet.
+fn all_rows(rows: &mut dyn Rows) -> Result<Vec<Row>, String> {
+    let mut out = Vec::new();
+    while let Some(r) = rows.next_row()? {
+        out.push(r);
     }
-    if let Some((at, found)) = current.take() {
-        hand(at, found, &mut last);
-    }
-    Ok(())
+    Ok(out)
 }
 
 /// The vertically merged regions of a sheet, filled into its rows as they come in row
@@ -174,6 +267,10 @@ impl Merged {
             ahead: ahead.into(),
             open: Vec::new(),
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ahead.is_empty() && self.open.is_empty()
     }
 
     /// Fills a row's blank cells under the regions that cover it; rows come in order.
@@ -216,66 +313,226 @@ fn named(sheet: &str, name: Text) -> bool {
 /// plan tasks, adjustments, visits and acceptance attempts back into their cases. A sheet
 /// that holds none is named in the notes, with why. All or nothing.
 pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, Vec<InputError>> {
-    let lang = opts.lang;
-    let err = |problem: String| {
-        vec![InputError {
-            file: file.to_string(),
-            place: String::new(),
-            problem,
-        }]
+    let mut read = Imported::default();
+    let each = &mut |c, place| {
+        read.cases.push(c);
+        read.places.push(place);
     };
+    let notes = stream_bytes(bytes, file, opts, &mut Known::default(), each)?;
+    read.notes = notes;
+    Ok(read)
+}
+
+/// An error of the whole file, without a place.
+fn whole(file: &str, problem: String) -> Vec<InputError> {
+    vec![InputError {
+        file: file.to_string(),
+        place: String::new(),
+        problem,
+    }]
+}
+
+fn stream_bytes(
+    bytes: &[u8],
+    file: &str,
+    opts: &ReadOptions,
+    known: &mut Known,
+    each: &mut dyn FnMut(Case, String),
+) -> Result<Vec<String>, Vec<InputError>> {
+    let lang = opts.lang;
     // calamine can panic on a damaged workbook (e.g. an overflowing cell reference).
-    let damaged = |what: String| err(i18n::msg::import_xlsx(lang, &what));
-    let mut book =
-        crate::panics::quietly(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))
-            .map_err(damaged)?
-            .map_err(|e| damaged(e.to_string()))?;
+    let damaged = |what: String| whole(file, i18n::msg::import_xlsx(lang, &what));
+    let book = crate::panics::quietly(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes)))
+        .map_err(damaged)?
+        .map_err(|e| damaged(e.to_string()))?;
+    let again = || {
+        crate::panics::quietly(|| calamine::Xlsx::new(Cursor::new(bytes)))?
+            .map_err(|e| e.to_string())
+    };
+    stream(book, &again, file, opts, known, each)
+}
+
+/// Reads a workbook file as [`stream_bytes`] does, an xlsx workbook from the file itself (a
+/// sheet at a time, a row at a time: the file is not held), any other (xls, ods, or not a
+/// workbook at all) read whole first. `known` is what an earlier read of the same file
+/// learnt, and learns.
+pub fn stream_file(
+    path: &std::path::Path,
+    file: &str,
+    opts: &ReadOptions,
+    known: &mut Known,
+    each: &mut dyn FnMut(Case, String),
+) -> Result<Vec<String>, Vec<InputError>> {
+    let open = || -> Result<calamine::Xlsx<std::io::BufReader<std::fs::File>>, String> {
+        let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        crate::panics::quietly(|| calamine::Xlsx::new(std::io::BufReader::new(f)))?
+            .map_err(|e| e.to_string())
+    };
+    match open() {
+        Ok(book) => stream(calamine::Sheets::Xlsx(book), &open, file, opts, known, each),
+        Err(_) => {
+            let bytes = std::fs::read(path).map_err(|e| whole(file, e.to_string()))?;
+            stream_bytes(&bytes, file, opts, known, each)
+        }
+    }
+}
+
+/// Reads a workbook's sheets in order, handing each case to `each` with its place (its
+/// sheet and row) as its row is read, with its details when the workbook is zhengdun's own:
+/// the details are read beside the cases, each detail sheet from its own reader (`again`
+/// opens the xlsx workbook once more), in the order [`Plan`] found. Returns what the
+/// import's summary says of the workbook, or every problem found once it is read to the end;
+/// cases of good rows were handed on before that, so a caller writes nothing until this
+/// returns `Ok`.
+fn stream<RS: Read + Seek>(
+    mut book: calamine::Sheets<RS>,
+    again: &dyn Fn() -> Result<calamine::Xlsx<RS>, String>,
+    file: &str,
+    opts: &ReadOptions,
+    known: &mut Known,
+    each: &mut dyn FnMut(Case, String),
+) -> Result<Vec<String>, Vec<InputError>> {
+    let lang = opts.lang;
+    let damaged = |what: String| whole(file, i18n::msg::import_xlsx(lang, &what));
     let names = book.sheet_names();
     let several = names.len() > 1;
     // zhengdun's own workbook: its default 转化期限 is text, its details are on their sheets
     let ours = names.iter().any(|n| named(n, Text::XlsxSheetTasks))
         && names.iter().any(|n| named(n, Text::XlsxSheetAcceptance));
+    let detail_of = |name: &str| Detail::ALL.iter().copied().find(|d| named(name, d.sheet()));
+    let details: Vec<(Detail, &String)> = names
+        .iter()
+        .filter_map(|n| detail_of(n).map(|d| (d, n)))
+        .filter(|_| ours)
+        .collect();
+    // an xlsx workbook's detail sheets are read beside its cases, each by a reader of its own
+    let xlsx = matches!(book, calamine::Sheets::Xlsx(_));
+    let mut readers: Vec<calamine::Sheets<RS>> = Vec::new();
+    if xlsx {
+        for _ in &details {
+            readers.push(calamine::Sheets::Xlsx(again().map_err(damaged)?));
+        }
+    }
+    if !known.good && known.plan.is_none() {
+        let mut plan = Plan::default();
+        for (i, (kind, name)) in details.iter().enumerate() {
+            let mut rows = match readers.get_mut(i) {
+                Some(reader) => rows_of(reader, name, known),
+                None => whole_rows(&mut book, name).map(|r| Box::new(Held(r.into_iter())) as _),
+            }
+            .map_err(damaged)?;
+            plan.sheet(rows.as_mut(), *kind).map_err(damaged)?;
+        }
+        known.plan = Some(plan);
+    }
+    let plan = known.plan.take();
+    let mut sheets = Vec::new();
+    let mut readers = readers.iter_mut();
+    for (kind, name) in &details {
+        let rows = match readers.next() {
+            Some(reader) => rows_of(reader, name, known),
+            None => whole_rows(&mut book, name).map(|r| Box::new(Held(r.into_iter())) as _),
+        }
+        .map_err(damaged)?;
+        sheets.push((*kind, name.to_string(), rows));
+    }
+    let mut attach = Attach::new(sheets, plan.as_ref(), file, opts).map_err(damaged)?;
+
     let mut ids = table::IdMaker::default();
     let mut notes = Vec::new();
     let mut errors = Vec::new();
-    let mut found: Vec<(Option<String>, usize, Case)> = Vec::new();
-    let mut details: Vec<(Detail, String, Vec<Row>)> = Vec::new();
-    for name in &names {
-        let rows = sheet_rows(&mut book, name).map_err(damaged)?;
+    let mut twice = Vec::new();
+    let mut found = 0usize;
+    // the first sheet and row of each id, for an id on two sheets
+    let mut first: HashMap<Box<str>, (u32, u32)> = HashMap::new();
+    let known_good = known.good;
+    let mut skipped = Vec::new();
+    for (at, name) in names.iter().enumerate() {
         let skip = |why: Text| msg::import_skipped(lang, file, name, t(lang, why));
-        if let Some(kind) = Detail::ALL.iter().find(|d| named(name, d.sheet())) {
-            details.push((*kind, name.clone(), rows));
+        if detail_of(name).is_some() {
+            if !ours {
+                // not zhengdun's workbook: read, and said to be skipped at the end
+                all_rows(rows_of(&mut book, name, known).map_err(damaged)?.as_mut())
+                    .map_err(damaged)?;
+                skipped.push(name);
+            }
             continue;
         }
+        let mut rows = rows_of(&mut book, name, known).map_err(damaged)?;
         if named(name, Text::XlsxSheetAnnual) {
+            all_rows(rows.as_mut()).map_err(damaged)?;
             notes.push(skip(Text::ImportSkipAnnual));
             continue;
         }
-        if rows.iter().all(|r| r.cells.iter().all(Cell::is_blank)) {
+        let sheet = several.then_some(name.as_str());
+        let src = table::Source {
+            file,
+            sheet,
+            text_deadline_is_default: ours,
+        };
+        let mut table = table::Reader::new(src, opts, &mut ids);
+        let mut blank = true;
+        // a sheet that cannot be read further, said at once
+        let mut broken = None;
+        let mut case = |row: usize, mut c: Case| {
+            if broken.is_some() {
+                return;
+            }
+            found += 1;
+            // The same id on two sheets (none, when an earlier read found no problem).
+            if let Some((s0, r0)) = first.get(c.id.as_str()) {
+                let at0 = table::Source {
+                    sheet: several
+                        .then(|| names.get(*s0 as usize).map(String::as_str))
+                        .flatten(),
+                    ..src
+                }
+                .place(lang, msg::import_row(lang, *r0 as usize));
+                twice.push(src.error(
+                    lang,
+                    msg::import_row(lang, row),
+                    msg::import_duplicate_id(lang, &c.id, &at0),
+                ));
+                return;
+            }
+            if !known_good {
+                first.insert(c.id.clone().into_boxed_str(), (at as u32, row as u32));
+            }
+            if ours {
+                if let Err(e) = attach.case(&mut c, sheet, row) {
+                    broken = Some(e);
+                    return;
+                }
+            }
+            if errors.is_empty() && twice.is_empty() && !attach.failed() {
+                each(c, src.place(lang, msg::import_row(lang, row)));
+            }
+        };
+        while let Some(r) = rows.next_row().map_err(damaged)? {
+            blank = blank && r.cells.iter().all(Cell::is_blank);
+            table.row(r, &mut case);
+        }
+        if let Some(e) = broken {
+            return Err(damaged(e));
+        }
+        if blank {
             notes.push(skip(Text::ImportSkipEmpty));
             continue;
         }
-        if !table::has_header(&rows) {
+        if !table.has_header() {
             notes.push(skip(Text::ImportSkipNoHeader));
             continue;
         }
-        let src = table::Source {
-            file,
-            sheet: several.then_some(name.as_str()),
-            text_deadline_is_default: ours,
-        };
-        match table::read(&rows, &src, opts, &mut ids) {
-            Ok(tb) => {
+        match table.finish() {
+            Ok(read) => {
                 if several {
-                    notes.push(msg::import_sheet_cases(lang, file, name, tb.cases.len()));
+                    notes.push(msg::import_sheet_cases(lang, file, name, read.cases));
                 }
                 let label = match several {
                     true => format!("{file} {}", msg::import_sheet(lang, name)),
                     false => file.to_string(),
                 };
-                notes.extend(table::notes(&tb, &label, lang));
-                let sheet = several.then(|| name.clone());
-                found.extend(tb.cases.into_iter().map(|(r, c)| (sheet.clone(), r, c)));
+                notes.extend(read.notes(&label, lang));
             }
             Err(e) => errors.extend(e),
         }
@@ -283,61 +540,29 @@ pub fn import(bytes: &[u8], file: &str, opts: &ReadOptions) -> Result<Imported, 
     if !errors.is_empty() {
         return Err(errors);
     }
-    if found.is_empty() {
-        return Err(err(t(lang, Text::ImportNoSheet).to_string()));
+    if found == 0 {
+        return Err(whole(file, t(lang, Text::ImportNoSheet).to_string()));
     }
-    // The same id on two sheets.
-    let mut first: std::collections::HashMap<&str, (&Option<String>, usize)> = Default::default();
-    for (sheet, row, c) in &found {
-        if let Some((s0, r0)) = first.insert(c.id.as_str(), (sheet, *row)) {
-            let src = table::Source {
-                file,
-                sheet: sheet.as_deref(),
-                text_deadline_is_default: ours,
-            };
-            let at0 = table::Source {
-                sheet: s0.as_deref(),
-                ..src
-            }
-            .place(lang, msg::import_row(lang, r0));
-            errors.push(src.error(
-                lang,
-                msg::import_row(lang, row),
-                msg::import_duplicate_id(lang, &c.id, &at0),
-            ));
-        }
+    if !twice.is_empty() {
+        return Err(twice);
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    let in_order = attach.in_order();
+    let refused = attach.finish().map_err(damaged)?;
+    if !refused.is_empty() {
+        return Err(refused);
     }
-    if ours {
-        super::workbook::attach(&mut found, &details, file, opts)?;
-    } else {
-        for (_, name, _) in &details {
-            notes.push(msg::import_skipped(
-                lang,
-                file,
-                name,
-                t(lang, Text::ImportSkipNoHeader),
-            ));
-        }
+    known.good = true;
+    // details in the order of the cases are read again without their plan
+    known.plan = plan.filter(|_| !in_order);
+    for name in skipped {
+        notes.push(msg::import_skipped(
+            lang,
+            file,
+            name,
+            t(lang, Text::ImportSkipNoHeader),
+        ));
     }
-    let places = found
-        .iter()
-        .map(|(sheet, row, _)| {
-            table::Source {
-                file,
-                sheet: sheet.as_deref(),
-                text_deadline_is_default: ours,
-            }
-            .place(lang, msg::import_row(lang, row))
-        })
-        .collect();
-    Ok(Imported {
-        cases: found.into_iter().map(|(_, _, c)| c).collect(),
-        notes,
-        places,
-    })
+    Ok(notes)
 }
 
 // ---------------------------------------------------------------- writing
