@@ -850,7 +850,7 @@ impl Remote {
     /// An import sent once, in parts of at most [`protocol::CASES_PER_FRAME`] cases as
     /// `source` reads them (one pass), each part checked by the server as it arrives; then
     /// its end, on which the server checks what needs every case and, with `write`, writes
-    /// them all or none. Neither side holds more than a part in memory. When the server
+    /// them all or none. Neither side holds more than a few parts in memory. When the server
     /// refuses a part, or the source ends its pass with a problem of its own, the import is
     /// given up and nothing is kept of it; the server's refusal is returned as it said it.
     fn send_import(
@@ -861,32 +861,52 @@ impl Remote {
     ) -> Result<usize> {
         answer!(self, Call::ImportBegin { kind, write }, Done)?;
         let per_frame = protocol::CASES_PER_FRAME;
-        let send = |part: &mut Vec<Case>| {
-            let cases = std::mem::replace(part, Vec::with_capacity(per_frame));
-            answer!(self, Call::ImportPart(cases), Done)
-        };
-        let mut part = Vec::with_capacity(per_frame);
-        // what the server said of a part (or why it could not be sent): the source is only
-        // told that its pass ends
-        let mut refused: Option<Error> = None;
-        let passed = source.pass(&mut |case| {
-            if let Some(e) = &refused {
-                return Err(StoreError::Io(e.to_string()));
+        // The parts go out on a thread of their own, one waiting at most, while the source
+        // reads the next: the file is read while the server checks what came before.
+        let (parts, outgoing) = mpsc::sync_channel::<Vec<Case>>(1);
+        let (refused, passed) = std::thread::scope(|scope| {
+            let sender = std::thread::Builder::new()
+                .name("import-parts".into())
+                .spawn_scoped(scope, move || -> Result<()> {
+                    for cases in outgoing {
+                        answer!(self, Call::ImportPart(cases), Done)?;
+                    }
+                    Ok(())
+                });
+            let sender = match sender {
+                Ok(s) => s,
+                Err(e) => return (Some(Error::Store(StoreError::Io(e.to_string()))), Ok(())),
+            };
+            let mut part = Vec::with_capacity(per_frame);
+            let passed = source.pass(&mut |case| {
+                part.push(case);
+                if part.len() < per_frame {
+                    return Ok(());
+                }
+                let full = std::mem::replace(&mut part, Vec::with_capacity(per_frame));
+                // the sender stopped: what the server said ends the import, below; the
+                // source is only told that its pass ends
+                parts
+                    .send(full)
+                    .map_err(|_| StoreError::Io("a part of the import was not taken".into()))
+            });
+            if passed.is_ok() && !part.is_empty() {
+                // the sender is gone only with a refusal, said below
+                let _ = parts.send(part);
             }
-            part.push(case);
-            if part.len() < per_frame {
-                return Ok(());
-            }
-            send(&mut part).map_err(|e| {
-                let said = StoreError::Io(e.to_string());
-                refused = Some(e);
-                said
-            })
+            drop(parts);
+            let refused = match sender.join() {
+                Ok(sent) => sent.err(),
+                Err(_) => Some(Error::Store(StoreError::Io(
+                    "the thread sending the import ended".into(),
+                ))),
+            };
+            (refused, passed)
         });
         let sent = match (refused, passed) {
             (Some(e), _) => Err(e),
             (None, Err(e)) => Err(Error::Store(e)),
-            (None, Ok(())) => send(&mut part),
+            (None, Ok(())) => Ok(()),
         };
         if let Err(e) = sent {
             // nothing is kept of it (the server has already let go of a part it refused)

@@ -690,11 +690,15 @@ impl Server {
                 let all = arriving.take().ok_or_else(none_begun)?;
                 let kind = all.kind();
                 let Some(mut spool) = all.arrived(accountability)? else {
+                    give_back_memory();
                     return Ok(Answer::Done);
                 };
                 let ctx = self.ctx_of(who);
                 let written =
                     self.change(|| self.ledger.acting(&ctx).import_from(&mut spool, kind));
+                drop(spool);
+                // every case checked and written: what that took goes back
+                give_back_memory();
                 written.map(Answer::Count)
             }
             Call::ImportAbandon => {

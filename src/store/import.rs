@@ -465,13 +465,21 @@ impl CaseSource for Spool {
     fn pass(&mut self, each: &mut dyn FnMut(Case) -> Result<()>) -> Result<()> {
         use std::io::BufRead;
         let file = std::fs::File::open(&self.path).map_err(|e| self.error(e))?;
-        for line in std::io::BufReader::with_capacity(1 << 16, file).lines() {
-            let line = line.map_err(|e| self.error(e))?;
-            let case: Case =
-                serde_json::from_str(&line).map_err(|e| StoreError::Io(e.to_string()))?;
-            each(case)?;
+        let mut lines = std::io::BufReader::with_capacity(1 << 16, file).lines();
+        // a thousand lines at a time, read on every core, handed on in order
+        loop {
+            let batch = lines
+                .by_ref()
+                .take(1_000)
+                .collect::<std::io::Result<Vec<String>>>()
+                .map_err(|e| self.error(e))?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for case in crate::par::map(batch, |line| serde_json::from_str::<Case>(&line)) {
+                each(case.map_err(|e| StoreError::Io(e.to_string()))?)?;
+            }
         }
-        Ok(())
     }
 
     fn accountability(&mut self) -> Vec<AccountabilityEvent> {
