@@ -550,3 +550,59 @@ fn sample_cases_with_default_deadline() -> Vec<Case> {
         .filter(|c| c.deadline.is_none())
         .collect()
 }
+
+#[test]
+fn an_id_or_a_village_in_two_files_is_named_with_both_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = |id: &str, village: &str| {
+        format!(
+            r#"{{ "id": "{id}", "year": 2017, "county": "阳谷县", "township": "阿城镇",
+            "village": "{village}", "situations": ["other"], "identified_on": "2017-03-10",
+            "stage": "identified" }}"#
+        )
+    };
+    let file = |name: &str, cases: &[String]| {
+        let path = dir.path().join(name);
+        let body = format!(
+            r#"{{ "format": "zhengdun/1", "cases": [{}] }}"#,
+            cases.join(",")
+        );
+        std::fs::write(&path, body).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let a = file(
+        "a.json",
+        &[case("2017-YG-001", "前进村"), case("2017-YG-002", "后进村")],
+    );
+    let b = file("b.json", &[case("2017-YG-002", "别村")]);
+    let c = file(
+        "c.json",
+        &[case("2017-YG-004", "东村"), case("2017-YG-003", "前进村")],
+    );
+    let db = dir.path().join("db");
+    let (ok, _, err) = run(&db, &["import", &a, &b]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("编号“2017-YG-002”在 {a} 和 {b} 中都有")),
+        "{err}"
+    );
+    // the rows in the files' order, whichever file comes first
+    for (first, second) in [(&a, &c), (&c, &a)] {
+        let (ok, _, err) = run(&db, &["import", first, second]);
+        assert!(!ok);
+        let (x, y) = match first == &a {
+            true => (
+                format!("{a}: cases[0]（2017-YG-001）"),
+                format!("{c}: cases[1]（2017-YG-003）"),
+            ),
+            false => (
+                format!("{c}: cases[1]（2017-YG-003）"),
+                format!("{a}: cases[0]（2017-YG-001）"),
+            ),
+        };
+        assert!(
+            err.contains(&format!("{x}和{y}是同一村同一年的两个案件")),
+            "{err}"
+        );
+    }
+}

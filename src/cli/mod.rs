@@ -764,7 +764,7 @@ fn import(env: &Env, ledger: &dyn Ledger, files: &[PathBuf], dry_run: bool) -> R
         return Err(failure);
     }
     done.map_err(
-        |e| match same_village_rows(env.lang, &e, &source.place_of, &source.order) {
+        |e| match same_village_rows(env.lang, &e, &|id| source.place(id)) {
             // a second case of a village in one year, both the files': both rows named
             Some(message) => Failure {
                 message,
@@ -814,10 +814,10 @@ struct ImportFiles<'a> {
     /// merged regions, where its cases' details are), so that it reads each sheet once.
     workbooks: std::collections::HashMap<usize, interchange::xlsx::Known>,
     failure: Option<Failure>,
-    /// Each case's file and row (the first pass's), and the cases in the files' order:
-    /// what the refusal of a second case of a village in one year names.
-    place_of: std::collections::HashMap<String, (String, String)>,
-    order: Vec<String>,
+    /// Each case's file (by its number), its place in the files' order and its place in
+    /// its file (the first pass's): what the refusal of a second case of a village in one
+    /// year names, and what finds an id in two files. Held compactly: 100,000 of them.
+    place_of: std::collections::HashMap<Box<str>, (u32, u32, Box<str>)>,
 }
 
 impl<'a> ImportFiles<'a> {
@@ -833,8 +833,14 @@ impl<'a> ImportFiles<'a> {
             workbooks: Default::default(),
             failure: None,
             place_of: Default::default(),
-            order: Vec::new(),
         }
+    }
+
+    /// A case's file, place in it and place in the files' order, as the first pass read it.
+    fn place(&self, id: &str) -> Option<RowAt> {
+        let (file, at, place) = self.place_of.get(id)?;
+        let file = self.files.get(*file as usize)?.display().to_string();
+        Some((file, place.to_string(), *at as usize))
     }
 
     /// Ends the pass with a problem of the files; the import says it as it is.
@@ -853,7 +859,6 @@ impl crate::ledger::CaseSource for ImportFiles<'_> {
         let first = self.passes == 0;
         self.passes += 1;
         let env = self.env;
-        let mut file_of: std::collections::HashMap<String, String> = Default::default();
         // the ledger's first refusal, said once every file is read
         let mut refused = None;
         for (i, f) in self.files.iter().enumerate() {
@@ -861,22 +866,24 @@ impl crate::ledger::CaseSource for ImportFiles<'_> {
             let mut across = None;
             let mut n = 0usize;
             let mut by_stage = [0usize; 4];
-            let (place_of, order) = (&mut self.place_of, &mut self.order);
+            let (files, place_of) = (self.files, &mut self.place_of);
             let mut feed = |c: Case, place: String| {
                 n += 1;
                 if first {
-                    place_of.insert(c.id.clone(), (name.clone(), place));
-                    order.push(c.id.clone());
+                    let at = (i as u32, place_of.len() as u32, place.into_boxed_str());
+                    let earlier = place_of.insert(c.id.clone().into_boxed_str(), at);
                     if let Some(k) = by_stage.get_mut(c.stage.index()) {
                         *k += 1;
                     }
                     // Each file has no id twice (its reader checks); across files, say which two.
-                    if across.is_none() {
-                        if let Some(earlier) = file_of.insert(c.id.clone(), name.clone()) {
-                            across = Some(Failure::input(i18n::msg::import_duplicate_across(
-                                env.lang, &c.id, &earlier, &name,
-                            )));
-                        }
+                    if let (None, Some((f0, ..))) = (&across, earlier) {
+                        let earlier = files.get(f0 as usize).map(|f| f.display().to_string());
+                        across = Some(Failure::input(i18n::msg::import_duplicate_across(
+                            env.lang,
+                            &c.id,
+                            earlier.unwrap_or_default(),
+                            &name,
+                        )));
                     }
                 }
                 if refused.is_none() && across.is_none() {
@@ -967,15 +974,18 @@ fn read_cases(
     Ok((said, file.accountability))
 }
 
+/// A case's file, its place in the file, and its place in the files' order.
+type RowAt = (String, String, usize);
+
 /// The refusal of a second case of a village in one year when both cases are rows of the
 /// files imported (`import` and `import --update` alike): both rows in the files' order,
 /// the village, the year and the fix. `None` for any other error, or when the first case
 /// is not the files' (the ledger held it: the refusal names it as it is).
+/// `at` gives a case's row.
 fn same_village_rows(
     lang: Lang,
     e: &crate::ledger::Error,
-    place_of: &std::collections::HashMap<String, (String, String)>,
-    order: &[String],
+    at: &dyn Fn(&str) -> Option<RowAt>,
 ) -> Option<String> {
     use crate::domain::Refusal;
     use crate::ledger::{Error, StoreError};
@@ -986,11 +996,10 @@ fn same_village_rows(
     else {
         return None;
     };
-    let row = |(file, place): &(String, String)| format!("{file}: {place}");
-    let (at, first_at) = (place_of.get(id)?, place_of.get(other)?);
-    let pos = |id: &str| order.iter().position(|o| o == id);
-    let (mut a, mut b) = ((other, first_at), (id, at));
-    if pos(id) < pos(other) {
+    let row = |(file, place, _): &RowAt| format!("{file}: {place}");
+    let (at, first_at) = (at(id)?, at(other)?);
+    let (mut a, mut b) = ((other, &first_at), (id, &at));
+    if at.2 < first_at.2 {
         std::mem::swap(&mut a, &mut b);
     }
     // the second row's file is said again only when it is another file
@@ -1165,7 +1174,11 @@ fn import_update(
             _ => (None, None),
         };
         let row = |(file, place): &(String, String)| format!("{file}: {place}");
-        let twice = same_village_rows(lang, &e, &place_of, &order);
+        let twice = same_village_rows(lang, &e, &|id| {
+            let (file, place) = place_of.get(id)?;
+            let pos = order.iter().position(|o| o == id)?;
+            Some((file.clone(), place.clone(), pos))
+        });
         let hint = match refusal {
             Some(Refusal::SameVillageYear { .. }) => Text::UpdateNothingWritten,
             _ => Text::UpdateRefusedHint,
