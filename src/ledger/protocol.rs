@@ -173,7 +173,6 @@ pub enum Call {
     },
     /// The import begun is given up (the client's files had a problem): nothing is kept.
     ImportAbandon,
-    Backup(Option<NaiveDate>),
     /// A backup (as of the date) taken for this connection, to be read with
     /// [`Call::BackupPart`]; a later one replaces it, the end of the connection drops it.
     BackupBegin(Option<NaiveDate>),
@@ -273,7 +272,6 @@ pub enum Answer {
     Ids(Vec<String>),
     Stats(Box<Stats>),
     Count(usize),
-    Backup(Box<Backup>),
     /// A backup taken for the connection: how long its file is, and how many cases and
     /// history events it holds.
     BackupTaken {

@@ -761,8 +761,12 @@ impl Ledger for Remote {
         }
     }
 
+    /// The parts of [`Ledger::backup_to`], read back: the whole backup in memory, as the
+    /// trait's callers of it want (every command writes the parts to its file instead).
     fn backup(&self, as_of: Option<NaiveDate>) -> Result<Backup> {
-        answer!(self, Call::Backup(as_of), Backup(b) => *b)
+        let mut bytes = Vec::new();
+        self.backup_to(as_of, &mut bytes)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::Store(StoreError::Io(e.to_string())))
     }
 
     /// The server takes the backup into a file of its own, and it is written into `out` a

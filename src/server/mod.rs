@@ -607,7 +607,6 @@ impl Server {
                 }
                 Answer::ExportPart(c, next)
             }),
-            Call::Backup(as_of) => l.backup(as_of).map(|b| Answer::Backup(Box::new(b))),
             Call::BackupBegin(as_of) => self.take_backup(&l, as_of, backup),
             Call::BackupPart { from } => self.backup_part(backup, from),
             Call::Restore { backup, file } => {
