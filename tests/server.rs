@@ -85,12 +85,7 @@ impl Served {
 }
 
 fn zhengdun(args: &[&str]) -> Output {
-    common::zhengdun()
-        .args(args)
-        .env_remove("ZHENGDUN_SERVER")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
-        .output()
-        .unwrap()
+    common::server::client().args(args).output().unwrap()
 }
 
 fn visit(findings: &str) -> Change {

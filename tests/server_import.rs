@@ -30,11 +30,9 @@ const CASES: usize = 2 * CASES_PER_FRAME + 500;
 
 /// The binary, in English on the sample's day, reaching no server but the one it is told.
 fn zd(args: &[&str]) -> Output {
-    common::zhengdun()
+    common::server::client()
         .args(["--lang", "en", "--today", SAMPLE_DAY])
         .args(args)
-        .env_remove("ZHENGDUN_SERVER")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()
         .unwrap()
 }
@@ -232,12 +230,10 @@ fn a_client_killed_in_the_middle_of_an_import_leaves_the_ledger_as_it_was() {
         .unwrap();
     assert!(made.success());
     let json = ledger(true, |_| {});
-    let mut importing = common::zhengdun()
+    let mut importing = common::server::client()
         .args(["--lang", "en", "--server", s.socket.to_str().unwrap()])
         .arg("import")
         .arg(&pipe)
-        .env_remove("ZHENGDUN_SERVER")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -17,11 +17,9 @@ use common::tmux::{self, Tmux};
 use common::{succeeded, BIN, SAMPLE, SAMPLE_DAY as TODAY};
 
 fn zhengdun(args: &[&str]) -> Output {
-    common::zhengdun()
+    common::server::client()
         .args(["--lang", "en"])
         .args(args)
-        .env_remove("ZHENGDUN_SERVER")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
         .output()
         .unwrap()
 }

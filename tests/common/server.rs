@@ -21,6 +21,15 @@ pub fn serve(db: &Path, socket: &Path) -> Command {
     cmd
 }
 
+/// The binary as a client of the server it is told of (`--server`) and no other: neither
+/// `ZHENGDUN_SERVER` nor a user's config file names one.
+pub fn client() -> Command {
+    let mut cmd = super::zhengdun();
+    cmd.env_remove("ZHENGDUN_SERVER")
+        .env("XDG_CONFIG_HOME", "/nonexistent");
+    cmd
+}
+
 pub struct Server(Child);
 
 impl Server {
